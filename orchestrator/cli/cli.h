@@ -1,0 +1,37 @@
+/* The faultlab verbs. Each takes the arguments after the verb (argv[0] is the verb) and
+ * returns the process exit code of CLI-AND-REPORT.md:
+ * 0 pass, 1 an expectation failed, 2 invalid input, 3 environment, 4 interrupted. */
+#ifndef FL_CLI_H
+#define FL_CLI_H
+
+enum fl_exit {
+	FL_EXIT_OK = 0,
+	FL_EXIT_FAILED = 1,
+	FL_EXIT_INVALID = 2,
+	FL_EXIT_ENV = 3,
+	FL_EXIT_INTERRUPTED = 4,
+};
+
+struct cli_verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage; /* one line: "SCENARIO.yaml [--seed N]" */
+	const char *help;  /* one line */
+};
+
+int cli_validate(int argc, char **argv);
+int cli_plan(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_replay(int argc, char **argv);
+int cli_analyze(int argc, char **argv);
+int cli_suite(int argc, char **argv);
+int cli_ps(int argc, char **argv);
+int cli_shell(int argc, char **argv);
+int cli_inject(int argc, char **argv);
+int cli_clean(int argc, char **argv);
+
+/* Prints "usage: faultlab <verb> <usage>" to stderr and returns FL_EXIT_INVALID. */
+int cli_usage(const char *verb);
+
+#endif

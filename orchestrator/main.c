@@ -1,0 +1,57 @@
+/* faultlab: the verb table and nothing else. */
+#include "orchestrator/cli/cli.h"
+
+#include "common/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct cli_verb verbs[] = {
+	
+	
+	
+	{NULL, NULL, NULL, NULL},
+};
+
+static void usage_all(FILE *f)
+{
+	fprintf(f, "faultlab %s — a fault-injection lab for messaging reliability\n\nusage:\n",
+		FL_VERSION);
+	for (const struct cli_verb *v = verbs; v->name; v++)
+		fprintf(f, "  faultlab %-9s %-40s %s\n", v->name, v->usage, v->help);
+}
+
+int cli_usage(const char *verb)
+{
+	for (const struct cli_verb *v = verbs; v->name; v++) {
+		if (strcmp(v->name, verb) == 0) {
+			fprintf(stderr, "usage: faultlab %s %s\n", v->name, v->usage);
+			return FL_EXIT_INVALID;
+		}
+	}
+	usage_all(stderr);
+	return FL_EXIT_INVALID;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("faultlab", LOG_INFO, LOG_TEXT);
+	if (argc < 2) {
+		usage_all(stderr);
+		return FL_EXIT_INVALID;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("faultlab %s\n", FL_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage_all(stdout);
+		return 0;
+	}
+	for (const struct cli_verb *v = verbs; v->name; v++)
+		if (strcmp(v->name, argv[1]) == 0)
+			return v->run(argc - 1, argv + 1);
+	fprintf(stderr, "faultlab: unknown verb \"%s\"\n", argv[1]);
+	usage_all(stderr);
+	return FL_EXIT_INVALID;
+}
