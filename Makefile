@@ -129,8 +129,10 @@ $(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(link)
 	$(Q)$(CC) $(FL_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Each benchmark prints its own figures; scripts (tests/bench/*.sh) may use the binaries.
 bench: $(BINS) $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
-	$(Q)for b in $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)); do echo "== $$b"; $$b || exit 1; done
+	$(Q)for b in $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) $(wildcard tests/bench/*.sh); do \
+		echo "== $$b"; $$b || exit 1; done
 
 # --- fuzzing (clang libFuzzer + ASan/UBSan; its own object tree) -----------------------------
 FUZZ_BUILD := $(BUILD)/fuzz

@@ -1,0 +1,67 @@
+#include "tests/priv/util_netns.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int test_ns_sh(const char *ns, const char *fmt, ...)
+{
+	char inner[1024], cmd[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(inner, sizeof(inner), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s sh -c '%s'", ns, inner);
+	return sh(cmd);
+}
+
+int test_can_netns(void)
+{
+	return geteuid() == 0 && access("/proc/self/ns/net", R_OK) == 0;
+}
+
+int test_pair_up(struct test_pair *p, int net)
+{
+	static int seq;
+	char cmd[1024];
+	int id = (int)(getpid() % 10000) * 10 + (seq++ % 10);
+	int octet = net ? net : 254;
+
+	snprintf(p->ns_a, sizeof(p->ns_a), "fltest-%d-a", id);
+	snprintf(p->ns_b, sizeof(p->ns_b), "fltest-%d-b", id);
+	snprintf(p->if_a, sizeof(p->if_a), "flta%d", id);
+	snprintf(p->if_b, sizeof(p->if_b), "fltb%d", id);
+	snprintf(p->addr_a, sizeof(p->addr_a), "10.213.%d.1", octet);
+	snprintf(p->addr_b, sizeof(p->addr_b), "10.213.%d.2", octet);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; ip netns add %1$s; ip netns add %2$s;"
+		 " ip link add %3$s netns %1$s type veth peer name %4$s netns %2$s;"
+		 " ip -n %1$s addr add %5$s/24 dev %3$s; ip -n %2$s addr add %6$s/24 dev %4$s;"
+		 " ip -n %1$s link set %3$s up; ip -n %2$s link set %4$s up;"
+		 " ip -n %1$s link set lo up; ip -n %2$s link set lo up",
+		 p->ns_a, p->ns_b, p->if_a, p->if_b, p->addr_a, p->addr_b);
+	if (sh(cmd) != 0) {
+		test_pair_down(p);
+		return -1;
+	}
+	return 0;
+}
+
+void test_pair_down(struct test_pair *p)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+		 p->ns_a, p->ns_b);
+	sh(cmd);
+}

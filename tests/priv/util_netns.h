@@ -1,0 +1,21 @@
+/* A test fixture: two network namespaces joined by a veth pair, with addresses, made with
+ * iproute2 (tests may shell out; shipped code uses libnl). Names carry the test's pid, so
+ * parallel runners never collide. */
+#ifndef FL_TEST_UTIL_NETNS_H
+#define FL_TEST_UTIL_NETNS_H
+
+struct test_pair {
+	char ns_a[32], ns_b[32];   /* names under /run/netns */
+	char if_a[16], if_b[16];   /* interface in ns_a, in ns_b */
+	char addr_a[16], addr_b[16];
+};
+
+/* Creates the pair on 10.213.254.0/24 (net = third-octet override when non-zero). */
+int test_pair_up(struct test_pair *p, int net);
+void test_pair_down(struct test_pair *p);
+/* Runs a shell command inside a namespace; returns its exit status. */
+int test_ns_sh(const char *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when running as root with namespaces available. */
+int test_can_netns(void);
+
+#endif
