@@ -19,19 +19,19 @@
 
 /* What the agent knows about its node; fixed for the agent's life. */
 struct agent_node {
-	char run_id[32];	 /* marker carried by every object the agent makes */
-	char node[64];		 /* node name, for messages */
+	char run_id[32];	  /* marker carried by every object the agent makes */
+	char node[64];		  /* node name, for messages */
 	char ifname[IF_NAMESIZE]; /* the node's interface inside its netns */
-	char cgroup[256];	 /* the node's cgroup directory (v2 or v1 freezer), "" if none */
-	pid_t pgid;		 /* the node's process group, for the SIGSTOP fallback */
+	char cgroup[256];	  /* the node's cgroup directory (v2 or v1 freezer), "" if none */
+	pid_t pgid;		  /* the node's process group, for the SIGSTOP fallback */
 };
 
 struct fault {
-	char id[64];	       /* the orchestrator's fault id, unique while active */
+	char id[64]; /* the orchestrator's fault id, unique while active */
 	const struct fault_kind *kind;
-	uint64_t seed;	       /* engine seed from the plan */
-	char engine[16];       /* set by apply: "netem", "nfqueue", "tbf", "iptables", ... */
-	void *state;	       /* owned by the kind; freed by revert */
+	uint64_t seed;	 /* engine seed from the plan */
+	char engine[16]; /* set by apply: "netem", "nfqueue", "tbf", "iptables", ... */
+	void *state;	 /* owned by the kind; freed by revert */
 };
 
 struct fault_kind {

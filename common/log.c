@@ -62,7 +62,9 @@ void log_write(enum log_level level, const char *file, int line, const char *fmt
 	va_end(ap);
 	flockfile(stderr);
 	if (log_fmt == LOG_JSON) {
-		fprintf(stderr, "{\"t_ms\":%.3f,\"level\":\"%s\",\"component\":\"%s\",\"src\":\"%s:%d\",\"msg\":\"",
+		fprintf(stderr,
+			"{\"t_ms\":%.3f,\"level\":\"%s\",\"component\":\"%s\",\"src\":\"%s:%d\","
+			"\"msg\":\"",
 			fltime_mono_ms(), level_names[level], log_component, file, line);
 		json_escape(stderr, msg);
 		fputs("\"}\n", stderr);

@@ -16,7 +16,7 @@ extern enum log_level log_min_level;
 void log_init(const char *component, enum log_level level, enum log_format fmt);
 int log_level_parse(const char *s, enum log_level *out);
 void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
-	FL_PRINTF(4, 5);
+    FL_PRINTF(4, 5);
 
 #define fl_log(level, ...)                                                                         \
 	do {                                                                                       \

@@ -5,8 +5,8 @@
 #define FL_TEST_UTIL_NETNS_H
 
 struct test_pair {
-	char ns_a[32], ns_b[32];   /* names under /run/netns */
-	char if_a[16], if_b[16];   /* interface in ns_a, in ns_b */
+	char ns_a[32], ns_b[32]; /* names under /run/netns */
+	char if_a[16], if_b[16]; /* interface in ns_a, in ns_b */
 	char addr_a[16], addr_b[16];
 };
 

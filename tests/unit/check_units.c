@@ -11,19 +11,23 @@ struct dur_case {
 };
 
 static const struct dur_case dur_cases[] = {
-	{"250ms", 250, NULL},
-	{"2s", 2000, NULL},
-	{"1.5s", 1500, NULL},
-	{"3m", 180000, NULL},
-	{"1h", 3600000, NULL},
-	{"0s", 0, NULL},
-	{"0.5ms", 1, NULL},
-	{"5", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"5\" (a bare number has no unit)"},
-	{"5d", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"5d\" (unknown unit \"d\")"},
-	{"-1s", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"-1s\""},
-	{"", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"\""},
-	{"s", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"s\""},
-	{"1 s", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"1 s\" (unknown unit \" s\")"},
+    {"250ms", 250, NULL},
+    {"2s", 2000, NULL},
+    {"1.5s", 1500, NULL},
+    {"3m", 180000, NULL},
+    {"1h", 3600000, NULL},
+    {"0s", 0, NULL},
+    {"0.5ms", 1, NULL},
+    {"5", 0,
+     "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"5\" (a bare number has no "
+     "unit)"},
+    {"5d", 0,
+     "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"5d\" (unknown unit \"d\")"},
+    {"-1s", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"-1s\""},
+    {"", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"\""},
+    {"s", 0, "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"s\""},
+    {"1 s", 0,
+     "expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"1 s\" (unknown unit \" s\")"},
 };
 
 START_TEST(test_duration)
@@ -55,7 +59,9 @@ START_TEST(test_rate)
 	ck_assert_int_eq(units_parse_rate("0/s", &r, &err), -1);
 	ck_assert_str_eq(err.msg, "rate \"0/s\" must be greater than zero");
 	ck_assert_int_eq(units_parse_rate("5", &r, &err), -1);
-	ck_assert_str_eq(err.msg, "expected a rate such as 5/s, 30/m or 2/h, got \"5\" (a bare number has no unit)");
+	ck_assert_str_eq(
+	    err.msg,
+	    "expected a rate such as 5/s, 30/m or 2/h, got \"5\" (a bare number has no unit)");
 }
 END_TEST
 
@@ -73,7 +79,8 @@ START_TEST(test_bandwidth)
 	ck_assert_int_eq(units_parse_bandwidth("0bit", &b, &err), -1);
 	ck_assert_str_eq(err.msg, "bandwidth \"0bit\" must be at least 1bit");
 	ck_assert_int_eq(units_parse_bandwidth("1kbps", &b, &err), -1);
-	ck_assert_str_eq(err.msg, "expected a bandwidth such as 512bit, 1kbit, 2mbit or 1gbit, got \"1kbps\" (unknown unit \"kbps\")");
+	ck_assert_str_eq(err.msg, "expected a bandwidth such as 512bit, 1kbit, 2mbit or 1gbit, got "
+				  "\"1kbps\" (unknown unit \"kbps\")");
 }
 END_TEST
 
@@ -91,7 +98,9 @@ START_TEST(test_size)
 	ck_assert_int_eq(units_parse_size("0B", &b, &err), 0);
 	ck_assert_uint_eq(b, 0);
 	ck_assert_int_eq(units_parse_size("2kib", &b, &err), -1);
-	ck_assert_str_eq(err.msg, "expected a size such as 200B, 2KiB or 1MiB, got \"2kib\" (unknown unit \"kib\")");
+	ck_assert_str_eq(
+	    err.msg,
+	    "expected a size such as 200B, 2KiB or 1MiB, got \"2kib\" (unknown unit \"kib\")");
 }
 END_TEST
 

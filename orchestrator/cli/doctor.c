@@ -1,0 +1,68 @@
+/* faultlab doctor [--json]: one line per capability, what faultlab will use, the fallback. */
+#include "orchestrator/cli/cli.h"
+#include "orchestrator/doctor/doctor.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const state_words[] = {"ok", "missing", "skipped"};
+
+static void doctor_print_text(const struct doctor_report *r)
+{
+	printf("faultlab doctor: what this host gives the lab\n");
+	for (int i = 0; i < r->n; i++) {
+		const struct doctor_probe *p = &r->probes[i];
+
+		printf("  %-8s %-16s %s", state_words[p->state], p->name, p->detail);
+		if (p->use[0])
+			printf("  → %s", p->use);
+		printf("\n");
+	}
+	printf("delay engine: %s; freezer: %s; docker: %s\n", r->delay_engine, r->freezer,
+	       r->docker_api[0] ? r->docker_api : "none");
+}
+
+static void doctor_print_json(const struct doctor_report *r)
+{
+	json_t *o = json_object(), *probes = json_array();
+
+	for (int i = 0; i < r->n; i++) {
+		const struct doctor_probe *p = &r->probes[i];
+
+		json_array_append_new(probes, json_pack("{s:s, s:s, s:b, s:s, s:s}", "name",
+							p->name, "state", state_words[p->state],
+							"ok", p->state == DOCTOR_OK, "detail",
+							p->detail, "use", p->use));
+	}
+	json_object_set_new(o, "probes", probes);
+	json_object_set_new(o, "kernel", json_string(r->kernel));
+	json_object_set_new(o, "root", json_boolean(r->root));
+	json_object_set_new(o, "netem", json_boolean(r->netem));
+	json_object_set_new(o, "delay_engine", json_string(r->delay_engine));
+	json_object_set_new(o, "freezer", json_string(r->freezer));
+	json_object_set_new(o, "docker",
+			    r->docker_api[0] ? json_string(r->docker_api) : json_null());
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("\n");
+	json_decref(o);
+}
+
+int cli_doctor(int argc, char **argv)
+{
+	struct doctor_report r;
+	int json = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			return cli_usage("doctor");
+	}
+	doctor_run(&r);
+	if (json)
+		doctor_print_json(&r);
+	else
+		doctor_print_text(&r);
+	return r.root && r.netns ? FL_EXIT_OK : FL_EXIT_ENV;
+}

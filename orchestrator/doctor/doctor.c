@@ -1,0 +1,49 @@
+#include "orchestrator/doctor/doctor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct doctor_probe *doctor_add(struct doctor_report *r, const char *name, enum doctor_state st,
+				const char *use, const char *fmt, ...)
+{
+	struct doctor_probe *p;
+	va_list ap;
+
+	if (r->n >= DOCTOR_MAX_PROBES)
+		return NULL;
+	p = &r->probes[r->n++];
+	p->name = name;
+	p->state = st;
+	snprintf(p->use, sizeof(p->use), "%s", use ? use : "");
+	va_start(ap, fmt);
+	vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* The decisions the agent makes from the same facts (SCENARIO.md "what serves them"). */
+static void doctor_decide(struct doctor_report *r)
+{
+	if (r->netem)
+		snprintf(r->delay_engine, sizeof(r->delay_engine), "netem");
+	else if (r->nfqueue && r->iptc)
+		snprintf(r->delay_engine, sizeof(r->delay_engine), "nfqueue");
+	else
+		snprintf(r->delay_engine, sizeof(r->delay_engine), "none");
+	if (r->freezer_v2)
+		snprintf(r->freezer, sizeof(r->freezer), "cgroup2");
+	else if (r->freezer_v1)
+		snprintf(r->freezer, sizeof(r->freezer), "cgroup1");
+	else
+		snprintf(r->freezer, sizeof(r->freezer), "sigstop");
+}
+
+void doctor_run(struct doctor_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	doctor_probe_privileges(r);
+	doctor_probe_netns(r);
+	doctor_probe_host(r);
+	doctor_decide(r);
+}

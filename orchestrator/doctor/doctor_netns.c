@@ -1,0 +1,240 @@
+/* Probes that touch the network stack run in a forked child inside a scratch network
+ * namespace, so nothing of them can reach the host's root namespace; the child sends its
+ * findings back over a pipe and the namespace vanishes with it. */
+#include "orchestrator/doctor/doctor.h"
+
+#include "common/cleanup.h"
+
+#include <errno.h>
+#include <libiptc/libiptc.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/netem.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LO_IFINDEX 1 /* loopback is always 1 in a fresh namespace */
+#ifndef NFNL_SUBSYS_NFTABLES
+#define NFNL_SUBSYS_NFTABLES 10 /* libnfnetlink ships an older nfnetlink.h */
+#endif
+
+FL_DEFINE_AUTO(struct nl_sock, nl_socket_free)
+FL_DEFINE_AUTO(struct rtnl_qdisc, rtnl_qdisc_put)
+FL_DEFINE_AUTO(struct rtnl_link, rtnl_link_put)
+
+/* Adds (then deletes) a root qdisc of `kind` on lo. 0 or a negative libnl error. */
+static int netns_try_qdisc(struct nl_sock *sk, const char *kind)
+{
+	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	int rc;
+
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), LO_IFINDEX);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xf1d0, 0));
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), kind)) < 0)
+		return rc;
+	if (strcmp(kind, "netem") == 0) {
+		rtnl_netem_set_limit(q, 1000);
+	} else {
+		rtnl_qdisc_tbf_set_limit(q, 10000);
+		rtnl_qdisc_tbf_set_rate(q, 125000, 5000, 0);
+	}
+	rc = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+	if (rc == 0)
+		rtnl_qdisc_delete(sk, q);
+	return rc;
+}
+
+static void netns_probe_qdiscs(struct doctor_report *r, struct nl_sock *sk)
+{
+	int rc = netns_try_qdisc(sk, "netem");
+
+	r->netem = rc == 0;
+	if (r->netem)
+		doctor_add(r, "netem", DOCTOR_OK,
+			   "delay, jitter, loss, duplicate, reorder, corrupt",
+			   "sch_netem accepted a qdisc in a scratch netns");
+	else
+		doctor_add(
+		    r, "netem", DOCTOR_MISSING,
+		    "the NFQUEUE engine serves delay, jitter, loss, duplication and reordering",
+		    "%s: RTM_NEWQDISC netem: %s",
+		    rc == -NLE_OBJ_NOTFOUND ? "sch_netem missing from this kernel"
+					    : "sch_netem unusable",
+		    nl_geterror(rc));
+	rc = netns_try_qdisc(sk, "tbf");
+	r->tbf = rc == 0;
+	doctor_add(r, "tbf", r->tbf ? DOCTOR_OK : DOCTOR_MISSING,
+		   r->tbf ? "bandwidth limits" : "no bandwidth faults",
+		   r->tbf ? "sch_tbf accepted a qdisc" : "sch_tbf missing: %s", nl_geterror(rc));
+}
+
+static void netns_probe_ifb(struct doctor_report *r, struct nl_sock *sk)
+{
+	FL_AUTO(rtnl_link_put) struct rtnl_link *l = rtnl_link_alloc();
+	int rc = -NLE_NOMEM;
+
+	if (l) {
+		rtnl_link_set_name(l, "fldoctor0");
+		rc = rtnl_link_set_type(l, "ifb");
+		if (rc >= 0)
+			rc = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+		if (rc >= 0)
+			rtnl_link_delete(sk, l);
+	}
+	r->ifb = rc >= 0;
+	doctor_add(r, "ifb", r->ifb ? DOCTOR_OK : DOCTOR_MISSING,
+		   r->ifb ? "ingress shaping (netem, bandwidth) via IFB + mirred"
+			  : "egress shaping only; ingress delay by the NFQUEUE engine",
+		   r->ifb ? "ifb devices can be created" : "ifb missing: %s", nl_geterror(rc));
+}
+
+static void netns_probe_iptc(struct doctor_report *r)
+{
+	struct xtc_handle *h = iptc_init("filter");
+
+	r->iptc = h != NULL;
+	if (h) {
+		iptc_free(h);
+		doctor_add(r, "iptables-legacy", DOCTOR_OK, "partitions and suspend (libiptc)",
+			   "libiptc opened table filter");
+	} else {
+		doctor_add(r, "iptables-legacy", DOCTOR_MISSING, "no partitions or suspend",
+			   "libiptc cannot open table filter: %s", iptc_strerror(errno));
+	}
+}
+
+/* Asks nf_tables for its generation id over a raw netfilter netlink socket. */
+static int netns_nft_getgen(void)
+{
+	cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof(req),
+		   .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN,
+		   .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK},
+	    .nf = {.nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0},
+	};
+	char buf[4096];
+	struct timeval tv = {.tv_sec = 1};
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		return -errno;
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	if (n < (ssize_t)sizeof(struct nlmsghdr))
+		return -EIO;
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr *e = NLMSG_DATA(nh);
+		return e->error;
+	}
+	return 0;
+}
+
+static void netns_probe_nft(struct doctor_report *r)
+{
+	int rc = netns_nft_getgen();
+
+	r->nft = rc == 0;
+	doctor_add(r, "nft", r->nft ? DOCTOR_OK : DOCTOR_MISSING,
+		   "not used: faultlab drives iptables legacy through libiptc",
+		   r->nft ? "nf_tables answers" : "nf_tables unavailable: %s", strerror(-rc));
+}
+
+static int netns_nfq_cb(struct nfq_q_handle *q, struct nfgenmsg *m, struct nfq_data *d, void *u)
+{
+	return 0;
+}
+
+static void netns_probe_nfqueue(struct doctor_report *r)
+{
+	struct nfq_handle *h = nfq_open();
+	struct nfq_q_handle *q = h ? nfq_create_queue(h, 65000, netns_nfq_cb, NULL) : NULL;
+	int saved = errno;
+
+	r->nfqueue = q != NULL;
+	if (q)
+		nfq_destroy_queue(q);
+	if (h)
+		nfq_close(h);
+	if (r->nfqueue)
+		doctor_add(r, "nfqueue", DOCTOR_OK,
+			   r->netem ? "fallback delay engine (netem serves delay here)"
+				    : "the NFQUEUE engine serves delay (netem missing)",
+			   "libnetfilter_queue bound a queue in a scratch netns");
+	else
+		doctor_add(r, "nfqueue", DOCTOR_MISSING,
+			   r->netem ? "netem serves delay" : "no delay faults on this host",
+			   "cannot bind an NFQUEUE queue: %s", strerror(saved));
+}
+
+/* The child: enters a fresh netns, probes, writes the report to fd. */
+static void netns_child(struct doctor_report *r, int fd)
+{
+	FL_AUTO(nl_socket_free) struct nl_sock *sk = NULL;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		doctor_add(r, "netns", DOCTOR_MISSING, "no runs on this host",
+			   "cannot create a network namespace: %s", strerror(errno));
+	} else {
+		r->netns = true;
+		doctor_add(r, "netns", DOCTOR_OK, "runtime netns",
+			   "network namespaces can be created");
+		sk = nl_socket_alloc();
+		if (sk && nl_connect(sk, NETLINK_ROUTE) == 0) {
+			netns_probe_qdiscs(r, sk);
+			netns_probe_ifb(r, sk);
+		}
+		netns_probe_iptc(r);
+		netns_probe_nft(r);
+		netns_probe_nfqueue(r);
+	}
+	if (write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		_exit(1);
+	_exit(0);
+}
+
+void doctor_probe_netns(struct doctor_report *r)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (!r->root) {
+		doctor_add(r, "netns", DOCTOR_SKIPPED, "", "needs root: namespace probes skipped");
+		return;
+	}
+	if (pipe(fds) < 0 || (pid = fork()) < 0) {
+		doctor_add(r, "netns", DOCTOR_MISSING, "", "cannot fork a probe: %s",
+			   strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		netns_child(r, fds[1]);
+	}
+	close(fds[1]);
+	struct doctor_report got;
+	ssize_t n = read(fds[0], &got, sizeof(got));
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	if (n == (ssize_t)sizeof(got))
+		*r = got;
+	else
+		doctor_add(r, "netns", DOCTOR_MISSING, "", "the namespace probe died");
+}

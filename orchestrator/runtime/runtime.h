@@ -1,0 +1,90 @@
+/* Runtimes: where nodes live. Two backends behind one small vtable (ARCHITECTURE.md
+ * decision 1): `netns` (default; a process tree per node in its own network namespace, all
+ * joined by a bridge that lives in a per-run hub namespace, so the host's root namespace is
+ * never touched) and `docker` (Docker Engine API over /var/run/docker.sock with libcurl).
+ *
+ * Every object a runtime makes carries the run id (namespace names, bridge/veth names,
+ * container labels, network names) so `faultlab clean` can find leftovers of dead runs. */
+#ifndef FL_RUNTIME_H
+#define FL_RUNTIME_H
+
+#include "common/error.h"
+
+#include <limits.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct runtime;
+
+struct runtime_net_spec {
+	const char *run_id; /* ≤ 10 chars [a-z0-9]: goes into kernel object names */
+	const char *subnet; /* "10.213.7.0/24": the run's subnet, chosen by the caller */
+};
+
+struct runtime_node_spec {
+	const char *name;	   /* node name */
+	const char *image;	   /* netns: ignored (argv[0] is a host path); docker: image ref */
+	const char *address;	   /* the node's address inside the run subnet */
+	char *const *argv;	   /* NULL-terminated; the token "@DATA@" inside any argument is
+				    * replaced by the node's data dir as seen from inside the node */
+	const char *host_data_dir; /* host dir for the node's files (events, db); netns uses it
+				    * as is, docker bind-mounts it at /data */
+	const char *log_path;	   /* host file that receives the node's stdout and stderr */
+};
+
+/* What a started node exposes to the agent and the drivers. */
+struct runtime_node {
+	char name[64];
+	char address[16];
+	pid_t pid;		   /* host pid of the node's main process (0 when not running) */
+	pid_t pgid;		   /* its process group (SIGSTOP fallback of freeze) */
+	char netns_path[PATH_MAX]; /* /proc/PID/ns/net or /run/netns/NAME, for the agent */
+	char ifname[IF_NAMESIZE];  /* the node's interface inside its namespace */
+	char cgroup[PATH_MAX];	   /* the node's cgroup dir (cgroup2 or v1 freezer), "" if none */
+	char container_id[80];	   /* docker only */
+};
+
+struct runtime_ops {
+	const char *name; /* "netns" | "docker" */
+	/* Creates the run's network (netns: hub namespace + bridge; docker: a user network,
+	 * internal, on the subnet, labelled with the run id). */
+	int (*net_create)(struct runtime *rt, const struct runtime_net_spec *spec,
+			  struct fl_error *err);
+	/* Starts n nodes (docker creates and starts them in parallel). On error, nodes already
+	 * started stay in `out` with pid != 0 so the caller can stop them. */
+	int (*nodes_start)(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
+			   struct runtime_node *out, struct fl_error *err);
+	/* Sends `sig` (netns) or stops/kills the container; waits until the process is gone. */
+	int (*node_stop)(struct runtime *rt, struct runtime_node *node, int sig,
+			 struct fl_error *err);
+	/* Starts a stopped node again with the same spec, address and data dir. */
+	int (*node_restart)(struct runtime *rt, const struct runtime_node_spec *spec,
+			    struct runtime_node *node, struct fl_error *err);
+	/* 1 running, 0 exited (then *exit_code / *signal say how; -1 unknown). */
+	int (*node_status)(struct runtime *rt, struct runtime_node *node, int *exit_code,
+			   int *signal, struct fl_error *err);
+	/* A socket (socket(2) arguments) from which node addresses are reachable: netns
+	 * creates it inside the hub namespace; docker makes a plain host socket. */
+	int (*socket)(struct runtime *rt, int domain, int type, int protocol);
+	/* Stops every node still running and removes the network and everything the run made. */
+	int (*teardown)(struct runtime *rt, struct fl_error *err);
+	void (*free)(struct runtime *rt);
+};
+
+struct runtime {
+	const struct runtime_ops *ops;
+	char run_id[16];
+	void *priv; /* backend state */
+};
+
+/* Makes a runtime by name ("netns" | "docker"). NULL + err when unknown or unusable (e.g.
+ * docker unreachable: the message says so, and the caller exits 3). */
+struct runtime *runtime_new(const char *name, struct fl_error *err);
+
+/* Removes leftovers of dead runs on this host: run_id NULL = every dead run. A run is alive
+ * while its lock file /run/faultlab/<run_id>.lock is held (flock) by a live orchestrator;
+ * live runs are refused (skipped, with a message). Returns the number of objects removed. */
+int runtime_sweep(const char *run_id, int include_docker, struct fl_error *err);
+
+#endif
