@@ -7,10 +7,9 @@
 #include <string.h>
 
 static const struct cli_verb verbs[] = {
-	
-	
-	
-	{NULL, NULL, NULL, NULL},
+    {"doctor", cli_doctor, "[--json]", "what this host can do, and the fallbacks"},
+
+    {NULL, NULL, NULL, NULL},
 };
 
 static void usage_all(FILE *f)
