@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct runtime;
@@ -86,5 +87,41 @@ struct runtime *runtime_new(const char *name, struct fl_error *err);
  * while its lock file /run/faultlab/<run_id>.lock is held (flock) by a live orchestrator;
  * live runs are refused (skipped, with a message). Returns the number of objects removed. */
 int runtime_sweep(const char *run_id, int include_docker, struct fl_error *err);
+
+/* --- added by the runtime engineer (additive; nothing above changed) ----------------------
+ *
+ * Names (all carry the run id, which has no '-', so names parse back unambiguously):
+ *   netns:  hub namespace /run/netns/fl-<run_id> (bridge "br-<run_id>" with the subnet's .1),
+ *           node namespaces /run/netns/fl-<run_id>-<node> (kept by bind mounts, as
+ *           `ip netns add` does, so `ip netns exec fl-<run_id>-<node> ...` works); inside the
+ *           hub the veth of node i is "vn<i>"; inside a node the interface is "eth0".
+ *           Node processes are children of the caller: the runtime reaps them by pid
+ *           (waitpid(pid, ...)), so callers must not waitpid(-1) / reap them themselves.
+ *           Node processes start with an empty signal mask and default dispositions.
+ *   docker: network "fl-<run_id>", containers "fl-<run_id>-<node>", labels faultlab.run and
+ *           faultlab.node.
+ *   cgroups: <root>/faultlab/<run_id>/<node>, root = /sys/fs/cgroup/unified (hybrid host) or
+ *           /sys/fs/cgroup (cgroup2), else /sys/fs/cgroup/freezer (v1); see cgroup.h.
+ * Run lock and run files: runlock.h (/run/faultlab/<run_id>.{lock,json,subnet}). Take the
+ * run lock before picking a subnet. */
+
+#define RUNTIME_SUBNET_POOL "10.213.0.0/16"
+#define RUNTIME_SUBNET_LEN 20 /* "255.255.255.255/32" + NUL */
+
+/* Picks a /24 inside pool (NULL = RUNTIME_SUBNET_POOL) used by no live run, never the pool's
+ * first block (the plan's nominal 10.213.0.0/24), and records it in
+ * /run/faultlab/<run_id>.subnet (removed by runlock_release / faultlab clean). out gets
+ * "10.213.X.0/24" and must hold RUNTIME_SUBNET_LEN bytes. */
+int runtime_subnet_pick(const char *pool, const char *run_id, char *out, struct fl_error *err);
+/* The same for a /prefix (e.g. 22 for a run of 1000 nodes). */
+int runtime_subnet_pick_prefix(const char *pool, int prefix, const char *run_id, char *out,
+			       size_t len, struct fl_error *err);
+/* "10.213.7.0/24" → host-order network and prefix length. */
+int runtime_subnet_parse(const char *cidr, uint32_t *net, int *prefix, struct fl_error *err);
+void runtime_subnet_format(uint32_t net, int prefix, char *out, size_t len);
+
+/* Milliseconds a node gets after node_stop's signal before it is SIGKILLed (and teardown's
+ * SIGTERM before SIGKILL). */
+#define RUNTIME_STOP_TIMEOUT_MS 5000
 
 #endif

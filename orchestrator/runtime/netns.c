@@ -1,0 +1,434 @@
+/* The netns runtime (ARCHITECTURE.md decision 1): per run a hub namespace holding a bridge
+ * with the subnet's .1, one namespace per node joined to it by a veth, node processes forked
+ * into their namespace and a cgroup of their own. The host's root namespace is never
+ * changed. Names: see runtime.h. */
+#include "orchestrator/runtime/cgroup.h"
+#include "orchestrator/runtime/netns_link.h"
+#include "orchestrator/runtime/netns_proc.h"
+#include "orchestrator/runtime/runlock.h"
+#include "orchestrator/runtime/runtime_internal.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+#include "common/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netlink/netlink.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+FL_DEFINE_AUTO(struct nl_sock, nl_socket_free)
+
+struct netns_node {
+	char name[64];
+	char ns_name[80];
+	int ns_fd;
+	char cgroup[PATH_MAX];
+	pid_t pid;
+	int status; /* waitpid status of the last exit, valid when exited */
+	int exited;
+};
+
+struct netns_rt {
+	int orig_fd, hub_fd, lock_fd;
+	struct nl_sock *hub_sk;
+	int br_ifindex;
+	uint32_t net;
+	int prefix;
+	char hub_name[32];
+	char cg_root[PATH_MAX];
+	enum cgroup_kind cg_kind;
+	struct netns_node *nodes;
+	size_t n, cap;
+};
+
+static struct netns_rt *netns_priv(struct runtime *rt)
+{
+	return rt->priv;
+}
+
+int netns_init(struct runtime *rt, struct fl_error *err)
+{
+	struct netns_rt *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return fl_err(err, "out of memory");
+	p->hub_fd = p->lock_fd = -1;
+	p->orig_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (p->orig_fd < 0) {
+		fl_err_errno(err, "netns runtime: open /proc/thread-self/ns/net");
+		free(p);
+		return -1;
+	}
+	p->cg_kind = cgroup_detect(p->cg_root, sizeof(p->cg_root));
+	rt->priv = p;
+	return 0;
+}
+
+static int netns_net_create(struct runtime *rt, const struct runtime_net_spec *spec,
+			    struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
+	char br[IF_NAMESIZE];
+
+	if (p->hub_fd >= 0)
+		return fl_err(err, "netns runtime: network already created");
+	if (runtime_subnet_parse(spec->subnet, &p->net, &p->prefix, err) < 0)
+		return -1;
+	p->lock_fd = runlock_hold(spec->run_id, ".rt.lock", err);
+	if (p->lock_fd < 0)
+		return -1;
+	snprintf(rt->run_id, sizeof(rt->run_id), "%s", spec->run_id);
+	snprintf(p->hub_name, sizeof(p->hub_name), "fl-%s", spec->run_id);
+	snprintf(br, sizeof(br), "br-%s", spec->run_id);
+	p->hub_fd = netns_link_ns_create(p->hub_name, p->orig_fd, err);
+	if (p->hub_fd < 0)
+		return fl_wrap(err, "hub namespace");
+	p->hub_sk = netns_link_socket(p->hub_fd, p->orig_fd, err);
+	if (!p->hub_sk)
+		return fl_wrap(err, "hub namespace");
+	if (netns_link_up(p->hub_sk, 1, err) < 0 ||
+	    netns_link_bridge_add(p->hub_sk, br, &p->br_ifindex, err) < 0 ||
+	    netns_link_addr_add(p->hub_sk, p->br_ifindex, p->net + 1, p->prefix, err) < 0)
+		return fl_wrap(err, "hub namespace %s", p->hub_name);
+	return 0;
+}
+
+static struct netns_node *netns_find(struct netns_rt *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->nodes[i].name, name) == 0)
+			return &p->nodes[i];
+	return NULL;
+}
+
+/* The node's namespace, veth, lo/eth0 up and its address. */
+static int netns_node_net(struct netns_rt *p, struct netns_node *nn, size_t idx,
+			  const char *address, struct fl_error *err)
+{
+	FL_AUTO(nl_socket_free) struct nl_sock *sk = NULL;
+	char veth[IF_NAMESIZE];
+	struct in_addr a;
+	int eth;
+
+	if (!address || inet_pton(AF_INET, address, &a) != 1)
+		return fl_err(err, "address \"%s\" is not an IPv4 address", address ? address : "");
+	nn->ns_fd = netns_link_ns_create(nn->ns_name, p->orig_fd, err);
+	if (nn->ns_fd < 0)
+		return -1;
+	snprintf(veth, sizeof(veth), "vn%zu", idx);
+	if (netns_link_veth_add(p->hub_sk, veth, p->br_ifindex, "eth0", nn->ns_fd, err) < 0)
+		return -1;
+	sk = netns_link_socket(nn->ns_fd, p->orig_fd, err);
+	if (!sk || netns_link_up(sk, 1, err) < 0)
+		return -1;
+	eth = netns_link_ifindex(sk, "eth0", err);
+	if (eth < 0 || netns_link_addr_add(sk, eth, ntohl(a.s_addr), p->prefix, err) < 0 ||
+	    netns_link_up(sk, eth, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int netns_node_spawn(struct netns_node *nn, const struct runtime_node_spec *spec,
+			    struct fl_error *err)
+{
+	char **argv = runtime_argv_expand(spec->argv, spec->host_data_dir, err);
+	cleanup_close int cg = -1;
+	struct netns_proc_spec ps = {.ns_fd = nn->ns_fd,
+				     .cgroup_fd = -1,
+				     .log_path = spec->log_path,
+				     .cwd = spec->host_data_dir};
+	int rc;
+
+	if (!argv)
+		return -1;
+	if (nn->cgroup[0]) {
+		cg = cgroup_procs_open(nn->cgroup, err);
+		if (cg < 0) {
+			runtime_argv_free(argv);
+			return -1;
+		}
+	}
+	ps.argv = argv;
+	ps.cgroup_fd = cg;
+	if (!ps.log_path)
+		ps.log_path = "/dev/null";
+	rc = netns_proc_spawn(&ps, &nn->pid, err);
+	runtime_argv_free(argv);
+	if (rc == 0)
+		nn->exited = 0;
+	return rc;
+}
+
+static void netns_fill(const struct netns_rt *p, const struct netns_node *nn,
+		       const struct runtime_node_spec *spec, struct runtime_node *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", nn->name);
+	snprintf(out->address, sizeof(out->address), "%s", spec->address);
+	out->pid = nn->pid;
+	out->pgid = nn->pid;
+	snprintf(out->netns_path, sizeof(out->netns_path), "%s/%s", NETNS_LINK_DIR, nn->ns_name);
+	snprintf(out->ifname, sizeof(out->ifname), "eth0");
+	snprintf(out->cgroup, sizeof(out->cgroup), "%s", nn->cgroup);
+}
+
+static struct netns_node *netns_add(struct netns_rt *p, const char *rid, const char *name,
+				    struct fl_error *err)
+{
+	struct netns_node *nn;
+
+	if (!runtime_node_name_ok(name)) {
+		fl_err(err, "node name \"%s\" must be 1-48 characters of [A-Za-z0-9_.-]",
+		       name ? name : "");
+		return NULL;
+	}
+	if (netns_find(p, name)) {
+		fl_err(err, "node %s exists already", name);
+		return NULL;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		void *m = realloc(p->nodes, cap * sizeof(*p->nodes));
+		if (!m) {
+			fl_err(err, "out of memory");
+			return NULL;
+		}
+		p->nodes = m;
+		p->cap = cap;
+	}
+	nn = &p->nodes[p->n++];
+	memset(nn, 0, sizeof(*nn));
+	nn->ns_fd = -1;
+	snprintf(nn->name, sizeof(nn->name), "%s", name);
+	snprintf(nn->ns_name, sizeof(nn->ns_name), "fl-%s-%s", rid, name);
+	return nn;
+}
+
+static int netns_node_start(struct runtime *rt, const struct runtime_node_spec *spec,
+			    struct runtime_node *out, struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
+	struct netns_node *nn = netns_add(p, rt->run_id, spec->name, err);
+	size_t idx = p->n - 1;
+
+	memset(out, 0, sizeof(*out));
+	if (!nn)
+		return -1;
+	if (netns_node_net(p, nn, idx, spec->address, err) < 0)
+		return -1;
+	if (p->cg_kind != CGROUP_NONE && cgroup_create(p->cg_root, rt->run_id, nn->name, nn->cgroup,
+						       sizeof(nn->cgroup), err) < 0)
+		return -1;
+	if (netns_node_spawn(nn, spec, err) < 0)
+		return -1;
+	netns_fill(p, nn, spec, out);
+	return 0;
+}
+
+static int netns_nodes_start(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
+			     struct runtime_node *out, struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
+	double t0 = fltime_mono_ms();
+
+	if (!p->hub_sk)
+		return fl_err(err, "netns runtime: nodes_start before net_create");
+	for (size_t i = 0; i < n; i++)
+		if (netns_node_start(rt, &specs[i], &out[i], err) < 0)
+			return fl_wrap(err, "node %s", specs[i].name ? specs[i].name : "?");
+	log_debug("netns: %zu nodes started in %.1f ms", n, fltime_mono_ms() - t0);
+	return 0;
+}
+
+static void netns_record_exit(struct netns_node *nn, int status)
+{
+	nn->status = status;
+	nn->exited = 1;
+	nn->pid = 0;
+}
+
+/* Signals the node's process group, waits for its main process, SIGKILLs after timeout. */
+static int netns_node_kill(struct netns_node *nn, int sig, int timeout_ms)
+{
+	int st = 0, r;
+
+	if (nn->pid <= 0)
+		return 0;
+	kill(-nn->pid, sig);
+	kill(nn->pid, sig);
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGKILL || sig == SIGQUIT)
+		kill(nn->pid, SIGCONT); /* a stopped (SIGSTOP-frozen) node must run to die */
+	r = netns_proc_wait(nn->pid, timeout_ms, &st);
+	if (r == 0) {
+		kill(-nn->pid, SIGKILL);
+		if (nn->cgroup[0])
+			cgroup_kill(nn->cgroup, 0);
+		r = netns_proc_wait(nn->pid, 5000, &st);
+	}
+	if (r != 0)
+		netns_record_exit(nn, r == 1 ? st : -1);
+	if (nn->cgroup[0])
+		cgroup_kill(nn->cgroup, 1000); /* what the node forked goes with it */
+	return r == 0 ? -1 : 0;
+}
+
+static int netns_node_stop(struct runtime *rt, struct runtime_node *node, int sig,
+			   struct fl_error *err)
+{
+	struct netns_node *nn = netns_find(netns_priv(rt), node->name);
+
+	if (!nn)
+		return fl_err(err, "no node %s in this run", node->name);
+	if (netns_node_kill(nn, sig, sig == SIGKILL ? 5000 : RUNTIME_STOP_TIMEOUT_MS) < 0)
+		return fl_err(err, "node %s (pid %d) did not exit", nn->name, (int)nn->pid);
+	node->pid = 0;
+	node->pgid = 0;
+	return 0;
+}
+
+static int netns_node_restart(struct runtime *rt, const struct runtime_node_spec *spec,
+			      struct runtime_node *node, struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
+	struct netns_node *nn = netns_find(p, node->name);
+
+	if (!nn)
+		return fl_err(err, "no node %s in this run", node->name);
+	if (nn->pid > 0 && netns_node_kill(nn, SIGTERM, RUNTIME_STOP_TIMEOUT_MS) < 0)
+		return fl_err(err, "node %s (pid %d) did not exit", nn->name, (int)nn->pid);
+	if (netns_node_spawn(nn, spec, err) < 0)
+		return fl_wrap(err, "restart node %s", nn->name);
+	netns_fill(p, nn, spec, node);
+	return 0;
+}
+
+static int netns_node_status(struct runtime *rt, struct runtime_node *node, int *exit_code,
+			     int *signal, struct fl_error *err)
+{
+	struct netns_node *nn = netns_find(netns_priv(rt), node->name);
+	int st, r;
+
+	*exit_code = *signal = -1;
+	if (!nn)
+		return fl_err(err, "no node %s in this run", node->name);
+	if (nn->pid > 0) {
+		r = netns_proc_wait(nn->pid, 0, &st);
+		if (r == 0)
+			return 1;
+		netns_record_exit(nn, r == 1 ? st : -1);
+		node->pid = node->pgid = 0;
+	}
+	if (nn->exited && nn->status != -1) {
+		if (WIFEXITED(nn->status))
+			*exit_code = WEXITSTATUS(nn->status);
+		else if (WIFSIGNALED(nn->status))
+			*signal = WTERMSIG(nn->status);
+	}
+	return 0;
+}
+
+static int netns_socket(struct runtime *rt, int domain, int type, int protocol)
+{
+	struct netns_rt *p = netns_priv(rt);
+	int fd, e;
+
+	if (p->hub_fd < 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (setns(p->hub_fd, CLONE_NEWNET) < 0)
+		return -1;
+	fd = socket(domain, type, protocol);
+	e = errno;
+	if (setns(p->orig_fd, CLONE_NEWNET) < 0) {
+		/* the thread would stay in the hub: never return in that state */
+		log_error("netns: cannot return to the original namespace: %s", strerror(errno));
+		abort();
+	}
+	errno = e;
+	return fd;
+}
+
+static int netns_teardown(struct runtime *rt, struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
+	double t0 = fltime_mono_ms();
+	int failed = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->nodes[i].pid > 0) {
+			kill(-p->nodes[i].pid, SIGTERM);
+			kill(p->nodes[i].pid, SIGCONT);
+		}
+	for (size_t i = 0; i < p->n; i++) {
+		struct netns_node *nn = &p->nodes[i];
+
+		netns_node_kill(nn, SIGTERM, RUNTIME_STOP_TIMEOUT_MS);
+		if (nn->cgroup[0] && cgroup_remove(nn->cgroup, err) < 0)
+			failed = 1;
+		if (nn->ns_fd >= 0)
+			close(nn->ns_fd);
+		nn->ns_fd = -1;
+		if (netns_link_ns_delete(nn->ns_name, err) < 0)
+			failed = 1;
+	}
+	p->n = 0;
+	if (p->hub_sk)
+		nl_socket_free(p->hub_sk);
+	p->hub_sk = NULL;
+	if (p->hub_fd >= 0) {
+		close(p->hub_fd);
+		p->hub_fd = -1;
+		if (netns_link_ns_delete(p->hub_name, err) < 0)
+			failed = 1;
+	}
+	if (p->lock_fd >= 0) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s.rt.lock", RUNLOCK_DIR, rt->run_id);
+		unlink(path);
+		close(p->lock_fd);
+		p->lock_fd = -1;
+	}
+	log_debug("netns: teardown in %.1f ms", fltime_mono_ms() - t0);
+	return failed ? fl_wrap(err, "netns teardown") : 0;
+}
+
+static void netns_free(struct runtime *rt)
+{
+	struct netns_rt *p;
+	struct fl_error err;
+
+	if (!rt)
+		return;
+	p = netns_priv(rt);
+	if (p) {
+		if (p->hub_fd >= 0 || p->n)
+			netns_teardown(rt, &err);
+		if (p->orig_fd >= 0)
+			close(p->orig_fd);
+		free(p->nodes);
+		free(p);
+	}
+	free(rt);
+}
+
+const struct runtime_ops netns_ops = {
+    .name = "netns",
+    .net_create = netns_net_create,
+    .nodes_start = netns_nodes_start,
+    .node_stop = netns_node_stop,
+    .node_restart = netns_node_restart,
+    .node_status = netns_node_status,
+    .socket = netns_socket,
+    .teardown = netns_teardown,
+    .free = netns_free,
+};

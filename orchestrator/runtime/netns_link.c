@@ -1,0 +1,215 @@
+/* Namespaces and links of the netns runtime (see netns_link.h). */
+#include "orchestrator/runtime/netns_link.h"
+
+#include "common/cleanup.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+FL_DEFINE_AUTO(struct rtnl_link, rtnl_link_put)
+FL_DEFINE_AUTO(struct rtnl_addr, rtnl_addr_put)
+FL_DEFINE_AUTO(struct nl_addr, nl_addr_put)
+FL_DEFINE_AUTO(struct nl_sock, nl_socket_free)
+
+int netns_link_enter(int fd, const char *what, struct fl_error *err)
+{
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return fl_err_errno(err, "setns into %s", what);
+	return 0;
+}
+
+/* /run/netns must be a shared mount so the bind mounts show in other mount namespaces
+ * (`ip netns exec` makes one); iproute2 does the same. */
+static int netns_link_dir_ready(struct fl_error *err)
+{
+	static int ready;
+
+	if (ready)
+		return 0;
+	if (mkdir(NETNS_LINK_DIR, 0755) < 0 && errno != EEXIST)
+		return fl_err_errno(err, "mkdir %s", NETNS_LINK_DIR);
+	if (mount("", NETNS_LINK_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL)
+			return fl_err_errno(err, "make %s shared", NETNS_LINK_DIR);
+		if (mount(NETNS_LINK_DIR, NETNS_LINK_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
+		    mount("", NETNS_LINK_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+			return fl_err_errno(err, "bind-mount %s", NETNS_LINK_DIR);
+	}
+	ready = 1;
+	return 0;
+}
+
+int netns_link_ns_create(const char *name, int orig_fd, struct fl_error *err)
+{
+	char path[PATH_MAX];
+	cleanup_close int fd = -1;
+	int mounted;
+
+	if (netns_link_dir_ready(err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_LINK_DIR, name);
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fl_err_errno(err, "create %s", path);
+	close(steal_fd(&fd));
+	if (unshare(CLONE_NEWNET) < 0) {
+		fl_err_errno(err, "unshare(CLONE_NEWNET) for %s", name);
+		unlink(path);
+		return -1;
+	}
+	mounted = mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) == 0;
+	if (!mounted)
+		fl_err_errno(err, "bind-mount namespace %s", path);
+	if (setns(orig_fd, CLONE_NEWNET) < 0) /* cannot fail for a valid fd; keep it loud */
+		return fl_err_errno(err, "setns back to the original namespace");
+	if (!mounted) {
+		unlink(path);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fl_err_errno(err, "open %s", path);
+		netns_link_ns_delete(name, NULL);
+		return -1;
+	}
+	return steal_fd(&fd);
+}
+
+int netns_link_ns_delete(const char *name, struct fl_error *err)
+{
+	char path[PATH_MAX];
+	struct fl_error dummy;
+
+	if (!err)
+		err = &dummy;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_LINK_DIR, name);
+	if (access(path, F_OK) < 0)
+		return 0;
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return fl_err_errno(err, "umount %s", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return fl_err_errno(err, "unlink %s", path);
+	return 1;
+}
+
+struct nl_sock *netns_link_socket(int ns_fd, int orig_fd, struct fl_error *err)
+{
+	FL_AUTO(nl_socket_free) struct nl_sock *sk = nl_socket_alloc();
+	int rc;
+
+	if (!sk) {
+		fl_err(err, "nl_socket_alloc: out of memory");
+		return NULL;
+	}
+	if (netns_link_enter(ns_fd, "a node namespace", err) < 0)
+		return NULL;
+	rc = nl_connect(sk, NETLINK_ROUTE);
+	if (setns(orig_fd, CLONE_NEWNET) < 0) {
+		fl_err_errno(err, "setns back to the original namespace");
+		return NULL;
+	}
+	if (rc < 0) {
+		fl_err(err, "netlink connect: %s", nl_geterror(rc));
+		return NULL;
+	}
+	return steal_ptr(&sk);
+}
+
+int netns_link_up(struct nl_sock *sk, int ifindex, struct fl_error *err)
+{
+	FL_AUTO(rtnl_link_put) struct rtnl_link *orig = rtnl_link_alloc();
+	FL_AUTO(rtnl_link_put) struct rtnl_link *chg = rtnl_link_alloc();
+	int rc;
+
+	if (!orig || !chg)
+		return fl_err(err, "out of memory");
+	rtnl_link_set_ifindex(orig, ifindex);
+	rtnl_link_set_flags(chg, IFF_UP);
+	rc = rtnl_link_change(sk, orig, chg, 0);
+	if (rc < 0)
+		return fl_err(err, "set link %d up: %s", ifindex, nl_geterror(rc));
+	return 0;
+}
+
+int netns_link_ifindex(struct nl_sock *sk, const char *name, struct fl_error *err)
+{
+	FL_AUTO(rtnl_link_put) struct rtnl_link *link = NULL;
+	int rc = rtnl_link_get_kernel(sk, 0, name, &link);
+
+	if (rc < 0)
+		return fl_err(err, "look up link %s: %s", name, nl_geterror(rc));
+	return rtnl_link_get_ifindex(link);
+}
+
+int netns_link_bridge_add(struct nl_sock *sk, const char *name, int *ifindex, struct fl_error *err)
+{
+	FL_AUTO(rtnl_link_put) struct rtnl_link *br = rtnl_link_bridge_alloc();
+	int rc;
+
+	if (!br)
+		return fl_err(err, "out of memory");
+	rtnl_link_set_name(br, name);
+	rtnl_link_set_flags(br, IFF_UP);
+	rc = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
+	if (rc < 0)
+		return fl_err(err, "create bridge %s: %s", name, nl_geterror(rc));
+	*ifindex = netns_link_ifindex(sk, name, err);
+	return *ifindex < 0 ? -1 : 0;
+}
+
+int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const char *peer_name,
+			int peer_ns_fd, struct fl_error *err)
+{
+	struct rtnl_link *veth = rtnl_link_veth_alloc(), *peer;
+	int rc;
+
+	if (!veth)
+		return fl_err(err, "out of memory");
+	peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(veth, name);
+	rtnl_link_set_flags(veth, IFF_UP);
+	rtnl_link_set_master(veth, master);
+	rtnl_link_set_name(peer, peer_name);
+	rtnl_link_set_ns_fd(peer, peer_ns_fd);
+	rc = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(peer);
+	rtnl_link_veth_release(veth);
+	if (rc < 0)
+		return fl_err(err, "create veth %s/%s: %s", name, peer_name, nl_geterror(rc));
+	return 0;
+}
+
+int netns_link_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, int prefix,
+			struct fl_error *err)
+{
+	FL_AUTO(rtnl_addr_put) struct rtnl_addr *a = rtnl_addr_alloc();
+	FL_AUTO(nl_addr_put) struct nl_addr *local = NULL;
+	uint32_t be = htonl(addr);
+	int rc;
+
+	if (!a)
+		return fl_err(err, "out of memory");
+	local = nl_addr_build(AF_INET, &be, sizeof(be));
+	if (!local)
+		return fl_err(err, "out of memory");
+	nl_addr_set_prefixlen(local, prefix);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	rc = rtnl_addr_add(sk, a, 0);
+	if (rc < 0)
+		return fl_err(err, "RTM_NEWADDR on link %d: %s", ifindex, nl_geterror(rc));
+	return 0;
+}

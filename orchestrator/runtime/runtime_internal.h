@@ -1,0 +1,20 @@
+/* Shared by the runtime backends; not for callers outside orchestrator/runtime/. */
+#ifndef FL_RUNTIME_INTERNAL_H
+#define FL_RUNTIME_INTERNAL_H
+
+#include "orchestrator/runtime/runtime.h"
+
+extern const struct runtime_ops netns_ops;
+extern const struct runtime_ops docker_ops;
+
+/* Makes each backend's private state; 0 or -1 + err. */
+int netns_init(struct runtime *rt, struct fl_error *err);
+int docker_init(struct runtime *rt, struct fl_error *err);
+
+/* A copy of argv with every "@DATA@" replaced by data_dir; free with runtime_argv_free. */
+char **runtime_argv_expand(char *const *argv, const char *data_dir, struct fl_error *err);
+void runtime_argv_free(char **argv);
+/* 1 when a node name can go into namespace/container names: 1..48 of [A-Za-z0-9_.-]. */
+int runtime_node_name_ok(const char *name);
+
+#endif
