@@ -1,0 +1,175 @@
+/* freeze/thaw: cgroup2 cgroup.freeze, else the v1 freezer, else SIGSTOP/SIGCONT of the
+ * node's process group. */
+#include "agents/freeze.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FREEZE_WAIT_MS 2000
+
+enum freeze_engine { FREEZE_NONE, FREEZE_CGROUP2, FREEZE_V1, FREEZE_SIGSTOP };
+
+static const char *const freeze_engine_names[] = {"none", "cgroup2", "freezer-v1", "sigstop"};
+
+/* The node's freeze depth: one agent serves one node. */
+static int freeze_depth;
+static enum freeze_engine freeze_engine_used;
+
+static int freeze_has(const struct agent_node *node, const char *file)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", node->cgroup, file);
+	return node->cgroup[0] && access(path, W_OK) == 0;
+}
+
+static enum freeze_engine freeze_pick(const struct agent_node *node)
+{
+	if (freeze_has(node, "cgroup.freeze"))
+		return FREEZE_CGROUP2;
+	if (freeze_has(node, "freezer.state"))
+		return FREEZE_V1;
+	return node->pgid > 0 ? FREEZE_SIGSTOP : FREEZE_NONE;
+}
+
+static int freeze_write(const struct agent_node *node, const char *file, const char *value,
+			struct fl_error *err)
+{
+	char path[512];
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", node->cgroup, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+		return fl_err_errno(err, "write %s to %s", value, path);
+	return 0;
+}
+
+/* Reads file and reports whether it contains `want`. */
+static int freeze_reads(const struct agent_node *node, const char *file, const char *want)
+{
+	char path[512], buf[512];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", node->cgroup, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, want) != NULL;
+}
+
+/* Freezing is asynchronous: waits until the kernel reports every task frozen. */
+static int freeze_wait(const struct agent_node *node, const char *file, const char *want,
+		       struct fl_error *err)
+{
+	uint64_t deadline = fltime_mono_ns() + (uint64_t)FREEZE_WAIT_MS * 1000000u;
+
+	while (!freeze_reads(node, file, want)) {
+		if (fltime_mono_ns() > deadline)
+			return fl_err(err, "%s/%s: no \"%s\" after %d ms", node->cgroup, file, want,
+				      FREEZE_WAIT_MS);
+		usleep(100);
+	}
+	return 0;
+}
+
+static int freeze_set(const struct agent_node *node, enum freeze_engine e, int frozen,
+		      struct fl_error *err)
+{
+	switch (e) {
+	case FREEZE_CGROUP2:
+		if (freeze_write(node, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
+			return -1;
+		return frozen ? freeze_wait(node, "cgroup.events", "frozen 1", err) : 0;
+	case FREEZE_V1:
+		if (freeze_write(node, "freezer.state", frozen ? "FROZEN" : "THAWED", err) < 0)
+			return -1;
+		return freeze_wait(node, "freezer.state", frozen ? "FROZEN" : "THAWED", err);
+	case FREEZE_SIGSTOP:
+		if (kill(-node->pgid, frozen ? SIGSTOP : SIGCONT) < 0)
+			return fl_err_errno(err, "kill(-%d, %s)", (int)node->pgid,
+					    frozen ? "SIGSTOP" : "SIGCONT");
+		return 0;
+	case FREEZE_NONE:
+		break;
+	}
+	return fl_err(err, "node %s has no cgroup freezer and no process group to stop",
+		      node->node);
+}
+
+int freeze_node(const struct agent_node *node, char *engine, size_t len, struct fl_error *err)
+{
+	enum freeze_engine e = freeze_depth ? freeze_engine_used : freeze_pick(node);
+
+	if (!freeze_depth && freeze_set(node, e, 1, err) < 0) {
+		struct fl_error ignored;
+
+		freeze_set(node, e, 0, &ignored); /* a half-done freeze must not stay */
+		return fl_wrap(err, "freeze");
+	}
+	freeze_engine_used = e;
+	freeze_depth++;
+	snprintf(engine, len, "%s", freeze_engine_names[e]);
+	return 0;
+}
+
+int freeze_thaw(const struct agent_node *node, struct fl_error *err)
+{
+	if (freeze_depth == 0)
+		return fl_err(err, "thaw: node is not frozen");
+	if (--freeze_depth > 0)
+		return 0;
+	if (freeze_set(node, freeze_engine_used, 0, err) < 0)
+		return fl_wrap(err, "thaw");
+	return 0;
+}
+
+int freeze_sweep(const struct agent_node *node, struct fl_error *err)
+{
+	enum freeze_engine e = freeze_pick(node);
+
+	if (e == FREEZE_NONE)
+		return 0;
+	if (freeze_set(node, e, 0, err) < 0)
+		return fl_wrap(err, "sweep: thaw");
+	return 0;
+}
+
+static int freeze_apply(const struct agent_node *node, struct fault *f, json_t *params,
+			struct fl_error *err)
+{
+	static const char *const known[] = {NULL};
+
+	if (fault_params_only(params, known, err) < 0)
+		return -1;
+	return freeze_node(node, f->engine, sizeof(f->engine), err);
+}
+
+static int freeze_revert(const struct agent_node *node, struct fault *f, struct fl_error *err)
+{
+	return freeze_thaw(node, err);
+}
+
+static int freeze_kind_sweep(const struct agent_node *node, struct fl_error *err)
+{
+	return freeze_sweep(node, err);
+}
+
+const struct fault_kind freeze_fault_kind = {
+    .name = "freeze",
+    .apply = freeze_apply,
+    .revert = freeze_revert,
+    .sweep = freeze_kind_sweep,
+};
