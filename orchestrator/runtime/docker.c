@@ -1,9 +1,538 @@
-/* The docker runtime: placeholder until docker_api lands (returns a clear error). */
+/* The docker runtime: a user network (internal: no NAT, no route out) on the run's subnet and
+ * one container per node, created, started and inspected in parallel over the Engine API.
+ * argv[0] of a node spec is ignored: the image's entrypoint gets argv[1..] ("@DATA@" → /data,
+ * where host_data_dir is bind-mounted). Names and labels: see runtime.h. */
+#include "orchestrator/runtime/cgroup.h"
+#include "orchestrator/runtime/docker_api.h"
+#include "orchestrator/runtime/docker_logs.h"
+#include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime_internal.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+#include "common/log.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct docker_node {
+	char name[64];
+	char id[80];
+	char log_path[PATH_MAX];
+};
+
+struct docker_rt {
+	struct docker_api api;
+	struct docker_logs *logs;
+	int lock_fd;
+	char net[32];
+	int net_made;
+	struct docker_node *nodes;
+	size_t n, cap;
+};
+
+static struct docker_rt *docker_priv(struct runtime *rt)
+{
+	return rt->priv;
+}
 
 int docker_init(struct runtime *rt, struct fl_error *err)
 {
-	return fl_err(err, "docker runtime: not built yet");
+	struct docker_rt *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return fl_err(err, "out of memory");
+	p->lock_fd = -1;
+	if (docker_api_open(&p->api, err) < 0) {
+		free(p);
+		return fl_wrap(err, "docker runtime");
+	}
+	rt->priv = p;
+	return 0;
 }
 
-const struct runtime_ops docker_ops = {.name = "docker"};
+/* Checks the HTTP status of a request; err quotes Docker's message. */
+static int docker_expect(const struct docker_api_req *r, long ok1, long ok2, struct fl_error *err)
+{
+	char msg[512];
+
+	if (r->status == ok1 || r->status == ok2)
+		return 0;
+	if (r->error[0])
+		return fl_err(err, "%s %s: %s", r->method, r->path, r->error);
+	return fl_err(err, "%s %s: HTTP %ld: %s", r->method, r->path, r->status,
+		      docker_api_message(r->resp, msg, sizeof(msg)));
+}
+
+static int docker_request(struct docker_rt *p, const char *method, const char *path, json_t *body,
+			  long ok1, long ok2, char **resp, struct fl_error *err)
+{
+	struct docker_api_req r = {.method = method};
+	int rc;
+
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	r.body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	r.timeout_ms = 30000;
+	rc = docker_api_batch(&p->api, &r, 1, 1, err);
+	if (rc == 0)
+		rc = docker_expect(&r, ok1, ok2, err);
+	if (resp && rc == 0)
+		*resp = steal_ptr(&r.resp);
+	docker_api_req_clear(&r);
+	return rc;
+}
+
+static int docker_net_create(struct runtime *rt, const struct runtime_net_spec *spec,
+			     struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	uint32_t net;
+	int prefix, rc;
+	char gw[RUNTIME_SUBNET_LEN], bridge[20];
+	json_t *body;
+
+	if (runtime_subnet_parse(spec->subnet, &net, &prefix, err) < 0)
+		return -1;
+	p->lock_fd = runlock_hold(spec->run_id, ".rt.lock", err);
+	if (p->lock_fd < 0)
+		return -1;
+	snprintf(rt->run_id, sizeof(rt->run_id), "%s", spec->run_id);
+	snprintf(p->net, sizeof(p->net), "fl-%s", spec->run_id);
+	snprintf(bridge, sizeof(bridge), "fl-%s", spec->run_id);
+	runtime_subnet_format(net + 1, 32, gw, sizeof(gw));
+	gw[strcspn(gw, "/")] = '\0';
+	body = json_pack("{s:s, s:b, s:s, s:b, s:{s:s}, s:{s:s}, s:{s:s, s:[{s:s, s:s}]}}", "Name",
+			 p->net, "CheckDuplicate", 1, "Driver", "bridge", "Internal", 1, "Labels",
+			 "faultlab.run", spec->run_id, "Options", "com.docker.network.bridge.name",
+			 bridge, "IPAM", "Driver", "default", "Config", "Subnet", spec->subnet,
+			 "Gateway", gw);
+	rc = docker_request(p, "POST", "/networks/create", body, 201, 201, NULL, err);
+	json_decref(body);
+	if (rc < 0)
+		return fl_wrap(err, "docker network %s", p->net);
+	p->net_made = 1;
+	return 0;
+}
+
+static struct docker_node *docker_find(struct docker_rt *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->nodes[i].name, name) == 0)
+			return &p->nodes[i];
+	return NULL;
+}
+
+/* Every distinct image must be on this host already. */
+static int docker_images_check(struct docker_rt *p, const struct runtime_node_spec *specs, size_t n,
+			       struct fl_error *err)
+{
+	char path[512];
+	long status;
+
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = specs[j].image && strcmp(specs[j].image, specs[i].image) == 0;
+		if (seen)
+			continue;
+		if (!specs[i].image || !specs[i].image[0])
+			return fl_err(err, "node %s has no image", specs[i].name);
+		snprintf(path, sizeof(path), "/images/%s/json", specs[i].image);
+		if (docker_api_call(&p->api, "GET", path, NULL, &status, NULL, err) < 0)
+			return -1;
+		if (status == 404)
+			return fl_err(err,
+				      "image %s is not on this host (build it, e.g. `make "
+				      "image-labnode`, or docker pull it)",
+				      specs[i].image);
+		if (status != 200)
+			return fl_err(err, "inspect image %s: HTTP %ld", specs[i].image, status);
+	}
+	return 0;
+}
+
+static json_t *docker_create_body(struct docker_rt *p, const char *rid,
+				  const struct runtime_node_spec *s, struct fl_error *err)
+{
+	char **argv = runtime_argv_expand(s->argv, "/data", err);
+	json_t *cmd = json_array(), *binds = json_array(), *body;
+	char bind[PATH_MAX + 16];
+
+	if (!argv) {
+		json_decref(cmd);
+		json_decref(binds);
+		return NULL;
+	}
+	for (size_t i = 1; argv[i]; i++)
+		json_array_append_new(cmd, json_string(argv[i]));
+	runtime_argv_free(argv);
+	if (s->host_data_dir && s->host_data_dir[0]) {
+		snprintf(bind, sizeof(bind), "%s:/data", s->host_data_dir);
+		json_array_append_new(binds, json_string(bind));
+	}
+	body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s}, s:{s:s, s:o}, s:{s:{s:{s:{s:s}}}}}",
+			 "Image", s->image, "Hostname", s->name, "Cmd", cmd, "Labels",
+			 "faultlab.run", rid, "faultlab.node", s->name, "HostConfig", "NetworkMode",
+			 p->net, "Binds", binds, "NetworkingConfig", "EndpointsConfig", p->net,
+			 "IPAMConfig", "IPv4Address", s->address);
+	if (!body)
+		fl_err(err, "node %s: cannot build the container request", s->name);
+	return body;
+}
+
+/* Adds the nodes to p and creates their containers in parallel. */
+static int docker_create_all(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
+			     struct docker_api_req *reqs, struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *body;
+		if (!runtime_node_name_ok(specs[i].name) || docker_find(p, specs[i].name))
+			return fl_err(err, "node name \"%s\" is invalid or used twice",
+				      specs[i].name ? specs[i].name : "");
+		body = docker_create_body(p, rt->run_id, &specs[i], err);
+		if (!body)
+			return -1;
+		reqs[i].method = "POST";
+		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/create?name=fl-%s-%s",
+			 rt->run_id, specs[i].name);
+		reqs[i].body = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+	}
+	return docker_api_batch(&p->api, reqs, n, 16, err);
+}
+
+static int docker_nodes_register(struct docker_rt *p, const struct runtime_node_spec *specs,
+				 size_t n, struct docker_api_req *reqs, struct fl_error *err)
+{
+	int rc = 0;
+
+	if (p->n + n > p->cap) {
+		void *m = realloc(p->nodes, (p->n + n) * sizeof(*p->nodes));
+		if (!m)
+			return fl_err(err, "out of memory");
+		p->nodes = m;
+		p->cap = p->n + n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = reqs[i].resp ? json_loads(reqs[i].resp, 0, NULL) : NULL;
+		const char *id = j ? json_string_value(json_object_get(j, "Id")) : NULL;
+		if (rc == 0 && docker_expect(&reqs[i], 201, 201, err) < 0)
+			rc = fl_wrap(err, "create node %s", specs[i].name);
+		if (id) {
+			struct docker_node *dn = &p->nodes[p->n++];
+			memset(dn, 0, sizeof(*dn));
+			snprintf(dn->name, sizeof(dn->name), "%s", specs[i].name);
+			snprintf(dn->id, sizeof(dn->id), "%s", id);
+			snprintf(dn->log_path, sizeof(dn->log_path), "%s",
+				 specs[i].log_path ? specs[i].log_path : "/dev/null");
+		}
+		json_decref(j);
+	}
+	return rc;
+}
+
+/* The container's cgroup dir on the host: its cgroup2 dir when it has one of its own, else
+ * its v1 freezer dir (Docker on a hybrid host puts containers in v1 hierarchies only). */
+static void docker_cgroup_of(pid_t pid, char *out, size_t len)
+{
+	char path[64], line[1024], v2[1024] = "", fz[1024] = "", root[PATH_MAX];
+	enum cgroup_kind kind = cgroup_detect(root, sizeof(root));
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "0::", 3) == 0)
+			snprintf(v2, sizeof(v2), "%s", line + 3);
+		else if (strstr(line, ":freezer:"))
+			snprintf(fz, sizeof(fz), "%s", strstr(line, ":freezer:") + 9);
+	}
+	fclose(f);
+	if (kind == CGROUP_V2 && v2[0] && strcmp(v2, "/") != 0)
+		snprintf(out, len, "%s%s", root, v2);
+	else if (fz[0] && strcmp(fz, "/") != 0)
+		snprintf(out, len, "/sys/fs/cgroup/freezer%s", fz);
+}
+
+/* GET /containers/{id}/json → State.Pid, State.Running, State.ExitCode. */
+static int docker_state(const char *resp, pid_t *pid, int *running, int *code)
+{
+	json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
+	json_t *st = j ? json_object_get(j, "State") : NULL;
+
+	if (!st) {
+		json_decref(j);
+		return -1;
+	}
+	*pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+	*running = json_is_true(json_object_get(st, "Running"));
+	*code = (int)json_integer_value(json_object_get(st, "ExitCode"));
+	json_decref(j);
+	return 0;
+}
+
+static void docker_fill(struct docker_node *dn, const char *address, const char *inspect,
+			struct runtime_node *out)
+{
+	int running = 0, code;
+	pid_t pid = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", dn->name);
+	snprintf(out->address, sizeof(out->address), "%s", address ? address : "");
+	snprintf(out->container_id, sizeof(out->container_id), "%s", dn->id);
+	snprintf(out->ifname, sizeof(out->ifname), "eth0");
+	if (docker_state(inspect, &pid, &running, &code) == 0 && running && pid > 0) {
+		out->pid = out->pgid = pid;
+		snprintf(out->netns_path, sizeof(out->netns_path), "/proc/%d/ns/net", (int)pid);
+		docker_cgroup_of(pid, out->cgroup, sizeof(out->cgroup));
+	}
+}
+
+/* Starts the containers first..first+n-1 of p->nodes in parallel, then inspects them. */
+static int docker_start_all(struct docker_rt *p, size_t first,
+			    const struct runtime_node_spec *specs, size_t n,
+			    struct runtime_node *out, struct fl_error *err)
+{
+	struct docker_api_req *reqs = calloc(n, sizeof(*reqs));
+	struct fl_error ignored;
+	int rc;
+
+	if (!reqs)
+		return fl_err(err, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].method = "POST";
+		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s/start",
+			 p->nodes[first + i].id);
+	}
+	rc = docker_api_batch(&p->api, reqs, n, 16, err);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (docker_expect(&reqs[i], 204, 304, err) < 0)
+			rc = fl_wrap(err, "start node %s", specs[i].name);
+	for (size_t i = 0; i < n; i++) {
+		docker_api_req_clear(&reqs[i]);
+		reqs[i].method = "GET";
+		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s/json",
+			 p->nodes[first + i].id);
+	}
+	if (docker_api_batch(&p->api, reqs, n, 16, rc < 0 ? &ignored : err) < 0 && rc == 0)
+		rc = -1;
+	for (size_t i = 0; i < n; i++) {
+		docker_fill(&p->nodes[first + i], specs[i].address, reqs[i].resp, &out[i]);
+		if (rc == 0 && docker_logs_add(p->logs, p->nodes[first + i].id,
+					       p->nodes[first + i].log_path, err) < 0)
+			rc = -1;
+		docker_api_req_clear(&reqs[i]);
+	}
+	free(reqs);
+	return rc;
+}
+
+static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
+			      struct runtime_node *out, struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	struct docker_api_req *reqs;
+	size_t first = p->n;
+	double t0 = fltime_mono_ms();
+	struct fl_error ignored;
+	int rc;
+
+	memset(out, 0, n * sizeof(*out));
+	if (!p->net_made)
+		return fl_err(err, "docker runtime: nodes_start before net_create");
+	if (docker_images_check(p, specs, n, err) < 0)
+		return -1;
+	if (!p->logs && !(p->logs = docker_logs_new(&p->api, err)))
+		return -1;
+	reqs = calloc(n, sizeof(*reqs));
+	if (!reqs)
+		return fl_err(err, "out of memory");
+	rc = docker_create_all(rt, specs, n, reqs, err);
+	if (docker_nodes_register(p, specs, n, reqs, rc < 0 ? &ignored : err) < 0)
+		rc = -1;
+	for (size_t i = 0; i < n; i++)
+		docker_api_req_clear(&reqs[i]);
+	free(reqs);
+	if (rc == 0)
+		rc = docker_start_all(p, first, specs, n, out, err);
+	log_debug("docker: %zu containers started in %.1f ms", n, fltime_mono_ms() - t0);
+	return rc;
+}
+
+static struct docker_node *docker_node_of(struct runtime *rt, const struct runtime_node *node,
+					  struct fl_error *err)
+{
+	struct docker_node *dn = docker_find(docker_priv(rt), node->name);
+
+	if (!dn)
+		fl_err(err, "no node %s in this run", node->name);
+	return dn;
+}
+
+/* Waits (bounded) for the container to stop running. */
+static int docker_wait(struct docker_rt *p, struct docker_node *dn, long timeout_ms,
+		       struct fl_error *err)
+{
+	struct docker_api_req r = {.method = "POST", .timeout_ms = timeout_ms};
+	int rc;
+
+	snprintf(r.path, sizeof(r.path), "/containers/%s/wait?condition=not-running", dn->id);
+	rc = docker_api_batch(&p->api, &r, 1, 1, err);
+	if (rc == 0)
+		rc = docker_expect(&r, 200, 200, err);
+	docker_api_req_clear(&r);
+	return rc;
+}
+
+static int docker_node_stop(struct runtime *rt, struct runtime_node *node, int sig,
+			    struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	struct docker_node *dn = docker_node_of(rt, node, err);
+	struct fl_error ignored;
+	char path[256];
+
+	if (!dn)
+		return -1;
+	snprintf(path, sizeof(path), "/containers/%s/kill?signal=%d", dn->id, sig);
+	/* 409: not running any more, which is what we want */
+	if (docker_request(p, "POST", path, NULL, 204, 409, NULL, err) < 0)
+		return fl_wrap(err, "stop node %s", node->name);
+	if (docker_wait(p, dn, RUNTIME_STOP_TIMEOUT_MS, &ignored) < 0) {
+		snprintf(path, sizeof(path), "/containers/%s/kill?signal=KILL", dn->id);
+		docker_request(p, "POST", path, NULL, 204, 409, NULL, &ignored);
+		if (docker_wait(p, dn, 10000, err) < 0)
+			return fl_wrap(err, "node %s did not stop", node->name);
+	}
+	node->pid = node->pgid = 0;
+	node->netns_path[0] = '\0';
+	return 0;
+}
+
+static int docker_node_restart(struct runtime *rt, const struct runtime_node_spec *spec,
+			       struct runtime_node *node, struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	struct docker_node *dn = docker_node_of(rt, node, err);
+
+	if (!dn)
+		return -1;
+	if (node->pid > 0 && docker_node_stop(rt, node, SIGTERM, err) < 0)
+		return -1;
+	return docker_start_all(p, (size_t)(dn - p->nodes), spec, 1, node, err);
+}
+
+static int docker_node_status(struct runtime *rt, struct runtime_node *node, int *exit_code,
+			      int *signal, struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	struct docker_node *dn = docker_node_of(rt, node, err);
+	cleanup_free char *resp = NULL;
+	char path[256];
+	int running, code;
+	pid_t pid;
+
+	*exit_code = *signal = -1;
+	if (!dn)
+		return -1;
+	snprintf(path, sizeof(path), "/containers/%s/json", dn->id);
+	if (docker_request(p, "GET", path, NULL, 200, 200, &resp, err) < 0 ||
+	    docker_state(resp, &pid, &running, &code) < 0)
+		return fl_wrap(err, "status of node %s", node->name);
+	if (running)
+		return 1;
+	/* Docker reports a death by signal N as exit code 128 + N */
+	if (code > 128 && code < 128 + 65)
+		*signal = code - 128;
+	else
+		*exit_code = code;
+	return 0;
+}
+
+static int docker_socket(struct runtime *rt, int domain, int type, int protocol)
+{
+	return socket(domain, type, protocol);
+}
+
+static int docker_teardown(struct runtime *rt, struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	struct docker_api_req *reqs = calloc(p->n + 1, sizeof(*reqs));
+	int rc = 0;
+
+	if (!reqs)
+		return fl_err(err, "out of memory");
+	for (size_t i = 0; i < p->n; i++) {
+		reqs[i].method = "DELETE";
+		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s?force=1&v=1",
+			 p->nodes[i].id);
+	}
+	rc = docker_api_batch(&p->api, reqs, p->n, 16, err);
+	for (size_t i = 0; i < p->n; i++) {
+		if (rc == 0 && docker_expect(&reqs[i], 204, 404, err) < 0)
+			rc = -1;
+		docker_api_req_clear(&reqs[i]);
+	}
+	free(reqs);
+	p->n = 0;
+	docker_logs_free(p->logs, 2000);
+	p->logs = NULL;
+	if (p->net_made) {
+		char path[64];
+		snprintf(path, sizeof(path), "/networks/%s", p->net);
+		if (docker_request(p, "DELETE", path, NULL, 204, 404, NULL,
+				   rc < 0 ? &(struct fl_error){0} : err) < 0)
+			rc = -1;
+		p->net_made = 0;
+	}
+	if (p->lock_fd >= 0) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s.rt.lock", RUNLOCK_DIR, rt->run_id);
+		unlink(path);
+		close(p->lock_fd);
+		p->lock_fd = -1;
+	}
+	return rc < 0 ? fl_wrap(err, "docker teardown") : 0;
+}
+
+static void docker_free(struct runtime *rt)
+{
+	struct docker_rt *p;
+	struct fl_error err;
+
+	if (!rt)
+		return;
+	p = docker_priv(rt);
+	if (p) {
+		if (p->net_made || p->n)
+			docker_teardown(rt, &err);
+		docker_logs_free(p->logs, 0);
+		free(p->nodes);
+		free(p);
+	}
+	free(rt);
+}
+
+const struct runtime_ops docker_ops = {
+    .name = "docker",
+    .net_create = docker_net_create,
+    .nodes_start = docker_nodes_start,
+    .node_stop = docker_node_stop,
+    .node_restart = docker_node_restart,
+    .node_status = docker_node_status,
+    .socket = docker_socket,
+    .teardown = docker_teardown,
+    .free = docker_free,
+};

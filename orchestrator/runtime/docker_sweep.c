@@ -1,0 +1,104 @@
+/* Docker leftovers of dead runs: containers and networks labelled faultlab.run. Quiet when
+ * no daemon answers (a host without docker has nothing to sweep). */
+#include "orchestrator/runtime/docker_api.h"
+
+#include "common/log.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* GET list (containers or networks) filtered by label; returns the parsed array or NULL. */
+static json_t *docker_sweep_get(struct docker_api *api, const char *what, const char *run_id)
+{
+	char path[512], filt[128];
+	struct fl_error err;
+	char *resp = NULL;
+	long status = 0;
+	json_t *j;
+	if (run_id)
+		snprintf(filt, sizeof(filt),
+			 "%%7B%%22label%%22%%3A%%5B%%22faultlab.run%%3D%s%%22%%5D%%7D", run_id);
+	else
+		snprintf(filt, sizeof(filt),
+			 "%%7B%%22label%%22%%3A%%5B%%22faultlab.run%%22%%5D%%7D");
+	snprintf(path, sizeof(path), "/%s/json?%sfilters=%s", what,
+		 strcmp(what, "containers") == 0 ? "all=1&" : "", filt);
+	if (docker_api_call(api, "GET", path, NULL, &status, &resp, &err) < 0 || status != 200) {
+		free(resp);
+		return NULL;
+	}
+	j = json_loads(resp, 0, NULL);
+	free(resp);
+	if (!json_is_array(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static const char *docker_sweep_label(json_t *obj)
+{
+	return json_string_value(json_object_get(json_object_get(obj, "Labels"), "faultlab.run"));
+}
+
+void docker_sweep_list_ids(void (*fn)(const char *id, void *ctx), void *ctx)
+{
+	static const char *const kinds[] = {"containers", "networks"};
+	struct docker_api api;
+	struct fl_error err;
+	size_t i;
+	json_t *v;
+
+	if (docker_api_open(&api, &err) < 0)
+		return;
+	for (size_t k = 0; k < 2; k++) {
+		json_t *arr = docker_sweep_get(&api, kinds[k], NULL);
+		json_array_foreach(arr, i, v)
+		{
+			const char *id = docker_sweep_label(v);
+			if (id)
+				fn(id, ctx);
+		}
+		json_decref(arr);
+	}
+}
+
+int docker_sweep_run(const char *run_id)
+{
+	struct docker_api api;
+	struct fl_error err;
+	char path[512];
+	int removed = 0;
+	long status;
+	size_t i;
+	json_t *v, *arr;
+
+	if (docker_api_open(&api, &err) < 0)
+		return 0;
+	arr = docker_sweep_get(&api, "containers", run_id);
+	json_array_foreach(arr, i, v)
+	{
+		snprintf(path, sizeof(path), "/containers/%s?force=1&v=1",
+			 json_string_value(json_object_get(v, "Id")));
+		if (docker_api_call(&api, "DELETE", path, NULL, &status, NULL, &err) == 0 &&
+		    status == 204)
+			removed++;
+	}
+	json_decref(arr);
+	arr = docker_sweep_get(&api, "networks", run_id);
+	json_array_foreach(arr, i, v)
+	{
+		snprintf(path, sizeof(path), "/networks/%s",
+			 json_string_value(json_object_get(v, "Id")));
+		if (docker_api_call(&api, "DELETE", path, NULL, &status, NULL, &err) == 0 &&
+		    (status == 204 || status == 200))
+			removed++;
+		else
+			log_warn("clean: cannot remove docker network %s: HTTP %ld",
+				 json_string_value(json_object_get(v, "Name")), status);
+	}
+	json_decref(arr);
+	return removed;
+}
