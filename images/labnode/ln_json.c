@@ -1,0 +1,115 @@
+#include "images/labnode/ln_json.h"
+
+#include "common/fltime.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *ln_json_b64(const uint8_t *p, size_t n)
+{
+	char *out = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (!out)
+		abort();
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
+}
+
+long ln_json_unb64(const char *s, uint8_t *out, size_t cap)
+{
+	size_t len = strlen(s);
+	int r, pad = 0;
+
+	if (len % 4)
+		return -1;
+	if (!len)
+		return 0;
+	if (s[len - 1] == '=')
+		pad++;
+	if (len > 1 && s[len - 2] == '=')
+		pad++;
+	if (3 * (len / 4) - (size_t)pad > cap)
+		return -1;
+	r = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
+	if (r < 0)
+		return -1;
+	return r - pad;
+}
+
+json_t *ln_json_msg(const struct ln_msg *m)
+{
+	char *pl = ln_json_b64(m->payload, m->payload_len);
+	json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:b}", "payload", pl, "contentTopic",
+			      m->content_topic, "version", (int)m->version, "timestamp",
+			      (json_int_t)m->timestamp, "ephemeral", m->ephemeral);
+
+	free(pl);
+	if (m->meta_len) {
+		char *meta = ln_json_b64(m->meta, m->meta_len);
+		json_object_set_new(j, "meta", json_string(meta));
+		free(meta);
+	}
+	return j;
+}
+
+static int get_b64(const json_t *j, const char *key, uint8_t *out, size_t cap, long *n,
+		   struct fl_error *err)
+{
+	const json_t *v = json_object_get(j, key);
+
+	*n = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return fl_err(err, "\"%s\" must be a base64 string", key);
+	/* EVP_DecodeBlock writes the padding's zero bytes too: decode into room for them. */
+	uint8_t *tmp = malloc(cap + 3);
+	if (!tmp)
+		abort();
+	*n = ln_json_unb64(json_string_value(v), tmp, cap);
+	if (*n > 0)
+		memcpy(out, tmp, (size_t)*n);
+	free(tmp);
+	if (*n < 0)
+		return fl_err(err, "\"%s\" is not valid base64 (or is too long)", key);
+	return 0;
+}
+
+int ln_json_to_msg(const json_t *j, struct ln_msg *m, struct fl_error *err)
+{
+	const json_t *v;
+	long n;
+	uint8_t *buf;
+
+	memset(m, 0, sizeof(*m));
+	if (!json_is_object(j))
+		return fl_err(err, "message must be a JSON object");
+	v = json_object_get(j, "contentTopic");
+	if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) >= LN_TOPIC_MAX)
+		return fl_err(err, "\"contentTopic\" must be a non-empty string");
+	snprintf(m->content_topic, sizeof(m->content_topic), "%s", json_string_value(v));
+	v = json_object_get(j, "version");
+	if (v && !json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 0))
+		return fl_err(err, "\"version\" must be a non-negative integer");
+	m->version = v ? (uint32_t)json_integer_value(v) : 0;
+	v = json_object_get(j, "timestamp");
+	if (v && !json_is_null(v) && !json_is_integer(v))
+		return fl_err(err, "\"timestamp\" must be an integer (ns)");
+	m->timestamp = v ? (int64_t)json_integer_value(v) : 0;
+	if (!m->timestamp)
+		m->timestamp = (int64_t)fltime_real_ns();
+	m->ephemeral = json_is_true(json_object_get(j, "ephemeral"));
+	if (get_b64(j, "meta", m->meta, LN_META_MAX, &n, err) < 0)
+		return -1;
+	m->meta_len = (size_t)n;
+	if (!(buf = malloc(LN_PAYLOAD_MAX)))
+		abort();
+	if (get_b64(j, "payload", buf, LN_PAYLOAD_MAX, &n, err) < 0) {
+		free(buf);
+		return -1;
+	}
+	ln_msg_set_payload(m, buf, (size_t)n);
+	free(buf);
+	return 0;
+}

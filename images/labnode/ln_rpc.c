@@ -1,0 +1,123 @@
+/* The status-cli JSON-RPC subset at POST / (LABNODE.md). */
+#include "images/labnode/ln_dm.h"
+#include "images/labnode/ln_node.h"
+#include "images/labnode/ln_rest.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *rpc_error(json_t *id, int code, const char *msg)
+{
+	json_t *j = json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
+			      id ? id : json_null(), "error", "code", code, "message", msg);
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	return s;
+}
+
+static char *rpc_result(json_t *id, json_t *result)
+{
+	json_t *j = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(),
+			      "result", result);
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	return s;
+}
+
+static json_t *rpc_peers(struct ln_node *n)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < LN_MAX_PEERS; i++) {
+		struct ln_peer *p = n->peers[i];
+		if (p && p->state == LN_PEER_UP)
+			json_array_append_new(
+			    a, json_pack("{s:s, s:s}", "peerId", p->peer_id, "publicKey", p->key));
+	}
+	return a;
+}
+
+static const struct {
+	const char *method;
+	enum ln_dm_kind kind;
+} send_methods[] = {
+    {"wakuext_sendOneToOneMessage", LN_DM_DM},
+    {"wakuext_sendContactRequest", LN_DM_CONTACT},
+    {"wakuext_requestToJoinCommunity", LN_DM_JOIN},
+    {"wakuext_sendGroupChatMessage", LN_DM_GROUP},
+};
+
+/* params: [{"id": key, "message": text}], or for groups [{"members": [key...],
+ * "message": text}]. */
+static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t *params,
+		      unsigned *status)
+{
+	const char *to[LN_MAX_PEERS], *text;
+	json_t *p = json_array_get(params, 0), *members, *v;
+	char mid[67];
+	struct fl_error err;
+	int kind = -1, n_to = 0;
+	size_t i;
+
+	for (i = 0; i < FL_ARRAY_SIZE(send_methods); i++)
+		if (!strcmp(method, send_methods[i].method))
+			kind = (int)send_methods[i].kind;
+	if (kind < 0) {
+		*status = 404;
+		return rpc_error(id, -32601, "method not found");
+	}
+	text = json_string_value(json_object_get(p, "message"));
+	if (kind == LN_DM_GROUP) {
+		members = json_object_get(p, "members");
+		json_array_foreach(members, i, v) if (n_to < LN_MAX_PEERS && json_is_string(v))
+		    to[n_to++] = json_string_value(v);
+	} else if (json_is_string(json_object_get(p, "id"))) {
+		to[n_to++] = json_string_value(json_object_get(p, "id"));
+	}
+	if (!json_is_object(p) || !text || !n_to) {
+		*status = 400;
+		return rpc_error(
+		    id, -32602,
+		    kind == LN_DM_GROUP
+			? "params must be [{\"members\": [key, ...], \"message\": text}]"
+			: "params must be [{\"id\": key, \"message\": text}]");
+	}
+	if (ln_dm_send(n, (enum ln_dm_kind)kind, to, n_to, text, mid, &err) < 0) {
+		*status = 400;
+		return rpc_error(id, -32602, err.msg);
+	}
+	return rpc_result(id, json_pack("{s:[{s:s, s:s}]}", "messages", "id", mid, "text", text));
+}
+
+char *ln_rpc_handle(struct ln_node *n, const char *body, size_t len, unsigned *status)
+{
+	json_error_t e;
+	json_t *j = json_loadb(body, len, 0, &e), *id, *params;
+	const char *method;
+	char *out;
+
+	*status = 200;
+	if (!j) {
+		*status = 400;
+		return rpc_error(NULL, -32700, e.text);
+	}
+	id = json_object_get(j, "id");
+	method = json_string_value(json_object_get(j, "method"));
+	params = json_object_get(j, "params");
+	if (!method) {
+		*status = 400;
+		out = rpc_error(id, -32600, "missing \"method\"");
+	} else if (!strcmp(method, "waku_info")) {
+		out = rpc_result(id, json_pack("{s:s, s:s, s:s}", "peerId", n->peer_id, "publicKey",
+					       n->pubkey, "name", n->cfg.name));
+	} else if (!strcmp(method, "wakuext_peers")) {
+		out = rpc_result(id, rpc_peers(n));
+	} else {
+		out = rpc_send(n, method, id, params, status);
+	}
+	json_decref(j);
+	return out;
+}
