@@ -1,0 +1,72 @@
+/* faultlab run SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet] */
+#include "orchestrator/cli/cli.h"
+#include "orchestrator/run/run.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cli_run_seed(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || !*s || *end || *s == '-') {
+		fprintf(stderr, "faultlab run: --seed expects a non-negative integer, got \"%s\"\n",
+			s);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"seed", required_argument, NULL, 's'},
+	    {"runtime", required_argument, NULL, 'r'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct run_opts o;
+	int ch;
+
+	memset(&o, 0, sizeof(o));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:r:o:kqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			if (cli_run_seed(optarg, &o.seed) < 0)
+				return FL_EXIT_INVALID;
+			o.has_seed = 1;
+			break;
+		case 'r':
+			if (strcmp(optarg, "netns") != 0 && strcmp(optarg, "docker") != 0) {
+				fprintf(stderr, "faultlab run: --runtime is netns or docker\n");
+				return FL_EXIT_INVALID;
+			}
+			o.runtime = optarg;
+			break;
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'k':
+			o.keep = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		default:
+			return cli_usage("run");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("run");
+	o.scenario_path = argv[optind];
+	return run_main(&o);
+}

@@ -1,0 +1,87 @@
+/* Drivers: how the run talks to one node's control surfaces (LABNODE.md). One small vtable per
+ * node family — labnode (REST + status-cli JSON-RPC), waku-rest (nwaku / go-waku REST) — so the
+ * run loop never sees URLs or JSON.
+ *
+ * Every request goes through libcurl with the socket opened by the caller's factory (the
+ * netns runtime's sockets live in the run's hub namespace, since node addresses are not
+ * reachable from the host's root namespace). Requests are synchronous and bounded by
+ * node->timeout_ms. */
+#ifndef FL_DRIVER_H
+#define FL_DRIVER_H
+
+#include "common/error.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Opens a socket from which node addresses are reachable (socket(2) arguments); -1 on error. */
+typedef int (*driver_socket_fn)(void *ctx, int domain, int type, int protocol);
+
+struct driver_node {
+	char name[64];
+	char address[16];    /* node address (IPv4 dotted) */
+	int rest_port;	     /* REST / JSON-RPC port, 8645 by default */
+	long timeout_ms;     /* per request; 0 = 2000 */
+	char key[192];	     /* the node's messaging identity ("0x04…"), filled by identity() */
+	char log_path[4096]; /* the node's stdout.log (labnode prints its key there) */
+	driver_socket_fn open_socket; /* NULL: plain socket(2) */
+	void *socket_ctx;
+	void *priv; /* driver state, freed by driver_node_release */
+};
+
+/* What a send returned. */
+struct driver_sent {
+	char node_msg_id[160]; /* the id the node gave the message ("" if none) */
+	char hash[80];	       /* 0x… message hash when known, else "" */
+};
+
+struct driver_ops {
+	const char *name; /* "labnode" | "waku-rest" */
+	/* 1 when GET /health says Ready, 0 when not (yet), -1 + err when the answer is malformed.
+	 * An unreachable node is 0 (it may still be starting) with err holding why. */
+	int (*health)(struct driver_node *n, struct fl_error *err);
+	/* Fills n->key with the node's identity (labnode: its public key; waku: its peer id or
+	 * enr). */
+	int (*identity)(struct driver_node *n, struct fl_error *err);
+	/* Connects n to peer (nwaku: POST /admin/v1/peers with the peer's listen address). */
+	int (*connect)(struct driver_node *n, const struct driver_node *peer, struct fl_error *err);
+	/* Sends text of `kind` (dm | contact-request | join-request | group | relay | lightpush)
+	 * from n to the nodes `to` (group: every member). */
+	int (*send)(struct driver_node *n, const char *kind, struct driver_node *const *to,
+		    size_t nto, const char *text, struct driver_sent *out, struct fl_error *err);
+	/* Drivers of nodes that write no events file poll what the node received and append
+	 * FORMATS.md receipt lines to `events`; NULL when the node writes its own file. Returns
+	 * the number of new receipts. */
+	int (*receipts)(struct driver_node *n, FILE *events, struct fl_error *err);
+	/* Frees n->priv. May be NULL. */
+	void (*release)(struct driver_node *n);
+};
+
+/* The driver by name ("labnode", "waku-rest"); NULL when unknown. */
+const struct driver_ops *driver_find(const char *name);
+
+extern const struct driver_ops driver_labnode_ops;
+extern const struct driver_ops driver_waku_rest_ops;
+
+/* --- the HTTP helper every driver uses (drivers/driver_http.c) --------------------------- */
+
+struct driver_http_reply {
+	long status; /* HTTP status, 0 when no answer */
+	char *body;  /* NUL-terminated, owned by the caller (free) */
+	size_t len;
+};
+
+/* Sends method (GET, POST, DELETE) to http://address:port<path> with an optional JSON body.
+ * Returns 0 when an HTTP answer arrived (any status), -1 + err when none did. */
+int driver_http(struct driver_node *n, const char *method, const char *path, const char *json,
+		struct driver_http_reply *reply, struct fl_error *err);
+
+/* Normalises a message hash: "0x…" hex is lower-cased, base64 of 32 bytes (nwaku's 2024 store
+ * shape) is converted to 0x hex. Returns 0, or -1 when it is neither. */
+int driver_hash_normalise(const char *in, char *out, size_t len);
+
+/* Reads the labnode key from the first "messenger started, public key: 0x…" line of a log.
+ * Returns 0 when found. */
+int driver_key_from_log(const char *log_path, char *key, size_t len);
+
+#endif

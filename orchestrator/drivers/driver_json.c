@@ -1,0 +1,227 @@
+/* JSON helpers of the drivers and the parsers of the real nodes' answer shapes. */
+#include "orchestrator/drivers/driver_json.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int driver_json_health_parse(long status, const char *body)
+{
+	json_auto_t *j = NULL;
+	const char *h;
+
+	if (!body)
+		return -1;
+	j = json_loads(body, JSON_DECODE_ANY, NULL);
+	if (!j) {
+		/* nwaku before mid-2024: plain text */
+		if (strstr(body, "Node is healthy") || strstr(body, "Node is healty"))
+			return status == 200;
+		return status >= 500 ? 0 : -1;
+	}
+	if (!json_is_object(j))
+		return -1;
+	h = json_string_value(json_object_get(j, "nodeHealth"));
+	if (!h)
+		return -1;
+	return strcasecmp(h, "ready") == 0 && status < 300;
+}
+
+int driver_json_health(struct driver_node *n, struct fl_error *err)
+{
+	struct driver_http_reply r;
+	int rc;
+
+	if (driver_http(n, "GET", "/health", NULL, &r, err) < 0)
+		return 0;
+	rc = driver_json_health_parse(r.status, r.body);
+	if (rc < 0)
+		fl_err(err, "%s: GET /health: unexpected answer (HTTP %ld): %.120s", n->name,
+		       r.status, r.body);
+	free(r.body);
+	return rc;
+}
+
+static int driver_json_rpc_error(struct driver_node *n, const char *method, json_t *e,
+				 struct fl_error *err)
+{
+	const char *msg = json_string_value(json_object_get(e, "message"));
+
+	return fl_err(err, "%s: %s: error %lld: %s", n->name, method,
+		      (long long)json_integer_value(json_object_get(e, "code")),
+		      msg ? msg : "(no message)");
+}
+
+int driver_json_rpc(struct driver_node *n, const char *method, json_t *params, json_t **result,
+		    struct fl_error *err)
+{
+	static long next_id = 1;
+	json_auto_t *req = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id", next_id++,
+				     "method", method, "params", params);
+	cleanup_free char *body = NULL;
+	json_auto_t *ans = NULL;
+	struct driver_http_reply r;
+	json_error_t je;
+	json_t *res;
+
+	if (!req || !(body = json_dumps(req, JSON_COMPACT)))
+		return fl_err(err, "%s: cannot encode %s", n->name, method);
+	if (driver_http(n, "POST", "/", body, &r, err) < 0)
+		return fl_wrap(err, "%s: %s", n->name, method);
+	ans = json_loads(r.body, 0, &je);
+	if (!ans) {
+		fl_err(err, "%s: %s: HTTP %ld, not JSON (%s): %.120s", n->name, method, r.status,
+		       je.text, r.body);
+		free(r.body);
+		return -1;
+	}
+	free(r.body);
+	if (json_object_get(ans, "error") && !json_is_null(json_object_get(ans, "error")))
+		return driver_json_rpc_error(n, method, json_object_get(ans, "error"), err);
+	res = json_object_get(ans, "result");
+	if (!res)
+		return fl_err(err, "%s: %s: answer has no result", n->name, method);
+	*result = json_incref(res);
+	return 0;
+}
+
+void driver_json_topic(const char *kind, const char *to, char *buf, size_t len)
+{
+	if (to)
+		snprintf(buf, len, "/faultlab/1/%s-%s/proto", kind, to);
+	else
+		snprintf(buf, len, "/faultlab/1/%s/proto", kind);
+}
+
+char *driver_json_b64(const void *data, size_t len)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	char *out = malloc(4 * ((len + 2) / 3) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		*o++ = tab[(v >> 18) & 63];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < len ? tab[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static json_t *driver_json_message(const char *kind, const char *text)
+{
+	cleanup_free char *b64 = driver_json_b64(text, strlen(text));
+	char topic[256];
+
+	driver_json_topic(kind, NULL, topic, sizeof(topic));
+	return json_pack("{s:s,s:s,s:i,s:I}", "payload", b64 ? b64 : "", "contentTopic", topic,
+			 "version", 0, "timestamp", (json_int_t)fltime_real_ns());
+}
+
+int driver_json_publish(struct driver_node *n, const char *kind, const char *text,
+			struct driver_sent *out, struct fl_error *err)
+{
+	json_auto_t *msg = driver_json_message(kind, text);
+	json_auto_t *req = NULL;
+	cleanup_free char *body = NULL;
+	struct driver_http_reply r;
+	const char *path = "/relay/v1/auto/messages";
+
+	if (strcmp(kind, "lightpush") == 0) {
+		path = "/lightpush/v3/message";
+		req = json_pack("{s:O}", "message", msg);
+	} else {
+		req = json_incref(msg);
+	}
+	body = json_dumps(req, JSON_COMPACT);
+	if (!body)
+		return fl_err(err, "%s: cannot encode message", n->name);
+	if (driver_http(n, "POST", path, body, &r, err) < 0)
+		return -1;
+	if (r.status >= 300) {
+		fl_err(err, "%s: POST %s: HTTP %ld: %.160s", n->name, path, r.status, r.body);
+		free(r.body);
+		return -1;
+	}
+	free(r.body);
+	return 0;
+}
+
+int driver_json_store_hashes(const char *body, char (*hashes)[80], int max, char **cursor)
+{
+	json_auto_t *j = json_loads(body, 0, NULL);
+	json_t *msgs, *m, *c;
+	size_t i;
+	int n = 0;
+
+	*cursor = NULL;
+	if (!json_is_object(j))
+		return -1;
+	msgs = json_object_get(j, "messages");
+	if (!json_is_array(msgs))
+		return -1;
+	json_array_foreach(msgs, i, m)
+	{
+		const char *h = json_string_value(json_object_get(m, "messageHash"));
+
+		if (!h)
+			h = json_string_value(json_object_get(m, "message_hash"));
+		if (!h || n >= max)
+			continue;
+		if (driver_hash_normalise(h, hashes[n], sizeof(hashes[n])) == 0)
+			n++;
+	}
+	c = json_object_get(j, "paginationCursor");
+	if (json_is_string(c))
+		*cursor = strdup(json_string_value(c));
+	return n;
+}
+
+static int driver_json_peer_connected(json_t *p)
+{
+	json_t *c = json_object_get(p, "connected"), *protos, *pr;
+	size_t i;
+
+	if (json_is_boolean(c))
+		return json_is_true(c);
+	if (json_is_string(c))
+		return strcasecmp(json_string_value(c), "Connected") == 0;
+	protos = json_object_get(p, "protocols");
+	json_array_foreach(protos, i, pr)
+	{
+		if (json_is_object(pr) && json_is_true(json_object_get(pr, "connected")))
+			return 1;
+	}
+	return 0;
+}
+
+int driver_json_peers_connected(const char *body)
+{
+	json_auto_t *j = json_loads(body, 0, NULL);
+	json_t *p;
+	size_t i;
+	int n = 0;
+
+	if (!json_is_array(j))
+		return -1;
+	json_array_foreach(j, i, p)
+	{
+		if (!json_is_object(p))
+			return -1;
+		n += driver_json_peer_connected(p);
+	}
+	return n;
+}

@@ -1,0 +1,46 @@
+/* JSON helpers shared by the drivers (edge code: the only driver files that see jansson), and
+ * the pure parsers of the real nodes' answer shapes, exposed for the unit tests. */
+#ifndef FL_DRIVER_JSON_H
+#define FL_DRIVER_JSON_H
+
+#include "orchestrator/drivers/driver.h"
+
+#include <jansson.h>
+
+/* Interprets a GET /health answer. nwaku shapes: before mid-2024 a text body "Node is healthy"
+ * (200); 2024 {"nodeHealth":"Ready","protocolsHealth":[{"Relay":"Ready"}]}; current
+ * {"nodeHealth":"READY","connectionStatus":..,"protocolsHealth":[..]}. 1 ready, 0 not ready,
+ * -1 when the body is none of these. */
+int driver_json_health_parse(long status, const char *body);
+/* GET /health through driver_http + driver_json_health_parse. */
+int driver_json_health(struct driver_node *n, struct fl_error *err);
+
+/* Calls a JSON-RPC 2.0 method at POST / (params is stolen). *result gets a new reference to
+ * "result"; an "error" member becomes err. */
+int driver_json_rpc(struct driver_node *n, const char *method, json_t *params, json_t **result,
+		    struct fl_error *err);
+
+/* Publishes text as a raw Waku message (kind relay: POST /relay/v1/auto/messages; lightpush:
+ * POST /lightpush/v3/message) on content topic driver_json_topic(kind, NULL). */
+int driver_json_publish(struct driver_node *n, const char *kind, const char *text,
+			struct driver_sent *out, struct fl_error *err);
+
+/* The content topic faultlab uses: "/faultlab/1/<kind>/proto", or per recipient for direct
+ * kinds "/faultlab/1/<kind>-<to>/proto". */
+void driver_json_topic(const char *kind, const char *to, char *buf, size_t len);
+
+/* Collects the 0x hashes of a GET /store/v3/messages answer into hashes[max][80]; both the
+ * 2024 shape (messageHash in base64) and the current one (0x hex) are accepted. Sets *cursor
+ * (caller frees; NULL when the last page). Returns the count or -1 when malformed. */
+int driver_json_store_hashes(const char *body, char (*hashes)[80], int max, char **cursor);
+
+/* Counts connected peers in a GET /admin/v1/peers answer: 2024 shape
+ * [{"multiaddr":..,"protocols":[{"protocol":..,"connected":true}]}], current shape
+ * [{"multiaddr":..,"protocols":["/vac/waku/relay/2.0.0"],"connected":"Connected"|true,..}].
+ * Returns the count or -1 when malformed. */
+int driver_json_peers_connected(const char *body);
+
+/* Base64 of len bytes into a new string (caller frees). */
+char *driver_json_b64(const void *data, size_t len);
+
+#endif

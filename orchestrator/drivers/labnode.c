@@ -1,0 +1,120 @@
+/* The labnode driver: nwaku-shaped REST for health and raw messages, the status-cli JSON-RPC
+ * subset at POST / for direct messages (LABNODE.md). labnode writes its own events file, so
+ * there is no receipts poll; its peers come from --peer on its command line, so connect()
+ * only asks the node to dial again through POST /admin/v1/peers. */
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/driver_json.h"
+
+#include "common/cleanup.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int labnode_health(struct driver_node *n, struct fl_error *err)
+{
+	return driver_json_health(n, err);
+}
+
+static int labnode_identity(struct driver_node *n, struct fl_error *err)
+{
+	json_auto_t *res = NULL;
+	const char *k;
+
+	if (n->log_path[0] && driver_key_from_log(n->log_path, n->key, sizeof(n->key)) == 0)
+		return 0;
+	if (driver_json_rpc(n, "waku_info", json_array(), &res, err) < 0)
+		return fl_wrap(err, "%s: no public key in its log and waku_info failed", n->name);
+	k = json_string_value(json_object_get(res, "publicKey"));
+	if (!k)
+		k = json_string_value(json_object_get(res, "public_key"));
+	if (!k)
+		k = json_string_value(json_object_get(res, "key"));
+	if (!k || strlen(k) >= sizeof(n->key))
+		return fl_err(err, "%s: waku_info has no publicKey", n->name);
+	snprintf(n->key, sizeof(n->key), "%s", k);
+	return 0;
+}
+
+static int labnode_connect(struct driver_node *n, const struct driver_node *peer,
+			   struct fl_error *err)
+{
+	char body[128];
+	struct driver_http_reply r;
+
+	snprintf(body, sizeof(body), "[\"%s:60000\"]", peer->address);
+	if (driver_http(n, "POST", "/admin/v1/peers", body, &r, err) < 0)
+		return -1;
+	free(r.body);
+	if (r.status >= 300)
+		return fl_err(err, "%s: POST /admin/v1/peers answered HTTP %ld", n->name, r.status);
+	return 0;
+}
+
+static const char *labnode_method(const char *kind)
+{
+	static const struct {
+		const char *kind, *method;
+	} t[] = {
+	    {"dm", "wakuext_sendOneToOneMessage"},
+	    {"contact-request", "wakuext_sendContactRequest"},
+	    {"join-request", "wakuext_requestToJoinCommunity"},
+	    {"group", "wakuext_sendGroupChatMessage"},
+	};
+
+	for (size_t i = 0; i < FL_ARRAY_SIZE(t); i++)
+		if (strcmp(t[i].kind, kind) == 0)
+			return t[i].method;
+	return NULL;
+}
+
+static json_t *labnode_params(const char *kind, struct driver_node *const *to, size_t nto,
+			      const char *text)
+{
+	json_t *p = json_object();
+
+	if (strcmp(kind, "group") == 0) {
+		json_t *m = json_array();
+
+		for (size_t i = 0; i < nto; i++)
+			json_array_append_new(m, json_string(to[i]->key));
+		json_object_set_new(p, "members", m);
+	} else {
+		json_object_set_new(p, "id", json_string(nto ? to[0]->key : ""));
+	}
+	json_object_set_new(p, "message", json_string(text));
+	return json_pack("[o]", p);
+}
+
+static int labnode_send(struct driver_node *n, const char *kind, struct driver_node *const *to,
+			size_t nto, const char *text, struct driver_sent *out, struct fl_error *err)
+{
+	const char *method = labnode_method(kind);
+	json_auto_t *res = NULL;
+	json_t *m;
+
+	memset(out, 0, sizeof(*out));
+	if (!method)
+		return driver_json_publish(n, kind, text, out, err);
+	if (driver_json_rpc(n, method, labnode_params(kind, to, nto, text), &res, err) < 0)
+		return -1;
+	m = json_array_get(json_object_get(res, "messages"), 0);
+	if (!json_is_object(m))
+		return fl_err(err, "%s: %s answered no messages[0]", n->name, method);
+	snprintf(out->node_msg_id, sizeof(out->node_msg_id), "%s",
+		 json_string_value(json_object_get(m, "id")) ?: "");
+	if (json_string_value(json_object_get(m, "hash")))
+		driver_hash_normalise(json_string_value(json_object_get(m, "hash")), out->hash,
+				      sizeof(out->hash));
+	return 0;
+}
+
+const struct driver_ops driver_labnode_ops = {
+    .name = "labnode",
+    .health = labnode_health,
+    .identity = labnode_identity,
+    .connect = labnode_connect,
+    .send = labnode_send,
+    .receipts = NULL,
+    .release = NULL,
+};

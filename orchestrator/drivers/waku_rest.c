@@ -1,0 +1,237 @@
+/* The waku-rest driver: nwaku and go-waku through their REST API only. Direct kinds have no
+ * meaning to a bare Waku node, so a dm (contact-request, join-request, group member) from A to
+ * B is a relay message on B's content topic "/faultlab/1/<kind>-<B>/proto"; every node
+ * subscribes to its own topics when its identity is read. Such nodes write no events file, so
+ * receipts() polls GET /relay/v1/auto/messages/<topic> and appends the FORMATS.md lines (t_ms is
+ * the poll time: latency is as coarse as the poll period). */
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/driver_json.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const waku_rest_kinds[] = {"dm", "contact-request", "join-request", "group",
+					      "relay"};
+#define WAKU_REST_NTOPICS 5
+
+struct waku_rest_priv {
+	char multiaddr[512];
+	char topics[WAKU_REST_NTOPICS][160];
+};
+
+static struct waku_rest_priv *waku_rest_priv(struct driver_node *n)
+{
+	if (!n->priv)
+		n->priv = calloc(1, sizeof(struct waku_rest_priv));
+	return n->priv;
+}
+
+/* Takes the first listen address, with a wildcard IP replaced by the node's address. */
+static int waku_rest_multiaddr(struct driver_node *n, json_t *info, struct fl_error *err)
+{
+	struct waku_rest_priv *p = waku_rest_priv(n);
+	const char *a =
+	    json_string_value(json_array_get(json_object_get(info, "listenAddresses"), 0));
+	const char *id;
+
+	if (!p || !a)
+		return fl_err(err, "%s: /debug/v1/info has no listenAddresses", n->name);
+	if (strncmp(a, "/ip4/0.0.0.0/", 13) == 0)
+		snprintf(p->multiaddr, sizeof(p->multiaddr), "/ip4/%s/%s", n->address, a + 13);
+	else
+		snprintf(p->multiaddr, sizeof(p->multiaddr), "%s", a);
+	id = strstr(p->multiaddr, "/p2p/");
+	snprintf(n->key, sizeof(n->key), "%.190s", id ? id + 5 : p->multiaddr);
+	return 0;
+}
+
+static int waku_rest_subscribe(struct driver_node *n, struct fl_error *err)
+{
+	struct waku_rest_priv *p = waku_rest_priv(n);
+	json_auto_t *arr = json_array();
+	cleanup_free char *body = NULL;
+	struct driver_http_reply r;
+
+	for (int i = 0; i < WAKU_REST_NTOPICS; i++) {
+		driver_json_topic(waku_rest_kinds[i], i == 4 ? NULL : n->name, p->topics[i],
+				  sizeof(p->topics[i]));
+		json_array_append_new(arr, json_string(p->topics[i]));
+	}
+	body = json_dumps(arr, JSON_COMPACT);
+	if (driver_http(n, "POST", "/relay/v1/auto/subscriptions", body, &r, err) < 0)
+		return -1;
+	free(r.body);
+	if (r.status >= 300)
+		return fl_err(err, "%s: subscribe: HTTP %ld", n->name, r.status);
+	return 0;
+}
+
+static int waku_rest_identity(struct driver_node *n, struct fl_error *err)
+{
+	struct driver_http_reply r;
+	json_auto_t *info = NULL;
+
+	if (driver_http(n, "GET", "/debug/v1/info", NULL, &r, err) < 0)
+		return -1;
+	info = json_loads(r.body, 0, NULL);
+	free(r.body);
+	if (!json_is_object(info))
+		return fl_err(err, "%s: /debug/v1/info: not a JSON object", n->name);
+	if (waku_rest_multiaddr(n, info, err) < 0)
+		return -1;
+	return waku_rest_subscribe(n, err);
+}
+
+static int waku_rest_connect(struct driver_node *n, const struct driver_node *peer,
+			     struct fl_error *err)
+{
+	const struct waku_rest_priv *pp = peer->priv;
+	json_auto_t *arr = NULL;
+	cleanup_free char *body = NULL;
+	struct driver_http_reply r;
+
+	if (!pp || !pp->multiaddr[0])
+		return fl_err(err, "%s: peer %s has no known multiaddr", n->name, peer->name);
+	arr = json_pack("[s]", pp->multiaddr);
+	body = json_dumps(arr, JSON_COMPACT);
+	if (driver_http(n, "POST", "/admin/v1/peers", body, &r, err) < 0)
+		return -1;
+	free(r.body);
+	if (r.status >= 300)
+		return fl_err(err, "%s: POST /admin/v1/peers %s: HTTP %ld", n->name, pp->multiaddr,
+			      r.status);
+	return 0;
+}
+
+static int waku_rest_publish_to(struct driver_node *n, const char *topic, const char *text,
+				struct fl_error *err)
+{
+	cleanup_free char *b64 = driver_json_b64(text, strlen(text));
+	json_auto_t *msg =
+	    json_pack("{s:s,s:s,s:i,s:I}", "payload", b64 ? b64 : "", "contentTopic", topic,
+		      "version", 0, "timestamp", (json_int_t)fltime_real_ns());
+	cleanup_free char *body = json_dumps(msg, JSON_COMPACT);
+	struct driver_http_reply r;
+
+	if (!body)
+		return fl_err(err, "%s: cannot encode message", n->name);
+	if (driver_http(n, "POST", "/relay/v1/auto/messages", body, &r, err) < 0)
+		return -1;
+	free(r.body);
+	if (r.status >= 300)
+		return fl_err(err, "%s: POST /relay/v1/auto/messages: HTTP %ld", n->name, r.status);
+	return 0;
+}
+
+static int waku_rest_send(struct driver_node *n, const char *kind, struct driver_node *const *to,
+			  size_t nto, const char *text, struct driver_sent *out,
+			  struct fl_error *err)
+{
+	char topic[256];
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(kind, "relay") == 0 || strcmp(kind, "lightpush") == 0)
+		return driver_json_publish(n, kind, text, out, err);
+	for (size_t i = 0; i < nto; i++) {
+		driver_json_topic(kind, to[i]->name, topic, sizeof(topic));
+		if (waku_rest_publish_to(n, topic, text, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Decodes a base64 payload into NUL-terminated text (truncated to cap - 1). */
+static int waku_rest_decode(const char *b64, char *out, size_t cap)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned acc = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	for (; *b64 && *b64 != '='; b64++) {
+		const char *q = strchr(tab, *b64);
+
+		if (!q)
+			return -1;
+		acc = (acc << 6) | (unsigned)(q - tab);
+		bits += 6;
+		if (bits < 8)
+			continue;
+		bits -= 8;
+		if (n + 1 < cap)
+			out[n++] = (char)((acc >> bits) & 0xff);
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+static int waku_rest_poll_topic(struct driver_node *n, int t, FILE *events, struct fl_error *err)
+{
+	struct waku_rest_priv *p = n->priv;
+	cleanup_free char *enc = curl_easy_escape(NULL, p->topics[t], 0);
+	json_auto_t *arr = NULL;
+	struct driver_http_reply r;
+	char path[512], text[65536];
+	json_t *m;
+	size_t i;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "/relay/v1/auto/messages/%s", enc ? enc : "");
+	if (driver_http(n, "GET", path, NULL, &r, err) < 0)
+		return -1;
+	arr = json_loads(r.body, 0, NULL);
+	free(r.body);
+	json_array_foreach(arr, i, m)
+	{
+		const char *pl = json_string_value(json_object_get(m, "payload"));
+		json_auto_t *line = NULL;
+
+		if (!pl || waku_rest_decode(pl, text, sizeof(text)) < 0)
+			continue;
+		line = json_pack("{s:f,s:s,s:s,s:s,s:s,s:s,s:s}", "t_ms", fltime_mono_ms(), "event",
+				 "received", "id", "", "hash", "", "kind", waku_rest_kinds[t],
+				 "peer", "", "text", text);
+		json_dumpf(line, events, JSON_COMPACT);
+		fputc('\n', events);
+		count++;
+	}
+	fflush(events);
+	return count;
+}
+
+static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_error *err)
+{
+	int total = 0;
+
+	if (!n->priv)
+		return 0;
+	for (int t = 0; t < WAKU_REST_NTOPICS; t++) {
+		int c = waku_rest_poll_topic(n, t, events, err);
+
+		if (c < 0)
+			return -1;
+		total += c;
+	}
+	return total;
+}
+
+static void waku_rest_release(struct driver_node *n)
+{
+	free(n->priv);
+	n->priv = NULL;
+}
+
+const struct driver_ops driver_waku_rest_ops = {
+    .name = "waku-rest",
+    .health = driver_json_health,
+    .identity = waku_rest_identity,
+    .connect = waku_rest_connect,
+    .send = waku_rest_send,
+    .receipts = waku_rest_receipts,
+    .release = waku_rest_release,
+};

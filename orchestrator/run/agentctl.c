@@ -1,0 +1,254 @@
+/* faultlab-agent control: spawn, JSON-lines request/reply, stop. */
+#include "orchestrator/run/agentctl.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void agentctl_find_bin(char *out, size_t len)
+{
+	const char *env = getenv("FL_AGENT");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(out, len, "%s/faultlab-agent", self);
+			if (access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, len, "faultlab-agent");
+}
+
+static void agentctl_child(const struct agentctl_spec *s, int in, int out)
+{
+	char pgid[32];
+	const char *argv[16];
+	int k = 0;
+
+	snprintf(pgid, sizeof(pgid), "%d", (int)s->pgid);
+	dup2(in, 0);
+	dup2(out, 1);
+	if (s->log_path) {
+		int fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+	}
+	argv[k++] = s->agent_bin;
+	argv[k++] = "--run", argv[k++] = s->run_id;
+	argv[k++] = "--node", argv[k++] = s->node;
+	argv[k++] = "--netns", argv[k++] = s->netns_path;
+	argv[k++] = "--ifname", argv[k++] = s->ifname;
+	if (s->cgroup && *s->cgroup)
+		argv[k++] = "--cgroup", argv[k++] = s->cgroup;
+	if (s->pgid > 0)
+		argv[k++] = "--pgid", argv[k++] = pgid;
+	argv[k] = NULL;
+	setpgid(0, 0); /* a ^C on the terminal goes to faultlab, which reverts in order */
+	execvp(s->agent_bin, (char *const *)argv);
+	fprintf(stderr, "exec %s: %s\n", s->agent_bin, strerror(errno));
+	_exit(127);
+}
+
+/* Reads one line (≤ timeout_ms); returns a malloc'd line or NULL. */
+static char *agentctl_line(struct agentctl *a, int timeout_ms, struct fl_error *err)
+{
+	double deadline = fltime_mono_ms() + timeout_ms;
+
+	for (;;) {
+		char *nl = memchr(a->buf, '\n', a->len);
+		struct pollfd p = {.fd = a->out_fd, .events = POLLIN};
+		double left;
+		ssize_t r;
+
+		if (nl) {
+			char *line = strndup(a->buf, (size_t)(nl - a->buf));
+
+			a->len -= (size_t)(nl + 1 - a->buf);
+			memmove(a->buf, nl + 1, a->len);
+			return line;
+		}
+		left = deadline - fltime_mono_ms();
+		if (left <= 0) {
+			fl_err(err, "agent of %s: no answer within %d ms", a->node, timeout_ms);
+			return NULL;
+		}
+		if (poll(&p, 1, (int)left + 1) < 0 && errno != EINTR) {
+			fl_err_errno(err, "poll agent of %s", a->node);
+			return NULL;
+		}
+		if (!(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		if (a->len >= sizeof(a->buf) - 1)
+			a->len = 0; /* an absurd line: drop it */
+		r = read(a->out_fd, a->buf + a->len, sizeof(a->buf) - 1 - a->len);
+		if (r == 0) {
+			fl_err(err, "agent of %s exited", a->node);
+			return NULL;
+		}
+		if (r > 0)
+			a->len += (size_t)r;
+	}
+}
+
+int agentctl_start(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err)
+{
+	int in[2], out[2];
+	cleanup_free char *line = NULL;
+
+	memset(a, 0, sizeof(*a));
+	a->in_fd = a->out_fd = -1;
+	snprintf(a->node, sizeof(a->node), "%s", spec->node);
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return fl_err_errno(err, "pipe");
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]), close(in[1]);
+		return fl_err_errno(err, "pipe");
+	}
+	a->pid = fork();
+	if (a->pid < 0)
+		return fl_err_errno(err, "fork");
+	if (a->pid == 0)
+		agentctl_child(spec, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	a->in_fd = in[1];
+	a->out_fd = out[0];
+	line = agentctl_line(a, 5000, err);
+	if (!line || !strstr(line, "\"ready\"")) {
+		if (line)
+			fl_err(err, "agent of %s: unexpected first line: %.200s", a->node, line);
+		agentctl_stop(a);
+		return fl_wrap(err, "start faultlab-agent for %s", spec->node);
+	}
+	return 0;
+}
+
+static void agentctl_parse(const char *line, struct agentctl_reply *r)
+{
+	json_auto_t *j = json_loads(line, 0, NULL);
+
+	memset(r, 0, sizeof(*r));
+	r->ok = json_is_true(json_object_get(j, "ok"));
+	snprintf(r->engine, sizeof(r->engine), "%s",
+		 json_string_value(json_object_get(j, "engine")) ?: "");
+	snprintf(r->error, sizeof(r->error), "%s",
+		 json_string_value(json_object_get(j, "error")) ?: (j ? "" : line));
+	r->ack_us = (long)json_integer_value(json_object_get(j, "ack_us"));
+}
+
+/* Sends one request line and waits for its reply; unsolicited event lines are logged. */
+static int agentctl_call(struct agentctl *a, const char *req, struct agentctl_reply *r,
+			 struct fl_error *err)
+{
+	size_t len = strlen(req), off = 0;
+
+	while (off < len) {
+		ssize_t w = write(a->in_fd, req + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return fl_err_errno(err, "write to agent of %s", a->node);
+		off += (size_t)w;
+	}
+	for (;;) {
+		cleanup_free char *line = agentctl_line(a, 5000, err);
+
+		if (!line)
+			return -1;
+		if (strncmp(line, "{\"event\"", 8) == 0 || strstr(line, "\"ok\"") == NULL) {
+			log_debug("agent %s: %s", a->node, line);
+			continue;
+		}
+		agentctl_parse(line, r);
+		return 0;
+	}
+}
+
+int agentctl_apply(struct agentctl *a, const char *id, const char *kind, int64_t lease_ms,
+		   uint64_t seed, const char *params_json, struct agentctl_reply *reply,
+		   struct fl_error *err)
+{
+	json_auto_t *params = json_loads(params_json ? params_json : "{}", 0, NULL);
+	json_auto_t *req = json_pack("{s:s,s:s,s:s,s:I,s:I,s:O}", "op", "apply", "id", id, "kind",
+				     kind, "lease_ms", (json_int_t)lease_ms, "seed",
+				     (json_int_t)(seed & ((1ULL << 53) - 1)), "params",
+				     params ? params : json_object());
+	cleanup_free char *line = NULL;
+	cleanup_free char *req_s = NULL;
+
+	if (!req || !(line = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+		return fl_err(err, "encode apply %s", id);
+	if (asprintf(&req_s, "%s\n", line) < 0)
+		return fl_err(err, "out of memory");
+	return agentctl_call(a, req_s, reply, err);
+}
+
+int agentctl_revert(struct agentctl *a, const char *id, struct agentctl_reply *reply,
+		    struct fl_error *err)
+{
+	char req[256];
+
+	snprintf(req, sizeof(req), "{\"op\":\"revert\",\"id\":\"%s\"}\n", id);
+	return agentctl_call(a, req, reply, err);
+}
+
+int agentctl_ping(struct agentctl *a, struct fl_error *err)
+{
+	struct agentctl_reply r;
+
+	if (agentctl_call(a, "{\"op\":\"ping\"}\n", &r, err) < 0)
+		return -1;
+	return r.ok ? 0 : fl_err(err, "agent of %s: ping: %s", a->node, r.error);
+}
+
+void agentctl_stop(struct agentctl *a)
+{
+	double deadline = fltime_mono_ms() + 2000;
+	int status;
+
+	if (a->in_fd >= 0)
+		close(a->in_fd);
+	a->in_fd = -1;
+	while (a->pid > 0) {
+		pid_t r = waitpid(a->pid, &status, WNOHANG);
+
+		if (r == a->pid || (r < 0 && errno != EINTR))
+			break;
+		if (fltime_mono_ms() > deadline) {
+			kill(a->pid, SIGKILL);
+			waitpid(a->pid, &status, 0);
+			break;
+		}
+		fltime_sleep_ms(5);
+	}
+	a->pid = 0;
+	if (a->out_fd >= 0)
+		close(a->out_fd);
+	a->out_fd = -1;
+}

@@ -1,0 +1,52 @@
+/* The run's side of the faultlab-agent protocol (/work/helpers/agent-protocol.md, copied in
+ * agents/README.md): one agent process per node, JSON lines over pipes, synchronous
+ * request → reply with a timeout. The agent's stdin write end is close-on-exec and held only
+ * here, so when the orchestrator dies (even by SIGKILL) the agent reads EOF and reverts. */
+#ifndef FL_AGENTCTL_H
+#define FL_AGENTCTL_H
+
+#include "common/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct agentctl {
+	pid_t pid;
+	int in_fd;  /* agent's stdin (we write) */
+	int out_fd; /* agent's stdout (we read) */
+	char node[64];
+	char buf[16384];
+	size_t len;
+};
+
+struct agentctl_spec {
+	const char *agent_bin; /* path of faultlab-agent */
+	const char *run_id, *node, *netns_path, *ifname, *cgroup;
+	pid_t pgid;
+	const char *log_path; /* agent's stderr goes here (NULL: inherit) */
+};
+
+struct agentctl_reply {
+	int ok;
+	char engine[32];
+	char error[512];
+	long ack_us;
+};
+
+/* Starts the agent and waits (≤ 5 s) for its ready line. */
+int agentctl_start(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err);
+/* apply: params_json is the agent's params object (compact JSON). -1 + err when the agent
+ * did not answer; an answer with ok:false is 0 with reply->ok = 0 and reply->error set. */
+int agentctl_apply(struct agentctl *a, const char *id, const char *kind, int64_t lease_ms,
+		   uint64_t seed, const char *params_json, struct agentctl_reply *reply,
+		   struct fl_error *err);
+int agentctl_revert(struct agentctl *a, const char *id, struct agentctl_reply *reply,
+		    struct fl_error *err);
+int agentctl_ping(struct agentctl *a, struct fl_error *err);
+/* Closes its stdin (the agent reverts everything and exits), waits ≤ 2 s, then SIGKILL. */
+void agentctl_stop(struct agentctl *a);
+/* Finds faultlab-agent: $FL_AGENT, else next to the running binary, else PATH. */
+void agentctl_find_bin(char *out, size_t len);
+
+#endif

@@ -1,0 +1,63 @@
+/* The planner's side of planfile (kept apart: the one run file that sees scenario and plan). */
+#include "orchestrator/run/planfile.h"
+
+#include "orchestrator/plan/plan.h"
+#include "orchestrator/scenario/scenario.h"
+
+#include "common/rng.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
+		      struct fl_error *err);
+
+static int planfile_write(const struct plan *plan, struct planfile *pf, struct fl_error *err)
+{
+	FILE *f = open_memstream(&pf->json, &pf->len);
+
+	if (!f)
+		return fl_err_errno(err, "open_memstream");
+	if (plan_write_json(plan, f) < 0) {
+		fclose(f);
+		return fl_err(err, "cannot write the plan");
+	}
+	if (fclose(f) != 0)
+		return fl_err_errno(err, "write the plan");
+	return 0;
+}
+
+int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
+		      struct fl_error *err)
+{
+	static struct scenario_errors errs; /* large: keep it off the stack */
+	struct scenario sc;
+	struct plan *plan = NULL;
+	int rc = -2;
+
+	if (scenario_load(path, &sc, &errs) < 0) {
+		scenario_errors_print(&errs, stderr);
+		return -2;
+	}
+	if (!has_seed) {
+		seed = sc.has_seed ? sc.seed : rng_os_seed() >> 11;
+		if (!sc.has_seed)
+			fprintf(stderr, "faultlab: seed %" PRIu64 "\n", seed);
+	}
+	if (plan_build(&sc, seed, &plan, err) < 0) {
+		fl_wrap(err, "%s: plan", path);
+		goto out;
+	}
+	rc = -3;
+	if (planfile_write(plan, pf, err) < 0)
+		goto out;
+	snprintf(pf->name, sizeof(pf->name), "%s", sc.name);
+	pf->seed = seed;
+	rc = 0;
+out:
+	plan_free(plan);
+	scenario_free(&sc);
+	return rc;
+}

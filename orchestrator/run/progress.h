@@ -1,0 +1,27 @@
+/* The run's progress: one \r-updated status line on a terminal, plain lines every few seconds
+ * otherwise (or with --quiet). Writes to stderr so stdout stays for the run directory. */
+#ifndef FL_PROGRESS_H
+#define FL_PROGRESS_H
+
+struct progress {
+	int tty;	/* status line mode */
+	double last_ms; /* last plain line */
+	int line_open;	/* a status line is on screen */
+};
+
+struct progress_state {
+	double elapsed_ms, total_ms;
+	int nodes_up, nodes;
+	int faults_active;
+	long sent, received;
+	const char *phase; /* "deploy", "run", "drain", "teardown" */
+};
+
+void progress_init(struct progress *p, int quiet);
+void progress_update(struct progress *p, const struct progress_state *s);
+/* Ends the status line (newline) so other output starts clean. */
+void progress_done(struct progress *p);
+/* Formats the status text (no \r), for tests. */
+void progress_format(const struct progress_state *s, char *buf, unsigned len);
+
+#endif

@@ -1,0 +1,201 @@
+/* run_main: the phases of a run, in order, with one teardown path for every exit. */
+#include "orchestrator/run/run_int.h"
+#include "orchestrator/run/rundir.h"
+#include "orchestrator/run/planfile.h"
+
+#include "orchestrator/analyze/analyze.h"
+#include "orchestrator/cli/cli.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+#include "common/log.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+/* Plans the scenario into the run directory (plan.json + scenario.yaml). */
+static int run_make_dir(struct run_opts *o, struct fl_error *err)
+{
+	struct planfile pf = {0};
+	char path[PATH_MAX + 32];
+	int rc;
+
+	rc = planfile_make(o->scenario_path, o->has_seed, o->seed, &pf, err);
+	if (rc < 0)
+		return rc;
+	rc = -FL_EXIT_INVALID;
+	if (o->expect_plan && planfile_compare(&pf, o->expect_plan, err) < 0)
+		goto out;
+	rc = -FL_EXIT_ENV;
+	if (o->out_dir)
+		snprintf(o->run_dir, sizeof(o->run_dir), "%s", o->out_dir);
+	else
+		rundir_path(getenv("FL_RUNS_DIR"), pf.name, pf.seed, fltime_real_ns(), o->run_dir,
+			    sizeof(o->run_dir));
+	if (rundir_mkdirs(o->run_dir) < 0) {
+		fl_err_errno(err, "create %s", o->run_dir);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/scenario.yaml", o->run_dir);
+	if (rundir_copy(o->scenario_path, path, err) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/plan.json", o->run_dir);
+	if (rundir_write(path, pf.json, pf.len, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	planfile_free(&pf);
+	return rc;
+}
+
+static int run_signals(struct run_ctx *c)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	c->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return c->sigfd;
+}
+
+/* Connects the links of nodes whose driver needs it (labnode dials its --peer list). */
+static void run_connect(struct run_ctx *c)
+{
+	for (size_t l = 0; l < c->plan.n_links; l++) {
+		struct run_node *a = &c->rn[c->plan.links[l][0]];
+		struct run_node *b = &c->rn[c->plan.links[l][1]];
+		struct fl_error err = {0};
+		int rc;
+
+		if (a->drv == &driver_labnode_ops)
+			continue;
+		rc = a->drv->connect(&a->dn, &b->dn, &err);
+		journal_link(&c->j, a->dn.name, b->dn.name, rc < 0 ? err.msg : NULL);
+	}
+}
+
+/* The timeline proper, from run-start to run-end. */
+static int run_live(struct run_ctx *c)
+{
+	char jpath[PATH_MAX + 16];
+	struct fl_error err = {0};
+
+	snprintf(jpath, sizeof(jpath), "%s/events.jsonl", c->opts->run_dir);
+	if (journal_open(&c->j, jpath, &err) < 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
+	c->journal_open = 1;
+	journal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
+			  c->started_at, c->subnet);
+	for (size_t i = 0; i < c->n; i++)
+		journal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
+				c->rn[i].ready_ms);
+	run_connect(c);
+	return run_timeline(c);
+}
+
+/* --keep: stay up (agents, control socket) until a signal. */
+static void run_keep(struct run_ctx *c)
+{
+	progress_done(&c->prog);
+	fprintf(stderr,
+		"faultlab: run %s kept alive; enter a node with `faultlab shell %s NODE`, inject "
+		"with `faultlab inject %s NODE SPEC`; Ctrl-C (or kill %d) tears it down\n",
+		c->run_id, c->run_id, c->run_id, (int)getpid());
+	c->interrupted = 0;
+	while (run_wait_until(c, 1e18, "kept") == 0)
+		;
+}
+
+static int run_analyze(struct run_ctx *c)
+{
+	struct analyze_opts ao = {.quiet = c->opts->quiet};
+	struct fl_error err = {0};
+	int verdict = FL_EXIT_FAILED;
+
+	if (analyze_run_dir(c->opts->run_dir, &ao, &verdict, &err) < 0) {
+		log_error("analyze %s: %s", c->opts->run_dir, err.msg);
+		return FL_EXIT_FAILED;
+	}
+	return verdict;
+}
+
+static int run_phases(struct run_ctx *c, struct fl_error *err)
+{
+	if (run_prepare(c, err) < 0 || run_deploy(c, err) < 0 || run_wait_ready(c, err) < 0 ||
+	    run_agents_start(c, err) < 0)
+		return c->interrupted ? FL_EXIT_INTERRUPTED : FL_EXIT_ENV;
+	if (run_ctl_open(c, err) < 0)
+		log_warn("no control socket: %s", err->msg);
+	if (run_live(c) < 0 && c->interrupted)
+		return FL_EXIT_INTERRUPTED;
+	return FL_EXIT_OK;
+}
+
+static void run_free(struct run_ctx *c)
+{
+	for (size_t i = 0; c->rn && i < c->n; i++)
+		rundir_argv_free(c->rn[i].argv);
+	free(c->rn);
+	free(c->specs);
+	free(c->nodes);
+	free(c->active);
+	runplan_free(&c->plan);
+	if (c->sigfd >= 0)
+		close(c->sigfd);
+}
+
+int run_main(struct run_opts *opts)
+{
+	struct run_ctx c = {.opts = opts, .sigfd = -1, .ctl_fd = -1, .lock = {.fd = -1}};
+	struct fl_error err = {0};
+	int rc;
+
+	rc = run_make_dir(opts, &err);
+	if (rc < 0) {
+		if (err.msg[0])
+			fprintf(stderr, "faultlab: %s\n", err.msg);
+		return -rc;
+	}
+	snprintf(c.run_name, sizeof(c.run_name), "%.250s",
+		 strrchr(opts->run_dir, '/') ? strrchr(opts->run_dir, '/') + 1 : opts->run_dir);
+	fltime_utc_string(fltime_real_ns(), 0, c.started_at, sizeof(c.started_at));
+	progress_init(&c.prog, opts->quiet);
+	run_signals(&c);
+	rc = run_phases(&c, &err);
+	progress_done(&c.prog);
+	if (rc == FL_EXIT_OK && opts->keep) {
+		/* the report first, while everything is still up; then stay until a signal */
+		rc = run_analyze(&c);
+		printf("%s\n", opts->run_dir);
+		fflush(stdout);
+		run_keep(&c);
+	}
+	if (c.journal_open) {
+		run_fault_revert_all(&c);
+		journal_run_end(&c.j, rc == FL_EXIT_INTERRUPTED ? "interrupted" : "completed");
+	}
+	run_teardown(&c);
+	if (c.journal_open)
+		journal_close(&c.j);
+	if (rc == FL_EXIT_ENV || rc == FL_EXIT_INTERRUPTED)
+		fprintf(stderr, "faultlab: %s\n", err.msg[0] ? err.msg : "interrupted");
+	if (rc == FL_EXIT_OK && !opts->keep)
+		rc = run_analyze(&c);
+	if (!opts->keep)
+		printf("%s\n", opts->run_dir);
+	fflush(stdout);
+	run_free(&c);
+	printf("%s\n", opts->run_dir);
+	fflush(stdout);
+	return rc;
+}

@@ -1,0 +1,221 @@
+/* Faults of the timeline: network and process faults through each target node's agent (one
+ * journal line per node), kill and restart through the runtime. */
+#include "orchestrator/run/run_int.h"
+
+#include "common/log.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A fault's lease outlives its planned end by this much: the planned revert comes first; the
+ * lease only matters when the run stalls (a dead run is covered by the agent's stdin EOF). */
+#define RUN_LEASE_MARGIN_MS 15000
+
+static unsigned char *run_active(struct run_ctx *c, size_t f, size_t node)
+{
+	return &c->active[f * (c->n + 1) + node];
+}
+
+static void run_count_active(struct run_ctx *c)
+{
+	int n = 0;
+
+	for (size_t f = 0; f < c->plan.n_faults; f++)
+		for (size_t i = 0; i < c->n; i++)
+			if (*run_active(c, f, i)) {
+				n++;
+				break;
+			}
+	c->faults_active = n;
+}
+
+/* Does a receiver in group rg drop what senders of group sg send? */
+static int run_partition_drops(const char *direction, int rg, int sg)
+{
+	if (rg < 0 || sg < 0 || rg == sg)
+		return 0;
+	if (strcmp(direction, "forward") == 0)
+		return sg == 0 && rg == 1;
+	if (strcmp(direction, "backward") == 0)
+		return sg == 1 && rg == 0;
+	return 1;
+}
+
+char *run_partition_params(struct run_ctx *c, const struct runplan_fault *f, size_t node)
+{
+	json_auto_t *o = json_object();
+	json_t *arr = json_array();
+	int rg = f->group_of ? f->group_of[node] : -1;
+
+	json_object_set_new(o, "drop_from", arr);
+	for (size_t s = 0; s < c->n; s++) {
+		int sg = f->group_of ? f->group_of[s] : -1;
+
+		if (!run_partition_drops(f->direction, rg, sg))
+			continue;
+		json_array_append_new(arr, json_string(c->rn[s].dn.address));
+	}
+	if (json_array_size(arr) == 0)
+		return NULL;
+	return json_dumps(o, JSON_COMPACT);
+}
+
+static int run_signal_parse(const char *params_json)
+{
+	json_auto_t *p = json_loads(params_json ? params_json : "{}", 0, NULL);
+	json_t *s = json_object_get(p, "signal");
+	const char *name = json_string_value(s);
+
+	if (json_is_integer(s))
+		return (int)json_integer_value(s);
+	if (!name)
+		return SIGKILL;
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (int sig = 1; sig < 32; sig++) {
+		const char *abbr = sigabbrev_np(sig);
+
+		if (abbr && strcmp(abbr, name) == 0)
+			return sig;
+	}
+	return atoi(name) > 0 ? atoi(name) : SIGKILL;
+}
+
+static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
+			      const struct runplan_fault *f, size_t i, double planned_ms)
+{
+	struct run_node *r = &c->rn[i];
+	struct fl_error err = {0};
+	struct journal_fault jf = {.type = "fault-apply",
+				   .id = e->id,
+				   .fault = f->id,
+				   .node = r->dn.name,
+				   .planned_ms = planned_ms,
+				   .engine = "runtime"};
+	int rc, sig = run_signal_parse(f->params_json);
+
+	jf.issued_ms = journal_now(&c->j) - c->pause_ms;
+	if (strcmp(f->kind, "kill") == 0) {
+		r->expected_down = 1;
+		rc = c->rt->ops->node_stop(c->rt, &c->nodes[i], sig, &err);
+		r->up = 0;
+	} else {
+		if (r->up)
+			c->rt->ops->node_stop(c->rt, &c->nodes[i], SIGTERM, &err);
+		rc = c->rt->ops->node_restart(c->rt, &c->specs[i], &c->nodes[i], &err);
+		r->up = rc == 0;
+		r->expected_down = rc < 0;
+	}
+	jf.done_ms = journal_now(&c->j) - c->pause_ms;
+	jf.error = rc < 0 ? err.msg : NULL;
+	journal_fault(&c->j, &jf);
+	if (strcmp(f->kind, "kill") == 0)
+		journal_node_exit(&c->j, r->dn.name, -1, sigabbrev_np(sig), 1);
+	else
+		journal_node_restart(&c->j, r->dn.name, rc < 0 ? err.msg : NULL);
+}
+
+static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, size_t fi, size_t i,
+			    double planned_ms)
+{
+	const struct runplan_fault *f = &c->plan.faults[fi];
+	struct run_node *r = &c->rn[i];
+	struct agentctl_reply rep = {0};
+	struct fl_error err = {0};
+	char *params = NULL;
+	struct journal_fault jf = {.type = "fault-apply",
+				   .id = e->id,
+				   .fault = f->id,
+				   .node = r->dn.name,
+				   .planned_ms = planned_ms};
+	int rc = -1;
+
+	if (strcmp(f->kind, "partition") == 0) {
+		params = run_partition_params(c, f, i);
+		if (!params)
+			return; /* this node drops nothing: no agent call, no journal line */
+	}
+	jf.issued_ms = journal_now(&c->j) - c->pause_ms;
+	if (!r->agent_up)
+		fl_err(&err, "no agent for %s", r->dn.name);
+	else
+		rc = agentctl_apply(&r->ag, f->id, f->kind,
+				    f->end_ms - f->start_ms + RUN_LEASE_MARGIN_MS, f->engine_seed,
+				    params ? params : f->params_json, &rep, &err);
+	free(params);
+	jf.done_ms = journal_now(&c->j) - c->pause_ms;
+	if (rc == 0 && !rep.ok)
+		snprintf(err.msg, sizeof(err.msg), "%s", rep.error), rc = -1;
+	jf.engine = rep.engine;
+	jf.error = rc < 0 ? err.msg : NULL;
+	journal_fault(&c->j, &jf);
+	if (rc == 0)
+		*run_active(c, fi, i) = 1;
+	else
+		log_warn("fault %s on %s: %s", f->id, r->dn.name, err.msg);
+}
+
+void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms)
+{
+	const struct runplan_fault *f = &c->plan.faults[e->fault];
+	int process = strcmp(f->kind, "kill") == 0 || strcmp(f->kind, "restart") == 0;
+
+	for (size_t t = 0; t < f->n_targets; t++) {
+		size_t i = f->targets[t];
+
+		if (!run_only_has(c, i))
+			continue;
+		if (process)
+			run_process_fault(c, e, f, i, planned_ms);
+		else
+			run_agent_fault(c, e, e->fault, i, planned_ms);
+	}
+	run_count_active(c);
+}
+
+static void run_revert_one(struct run_ctx *c, const char *event_id, size_t fi, size_t i,
+			   double planned_ms)
+{
+	struct run_node *r = &c->rn[i];
+	struct agentctl_reply rep = {0};
+	struct fl_error err = {0};
+	struct journal_fault jf = {.type = "fault-revert",
+				   .id = event_id,
+				   .fault = c->plan.faults[fi].id,
+				   .node = r->dn.name,
+				   .planned_ms = planned_ms};
+	int rc = -1;
+
+	jf.issued_ms = journal_now(&c->j) - c->pause_ms;
+	if (r->agent_up)
+		rc = agentctl_revert(&r->ag, c->plan.faults[fi].id, &rep, &err);
+	else
+		fl_err(&err, "no agent for %s", r->dn.name);
+	if (rc == 0 && !rep.ok)
+		snprintf(err.msg, sizeof(err.msg), "%s", rep.error), rc = -1;
+	jf.done_ms = journal_now(&c->j) - c->pause_ms;
+	jf.error = rc < 0 ? err.msg : NULL;
+	journal_fault(&c->j, &jf);
+	*run_active(c, fi, i) = 0;
+}
+
+void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (*run_active(c, e->fault, i))
+			run_revert_one(c, e->id, e->fault, i, planned_ms);
+	run_count_active(c);
+}
+
+void run_fault_revert_all(struct run_ctx *c)
+{
+	for (size_t f = 0; c->active && f < c->plan.n_faults; f++)
+		for (size_t i = 0; i < c->n; i++)
+			if (*run_active(c, f, i))
+				run_revert_one(c, "teardown", f, i,
+					       journal_now(&c->j) - c->pause_ms);
+	if (c->active)
+		run_count_active(c);
+}

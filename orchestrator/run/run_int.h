@@ -1,0 +1,93 @@
+/* The run's internal state, shared by run*.c (not for other modules). */
+#ifndef FL_RUN_INT_H
+#define FL_RUN_INT_H
+
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/run/agentctl.h"
+#include "orchestrator/run/journal.h"
+#include "orchestrator/run/progress.h"
+#include "orchestrator/run/run.h"
+#include "orchestrator/run/runplan.h"
+#include "orchestrator/runtime/runlock.h"
+#include "orchestrator/runtime/runtime.h"
+
+#include <limits.h>
+#include <stdio.h>
+
+struct run_node {
+	const struct driver_ops *drv;
+	struct driver_node dn;
+	struct agentctl ag;
+	int agent_up;
+	int up;		   /* process running (as far as the run knows) */
+	int expected_down; /* killed by the plan */
+	int ready;
+	double ready_ms; /* time from start to Ready */
+	FILE *events;	 /* receipts written by the driver (nodes without their own file) */
+	char events_path[PATH_MAX];
+	long events_off; /* progress: bytes of the node's events file already counted */
+	char **argv;	 /* owned */
+	char data_dir[PATH_MAX];
+	char log_path[PATH_MAX];
+};
+
+struct run_ctx {
+	struct run_opts *opts;
+	struct runplan plan;
+	char run_name[256];
+	char run_id[16];
+	char subnet[RUNTIME_SUBNET_LEN];
+	char started_at[32];
+	const char *runtime_name;
+	struct runlock lock;
+	struct runtime *rt;
+	int net_made;
+	struct runtime_node_spec *specs;
+	struct runtime_node *nodes;
+	struct run_node *rn;
+	size_t n;
+	unsigned char *active; /* [fault * n + node]: applied and not yet reverted */
+	struct journal j;
+	int journal_open;
+	struct progress prog;
+	int sigfd;
+	int ctl_fd; /* control socket, -1 when none */
+	char ctl_path[PATH_MAX];
+	int interrupted;
+	long sent, send_errors, received;
+	int faults_active;
+	double pause_ms; /* time spent paused (replay --pause-before) shifts the timeline */
+	double last_check_ms;
+	int inject_seq;
+};
+
+/* run_setup.c */
+int run_prepare(struct run_ctx *c, struct fl_error *err);
+int run_deploy(struct run_ctx *c, struct fl_error *err);
+int run_wait_ready(struct run_ctx *c, struct fl_error *err);
+int run_agents_start(struct run_ctx *c, struct fl_error *err);
+void run_teardown(struct run_ctx *c);
+
+/* run_loop.c */
+int run_timeline(struct run_ctx *c);
+/* Waits until the timeline reaches t_ms (ms since mono0, pauses included), serving signals,
+ * the control socket, crash checks, receipts and progress. Returns -1 when interrupted. */
+int run_wait_until(struct run_ctx *c, double t_ms, const char *phase);
+/* Non-blocking: reads pending signals; returns 1 when the run was interrupted. */
+int run_check_signals(struct run_ctx *c);
+void run_check_nodes(struct run_ctx *c);
+
+/* run_fault.c */
+void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
+void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
+void run_fault_revert_all(struct run_ctx *c);
+/* The agent params of a partition for receiving node `node`, or NULL when it drops nothing. */
+char *run_partition_params(struct run_ctx *c, const struct runplan_fault *f, size_t node);
+int run_only_has(const struct run_ctx *c, size_t node);
+
+/* run_ctl.c: the control socket of `faultlab inject` */
+int run_ctl_open(struct run_ctx *c, struct fl_error *err);
+void run_ctl_serve(struct run_ctx *c);
+void run_ctl_close(struct run_ctx *c);
+
+#endif

@@ -1,0 +1,272 @@
+/* The timeline: one loop that sleeps in poll(2) on the signalfd and the control socket until
+ * the next planned event, and meanwhile watches the nodes (crashes are journalled as
+ * node-exit, never waited on), polls receipts of drivers that need it, and draws progress.
+ * Sends and agent requests are synchronous and bounded (driver and agent timeouts), so a
+ * late event is issued late and the journal shows by how much (issued_ms - planned_ms). */
+#include "orchestrator/run/run_int.h"
+
+#include "common/fltime.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+int run_check_signals(struct run_ctx *c)
+{
+	struct signalfd_siginfo si;
+
+	while (c->sigfd >= 0 && read(c->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
+			if (!c->interrupted)
+				log_warn("signal %d: reverting faults and tearing down",
+					 (int)si.ssi_signo);
+			c->interrupted = 1;
+		}
+	}
+	return c->interrupted;
+}
+
+static const char *run_signame(int sig)
+{
+	static char buf[16];
+	const char *abbr = sigabbrev_np(sig);
+
+	if (abbr)
+		return abbr;
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
+}
+
+void run_check_nodes(struct run_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct run_node *r = &c->rn[i];
+		struct fl_error err = {0};
+		int code = -1, sig = -1;
+
+		if (!r->up || r->expected_down)
+			continue;
+		if (c->rt->ops->node_status(c->rt, &c->nodes[i], &code, &sig, &err) != 0)
+			continue;
+		r->up = 0;
+		log_warn("node %s exited unexpectedly (%s %d)", r->dn.name,
+			 sig > 0 ? "signal" : "code", sig > 0 ? sig : code);
+		journal_node_exit(&c->j, r->dn.name, sig > 0 ? -1 : code,
+				  sig > 0 ? run_signame(sig) : NULL, 0);
+	}
+}
+
+/* Counts new "received" lines of every node's events file (for the progress line). */
+static void run_count_received(struct run_ctx *c)
+{
+	char line[8192];
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct run_node *r = &c->rn[i];
+		FILE *f = fopen(r->events_path, "r");
+
+		if (!f)
+			continue;
+		if (fseek(f, r->events_off, SEEK_SET) == 0) {
+			while (fgets(line, sizeof(line), f)) {
+				size_t l = strlen(line);
+
+				if (l == 0 || line[l - 1] != '\n')
+					break; /* a line still being written: count it next time */
+				r->events_off += (long)l;
+				if (strstr(line, "\"received\""))
+					c->received++;
+			}
+		}
+		fclose(f);
+	}
+}
+
+static void run_poll_receipts(struct run_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct run_node *r = &c->rn[i];
+		struct fl_error err = {0};
+
+		if (r->drv->receipts && r->events && r->up &&
+		    r->drv->receipts(&r->dn, r->events, &err) < 0)
+			log_debug("receipts of %s: %s", r->dn.name, err.msg);
+	}
+}
+
+static void run_progress(struct run_ctx *c, const char *phase)
+{
+	struct progress_state s = {
+	    .elapsed_ms = journal_now(&c->j) - c->pause_ms,
+	    .total_ms = (double)(c->plan.duration_ms + c->plan.drain_ms),
+	    .nodes = (int)c->n,
+	    .faults_active = c->faults_active,
+	    .sent = c->sent,
+	    .received = c->received,
+	    .phase = phase,
+	};
+
+	for (size_t i = 0; i < c->n; i++)
+		s.nodes_up += c->rn[i].up;
+	progress_update(&c->prog, &s);
+}
+
+/* Periodic work while waiting: crash checks and progress every 250 ms, receipts every 1 s. */
+static void run_periodic(struct run_ctx *c, const char *phase)
+{
+	static double last_receipts;
+	double now = journal_now(&c->j);
+
+	if (now - c->last_check_ms < 250)
+		return;
+	c->last_check_ms = now;
+	run_check_nodes(c);
+	if (now - last_receipts >= 1000) {
+		last_receipts = now;
+		run_poll_receipts(c);
+	}
+	run_count_received(c);
+	run_progress(c, phase);
+}
+
+int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = c->sigfd, .events = POLLIN},
+				      {.fd = c->ctl_fd, .events = POLLIN}};
+		double left = t_ms - (journal_now(&c->j) - c->pause_ms);
+
+		if (run_check_signals(c))
+			return -1;
+		run_periodic(c, phase);
+		if (left <= 0)
+			return 0;
+		if (poll(p, 2, left > 100 ? 100 : (int)left + 1) < 0 && errno != EINTR)
+			fltime_sleep_ms(left > 100 ? 100 : left);
+		if (p[1].revents & POLLIN)
+			run_ctl_serve(c);
+	}
+}
+
+int run_only_has(const struct run_ctx *c, size_t node)
+{
+	if (!c->opts->only)
+		return 1;
+	for (char **o = c->opts->only; *o; o++)
+		if (strcmp(*o, c->plan.nodes[node].name) == 0)
+			return 1;
+	return 0;
+}
+
+static int run_event_selected(const struct run_ctx *c, const struct runplan_event *e)
+{
+	if (e->type != RUNPLAN_SEND)
+		return 1; /* faults are filtered per target node */
+	if (!run_only_has(c, e->from))
+		return 0;
+	for (size_t i = 0; i < e->n_to; i++)
+		if (run_only_has(c, e->to[i]))
+			return 1;
+	return 0;
+}
+
+static void run_send(struct run_ctx *c, const struct runplan_event *e)
+{
+	struct run_node *from = &c->rn[e->from];
+	struct driver_node *to[64];
+	struct driver_sent out = {0};
+	struct fl_error err = {0};
+	static char text[1 << 20];
+	size_t nto = 0;
+	struct journal_send js = {
+	    .id = e->id, .msg = e->msg, .node = from->dn.name, .planned_ms = (double)e->t_ms};
+	int rc = -1;
+
+	for (size_t i = 0; i < e->n_to && nto < 64; i++)
+		if (run_only_has(c, e->to[i]))
+			to[nto++] = &c->rn[e->to[i]].dn;
+	run_text(e->msg, e->size, c->plan.seed, text, sizeof(text));
+	js.issued_ms = journal_now(&c->j) - c->pause_ms;
+	if (!from->up)
+		fl_err(&err, "%s is down", from->dn.name);
+	else
+		rc = from->drv->send(&from->dn, e->kind, to, nto, text, &out, &err);
+	js.done_ms = journal_now(&c->j) - c->pause_ms;
+	js.error = rc < 0 ? err.msg : NULL;
+	js.node_msg_id = out.node_msg_id;
+	js.hash = out.hash;
+	journal_send(&c->j, &js);
+	if (rc < 0) {
+		c->send_errors++;
+		log_debug("send %s: %s", e->msg, err.msg);
+		return;
+	}
+	c->sent++;
+	if (from->events)
+		journal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
+				nto ? to[0]->key : "", text);
+}
+
+static void run_pause(struct run_ctx *c, const struct runplan_event *e)
+{
+	double t0 = fltime_mono_ms();
+	char line[64];
+
+	progress_done(&c->prog);
+	fprintf(stderr, "faultlab: paused before %s (planned at %.1f s). Enter a node with:\n",
+		e->id, (double)e->t_ms / 1000.0);
+	for (size_t i = 0; i < c->n; i++)
+		fprintf(stderr, "  faultlab shell %s %s\n", c->run_id, c->plan.nodes[i].name);
+	fprintf(stderr, "faultlab: press Enter (or kill -USR1 %d) to continue\n", (int)getpid());
+	for (;;) {
+		struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
+				      {.fd = c->sigfd, .events = POLLIN}};
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, 500) < 0 && errno != EINTR)
+			break;
+		if ((p[0].revents & (POLLIN | POLLHUP)) && (read(0, line, sizeof(line)) >= 0))
+			break;
+		if ((p[1].revents & POLLIN) && read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGCONT)
+				break;
+			c->interrupted = 1;
+			return;
+		}
+	}
+	c->pause_ms += fltime_mono_ms() - t0;
+}
+
+int run_timeline(struct run_ctx *c)
+{
+	for (size_t k = 0; k < c->plan.n_events; k++) {
+		const struct runplan_event *e = &c->plan.events[k];
+
+		if (!run_event_selected(c, e))
+			continue;
+		if (c->opts->pause_before && strcmp(c->opts->pause_before, e->id) == 0) {
+			if (run_wait_until(c, (double)e->t_ms, "run") < 0)
+				return -1;
+			run_pause(c, e);
+		}
+		if (run_wait_until(c, (double)e->t_ms, "run") < 0)
+			return -1;
+		if (e->type == RUNPLAN_SEND)
+			run_send(c, e);
+		else if (e->type == RUNPLAN_FAULT_APPLY)
+			run_fault_apply(c, e, (double)e->t_ms);
+		else
+			run_fault_revert(c, e, (double)e->t_ms);
+	}
+	if (run_wait_until(c, (double)c->plan.duration_ms, "run") < 0)
+		return -1;
+	if (run_wait_until(c, (double)(c->plan.duration_ms + c->plan.drain_ms), "drain") < 0)
+		return -1;
+	run_poll_receipts(c);
+	return 0;
+}

@@ -1,0 +1,287 @@
+/* The run before and after its timeline: run directory and plan, lock and subnet, network and
+ * nodes, readiness, agents; and the teardown. */
+#include "orchestrator/run/run_int.h"
+#include "orchestrator/run/rundir.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+#include "common/log.h"
+#include "common/rng.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int run_socket(void *ctx, int domain, int type, int protocol)
+{
+	struct runtime *rt = ctx;
+
+	return rt->ops->socket(rt, domain, type, protocol);
+}
+
+int run_prepare(struct run_ctx *c, struct fl_error *err)
+{
+	char path[PATH_MAX + 16];
+	struct runlock_info info = {0};
+	uint32_t net;
+	int prefix;
+
+	snprintf(path, sizeof(path), "%s/plan.json", c->opts->run_dir);
+	if (runplan_load(path, &c->plan, err) < 0)
+		return -1;
+	c->n = c->plan.n_nodes;
+	c->runtime_name = c->opts->runtime ? c->opts->runtime : c->plan.runtime;
+	if (!c->runtime_name[0])
+		c->runtime_name = "netns";
+	rundir_run_id(c->run_id, sizeof(c->run_id));
+	info.scenario = c->plan.scenario;
+	info.runtime = c->runtime_name;
+	info.nodes = (int)c->n;
+	info.run_dir = c->opts->run_dir;
+	if (runlock_acquire(c->run_id, &info, &c->lock, err) < 0)
+		return fl_wrap(err, "run lock");
+	if (runtime_subnet_parse(c->plan.subnet, &net, &prefix, err) < 0)
+		return fl_wrap(err, "plan subnet");
+	if (runtime_subnet_pick_prefix(NULL, prefix, c->run_id, c->subnet, sizeof(c->subnet), err) <
+	    0)
+		return fl_wrap(err, "pick a subnet");
+	c->rn = calloc(c->n + 1, sizeof(*c->rn));
+	c->specs = calloc(c->n + 1, sizeof(*c->specs));
+	c->nodes = calloc(c->n + 1, sizeof(*c->nodes));
+	c->active = calloc((c->plan.n_faults + 1) * (c->n + 1), 1);
+	if (!c->rn || !c->specs || !c->nodes || !c->active)
+		return fl_err(err, "out of memory");
+	return 0;
+}
+
+static void run_node_files(struct run_ctx *c, size_t i)
+{
+	struct run_node *r = &c->rn[i];
+
+	snprintf(r->data_dir, sizeof(r->data_dir), "%s/nodes/%s", c->opts->run_dir,
+		 c->plan.nodes[i].name);
+	rundir_mkdirs(r->data_dir);
+	snprintf(r->log_path, sizeof(r->log_path), "%s/stdout.log", r->data_dir);
+	snprintf(r->events_path, sizeof(r->events_path), "%s/events.jsonl", r->data_dir);
+}
+
+static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
+{
+	struct runplan_node *pn = &c->plan.nodes[i];
+	struct run_node *r = &c->rn[i];
+	struct runtime_node_spec *s = &c->specs[i];
+
+	run_node_files(c, i);
+	r->drv = driver_find(pn->driver[0] ? pn->driver : "labnode");
+	if (!r->drv)
+		return fl_err(err, "node %s: unknown driver \"%s\"", pn->name, pn->driver);
+	snprintf(r->dn.name, sizeof(r->dn.name), "%s", pn->name);
+	if (runplan_address_shift(c->plan.subnet, c->subnet, pn->address, r->dn.address,
+				  sizeof(r->dn.address), err) < 0)
+		return fl_wrap(err, "node %s", pn->name);
+	r->dn.rest_port = 8645;
+	r->dn.timeout_ms = 3000;
+	snprintf(r->dn.log_path, sizeof(r->dn.log_path), "%s", r->log_path);
+	r->argv = rundir_node_argv_shifted(&c->plan, i, c->runtime_name, c->plan.seed, c->subnet);
+	if (!r->argv)
+		return fl_err(err, "node %s: out of memory", pn->name);
+	s->name = pn->name;
+	s->image = rundir_node_image(pn, c->runtime_name);
+	s->address = r->dn.address;
+	s->argv = r->argv;
+	s->host_data_dir = r->data_dir;
+	s->log_path = r->log_path;
+	if (r->drv->receipts) {
+		r->events = fopen(r->events_path, "a");
+		if (!r->events)
+			return fl_err_errno(err, "open %s", r->events_path);
+	}
+	return 0;
+}
+
+int run_deploy(struct run_ctx *c, struct fl_error *err)
+{
+	struct runtime_net_spec net = {.run_id = c->run_id, .subnet = c->subnet};
+
+	c->rt = runtime_new(c->runtime_name, err);
+	if (!c->rt)
+		return fl_wrap(err, "runtime %s", c->runtime_name);
+	for (size_t i = 0; i < c->n; i++)
+		if (run_node_setup(c, i, err) < 0)
+			return -1;
+	if (c->rt->ops->net_create(c->rt, &net, err) < 0)
+		return fl_wrap(err, "create the %s network %s", c->runtime_name, c->subnet);
+	c->net_made = 1;
+	if (c->rt->ops->nodes_start(c->rt, c->specs, c->n, c->nodes, err) < 0) {
+		for (size_t i = 0; i < c->n; i++)
+			c->rn[i].up = c->nodes[i].pid != 0;
+		return fl_wrap(err, "start nodes");
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		c->rn[i].up = 1;
+		c->rn[i].dn.open_socket = run_socket;
+		c->rn[i].dn.socket_ctx = c->rt;
+	}
+	return 0;
+}
+
+/* A node that exited or never answered: the message names it and quotes its log's tail. */
+static int run_ready_fail(struct run_ctx *c, size_t i, const char *why, struct fl_error *err)
+{
+	char tail[2048];
+
+	rundir_log_tail(c->rn[i].log_path, 12, tail, sizeof(tail));
+	return fl_err(err, "node %s %s; last lines of %s:\n%s", c->plan.nodes[i].name, why,
+		      c->rn[i].log_path, tail[0] ? tail : "(empty)\n");
+}
+
+static int run_ready_poll(struct run_ctx *c, size_t i, double t0, struct fl_error *err)
+{
+	struct run_node *r = &c->rn[i];
+	struct fl_error herr = {0};
+	int code = -1, sig = -1;
+	char why[128];
+
+	if (c->rt->ops->node_status(c->rt, &c->nodes[i], &code, &sig, &herr) == 0) {
+		r->up = 0;
+		if (sig > 0)
+			snprintf(why, sizeof(why), "was killed by signal %d before becoming ready",
+				 sig);
+		else
+			snprintf(why, sizeof(why), "exited with code %d before becoming ready",
+				 code);
+		return run_ready_fail(c, i, why, err);
+	}
+	if (r->drv->health(&r->dn, &herr) == 1) {
+		r->ready = 1;
+		r->ready_ms = fltime_mono_ms() - t0;
+	}
+	return 0;
+}
+
+static long run_ready_timeout_ms(const struct run_ctx *c)
+{
+	const char *env = getenv("FL_READY_TIMEOUT_MS");
+
+	if (env && atol(env) > 0)
+		return atol(env);
+	return strcmp(c->runtime_name, "docker") == 0 ? 90000 : 20000;
+}
+
+int run_wait_ready(struct run_ctx *c, struct fl_error *err)
+{
+	double t0 = fltime_mono_ms(), deadline = t0 + (double)run_ready_timeout_ms(c);
+	size_t ready = 0;
+
+	while (ready < c->n) {
+		ready = 0;
+		for (size_t i = 0; i < c->n; i++) {
+			if (!c->rn[i].ready && run_ready_poll(c, i, t0, err) < 0)
+				return -1;
+			ready += (size_t)c->rn[i].ready;
+		}
+		if (run_check_signals(c))
+			return fl_err(err, "interrupted while waiting for the nodes");
+		if (ready == c->n)
+			break;
+		if (fltime_mono_ms() > deadline) {
+			char why[128];
+
+			for (size_t i = 0; i < c->n; i++)
+				if (!c->rn[i].ready) {
+					snprintf(why, sizeof(why),
+						 "never became ready within %.0f s (GET /health)",
+						 (deadline - t0) / 1000.0);
+					return run_ready_fail(c, i, why, err);
+				}
+		}
+		fltime_sleep_ms(50);
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct fl_error ierr = {0};
+
+		if (c->rn[i].drv->identity(&c->rn[i].dn, &ierr) < 0)
+			log_warn("%s", ierr.msg);
+	}
+	return 0;
+}
+
+/* 1 when some fault of the plan needs node i's agent. */
+static int run_node_faulted(const struct run_ctx *c, size_t i)
+{
+	for (size_t f = 0; f < c->plan.n_faults; f++) {
+		const struct runplan_fault *pf = &c->plan.faults[f];
+
+		if (strcmp(pf->kind, "kill") == 0 || strcmp(pf->kind, "restart") == 0)
+			continue;
+		for (size_t t = 0; t < pf->n_targets; t++)
+			if (pf->targets[t] == i)
+				return 1;
+	}
+	return 0;
+}
+
+int run_agents_start(struct run_ctx *c, struct fl_error *err)
+{
+	char bin[PATH_MAX];
+
+	agentctl_find_bin(bin, sizeof(bin));
+	for (size_t i = 0; i < c->n; i++) {
+		struct runtime_node *rn = &c->nodes[i];
+		char log[PATH_MAX + 16];
+		struct agentctl_spec s = {
+		    .agent_bin = bin,
+		    .run_id = c->run_id,
+		    .node = rn->name[0] ? rn->name : c->plan.nodes[i].name,
+		    .netns_path = rn->netns_path,
+		    .ifname = rn->ifname[0] ? rn->ifname : "eth0",
+		    .cgroup = rn->cgroup,
+		    .pgid = rn->pgid,
+		    .log_path = log,
+		};
+		struct fl_error aerr = {0};
+
+		snprintf(log, sizeof(log), "%s/agent.log", c->rn[i].data_dir);
+		if (agentctl_start(&c->rn[i].ag, &s, &aerr) == 0) {
+			c->rn[i].agent_up = 1;
+			continue;
+		}
+		if (run_node_faulted(c, i)) {
+			*err = aerr;
+			return -1;
+		}
+		log_warn("%s (no fault of the plan needs it)", aerr.msg);
+	}
+	return 0;
+}
+
+void run_teardown(struct run_ctx *c)
+{
+	struct fl_error err = {0};
+
+	if (c->journal_open)
+		run_fault_revert_all(c);
+	for (size_t i = 0; c->rn && i < c->n; i++) {
+		if (c->rn[i].agent_up)
+			agentctl_stop(&c->rn[i].ag);
+		c->rn[i].agent_up = 0;
+	}
+	run_ctl_close(c);
+	if (c->rt && c->net_made && c->rt->ops->teardown(c->rt, &err) < 0)
+		log_error("teardown: %s", err.msg);
+	if (c->rt)
+		c->rt->ops->free(c->rt);
+	c->rt = NULL;
+	for (size_t i = 0; c->rn && i < c->n; i++) {
+		if (c->rn[i].events)
+			fclose(c->rn[i].events);
+		c->rn[i].events = NULL;
+		if (c->rn[i].drv && c->rn[i].drv->release)
+			c->rn[i].drv->release(&c->rn[i].dn);
+	}
+	runlock_release(&c->lock);
+}

@@ -1,0 +1,265 @@
+/* Run directory helpers and node command lines. */
+#include "orchestrator/run/rundir.h"
+
+#include "common/cleanup.h"
+#include "common/fltime.h"
+#include "common/rng.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void rundir_run_id(char *out, size_t len)
+{
+	static const char a[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct rng r;
+	size_t n = len > 11 ? 10 : len - 1;
+
+	rng_seed(&r, rng_os_seed() ^ fltime_mono_ns() ^ (uint64_t)getpid());
+	out[0] = a[rng_below(&r, 26)]; /* a letter first: reads as a name, never as a number */
+	for (size_t i = 1; i < n; i++)
+		out[i] = a[rng_below(&r, sizeof(a) - 1)];
+	out[n] = '\0';
+}
+
+int rundir_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+void rundir_path(const char *base, const char *name, uint64_t seed, uint64_t real_ns, char *out,
+		 size_t len)
+{
+	char utc[32];
+
+	fltime_utc_string(real_ns, 1, utc, sizeof(utc));
+	snprintf(out, len, "%s/%s-%s-%" PRIu64, base ? base : "reports/runs", name, utc, seed);
+}
+
+char *rundir_read(const char *path, size_t *len, struct fl_error *err)
+{
+	cleanup_fclose FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f) {
+		fl_err_errno(err, "open %s", path);
+		return NULL;
+	}
+	do {
+		if (n + 65536 + 1 > cap) {
+			char *p = realloc(buf, cap = n + 65536 * 2 + 1);
+
+			if (!p) {
+				free(buf);
+				fl_err(err, "out of memory reading %s", path);
+				return NULL;
+			}
+			buf = p;
+		}
+		r = fread(buf + n, 1, 65536, f);
+		n += r;
+	} while (r > 0);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int rundir_write(const char *path, const char *data, size_t len, struct fl_error *err)
+{
+	cleanup_fclose FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return fl_err_errno(err, "create %s", path);
+	if (fwrite(data, 1, len, f) != len || fflush(f) != 0)
+		return fl_err_errno(err, "write %s", path);
+	return 0;
+}
+
+int rundir_copy(const char *from, const char *to, struct fl_error *err)
+{
+	size_t len;
+	cleanup_free char *data = rundir_read(from, &len, err);
+
+	if (!data)
+		return -1;
+	return rundir_write(to, data, len, err);
+}
+
+void rundir_log_tail(const char *path, int lines, char *buf, size_t len)
+{
+	size_t n;
+	struct fl_error err;
+	cleanup_free char *data = rundir_read(path, &n, &err);
+	size_t start;
+	int seen = 0;
+
+	buf[0] = '\0';
+	if (!data)
+		return;
+	start = n;
+	while (start > 0) {
+		if (data[start - 1] == '\n' && start != n && ++seen >= lines)
+			break;
+		start--;
+	}
+	if (n - start >= len)
+		start = n - (len - 1);
+	snprintf(buf, len, "%s", data + start);
+}
+
+void rundir_labnode_bin(char *out, size_t len)
+{
+	const char *env = getenv("FL_LABNODE");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(out, len, "%s/labnode", self);
+			return;
+		}
+	}
+	snprintf(out, len, "labnode");
+}
+
+const char *rundir_node_image(const struct runplan_node *n, const char *runtime)
+{
+	if (strcmp(n->image, "labnode") == 0 || !n->image[0])
+		return strcmp(runtime, "docker") == 0 ? "faultlab/labnode:latest" : "labnode";
+	return n->image;
+}
+
+void rundir_argv_free(char **argv)
+{
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+struct rundir_argv {
+	char **v;
+	size_t n, cap;
+};
+
+static void rundir_push(struct rundir_argv *a, const char *fmt, ...) FL_PRINTF(2, 3);
+static void rundir_push(struct rundir_argv *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (a->n + 2 > a->cap) {
+		char **v = realloc(a->v, (a->cap = a->cap * 2 + 16) * sizeof(char *));
+
+		if (!v)
+			return;
+		a->v = v;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s)
+		a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+/* Whether node i dials node k for a link between them. */
+static int rundir_dials(const struct runplan *p, size_t i, size_t k, int first)
+{
+	int li = strcmp(p->nodes[i].role, "light") == 0;
+	int lk = strcmp(p->nodes[k].role, "light") == 0;
+
+	if (li != lk)
+		return li;
+	return first;
+}
+
+static void rundir_peers(struct rundir_argv *a, const struct runplan *p, size_t i,
+			 const char *real_subnet)
+{
+	for (size_t l = 0; l < p->n_links; l++) {
+		size_t x = p->links[l][0], y = p->links[l][1], k;
+		char addr[16];
+		struct fl_error err;
+
+		if (x != i && y != i)
+			continue;
+		k = x == i ? y : x;
+		if (!rundir_dials(p, i, k, x == i))
+			continue;
+		snprintf(addr, sizeof(addr), "%s", p->nodes[k].address);
+		if (real_subnet)
+			runplan_address_shift(p->subnet, real_subnet, p->nodes[k].address, addr,
+					      sizeof(addr), &err);
+		rundir_push(a, "--peer");
+		rundir_push(a, "%s:60000", addr);
+	}
+}
+
+char **rundir_node_argv_shifted(const struct runplan *p, size_t i, const char *runtime,
+				uint64_t seed, const char *real_subnet)
+{
+	const struct runplan_node *n = &p->nodes[i];
+	struct rundir_argv a = {0};
+	char bin[PATH_MAX];
+
+	if (strcmp(n->driver, "labnode") == 0 || !n->driver[0]) {
+		rundir_labnode_bin(bin, sizeof(bin));
+		rundir_push(&a, "%s", strcmp(runtime, "docker") == 0 ? "/labnode" : bin);
+		rundir_push(&a, "--name"), rundir_push(&a, "%s", n->name);
+		rundir_push(&a, "--role"), rundir_push(&a, "%s", n->role);
+		rundir_push(&a, "--listen"), rundir_push(&a, "0.0.0.0:60000");
+		rundir_push(&a, "--rest"), rundir_push(&a, "0.0.0.0:8645");
+		rundir_push(&a, "--events"), rundir_push(&a, "@DATA@/events.jsonl");
+		if (strcmp(n->role, "service") == 0)
+			rundir_push(&a, "--db"), rundir_push(&a, "@DATA@/store.db");
+		rundir_push(&a, "--identity-seed");
+		rundir_push(&a, "%" PRIu64, rng_derive(seed, n->name, 0) >> 11);
+		rundir_push(&a, "--reliability"), rundir_push(&a, "%s", n->reliability);
+		rundir_peers(&a, p, i, real_subnet);
+	} else if (strcmp(runtime, "docker") != 0) {
+		rundir_push(&a, "%s", n->image);
+	}
+	for (char **x = n->args; x && *x; x++)
+		rundir_push(&a, "%s", *x);
+	if (!a.v)
+		rundir_push(&a, "%s", "");
+	return a.v;
+}
+
+char **rundir_node_argv(const struct runplan *p, size_t i, const char *runtime, uint64_t seed)
+{
+	return rundir_node_argv_shifted(p, i, runtime, seed, NULL);
+}

@@ -1,0 +1,81 @@
+/* The plan as the run executes it, read back from plan.json (FORMATS.md) so the run depends on
+ * the file contract only, exactly like replay and the analyzer. */
+#ifndef FL_RUNPLAN_H
+#define FL_RUNPLAN_H
+
+#include "common/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum runplan_event_type { RUNPLAN_SEND, RUNPLAN_FAULT_APPLY, RUNPLAN_FAULT_REVERT };
+
+struct runplan_node {
+	char name[64];
+	char role[16];
+	char image[128];
+	char driver[32];
+	char reliability[128]; /* comma list, "" = none */
+	char **args;	       /* NULL-terminated */
+	char address[16];      /* nominal address */
+};
+
+struct runplan_fault {
+	char id[32];
+	char name[64];
+	char kind[16];
+	uint32_t *targets;
+	size_t n_targets;
+	int64_t start_ms, end_ms;
+	uint64_t engine_seed;
+	char *params_json; /* the plan's params object, compact JSON */
+	/* partition only: group of each node (-1 none), and the direction */
+	int *group_of;
+	int n_groups;
+	char direction[16];
+};
+
+struct runplan_event {
+	char id[16];
+	int64_t t_ms;
+	enum runplan_event_type type;
+	/* send */
+	char msg[16];
+	char traffic[64];
+	char kind[24];
+	uint32_t from;
+	uint32_t *to;
+	size_t n_to;
+	uint64_t size;
+	/* fault events */
+	uint32_t fault;
+};
+
+struct runplan {
+	char scenario[128];
+	uint64_t seed;
+	char runtime[16];
+	int64_t duration_ms, drain_ms;
+	char subnet[32];
+	struct runplan_node *nodes;
+	size_t n_nodes;
+	uint32_t (*links)[2];
+	size_t n_links;
+	struct runplan_fault *faults;
+	size_t n_faults;
+	struct runplan_event *events;
+	size_t n_events;
+};
+
+/* Reads plan.json. 0, or -1 + err naming the file and what is wrong. */
+int runplan_load(const char *path, struct runplan *p, struct fl_error *err);
+void runplan_free(struct runplan *p);
+long runplan_node_find(const struct runplan *p, const char *name);
+long runplan_event_find(const struct runplan *p, const char *id);
+
+/* Shifts a nominal address into the run's real subnet: the offset of `addr` inside `nominal`
+ * ("10.213.0.0/24") added to the base of `real` ("10.213.7.0/24"). */
+int runplan_address_shift(const char *nominal, const char *real, const char *addr, char *out,
+			  size_t len, struct fl_error *err);
+
+#endif
