@@ -9,6 +9,8 @@
 static const struct cli_verb verbs[] = {
     {"doctor", cli_doctor, "[--json]", "what this host can do, and the fallbacks"},
 
+	{"run", cli_run, "SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet]",
+	 "deploy, drive, fault and judge a scenario"},
     {NULL, NULL, NULL, NULL},
 };
 
