@@ -1,0 +1,105 @@
+/* Fault occurrences: repeat expansion, targets (picks drawn once per fault), engine seeds,
+ * apply/revert events. */
+#include "orchestrator/plan/plan.h"
+
+#include "common/rng.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLAN_SEED_MASK ((1ull << 53) - 1)
+
+/* Resolves the target (or the partition groups, one after another) of fault i. */
+static int faults_targets(const struct plan *plan, size_t i, struct plan_fault *pf,
+			  struct fl_error *err)
+{
+	const struct scenario *sc = plan->sc;
+	const struct scenario_fault *f = &sc->faults[i];
+	struct rng r;
+
+	rng_seed(&r, rng_derive(plan->seed, "fault-targets", i));
+	pf->targets =
+	    calloc(sc->n_nodes * (f->n_groups ? f->n_groups : 1) + 1, sizeof(*pf->targets));
+	pf->group_len = calloc(f->n_groups + 1, sizeof(*pf->group_len));
+	if (!pf->targets || !pf->group_len)
+		abort();
+	if (f->kind != SCENARIO_FAULT_PARTITION) {
+		pf->n_targets = scenario_selector_resolve(sc, &f->target, &r, pf->targets);
+	} else {
+		pf->n_groups = f->n_groups;
+		for (size_t g = 0; g < f->n_groups; g++) {
+			pf->group_len[g] = scenario_selector_resolve(sc, &f->groups[g], &r,
+								     pf->targets + pf->n_targets);
+			pf->n_targets += pf->group_len[g];
+		}
+	}
+	if (!pf->n_targets)
+		return fl_err(err, "fault \"%s\" has no target", f->name);
+	return 0;
+}
+
+static void faults_copy(struct plan_fault *dst, const struct plan_fault *src)
+{
+	*dst = *src;
+	dst->targets = malloc((src->n_targets + 1) * sizeof(*dst->targets));
+	dst->group_len = malloc((src->n_groups + 1) * sizeof(*dst->group_len));
+	if (!dst->targets || !dst->group_len)
+		abort();
+	memcpy(dst->targets, src->targets, src->n_targets * sizeof(*dst->targets));
+	memcpy(dst->group_len, src->group_len, src->n_groups * sizeof(*dst->group_len));
+}
+
+static void faults_events(struct plan *plan, size_t index)
+{
+	const struct plan_fault *pf = &plan->faults[index];
+	struct plan_event *ev = plan_event_push(plan);
+
+	ev->type = PLAN_EVENT_FAULT_APPLY;
+	ev->t_ms = pf->start_ms;
+	ev->fault = (uint32_t)index;
+	if (pf->end_ms == pf->start_ms)
+		return; /* kill and restart are moments */
+	ev = plan_event_push(plan);
+	ev->type = PLAN_EVENT_FAULT_REVERT;
+	ev->t_ms = pf->end_ms;
+	ev->fault = (uint32_t)index;
+}
+
+int plan_faults_build(struct plan *plan, struct fl_error *err)
+{
+	const struct scenario *sc = plan->sc;
+	size_t total = 0;
+
+	for (size_t i = 0; i < sc->n_faults; i++)
+		total += sc->faults[i].times;
+	plan->faults = calloc(total + 1, sizeof(*plan->faults));
+	if (!plan->faults)
+		abort();
+	for (size_t i = 0; i < sc->n_faults; i++) {
+		const struct scenario_fault *f = &sc->faults[i];
+		struct plan_fault base = {.src = f};
+
+		if (faults_targets(plan, i, &base, err) < 0) {
+			free(base.targets);
+			free(base.group_len);
+			return -1;
+		}
+		for (unsigned k = 0; k < f->times; k++) {
+			struct plan_fault *pf = &plan->faults[plan->n_faults++];
+
+			faults_copy(pf, &base);
+			if (f->times > 1 || f->every_ms)
+				snprintf(pf->id, sizeof(pf->id), "f%zu.%u", i + 1, k + 1);
+			else
+				snprintf(pf->id, sizeof(pf->id), "f%zu", i + 1);
+			pf->start_ms = f->at_ms + (int64_t)k * f->every_ms;
+			pf->end_ms = pf->start_ms + f->for_ms;
+			pf->engine_seed = rng_derive(plan->seed, pf->id, 0) & PLAN_SEED_MASK;
+			faults_events(plan, plan->n_faults - 1);
+		}
+		free(base.targets);
+		free(base.group_len);
+	}
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* Send events: parties from the selectors, times from the rate (fixed or poisson), sizes
+ * drawn in the range. Each traffic has its own random streams. */
+#include "orchestrator/plan/plan.h"
+
+#include "common/rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static int traffic_pairwise(enum scenario_traffic_kind kind)
+{
+	return kind == SCENARIO_TRAFFIC_DM || kind == SCENARIO_TRAFFIC_CONTACT_REQUEST ||
+	       kind == SCENARIO_TRAFFIC_JOIN_REQUEST;
+}
+
+static int traffic_resolve(struct plan *plan, size_t i, struct fl_error *err)
+{
+	const struct scenario *sc = plan->sc;
+	struct plan_traffic *pt = &plan->traffic[i];
+	struct rng r;
+
+	rng_seed(&r, rng_derive(plan->seed, "traffic-select", i));
+	pt->src = &sc->traffic[i];
+	pt->from = calloc(sc->n_nodes + 1, sizeof(*pt->from));
+	pt->to = calloc(sc->n_nodes + 1, sizeof(*pt->to));
+	if (!pt->from || !pt->to)
+		abort();
+	pt->n_from = scenario_selector_resolve(sc, &pt->src->from, &r, pt->from);
+	pt->n_to = scenario_selector_resolve(sc, &pt->src->to, &r, pt->to);
+	if (!pt->n_from || !pt->n_to)
+		return fl_err(err, "traffic \"%s\" has no sender or no receiver", pt->src->name);
+	if (traffic_pairwise(pt->src->kind))
+		return 0;
+	pt->recv = calloc(pt->n_from * pt->n_to + 1, sizeof(*pt->recv));
+	pt->n_recv = calloc(pt->n_from + 1, sizeof(*pt->n_recv));
+	if (!pt->recv || !pt->n_recv)
+		abort();
+	for (size_t f = 0; f < pt->n_from; f++) {
+		for (size_t t = 0; t < pt->n_to; t++)
+			if (pt->to[t] != pt->from[f])
+				pt->recv[f * pt->n_to + pt->n_recv[f]++] = pt->to[t];
+		if (!pt->n_recv[f])
+			return fl_err(err, "traffic \"%s\": sender \"%s\" has nobody to send to",
+				      pt->src->name, sc->nodes[pt->from[f]].name);
+	}
+	return 0;
+}
+
+/* Send offsets from start, in ms; poisson runs squeezed into the time left. */
+static void traffic_times(const struct plan *plan, const struct scenario_traffic *t, struct rng *r,
+			  double *at)
+{
+	double gap = t->rate_per_s > 0 ? 1000.0 / t->rate_per_s : (double)t->interval_ms;
+	double avail = (double)(plan->sc->duration_ms - t->start_ms) - 1, sum = 0;
+
+	for (uint64_t k = 0; k < t->count; k++) {
+		if (t->poisson) {
+			sum += -log(1.0 - rng_unit(r)) * gap;
+			at[k] = sum;
+		} else {
+			at[k] = (double)k * gap;
+		}
+	}
+	if (t->poisson && t->count && at[t->count - 1] > avail)
+		for (uint64_t k = 0; k < t->count; k++)
+			at[k] = at[k] * avail / at[t->count - 1];
+}
+
+static void traffic_sends(struct plan *plan, size_t i, const double *at, struct rng *r)
+{
+	struct plan_traffic *pt = &plan->traffic[i];
+	const struct scenario_traffic *t = pt->src;
+	size_t pair = 0, fi = 0, ti = 0;
+
+	for (uint64_t k = 0; k < t->count; k++) {
+		struct plan_event *ev = plan_event_push(plan);
+
+		ev->type = PLAN_EVENT_SEND;
+		ev->t_ms = t->start_ms + llround(at[k]);
+		ev->traffic = (uint32_t)i;
+		ev->size =
+		    (uint32_t)(t->size_min + (t->size_max > t->size_min
+						  ? rng_below(r, t->size_max - t->size_min + 1)
+						  : 0));
+		if (traffic_pairwise(t->kind)) {
+			do { /* the next (from, to) pair with two different nodes */
+				fi = pair / pt->n_to % pt->n_from;
+				ti = pair % pt->n_to;
+				pair++;
+			} while (pt->from[fi] == pt->to[ti]);
+			ev->from = pt->from[fi];
+			ev->to = &pt->to[ti];
+			ev->n_to = 1;
+		} else {
+			fi = k % pt->n_from;
+			ev->from = pt->from[fi];
+			ev->to = &pt->recv[fi * pt->n_to];
+			ev->n_to = pt->n_recv[fi];
+		}
+	}
+}
+
+static int traffic_has_pair(const struct plan_traffic *pt)
+{
+	if (!traffic_pairwise(pt->src->kind))
+		return 1;
+	return pt->n_from > 1 || pt->n_to > 1 || pt->from[0] != pt->to[0];
+}
+
+int plan_traffic_build(struct plan *plan, struct fl_error *err)
+{
+	const struct scenario *sc = plan->sc;
+
+	plan->traffic = calloc(sc->n_traffic + 1, sizeof(*plan->traffic));
+	if (!plan->traffic)
+		abort();
+	plan->n_traffic = sc->n_traffic;
+	for (size_t i = 0; i < sc->n_traffic; i++) {
+		double *at;
+		struct rng r;
+
+		if (traffic_resolve(plan, i, err) < 0)
+			return -1;
+		if (!traffic_has_pair(&plan->traffic[i]))
+			return fl_err(err, "traffic \"%s\": from and to are the same node",
+				      sc->traffic[i].name);
+		at = calloc(sc->traffic[i].count + 1, sizeof(*at));
+		if (!at)
+			abort();
+		rng_seed(&r, rng_derive(plan->seed, "traffic", i));
+		traffic_times(plan, &sc->traffic[i], &r, at);
+		traffic_sends(plan, i, at, &r);
+		free(at);
+	}
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* Internal to orchestrator/scenario/: the parse context, the key-table walker and the typed
+ * value readers shared by the parse_*.c files. Every reader records its own positioned error
+ * and returns -1, so a caller can simply go on to the next key: one pass finds many errors. */
+#ifndef FL_SCENARIO_PARSE_H
+#define FL_SCENARIO_PARSE_H
+
+#include "common/error.h"
+#include "orchestrator/scenario/scenario.h"
+#include "orchestrator/scenario/ytree.h"
+
+#include <stdint.h>
+
+struct sparse {
+	struct scenario *sc;
+	struct scenario_errors *errs;
+	struct scenario_node dflt;		    /* defaults: (image, role, reliability, args) */
+	int dflt_role, dflt_reliability, dflt_args; /* which of them defaults: set */
+};
+
+/* The node keys, shared by nodes: entries and defaults: (parse_nodes.c). */
+int scenario_parse_defaults(struct sparse *p, const struct ytree *v);
+void scenario_node_free(struct scenario_node *node);
+
+/* Records "message" at the given position (kept in file order of discovery). */
+void scenario_error_at(struct sparse *p, struct scenario_mark at, const char *fmt, ...)
+    FL_PRINTF(3, 4);
+void scenario_errors_init(struct scenario_errors *errs, const char *file);
+
+/* One key of a mapping: its reader gets the value and the object being filled. */
+struct scenario_key {
+	const char *key;
+	int required;
+	int (*read)(struct sparse *p, const struct ytree *value, void *obj);
+};
+
+/* Checks that map is a mapping (else "expected <what>, got a sequence"), refuses unknown and
+ * repeated keys ("unknown key "degre" in topology (expected one of: kind, degree, links)"),
+ * reports missing required keys, and calls each key's reader. `where` names the mapping in
+ * messages. Returns -1 when map is not a mapping, else 0 (errors are recorded). */
+int scenario_keys_walk(struct sparse *p, const struct ytree *map, const char *what,
+		       const char *where, const struct scenario_key *keys, void *obj);
+
+/* Typed readers. `what` describes the expected value ("a string", "a node name"). */
+const char *scenario_value_scalar(struct sparse *p, const struct ytree *v, const char *what);
+int scenario_value_string(struct sparse *p, const struct ytree *v, char **out);
+int scenario_value_uint(struct sparse *p, const struct ytree *v, uint64_t min, uint64_t max,
+			uint64_t *out);
+int scenario_value_bool(struct sparse *p, const struct ytree *v, int *out);
+/* names is NULL-terminated; *out gets the index. */
+int scenario_value_enum(struct sparse *p, const struct ytree *v, const char *const *names,
+			int *out);
+int scenario_value_duration(struct sparse *p, const struct ytree *v, int64_t *ms);
+int scenario_value_fraction(struct sparse *p, const struct ytree *v, double *frac);
+int scenario_value_bandwidth(struct sparse *p, const struct ytree *v, uint64_t *bps);
+int scenario_value_size(struct sparse *p, const struct ytree *v, uint64_t *bytes);
+int scenario_value_rate(struct sparse *p, const struct ytree *v, double *per_s);
+/* A sequence of scalars (an empty one is fine). */
+int scenario_value_strv(struct sparse *p, const struct ytree *v, struct scenario_strv *out);
+int scenario_value_selector(struct sparse *p, const struct ytree *v, struct scenario_selector *out);
+void scenario_selector_free(struct scenario_selector *sel);
+void scenario_strv_free(struct scenario_strv *v);
+char *scenario_strdup(const char *s);
+/* arrp points at an array pointer (of elem-sized items, *n used): grows it by one zeroed
+ * item and returns that item. Aborts on out-of-memory. */
+void *scenario_array_push(void *arrp, size_t *n, size_t elem);
+
+/* The sections (parse_*.c). */
+int scenario_parse_top(struct sparse *p, const struct ytree *root);
+int scenario_parse_images(struct sparse *p, const struct ytree *v, void *obj);
+int scenario_parse_nodes(struct sparse *p, const struct ytree *v, void *obj);
+int scenario_parse_topology(struct sparse *p, const struct ytree *v, void *obj);
+int scenario_parse_traffic(struct sparse *p, const struct ytree *v, void *obj);
+int scenario_parse_faults(struct sparse *p, const struct ytree *v, void *obj);
+int scenario_parse_expect(struct sparse *p, const struct ytree *v, void *obj);
+/* Semantic checks on a fully parsed scenario (validate.c, validate_*.c). */
+void scenario_validate(struct sparse *p);
+void scenario_validate_traffic(struct sparse *p);
+void scenario_validate_faults(struct sparse *p);
+void scenario_validate_expect(struct sparse *p);
+/* Records "no node named..." / "matches no node" errors; returns how many nodes matched. */
+size_t scenario_validate_selector(struct sparse *p, const struct scenario_selector *sel);
+
+#endif

@@ -1,0 +1,141 @@
+/* Semantic checks that need the whole scenario: nodes, images, topology, selectors. Each
+ * error points at the offending value. Traffic, faults and expectations: validate_*.c. */
+#include "orchestrator/scenario/parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t validate_selector_walk(struct sparse *p, const struct scenario_selector *sel)
+{
+	const struct scenario *sc = p->sc;
+	size_t n = 0;
+
+	switch (sel->kind) {
+	case SCENARIO_SEL_NAME:
+		if (scenario_node_find(sc, sel->text) < 0) {
+			scenario_error_at(p, sel->mark, "no node named \"%s\"", sel->text);
+			return 0;
+		}
+		return 1;
+	case SCENARIO_SEL_LIST:
+		if (sel->n_items == 0)
+			scenario_error_at(p, sel->mark, "an empty list selects no node");
+		for (size_t i = 0; i < sel->n_items; i++)
+			n += validate_selector_walk(p, &sel->items[i]);
+		return n;
+	case SCENARIO_SEL_PICK:
+		n = sel->from ? validate_selector_walk(p, sel->from) : 0;
+		if (n && n < sel->pick)
+			scenario_error_at(p, sel->mark,
+					  "cannot pick %u nodes from a selector that matches %zu",
+					  sel->pick, n);
+		return n;
+	default: {
+		uint32_t *out = calloc(sc->n_nodes + 1, sizeof(*out));
+
+		if (!out)
+			abort();
+		n = scenario_selector_resolve(sc, sel, NULL, out);
+		free(out);
+		if (n == 0)
+			scenario_error_at(p, sel->mark, "selector \"%s\" matches no node",
+					  sel->text);
+		return n;
+	}
+	}
+}
+
+size_t scenario_validate_selector(struct sparse *p, const struct scenario_selector *sel)
+{
+	return validate_selector_walk(p, sel);
+}
+
+/* Duplicate names, known images, reliability only on labnode. */
+static void validate_nodes(struct sparse *p)
+{
+	const struct scenario *sc = p->sc;
+	int has_service = 0;
+
+	for (size_t i = 0; i < sc->n_nodes; i++)
+		has_service |= sc->nodes[i].role == SCENARIO_ROLE_SERVICE;
+	for (size_t i = 0; i < sc->n_nodes; i++) {
+		const struct scenario_node *n = &sc->nodes[i];
+		long first = scenario_node_find(sc, n->name);
+
+		if (first != (long)i)
+			scenario_error_at(p, n->mark,
+					  "duplicate node name \"%s\" (first at line %d)", n->name,
+					  sc->nodes[first].mark.line);
+		if (strcmp(n->image, "labnode") != 0 && scenario_image_find(sc, n->image) < 0)
+			scenario_error_at(
+			    p, n->image_mark,
+			    "unknown image \"%s\" (expected labnode or a key of images)", n->image);
+		else if (n->reliability_set && n->reliability.n &&
+			 strcmp(scenario_node_driver(sc, n), "labnode") != 0)
+			scenario_error_at(
+			    p, n->reliability_mark,
+			    "reliability applies to labnode nodes only (\"%s\" uses %s)", n->name,
+			    scenario_node_driver(sc, n));
+		if (n->role == SCENARIO_ROLE_LIGHT && !has_service)
+			scenario_error_at(
+			    p, n->role_mark.line ? n->role_mark : n->mark,
+			    "light node \"%s\" has no service node to use (add a node "
+			    "with role: service)",
+			    n->name);
+	}
+}
+
+static void validate_mesh(struct sparse *p)
+{
+	const struct scenario_topology *t = &p->sc->topology;
+	size_t n = p->sc->n_nodes;
+
+	if (t->degree == 0) {
+		scenario_error_at(p, t->mark,
+				  "missing key \"degree\" in topology (mesh needs one)");
+	} else if (t->degree >= n) {
+		scenario_error_at(p, t->degree_mark,
+				  "mesh degree %u needs more than %u nodes (there are %zu)",
+				  t->degree, t->degree, n);
+	} else if (t->degree * n % 2) {
+		scenario_error_at(
+		    p, t->degree_mark,
+		    "mesh degree %u with %zu nodes is impossible (degree × nodes must "
+		    "be even)",
+		    t->degree, n);
+	} else if (t->degree < 2 && n > 2) {
+		scenario_error_at(p, t->degree_mark,
+				  "mesh degree 1 cannot connect %zu nodes (use 2 or more)", n);
+	}
+}
+
+static void validate_topology(struct sparse *p)
+{
+	const struct scenario_topology *t = &p->sc->topology;
+
+	if (t->kind == SCENARIO_TOPO_MESH)
+		validate_mesh(p);
+	else if (t->degree)
+		scenario_error_at(p, t->degree_mark, "degree applies to kind: mesh only");
+	for (size_t i = 0; i < t->n_links; i++) {
+		const struct scenario_link *l = &t->links[i];
+
+		if (scenario_node_find(p->sc, l->a) < 0)
+			scenario_error_at(p, l->mark_a, "no node named \"%s\"", l->a);
+		if (scenario_node_find(p->sc, l->b) < 0)
+			scenario_error_at(p, l->mark_b, "no node named \"%s\"", l->b);
+		else if (strcmp(l->a, l->b) == 0)
+			scenario_error_at(p, l->mark_b, "a link needs two different nodes");
+	}
+}
+
+void scenario_validate(struct sparse *p)
+{
+	validate_nodes(p);
+	if (p->errs->n)
+		return; /* everything below resolves node names */
+	validate_topology(p);
+	scenario_validate_traffic(p);
+	scenario_validate_faults(p);
+	scenario_validate_expect(p);
+}

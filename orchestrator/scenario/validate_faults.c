@@ -1,0 +1,148 @@
+/* Semantic checks of faults (targets, groups, for:, timing, netem sense) and expectations. */
+#include "orchestrator/scenario/parse.h"
+
+#include "common/units.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int fault_kind_has_for(enum scenario_fault_kind kind)
+{
+	return kind != SCENARIO_FAULT_KILL && kind != SCENARIO_FAULT_RESTART;
+}
+
+/* Every group must match something and no node may sit in two groups. Picks count with all
+ * the nodes they could draw, so an overlap that depends on the seed is refused too. */
+static void validate_partition(struct sparse *p, const struct scenario_fault *f)
+{
+	const struct scenario *sc = p->sc;
+	uint32_t *out = calloc(sc->n_nodes + 1, sizeof(*out));
+	size_t *group_of = calloc(sc->n_nodes + 1, sizeof(*group_of));
+
+	if (!out || !group_of)
+		abort();
+	for (size_t g = 0; g < f->n_groups; g++) {
+		const struct scenario_selector *sel = &f->groups[g];
+		size_t n;
+
+		if (scenario_validate_selector(p, sel) == 0)
+			continue;
+		if (sel->kind == SCENARIO_SEL_PICK && sel->from)
+			sel = sel->from;
+		n = scenario_selector_resolve(sc, sel, NULL, out);
+		for (size_t i = 0; i < n; i++) {
+			if (group_of[out[i]] && group_of[out[i]] != g + 1) {
+				scenario_error_at(
+				    p, f->groups[g].mark,
+				    "partition groups overlap: \"%s\" is in group %zu "
+				    "and group %zu",
+				    sc->nodes[out[i]].name, group_of[out[i]], g + 1);
+				break;
+			}
+			group_of[out[i]] = g + 1;
+		}
+	}
+	free(out);
+	free(group_of);
+}
+
+static void validate_netem(struct sparse *p, const struct scenario_fault *f)
+{
+	const struct scenario_netem *ne = &f->netem;
+
+	if (!ne->delay_ms && !ne->loss && !ne->duplicate && !ne->reorder && !ne->corrupt)
+		scenario_error_at(p, f->kind_mark,
+				  "netem needs at least one of delay, loss, duplicate, reorder, "
+				  "corrupt above zero");
+	if (ne->jitter_ms && !ne->delay_ms)
+		scenario_error_at(p, f->kind_mark, "netem jitter needs a delay");
+	if (ne->reorder && !ne->delay_ms)
+		scenario_error_at(
+		    p, f->kind_mark,
+		    "netem reorder needs a delay (reordered packets are the ones sent "
+		    "without it)");
+}
+
+static void validate_fault_time(struct sparse *p, const struct scenario_fault *f)
+{
+	const struct scenario *sc = p->sc;
+	const char *kind = scenario_fault_kind_name(f->kind);
+	char end_s[32], dur_s[32], drain_s[32], every_s[32], for_s[32];
+
+	if (fault_kind_has_for(f->kind) && !f->has_for)
+		scenario_error_at(p, f->mark, "fault \"%s\": %s needs \"for:\" (how long it lasts)",
+				  f->name, kind);
+	if (!fault_kind_has_for(f->kind) && f->has_for)
+		scenario_error_at(
+		    p, f->for_mark, "fault \"%s\": %s takes no \"for:\" (%s)", f->name, kind,
+		    f->kind == SCENARIO_FAULT_KILL ? "the node stays down until a restart"
+						   : "it happens at one moment");
+	if (f->every_ms && f->every_ms < f->for_ms) {
+		units_format_duration(f->every_ms, every_s, sizeof(every_s));
+		units_format_duration(f->for_ms, for_s, sizeof(for_s));
+		scenario_error_at(
+		    p, f->repeat_mark,
+		    "fault \"%s\": repeat every %s is shorter than for %s (occurrences "
+		    "would overlap)",
+		    f->name, every_s, for_s);
+	}
+	if (scenario_fault_end_ms(f) > sc->duration_ms + sc->drain_ms) {
+		units_format_duration(scenario_fault_end_ms(f), end_s, sizeof(end_s));
+		units_format_duration(sc->duration_ms, dur_s, sizeof(dur_s));
+		units_format_duration(sc->drain_ms, drain_s, sizeof(drain_s));
+		scenario_error_at(p, f->at_mark,
+				  "fault \"%s\" ends at %s, after duration %s + drain %s", f->name,
+				  end_s, dur_s, drain_s);
+	}
+}
+
+void scenario_validate_faults(struct sparse *p)
+{
+	const struct scenario *sc = p->sc;
+
+	for (size_t i = 0; i < sc->n_faults; i++) {
+		const struct scenario_fault *f = &sc->faults[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(sc->faults[j].name, f->name) == 0)
+				scenario_error_at(p, f->mark, "duplicate fault name \"%s\"",
+						  f->name);
+		if (f->kind == SCENARIO_FAULT_PARTITION)
+			validate_partition(p, f);
+		else
+			scenario_validate_selector(p, &f->target);
+		if (f->kind == SCENARIO_FAULT_NETEM)
+			validate_netem(p, f);
+		validate_fault_time(p, f);
+	}
+}
+
+void scenario_validate_expect(struct sparse *p)
+{
+	const struct scenario *sc = p->sc;
+
+	for (size_t i = 0; i < sc->n_expect; i++) {
+		const struct scenario_expect *e = &sc->expect[i];
+		int found = 0;
+
+		for (size_t j = 0; e->where_traffic && j < sc->n_traffic; j++)
+			found |= strcmp(sc->traffic[j].name, e->where_traffic) == 0;
+		if (e->where_traffic && !found)
+			scenario_error_at(p, e->traffic_mark, "no traffic named \"%s\"",
+					  e->where_traffic);
+		found = 0;
+		for (size_t j = 0; e->where_fault && j < sc->n_faults; j++)
+			found |= strcmp(sc->faults[j].name, e->where_fault) == 0;
+		if (e->where_fault && !found)
+			scenario_error_at(p, e->fault_mark, "no fault named \"%s\"",
+					  e->where_fault);
+		if (e->where_from && scenario_node_find(sc, e->where_from) < 0)
+			scenario_error_at(p, e->from_mark, "no node named \"%s\"", e->where_from);
+		if (e->where_to && scenario_node_find(sc, e->where_to) < 0)
+			scenario_error_at(p, e->to_mark, "no node named \"%s\"", e->where_to);
+		if (strcmp(e->metric, "recovery") == 0 && sc->n_faults == 0)
+			scenario_error_at(p, e->mark,
+					  "recovery is measured after faults, and there "
+					  "are none");
+	}
+}

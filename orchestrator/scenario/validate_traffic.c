@@ -1,0 +1,101 @@
+/* Semantic checks of traffic: selectors, parties, and whether the count fits the duration. */
+#include "orchestrator/scenario/parse.h"
+
+#include "common/units.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The gap between two sends, in ms (fractional for rates such as 3/s). */
+static double traffic_gap_ms(const struct scenario_traffic *t)
+{
+	return t->rate_per_s > 0 ? 1000.0 / t->rate_per_s : (double)t->interval_ms;
+}
+
+static void validate_traffic_parties(struct sparse *p, const struct scenario_traffic *t)
+{
+	const struct scenario *sc = p->sc;
+	uint32_t *from = calloc(sc->n_nodes + 1, sizeof(*from));
+	uint32_t *to = calloc(sc->n_nodes + 1, sizeof(*to));
+	size_t nf, nt;
+
+	if (!from || !to)
+		abort();
+	nf = scenario_selector_resolve(sc, &t->from, NULL, from);
+	nt = scenario_selector_resolve(sc, &t->to, NULL, to);
+	if (t->kind == SCENARIO_TRAFFIC_GROUP) {
+		if (nt < 2)
+			scenario_error_at(p, t->to.mark,
+					  "traffic \"%s\": a group needs at least 2 members, to: "
+					  "selects %zu",
+					  t->name, nt);
+	} else if (t->kind != SCENARIO_TRAFFIC_RELAY && t->kind != SCENARIO_TRAFFIC_LIGHTPUSH &&
+		   nf == 1 && nt == 1 && from[0] == to[0]) {
+		scenario_error_at(
+		    p, t->to.mark,
+		    "traffic \"%s\": from and to are the same node \"%s\" (a %s needs "
+		    "two parties)",
+		    t->name, sc->nodes[to[0]].name, scenario_traffic_kind_name(t->kind));
+	}
+	free(from);
+	free(to);
+}
+
+/* start must lie inside the duration and count × gap must fit after it; without a count,
+ * as many as fit. */
+static void validate_traffic_time(struct sparse *p, struct scenario_traffic *t)
+{
+	const struct scenario *sc = p->sc;
+	double gap = traffic_gap_ms(t), avail = (double)(sc->duration_ms - t->start_ms);
+	char need_s[32], avail_s[32], start_s[32], dur_s[32];
+
+	units_format_duration(t->start_ms, start_s, sizeof(start_s));
+	units_format_duration(sc->duration_ms, dur_s, sizeof(dur_s));
+	if (t->start_ms >= sc->duration_ms) {
+		scenario_error_at(p, t->start_mark,
+				  "traffic \"%s\": start %s is not before the end "
+				  "of duration %s",
+				  t->name, start_s, dur_s);
+		return;
+	}
+	if (!t->count) {
+		t->count = (uint64_t)floor(avail / gap + 1e-9);
+		if (!t->count)
+			scenario_error_at(p, t->mark,
+					  "traffic \"%s\": not one message fits between "
+					  "start %s and duration %s",
+					  t->name, start_s, dur_s);
+		return;
+	}
+	if ((double)t->count * gap > avail + 1e-6) {
+		units_format_duration((int64_t)ceil((double)t->count * gap), need_s,
+				      sizeof(need_s));
+		units_format_duration((int64_t)avail, avail_s, sizeof(avail_s));
+		scenario_error_at(p, t->count_mark,
+				  "traffic \"%s\": %llu messages need %s at this rate, but only %s "
+				  "remain between start %s and duration %s",
+				  t->name, (unsigned long long)t->count, need_s, avail_s, start_s,
+				  dur_s);
+	}
+}
+
+void scenario_validate_traffic(struct sparse *p)
+{
+	struct scenario *sc = p->sc;
+
+	for (size_t i = 0; i < sc->n_traffic; i++) {
+		struct scenario_traffic *t = &sc->traffic[i];
+		size_t before = p->errs->n;
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(sc->traffic[j].name, t->name) == 0)
+				scenario_error_at(p, t->mark, "duplicate traffic name \"%s\"",
+						  t->name);
+		scenario_validate_selector(p, &t->from);
+		scenario_validate_selector(p, &t->to);
+		if (p->errs->n == before)
+			validate_traffic_parties(p, t);
+		validate_traffic_time(p, t);
+	}
+}
