@@ -11,6 +11,8 @@ static const struct cli_verb verbs[] = {
 
 	{"run", cli_run, "SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet]",
 	 "deploy, drive, fault and judge a scenario"},
+	{"validate", cli_validate, "SCENARIO.yaml...", "parse and check scenarios"},
+	{"plan", cli_plan, "SCENARIO.yaml [--seed N]", "print the expanded, seeded plan.json"},
     {NULL, NULL, NULL, NULL},
 };
 
