@@ -98,6 +98,9 @@ static int netem_plan_check(const struct netem_params *p, struct fl_error *err)
 			      p->jitter_ms);
 	if (p->jitter_ms > 0 && p->delay_ms == 0)
 		return fl_err(err, "params.jitter_ms: jitter needs a delay_ms > 0");
+	if (p->reorder > 0 && p->delay_ms == 0)
+		return fl_err(err, "params.reorder: reordering needs a delay_ms > 0 (a reordered "
+				   "packet is one sent without the delay)");
 	if ((unsigned)p->distribution > NETEM_DIST_PARETONORMAL)
 		return fl_err(err, "params.distribution: unknown distribution");
 	return 0;

@@ -1,0 +1,47 @@
+/* The NFQUEUE delay engine: netem's delay, jitter, loss, duplication, corruption,
+ * reordering and rate in userspace, for kernels without sch_netem.
+ *
+ * Packets reach it through an iptables NFQUEUE rule (with --queue-bypass, so traffic flows
+ * unshaped whenever no engine listens). Every decision comes from the fault's seed. Held
+ * packets sit in a min-heap keyed by release time and are verdicted out of order when a
+ * timerfd fires; a duplicate is a copy re-sent through a raw socket (checksums recomputed)
+ * carrying NFQ_ENGINE_MARK, which the engine passes untouched when it comes back around.
+ * The engine runs in its own thread with its own epoll; its sockets are opened by the thread
+ * that calls nfq_engine_start, so they live in that thread's network namespace. */
+#ifndef FL_AGENT_NFQ_ENGINE_H
+#define FL_AGENT_NFQ_ENGINE_H
+
+#include "agents/netem_plan.h"
+#include "common/error.h"
+
+#include <stdint.h>
+
+#define NFQ_ENGINE_MARK 0x0f1a0d0bu
+
+struct nfq_engine_cfg {
+	uint16_t queue_num;
+	int ifindex; /* packets in (INPUT) or out (OUTPUT) of other interfaces pass; 0: none */
+	struct netem_params params;
+	const int16_t *table; /* delay table for normal/pareto/paretonormal, copied; or NULL */
+	size_t table_n;
+	uint32_t queue_maxlen; /* packets the kernel may hold for us (0: 65536); beyond: pass */
+};
+
+struct nfq_engine_stats {
+	uint64_t packets, passed, dropped, duplicated, corrupted, reordered, delayed;
+	uint64_t errors; /* verdict or inject failures */
+	uint64_t cpu_us; /* the engine thread's user + system time so far */
+	uint64_t held;	 /* packets held right now */
+};
+
+struct nfq_engine;
+
+/* Binds queue cfg->queue_num (fails with EBUSY-like errors when another engine of this
+ * netns holds it) and starts the thread. */
+struct nfq_engine *nfq_engine_start(const struct nfq_engine_cfg *cfg, struct fl_error *err);
+/* Releases every held packet at once (NF_ACCEPT), stops the thread, unbinds the queue and
+ * frees e. NULL is a no-op. */
+void nfq_engine_stop(struct nfq_engine *e);
+void nfq_engine_stats(struct nfq_engine *e, struct nfq_engine_stats *out);
+
+#endif
