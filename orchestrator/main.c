@@ -13,6 +13,9 @@ static const struct cli_verb verbs[] = {
 	 "deploy, drive, fault and judge a scenario"},
 	{"validate", cli_validate, "SCENARIO.yaml...", "parse and check scenarios"},
 	{"plan", cli_plan, "SCENARIO.yaml [--seed N]", "print the expanded, seeded plan.json"},
+	{"ps", cli_ps, "[--all]", "runs alive on this host"},
+	{"shell", cli_shell, "RUN NODE [CMD...]", "a shell inside a live node's namespaces"},
+	{"clean", cli_clean, "[--run ID | --all]", "remove every leftover of crashed runs"},
     {NULL, NULL, NULL, NULL},
 };
 

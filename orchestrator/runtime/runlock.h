@@ -44,4 +44,23 @@ int runlock_dir_ensure(struct fl_error *err);
 /* 1 when run_id is 1..10 chars of [a-z0-9]. */
 int runlock_valid_id(const char *run_id);
 
+/* What ps and shell read back: one run's /run/faultlab/<run_id>.json (fields "" / 0 when the
+ * run has only a runtime lock) and whether it is live. */
+struct runlock_entry {
+	char run_id[16];
+	char scenario[128];
+	int pid;
+	char started_at[32];
+	char runtime[16];
+	int nodes;
+	char run_dir[PATH_MAX];
+	int live;
+};
+
+/* Every run with files in RUNLOCK_DIR, sorted by run id; *out is malloc'd (free it). */
+int runlock_list(struct runlock_entry **out, size_t *n, struct fl_error *err);
+/* Finds a run by id, by its run directory (path or basename) or by its scenario name when
+ * only one live run has it. -1 + err when none matches. */
+int runlock_resolve(const char *arg, struct runlock_entry *out, struct fl_error *err);
+
 #endif
