@@ -1,0 +1,137 @@
+/* analyze_load: plan → journal → node receipts → traces → ledger → verdict.
+ * analyze_run_dir: the same, then the four reports. */
+#include "orchestrator/analyze/ledger.h"
+
+#include "orchestrator/render/render.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *analyze_status_name(enum analyze_status s)
+{
+	return s == ANALYZE_DELIVERED ? "delivered" : s == ANALYZE_LOST ? "lost" : "failed";
+}
+
+const char *analyze_node_name(const struct analyze_run *run, uint32_t idx)
+{
+	return idx < run->n_nodes ? run->nodes[idx].name : NULL;
+}
+
+void analyze_free(struct analyze_run *run)
+{
+	if (!run)
+		return;
+	amap_free(&run->node_by_name);
+	amap_free(&run->node_by_key);
+	amap_free(&run->msg_by_id);
+	amap_free(&run->msg_by_hash);
+	amap_free(&run->msg_by_node_id);
+	free(run->nodes);
+	free(run->faults);
+	free(run->msgs);
+	free(run->dels);
+	free(run->expects);
+	amap_arena_free(&run->arena);
+	free(run);
+}
+
+/* The delay engine the run used, when the journal did not say: what served netem faults. */
+static void analyze_delay_engine(struct analyze_run *run)
+{
+	for (size_t i = 0; !run->delay_engine && i < run->n_faults; i++)
+		if (run->faults[i].kind && strcmp(run->faults[i].kind, "netem") == 0)
+			run->delay_engine = run->faults[i].engine;
+}
+
+struct analyze_run *analyze_load(const char *dir, const struct analyze_opts *opts,
+				 struct fl_error *err)
+{
+	struct analyze_run *run = calloc(1, sizeof(*run));
+
+	if (!run) {
+		fl_err(err, "out of memory");
+		return NULL;
+	}
+	run->netem = -1;
+	run->telemetry_delivery = run->wall_s = NAN;
+	run->dir = amap_arena_strdup(&run->arena, dir);
+	if (!run->dir || runload_plan(run, err) < 0 || journal_load(run, err) < 0 ||
+	    nodes_load_events(run, err) < 0 ||
+	    ((!opts || !opts->no_traces) && nodes_load_traces(run, err) < 0) ||
+	    ledger_compute(run, err) < 0 || verdict_judge(run, err) < 0) {
+		if (!run->dir)
+			fl_err(err, "out of memory");
+		analyze_free(run);
+		return NULL;
+	}
+	analyze_delay_engine(run);
+	return run;
+}
+
+static int analyze_write(const struct analyze_run *run, const char *out,
+			 const struct analyze_opts *opts, struct fl_error *err)
+{
+	static const struct {
+		const char *file;
+		int (*write)(const struct analyze_run *, const char *, struct fl_error *);
+	} outs[] = {
+	    {"report.json", render_json_write},
+	    {"junit.xml", render_junit_write},
+	    {"summary.md", render_md_write},
+	    {"report.html", render_html_write},
+	};
+	char path[4200];
+
+	if (mkdir(out, 0755) < 0 && errno != EEXIST)
+		return fl_err_errno(err, "create %s", out);
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+		if (opts && opts->no_html && outs[i].write == render_html_write)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", out, outs[i].file);
+		if (outs[i].write(run, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void analyze_print(const struct analyze_run *run, const char *out)
+{
+	const struct analyze_stats *t = &run->totals;
+
+	printf("%s: %zu sent, %zu delivered, %zu lost, %zu failed, %zu duplicates, %zu reordered\n",
+	       run->scenario ? run->scenario : "run", t->sent, t->delivered, t->lost, t->failed,
+	       t->duplicates, t->reordered);
+	for (size_t i = 0; i < run->n_expects; i++) {
+		char name[512], vals[256];
+
+		render_expect_name(&run->expects[i], name, sizeof(name));
+		render_expect_values(&run->expects[i], vals, sizeof(vals));
+		printf("  %s %-40s %s%s%s\n", run->expects[i].ok ? "ok  " : "FAIL", name, vals,
+		       run->expects[i].note ? " — " : "",
+		       run->expects[i].note ? run->expects[i].note : "");
+	}
+	printf("verdict: %s (reports in %s)\n", run->verdict_ok ? "pass" : "fail", out);
+}
+
+int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exit,
+		    struct fl_error *err)
+{
+	struct analyze_run *run = analyze_load(dir, opts, err);
+	const char *out = opts && opts->out ? opts->out : dir;
+	int r;
+
+	if (!run)
+		return fl_wrap(err, "analyze %s", dir);
+	r = analyze_write(run, out, opts, err);
+	if (r == 0) {
+		*verdict_exit = run->verdict_ok ? 0 : 1;
+		if (!opts || !opts->quiet)
+			analyze_print(run, out);
+	}
+	analyze_free(run);
+	return r;
+}

@@ -1,0 +1,130 @@
+/* The reliability analyzer: reads a run directory (plan.json, events.jsonl,
+ * nodes/<n>/events.jsonl, nodes/<n>/stdout.log; reports/FORMATS.md) into a message ledger,
+ * judges the plan's expectations, and writes report.json, junit.xml, summary.md and
+ * report.html next to them.
+ *
+ * Unit of the ledger: one "delivery" per (message, intended receiver). A dm has one; a group
+ * message one per member. `sent`, `delivered`, `lost`, `failed` and `delivery` count these.
+ * Times are ms since the run's start (node t_ms are converted with the journal's mono0_ms). */
+#ifndef FL_ANALYZE_H
+#define FL_ANALYZE_H
+
+#include "common/error.h"
+#include "orchestrator/analyze/amap.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum analyze_status { ANALYZE_DELIVERED, ANALYZE_LOST, ANALYZE_FAILED };
+
+struct analyze_opts {
+	int no_html;	 /* skip report.html */
+	int no_traces;	 /* skip nodes/<n>/stdout.log (where lost messages died) */
+	int quiet;	 /* no summary on stdout */
+	const char *out; /* write the reports here instead of the run directory */
+};
+
+struct analyze_node {
+	const char *name, *role, *image, *address, *key;
+	int ups;	/* node-up lines in the journal */
+	int exited;	/* a node-exit line was seen (the last one is kept) */
+	double exit_ms; /* since start */
+	int exit_code;	/* -1 = null */
+	const char *exit_signal;
+	int exit_expected;
+};
+
+struct analyze_fault {
+	const char *id, *name, *kind, *engine;
+	uint32_t *targets; /* node indexes */
+	size_t n_targets;
+	double start_ms, end_ms;	/* planned */
+	double applied_ms, reverted_ms; /* from the journal; NAN when absent */
+	int errors;			/* apply/revert lines with result error */
+	/* computed */
+	size_t sent_during, lost_during;
+	double recovery_ms; /* NAN: some message sent before the end never arrived */
+};
+
+struct analyze_message {
+	const char *id, *traffic, *kind, *hash, *node_id;
+	uint32_t from; /* node index, UINT32_MAX unknown */
+	double planned_ms;
+	double sent_ms;	     /* NAN: no evidence it was sent */
+	int failed;	     /* the sender's node refused it */
+	int acked;	     /* a `delivered` event at the sender */
+	uint32_t first, n;   /* its deliveries: deliveries[first .. first+n) */
+	uint32_t trace_node; /* the last node whose trace saw its hash, UINT32_MAX none */
+	double trace_t;	     /* that trace line's time (ns/1e6 of its own clock), or its order */
+};
+
+struct analyze_delivery {
+	uint32_t msg;
+	uint32_t to;	    /* node index */
+	double received_ms; /* first copy; NAN none */
+	uint32_t copies;
+	uint8_t status;
+	uint8_t reordered; /* received before a message its sender sent earlier to the same peer */
+};
+
+struct analyze_where {
+	const char *kind, *traffic, *from, *to, *fault;
+};
+
+struct analyze_expect {
+	const char *metric;
+	struct analyze_where where;
+	int has_min, has_max;
+	double min, max;
+	double actual; /* NAN: nothing to measure */
+	int ok;
+	const char *note; /* why it failed when actual is NAN */
+};
+
+struct analyze_stats {
+	size_t sent, delivered, lost, failed, duplicates, reordered, acked;
+	double p50, p90, p95, p99, max; /* latency ms; NAN when nothing was delivered */
+};
+
+struct analyze_run {
+	struct amap_arena arena;
+	const char *dir, *scenario, *runtime, *started_at, *run_name, *status;
+	uint64_t seed;
+	int has_seed;
+	double mono0_ms, wall_s, duration_ms, drain_ms; /* wall_s NAN when unknown */
+	struct analyze_node *nodes;
+	size_t n_nodes;
+	struct analyze_fault *faults;
+	size_t n_faults;
+	struct analyze_message *msgs;
+	size_t n_msgs, cap_msgs;
+	struct analyze_delivery *dels;
+	size_t n_dels, cap_dels;
+	struct analyze_expect *expects;
+	size_t n_expects;
+	struct analyze_stats totals;
+	double telemetry_delivery; /* NAN when no telemetry line; see verdict.c */
+	const char *kernel, *delay_engine, *freezer, *docker;
+	int netem;	       /* -1 unknown */
+	size_t stray_receipts; /* receipts that matched no planned (message, receiver) */
+	size_t trace_lines;    /* trace lines that named a known hash */
+	int verdict_ok;
+	struct amap node_by_name, node_by_key, msg_by_id, msg_by_hash, msg_by_node_id;
+};
+
+/* Loads and analyzes dir. NULL + err when plan.json is missing or malformed. */
+struct analyze_run *analyze_load(const char *dir, const struct analyze_opts *opts,
+				 struct fl_error *err);
+void analyze_free(struct analyze_run *run);
+
+/* Everything `faultlab run` needs at its end: analyze the run directory, write report.json,
+ * junit.xml, summary.md and report.html into it (or opts->out), and set *verdict_exit to 0
+ * (every expectation held) or 1. opts may be NULL. Returns 0, or -1 with err. */
+int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exit,
+		    struct fl_error *err);
+
+/* Helpers shared by the analyzer's files and the renderers. */
+const char *analyze_status_name(enum analyze_status s);
+const char *analyze_node_name(const struct analyze_run *run, uint32_t idx);
+
+#endif

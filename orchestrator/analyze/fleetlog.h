@@ -1,0 +1,84 @@
+/* `faultlab analyze --logs DIR`: fleet logs of nwaku (chronicles text or JSON), go-waku (zap
+ * console or JSON) or labnode (nwaku's text keys, no prefix), with no run at all. Every line
+ * that names a message hash is a sighting of that hash by the node that wrote the file.
+ *
+ * A node is a file at the top of DIR (its name without .log/.txt/.json/.jsonl) or a folder
+ * in DIR (every file in it, e.g. nodes/<n>/stdout.log). The report is a message × node table:
+ * when each node first saw each hash, who never saw it, and how long it took to propagate
+ * (last first-sighting − first first-sighting). */
+#ifndef FL_FLEETLOG_H
+#define FL_FLEETLOG_H
+
+#include "common/error.h"
+#include "orchestrator/analyze/amap.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum fleetlog_format {
+	FLEETLOG_AUTO,
+	FLEETLOG_NWAKU,	     /* chronicles text */
+	FLEETLOG_NWAKU_JSON, /* chronicles JSON (--log-format=JSON) */
+	FLEETLOG_GOWAKU,     /* zap console: time \t level \t logger \t msg \t {fields} */
+	FLEETLOG_GOWAKU_JSON,
+	FLEETLOG_LABNODE,
+};
+
+struct fleetlog_opts {
+	const char *format; /* NULL: detect per file */
+	const char *out;    /* report path or folder; default DIR/logs-report.json */
+	int quiet;
+};
+
+/* What one log line says about a message. */
+struct fleetlog_line {
+	const char *hash;
+	size_t hash_len;
+	const char *event; /* "received relay message", "waku.relay received", … */
+	size_t event_len;
+	uint64_t t_ns; /* since the epoch (or the node's clock); valid when has_t */
+	int has_t;
+};
+
+struct fleetlog_node {
+	const char *name;
+	enum fleetlog_format format; /* of its first file */
+	size_t lines, hash_lines;
+};
+
+struct fleetlog_hash {
+	const char *hash;
+	uint64_t *first_ns; /* per node; 0 = never seen */
+	uint64_t min_ns, max_ns;
+	size_t seen_by;
+	const char *origin_event; /* the event of the earliest sighting */
+};
+
+struct fleetlog {
+	struct amap_arena arena;
+	struct fleetlog_node *nodes;
+	size_t n_nodes;
+	struct fleetlog_hash *hashes;
+	size_t n_hashes, cap_hashes;
+	struct amap by_hash;
+	size_t misses; /* (hash, node) pairs never seen */
+};
+
+int fleetlog_format_parse(const char *s, enum fleetlog_format *out);
+const char *fleetlog_format_name(enum fleetlog_format f);
+/* Guesses a line's format; FLEETLOG_AUTO when the line says nothing (blank, plain text). */
+enum fleetlog_format fleetlog_detect(const char *line, size_t len);
+/* Parses one line in format f (AUTO: detect it). 1 when it names a hash, else 0. */
+int fleetlog_parse_line(enum fleetlog_format f, const char *line, size_t len,
+			struct fleetlog_line *out);
+
+/* Reads every log of dir. format NULL = detect per file. NULL + err on failure. */
+struct fleetlog *fleetlog_load(const char *dir, const char *format, struct fl_error *err);
+void fleetlog_free(struct fleetlog *fl);
+int fleetlog_write_json(const struct fleetlog *fl, const char *path, struct fl_error *err);
+void fleetlog_print(const struct fleetlog *fl, FILE *f);
+/* load + print + write (the verb). */
+int fleetlog_analyze_dir(const char *dir, const struct fleetlog_opts *o, struct fl_error *err);
+
+#endif

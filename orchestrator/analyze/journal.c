@@ -1,0 +1,259 @@
+/* events.jsonl, the run journal: start/end, node addresses and keys, what each send returned,
+ * when each fault was really applied and reverted, node exits, the environment. */
+#include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/linescan.h"
+
+#include "common/cleanup.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The members of one journal line that the analyzer reads. */
+struct journal_line {
+	struct flatjson_val type, node, msg, fault, result, engine, node_msg_id, hash;
+	struct flatjson_val address, key, signal, code, expected, started_at, run, runtime;
+	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker;
+	double mono0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed, delivery;
+};
+
+struct journal_field {
+	const char *name;
+	size_t off;
+	int is_num;
+};
+
+#define JF(f)                                                                                      \
+	{                                                                                          \
+#f, offsetof(struct journal_line, f), 0                                            \
+	}
+#define JN(f)                                                                                      \
+	{                                                                                          \
+#f, offsetof(struct journal_line, f), 1                                            \
+	}
+static const struct journal_field journal_fields[] = {
+    JF(type),	     JF(node),	       JF(msg),		JF(fault),   JF(result),   JF(engine),
+    JF(node_msg_id), JF(hash),	       JF(address),	JF(key),     JF(signal),   JF(code),
+    JF(expected),    JF(started_at),   JF(run),		JF(runtime), JF(status),   JF(kernel),
+    JF(netem),	     JF(delay_engine), JF(freezer),	JF(docker),  JN(mono0_ms), JN(issued_ms),
+    JN(done_ms),     JN(applied_ms),   JN(reverted_ms), JN(t_ms),    JN(seed),	   JN(delivery),
+};
+
+static int journal_parse(const char *p, size_t n, struct journal_line *l)
+{
+	struct flatjson it;
+	struct flatjson_val v;
+	const char *k;
+	size_t kl;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < FL_ARRAY_SIZE(journal_fields); i++) {
+		char *f = (char *)l + journal_fields[i].off;
+
+		if (journal_fields[i].is_num)
+			*(double *)f = NAN;
+		else
+			((struct flatjson_val *)f)->type = FLATJSON_NULL;
+	}
+	if (flatjson_begin(&it, p, n) < 0)
+		return -1;
+	while ((r = flatjson_next(&it, &k, &kl, &v)) > 0) {
+		for (size_t i = 0; i < FL_ARRAY_SIZE(journal_fields); i++) {
+			char *f = (char *)l + journal_fields[i].off;
+
+			if (!flatjson_key_is(k, kl, journal_fields[i].name))
+				continue;
+			if (journal_fields[i].is_num)
+				*(double *)f = v.type == FLATJSON_NUM ? v.num : NAN;
+			else
+				*(struct flatjson_val *)f = v;
+			break;
+		}
+	}
+	return r;
+}
+
+static int journal_is(const struct flatjson_val *v, const char *s)
+{
+	return v->type == FLATJSON_STR && flatjson_key_is(v->p, v->n, s);
+}
+
+static uint32_t journal_node(struct analyze_run *run, const struct flatjson_val *v)
+{
+	char name[256];
+	size_t n = flatjson_str(v, name, sizeof(name));
+
+	return n ? runload_node(run, name, n, 1) : ANALYZE_NONE;
+}
+
+static void journal_run_start(struct analyze_run *run, const struct journal_line *l)
+{
+	if (!isnan(l->mono0_ms))
+		run->mono0_ms = l->mono0_ms;
+	run->started_at = runload_str(run, &l->started_at);
+	run->run_name = runload_str(run, &l->run);
+	if (!run->runtime)
+		run->runtime = runload_str(run, &l->runtime);
+	if (!run->has_seed && !isnan(l->seed)) {
+		run->seed = (uint64_t)l->seed;
+		run->has_seed = 1;
+	}
+}
+
+static void journal_node_up(struct analyze_run *run, const struct journal_line *l)
+{
+	uint32_t ni = journal_node(run, &l->node);
+	struct analyze_node *node;
+
+	if (ni == ANALYZE_NONE)
+		return;
+	node = &run->nodes[ni];
+	node->ups++;
+	if (l->address.type == FLATJSON_STR)
+		node->address = runload_str(run, &l->address);
+	if (l->key.type == FLATJSON_STR) {
+		node->key = runload_str(run, &l->key);
+		if (node->key)
+			amap_put(&run->node_by_key, node->key, strlen(node->key), ni);
+	}
+}
+
+static void journal_node_exit(struct analyze_run *run, const struct journal_line *l)
+{
+	uint32_t ni = journal_node(run, &l->node);
+	struct analyze_node *node;
+
+	if (ni == ANALYZE_NONE)
+		return;
+	node = &run->nodes[ni];
+	node->exited = 1;
+	node->exit_ms = l->t_ms;
+	node->exit_code = l->code.type == FLATJSON_NUM ? (int)l->code.num : -1;
+	node->exit_signal = runload_str(run, &l->signal);
+	node->exit_expected = l->expected.type == FLATJSON_TRUE;
+}
+
+/* Registers a message under its node id and hash (first one wins). */
+static void journal_msg_keys(struct analyze_run *run, uint32_t mi, const struct flatjson_val *id,
+			     const struct flatjson_val *hash)
+{
+	struct analyze_message *m = &run->msgs[mi];
+
+	if (!m->node_id && id->type == FLATJSON_STR && id->n) {
+		m->node_id = runload_str(run, id);
+		if (m->node_id)
+			amap_put_new(&run->msg_by_node_id, m->node_id, strlen(m->node_id), mi);
+	}
+	if (!m->hash && hash->type == FLATJSON_STR && hash->n) {
+		m->hash = runload_str(run, hash);
+		if (m->hash)
+			amap_put_new(&run->msg_by_hash, m->hash, strlen(m->hash), mi);
+	}
+}
+
+static void journal_send(struct analyze_run *run, const struct journal_line *l)
+{
+	uint32_t mi;
+
+	if (l->msg.type != FLATJSON_STR || !amap_get(&run->msg_by_id, l->msg.p, l->msg.n, &mi))
+		return;
+	if (journal_is(&l->result, "error")) {
+		run->msgs[mi].failed = 1;
+		return;
+	}
+	if (isnan(run->msgs[mi].sent_ms))
+		run->msgs[mi].sent_ms = !isnan(l->issued_ms) ? l->issued_ms : l->done_ms;
+	journal_msg_keys(run, mi, &l->node_msg_id, &l->hash);
+}
+
+static struct analyze_fault *journal_fault(struct analyze_run *run, const struct flatjson_val *v)
+{
+	if (v->type != FLATJSON_STR)
+		return NULL;
+	for (size_t i = 0; i < run->n_faults; i++)
+		if (flatjson_key_is(v->p, v->n, run->faults[i].id))
+			return &run->faults[i];
+	return NULL;
+}
+
+/* A fault on several nodes has one line per node: it is applied when the first node has it
+ * and reverted when the last one is clean. */
+static void journal_fault_line(struct analyze_run *run, const struct journal_line *l, int apply)
+{
+	struct analyze_fault *f = journal_fault(run, &l->fault);
+
+	if (!f)
+		return;
+	if (journal_is(&l->result, "error")) {
+		f->errors++;
+		return;
+	}
+	if (apply) {
+		if (!isnan(l->applied_ms) &&
+		    (isnan(f->applied_ms) || l->applied_ms < f->applied_ms))
+			f->applied_ms = l->applied_ms;
+		if (!f->engine && l->engine.type == FLATJSON_STR)
+			f->engine = runload_str(run, &l->engine);
+	} else if (!isnan(l->reverted_ms) &&
+		   (isnan(f->reverted_ms) || l->reverted_ms > f->reverted_ms)) {
+		f->reverted_ms = l->reverted_ms;
+	}
+}
+
+static void journal_environment(struct analyze_run *run, const struct journal_line *l)
+{
+	run->kernel = runload_str(run, &l->kernel);
+	run->delay_engine = runload_str(run, &l->delay_engine);
+	run->freezer = runload_str(run, &l->freezer);
+	run->docker = runload_str(run, &l->docker);
+	if (l->netem.type == FLATJSON_TRUE || l->netem.type == FLATJSON_FALSE)
+		run->netem = l->netem.type == FLATJSON_TRUE;
+}
+
+static int journal_line_cb(void *ctx, const char *p, size_t n)
+{
+	struct analyze_run *run = ctx;
+	struct journal_line l;
+
+	if (n == 0 || journal_parse(p, n, &l) < 0)
+		return 0; /* a torn last line of a crashed run is not fatal */
+	if (journal_is(&l.type, "send"))
+		journal_send(run, &l);
+	else if (journal_is(&l.type, "fault-apply"))
+		journal_fault_line(run, &l, 1);
+	else if (journal_is(&l.type, "fault-revert"))
+		journal_fault_line(run, &l, 0);
+	else if (journal_is(&l.type, "run-start"))
+		journal_run_start(run, &l);
+	else if (journal_is(&l.type, "node-up"))
+		journal_node_up(run, &l);
+	else if (journal_is(&l.type, "node-exit"))
+		journal_node_exit(run, &l);
+	else if (journal_is(&l.type, "environment"))
+		journal_environment(run, &l);
+	else if (journal_is(&l.type, "telemetry") && !isnan(l.delivery))
+		run->telemetry_delivery = l.delivery;
+	else if (journal_is(&l.type, "run-end")) {
+		run->wall_s = l.t_ms / 1000.0;
+		run->status = runload_str(run, &l.status);
+	}
+	return 0;
+}
+
+int journal_load(struct analyze_run *run, struct fl_error *err)
+{
+	char path[4096];
+	struct fl_error e2 = {0};
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", run->dir);
+	if (linescan_file(path, journal_line_cb, run, &e2) < 0) {
+		if (e2.code == ENOENT)
+			return 0;
+		*err = e2;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* Internal to the analyzer: the steps of analyze_load, one file each. */
+#ifndef FL_LEDGER_H
+#define FL_LEDGER_H
+
+#include "orchestrator/analyze/analyze.h"
+#include "orchestrator/analyze/flatjson.h"
+
+#define ANALYZE_NONE UINT32_MAX
+
+/* runload.c: plan.json → nodes, faults, messages + deliveries, expectations. */
+int runload_plan(struct analyze_run *run, struct fl_error *err);
+/* Node index by name; creates the node when create is set. ANALYZE_NONE if absent/ENOMEM. */
+uint32_t runload_node(struct analyze_run *run, const char *name, size_t n, int create);
+/* Copies a flatjson string value into the arena (unescaped). NULL for null/ENOMEM. */
+const char *runload_str(struct analyze_run *run, const struct flatjson_val *v);
+/* Message index of the plan id at the start of a text ("m17 …"), or ANALYZE_NONE. */
+uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n);
+
+/* journal.c: events.jsonl. A missing journal is not an error (nothing was run). */
+int journal_load(struct analyze_run *run, struct fl_error *err);
+
+/* nodes.c: nodes/<n>/events.jsonl receipts, and nodes/<n>/stdout.log traces. */
+int nodes_load_events(struct analyze_run *run, struct fl_error *err);
+int nodes_load_traces(struct analyze_run *run, struct fl_error *err);
+
+/* ledger.c: statuses, reordering, totals and per-fault figures. */
+int ledger_compute(struct analyze_run *run, struct fl_error *err);
+/* Figures over the deliveries the filter selects. Returns -1 on ENOMEM. */
+int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
+		 struct analyze_stats *st);
+/* Max recovery over the faults w->fault selects (all when NULL), counting only the
+ * deliveries the rest of w selects. NAN: some never recovered; *n_faults: how many matched. */
+double ledger_recovery(const struct analyze_run *run, const struct analyze_where *w,
+		       size_t *n_faults);
+/* 1 when fault f is selected by name or id (a repeat's f2.1 is selected by f2 too). */
+int ledger_fault_matches(const struct analyze_fault *f, const char *sel);
+double ledger_fault_begin(const struct analyze_fault *f);
+double ledger_fault_end(const struct analyze_fault *f);
+
+/* verdict.c: every expectation → actual, ok; run->verdict_ok. */
+int verdict_judge(struct analyze_run *run, struct fl_error *err);
+
+#endif

@@ -1,0 +1,417 @@
+/* plan.json: the header (nodes, faults, expectations) through jansson, the `events` array —
+ * a million sends in a big run — through the flat scanner, one object at a time. */
+#include "orchestrator/analyze/ledger.h"
+
+#include "common/cleanup.h"
+#include "orchestrator/analyze/linescan.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t runload_node(struct analyze_run *run, const char *name, size_t n, int create)
+{
+	uint32_t idx;
+	struct analyze_node *nodes;
+	char *copy;
+
+	if (amap_get(&run->node_by_name, name, n, &idx))
+		return idx;
+	if (!create)
+		return ANALYZE_NONE;
+	nodes = realloc(run->nodes, (run->n_nodes + 1) * sizeof(*nodes));
+	copy = amap_arena_strndup(&run->arena, name, n);
+	if (!nodes || !copy)
+		return ANALYZE_NONE;
+	run->nodes = nodes;
+	memset(&nodes[run->n_nodes], 0, sizeof(*nodes));
+	nodes[run->n_nodes].name = copy;
+	nodes[run->n_nodes].exit_code = -1;
+	idx = (uint32_t)run->n_nodes++;
+	if (amap_put(&run->node_by_name, copy, n, idx) < 0)
+		return ANALYZE_NONE;
+	return idx;
+}
+
+const char *runload_str(struct analyze_run *run, const struct flatjson_val *v)
+{
+	char small[512], *buf = small;
+	const char *r;
+	size_t n;
+
+	if (v->type != FLATJSON_STR && v->type != FLATJSON_NUM)
+		return NULL;
+	if (!v->escaped)
+		return amap_arena_strndup(&run->arena, v->p, v->n);
+	if (v->n + 8 > sizeof(small) && !(buf = malloc(v->n + 8)))
+		return NULL;
+	n = flatjson_str(v, buf, v->n + 8);
+	r = amap_arena_strndup(&run->arena, buf, n);
+	if (buf != small)
+		free(buf);
+	return r;
+}
+
+uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n)
+{
+	const char *sp = memchr(text, ' ', n);
+	size_t len = sp ? (size_t)(sp - text) : n;
+	uint32_t idx;
+
+	if (len < 2 || text[0] != 'm' || !amap_get(&run->msg_by_id, text, len, &idx))
+		return ANALYZE_NONE;
+	return idx;
+}
+
+static const char *runload_jstr(struct analyze_run *run, json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? amap_arena_strdup(&run->arena, s) : NULL;
+}
+
+static double runload_jnum(json_t *obj, const char *key, double dflt)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static int runload_nodes(struct analyze_run *run, json_t *nodes, struct fl_error *err)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(nodes, i, n)
+	{
+		const char *name = json_string_value(json_object_get(n, "name"));
+		uint32_t idx;
+
+		if (!name)
+			return fl_err(err, "plan.json: nodes[%zu] has no name", i);
+		idx = runload_node(run, name, strlen(name), 1);
+		if (idx == ANALYZE_NONE)
+			return fl_err(err, "out of memory");
+		run->nodes[idx].role = runload_jstr(run, n, "role");
+		run->nodes[idx].image = runload_jstr(run, n, "image");
+		run->nodes[idx].address = runload_jstr(run, n, "address");
+	}
+	return 0;
+}
+
+static int runload_fault(struct analyze_run *run, struct analyze_fault *f, json_t *j,
+			 struct fl_error *err)
+{
+	json_t *targets = json_object_get(j, "targets"), *t;
+	size_t i;
+
+	f->id = runload_jstr(run, j, "id");
+	if (!f->id)
+		return fl_err(err, "a fault has no id");
+	f->name = runload_jstr(run, j, "name");
+	if (!f->name)
+		f->name = f->id;
+	f->kind = runload_jstr(run, j, "kind");
+	f->start_ms = runload_jnum(j, "start_ms", 0);
+	f->end_ms = runload_jnum(j, "end_ms", f->start_ms);
+	f->applied_ms = f->reverted_ms = f->recovery_ms = NAN;
+	f->targets = amap_arena_alloc(&run->arena, (json_array_size(targets) + 1) * 4);
+	if (!f->targets)
+		return fl_err(err, "out of memory");
+	json_array_foreach(targets, i, t)
+	{
+		const char *s = json_string_value(t);
+		uint32_t idx = s ? runload_node(run, s, strlen(s), 1) : ANALYZE_NONE;
+
+		if (idx != ANALYZE_NONE)
+			f->targets[f->n_targets++] = idx;
+	}
+	return 0;
+}
+
+static int runload_faults(struct analyze_run *run, json_t *faults, struct fl_error *err)
+{
+	size_t i;
+	json_t *j;
+
+	run->faults = calloc(json_array_size(faults) + 1, sizeof(*run->faults));
+	if (!run->faults)
+		return fl_err(err, "out of memory");
+	json_array_foreach(faults, i, j)
+	{
+		if (runload_fault(run, &run->faults[i], j, err) < 0)
+			return fl_wrap(err, "plan.json: faults[%zu]", i);
+		run->n_faults++;
+	}
+	return 0;
+}
+
+/* A threshold: a number, or a unit string the planner left as written ("99%", "10s"). */
+static int runload_threshold(json_t *v, double *out)
+{
+	const char *s = json_string_value(v);
+	char *end;
+	double x;
+
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return 1;
+	}
+	if (!s)
+		return 0;
+	x = strtod(s, &end);
+	if (end == s)
+		return 0;
+	if (strcmp(end, "%") == 0)
+		x /= 100;
+	else if (strcmp(end, "s") == 0)
+		x *= 1000;
+	else if (strcmp(end, "m") == 0)
+		x *= 60000;
+	else if (*end && strcmp(end, "ms") != 0)
+		return 0;
+	*out = x;
+	return 1;
+}
+
+static int runload_expects(struct analyze_run *run, json_t *expect, struct fl_error *err)
+{
+	size_t i;
+	json_t *j;
+
+	run->expects = calloc(json_array_size(expect) + 1, sizeof(*run->expects));
+	if (!run->expects)
+		return fl_err(err, "out of memory");
+	json_array_foreach(expect, i, j)
+	{
+		struct analyze_expect *e = &run->expects[run->n_expects++];
+		json_t *w = json_object_get(j, "where");
+
+		e->metric = runload_jstr(run, j, "metric");
+		if (!e->metric)
+			return fl_err(err, "plan.json: expect[%zu] has no metric", i);
+		e->has_min = runload_threshold(json_object_get(j, "min"), &e->min);
+		e->has_max = runload_threshold(json_object_get(j, "max"), &e->max);
+		e->where.kind = runload_jstr(run, w, "kind");
+		e->where.traffic = runload_jstr(run, w, "traffic");
+		e->where.from = runload_jstr(run, w, "from");
+		e->where.to = runload_jstr(run, w, "to");
+		e->where.fault = runload_jstr(run, w, "fault");
+	}
+	return 0;
+}
+
+static int runload_header(struct analyze_run *run, json_t *root, struct fl_error *err)
+{
+	json_t *seed = json_object_get(root, "seed");
+
+	run->scenario = runload_jstr(run, root, "scenario");
+	run->runtime = runload_jstr(run, root, "runtime");
+	if (json_is_integer(seed)) {
+		run->seed = (uint64_t)json_integer_value(seed);
+		run->has_seed = 1;
+	}
+	run->duration_ms = runload_jnum(root, "duration_ms", NAN);
+	run->drain_ms = runload_jnum(root, "drain_ms", NAN);
+	if (runload_nodes(run, json_object_get(root, "nodes"), err) < 0 ||
+	    runload_faults(run, json_object_get(root, "faults"), err) < 0 ||
+	    runload_expects(run, json_object_get(root, "expect"), err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Finds the value of the top-level key "events" (an array): sets [*b, *e). 0 or -1. */
+static int runload_find_events(const char *buf, size_t len, size_t *b, size_t *e)
+{
+	struct flatjson it;
+	struct flatjson_val v;
+	const char *key;
+	size_t klen;
+	int r;
+
+	if (flatjson_begin(&it, buf, len) < 0)
+		return -1;
+	while ((r = flatjson_next(&it, &key, &klen, &v)) > 0) {
+		if (flatjson_key_is(key, klen, "events") && v.type == FLATJSON_ARR) {
+			*b = (size_t)(v.p - buf);
+			*e = *b + v.n;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int runload_grow(struct analyze_run *run, size_t n_to)
+{
+	if (run->n_msgs + 1 > run->cap_msgs) {
+		size_t cap = run->cap_msgs ? run->cap_msgs * 2 : 1024;
+		void *p = realloc(run->msgs, cap * sizeof(*run->msgs));
+
+		if (!p)
+			return -1;
+		run->msgs = p;
+		run->cap_msgs = cap;
+	}
+	while (run->n_dels + n_to > run->cap_dels) {
+		size_t cap = run->cap_dels ? run->cap_dels * 2 : 1024;
+		void *p = realloc(run->dels, cap * sizeof(*run->dels));
+
+		if (!p)
+			return -1;
+		run->dels = p;
+		run->cap_dels = cap;
+	}
+	return 0;
+}
+
+/* Adds one delivery per receiver named in the `to` array (or string). */
+static int runload_receivers(struct analyze_run *run, uint32_t mi, const struct flatjson_val *to)
+{
+	struct flatjson it;
+	struct flatjson_val v;
+	char name[256];
+
+	if (to->type == FLATJSON_STR) {
+		it.p = NULL;
+		v = *to;
+	} else if (to->type != FLATJSON_ARR || flatjson_begin(&it, to->p, to->n) < 0) {
+		return 0;
+	}
+	for (;;) {
+		struct analyze_delivery *d;
+		size_t n;
+
+		if (to->type == FLATJSON_ARR && flatjson_next_elem(&it, &v) <= 0)
+			break;
+		n = flatjson_str(&v, name, sizeof(name));
+		if (runload_grow(run, 1) < 0)
+			return -1;
+		d = &run->dels[run->n_dels++];
+		memset(d, 0, sizeof(*d));
+		d->msg = mi;
+		d->to = runload_node(run, name, n, 1);
+		d->received_ms = NAN;
+		run->msgs[mi].n++;
+		if (to->type == FLATJSON_STR)
+			break;
+	}
+	return 0;
+}
+
+struct runload_send {
+	struct flatjson_val msg, traffic, kind, from, to;
+	double t_ms;
+	int is_send;
+};
+
+static int runload_send_fields(const char *p, size_t n, struct runload_send *s)
+{
+	struct flatjson it;
+	struct flatjson_val v;
+	const char *k;
+	size_t kl;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->msg.type = s->traffic.type = s->kind.type = s->from.type = FLATJSON_NULL;
+	s->to.type = FLATJSON_NULL;
+	if (flatjson_begin(&it, p, n) < 0)
+		return -1;
+	while ((r = flatjson_next(&it, &k, &kl, &v)) > 0) {
+		if (flatjson_key_is(k, kl, "type"))
+			s->is_send = v.type == FLATJSON_STR && v.n == 4 && !memcmp(v.p, "send", 4);
+		else if (flatjson_key_is(k, kl, "msg"))
+			s->msg = v;
+		else if (flatjson_key_is(k, kl, "t_ms"))
+			s->t_ms = v.num;
+		else if (flatjson_key_is(k, kl, "traffic"))
+			s->traffic = v;
+		else if (flatjson_key_is(k, kl, "kind"))
+			s->kind = v;
+		else if (flatjson_key_is(k, kl, "from"))
+			s->from = v;
+		else if (flatjson_key_is(k, kl, "to"))
+			s->to = v;
+	}
+	return r;
+}
+
+static int runload_send(struct analyze_run *run, const struct runload_send *s)
+{
+	struct analyze_message *m;
+	uint32_t mi;
+	char from[256];
+	size_t fn;
+
+	if (runload_grow(run, 0) < 0)
+		return -1;
+	mi = (uint32_t)run->n_msgs;
+	m = &run->msgs[run->n_msgs++];
+	memset(m, 0, sizeof(*m));
+	m->id = runload_str(run, &s->msg);
+	m->traffic = runload_str(run, &s->traffic);
+	m->kind = runload_str(run, &s->kind);
+	fn = flatjson_str(&s->from, from, sizeof(from));
+	m->from = fn ? runload_node(run, from, fn, 1) : ANALYZE_NONE;
+	m->planned_ms = s->t_ms;
+	m->sent_ms = NAN;
+	m->first = (uint32_t)run->n_dels;
+	m->trace_node = ANALYZE_NONE;
+	if (!m->id || amap_put(&run->msg_by_id, m->id, strlen(m->id), mi) < 0)
+		return -1;
+	return runload_receivers(run, mi, &s->to);
+}
+
+static int runload_events(struct analyze_run *run, const char *p, size_t n, struct fl_error *err)
+{
+	struct flatjson it;
+	struct flatjson_val v;
+	struct runload_send s;
+	int r;
+
+	if (flatjson_begin(&it, p, n) < 0)
+		return fl_err(err, "plan.json: events is not an array");
+	while ((r = flatjson_next_elem(&it, &v)) > 0) {
+		if (v.type != FLATJSON_OBJ || runload_send_fields(v.p, v.n, &s) < 0)
+			return fl_err(err, "plan.json: malformed event near byte %zu",
+				      (size_t)(v.p - p));
+		if (s.is_send && s.msg.type == FLATJSON_STR && runload_send(run, &s) < 0)
+			return fl_err(err, "out of memory");
+	}
+	return r < 0 ? fl_err(err, "plan.json: malformed events array") : 0;
+}
+
+int runload_plan(struct analyze_run *run, struct fl_error *err)
+{
+	char path[4096];
+	cleanup_free char *buf = NULL, *head = NULL;
+	size_t len, b = 0, e = 0;
+	json_error_t jerr;
+	json_t *root;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/plan.json", run->dir);
+	buf = linescan_slurp(path, &len, err);
+	if (!buf)
+		return -1;
+	if (runload_find_events(buf, len, &b, &e) < 0)
+		b = e = len;
+	head = malloc(len + 3);
+	if (!head)
+		return fl_err(err, "out of memory");
+	memcpy(head, buf, b);
+	memcpy(head + b, b < len ? "[]" : "", b < len ? 2 : 0);
+	memcpy(head + b + (b < len ? 2 : 0), buf + e, len - e);
+	root = json_loadb(head, b + (b < len ? 2 : 0) + len - e, 0, &jerr);
+	if (!root)
+		return fl_err(err, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	r = runload_header(run, root, err);
+	json_decref(root);
+	if (r < 0)
+		return fl_wrap(err, "%s", path);
+	if (b < len && runload_events(run, buf + b, e - b, err) < 0)
+		return -1;
+	return 0;
+}

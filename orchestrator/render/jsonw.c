@@ -1,0 +1,175 @@
+#include "orchestrator/render/jsonw.h"
+
+#include <math.h>
+#include <string.h>
+
+void jsonw_init(struct jsonw *w, FILE *f)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->first[0] = 1;
+}
+
+static void jsonw_indent(struct jsonw *w)
+{
+	fputc('\n', w->f);
+	for (int i = 0; i < w->depth; i++)
+		fputs("  ", w->f);
+}
+
+/* Separator and indentation before a value or a key. */
+static void jsonw_pre(struct jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth == 0)
+		return;
+	if (!w->first[w->depth])
+		fputc(',', w->f);
+	if (w->compact[w->depth]) {
+		if (!w->first[w->depth])
+			fputc(' ', w->f);
+	} else {
+		jsonw_indent(w);
+	}
+	w->first[w->depth] = 0;
+}
+
+static void jsonw_open(struct jsonw *w, char c, int compact)
+{
+	jsonw_pre(w);
+	fputc(c, w->f);
+	if (w->depth + 1 < JSONW_DEPTH)
+		w->depth++;
+	w->first[w->depth] = 1;
+	w->compact[w->depth] = compact || w->compact[w->depth - 1];
+}
+
+static void jsonw_close(struct jsonw *w, char c)
+{
+	int empty = w->first[w->depth], compact = w->compact[w->depth];
+
+	if (w->depth > 0)
+		w->depth--;
+	if (!empty && !compact)
+		jsonw_indent(w);
+	fputc(c, w->f);
+	if (w->depth == 0)
+		fputc('\n', w->f);
+}
+
+void jsonw_obj(struct jsonw *w, int compact)
+{
+	jsonw_open(w, '{', compact);
+}
+
+void jsonw_obj_end(struct jsonw *w)
+{
+	jsonw_close(w, '}');
+}
+
+void jsonw_arr(struct jsonw *w, int compact)
+{
+	jsonw_open(w, '[', compact);
+}
+
+void jsonw_arr_end(struct jsonw *w)
+{
+	jsonw_close(w, ']');
+}
+
+void jsonw_escape(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+		} else if (c == '\n') {
+			fputs("\\n", f);
+		} else if (c == '\t') {
+			fputs("\\t", f);
+		} else if (c < 0x20) {
+			fprintf(f, "\\u%04x", c);
+		} else {
+			fputc(c, f);
+		}
+	}
+}
+
+void jsonw_key(struct jsonw *w, const char *key)
+{
+	jsonw_pre(w);
+	fputc('"', w->f);
+	jsonw_escape(w->f, key, strlen(key));
+	fputs("\": ", w->f);
+	w->after_key = 1;
+}
+
+void jsonw_strn(struct jsonw *w, const char *s, size_t n)
+{
+	jsonw_pre(w);
+	fputc('"', w->f);
+	jsonw_escape(w->f, s, n);
+	fputc('"', w->f);
+}
+
+void jsonw_str(struct jsonw *w, const char *s)
+{
+	if (!s)
+		jsonw_null(w);
+	else
+		jsonw_strn(w, s, strlen(s));
+}
+
+void jsonw_num(struct jsonw *w, double x)
+{
+	if (!isfinite(x)) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_pre(w);
+	if (x == floor(x) && fabs(x) < 1e15)
+		fprintf(w->f, "%.0f", x);
+	else
+		fprintf(w->f, "%.10g", x);
+}
+
+void jsonw_u64(struct jsonw *w, uint64_t x)
+{
+	jsonw_pre(w);
+	fprintf(w->f, "%llu", (unsigned long long)x);
+}
+
+void jsonw_bool(struct jsonw *w, int b)
+{
+	jsonw_pre(w);
+	fputs(b ? "true" : "false", w->f);
+}
+
+void jsonw_null(struct jsonw *w)
+{
+	jsonw_pre(w);
+	fputs("null", w->f);
+}
+
+void jsonw_kstr(struct jsonw *w, const char *key, const char *s)
+{
+	jsonw_key(w, key);
+	jsonw_str(w, s);
+}
+
+void jsonw_knum(struct jsonw *w, const char *key, double x)
+{
+	jsonw_key(w, key);
+	jsonw_num(w, x);
+}
+
+void jsonw_ku64(struct jsonw *w, const char *key, uint64_t x)
+{
+	jsonw_key(w, key);
+	jsonw_u64(w, x);
+}
