@@ -36,7 +36,7 @@ static json_t *journal_ms(double ms)
 static void journal_put(struct journal *j, json_t *o)
 {
 	if (j->f && o) {
-		json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 		fputc('\n', j->f);
 		fflush(j->f);
 	}
@@ -134,7 +134,7 @@ void journal_receipt(FILE *events, const char *event, const char *id, const char
 			      kind, "peer", peer ? peer : "", "text", text);
 
 	if (o) {
-		json_dumpf(o, events, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_dumpf(o, events, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 		fputc('\n', events);
 		fflush(events);
 	}

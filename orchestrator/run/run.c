@@ -195,7 +195,5 @@ int run_main(struct run_opts *opts)
 		printf("%s\n", opts->run_dir);
 	fflush(stdout);
 	run_free(&c);
-	printf("%s\n", opts->run_dir);
-	fflush(stdout);
 	return rc;
 }

@@ -1,0 +1,247 @@
+/* FAULT-SPEC of `faultlab inject` → the run's control request (see run_ctl.c). */
+#include "orchestrator/run/injectspec.h"
+
+#include "common/cleanup.h"
+#include "common/units.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct inject_key {
+	const char *kind, *key, *out;
+	char unit; /* d duration, f fraction, b bandwidth, s size/bits, t text, n node list */
+};
+
+static const struct inject_key inject_keys[] = {
+    {"netem", "delay", "delay_ms", 'd'},
+    {"netem", "jitter", "jitter_ms", 'd'},
+    {"netem", "distribution", "distribution", 't'},
+    {"netem", "correlation", "correlation", 'f'},
+    {"netem", "loss", "loss", 'f'},
+    {"netem", "duplicate", "duplicate", 'f'},
+    {"netem", "reorder", "reorder", 'f'},
+    {"netem", "corrupt", "corrupt", 'f'},
+    {"netem", "rate", "rate_bps", 'b'},
+    {"netem", "direction", "direction", 't'},
+    {"bandwidth", "rate", "rate_bps", 'b'},
+    {"bandwidth", "burst", "burst_bytes", 's'},
+    {"bandwidth", "direction", "direction", 't'},
+    {"partition", "from", "drop_from_nodes", 'n'},
+    {"suspend", "wake-network-after", "wake_network_after_ms", 'd'},
+};
+
+static const char *const inject_kinds[] = {"netem",	"bandwidth", "partition",
+					   "link-down", "freeze",    "suspend"};
+
+static int inject_value(const struct inject_key *k, json_t *v, json_t *params, struct fl_error *err)
+{
+	const char *s = json_string_value(v);
+	int64_t ms;
+	double frac;
+	uint64_t u;
+
+	if (k->unit == 'n') {
+		if (!json_is_array(v))
+			return fl_err(err, "%s.%s: expected a list of node names", k->kind, k->key);
+		return json_object_set(params, k->out, v);
+	}
+	if (!s)
+		return fl_err(err, "%s.%s: expected a scalar", k->kind, k->key);
+	if (k->unit == 'd' && units_parse_duration_ms(s, &ms, err) == 0)
+		return json_object_set_new(params, k->out, json_integer(ms));
+	if (k->unit == 'f' && units_parse_fraction(s, &frac, err) == 0)
+		return json_object_set_new(params, k->out, json_real(frac));
+	if (k->unit == 'b' && units_parse_bandwidth(s, &u, err) == 0)
+		return json_object_set_new(params, k->out, json_integer((json_int_t)u));
+	if (k->unit == 's') {
+		if (units_parse_size(s, &u, err) == 0)
+			return json_object_set_new(params, k->out, json_integer((json_int_t)u));
+		if (units_parse_bandwidth(s, &u, err) == 0)
+			return json_object_set_new(params, k->out,
+						   json_integer((json_int_t)(u / 8)));
+	}
+	if (k->unit == 't')
+		return json_object_set_new(params, k->out, json_string(s));
+	return fl_wrap(err, "%s.%s", k->kind, k->key);
+}
+
+static int inject_params(const char *kind, json_t *spec, json_t *req, struct fl_error *err)
+{
+	json_t *params = json_object(), *v;
+	const char *key;
+
+	json_object_set_new(req, "params", params);
+	if (!json_is_object(spec))
+		return fl_err(err, "%s: expected a mapping of parameters", kind);
+	json_object_foreach(spec, key, v)
+	{
+		const struct inject_key *k = NULL;
+
+		for (size_t i = 0; i < FL_ARRAY_SIZE(inject_keys); i++)
+			if (strcmp(inject_keys[i].kind, kind) == 0 &&
+			    strcmp(inject_keys[i].key, key) == 0)
+				k = &inject_keys[i];
+		if (!k)
+			return fl_err(err, "%s: unknown key \"%s\"", kind, key);
+		if (inject_value(k, v, k->unit == 'n' ? req : params, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* FAULT-SPEC → the control request. */
+int injectspec_request(const char *node, const char *spec_text, json_t **out, struct fl_error *err)
+{
+	json_auto_t *spec = injectspec_flowmap(spec_text, err);
+	json_auto_t *req = NULL;
+	const char *key, *kind = NULL;
+	int64_t lease = 30000;
+	json_t *v;
+
+	if (!spec)
+		return fl_wrap(err, "FAULT-SPEC");
+	if (!json_is_object(spec))
+		return fl_err(err,
+			      "FAULT-SPEC: expected a mapping such as '{netem: {delay: 200ms}}'");
+	req = json_pack("{s:s,s:s}", "op", "apply", "node", node);
+	json_object_foreach(spec, key, v)
+	{
+		int known = 0;
+
+		if (strcmp(key, "for") == 0) {
+			if (!json_is_string(v) ||
+			    units_parse_duration_ms(json_string_value(v), &lease, err) < 0)
+				return fl_wrap(err, "for");
+			continue;
+		}
+		for (size_t i = 0; i < FL_ARRAY_SIZE(inject_kinds); i++)
+			known |= strcmp(inject_kinds[i], key) == 0;
+		if (!known || kind)
+			return fl_err(err,
+				      "FAULT-SPEC: %s key \"%s\" (expected one of netem, "
+				      "bandwidth, partition, link-down, freeze, suspend, and for)",
+				      known ? "a second fault" : "unknown", key);
+		kind = key;
+		if (inject_params(kind, v, req, err) < 0)
+			return -1;
+	}
+	if (!kind)
+		return fl_err(err, "FAULT-SPEC names no fault kind");
+	if (lease <= 0)
+		return fl_err(err, "for: must be more than 0s");
+	json_object_set_new(req, "kind", json_string(kind));
+	json_object_set_new(req, "lease_ms", json_integer(lease));
+	*out = json_incref(req);
+	return 0;
+}
+
+/* --- a flow-collection parser: enough YAML for one command-line argument ------------------ */
+
+struct injectspec_p {
+	const char *s, *start;
+	struct fl_error *err;
+};
+
+static json_t *injectspec_value(struct injectspec_p *p);
+
+static void injectspec_ws(struct injectspec_p *p)
+{
+	while (*p->s == ' ' || *p->s == '\t' || *p->s == '\n')
+		p->s++;
+}
+
+static json_t *injectspec_fail(struct injectspec_p *p, const char *what)
+{
+	fl_err(p->err, "column %d: %s", (int)(p->s - p->start) + 1, what);
+	return NULL;
+}
+
+static json_t *injectspec_scalar(struct injectspec_p *p)
+{
+	char buf[512];
+	size_t n = 0;
+
+	if (*p->s == '"' || *p->s == '\'') {
+		char q = *p->s++;
+
+		while (*p->s && *p->s != q && n < sizeof(buf) - 1) {
+			if (*p->s == '\\' && q == '"' && p->s[1])
+				p->s++;
+			buf[n++] = *p->s++;
+		}
+		if (*p->s != q)
+			return injectspec_fail(p, "unterminated quoted string");
+		p->s++;
+	} else {
+		while (*p->s && !strchr(",:{}[]", *p->s) && n < sizeof(buf) - 1)
+			buf[n++] = *p->s++;
+		while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+			n--;
+		if (n == 0)
+			return injectspec_fail(p, "expected a value");
+	}
+	buf[n] = '\0';
+	return json_string(buf);
+}
+
+static json_t *injectspec_seq(struct injectspec_p *p, char close)
+{
+	json_auto_t *c = close == '}' ? json_object() : json_array();
+
+	p->s++;
+	for (;;) {
+		json_t *k = NULL, *v;
+
+		injectspec_ws(p);
+		if (*p->s == close) {
+			p->s++;
+			return json_incref(c);
+		}
+		if (close == '}') {
+			k = injectspec_scalar(p);
+			injectspec_ws(p);
+			if (!k || *p->s != ':')
+				return json_decref(k),
+				       injectspec_fail(p, "expected \"key: value\"");
+			p->s++;
+		}
+		v = injectspec_value(p);
+		if (!v)
+			return json_decref(k), NULL;
+		if (k)
+			json_object_set_new(c, json_string_value(k), v), json_decref(k);
+		else
+			json_array_append_new(c, v);
+		injectspec_ws(p);
+		if (*p->s == ',')
+			p->s++;
+		else if (*p->s != close)
+			return injectspec_fail(p, close == '}' ? "expected , or }"
+							       : "expected , or ]");
+	}
+}
+
+static json_t *injectspec_value(struct injectspec_p *p)
+{
+	injectspec_ws(p);
+	if (*p->s == '{')
+		return injectspec_seq(p, '}');
+	if (*p->s == '[')
+		return injectspec_seq(p, ']');
+	return injectspec_scalar(p);
+}
+
+json_t *injectspec_flowmap(const char *text, struct fl_error *err)
+{
+	struct injectspec_p p = {.s = text, .start = text, .err = err};
+	json_t *v = injectspec_value(&p);
+
+	if (!v)
+		return NULL;
+	injectspec_ws(&p);
+	if (*p.s) {
+		json_decref(v);
+		return injectspec_fail(&p, "unexpected text after the value");
+	}
+	return v;
+}
