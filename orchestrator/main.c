@@ -16,6 +16,9 @@ static const struct cli_verb verbs[] = {
 	{"ps", cli_ps, "[--all]", "runs alive on this host"},
 	{"shell", cli_shell, "RUN NODE [CMD...]", "a shell inside a live node's namespaces"},
 	{"clean", cli_clean, "[--run ID | --all]", "remove every leftover of crashed runs"},
+	{"inject", cli_inject, "RUN NODE FAULT-SPEC", "apply a fault to a live run by hand, e.g. '{netem: {delay: 200ms}, for: 30s}'"},
+	{"replay", cli_replay, "RUN_DIR [--pause-before EVENT] [--only NODE,...]", "re-run a saved plan with its seed"},
+	{"suite", cli_suite, "DIR|FILE... [--junit FILE]", "run many scenarios, one JUnit file"},
     {NULL, NULL, NULL, NULL},
 };
 
