@@ -19,7 +19,7 @@ void nfq_draw_init(struct nfq_draw *d, const struct netem_params *p, const int16
 		d->last[i] = rng_unit(&d->rng);
 }
 
-/* netem's get_crandom: a uniform draw pulled towards the previous one by the correlation. */
+/* netem's get_crandom, for the delay: a uniform draw pulled towards the previous one. */
 static double nfq_draw_crandom(struct nfq_draw *d, int which)
 {
 	double u = rng_unit(&d->rng), rho = d->p.correlation;
@@ -30,13 +30,29 @@ static double nfq_draw_crandom(struct nfq_draw *d, int which)
 	return d->last[which];
 }
 
+/* A yes/no event of probability prob whose outcomes are correlated: a two-state Markov
+ * chain with P(yes | yes) = rho + (1 - rho) prob and P(yes | no) = (1 - rho) prob, so the
+ * long-run fraction stays prob (netem's blended draw shrinks it) and runs grow with rho. */
+static int nfq_draw_event(struct nfq_draw *d, int which, double prob)
+{
+	double rho = d->p.correlation, pe;
+	int yes;
+
+	if (prob <= 0)
+		return 0;
+	pe = d->prev[which] ? rho + (1 - rho) * prob : (1 - rho) * prob;
+	yes = rng_unit(&d->rng) < pe;
+	d->prev[which] = (uint8_t)yes;
+	return yes;
+}
+
 static int nfq_draw_loss(struct nfq_draw *d)
 {
 	const struct netem_params *p = &d->p;
 	double r = p->ge_r >= 0 ? p->ge_r : 1 - p->ge_p;
 
 	if (p->loss_model == NETEM_LOSS_RANDOM)
-		return p->loss > 0 && nfq_draw_crandom(d, NFQ_DRAW_LOSS) < p->loss;
+		return nfq_draw_event(d, NFQ_DRAW_LOSS, p->loss);
 	/* Gilbert–Elliott as the kernel's: move, then lose with the state's probability. */
 	if (!d->ge_bad) {
 		if (rng_unit(&d->rng) < p->ge_p)
@@ -74,9 +90,9 @@ void nfq_draw_packet(struct nfq_draw *d, struct nfq_draw_decision *out)
 		out->drop = 1;
 		return;
 	}
-	out->dup = p->duplicate > 0 && nfq_draw_crandom(d, NFQ_DRAW_DUP) < p->duplicate;
-	out->corrupt = p->corrupt > 0 && nfq_draw_crandom(d, NFQ_DRAW_CORRUPT) < p->corrupt;
-	out->reorder = p->reorder > 0 && nfq_draw_crandom(d, NFQ_DRAW_REORDER) < p->reorder;
+	out->dup = nfq_draw_event(d, NFQ_DRAW_DUP, p->duplicate);
+	out->corrupt = nfq_draw_event(d, NFQ_DRAW_CORRUPT, p->corrupt);
+	out->reorder = nfq_draw_event(d, NFQ_DRAW_REORDER, p->reorder);
 	if (out->reorder)
 		return; /* sent at once, ahead of the delayed ones */
 	ms = p->delay_ms;

@@ -1,7 +1,9 @@
 /* The NFQUEUE engine's per-packet decisions, drawn from the fault's seed (common/rng.h) with
- * netem's semantics: loss (random with correlation, or Gilbert–Elliott), duplication,
+ * netem's semantics: loss (random, or Gilbert–Elliott), duplication,
  * corruption, reordering (a reordered packet skips the delay) and a delay of
  * delay ± jitter from the uniform, normal or a tabulated (pareto, paretonormal) distribution.
+ * Correlation makes the yes/no events come in runs while keeping their long-run fraction
+ * (netem's blended draw lowers it), and pulls each delay towards the previous one.
  * Pure: the same seed and parameters give the same decisions on any machine. */
 #ifndef FL_AGENT_NFQ_DRAW_H
 #define FL_AGENT_NFQ_DRAW_H
@@ -17,8 +19,9 @@ struct nfq_draw {
 	struct netem_params p;
 	const int16_t *table; /* delay distribution (NETEM_DIST_SCALE units), or NULL */
 	size_t table_n;
-	double last[5]; /* correlated-draw state: delay, loss, dup, reorder, corrupt */
-	int ge_bad;	/* Gilbert–Elliott: 1 in the bad state */
+	double last[5];	 /* correlated delay draw: netem's blend of the previous value */
+	uint8_t prev[5]; /* correlated events: did loss, dup, reorder, corrupt last fire */
+	int ge_bad;	 /* Gilbert–Elliott: 1 in the bad state */
 	uint64_t rate_next_ns;
 };
 
