@@ -61,7 +61,8 @@ static int plan_event_cmp(const void *a, const void *b)
 
 static void plan_events_finish(struct plan *plan)
 {
-	qsort(plan->events, plan->n_events, sizeof(*plan->events), plan_event_cmp);
+	if (plan->n_events)
+		qsort(plan->events, plan->n_events, sizeof(*plan->events), plan_event_cmp);
 	for (size_t i = 0; i < plan->n_events; i++)
 		if (plan->events[i].type == PLAN_EVENT_SEND)
 			plan->events[i].msg = (uint32_t)++plan->n_messages;

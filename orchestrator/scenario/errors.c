@@ -32,7 +32,10 @@ void scenario_errors_format(const struct scenario_errors *errs, size_t i, char *
 {
 	const struct scenario_error *e = &errs->e[i];
 
-	snprintf(buf, len, "%s:%d:%d: %s", errs->file, e->at.line, e->at.col, e->msg);
+	if (e->at.line > 0)
+		snprintf(buf, len, "%s:%d:%d: %s", errs->file, e->at.line, e->at.col, e->msg);
+	else
+		snprintf(buf, len, "%s: %s", errs->file, e->msg);
 }
 
 void scenario_errors_print(const struct scenario_errors *errs, FILE *f)

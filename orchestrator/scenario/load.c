@@ -60,6 +60,23 @@ void scenario_free(struct scenario *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
+/* Orders the errors by position (stable), so the file reads top to bottom. */
+static void load_sort_errors(struct scenario_errors *errs)
+{
+	for (size_t i = 1; i < errs->n; i++) {
+		struct scenario_error e = errs->e[i];
+		size_t j = i;
+
+		while (j > 0 && (errs->e[j - 1].at.line > e.at.line ||
+				 (errs->e[j - 1].at.line == e.at.line &&
+				  errs->e[j - 1].at.col > e.at.col))) {
+			errs->e[j] = errs->e[j - 1];
+			j--;
+		}
+		errs->e[j] = e;
+	}
+}
+
 int scenario_load_buffer(const char *name, const char *data, size_t len, struct scenario *sc,
 			 struct scenario_errors *errs)
 {
@@ -84,6 +101,7 @@ int scenario_load_buffer(const char *name, const char *data, size_t len, struct 
 	ytree_free(root);
 	if (errs->n == 0)
 		return 0;
+	load_sort_errors(errs);
 	scenario_free(sc);
 	return -1;
 }

@@ -1,0 +1,206 @@
+/* The broken-file table: each scenario is wrong in one way (one case several) and must be
+ * refused with exactly these messages, positions included (file "t.yaml", errors sorted by
+ * position). BASE is a valid scenario of two nodes that many cases extend. */
+#include "orchestrator/scenario/scenario.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#define BASE "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: a\n  - name: b\n"
+
+struct broken_case {
+	const char *name;
+	const char *yaml;
+	const char *errors; /* every error, one per line */
+};
+
+static const struct broken_case broken_cases[] = {
+    {"unknown top key", BASE "topolgy: {kind: full}\n",
+     "t.yaml:7:1: unknown key \"topolgy\" in the scenario (expected one of: version, name, "
+     "description, seed, runtime, duration, drain, images, defaults, nodes, topology, traffic, "
+     "faults, expect)\n"},
+    {"topology degre", BASE "topology:\n  kind: mesh\n  degre: 3\n",
+     "t.yaml:9:3: unknown key \"degre\" in topology (expected one of: kind, degree, links)\n"},
+    {"bare duration", "version: 1\nname: t\nduration: 5\nnodes:\n  - name: a\n  - name: b\n",
+     "t.yaml:3:11: expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"5\" (a bare number "
+     "has no unit)\n"},
+    {"bad name", "version: 1\nname: Smoke Test\nduration: 1m\nnodes:\n  - name: a\n  - name: b\n",
+     "t.yaml:2:7: expected a name of lowercase letters, digits and - (at most 64), got \"Smoke "
+     "Test\"\n"},
+    {"version 2", "version: 2\nname: t\nduration: 1m\nnodes:\n  - name: a\n  - name: b\n",
+     "t.yaml:1:10: unsupported version \"2\" (this faultlab reads version 1)\n"},
+    {"missing nodes", "version: 1\nname: t\nduration: 1m\n",
+     "t.yaml:1:1: missing key \"nodes\" in the scenario\n"},
+    {"yaml syntax", BASE "traffic: [a\n",
+     "t.yaml:8:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
+     "sequence)\n"},
+    {"dup node", BASE "  - name: a\n",
+     "t.yaml:7:11: duplicate node name \"a\" (first at line 5)\n"},
+    {"no node named", BASE "traffic:\n  - {kind: dm, from: c, to: b, rate: 1/s, count: 5}\n",
+     "t.yaml:8:22: no node named \"c\"\n"},
+    {"glob none", BASE "traffic:\n  - {kind: dm, from: a, to: \"x*\", rate: 1/s, count: 5}\n",
+     "t.yaml:8:29: selector \"x*\" matches no node\n"},
+    {"count fit",
+     BASE "traffic:\n  - kind: dm\n    from: a\n    to: b\n    rate: 1/s\n    count: 100\n    "
+	  "start: 5s\n",
+     "t.yaml:12:12: traffic \"t1\": 100 messages need 100s at this rate, but only 55s remain "
+     "between start 5s and duration 1m\n"},
+    {"fault end", BASE "faults:\n  - at: 80s\n    for: 20s\n    freeze: {target: a}\n",
+     "t.yaml:8:9: fault \"f1\" ends at 100s, after duration 1m + drain 30s\n"},
+    {"partition overlap",
+     BASE "faults:\n  - at: 1s\n    for: 2s\n    partition:\n      groups: [[a, b], [b]]\n",
+     "t.yaml:11:24: partition groups overlap: \"b\" is in group 1 and group 2\n"},
+    {"light no service", BASE "  - name: c\n    role: light\n",
+     "t.yaml:8:11: light node \"c\" has no service node to use (add a node with role: service)\n"},
+    {"for on kill", BASE "faults:\n  - at: 1s\n    for: 2s\n    kill: {target: a}\n",
+     "t.yaml:9:10: fault \"f1\": kill takes no \"for:\" (the node stays down until a restart)\n"},
+    {"missing for", BASE "faults:\n  - at: 1s\n    freeze: {target: a}\n",
+     "t.yaml:8:5: fault \"f1\": freeze needs \"for:\" (how long it lasts)\n"},
+    {"percent", BASE "faults:\n  - at: 1s\n    for: 2s\n    netem: {target: a, loss: 120%}\n",
+     "t.yaml:10:30: fraction \"120%\" must lie between 0% and 100%\n"},
+    {"mesh degree >= n", BASE "topology: {kind: mesh, degree: 2}\n",
+     "t.yaml:7:32: mesh degree 2 needs more than 2 nodes (there are 2)\n"},
+    {"mesh odd",
+     "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: n{1..5}\ntopology: {kind: mesh, degree: "
+     "3}\n",
+     "t.yaml:6:32: mesh degree 3 with 5 nodes is impossible (degree × nodes must be even)\n"},
+    {"dm self", BASE "traffic:\n  - {kind: dm, from: a, to: a, rate: 1/s, count: 5}\n",
+     "t.yaml:8:29: traffic \"t1\": from and to are the same node \"a\" (a dm needs two parties)\n"},
+    {"group small", BASE "traffic:\n  - {kind: group, from: a, to: [a], rate: 1/s, count: 5}\n",
+     "t.yaml:8:32: traffic \"t1\": a group needs at least 2 members, to: selects 1\n"},
+    {"two kinds",
+     BASE "faults:\n  - at: 1s\n    for: 2s\n    freeze: {target: a}\n    kill: {target: a}\n",
+     "t.yaml:11:11: a fault takes exactly one kind, got both freeze and kill\n"},
+    {"kind typo", BASE "faults:\n  - at: 1s\n    for: 2s\n    partiton: {groups: [[a], [b]]}\n",
+     "t.yaml:8:5: a fault needs one of: netem, bandwidth, partition, link-down, freeze, suspend, "
+     "kill, restart\nt.yaml:10:5: unknown key \"partiton\" in a fault (expected one of: name, at, "
+     "for, repeat, netem, bandwidth, partition, link-down, freeze, suspend, kill, restart)\n"},
+    {"alias", BASE "defaults: &d {image: labnode}\nexpect: *d\n",
+     "t.yaml:7:11: anchors (&d) are not supported\n"},
+    {"nodes scalar", "version: 1\nname: t\nduration: 1m\nnodes: a\n",
+     "t.yaml:4:8: expected a list of nodes, got a scalar\n"},
+    {"brace reversed", "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: n{5..1}\n",
+     "t.yaml:5:11: brace range in \"n{5..1}\" must count upward by at most 16000\n"},
+    {"repeat overlap",
+     BASE "faults:\n  - at: 1s\n    for: 5s\n    repeat: {every: 3s, times: 3}\n    freeze: "
+	  "{target: a}\n",
+     "t.yaml:10:13: fault \"f1\": repeat every 3s is shorter than for 5s (occurrences would "
+     "overlap)\n"},
+    {"pick too many",
+     BASE "faults:\n  - at: 1s\n    for: 2s\n    freeze: {target: {pick: 3, from: all}}\n",
+     "t.yaml:10:22: cannot pick 3 nodes from a selector that matches 2\n"},
+    {"where fault", BASE "expect:\n  - metric: recovery\n    where: {fault: cutt}\n    max: 10s\n",
+     "t.yaml:8:5: recovery is measured after faults, and there are none\nt.yaml:9:20: no fault "
+     "named \"cutt\"\n"},
+    {"max below min", BASE "expect:\n  - {metric: delivery, min: 90%, max: 80%}\n",
+     "t.yaml:8:39: max is below min, nothing can pass\n"},
+    {"rate and interval",
+     BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, interval: 1s, count: 5}\n",
+     "t.yaml:8:53: give either rate or interval, not both\n"},
+    {"size reversed",
+     BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, count: 5, size: 2KiB..200B}\n",
+     "t.yaml:8:59: size \"2KiB..200B\" must lie between 16B and 1MiB, smallest first\n"},
+    {"unknown image", BASE "  - name: c\n    image: nwaku\n",
+     "t.yaml:8:12: unknown image \"nwaku\" (expected labnode or a key of images)\n"},
+    {"netem nothing",
+     BASE "faults:\n  - at: 1s\n    for: 2s\n    netem: {target: a, direction: both}\n",
+     "t.yaml:10:12: netem needs at least one of delay, loss, duplicate, reorder, corrupt above "
+     "zero\n"},
+    {"metric typo", BASE "expect:\n  - {metric: delivered, min: 1}\n",
+     "t.yaml:8:14: expected one of: delivery, lost, duplicates, latency.p50, latency.p90, "
+     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, telemetry-drift, got "
+     "\"delivered\"\n"},
+    {"wrong type count", BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, count: many}\n",
+     "t.yaml:8:50: expected an integer from 1 to 10000000, got \"many\"\n"},
+    {"empty", "",
+     "t.yaml:1:1: empty scenario (expected a mapping with version, name, duration, nodes)\n"},
+    {"many errors",
+     "version: 1\nname: T\nduration: 5\ndrain: x\nnodes:\n  - name: a\n    role: boss\n  - nam: "
+     "b\ntopology: {kind: tree}\n",
+     "t.yaml:2:7: expected a name of lowercase letters, digits and - (at most 64), got "
+     "\"T\"\nt.yaml:3:11: expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"5\" (a bare "
+     "number has no unit)\nt.yaml:4:8: expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got "
+     "\"x\"\nt.yaml:7:11: expected one of: relay, service, light, got \"boss\"\nt.yaml:8:5: "
+     "unknown key \"nam\" in a node (expected one of: name, role, image, reliability, "
+     "args)\nt.yaml:8:5: missing key \"name\" in a node\nt.yaml:9:18: expected one of: full, mesh, "
+     "ring, star, line, none, got \"tree\"\n"},
+    {"two docs", BASE "---\nversion: 1\n", "t.yaml:7:1: only one YAML document is allowed\n"},
+    {"seed neg", BASE "seed: -1\n",
+     "t.yaml:7:7: expected an integer from 0 to 9007199254740991, got \"-1\"\n"},
+    {"unknown netem key",
+     BASE "faults:\n  - at: 1s\n    for: 2s\n    netem: {target: a, dealy: 1s}\n",
+     "t.yaml:10:24: unknown key \"dealy\" in netem (expected one of: target, delay, jitter, "
+     "distribution, correlation, loss, duplicate, reorder, corrupt, direction)\n"},
+    {"mesh no degree", BASE "topology: {kind: mesh}\n",
+     "t.yaml:7:11: missing key \"degree\" in topology (mesh needs one)\n"},
+    {"link unknown", BASE "topology: {kind: none, links: [[a, z]]}\n",
+     "t.yaml:7:36: no node named \"z\"\n"},
+    {"start past", BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, start: 2m}\n",
+     "t.yaml:8:50: traffic \"t1\": start 2m is not before the end of duration 1m\n"},
+};
+
+START_TEST(test_broken)
+{
+	const struct broken_case *bc = &broken_cases[_i];
+	struct scenario_errors errs;
+	struct scenario sc;
+	char all[8192] = "", line[1024];
+	size_t used = 0;
+
+	ck_assert_msg(scenario_load_buffer("t.yaml", bc->yaml, strlen(bc->yaml), &sc, &errs) == -1,
+		      "%s: accepted", bc->name);
+	for (size_t i = 0; i < errs.n; i++) {
+		scenario_errors_format(&errs, i, line, sizeof(line));
+		used += snprintf(all + used, sizeof(all) - used, "%s\n", line);
+	}
+	ck_assert_msg(strcmp(all, bc->errors) == 0, "%s:\nexpected:\n%sgot:\n%s", bc->name,
+		      bc->errors, all);
+	ck_assert_ptr_null(sc.nodes); /* nothing is left to free on failure */
+}
+END_TEST
+
+/* The error cap: a file with more than SCENARIO_MAX_ERRORS problems keeps the first ones
+ * and counts the rest. */
+START_TEST(test_error_cap)
+{
+	char yaml[8192];
+	size_t used = snprintf(yaml, sizeof(yaml), "version: 1\nname: t\nduration: 1m\nnodes:\n");
+	struct scenario_errors errs;
+	struct scenario sc;
+
+	for (int i = 0; i < 30; i++)
+		used +=
+		    snprintf(yaml + used, sizeof(yaml) - used, "  - {name: n%d, role: boss}\n", i);
+	ck_assert_int_eq(scenario_load_buffer("t.yaml", yaml, used, &sc, &errs), -1);
+	ck_assert_uint_eq(errs.n, SCENARIO_MAX_ERRORS);
+	ck_assert_uint_eq(errs.dropped, 10);
+	ck_assert_str_eq(errs.e[0].msg, "expected one of: relay, service, light, got \"boss\"");
+	ck_assert_int_eq(errs.e[0].at.line, 5);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct scenario_errors errs;
+	struct scenario sc;
+	char line[1024];
+
+	ck_assert_int_eq(scenario_load("/nonexistent/x.yaml", &sc, &errs), -1);
+	scenario_errors_format(&errs, 0, line, sizeof(line));
+	ck_assert_str_eq(line, "/nonexistent/x.yaml: cannot open: No such file or directory");
+}
+END_TEST
+
+Suite *scenario_errors_suite(void)
+{
+	Suite *s = suite_create("scenario_errors");
+	TCase *tc = tcase_create("broken");
+
+	tcase_add_loop_test(tc, test_broken, 0,
+			    (int)(sizeof(broken_cases) / sizeof(broken_cases[0])));
+	tcase_add_test(tc, test_error_cap);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
