@@ -162,8 +162,6 @@ static int fleetlog_line_cb(void *ctx, const char *p, size_t n)
 		h->origin_event = amap_arena_strndup(&c->fl->arena, l.event ? l.event : "",
 						     l.event ? l.event_len : 0);
 	}
-	if (t != FLEETLOG_UNTIMED && t > h->max_ns)
-		h->max_ns = t;
 	return 0;
 }
 
@@ -191,8 +189,14 @@ static int fleetlog_read(struct fleetlog *fl, struct fleetlog_file *files, size_
 		if (linescan_file(files[i].path, fleetlog_line_cb, &c, err) < 0)
 			return c.oom ? fl_err(err, "out of memory") : -1;
 	}
-	for (size_t i = 0; i < fl->n_hashes; i++)
-		fl->misses += fl->n_nodes - fl->hashes[i].seen_by;
+	for (size_t i = 0; i < fl->n_hashes; i++) {
+		struct fleetlog_hash *h = &fl->hashes[i];
+
+		fl->misses += fl->n_nodes - h->seen_by;
+		for (size_t j = 0; j < fl->n_nodes; j++) /* the last node to see it first */
+			if (h->first_ns[j] != FLEETLOG_UNTIMED && h->first_ns[j] > h->max_ns)
+				h->max_ns = h->first_ns[j];
+	}
 	return 0;
 }
 
