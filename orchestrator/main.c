@@ -19,6 +19,7 @@ static const struct cli_verb verbs[] = {
 	{"inject", cli_inject, "RUN NODE FAULT-SPEC", "apply a fault to a live run by hand, e.g. '{netem: {delay: 200ms}, for: 30s}'"},
 	{"replay", cli_replay, "RUN_DIR [--pause-before EVENT] [--only NODE,...]", "re-run a saved plan with its seed"},
 	{"suite", cli_suite, "DIR|FILE... [--junit FILE]", "run many scenarios, one JUnit file"},
+	{"analyze", cli_analyze, "RUN_DIR | --logs DIR [--format nwaku|go-waku|labnode]", "recompute the report from a run directory, or analyze fleet logs"},
     {NULL, NULL, NULL, NULL},
 };
 
