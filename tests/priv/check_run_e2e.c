@@ -1,0 +1,398 @@
+/* `faultlab run` end to end, as root, through the real binaries (build/faultlab, labnode,
+ * faultlab-agent): the run directory of CLI-AND-REPORT.md on netns (and docker when it is
+ * there), kill -9 mid-fault (faults reverted by the agents within 1 s, `faultlab clean`
+ * removes the rest), two runs at once, a node that never becomes ready (exit 3 naming it with
+ * its log tail), SIGINT (exit 4, nothing left). Scenarios are short (≤ 10 s). Output dirs and
+ * scenario names carry the test's pid. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char e2e_bin[PATH_MAX];
+static char e2e_tmp[128];
+
+static void e2e_setup(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	ck_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	if (getenv("FL_BUILD_DIR")) /* the binaries' folder when the runner lives elsewhere */
+		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
+	snprintf(e2e_bin, sizeof(e2e_bin), "%.4000s/faultlab", self);
+	snprintf(e2e_tmp, sizeof(e2e_tmp), "/tmp/fl-e2e-%d", (int)getpid());
+	mkdir(e2e_tmp, 0755);
+}
+
+static void e2e_teardown(void)
+{
+	char cmd[PATH_MAX + 32];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", e2e_tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", e2e_tmp);
+}
+
+static char *e2e_sh(const char *fmt, ...)
+{
+	static char buf[65536];
+	char cmd[4096];
+	va_list ap;
+	FILE *f;
+	size_t n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		pclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A scenario file in the test dir; returns its path. */
+static const char *e2e_scenario(const char *tag, const char *body)
+{
+	static char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", e2e_tmp, tag);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "version: 1\nname: e2e-%s-%d\nseed: 7\n%s", tag, (int)getpid(), body);
+	fclose(f);
+	return path;
+}
+
+/* Starts `faultlab run SCENARIO --out DIR --quiet [extra]` with stdout/stderr in DIR.out/.err. */
+static pid_t e2e_start(const char *scenario, const char *out, const char *extra)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char o[PATH_MAX + 8], e[PATH_MAX + 8];
+		int fo, fe;
+
+		snprintf(o, sizeof(o), "%s.out", out);
+		snprintf(e, sizeof(e), "%s.err", out);
+		fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		setpgid(0, 0);
+		execl(e2e_bin, "faultlab", "run", scenario, "--out", out, "--quiet", extra,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int e2e_wait(pid_t pid, int timeout_s)
+{
+	int status;
+
+	for (int i = 0; i < timeout_s * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* Waits until the file contains needle (≤ timeout_s). */
+static int e2e_wait_for(const char *path, const char *needle, int timeout_s)
+{
+	for (int i = 0; i < timeout_s * 10; i++) {
+		if (strstr(e2e_sh("cat %s 2>/dev/null", path), needle))
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+/* The run id from the run-start line. */
+static void e2e_run_id(const char *out, char *id, size_t len)
+{
+	const char *s = e2e_sh(
+	    "head -1 %s/events.jsonl | sed 's/.*\"run_id\":\"\\([a-z0-9]*\\)\".*/\\1/'", out);
+
+	snprintf(id, len, "%.*s", (int)strcspn(s, "\n"), s);
+}
+
+static int e2e_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int e2e_exists(const char *fmt, ...)
+{
+	char p[PATH_MAX + 256];
+	struct stat st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p, sizeof(p), fmt, ap);
+	va_end(ap);
+	return stat(p, &st) == 0;
+}
+
+static const char e2e_body[] =
+    "duration: 6s\ndrain: 2s\n"
+    "nodes:\n  - name: alice\n    role: relay\n  - name: bob\n    role: relay\n"
+    "  - name: svc1\n    role: service\n"
+    "topology:\n  kind: full\n"
+    "traffic:\n  - name: a2b\n    kind: dm\n    from: alice\n    to: bob\n    rate: 2/s\n"
+    "    count: 8\n    start: 1s\n    size: 200B\n"
+    "faults:\n  - name: cut\n    at: 2s\n    for: 2s\n    partition:\n"
+    "      groups: [[alice], [bob, svc1]]\n"
+    "expect:\n  - metric: delivery\n    min: 0%\n";
+
+static void e2e_assert_nothing_left(const char *id)
+{
+	ck_assert_msg(strstr(e2e_sh("ip netns list"), id) == NULL, "namespaces of %s remain:\n%s",
+		      id, e2e_sh("ip netns list"));
+	ck_assert_msg(!e2e_exists("/run/faultlab/%s.lock", id), "run lock of %s remains", id);
+	ck_assert_msg(!e2e_exists("/run/faultlab/%s.sock", id), "control socket remains");
+}
+
+START_TEST(netns_run_directory)
+{
+	char out[256], id[32];
+	const char *sc = e2e_scenario("dir", e2e_body);
+	const char *files[] = {"scenario.yaml", "plan.json",  "events.jsonl", "report.json",
+			       "junit.xml",	"summary.md", "report.html"};
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/run-dir", e2e_tmp);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		ck_assert_msg(e2e_exists("%s/%s", out, files[i]), "no %s", files[i]);
+	ck_assert(e2e_exists("%s/nodes/%s/stdout.log", out, "alice"));
+	ck_assert(e2e_exists("%s/nodes/%s/events.jsonl", out, "bob"));
+	/* stdout names the run directory */
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s.out", out), out));
+	/* the journal: start, every node up, 8 sends on time, the partition on both sides */
+	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"node-up\"' %s/events.jsonl", out), "3\n");
+	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"send\"' %s/events.jsonl", out), "8\n");
+	ck_assert_str_eq(e2e_sh("grep '\"type\":\"fault-apply\"' %s/events.jsonl | grep -c "
+				"'\"engine\":\"iptables\",\"result\":\"ok\"'",
+				out),
+			 "3\n");
+	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"fault-revert\".*\"result\":\"ok\"' "
+				"%s/events.jsonl",
+				out),
+			 "3\n");
+	ck_assert_ptr_nonnull(strstr(e2e_sh("tail -1 %s/events.jsonl", out), "\"completed\""));
+	e2e_run_id(out, id, sizeof(id));
+	ck_assert_int_gt(strlen(id), 0);
+	e2e_assert_nothing_left(id);
+}
+END_TEST
+
+START_TEST(kill9_mid_fault_then_clean)
+{
+	char out[256], id[32], ev[PATH_MAX + 16];
+	const char *sc = e2e_scenario("k9", "duration: 10s\ndrain: 1s\n"
+					    "nodes:\n  - name: a\n  - name: b\n"
+					    "topology:\n  kind: full\n"
+					    "faults:\n  - at: 1s\n    for: 8s\n    partition:\n"
+					    "      groups: [[a], [b]]\n");
+	pid_t pid;
+	const char *left;
+
+	snprintf(out, sizeof(out), "%s/k9", e2e_tmp);
+	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
+	pid = e2e_start(sc, out, NULL);
+	ck_assert_msg(e2e_wait_for(ev, "\"engine\":\"iptables\"", 20),
+		      "the partition was never applied: %s", e2e_sh("cat %s.err", out));
+	usleep(300000); /* let b's apply land too */
+	e2e_run_id(out, id, sizeof(id));
+	kill(pid, SIGKILL);
+	e2e_wait(pid, 5);
+	usleep(1000000);
+	/* the agents saw EOF and reverted: no FL chain of this run in either node namespace */
+	left = e2e_sh("for n in a b; do ip netns exec fl-%s-$n iptables-legacy -S 2>/dev/null; "
+		      "done | grep -c 'FL%s' || true",
+		      id, id);
+	ck_assert_msg(strcmp(left, "0\n") == 0, "chains left 1 s after kill -9: %s", left);
+	/* the namespaces may remain; clean removes everything of the dead run */
+	ck_assert_msg(strstr(e2e_sh("ip netns list"), id) != NULL,
+		      "expected leftovers before clean");
+	e2e_sh("%s clean --run %s 2>&1", e2e_bin, id);
+	e2e_assert_nothing_left(id);
+	ck_assert_str_eq(e2e_sh("pgrep -f 'labnode --name [ab] ' | xargs -r ps -o args= -p | "
+				"grep -c %s/k9 || true",
+				e2e_tmp),
+			 "0\n");
+}
+END_TEST
+
+START_TEST(two_runs_at_once)
+{
+	char o1[256], o2[256], id1[32], id2[32], s1[64], s2[64];
+	const char *sc1 = strdup(e2e_scenario("two1", e2e_body));
+	const char *sc2 = e2e_scenario("two2", e2e_body);
+	pid_t p1, p2;
+	int r1, r2;
+
+	snprintf(o1, sizeof(o1), "%s/two1", e2e_tmp);
+	snprintf(o2, sizeof(o2), "%s/two2", e2e_tmp);
+	p1 = e2e_start(sc1, o1, NULL);
+	p2 = e2e_start(sc2, o2, NULL);
+	r1 = e2e_wait(p1, 60);
+	r2 = e2e_wait(p2, 60);
+	ck_assert_msg(r1 == 0 || r1 == 1, "run 1 exit %d: %s", r1, e2e_sh("cat %s.err", o1));
+	ck_assert_msg(r2 == 0 || r2 == 1, "run 2 exit %d: %s", r2, e2e_sh("cat %s.err", o2));
+	e2e_run_id(o1, id1, sizeof(id1));
+	e2e_run_id(o2, id2, sizeof(id2));
+	ck_assert_str_ne(id1, id2);
+	snprintf(s1, sizeof(s1), "%s",
+		 e2e_sh("head -1 %s/events.jsonl | grep -o '\"subnet\":\"[0-9./]*\"'", o1));
+	snprintf(s2, sizeof(s2), "%s",
+		 e2e_sh("head -1 %s/events.jsonl | grep -o '\"subnet\":\"[0-9./]*\"'", o2));
+	ck_assert_str_ne(s1, s2);
+	/* both partitions applied and reverted cleanly, each on its own run's chains */
+	ck_assert_str_eq(e2e_sh("grep -c 'fault-revert.*\"ok\"' %s/events.jsonl", o1), "3\n");
+	ck_assert_str_eq(e2e_sh("grep -c 'fault-revert.*\"ok\"' %s/events.jsonl", o2), "3\n");
+	e2e_assert_nothing_left(id1);
+	e2e_assert_nothing_left(id2);
+	free((void *)sc1);
+}
+END_TEST
+
+START_TEST(node_never_ready_exit3)
+{
+	char out[256];
+	const char *sc = e2e_scenario("bad", "duration: 3s\ndrain: 1s\n"
+					     "nodes:\n  - name: good\n  - name: broken\n"
+					     "    args: [\"--no-such-flag\"]\n"
+					     "topology:\n  kind: full\n");
+	const char *err;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/bad", e2e_tmp);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 40);
+	err = e2e_sh("cat %s.err", out);
+	ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
+	ck_assert_msg(strstr(err, "node broken") != NULL, "does not name the node: %s", err);
+	ck_assert_msg(strstr(err, "last lines of") != NULL, "no log tail: %s", err);
+	ck_assert_msg(strstr(err, "no-such-flag") != NULL, "log tail lacks the cause: %s", err);
+	ck_assert_str_eq(e2e_sh("ip netns list | grep -c -- '-broken' ; true"), "0\n");
+}
+END_TEST
+
+START_TEST(node_not_answering_times_out_exit3)
+{
+	char out[256];
+	const char *sc = e2e_scenario("deaf", "duration: 3s\ndrain: 1s\n"
+					      "nodes:\n  - name: deaf\n"
+					      "    args: [\"--rest\", \"127.0.0.1:8645\"]\n");
+	const char *err;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/deaf", e2e_tmp);
+	setenv("FL_READY_TIMEOUT_MS", "2500", 1);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 40);
+	unsetenv("FL_READY_TIMEOUT_MS");
+	err = e2e_sh("cat %s.err", out);
+	ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
+	ck_assert_msg(strstr(err, "node deaf never became ready") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(sigint_exit4_nothing_left)
+{
+	char out[256], id[32], ev[PATH_MAX + 16];
+	const char *sc = e2e_scenario("int", "duration: 10s\ndrain: 1s\n"
+					     "nodes:\n  - name: a\n  - name: b\n"
+					     "topology:\n  kind: full\n"
+					     "faults:\n  - at: 1s\n    for: 8s\n    partition:\n"
+					     "      groups: [[a], [b]]\n");
+	pid_t pid;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/int", e2e_tmp);
+	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
+	pid = e2e_start(sc, out, NULL);
+	ck_assert(e2e_wait_for(ev, "\"engine\":\"iptables\"", 20));
+	e2e_run_id(out, id, sizeof(id));
+	kill(pid, SIGINT);
+	rc = e2e_wait(pid, 20);
+	ck_assert_msg(rc == 4, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
+	ck_assert_ptr_nonnull(strstr(e2e_sh("tail -1 %s", ev), "\"interrupted\""));
+	ck_assert_str_eq(e2e_sh("grep -c 'fault-revert.*teardown.*\"ok\"' %s", ev), "2\n");
+	e2e_assert_nothing_left(id);
+}
+END_TEST
+
+START_TEST(docker_run_directory)
+{
+	char out[256], id[32];
+	const char *sc;
+	int rc;
+
+	if (system("docker version >/dev/null 2>&1") != 0 ||
+	    system("docker image inspect faultlab/labnode:latest >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "run_e2e: docker or faultlab/labnode:latest missing, skipped\n");
+		return;
+	}
+	sc = e2e_scenario("dock", e2e_body);
+	snprintf(out, sizeof(out), "%s/dock", e2e_tmp);
+	{
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int fd = open("/dev/null", O_WRONLY);
+
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execl(e2e_bin, "faultlab", "run", sc, "--out", out, "--quiet", "--runtime",
+			      "docker", (char *)NULL);
+			_exit(127);
+		}
+		rc = e2e_wait(pid, 120);
+	}
+	ck_assert_msg(rc == 0 || rc == 1, "docker run exit %d", rc);
+	ck_assert(e2e_exists("%s/%s", out, "report.json"));
+	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"node-up\"' %s/events.jsonl", out), "3\n");
+	e2e_run_id(out, id, sizeof(id));
+	ck_assert_str_eq(e2e_sh("docker ps -aq --filter label=faultlab.run=%s | wc -l", id), "0\n");
+}
+END_TEST
+
+Suite *run_e2e_suite(void)
+{
+	Suite *s = suite_create("run_e2e");
+	TCase *t = tcase_create("netns");
+
+	tcase_add_checked_fixture(t, e2e_setup, e2e_teardown);
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, netns_run_directory);
+	tcase_add_test(t, kill9_mid_fault_then_clean);
+	tcase_add_test(t, two_runs_at_once);
+	tcase_add_test(t, node_never_ready_exit3);
+	tcase_add_test(t, node_not_answering_times_out_exit3);
+	tcase_add_test(t, sigint_exit4_nothing_left);
+	suite_add_tcase(s, t);
+	t = tcase_create("docker");
+	tcase_add_checked_fixture(t, e2e_setup, e2e_teardown);
+	tcase_set_timeout(t, 180);
+	tcase_add_test(t, docker_run_directory);
+	suite_add_tcase(s, t);
+	return s;
+}
