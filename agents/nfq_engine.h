@@ -32,6 +32,8 @@ struct nfq_engine_stats {
 	uint64_t errors; /* verdict or inject failures */
 	uint64_t cpu_us; /* the engine thread's user + system time so far */
 	uint64_t held;	 /* packets held right now */
+	/* How late held packets left against their due time (verdict sent), while running. */
+	uint64_t released, late_ns_sum, late_ns_max;
 };
 
 struct nfq_engine;

@@ -1,0 +1,435 @@
+/* netem (NFQUEUE engine here: this kernel has no sch_netem) and bandwidth (tbf, IFB + tbf)
+ * end to end, as root: the real build/faultlab-agent in namespace b of a veth pair, UDP
+ * between a and b measured by this process (one clock: kernel receive timestamps against
+ * the send times), and every revert checked by traffic going back to normal. */
+#include "tests/priv/util_netns.h"
+
+#include "common/fltime.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PORT 47123
+
+struct agent {
+	pid_t pid;
+	int in, out;
+};
+
+static struct test_pair pair;
+static struct agent ag = {.pid = -1};
+static int sa = -1, sb = -1; /* UDP sockets in ns a and ns b, connected to each other */
+
+static int line_read(int fd, char *buf, size_t len, int timeout_ms)
+{
+	uint64_t end = fltime_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(((int64_t)end - (int64_t)fltime_mono_ns()) / 1000000);
+
+		if (left < 0 || poll(&p, 1, left) <= 0 || read(fd, buf + n, 1) != 1)
+			break;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return 1;
+		}
+		n++;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static void agent_start(void)
+{
+	const char *bin = getenv("FL_AGENT_BIN") ? getenv("FL_AGENT_BIN") : "build/faultlab-agent";
+	char run[16], path[64], line[512];
+	int in[2], out[2];
+
+	snprintf(run, sizeof(run), "s%d", getpid() % 100000000);
+	snprintf(path, sizeof(path), "/run/netns/%s", pair.ns_b);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ag.pid = fork();
+	ck_assert_int_ge(ag.pid, 0);
+	if (ag.pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execl(bin, bin, "--run", run, "--node", "b", "--netns", path, "--ifname", pair.if_b,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	ag.in = in[1];
+	ag.out = out[0];
+	ck_assert_msg(line_read(ag.out, line, sizeof(line), 5000), "%s did not start", bin);
+	ck_assert_msg(strstr(line, "\"event\":\"ready\""), "%s", line);
+}
+
+/* Sends one request and returns its reply line (events before it are skipped). */
+static const char *agent_req(const char *fmt, ...)
+{
+	static char reply[1024];
+	char req[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(req, sizeof(req) - 1, fmt, ap);
+	va_end(ap);
+	req[n++] = '\n';
+	ck_assert_int_eq(write(ag.in, req, (size_t)n), n);
+	while (line_read(ag.out, reply, sizeof(reply), 10000))
+		if (strncmp(reply, "{\"ok\"", 5) == 0)
+			return reply;
+	ck_abort_msg("no reply to %s", req);
+	return NULL;
+}
+
+static void agent_ok(const char *fmt, ...)
+{
+	char req[1024];
+	const char *r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	r = agent_req("%s", req);
+	ck_assert_msg(strncmp(r, "{\"ok\":true", 10) == 0, "%s → %s", req, r);
+}
+
+static int udp_in(const char *ns, const char *addr, int port)
+{
+	char path[64];
+	int fd, self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(setns(fd, CLONE_NEWNET), 0);
+	close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(setns(self, CLONE_NEWNET), 0);
+	close(self);
+	return fd;
+}
+
+static void udp_connect(int fd, const char *addr, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+}
+
+static void setup(void)
+{
+	if (!test_can_netns())
+		return;
+	ck_assert_int_eq(test_pair_up(&pair, 0), 0);
+	sa = udp_in(pair.ns_a, pair.addr_a, PORT);
+	sb = udp_in(pair.ns_b, pair.addr_b, PORT);
+	udp_connect(sa, pair.addr_b, PORT);
+	udp_connect(sb, pair.addr_a, PORT);
+	agent_start();
+}
+
+static void teardown(void)
+{
+	if (ag.pid > 0) {
+		int st;
+
+		close(ag.in); /* EOF: the agent reverts everything and exits */
+		for (int i = 0; i < 50 && waitpid(ag.pid, &st, WNOHANG) == 0; i++)
+			fltime_sleep_ms(100);
+		kill(ag.pid, SIGKILL);
+		waitpid(ag.pid, &st, 0);
+		close(ag.out);
+	}
+	close(sa);
+	close(sb);
+	test_pair_down(&pair);
+}
+
+struct probe {
+	uint32_t seq;
+	uint64_t tx_ns; /* CLOCK_REALTIME */
+};
+
+struct oneway {
+	int received, distinct, dups;
+	double mean_ms, max_ms;
+};
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Receives what is queued on fd; calls back with the payload and its receive time (taken
+ * here: the kernel's SO_TIMESTAMPNS is stamped before netfilter's INPUT, so it would not
+ * see the NFQUEUE engine's delay). */
+static void drain(int fd, void (*cb)(void *ctx, const uint8_t *buf, ssize_t n, uint64_t rx),
+		  void *ctx)
+{
+	uint8_t buf[2048];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0)
+			return;
+		cb(ctx, buf, n, real_ns());
+	}
+}
+
+/* Sends from fd `from` for send_ms (or n packets every interval_us), receiving on `to`,
+ * then keeps receiving for settle_ms. */
+static void pump(int from, int to, int n, int interval_us, size_t size, int settle_ms,
+		 void (*cb)(void *, const uint8_t *, ssize_t, uint64_t), void *ctx)
+{
+	uint8_t buf[1500] = {0};
+	uint64_t next = fltime_mono_ns(), quiet = 0;
+	int i = 0;
+
+	while (i < n || fltime_mono_ns() < quiet) {
+		uint64_t now = fltime_mono_ns();
+		struct pollfd p = {.fd = to, .events = POLLIN};
+		int64_t wait_ns;
+
+		if (i < n && now >= next) {
+			struct probe pr = {.seq = (uint32_t)i, .tx_ns = real_ns()};
+
+			memcpy(buf, &pr, sizeof(pr));
+			if (send(from, buf, size, 0) < 0 && errno != EAGAIN && errno != ENOBUFS)
+				ck_abort_msg("send: %s", strerror(errno));
+			next += (uint64_t)interval_us * 1000u;
+			if (++i == n)
+				quiet = fltime_mono_ns() + (uint64_t)settle_ms * 1000000u;
+			continue;
+		}
+		wait_ns = (int64_t)((i < n ? next : quiet) - now);
+		poll(&p, 1, wait_ns > 1000000 ? (int)(wait_ns / 1000000) : 0);
+		drain(to, cb, ctx);
+	}
+	drain(to, cb, ctx);
+}
+
+struct oneway_ctx {
+	struct oneway *o;
+	uint8_t *seen;
+	int n;
+	double sum_ms;
+};
+
+static void oneway_cb(void *ctx, const uint8_t *buf, ssize_t len, uint64_t rx)
+{
+	struct oneway_ctx *c = ctx;
+	struct probe pr;
+	double ms;
+
+	if (len < (ssize_t)sizeof(pr))
+		return;
+	memcpy(&pr, buf, sizeof(pr));
+	if (pr.seq >= (uint32_t)c->n)
+		return;
+	c->o->received++;
+	if (c->seen[pr.seq]++) {
+		c->o->dups++;
+		return;
+	}
+	c->o->distinct++;
+	ms = (double)(int64_t)(rx - pr.tx_ns) / 1e6;
+	c->sum_ms += ms;
+	c->o->max_ms = fmax(c->o->max_ms, ms);
+}
+
+static void oneway(int from, int to, int n, int interval_us, int settle_ms, struct oneway *o)
+{
+	struct oneway_ctx c = {.o = o, .seen = calloc((size_t)n, 1), .n = n};
+
+	memset(o, 0, sizeof(*o));
+	pump(from, to, n, interval_us, 64, settle_ms, oneway_cb, &c);
+	o->mean_ms = o->distinct ? c.sum_ms / o->distinct : 0;
+	free(c.seen);
+}
+
+struct rate_ctx {
+	uint64_t first, last, bytes;
+	size_t size;
+};
+
+static void rate_cb(void *ctx, const uint8_t *buf, ssize_t len, uint64_t rx)
+{
+	struct rate_ctx *c = ctx;
+
+	if (!c->first)
+		c->first = rx;
+	else
+		c->bytes +=
+		    (uint64_t)len + 42; /* what tbf counts: + UDP, IP and Ethernet headers */
+	c->last = rx;
+}
+
+/* Offers send_bps of 1000-byte datagrams for ms milliseconds; returns the received rate in
+ * bit/s on the wire. */
+static double throughput(int from, int to, double send_bps, int ms)
+{
+	struct rate_ctx c = {.size = 1000};
+	int interval_us = (int)(1042 * 8 / send_bps * 1e6);
+
+	pump(from, to, (int)(ms * 1000 / interval_us), interval_us, 1000, 200, rate_cb, &c);
+	return c.last > c.first ? (double)c.bytes * 8 / ((double)(c.last - c.first) / 1e9) : 0;
+}
+
+START_TEST(test_nfq_loss_and_revert)
+{
+	struct oneway o;
+
+	agent_ok("{\"op\":\"apply\",\"id\":\"f1\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":11,\"params\":{\"loss\":0.2,\"direction\":\"ingress\"}}");
+	oneway(sa, sb, 1000, 1000, 200, &o);
+	ck_assert_msg(fabs(1 - o.distinct / 1000.0 - 0.2) <= 0.04, "lost %d of 1000",
+		      1000 - o.distinct);
+	ck_assert_int_eq(o.dups, 0);
+	agent_ok("{\"op\":\"revert\",\"id\":\"f1\"}");
+	oneway(sa, sb, 300, 1000, 100, &o);
+	ck_assert_int_eq(o.distinct, 300);
+	ck_assert_msg(o.mean_ms < 2, "mean %.3f ms after revert", o.mean_ms);
+}
+END_TEST
+
+START_TEST(test_nfq_delay_and_revert)
+{
+	struct oneway o, base;
+
+	oneway(sa, sb, 100, 2000, 100, &base);
+	agent_ok("{\"op\":\"apply\",\"id\":\"f2\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":12,\"params\":{\"delay_ms\":100,\"direction\":\"ingress\"}}");
+	oneway(sa, sb, 200, 5000, 400, &o);
+	ck_assert_int_eq(o.distinct, 200);
+	ck_assert_msg(fabs(o.mean_ms - base.mean_ms - 100) <= 2, "mean %.3f ms (base %.3f)",
+		      o.mean_ms, base.mean_ms);
+	agent_ok("{\"op\":\"revert\",\"id\":\"f2\"}");
+	oneway(sa, sb, 100, 2000, 100, &o);
+	ck_assert_int_eq(o.distinct, 100);
+	ck_assert_msg(o.mean_ms < 2, "mean %.3f ms after revert", o.mean_ms);
+}
+END_TEST
+
+START_TEST(test_nfq_duplicate)
+{
+	struct oneway o;
+
+	agent_ok("{\"op\":\"apply\",\"id\":\"f3\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":13,\"params\":{\"duplicate\":\"50%%\",\"direction\":\"ingress\"}}");
+	oneway(sa, sb, 400, 1000, 200, &o);
+	ck_assert_int_eq(o.distinct, 400);
+	ck_assert_msg(fabs(o.dups / 400.0 - 0.5) <= 0.08, "%d duplicates of 400", o.dups);
+	agent_ok("{\"op\":\"revert\",\"id\":\"f3\"}");
+	oneway(sa, sb, 200, 1000, 100, &o);
+	ck_assert_int_eq(o.dups, 0);
+}
+END_TEST
+
+static void assert_rate(double got, double want, double tol, const char *what)
+{
+	ck_assert_msg(fabs(got / want - 1) <= tol, "%s: %.0f bit/s, want %.0f ± %.0f%%", what, got,
+		      want, tol * 100);
+}
+
+START_TEST(test_bandwidth_both_ways)
+{
+	agent_ok("{\"op\":\"apply\",\"id\":\"b1\",\"kind\":\"bandwidth\",\"lease_ms\":60000,"
+		 "\"seed\":1,\"params\":{\"rate_bps\":1000000,\"direction\":\"both\"}}");
+	assert_rate(throughput(sa, sb, 3e6, 1500), 1e6, 0.15, "ingress a→b");
+	assert_rate(throughput(sb, sa, 3e6, 1500), 1e6, 0.15, "egress b→a");
+	agent_ok("{\"op\":\"revert\",\"id\":\"b1\"}");
+	ck_assert_int_eq(test_ns_sh(pair.ns_b,
+				    "tc qdisc show | grep -q f1a && exit 1; "
+				    "ip link show flbs%d && exit 1; exit 0",
+				    getpid() % 100000000),
+			 0);
+	ck_assert_double_gt(throughput(sa, sb, 10e6, 500), 8e6);
+}
+END_TEST
+
+START_TEST(test_overlap_netem_bandwidth)
+{
+	struct oneway o;
+
+	agent_ok("{\"op\":\"apply\",\"id\":\"n1\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":5,\"params\":{\"delay_ms\":50,\"direction\":\"ingress\"}}");
+	agent_ok("{\"op\":\"apply\",\"id\":\"b2\",\"kind\":\"bandwidth\",\"lease_ms\":60000,"
+		 "\"seed\":1,\"params\":{\"rate_bps\":\"2mbit\",\"direction\":\"ingress\"}}");
+	oneway(sa, sb, 50, 5000, 200, &o);
+	ck_assert_msg(fabs(o.mean_ms - 50) < 3, "mean %.3f ms with both", o.mean_ms);
+	assert_rate(throughput(sa, sb, 5e6, 1500), 2e6, 0.15, "with both");
+	agent_ok("{\"op\":\"revert\",\"id\":\"n1\"}");
+	oneway(sa, sb, 50, 5000, 100, &o);
+	ck_assert_msg(o.mean_ms < 3, "mean %.3f ms after netem's revert", o.mean_ms);
+	assert_rate(throughput(sa, sb, 5e6, 1500), 2e6, 0.15, "after netem's revert");
+	agent_ok("{\"op\":\"apply\",\"id\":\"n2\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":5,\"params\":{\"delay_ms\":30,\"direction\":\"ingress\"}}");
+	agent_ok("{\"op\":\"revert\",\"id\":\"b2\"}");
+	oneway(sa, sb, 50, 5000, 200, &o);
+	ck_assert_msg(fabs(o.mean_ms - 30) < 3, "mean %.3f ms after bandwidth's revert", o.mean_ms);
+	ck_assert_double_gt(throughput(sa, sb, 10e6, 500), 8e6);
+}
+END_TEST
+
+/* Two tbf on one interface stack (root + child); reverting the root one rebuilds the other
+ * as root, so the remaining limit holds. */
+START_TEST(test_bandwidth_stack_revert_root)
+{
+	agent_ok("{\"op\":\"apply\",\"id\":\"r4\",\"kind\":\"bandwidth\",\"lease_ms\":60000,"
+		 "\"seed\":1,\"params\":{\"rate_bps\":4000000}}");
+	agent_ok("{\"op\":\"apply\",\"id\":\"r1\",\"kind\":\"bandwidth\",\"lease_ms\":60000,"
+		 "\"seed\":1,\"params\":{\"rate_bps\":1000000}}");
+	assert_rate(throughput(sb, sa, 3e6, 1500), 1e6, 0.15, "4mbit over 1mbit");
+	agent_ok("{\"op\":\"revert\",\"id\":\"r4\"}");
+	assert_rate(throughput(sb, sa, 3e6, 1500), 1e6, 0.15, "1mbit left");
+	agent_ok("{\"op\":\"revert\",\"id\":\"r1\"}");
+	ck_assert_double_gt(throughput(sb, sa, 10e6, 500), 8e6);
+}
+END_TEST
+
+Suite *shaping_suite(void)
+{
+	Suite *s = suite_create("shaping");
+	TCase *tc = tcase_create("agent");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_nfq_loss_and_revert);
+	tcase_add_test(tc, test_nfq_delay_and_revert);
+	tcase_add_test(tc, test_nfq_duplicate);
+	tcase_add_test(tc, test_bandwidth_both_ways);
+	tcase_add_test(tc, test_overlap_netem_bandwidth);
+	tcase_add_test(tc, test_bandwidth_stack_revert_root);
+	suite_add_tcase(s, tc);
+	return s;
+}
