@@ -26,7 +26,8 @@ struct driver_node {
 	char log_path[4096]; /* the node's stdout.log (labnode prints its key there) */
 	driver_socket_fn open_socket; /* NULL: plain socket(2) */
 	void *socket_ctx;
-	void *priv; /* driver state, freed by driver_node_release */
+	const volatile int *cancel; /* when set and *cancel != 0, requests in flight abort */
+	void *priv;		    /* driver state, freed by driver_node_release */
 };
 
 /* What a send returned. */

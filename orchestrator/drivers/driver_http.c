@@ -57,6 +57,14 @@ static curl_socket_t driver_http_opensocket(void *clientp, curlsocktype purpose,
 	return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
+static int driver_http_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+				curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct driver_node *n = clientp;
+
+	return n->cancel && *n->cancel;
+}
+
 FL_DEFINE_AUTO(CURL, curl_easy_cleanup)
 FL_DEFINE_AUTO(struct curl_slist, curl_slist_free_all)
 
@@ -76,6 +84,11 @@ static void driver_http_setup(CURL *c, struct driver_node *n, const char *method
 	if (json) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
+	if (n->cancel) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, driver_http_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, n);
 	}
 	if (n->open_socket) {
 		curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, driver_http_opensocket);

@@ -59,8 +59,9 @@ int driver_json_rpc(struct driver_node *n, const char *method, json_t *params, j
 		    struct fl_error *err)
 {
 	static long next_id = 1;
-	json_auto_t *req = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id", next_id++,
-				     "method", method, "params", params);
+	json_auto_t *req = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id",
+				     __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED), "method",
+				     method, "params", params);
 	cleanup_free char *body = NULL;
 	json_auto_t *ans = NULL;
 	struct driver_http_reply r;

@@ -8,6 +8,7 @@
 
 int journal_open(struct journal *j, const char *path, struct fl_error *err)
 {
+	pthread_mutex_init(&j->mu, NULL);
 	j->f = fopen(path, "a");
 	j->mono0_ms = fltime_mono_ms();
 	if (!j->f)
@@ -35,11 +36,13 @@ static json_t *journal_ms(double ms)
 
 static void journal_put(struct journal *j, json_t *o)
 {
+	pthread_mutex_lock(&j->mu);
 	if (j->f && o) {
 		json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 		fputc('\n', j->f);
 		fflush(j->f);
 	}
+	pthread_mutex_unlock(&j->mu);
 	json_decref(o);
 }
 

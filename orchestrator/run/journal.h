@@ -6,12 +6,15 @@
 
 #include "common/error.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
+/* Every write takes the journal's lock: the send threads journal too. */
 struct journal {
 	FILE *f;
 	double mono0_ms;
+	pthread_mutex_t mu;
 };
 
 struct journal_send {

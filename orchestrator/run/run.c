@@ -10,11 +10,16 @@
 #include "common/fltime.h"
 #include "common/log.h"
 
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+
+/* A send waits this long for its node: a frozen or suspended sender answers after it wakes,
+ * like an app that queued the message while asleep. */
+#define RUN_SEND_TIMEOUT_MS 30000
 
 /* Plans the scenario into the run directory (plan.json + scenario.yaml). */
 static int run_make_dir(struct run_opts *o, struct fl_error *err)
@@ -100,6 +105,9 @@ static int run_live(struct run_ctx *c)
 		journal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
 				c->rn[i].ready_ms);
 	run_connect(c);
+	for (size_t i = 0; i < c->n; i++)
+		c->rn[i].dn.timeout_ms = RUN_SEND_TIMEOUT_MS;
+	run_sendq_start(c);
 	return run_timeline(c);
 }
 
@@ -156,10 +164,16 @@ static void run_free(struct run_ctx *c)
 
 int run_main(struct run_opts *opts)
 {
-	struct run_ctx c = {.opts = opts, .sigfd = -1, .ctl_fd = -1, .lock = {.fd = -1}};
+	struct run_ctx c = {.opts = opts,
+			    .sigfd = -1,
+			    .ctl_fd = -1,
+			    .lock = {.fd = -1},
+			    .mu = PTHREAD_MUTEX_INITIALIZER,
+			    .sock_mu = PTHREAD_MUTEX_INITIALIZER};
 	struct fl_error err = {0};
 	int rc;
 
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
 	rc = run_make_dir(opts, &err);
 	if (rc < 0) {
 		if (err.msg[0])
@@ -172,6 +186,7 @@ int run_main(struct run_opts *opts)
 	progress_init(&c.prog, opts->quiet);
 	run_signals(&c);
 	rc = run_phases(&c, &err);
+	run_sendq_stop(&c);
 	progress_done(&c.prog);
 	if (rc == FL_EXIT_OK && opts->keep) {
 		/* the report first, while everything is still up; then stay until a signal */

@@ -12,7 +12,21 @@
 #include "orchestrator/runtime/runtime.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
+
+/* A node's send queue: one thread per node sends its messages in plan order, so a frozen or
+ * cut-off sender delays only its own messages, never the timeline. */
+struct run_sendq {
+	pthread_t th;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const struct runplan_event **items;
+	size_t head, tail, cap;
+	int stop;
+	int busy;
+};
 
 struct run_node {
 	const struct driver_ops *drv;
@@ -26,7 +40,8 @@ struct run_node {
 	FILE *events;	 /* receipts written by the driver (nodes without their own file) */
 	char events_path[PATH_MAX];
 	long events_off; /* progress: bytes of the node's events file already counted */
-	char **argv;	 /* owned */
+	struct run_sendq q;
+	char **argv; /* owned */
 	char data_dir[PATH_MAX];
 	char log_path[PATH_MAX];
 };
@@ -59,6 +74,8 @@ struct run_ctx {
 	double pause_ms; /* time spent paused (replay --pause-before) shifts the timeline */
 	double last_check_ms;
 	int inject_seq;
+	pthread_mutex_t mu;	 /* journal, receipt files and counters, shared with senders */
+	pthread_mutex_t sock_mu; /* the runtime's socket() (setns dance) */
 };
 
 /* run_setup.c */
@@ -76,6 +93,12 @@ int run_wait_until(struct run_ctx *c, double t_ms, const char *phase);
 /* Non-blocking: reads pending signals; returns 1 when the run was interrupted. */
 int run_check_signals(struct run_ctx *c);
 void run_check_nodes(struct run_ctx *c);
+
+/* run_send.c */
+void run_sendq_start(struct run_ctx *c);
+void run_sendq_push(struct run_ctx *c, const struct runplan_event *e);
+/* Stops every sender: queued sends are journalled as errors, in-flight ones finish. */
+void run_sendq_stop(struct run_ctx *c);
 
 /* run_fault.c */
 void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);

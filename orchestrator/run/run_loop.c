@@ -93,8 +93,14 @@ static void run_poll_receipts(struct run_ctx *c)
 		struct run_node *r = &c->rn[i];
 		struct fl_error err = {0};
 
-		if (r->drv->receipts && r->events && r->up &&
-		    r->drv->receipts(&r->dn, r->events, &err) < 0)
+		int rc;
+
+		if (!r->drv->receipts || !r->events || !r->up)
+			continue;
+		pthread_mutex_lock(&c->mu);
+		rc = r->drv->receipts(&r->dn, r->events, &err);
+		pthread_mutex_unlock(&c->mu);
+		if (rc < 0)
 			log_debug("receipts of %s: %s", r->dn.name, err.msg);
 	}
 }
@@ -175,43 +181,6 @@ static int run_event_selected(const struct run_ctx *c, const struct runplan_even
 	return 0;
 }
 
-static void run_send(struct run_ctx *c, const struct runplan_event *e)
-{
-	struct run_node *from = &c->rn[e->from];
-	struct driver_node *to[64];
-	struct driver_sent out = {0};
-	struct fl_error err = {0};
-	static char text[1 << 20];
-	size_t nto = 0;
-	struct journal_send js = {
-	    .id = e->id, .msg = e->msg, .node = from->dn.name, .planned_ms = (double)e->t_ms};
-	int rc = -1;
-
-	for (size_t i = 0; i < e->n_to && nto < 64; i++)
-		if (run_only_has(c, e->to[i]))
-			to[nto++] = &c->rn[e->to[i]].dn;
-	run_text(e->msg, e->size, c->plan.seed, text, sizeof(text));
-	js.issued_ms = journal_now(&c->j) - c->pause_ms;
-	if (!from->up)
-		fl_err(&err, "%s is down", from->dn.name);
-	else
-		rc = from->drv->send(&from->dn, e->kind, to, nto, text, &out, &err);
-	js.done_ms = journal_now(&c->j) - c->pause_ms;
-	js.error = rc < 0 ? err.msg : NULL;
-	js.node_msg_id = out.node_msg_id;
-	js.hash = out.hash;
-	journal_send(&c->j, &js);
-	if (rc < 0) {
-		c->send_errors++;
-		log_debug("send %s: %s", e->msg, err.msg);
-		return;
-	}
-	c->sent++;
-	if (from->events)
-		journal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
-				nto ? to[0]->key : "", text);
-}
-
 static void run_pause(struct run_ctx *c, const struct runplan_event *e)
 {
 	double t0 = fltime_mono_ms();
@@ -257,7 +226,7 @@ int run_timeline(struct run_ctx *c)
 		if (run_wait_until(c, (double)e->t_ms, "run") < 0)
 			return -1;
 		if (e->type == RUNPLAN_SEND)
-			run_send(c, e);
+			run_sendq_push(c, e);
 		else if (e->type == RUNPLAN_FAULT_APPLY)
 			run_fault_apply(c, e, (double)e->t_ms);
 		else

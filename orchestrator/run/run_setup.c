@@ -18,9 +18,13 @@
 
 static int run_socket(void *ctx, int domain, int type, int protocol)
 {
-	struct runtime *rt = ctx;
+	struct run_ctx *c = ctx;
+	int fd;
 
-	return rt->ops->socket(rt, domain, type, protocol);
+	pthread_mutex_lock(&c->sock_mu);
+	fd = c->rt->ops->socket(c->rt, domain, type, protocol);
+	pthread_mutex_unlock(&c->sock_mu);
+	return fd;
 }
 
 int run_prepare(struct run_ctx *c, struct fl_error *err)
@@ -62,11 +66,11 @@ static void run_node_files(struct run_ctx *c, size_t i)
 {
 	struct run_node *r = &c->rn[i];
 
-	snprintf(r->data_dir, sizeof(r->data_dir), "%s/nodes/%s", c->opts->run_dir,
+	snprintf(r->data_dir, sizeof(r->data_dir), "%.3900s/nodes/%.64s", c->opts->run_dir,
 		 c->plan.nodes[i].name);
 	rundir_mkdirs(r->data_dir);
-	snprintf(r->log_path, sizeof(r->log_path), "%s/stdout.log", r->data_dir);
-	snprintf(r->events_path, sizeof(r->events_path), "%s/events.jsonl", r->data_dir);
+	snprintf(r->log_path, sizeof(r->log_path), "%.4000s/stdout.log", r->data_dir);
+	snprintf(r->events_path, sizeof(r->events_path), "%.4000s/events.jsonl", r->data_dir);
 }
 
 static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
@@ -124,7 +128,8 @@ int run_deploy(struct run_ctx *c, struct fl_error *err)
 	for (size_t i = 0; i < c->n; i++) {
 		c->rn[i].up = 1;
 		c->rn[i].dn.open_socket = run_socket;
-		c->rn[i].dn.socket_ctx = c->rt;
+		c->rn[i].dn.socket_ctx = c;
+		c->rn[i].dn.cancel = &c->interrupted;
 	}
 	return 0;
 }

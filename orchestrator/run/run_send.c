@@ -1,0 +1,144 @@
+/* The send queues: one thread per node (started at run-start) sends that node's planned
+ * messages in order through its driver. The loop only enqueues, so a sender that is frozen,
+ * suspended or cut off (its REST unreachable until the fault ends) holds back its own queue
+ * and nothing else. issued_ms is when the request left, done_ms when the node answered. */
+#include "orchestrator/run/run_int.h"
+
+#include "common/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct run_send_arg {
+	struct run_ctx *c;
+	size_t node;
+};
+
+static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const char *refused)
+{
+	struct run_node *from = &c->rn[e->from];
+	struct driver_node *to[64];
+	struct driver_sent out = {0};
+	struct fl_error err = {0};
+	size_t nto = 0, cap = e->size + 64;
+	char *text = malloc(cap);
+	struct journal_send js = {
+	    .id = e->id, .msg = e->msg, .node = from->dn.name, .planned_ms = (double)e->t_ms};
+	int rc = -1;
+
+	for (size_t i = 0; i < e->n_to && nto < 64; i++)
+		if (run_only_has(c, e->to[i]))
+			to[nto++] = &c->rn[e->to[i]].dn;
+	if (!text)
+		return;
+	run_text(e->msg, e->size, c->plan.seed, text, cap);
+	js.issued_ms = journal_now(&c->j) - c->pause_ms;
+	if (refused)
+		fl_err(&err, "%s", refused);
+	else if (!from->up)
+		fl_err(&err, "%s is down", from->dn.name);
+	else
+		rc = from->drv->send(&from->dn, e->kind, to, nto, text, &out, &err);
+	js.done_ms = journal_now(&c->j) - c->pause_ms;
+	js.error = rc < 0 ? err.msg : NULL;
+	js.node_msg_id = out.node_msg_id;
+	js.hash = out.hash;
+	pthread_mutex_lock(&c->mu);
+	journal_send(&c->j, &js);
+	if (rc < 0)
+		c->send_errors++;
+	else
+		c->sent++;
+	if (rc == 0 && from->events)
+		journal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
+				nto ? to[0]->key : "", text);
+	pthread_mutex_unlock(&c->mu);
+	if (rc < 0)
+		log_debug("send %s: %s", e->msg, err.msg);
+	free(text);
+}
+
+static void *run_sendq_main(void *arg)
+{
+	struct run_send_arg *a = arg;
+	struct run_ctx *c = a->c;
+	struct run_sendq *q = &c->rn[a->node].q;
+
+	free(a);
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		const struct runplan_event *e;
+
+		while (q->head == q->tail && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->head == q->tail)
+			break;
+		e = q->items[q->head++ % q->cap];
+		q->busy = 1;
+		pthread_mutex_unlock(&q->mu);
+		run_send_do(c, e, q->stop ? "not sent: the run ended first" : NULL);
+		pthread_mutex_lock(&q->mu);
+		q->busy = 0;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+void run_sendq_start(struct run_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct run_sendq *q = &c->rn[i].q;
+		struct run_send_arg *a = malloc(sizeof(*a));
+		size_t cap = 1;
+
+		for (size_t k = 0; k < c->plan.n_events; k++)
+			cap +=
+			    c->plan.events[k].type == RUNPLAN_SEND && c->plan.events[k].from == i;
+		q->items = calloc(cap, sizeof(*q->items));
+		q->cap = cap;
+		pthread_mutex_init(&q->mu, NULL);
+		pthread_cond_init(&q->cv, NULL);
+		if (!a || !q->items)
+			continue;
+		a->c = c;
+		a->node = i;
+		q->started = pthread_create(&q->th, NULL, run_sendq_main, a) == 0;
+		if (!q->started)
+			free(a);
+	}
+}
+
+void run_sendq_push(struct run_ctx *c, const struct runplan_event *e)
+{
+	struct run_sendq *q = &c->rn[e->from].q;
+
+	if (!q->started) {
+		run_send_do(c, e, NULL);
+		return;
+	}
+	pthread_mutex_lock(&q->mu);
+	if (q->tail - q->head < q->cap)
+		q->items[q->tail++ % q->cap] = e;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void run_sendq_stop(struct run_ctx *c)
+{
+	for (size_t i = 0; c->rn && i < c->n; i++) {
+		struct run_sendq *q = &c->rn[i].q;
+
+		if (!q->started)
+			continue;
+		pthread_mutex_lock(&q->mu);
+		q->stop = 1;
+		pthread_cond_signal(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+		pthread_join(q->th, NULL);
+		q->started = 0;
+	}
+	for (size_t i = 0; c->rn && i < c->n; i++) {
+		free(c->rn[i].q.items);
+		c->rn[i].q.items = NULL;
+	}
+}
