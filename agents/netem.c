@@ -210,6 +210,10 @@ static int netem_apply(const struct agent_node *node, struct fault *f, json_t *p
 			goto fail;
 		netem_kernel = r == 0;
 	}
+	if (r == 1 && netem_forced("netem")) {
+		fl_err(err, "FL_NETEM_ENGINE=netem but the kernel has no sch_netem");
+		goto fail;
+	}
 	if (r == 1) {
 		fl_error_clear(err);
 		if (netem_nfq_apply(node, f, s, &p, ifindex, err) < 0)
