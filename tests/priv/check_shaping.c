@@ -4,6 +4,7 @@
  * the send times), and every revert checked by traffic going back to normal. */
 #include "tests/priv/util_netns.h"
 
+#include "agents/netem_probe.h"
 #include "common/fltime.h"
 
 #include <arpa/inet.h>
@@ -528,6 +529,29 @@ START_TEST(test_sweep_after_crash)
 }
 END_TEST
 
+/* netem_probe (for `faultlab doctor`) agrees with tc about this kernel, in a scratch netns. */
+START_TEST(test_netem_probe)
+{
+	struct fl_error err = {0};
+	char ns[32], cmd[128];
+	int tc_ok, r;
+
+	/* What tc says, in a scratch netns of its own. */
+	snprintf(ns, sizeof(ns), "flprobe-%d", getpid());
+	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
+	ck_assert_int_eq(system(cmd), 0);
+	tc_ok = test_ns_sh(ns, "%s", "tc qdisc add dev lo root netem delay 10ms 2>/dev/null") == 0;
+	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
+	ck_assert_int_eq(system(cmd), 0);
+	/* What the probe says, in this test process's own scratch netns. */
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	r = netem_probe(&err);
+	ck_assert_msg(r >= 0, "%s", err.msg);
+	ck_assert_int_eq(r, tc_ok);
+	ck_assert_int_eq(system("tc qdisc show dev lo | grep -q netem"), 256); /* removed */
+}
+END_TEST
+
 Suite *shaping_suite(void)
 {
 	Suite *s = suite_create("shaping");
@@ -545,6 +569,9 @@ Suite *shaping_suite(void)
 	tcase_add_test(tc, test_nfq_reorder_and_corrupt);
 	tcase_add_test(tc, test_nfq_spares_loopback);
 	tcase_add_test(tc, test_sweep_after_crash);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("probe");
+	tcase_add_test(tc, test_netem_probe);
 	suite_add_tcase(s, tc);
 	return s;
 }
