@@ -360,6 +360,7 @@ static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec
 	if (!reqs)
 		return fl_err(err, "out of memory");
 	rc = docker_create_all(rt, specs, n, reqs, err);
+	log_debug("docker: %zu containers created at %.1f ms", n, fltime_mono_ms() - t0);
 	if (docker_nodes_register(p, specs, n, reqs, rc < 0 ? &ignored : err) < 0)
 		rc = -1;
 	for (size_t i = 0; i < n; i++)

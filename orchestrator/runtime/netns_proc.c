@@ -24,7 +24,11 @@ static int netns_proc_resolve(const char *cmd, char *out, size_t len, struct fl_
 	char dirs[4096];
 
 	if (strchr(cmd, '/')) {
-		snprintf(out, len, "%s", cmd);
+		/* relative to our cwd: the child changes to the node's data dir before exec */
+		if (cmd[0] != '/' && realpath(cmd, out) == NULL)
+			return fl_err_errno(err, "%s", cmd);
+		if (cmd[0] == '/')
+			snprintf(out, len, "%s", cmd);
 		return 0;
 	}
 	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
@@ -80,12 +84,12 @@ fail:
 	_exit(127);
 }
 
-int netns_proc_spawn(const struct netns_proc_spec *spec, pid_t *pid, struct fl_error *err)
+int netns_proc_spawn_begin(const struct netns_proc_spec *spec, pid_t *pid, int *report_fd,
+			   struct fl_error *err)
 {
 	char path[PATH_MAX];
 	cleanup_close int logfd = -1;
-	int pipefd[2], child_errno = 0, st;
-	ssize_t r;
+	int pipefd[2];
 	pid_t p;
 
 	if (netns_proc_resolve(spec->argv[0], path, sizeof(path), err) < 0)
@@ -106,14 +110,36 @@ int netns_proc_spawn(const struct netns_proc_spec *spec, pid_t *pid, struct fl_e
 		netns_proc_child(spec, path, logfd, pipefd[1]);
 	}
 	close(pipefd[1]);
+	*pid = p;
+	*report_fd = pipefd[0];
+	return 0;
+}
+
+int netns_proc_spawn_end(pid_t pid, int report_fd, const char *what, struct fl_error *err)
+{
+	int child_errno = 0, st;
+	ssize_t r;
+
 	do
-		r = read(pipefd[0], &child_errno, sizeof(child_errno));
+		r = read(report_fd, &child_errno, sizeof(child_errno));
 	while (r < 0 && errno == EINTR);
-	close(pipefd[0]);
+	close(report_fd);
 	if (r > 0) {
-		waitpid(p, &st, 0);
-		return fl_err_code(err, child_errno, "start %s", path);
+		waitpid(pid, &st, 0);
+		return fl_err_code(err, child_errno, "start %s", what);
 	}
+	return 0;
+}
+
+int netns_proc_spawn(const struct netns_proc_spec *spec, pid_t *pid, struct fl_error *err)
+{
+	int fd;
+	pid_t p;
+
+	if (netns_proc_spawn_begin(spec, &p, &fd, err) < 0)
+		return -1;
+	if (netns_proc_spawn_end(p, fd, spec->argv[0], err) < 0)
+		return -1;
 	*pid = p;
 	return 0;
 }

@@ -17,6 +17,12 @@ struct netns_proc_spec {
 /* Starts the process; returns 0 once it has exec'd (an exec failure is reported here, with
  * errno, and the child is reaped). */
 int netns_proc_spawn(const struct netns_proc_spec *spec, pid_t *pid, struct fl_error *err);
+/* The same in two steps, so many nodes can be forked before any exec is waited for:
+ * begin forks (the child reports an exec failure on *report_fd), end reads the report and
+ * closes it (reaping the child when its exec failed). */
+int netns_proc_spawn_begin(const struct netns_proc_spec *spec, pid_t *pid, int *report_fd,
+			   struct fl_error *err);
+int netns_proc_spawn_end(pid_t pid, int report_fd, const char *what, struct fl_error *err);
 /* Waits up to timeout_ms for pid (our child) to exit: 1 exited (*status as from waitpid),
  * 0 still running, -1 not our child / already reaped. timeout_ms 0 = just poll. */
 int netns_proc_wait(pid_t pid, int timeout_ms, int *status);
