@@ -27,7 +27,8 @@ static void plan_nodes(struct plan *plan)
 		n->image =
 		    img >= 0 && sc->images[img].image ? sc->images[img].image : sc->nodes[i].image;
 		n->driver = scenario_node_driver(sc, &sc->nodes[i]);
-		snprintf(n->address, sizeof(n->address), "10.213.%zu.%zu", host / 256, host % 256);
+		snprintf(n->address, sizeof(n->address), "10.213.%u.%u",
+			 (unsigned)(host >> 8) & 255, (unsigned)host & 255);
 	}
 }
 

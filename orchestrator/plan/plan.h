@@ -55,7 +55,7 @@ struct plan_traffic {
 };
 
 struct plan_fault {
-	char id[24];			  /* f3, or f3.2 for the 2nd occurrence of a repeat */
+	char id[40];			  /* f3, or f3.2 for the 2nd occurrence of a repeat */
 	const struct scenario_fault *src; /* name, kind and params (base units) */
 	uint32_t *targets;		  /* partition: the groups one after another */
 	size_t n_targets;

@@ -40,6 +40,7 @@ void scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->n_nodes; i++)
 		scenario_node_free(&sc->nodes[i]);
 	free(sc->nodes);
+	free(sc->node_order);
 	for (size_t i = 0; i < sc->topology.n_links; i++) {
 		free(sc->topology.links[i].a);
 		free(sc->topology.links[i].b);
@@ -58,6 +59,29 @@ void scenario_free(struct scenario *sc)
 		load_free_expect(&sc->expect[i]);
 	free(sc->expect);
 	memset(sc, 0, sizeof(*sc));
+}
+
+static const struct scenario *load_sort_sc; /* qsort has no context argument */
+
+static int load_node_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = strcmp(load_sort_sc->nodes[x].name, load_sort_sc->nodes[y].name);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Builds sc->node_order once the nodes are final. */
+static void load_index_nodes(struct scenario *sc)
+{
+	sc->node_order = malloc((sc->n_nodes + 1) * sizeof(*sc->node_order));
+	if (!sc->node_order)
+		abort();
+	for (size_t i = 0; i < sc->n_nodes; i++)
+		sc->node_order[i] = (uint32_t)i;
+	load_sort_sc = sc;
+	qsort(sc->node_order, sc->n_nodes, sizeof(*sc->node_order), load_node_cmp);
+	load_sort_sc = NULL;
 }
 
 /* Orders the errors by position (stable), so the file reads top to bottom. */
@@ -95,8 +119,10 @@ int scenario_load_buffer(const char *name, const char *data, size_t len, struct 
 					   "duration, nodes)");
 		return -1;
 	}
-	if (scenario_parse_top(&p, root) == 0 && errs->n == 0)
+	if (scenario_parse_top(&p, root) == 0 && errs->n == 0) {
+		load_index_nodes(sc);
 		scenario_validate(&p);
+	}
 	scenario_node_free(&p.dflt);
 	ytree_free(root);
 	if (errs->n == 0)
@@ -137,9 +163,24 @@ int scenario_load(const char *path, struct scenario *sc, struct scenario_errors 
 
 long scenario_node_find(const struct scenario *sc, const char *name)
 {
-	for (size_t i = 0; i < sc->n_nodes; i++)
-		if (strcmp(sc->nodes[i].name, name) == 0)
-			return (long)i;
+	size_t lo = 0, hi = sc->n_nodes;
+
+	if (!sc->node_order) {
+		for (size_t i = 0; i < sc->n_nodes; i++)
+			if (strcmp(sc->nodes[i].name, name) == 0)
+				return (long)i;
+		return -1;
+	}
+	while (lo < hi) { /* the leftmost node_order entry whose name is >= name */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(sc->nodes[sc->node_order[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < sc->n_nodes && strcmp(sc->nodes[sc->node_order[lo]].name, name) == 0)
+		return (long)sc->node_order[lo];
 	return -1;
 }
 

@@ -160,11 +160,6 @@ int scenario_parse_images(struct sparse *p, const struct ytree *v, void *obj)
 		const struct ytree *key = v->items[i];
 		struct scenario_image *img;
 
-		if (strcmp(key->value, "labnode") == 0) {
-			scenario_error_at(p, key->mark,
-					  "image \"labnode\" is built in and cannot be redefined");
-			continue;
-		}
 		if (scenario_image_find(sc, key->value) >= 0) {
 			scenario_error_at(p, key->mark, "image \"%s\" defined twice", key->value);
 			continue;

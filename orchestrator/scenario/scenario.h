@@ -197,6 +197,7 @@ struct scenario {
 	struct scenario_expect *expect;
 	size_t n_expect;
 	struct scenario_mark duration_mark, drain_mark;
+	uint32_t *node_order; /* node indices sorted by (name, index): scenario_node_find */
 };
 
 /* Reads, parses and checks a scenario file. Returns 0 with *sc filled (free it with
@@ -213,7 +214,7 @@ void scenario_errors_print(const struct scenario_errors *errs, FILE *f);
 /* Formats error i as "file:line:col: message" into buf. */
 void scenario_errors_format(const struct scenario_errors *errs, size_t i, char *buf, size_t len);
 
-/* Index of the node called name, or -1. */
+/* Index of the (first) node called name, or -1. O(log n). */
 long scenario_node_find(const struct scenario *sc, const char *name);
 /* Index of the image called name, or -1. */
 long scenario_image_find(const struct scenario *sc, const char *name);
