@@ -68,31 +68,60 @@ void amap_arena_free(struct amap_arena *a)
 	a->head = NULL;
 }
 
-/* FNV-1a, then a final mix so that the low bits used for the slot index are well spread. */
-uint64_t amap_hash(const char *key, size_t n)
+/* Reads up to 8 bytes little-endian. */
+static uint64_t amap_word(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t w = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 1099511628211ull;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h ? h : 1;
+	memcpy(&w, p, n < 8 ? n : 8);
+	return w;
 }
 
-static struct amap_slot *amap_find(const struct amap *m, const char *key, size_t klen, uint64_t h)
+static uint64_t amap_mix(uint64_t h)
+{
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ull;
+	h ^= h >> 32;
+	return h;
+}
+
+void amap_hash2(const char *key, size_t n, uint64_t h[2])
+{
+	uint64_t a = 0x243f6a8885a308d3ull ^ n, b = 0x13198a2e03707344ull + n;
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = amap_word(key + i, n - i);
+
+		a = (a ^ w) * 0x9e3779b97f4a7c15ull;
+		a ^= a >> 29;
+		b = (b + w) * 0xbf58476d1ce4e5b9ull;
+		b ^= b >> 31;
+	}
+	h[0] = amap_mix(a);
+	h[1] = amap_mix(b ^ (a >> 17));
+	if (!h[0])
+		h[0] = 1;
+}
+
+uint64_t amap_hash(const char *key, size_t n)
+{
+	uint64_t h[2];
+
+	amap_hash2(key, n, h);
+	return h[0];
+}
+
+/* Keys are never compared byte by byte: a 128-bit fingerprint (hash, check) identifies them,
+ * so a lookup touches one cache line and never the key's memory. A false match needs two
+ * independent 64-bit hashes to collide at once. */
+static struct amap_slot *amap_find(const struct amap *m, const uint64_t h[2])
 {
 	size_t mask = m->cap - 1;
 
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
+	for (size_t i = h[0] & mask;; i = (i + 1) & mask) {
 		struct amap_slot *s = &m->slots[i];
 
-		if (s->hash == 0)
-			return s;
-		if (s->hash == h && s->klen == klen && memcmp(s->key, key, klen) == 0)
+		if (s->hash == 0 || (s->hash == h[0] && s->check == h[1]))
 			return s;
 	}
 }
@@ -110,30 +139,39 @@ static int amap_grow(struct amap *m)
 	m->cap = cap;
 	for (size_t i = 0; i < old.cap; i++) {
 		struct amap_slot *s = &old.slots[i];
+		uint64_t h[2] = {s->hash, s->check};
 
 		if (s->hash)
-			*amap_find(m, s->key, s->klen, s->hash) = *s;
+			*amap_find(m, h) = *s;
 	}
 	free(old.slots);
 	return 0;
 }
 
+int amap_reserve(struct amap *m, size_t n)
+{
+	while ((n + 1) * 10 > m->cap * 7)
+		if (amap_grow(m) < 0)
+			return -1;
+	return 0;
+}
+
 static int amap_insert(struct amap *m, const char *key, size_t klen, uint32_t val, int replace)
 {
-	uint64_t h = amap_hash(key, klen);
+	uint64_t h[2];
 	struct amap_slot *s;
 
 	if ((m->len + 1) * 10 > m->cap * 7 && amap_grow(m) < 0)
 		return -1;
-	s = amap_find(m, key, klen, h);
+	amap_hash2(key, klen, h);
+	s = amap_find(m, h);
 	if (s->hash) {
 		if (replace)
 			s->val = val;
 		return 0;
 	}
-	s->hash = h;
-	s->key = key;
-	s->klen = (uint32_t)klen;
+	s->hash = h[0];
+	s->check = h[1];
 	s->val = val;
 	m->len++;
 	return 1;
@@ -151,11 +189,32 @@ int amap_put_new(struct amap *m, const char *key, size_t klen, uint32_t val)
 
 int amap_get(const struct amap *m, const char *key, size_t klen, uint32_t *val)
 {
+	uint64_t h[2];
 	struct amap_slot *s;
 
 	if (m->cap == 0)
 		return 0;
-	s = amap_find(m, key, klen, amap_hash(key, klen));
+	amap_hash2(key, klen, h);
+	s = amap_find(m, h);
+	if (!s->hash)
+		return 0;
+	*val = s->val;
+	return 1;
+}
+
+void amap_prefetch(const struct amap *m, const uint64_t h[2])
+{
+	if (m->cap)
+		__builtin_prefetch(&m->slots[h[0] & (m->cap - 1)]);
+}
+
+int amap_get_hashed(const struct amap *m, const uint64_t h[2], uint32_t *val)
+{
+	struct amap_slot *s;
+
+	if (m->cap == 0)
+		return 0;
+	s = amap_find(m, h);
 	if (!s->hash)
 		return 0;
 	*val = s->val;

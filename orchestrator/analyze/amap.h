@@ -1,6 +1,6 @@
 /* The analyzer's memory helpers: a bump arena for strings and an open-addressing hash map
- * from a byte string to a 32-bit value. Keys are not copied: they must outlive the map (put
- * them in the arena). Both are sized for a million messages and ten million trace lines. */
+ * from a byte string to a 32-bit value. The map keeps a 128-bit fingerprint of each key, not
+ * the key, so lookups (ten million trace lines) touch one slot and nothing else. */
 #ifndef FL_AMAP_H
 #define FL_AMAP_H
 
@@ -19,9 +19,8 @@ void *amap_arena_alloc(struct amap_arena *a, size_t n);
 void amap_arena_free(struct amap_arena *a);
 
 struct amap_slot {
-	uint64_t hash; /* 0 = empty */
-	const char *key;
-	uint32_t klen;
+	uint64_t hash;	/* 0 = empty */
+	uint64_t check; /* a second, independent hash of the key */
 	uint32_t val;
 };
 
@@ -39,5 +38,12 @@ int amap_put_new(struct amap *m, const char *key, size_t klen, uint32_t val);
 /* Finds key; returns 1 and sets *val, or 0. */
 int amap_get(const struct amap *m, const char *key, size_t klen, uint32_t *val);
 void amap_free(struct amap *m);
+/* Grows the map to hold n keys without growing again. -1 when out of memory. */
+int amap_reserve(struct amap *m, size_t n);
+/* The same in steps, so a caller can prefetch a batch of slots before it reads them:
+ * two independent 64-bit hashes (h[0] places the key, h[1] confirms it). */
+void amap_hash2(const char *key, size_t n, uint64_t h[2]);
+void amap_prefetch(const struct amap *m, const uint64_t h[2]);
+int amap_get_hashed(const struct amap *m, const uint64_t h[2], uint32_t *val);
 
 #endif

@@ -20,8 +20,18 @@ struct nodes_pending {
 	double t_ms;
 };
 
+#define NODES_BATCH 32
+
+/* A trace sighting waiting for its lookup (batched so the slots can be prefetched). */
+struct nodes_sighting {
+	uint64_t h[2];
+	double t;
+};
+
 struct nodes_ctx {
 	struct analyze_run *run;
+	struct nodes_sighting batch[NODES_BATCH];
+	size_t n_batch;
 	uint32_t node;
 	struct nodes_pending *pending;
 	size_t n_pending, cap_pending;
@@ -183,6 +193,8 @@ static int nodes_event_cb(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
+static void nodes_trace_flush(struct nodes_ctx *c);
+
 static int nodes_dir_filter(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
@@ -212,6 +224,7 @@ static int nodes_each(struct analyze_run *run, const char *file, struct nodes_ct
 			*err = e2;
 			r = -1;
 		}
+		nodes_trace_flush(c); /* before the next file changes c->node */
 		free(list[i]);
 	}
 	free(list);
@@ -256,27 +269,55 @@ static int nodes_trace_hash(const char *p, size_t n, const char **h, size_t *hn)
 	return 1;
 }
 
+/* Resolves the batched sightings: the last node whose trace saw a hash wins. */
+static void nodes_trace_flush(struct nodes_ctx *c)
+{
+	struct analyze_run *run = c->run;
+	uint32_t idx[NODES_BATCH];
+
+	for (size_t i = 0; i < c->n_batch; i++) {
+		if (!amap_get_hashed(&run->msg_by_hash, c->batch[i].h, &idx[i]))
+			idx[i] = ANALYZE_NONE;
+		else
+			__builtin_prefetch(&run->msgs[idx[i]], 1);
+	}
+	for (size_t i = 0; i < c->n_batch; i++) {
+		struct analyze_message *m;
+
+		if (idx[i] == ANALYZE_NONE)
+			continue;
+		run->trace_lines++;
+		m = &run->msgs[idx[i]];
+		if (m->trace_node == ANALYZE_NONE || c->batch[i].t >= m->trace_t) {
+			m->trace_node = c->node;
+			m->trace_t = c->batch[i].t;
+		}
+	}
+	c->n_batch = 0;
+}
+
 static int nodes_trace_cb(void *ctx, const char *p, size_t n)
 {
 	struct nodes_ctx *c = ctx;
-	struct analyze_message *m;
+	struct nodes_sighting *s;
 	const char *h;
 	size_t hn;
 	uint64_t ns;
-	uint32_t mi;
-	double t;
 
-	if (!nodes_trace_hash(p, n, &h, &hn) || !amap_get(&c->run->msg_by_hash, h, hn, &mi))
+	if (!nodes_trace_hash(p, n, &h, &hn))
 		return 0;
-	c->run->trace_lines++;
-	if (kvscan_get_u64(p, n, "receivedTime", &ns) || kvscan_get_u64(p, n, "sentTime", &ns))
+	/* nwaku and labnode put the time after the hash; look there first */
+	if (kvscan_get_u64(h, (size_t)(p + n - h), "receivedTime", &ns) ||
+	    kvscan_get_u64(h, (size_t)(p + n - h), "sentTime", &ns) ||
+	    kvscan_get_u64(p, (size_t)(h - p), "receivedTime", &ns) ||
+	    kvscan_get_u64(p, (size_t)(h - p), "sentTime", &ns))
 		c->last_trace_t = (double)ns / 1e6;
-	t = c->last_trace_t; /* an untimed line happened after the last timed one */
-	m = &c->run->msgs[mi];
-	if (m->trace_node == ANALYZE_NONE || t >= m->trace_t) {
-		m->trace_node = c->node;
-		m->trace_t = t;
-	}
+	s = &c->batch[c->n_batch++];
+	s->t = c->last_trace_t; /* an untimed line happened after the last timed one */
+	amap_hash2(h, hn, s->h);
+	amap_prefetch(&c->run->msg_by_hash, s->h);
+	if (c->n_batch == NODES_BATCH)
+		nodes_trace_flush(c);
 	return 0;
 }
 

@@ -411,7 +411,13 @@ int runload_plan(struct analyze_run *run, struct fl_error *err)
 	json_decref(root);
 	if (r < 0)
 		return fl_wrap(err, "%s", path);
+	/* a send event takes ~150 bytes: size the maps once instead of growing them */
+	if (amap_reserve(&run->msg_by_id, (e - b) / 150) < 0)
+		return fl_err(err, "out of memory");
 	if (b < len && runload_events(run, buf + b, e - b, err) < 0)
 		return -1;
+	if (amap_reserve(&run->msg_by_hash, run->n_msgs) < 0 ||
+	    amap_reserve(&run->msg_by_node_id, run->n_msgs) < 0)
+		return fl_err(err, "out of memory");
 	return 0;
 }
