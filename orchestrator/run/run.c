@@ -71,20 +71,44 @@ static int run_signals(struct run_ctx *c)
 	return c->sigfd;
 }
 
-/* Connects the links of nodes whose driver needs it (labnode dials its --peer list). */
-static void run_connect(struct run_ctx *c)
+/* Connects the links of nodes whose driver needs it (labnode dials its --peer list); errs[l]
+ * gets link l's error ("" ok), done[l] whether it was attempted. */
+static void run_connect(struct run_ctx *c, char (*errs)[256], unsigned char *done)
 {
 	for (size_t l = 0; l < c->plan.n_links; l++) {
 		struct run_node *a = &c->rn[c->plan.links[l][0]];
 		struct run_node *b = &c->rn[c->plan.links[l][1]];
 		struct fl_error err = {0};
-		int rc;
 
 		if (a->drv == &driver_labnode_ops)
 			continue;
-		rc = a->drv->connect(&a->dn, &b->dn, &err);
-		journal_link(&c->j, a->dn.name, b->dn.name, rc < 0 ? err.msg : NULL);
+		done[l] = 1;
+		if (a->drv->connect(&a->dn, &b->dn, &err) < 0)
+			snprintf(errs[l], sizeof(errs[l]), "%.250s", err.msg);
 	}
+}
+
+/* Links, settling, then run-start: the timeline's 0 is when the network is ready. */
+static void run_begin(struct run_ctx *c)
+{
+	char(*errs)[256] = calloc(c->plan.n_links + 1, sizeof(*errs));
+	unsigned char *done = calloc(c->plan.n_links + 1, 1);
+
+	if (errs && done)
+		run_connect(c, errs, done);
+	run_settle(c);
+	journal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
+			  c->started_at, c->subnet);
+	for (size_t i = 0; i < c->n; i++)
+		journal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
+				c->rn[i].ready_ms);
+	for (size_t l = 0; errs && done && l < c->plan.n_links; l++)
+		if (done[l])
+			journal_link(&c->j, c->plan.nodes[c->plan.links[l][0]].name,
+				     c->plan.nodes[c->plan.links[l][1]].name,
+				     errs[l][0] ? errs[l] : NULL);
+	free(errs);
+	free(done);
 }
 
 /* The timeline proper, from run-start to run-end. */
@@ -99,12 +123,7 @@ static int run_live(struct run_ctx *c)
 		return -1;
 	}
 	c->journal_open = 1;
-	journal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
-			  c->started_at, c->subnet);
-	for (size_t i = 0; i < c->n; i++)
-		journal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
-				c->rn[i].ready_ms);
-	run_connect(c);
+	run_begin(c);
 	for (size_t i = 0; i < c->n; i++)
 		c->rn[i].dn.timeout_ms = RUN_SEND_TIMEOUT_MS;
 	run_sendq_start(c);

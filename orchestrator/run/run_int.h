@@ -83,6 +83,8 @@ int run_prepare(struct run_ctx *c, struct fl_error *err);
 int run_deploy(struct run_ctx *c, struct fl_error *err);
 int run_wait_ready(struct run_ctx *c, struct fl_error *err);
 int run_agents_start(struct run_ctx *c, struct fl_error *err);
+/* Waits (≤ 5 s) until every node reports as many connected peers as it has links. */
+void run_settle(struct run_ctx *c);
 void run_teardown(struct run_ctx *c);
 
 /* run_loop.c */

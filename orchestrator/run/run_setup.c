@@ -2,6 +2,7 @@
  * nodes, readiness, agents; and the teardown. */
 #include "orchestrator/run/run_int.h"
 #include "orchestrator/run/rundir.h"
+#include "orchestrator/drivers/driver_json.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
@@ -289,4 +290,48 @@ void run_teardown(struct run_ctx *c)
 			c->rn[i].drv->release(&c->rn[i].dn);
 	}
 	runlock_release(&c->lock);
+}
+
+static int run_peers_connected(struct run_node *r)
+{
+	struct driver_http_reply rep;
+	struct fl_error err = {0};
+	int n;
+
+	if (driver_http(&r->dn, "GET", "/admin/v1/peers", NULL, &rep, &err) < 0)
+		return -1;
+	n = rep.status == 200 ? driver_json_peers_connected(rep.body) : -1;
+	free(rep.body);
+	return n;
+}
+
+void run_settle(struct run_ctx *c)
+{
+	double deadline = fltime_mono_ms() + 5000;
+	size_t *want = calloc(c->n + 1, sizeof(size_t)), pending = 1;
+
+	if (!want)
+		return;
+	for (size_t l = 0; l < c->plan.n_links; l++)
+		want[c->plan.links[l][0]]++, want[c->plan.links[l][1]]++;
+	while (pending && fltime_mono_ms() < deadline && !run_check_signals(c)) {
+		pending = 0;
+		for (size_t i = 0; i < c->n; i++) {
+			int got;
+
+			if (!want[i])
+				continue;
+			got = run_peers_connected(&c->rn[i]);
+			if (got >= 0 && (size_t)got >= want[i])
+				want[i] = 0;
+			else
+				pending++;
+		}
+		if (pending)
+			fltime_sleep_ms(50);
+	}
+	if (pending)
+		log_warn("%zu node(s) still lack some of their links after 5 s; starting anyway",
+			 pending);
+	free(want);
 }
