@@ -28,6 +28,12 @@ struct netem_state {
 };
 
 static uint8_t netem_queues[NETEM_QUEUE_COUNT];
+/* Queue numbers go round, so a fault's number is not soon reused: a newer engine that hands
+ * packets on to an older, since reverted, fault's queue then finds nobody and accepts. */
+static int netem_queue_turn;
+/* The NFQUEUE faults in apply order: a new one hands its packets on to the latest. */
+static struct netem_state *netem_nfq_order[NETEM_QUEUE_COUNT];
+static int netem_nfq_n;
 /* -1 unknown, 0 the kernel has no netem, 1 it has. */
 static int netem_kernel = -1;
 
@@ -106,6 +112,13 @@ static int netem_nfq_undo(struct netem_state *s, struct fl_error *err)
 	s->chain_in[0] = s->chain_out[0] = '\0';
 	nfq_engine_stop(s->engine);
 	s->engine = NULL;
+	for (int i = 0; i < netem_nfq_n; i++)
+		if (netem_nfq_order[i] == s) {
+			memmove(&netem_nfq_order[i], &netem_nfq_order[i + 1],
+				(size_t)(netem_nfq_n - i - 1) * sizeof(*netem_nfq_order));
+			netem_nfq_n--;
+			break;
+		}
 	if (s->queue >= 0)
 		netem_queues[s->queue] = 0;
 	s->queue = -1;
@@ -115,7 +128,9 @@ static int netem_nfq_undo(struct netem_state *s, struct fl_error *err)
 /* Binds the first free queue number; another process of the netns may hold some. */
 static int netem_nfq_start(struct netem_state *s, struct nfq_engine_cfg *cfg, struct fl_error *err)
 {
-	for (int i = 0; i < NETEM_QUEUE_COUNT; i++) {
+	for (int k = 0; k < NETEM_QUEUE_COUNT; k++) {
+		int i = (netem_queue_turn + k) % NETEM_QUEUE_COUNT;
+
 		if (netem_queues[i])
 			continue;
 		cfg->queue_num = (uint16_t)(NETEM_QUEUE_BASE + i);
@@ -123,7 +138,9 @@ static int netem_nfq_start(struct netem_state *s, struct nfq_engine_cfg *cfg, st
 		s->engine = nfq_engine_start(cfg, err);
 		if (s->engine) {
 			netem_queues[i] = 1;
+			netem_queue_turn = i + 1;
 			s->queue = i;
+			netem_nfq_order[netem_nfq_n++] = s;
 			return 0;
 		}
 	}
@@ -134,12 +151,19 @@ static int netem_nfq_start(struct netem_state *s, struct nfq_engine_cfg *cfg, st
 static int netem_nfq_apply(const struct agent_node *node, struct fault *f, struct netem_state *s,
 			   const struct netem_params *p, int ifindex, struct fl_error *err)
 {
-	struct nfq_engine_cfg cfg = {
-	    .ifindex = ifindex, .params = *p, .table = s->table, .table_n = s->table_n};
+	struct nfq_engine_cfg cfg = {.ifindex = ifindex,
+				     .params = *p,
+				     .table = s->table,
+				     .table_n = s->table_n,
+				     .next_queue = -1};
 	struct iptc_rule_spec rule = {.kind = IPTC_RULE_NFQUEUE};
 	struct fl_error e2 = {0};
 	char chain[32];
 
+	if (netem_nfq_n > 0)
+		cfg.next_queue = (int)NETEM_QUEUE_BASE + netem_nfq_order[netem_nfq_n - 1]->queue;
+	cfg.hooks = (p->direction & NETEM_DIR_INGRESS ? NFQ_ENGINE_HOOK_IN : 0) |
+		    (p->direction & NETEM_DIR_EGRESS ? NFQ_ENGINE_HOOK_OUT : 0);
 	if (netem_nfq_start(s, &cfg, err) < 0)
 		return -1;
 	rule.queue_num = cfg.queue_num;

@@ -52,6 +52,8 @@ struct nfq_engine {
 	pthread_t thread;
 	int started;
 	int ifindex;
+	unsigned hooks;
+	uint32_t pass; /* the verdict that lets a packet go: NF_ACCEPT or on to the next queue */
 	int copy_packet;
 	struct nfq_draw draw;
 	int16_t *table;
@@ -93,7 +95,7 @@ static void nfq_engine_release(struct nfq_engine *e, struct nfq_heap_entry *x)
 	if (x->action == NFQ_HEAP_INJECT)
 		nfq_engine_inject(e, x->data, x->len);
 	else
-		nfq_engine_verdict(e, x->packet_id, NF_ACCEPT, x->data, x->len);
+		nfq_engine_verdict(e, x->packet_id, e->pass, x->data, x->len);
 	free(x->data);
 	if (x->action != NFQ_HEAP_INJECT)
 		__atomic_sub_fetch(&e->stat[NFQ_ENGINE_STAT_HELD], 1, __ATOMIC_RELAXED);
@@ -160,7 +162,7 @@ static void nfq_engine_hold(struct nfq_engine *e, uint32_t id, uint64_t due, uin
 				   .len = len > 0 ? (uint32_t)len : 0};
 
 	if (nfq_heap_push(&e->heap, &x) < 0) {
-		nfq_engine_verdict(e, id, NF_ACCEPT, mod, x.len);
+		nfq_engine_verdict(e, id, e->pass, mod, x.len);
 		free(mod);
 		nfq_engine_count(e, NFQ_ENGINE_STAT_ERRORS);
 		return;
@@ -181,15 +183,23 @@ static void nfq_engine_hold(struct nfq_engine *e, uint32_t id, uint64_t due, uin
 		nfq_engine_arm(e);
 }
 
-static int nfq_engine_skip(struct nfq_engine *e, struct nfq_data *nfa, uint8_t hook)
+/* 0: the packet is ours to shape; otherwise the verdict to pass it untouched with. A
+ * duplicate we sent (our mark) is accepted at once; a packet of another interface or of a
+ * hook this fault does not shape goes on like a shaped one would. */
+static uint32_t nfq_engine_skip(struct nfq_engine *e, struct nfq_data *nfa, uint8_t hook)
 {
 	if (nfq_get_nfmark(nfa) == NFQ_ENGINE_MARK)
-		return 1;
-	if (!e->ifindex)
-		return 0;
-	if (hook == NF_INET_LOCAL_IN)
-		return nfq_get_indev(nfa) != (uint32_t)e->ifindex;
-	return hook == NF_INET_LOCAL_OUT && nfq_get_outdev(nfa) != (uint32_t)e->ifindex;
+		return NF_ACCEPT;
+	if (hook == NF_INET_LOCAL_IN) {
+		if (!(e->hooks & NFQ_ENGINE_HOOK_IN) ||
+		    (e->ifindex && nfq_get_indev(nfa) != (uint32_t)e->ifindex))
+			return e->pass;
+	} else if (hook == NF_INET_LOCAL_OUT) {
+		if (!(e->hooks & NFQ_ENGINE_HOOK_OUT) ||
+		    (e->ifindex && nfq_get_outdev(nfa) != (uint32_t)e->ifindex))
+			return e->pass;
+	}
+	return 0;
 }
 
 static int nfq_engine_cb(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
@@ -202,13 +212,14 @@ static int nfq_engine_cb(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct n
 	uint8_t *mod = NULL;
 	uint32_t id;
 	uint64_t now, due;
+	uint32_t skip;
 	int len;
 
 	if (!ph)
 		return 0;
 	id = ntohl(ph->packet_id);
-	if (nfq_engine_skip(e, nfa, ph->hook)) {
-		nfq_engine_verdict(e, id, NF_ACCEPT, NULL, 0);
+	if ((skip = nfq_engine_skip(e, nfa, ph->hook)) != 0) {
+		nfq_engine_verdict(e, id, skip, NULL, 0);
 		return 0;
 	}
 	nfq_engine_count(e, NFQ_ENGINE_STAT_PACKETS);
@@ -231,7 +242,7 @@ static int nfq_engine_cb(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct n
 	due = nfq_draw_rate(&e->draw, now + (uint64_t)d.delay_ns, len > 0 ? (uint32_t)len : 0);
 	if (due <= now && !d.dup) {
 		nfq_engine_count(e, NFQ_ENGINE_STAT_PASSED);
-		nfq_engine_verdict(e, id, NF_ACCEPT, mod, len > 0 ? (uint32_t)len : 0);
+		nfq_engine_verdict(e, id, e->pass, mod, len > 0 ? (uint32_t)len : 0);
 		free(mod);
 		return 0;
 	}
@@ -398,6 +409,10 @@ struct nfq_engine *nfq_engine_start(const struct nfq_engine_cfg *cfg, struct fl_
 	e->nfq_fd = e->timer_fd = e->stop_fd = e->epoll_fd = e->raw_fd = -1;
 	nfq_heap_init(&e->heap);
 	e->ifindex = cfg->ifindex;
+	e->hooks = cfg->hooks ? cfg->hooks : NFQ_ENGINE_HOOK_IN | NFQ_ENGINE_HOOK_OUT;
+	e->pass = cfg->next_queue >= 0 && cfg->next_queue <= 0xffff
+		      ? NF_QUEUE_NR((uint32_t)cfg->next_queue) | NF_VERDICT_FLAG_QUEUE_BYPASS
+		      : NF_ACCEPT;
 	e->copy_packet =
 	    cfg->params.duplicate > 0 || cfg->params.corrupt > 0 || cfg->params.rate_bps > 0;
 	if (cfg->table && cfg->table_n) {

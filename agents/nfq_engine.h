@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #define NFQ_ENGINE_MARK 0x0f1a0d0bu
+#define NFQ_ENGINE_HOOK_IN 1u
+#define NFQ_ENGINE_HOOK_OUT 2u
 
 struct nfq_engine_cfg {
 	uint16_t queue_num;
@@ -25,6 +27,10 @@ struct nfq_engine_cfg {
 	const int16_t *table; /* delay table for normal/pareto/paretonormal, copied; or NULL */
 	size_t table_n;
 	uint32_t queue_maxlen; /* packets the kernel may hold for us (0: 65536); beyond: pass */
+	unsigned hooks;	       /* NFQ_ENGINE_HOOK_IN | _OUT that this fault shapes; 0: both */
+	/* Overlapping faults: a packet this engine lets go is handed to queue next_queue (the
+	 * older fault's engine), or accepted when none listens there; -1: accepted. */
+	int next_queue;
 };
 
 struct nfq_engine_stats {

@@ -529,6 +529,35 @@ START_TEST(test_sweep_after_crash)
 }
 END_TEST
 
+/* Two netem faults on the NFQUEUE engine: both act (the newer engine hands its packets on to
+ * the older one's queue), and each revert removes exactly its own delay. */
+START_TEST(test_nfq_two_netem_stack)
+{
+	struct oneway o;
+
+	agent_ok("{\"op\":\"apply\",\"id\":\"t1\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":31,\"params\":{\"delay_ms\":30,\"direction\":\"ingress\"}}");
+	agent_ok("{\"op\":\"apply\",\"id\":\"t2\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":32,\"params\":{\"delay_ms\":20,\"direction\":\"both\"}}");
+	oneway(sa, sb, 60, 5000, 200, &o);
+	ck_assert_int_eq(o.distinct, 60);
+	ck_assert_msg(fabs(o.mean_ms - 50) <= 3, "ingress with both: mean %.3f ms", o.mean_ms);
+	oneway(sb, sa, 60, 5000, 200, &o); /* egress: t2 only, t1 shapes ingress */
+	ck_assert_msg(fabs(o.mean_ms - 20) <= 3, "egress with both: mean %.3f ms", o.mean_ms);
+	agent_ok("{\"op\":\"revert\",\"id\":\"t1\"}");
+	oneway(sa, sb, 60, 5000, 200, &o);
+	ck_assert_msg(fabs(o.mean_ms - 20) <= 3, "after t1's revert: mean %.3f ms", o.mean_ms);
+	agent_ok("{\"op\":\"apply\",\"id\":\"t3\",\"kind\":\"netem\",\"lease_ms\":60000,"
+		 "\"seed\":33,\"params\":{\"delay_ms\":10,\"direction\":\"ingress\"}}");
+	agent_ok("{\"op\":\"revert\",\"id\":\"t2\"}");
+	oneway(sa, sb, 60, 5000, 200, &o);
+	ck_assert_msg(fabs(o.mean_ms - 10) <= 3, "after t2's revert: mean %.3f ms", o.mean_ms);
+	agent_ok("{\"op\":\"revert\",\"id\":\"t3\"}");
+	oneway(sa, sb, 60, 5000, 100, &o);
+	ck_assert_msg(o.mean_ms < 3, "after all: mean %.3f ms", o.mean_ms);
+}
+END_TEST
+
 /* netem_probe (for `faultlab doctor`) agrees with tc about this kernel, in a scratch netns. */
 START_TEST(test_netem_probe)
 {
@@ -569,6 +598,7 @@ Suite *shaping_suite(void)
 	tcase_add_test(tc, test_nfq_reorder_and_corrupt);
 	tcase_add_test(tc, test_nfq_spares_loopback);
 	tcase_add_test(tc, test_sweep_after_crash);
+	tcase_add_test(tc, test_nfq_two_netem_stack);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("probe");
 	tcase_add_test(tc, test_netem_probe);
