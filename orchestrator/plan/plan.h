@@ -19,9 +19,10 @@
  * k-th repeat occurrence (picks are drawn once per fault, so every occurrence hits the same
  * nodes); a fault's name defaults to f<N>; events are sorted by (t_ms, creation) where fault
  * events are created before sends (a fault applied at the same ms as a send is active for
- * it); message numbers follow that order. dm, contact-request and join-request cycle
- * through every (from, to) pair with from != to; group, relay and lightpush cycle through the
- * senders and go to every node of `to` but the sender. Poisson traffic draws exponential
+ * it); message numbers follow that order. dm, contact-request and join-request take the
+ * senders in turn and, for message k, receiver k / n_from (mod n_to), the next one when that
+ * is the sender itself; group, relay and lightpush take the senders in turn and go to every
+ * node of `to` but the sender. Poisson traffic draws exponential
  * gaps of mean 1/rate and is squeezed into [start, duration) when the draws overrun. */
 #ifndef FL_PLAN_H
 #define FL_PLAN_H

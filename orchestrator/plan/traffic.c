@@ -66,11 +66,25 @@ static void traffic_times(const struct plan *plan, const struct scenario_traffic
 			at[k] = at[k] * avail / at[t->count - 1];
 }
 
+/* Message k of a pairwise kind: senders in turn, each time the next receiver, skipping the
+ * sender itself (to has no duplicates, so the next one differs). */
+static void traffic_pair(const struct plan_traffic *pt, uint64_t k, size_t *fi, size_t *ti)
+{
+	*fi = k % pt->n_from;
+	*ti = k / pt->n_from % pt->n_to;
+	if (pt->from[*fi] != pt->to[*ti])
+		return;
+	if (pt->n_to > 1)
+		*ti = (*ti + 1) % pt->n_to;
+	else
+		*fi = (*fi + 1) % pt->n_from;
+}
+
 static void traffic_sends(struct plan *plan, size_t i, const double *at, struct rng *r)
 {
 	struct plan_traffic *pt = &plan->traffic[i];
 	const struct scenario_traffic *t = pt->src;
-	size_t pair = 0, fi = 0, ti = 0;
+	size_t fi, ti;
 
 	for (uint64_t k = 0; k < t->count; k++) {
 		struct plan_event *ev = plan_event_push(plan);
@@ -83,11 +97,7 @@ static void traffic_sends(struct plan *plan, size_t i, const double *at, struct 
 						  ? rng_below(r, t->size_max - t->size_min + 1)
 						  : 0));
 		if (traffic_pairwise(t->kind)) {
-			do { /* the next (from, to) pair with two different nodes */
-				fi = pair / pt->n_to % pt->n_from;
-				ti = pair % pt->n_to;
-				pair++;
-			} while (pt->from[fi] == pt->to[ti]);
+			traffic_pair(pt, k, &fi, &ti);
 			ev->from = pt->from[fi];
 			ev->to = &pt->to[ti];
 			ev->n_to = 1;

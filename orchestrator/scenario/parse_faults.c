@@ -293,13 +293,16 @@ static void fault_entry(struct sparse *p, const struct ytree *v, size_t index)
 {
 	struct scenario *sc = p->sc;
 	struct scenario_fault *f = scenario_array_push(&sc->faults, &sc->n_faults, sizeof(*f));
+	size_t before = p->errs->n + p->errs->dropped;
 	char buf[32];
 
 	fault_defaults(f);
 	f->mark = v->mark;
+	/* Without a kind, say so, unless this fault has errors already (a misspelt kind shows
+	 * as an unknown key, and one message about it is enough). */
 	if (scenario_keys_walk(p, v, "a fault (a mapping with at, for and one kind)", "a fault",
 			       fault_keys, f) == 0 &&
-	    (int)f->kind == FAULT_KIND_UNSET)
+	    (int)f->kind == FAULT_KIND_UNSET && p->errs->n + p->errs->dropped == before)
 		scenario_error_at(p, v->mark,
 				  "a fault needs one of: netem, bandwidth, partition, link-down, "
 				  "freeze, suspend, kill, restart");

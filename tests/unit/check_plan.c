@@ -285,6 +285,31 @@ START_TEST(test_traffic_events)
 }
 END_TEST
 
+/* from: all, to: all spreads over senders and receivers instead of exhausting one sender. */
+START_TEST(test_pairs_spread)
+{
+	struct scenario sc;
+	struct plan *plan;
+	unsigned sent[10] = {0}, got[10] = {0};
+
+	sc_load("version: 1\nname: t\nduration: 1m\nnodes:\n  - name: n{0..9}\n"
+		"traffic:\n  - {kind: dm, from: all, to: all, rate: 10/s, count: 100}\n",
+		&sc);
+	plan = plan_of(&sc, 1);
+	for (size_t i = 0; i < plan->n_events; i++) {
+		ck_assert_uint_ne(plan->events[i].from, plan->events[i].to[0]);
+		sent[plan->events[i].from]++;
+		got[plan->events[i].to[0]]++;
+	}
+	for (int i = 0; i < 10; i++) {
+		ck_assert_uint_eq(sent[i], 10);
+		ck_assert_uint_eq(got[i], 10);
+	}
+	plan_free(plan);
+	scenario_free(&sc);
+}
+END_TEST
+
 START_TEST(test_addresses)
 {
 	struct scenario sc;
@@ -339,6 +364,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_picks);
 	tcase_add_test(tc, test_fault_does_not_move_traffic);
 	tcase_add_test(tc, test_traffic_events);
+	tcase_add_test(tc, test_pairs_spread);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_json_parses);
 	suite_add_tcase(s, tc);

@@ -238,6 +238,47 @@ START_TEST(test_traffic_defaults)
 }
 END_TEST
 
+/* Every traffic kind and every metric of SCENARIO.md. */
+START_TEST(test_kinds_and_metrics)
+{
+	static const char *kinds[] = {"dm",    "contact-request", "join-request",
+				      "group", "relay",		  "lightpush"};
+	static const char *metrics[] = {"delivery",    "lost",	      "duplicates",
+					"latency.p50", "latency.p90", "latency.p95",
+					"latency.p99", "latency.max", "recovery",
+					"reordered",   "acked",	      "telemetry-drift"};
+	char yaml[4096];
+	size_t used = snprintf(yaml, sizeof(yaml), "%s", NODES2 "traffic:\n");
+	struct scenario sc;
+
+	for (size_t i = 0; i < 6; i++)
+		used +=
+		    snprintf(yaml + used, sizeof(yaml) - used,
+			     "  - {kind: %s, from: alice, to: [alice, bob], rate: 1/s, count: 3}\n",
+			     kinds[i]);
+	used += snprintf(yaml + used, sizeof(yaml) - used,
+			 "faults:\n  - {name: cut, at: 1s, kill: {target: bob}}\nexpect:\n");
+	for (size_t i = 0; i < 12; i++)
+		used += snprintf(yaml + used, sizeof(yaml) - used,
+				 "  - {metric: %s, where: {kind: dm, traffic: t1, from: alice, to: "
+				 "bob, fault: cut}, max: %s}\n",
+				 metrics[i],
+				 i >= 3 && i <= 8	      ? "1s"
+				 : i == 1 || i == 2 || i == 9 ? "3"
+							      : "50%");
+	load_ok(yaml, &sc);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(scenario_traffic_kind_name(sc.traffic[i].kind), kinds[i]);
+	for (size_t i = 0; i < 12; i++)
+		ck_assert_str_eq(sc.expect[i].metric, metrics[i]);
+	ck_assert_double_eq(sc.expect[0].max, 0.5);
+	ck_assert_double_eq(sc.expect[1].max, 3);
+	ck_assert_double_eq(sc.expect[7].max, 1000);
+	ck_assert_str_eq(sc.expect[11].where_to, "bob");
+	scenario_free(&sc);
+}
+END_TEST
+
 START_TEST(test_smoke_file)
 {
 	struct scenario_errors errs;
@@ -263,6 +304,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_selectors);
 	tcase_add_test(tc, test_defaults_and_braces);
 	tcase_add_test(tc, test_traffic_defaults);
+	tcase_add_test(tc, test_kinds_and_metrics);
 	tcase_add_test(tc, test_smoke_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -32,6 +32,9 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:1:10: unsupported version \"2\" (this faultlab reads version 1)\n"},
     {"missing nodes", "version: 1\nname: t\nduration: 1m\n",
      "t.yaml:1:1: missing key \"nodes\" in the scenario\n"},
+    {"no kind", BASE "faults:\n  - at: 1s\n    for: 2s\n",
+     "t.yaml:8:5: a fault needs one of: netem, bandwidth, partition, link-down, freeze, suspend, "
+     "kill, restart\n"},
     {"yaml syntax", BASE "traffic: [a\n",
      "t.yaml:8:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
      "sequence)\n"},
@@ -73,9 +76,8 @@ static const struct broken_case broken_cases[] = {
      BASE "faults:\n  - at: 1s\n    for: 2s\n    freeze: {target: a}\n    kill: {target: a}\n",
      "t.yaml:11:11: a fault takes exactly one kind, got both freeze and kill\n"},
     {"kind typo", BASE "faults:\n  - at: 1s\n    for: 2s\n    partiton: {groups: [[a], [b]]}\n",
-     "t.yaml:8:5: a fault needs one of: netem, bandwidth, partition, link-down, freeze, suspend, "
-     "kill, restart\nt.yaml:10:5: unknown key \"partiton\" in a fault (expected one of: name, at, "
-     "for, repeat, netem, bandwidth, partition, link-down, freeze, suspend, kill, restart)\n"},
+     "t.yaml:10:5: unknown key \"partiton\" in a fault (expected one of: name, at, for, repeat, "
+     "netem, bandwidth, partition, link-down, freeze, suspend, kill, restart)\n"},
     {"alias", BASE "defaults: &d {image: labnode}\nexpect: *d\n",
      "t.yaml:7:11: anchors (&d) are not supported\n"},
     {"nodes scalar", "version: 1\nname: t\nduration: 1m\nnodes: a\n",
