@@ -1,0 +1,782 @@
+/* faultlab-agent end to end, as root: the real binary in one of two namespaces joined by a
+ * veth, real UDP traffic between them, and every check made from outside the agent
+ * (iptables-legacy, ip route, the cgroup files, a worker process's progress). */
+#include "tests/priv/util_netns.h"
+
+#include "common/fltime.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct agent_proc {
+	pid_t pid;
+	int in, out; /* its stdin (write end), its stdout (read end) */
+	char events[4096];
+};
+
+static struct test_pair pair;
+static char run_id[16];
+static char cg2[128], cgv1[128], work_file[128];
+static pid_t worker = -1;
+
+static void faults_cleanup(void);
+
+static const char *agent_bin(void)
+{
+	const char *b = getenv("FL_AGENT_BIN");
+
+	return b ? b : "build/faultlab-agent";
+}
+
+static void ns_path(const char *ns, char *out, size_t len)
+{
+	snprintf(out, len, "/run/netns/%s", ns);
+}
+
+/* Reads one line from fd within timeout_ms; 0 on timeout or EOF. */
+static int read_line(int fd, char *buf, size_t len, int timeout_ms)
+{
+	uint64_t end = fltime_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(((int64_t)end - (int64_t)fltime_mono_ns()) / 1000000);
+
+		if (left < 0 || poll(&p, 1, left) <= 0 || read(fd, buf + n, 1) != 1)
+			break;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return 1;
+		}
+		n++;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Starts the agent in namespace `ns` with the extra arguments (NULL-terminated). The
+ * caller's stdin pipe end is `keep_in` when non-NULL: it gets a dup that never closes. */
+static void agent_start(struct agent_proc *p, const char *ns, const char *ifname, ...)
+{
+	int in[2], out[2];
+	char path[64], line[256];
+	const char *argv[24] = {agent_bin(), "--run", run_id,	  "--node", "a",
+				"--netns",   path,    "--ifname", ifname};
+	int argc = 9;
+	va_list ap;
+
+	ns_path(ns, path, sizeof(path));
+	va_start(ap, ifname);
+	while (argc < 22 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	p->pid = fork();
+	ck_assert_int_ge(p->pid, 0);
+	if (p->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	p->in = in[1];
+	p->out = out[0];
+	p->events[0] = '\0';
+	ck_assert_msg(read_line(p->out, line, sizeof(line), 3000), "agent %s did not start",
+		      argv[0]);
+	ck_assert_msg(strstr(line, "\"event\":\"ready\""), "%s", line);
+}
+
+/* Sends a request and returns its reply; event lines before it are kept in p->events. */
+static const char *agent_req(struct agent_proc *p, const char *fmt, ...)
+{
+	static char reply[1024];
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	line[n++] = '\n';
+	ck_assert_int_eq(write(p->in, line, (size_t)n), n);
+	while (read_line(p->out, reply, sizeof(reply), 5000)) {
+		if (strncmp(reply, "{\"ok\"", 5) == 0)
+			return reply;
+		snprintf(p->events + strlen(p->events), sizeof(p->events) - strlen(p->events),
+			 "%s\n", reply);
+	}
+	ck_abort_msg("no reply to %s", line);
+	return NULL;
+}
+
+/* Waits up to timeout_ms for an event line containing `what`. */
+static int agent_event(struct agent_proc *p, const char *what, int timeout_ms)
+{
+	char line[1024];
+
+	if (strstr(p->events, what))
+		return 1;
+	while (read_line(p->out, line, sizeof(line), timeout_ms)) {
+		snprintf(p->events + strlen(p->events), sizeof(p->events) - strlen(p->events),
+			 "%s\n", line);
+		if (strstr(line, what))
+			return 1;
+	}
+	return 0;
+}
+
+/* Closes the agent's stdin and reaps it; returns its exit status. */
+static int agent_stop(struct agent_proc *p)
+{
+	int st = 0;
+
+	close(p->in);
+	waitpid(p->pid, &st, 0);
+	close(p->out);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void apply_ok(struct agent_proc *p, const char *id, const char *kind, int lease_ms,
+		     const char *params)
+{
+	const char *r = agent_req(p,
+				  "{\"op\":\"apply\",\"id\":\"%s\",\"kind\":\"%s\",\"lease_ms\":%d,"
+				  "\"params\":%s}",
+				  id, kind, lease_ms, params);
+
+	ck_assert_msg(strncmp(r, "{\"ok\":true", 10) == 0, "apply %s: %s", id, r);
+}
+
+static void revert_ok(struct agent_proc *p, const char *id)
+{
+	const char *r = agent_req(p, "{\"op\":\"revert\",\"id\":\"%s\"}", id);
+
+	ck_assert_msg(strncmp(r, "{\"ok\":true", 10) == 0, "revert %s: %s", id, r);
+}
+
+/* Opens a UDP socket inside namespace ns (sockets keep the namespace they were made in). */
+static int udp_socket_in(const char *ns)
+{
+	char path[64];
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd, s;
+
+	ns_path(ns, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(setns(fd, CLONE_NEWNET), 0);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
+	close(fd);
+	close(home);
+	return s;
+}
+
+/* Whether a datagram sent from ns `from` reaches `to_addr` in ns `to` within 400 ms (three
+ * tries, so a first packet waiting on ARP does not count as lost). */
+static int udp_reaches(const char *from, const char *to, const char *to_addr)
+{
+	static int port = 40000;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)++port)};
+	int rx = udp_socket_in(to), tx = udp_socket_in(from), got = 0;
+	char buf[16];
+
+	inet_pton(AF_INET, to_addr, &sa.sin_addr);
+	ck_assert_int_eq(bind(rx, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (int i = 0; i < 3 && !got; i++) {
+		struct pollfd pf = {.fd = rx, .events = POLLIN};
+
+		sendto(tx, "hi", 2, 0, (struct sockaddr *)&sa, sizeof(sa)); /* EPERM when blocked */
+		got = poll(&pf, 1, 130) == 1 && recv(rx, buf, sizeof(buf), 0) == 2;
+	}
+	close(rx);
+	close(tx);
+	return got;
+}
+
+static int a_to_b(void)
+{
+	return udp_reaches(pair.ns_a, pair.ns_b, pair.addr_b);
+}
+
+static int b_to_a(void)
+{
+	return udp_reaches(pair.ns_b, pair.ns_a, pair.addr_a);
+}
+
+/* Output of a shell command run in ns a. */
+static const char *sh_out(const char *fmt, ...)
+{
+	static char out[8192];
+	char inner[512], cmd[700];
+	va_list ap;
+	size_t n;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(inner, sizeof(inner), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s sh -c '%s' 2>&1", pair.ns_a, inner);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	return out;
+}
+
+/* Contents of a host file (cgroup files: `ip netns exec` hides /sys/fs/cgroup). */
+static const char *file_text(const char *fmt, ...)
+{
+	static char out[1024];
+	char path[256];
+	va_list ap;
+	ssize_t n = 0;
+	int fd;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, out, sizeof(out) - 1);
+		close(fd);
+	}
+	out[n > 0 ? n : 0] = '\0';
+	return out;
+}
+
+static int fl_chains(void)
+{
+	const char *s = sh_out("iptables-legacy -S");
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, "-N FL")); p++)
+		n++;
+	return n;
+}
+
+static void faults_setup(void)
+{
+	snprintf(run_id, sizeof(run_id), "t%d", (int)(getpid() % 100000));
+	atexit(faults_cleanup); /* a failed check exits the test process without teardown */
+	ck_assert_int_eq(test_pair_up(&pair, 41), 0);
+	snprintf(cg2, sizeof(cg2), "/sys/fs/cgroup/unified/fltest-%d", (int)getpid());
+	snprintf(cgv1, sizeof(cgv1), "/sys/fs/cgroup/freezer/fltest-%d", (int)getpid());
+	snprintf(work_file, sizeof(work_file), "/tmp/fltest-work-%d", (int)getpid());
+	worker = -1;
+}
+
+static void write_file(const char *dir, const char *file, const char *value)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, value, strlen(value)) < 0)
+			fprintf(stderr, "write %s: %s\n", path, strerror(errno));
+		close(fd);
+	}
+}
+
+static void faults_cleanup(void)
+{
+	if (worker > 0) {
+		write_file(cg2, "cgroup.freeze", "0");
+		write_file(cgv1, "freezer.state", "THAWED");
+		kill(-worker, SIGCONT);
+		kill(-worker, SIGKILL);
+		waitpid(worker, NULL, 0);
+		worker = -1;
+	}
+	for (int i = 0; i < 100 && (rmdir(cg2) < 0 && errno == EBUSY); i++)
+		usleep(10000);
+	for (int i = 0; i < 100 && (rmdir(cgv1) < 0 && errno == EBUSY); i++)
+		usleep(10000);
+	unlink(work_file);
+	if (pair.ns_a[0])
+		test_pair_down(&pair);
+	pair.ns_a[0] = '\0';
+}
+
+static void faults_teardown(void)
+{
+	faults_cleanup();
+}
+
+/* --- partitions ------------------------------------------------------------------------- */
+
+static void drop_from(char *params, size_t len, const char *addr)
+{
+	snprintf(params, len, "{\"drop_from\":[\"%s\"]}", addr);
+}
+
+/* Packet loss of 10 pings from ns b to a, in percent. */
+static int ping_loss_b_to_a(void)
+{
+	char cmd[256], out[2048];
+	FILE *f;
+	size_t n;
+	const char *p;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ping -n -q -c 10 -i 0.02 -W 1 %s 2>&1",
+		 pair.ns_b, pair.addr_a);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	p = strstr(out, "% packet loss");
+	ck_assert_msg(p, "%s", out);
+	while (p > out && (p[-1] == '.' || (p[-1] >= '0' && p[-1] <= '9')))
+		p--;
+	return atoi(p);
+}
+
+START_TEST(test_partition_full_loss_heals)
+{
+	struct agent_proc a, b;
+	char params[128];
+
+	ck_assert_int_eq(ping_loss_b_to_a(), 0);
+	agent_start(&a, pair.ns_a, pair.if_a, NULL);
+	agent_start(&b, pair.ns_b, pair.if_b, NULL);
+	drop_from(params, sizeof(params), pair.addr_b);
+	apply_ok(&a, "f1", "partition", 60000, params);
+	drop_from(params, sizeof(params), pair.addr_a);
+	apply_ok(&b, "f1", "partition", 60000, params);
+	ck_assert_int_eq(ping_loss_b_to_a(), 100);
+	ck_assert(!a_to_b() && !b_to_a());
+	ck_assert_ptr_nonnull(strstr(sh_out("iptables-legacy -S"), "-s 10.213.41.2/32 -j DROP"));
+	revert_ok(&a, "f1");
+	revert_ok(&b, "f1");
+	ck_assert_int_eq(ping_loss_b_to_a(), 0);
+	ck_assert_int_eq(fl_chains(), 0);
+	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(agent_stop(&b), 0);
+}
+END_TEST
+
+START_TEST(test_partition_one_way)
+{
+	struct agent_proc a;
+	char params[128];
+
+	agent_start(&a, pair.ns_a, pair.if_a, NULL);
+	drop_from(params, sizeof(params), pair.addr_b);
+	apply_ok(&a, "f1", "partition", 60000, params);
+	ck_assert_msg(!b_to_a(), "b reaches a through the partition");
+	ck_assert_msg(a_to_b(), "a no longer reaches b: the partition is not one-way");
+	ck_assert_int_eq(agent_stop(&a), 0); /* EOF reverts */
+	ck_assert(b_to_a());
+	ck_assert_int_eq(fl_chains(), 0);
+}
+END_TEST
+
+START_TEST(test_two_partitions_overlap)
+{
+	struct agent_proc a;
+	char params[128];
+
+	agent_start(&a, pair.ns_a, pair.if_a, NULL);
+	drop_from(params, sizeof(params), pair.addr_b);
+	apply_ok(&a, "f1", "partition", 60000, params);
+	apply_ok(&a, "f2", "partition", 60000, params);
+	ck_assert_int_eq(fl_chains(), 2);
+	revert_ok(&a, "f1");
+	ck_assert_msg(!b_to_a(), "reverting f1 undid f2");
+	ck_assert_ptr_nonnull(strstr(sh_out("iptables-legacy -S"), "-A INPUT -j FL"));
+	revert_ok(&a, "f2");
+	ck_assert(b_to_a());
+	ck_assert_int_eq(fl_chains(), 0);
+	ck_assert_int_eq(agent_stop(&a), 0);
+}
+END_TEST
+
+START_TEST(test_lease_expires_by_itself)
+{
+	struct agent_proc a;
+	char params[128];
+	uint64_t t0 = fltime_mono_ns();
+
+	agent_start(&a, pair.ns_a, pair.if_a, NULL);
+	drop_from(params, sizeof(params), pair.addr_b);
+	apply_ok(&a, "f1", "partition", 300, params);
+	ck_assert(!b_to_a());
+	ck_assert(agent_event(&a, "{\"event\":\"expired\",\"id\":\"f1\",\"result\":\"ok\"}", 3000));
+	ck_assert_uint_ge(fltime_mono_ns() - t0, 300000000u);
+	ck_assert(b_to_a());
+	ck_assert_int_eq(fl_chains(), 0);
+	ck_assert_str_eq(agent_req(&a, "{\"op\":\"list\"}"),
+			 "{\"ok\":true,\"op\":\"list\",\"faults\":[]}");
+	ck_assert_int_eq(agent_stop(&a), 0);
+}
+END_TEST
+
+START_TEST(test_bad_requests_keep_serving)
+{
+	struct agent_proc a;
+	const char *r;
+
+	agent_start(&a, pair.ns_a, pair.if_a, NULL);
+	r = agent_req(&a,
+		      "{\"op\":\"apply\",\"id\":\"f1\",\"kind\":\"partition\",\"lease_ms\":1000,"
+		      "\"params\":{\"drop_from\":[\"10.213.41.2\",\"nope\"]}}");
+	ck_assert_str_eq(r, "{\"ok\":false,\"op\":\"apply\",\"id\":\"f1\",\"error\":"
+			    "\"params.drop_from[1]: expected an IPv4 address\",\"field\":"
+			    "\"params.drop_from[1]\"}");
+	r = agent_req(&a, "this is not json");
+	ck_assert_ptr_nonnull(strstr(r, "\"field\":\"request\""));
+	r = agent_req(&a,
+		      "{\"op\":\"apply\",\"id\":\"f1\",\"kind\":\"partition\",\"lease_ms\":1000,"
+		      "\"params\":{\"drop_from\":[\"10.213.41.2\"],\"typo\":1}}");
+	ck_assert_ptr_nonnull(strstr(r, "\"field\":\"params.typo\""));
+	r = agent_req(&a, "{\"op\":\"apply\",\"id\":\"f1\",\"kind\":\"suspend\",\"lease_ms\":1000,"
+			  "\"params\":{\"wake_network_after_ms\":-4}}");
+	ck_assert_ptr_nonnull(strstr(r, "\"field\":\"params.wake_network_after_ms\""));
+	ck_assert_int_eq(fl_chains(), 0); /* nothing of the failed applies remains */
+	ck_assert_str_eq(agent_req(&a, "{\"op\":\"ping\"}"), "{\"ok\":true,\"op\":\"ping\"}");
+	ck_assert_int_eq(agent_stop(&a), 0);
+}
+END_TEST
+
+/* --- link-down -------------------------------------------------------------------------- */
+
+START_TEST(test_link_down_restores_routes)
+{
+	struct agent_proc a;
+	const char *r;
+
+	ck_assert_int_eq(test_ns_sh(pair.ns_a, "ip route add 10.213.99.0/24 via %s dev %s",
+				    pair.addr_b, pair.if_a),
+			 0);
+	agent_start(&a, pair.ns_a, pair.if_a, NULL);
+	r = agent_req(&a, "{\"op\":\"apply\",\"id\":\"l1\",\"kind\":\"link-down\",\"lease_ms\":"
+			  "60000}");
+	ck_assert_msg(strstr(r, "\"engine\":\"netlink\""), "%s", r);
+	ck_assert(!a_to_b() && !b_to_a());
+	ck_assert_ptr_nonnull(strstr(sh_out("ip link show %s", pair.if_a), "state DOWN"));
+	ck_assert_ptr_null(strstr(sh_out("ip route"), "10.213.99.0/24"));
+	revert_ok(&a, "l1");
+	ck_assert(a_to_b() && b_to_a());
+	ck_assert_ptr_nonnull(strstr(sh_out("ip route"), "10.213.99.0/24 via 10.213.41.2"));
+	ck_assert_ptr_nonnull(strstr(sh_out("ip route"), "10.213.41.0/24 dev"));
+	ck_assert_int_eq(agent_stop(&a), 0);
+}
+END_TEST
+
+/* --- freeze and suspend ----------------------------------------------------------------- */
+
+/* Starts a shell loop that appends to work_file every 20 ms, in its own process group, in
+ * cgroup dir (NULL: none). */
+static void worker_start(const char *dir)
+{
+	ck_assert(dir == NULL || mkdir(dir, 0755) == 0);
+	worker = fork();
+	ck_assert_int_ge(worker, 0);
+	if (worker == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		setpgid(0, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (dir)
+			write_file(dir, "cgroup.procs", "0");
+		execl("/bin/sh", "sh", "-c", "while :; do echo x >> \"$0\"; sleep 0.02; done",
+		      work_file, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(worker, worker);
+	usleep(100000);
+}
+
+static long work_size(void)
+{
+	struct stat st;
+
+	return stat(work_file, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Whether the worker appended during the next 300 ms. */
+static int worker_runs(void)
+{
+	long before = work_size();
+
+	usleep(300000);
+	return work_size() > before;
+}
+
+/* What the kernel says about the frozen worker, per engine. */
+static const char *frozen_state(const char *dir)
+{
+	const char *st;
+
+	if (!dir) { /* SIGSTOP: the state letter after "(sh) " in /proc/PID/stat */
+		st = strchr(file_text("/proc/%d/stat", (int)worker), ')');
+		return st && st[2] == 'T' ? "stopped" : "running";
+	}
+	if (strstr(dir, "/unified/"))
+		return strstr(file_text("%s/cgroup.events", dir), "frozen 1") ? "frozen" : "thawed";
+	return strstr(file_text("%s/freezer.state", dir), "FROZEN") ? "frozen" : "thawed";
+}
+
+static void freeze_case(const char *dir, const char *engine, const char *frozen)
+{
+	struct agent_proc a;
+	char pgid[16];
+	const char *r;
+
+	worker_start(dir);
+	ck_assert(worker_runs());
+	snprintf(pgid, sizeof(pgid), "%d", (int)worker);
+	if (dir)
+		agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", dir, NULL);
+	else
+		agent_start(&a, pair.ns_a, pair.if_a, "--pgid", pgid, NULL);
+	r = agent_req(&a,
+		      "{\"op\":\"apply\",\"id\":\"z1\",\"kind\":\"freeze\",\"lease_ms\":60000}");
+	ck_assert_msg(strstr(r, engine), "%s", r);
+	ck_assert_str_eq(frozen_state(dir), frozen);
+	ck_assert_msg(!worker_runs(), "the worker still runs while frozen");
+	revert_ok(&a, "z1");
+	ck_assert_msg(worker_runs(), "the worker did not resume after the thaw");
+	ck_assert_str_ne(frozen_state(dir), frozen);
+	ck_assert_int_eq(agent_stop(&a), 0);
+}
+
+START_TEST(test_freeze_cgroup2)
+{
+	freeze_case(cg2, "\"engine\":\"cgroup2\"", "frozen");
+}
+END_TEST
+
+START_TEST(test_freeze_v1)
+{
+	freeze_case(cgv1, "\"engine\":\"freezer-v1\"", "frozen");
+}
+END_TEST
+
+START_TEST(test_freeze_sigstop)
+{
+	freeze_case(NULL, "\"engine\":\"sigstop\"", "stopped");
+}
+END_TEST
+
+START_TEST(test_suspend_blackholes_then_restores)
+{
+	struct agent_proc a;
+	const char *r;
+	uint64_t t_revert;
+
+	worker_start(cg2);
+	agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cg2, NULL);
+	r = agent_req(&a, "{\"op\":\"apply\",\"id\":\"s1\",\"kind\":\"suspend\",\"lease_ms\":60000,"
+			  "\"params\":{\"wake_network_after_ms\":700}}");
+	ck_assert_msg(strstr(r, "\"engine\":\"cgroup2+iptables\""), "%s", r);
+	ck_assert(!worker_runs());
+	ck_assert(!a_to_b() && !b_to_a());
+	ck_assert_ptr_nonnull(strstr(sh_out("ping -c1 -W1 127.0.0.1"), "1 received"));
+	t_revert = fltime_mono_ns();
+	revert_ok(&a, "s1");
+	ck_assert_msg(worker_runs(), "not thawed at once");
+	ck_assert_msg(!b_to_a(), "the network came back with the thaw, not after it");
+	ck_assert(
+	    agent_event(&a, "{\"event\":\"restored\",\"id\":\"s1\",\"result\":\"ok\"}", 3000));
+	ck_assert_uint_ge(fltime_mono_ns() - t_revert, 700000000u);
+	ck_assert(a_to_b() && b_to_a());
+	ck_assert_int_eq(fl_chains(), 0);
+	ck_assert_int_eq(agent_stop(&a), 0);
+}
+END_TEST
+
+START_TEST(test_partition_and_suspend_overlap)
+{
+	struct agent_proc a;
+	char params[128];
+
+	worker_start(cg2);
+	agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cg2, NULL);
+	drop_from(params, sizeof(params), pair.addr_b);
+	apply_ok(&a, "p1", "partition", 60000, params);
+	apply_ok(&a, "s1", "suspend", 60000, "{\"wake_network_after_ms\":0}");
+	apply_ok(&a, "z1", "freeze", 60000, "{}");
+	ck_assert_int_eq(fl_chains(), 3);
+	revert_ok(&a, "s1");
+	ck_assert(agent_event(&a, "\"restored\",\"id\":\"s1\"", 3000));
+	ck_assert_msg(!worker_runs(), "reverting the suspend thawed the freeze still in force");
+	ck_assert_int_eq(fl_chains(), 1);
+	ck_assert_msg(a_to_b(), "the suspend's OUTPUT drop stayed");
+	ck_assert_msg(!b_to_a(), "reverting the suspend undid the partition");
+	revert_ok(&a, "z1");
+	ck_assert(worker_runs());
+	revert_ok(&a, "p1");
+	ck_assert(b_to_a());
+	ck_assert_int_eq(fl_chains(), 0);
+	ck_assert_int_eq(agent_stop(&a), 0);
+}
+END_TEST
+
+/* --- the agent's own end ---------------------------------------------------------------- */
+
+static void apply_everything(struct agent_proc *a)
+{
+	char params[128];
+
+	drop_from(params, sizeof(params), pair.addr_b);
+	apply_ok(a, "p1", "partition", 60000, params);
+	apply_ok(a, "s1", "suspend", 60000, "{\"wake_network_after_ms\":30000}");
+	apply_ok(a, "l1", "link-down", 60000, "{}");
+	ck_assert_int_eq(fl_chains(), 3);
+	ck_assert(!worker_runs());
+}
+
+/* Polls from outside until the node is clean or timeout_ms passes; returns elapsed ms. */
+static double wait_clean(int timeout_ms)
+{
+	uint64_t t0 = fltime_mono_ns();
+
+	while ((fltime_mono_ns() - t0) / 1000000u < (uint64_t)timeout_ms) {
+		if (fl_chains() == 0 &&
+		    !strstr(sh_out("ip link show %s", pair.if_a), "state DOWN") &&
+		    strstr(file_text("%s/cgroup.events", cg2), "frozen 0"))
+			break;
+		usleep(20000);
+	}
+	return (double)(fltime_mono_ns() - t0) / 1e6;
+}
+
+START_TEST(test_parent_kill9_leaves_nothing)
+{
+	int ready[2];
+	pid_t parent;
+	char c;
+
+	worker_start(cg2);
+	ck_assert_int_eq(pipe(ready), 0);
+	parent = fork();
+	ck_assert_int_ge(parent, 0);
+	if (parent == 0) {
+		/* The orchestrator stand-in. Its stdin pipe for the agent is inherited by the
+		 * test process too, so the agent never sees EOF: only the parent's death. */
+		static struct agent_proc a;
+
+		agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cg2, NULL);
+		apply_everything(&a);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(kill(parent, SIGKILL), 0);
+	waitpid(parent, NULL, 0);
+	ck_assert_double_lt(wait_clean(3000), 1000);
+	ck_assert_int_eq(fl_chains(), 0);
+	ck_assert(worker_runs());
+}
+END_TEST
+
+START_TEST(test_signal_reverts_all)
+{
+	struct agent_proc a;
+	int st;
+
+	worker_start(cg2);
+	agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cg2, NULL);
+	apply_everything(&a);
+	kill(a.pid, SIGTERM);
+	ck_assert(agent_event(
+	    &a, "\"reverted\",\"id\":\"p1\",\"result\":\"ok\",\"reason\":\"sigterm\"", 2000));
+	waitpid(a.pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_double_lt(wait_clean(0), 50);
+	close(a.in);
+	close(a.out);
+}
+END_TEST
+
+START_TEST(test_sweep_after_crash)
+{
+	struct agent_proc a;
+	char cmd[512], path[64];
+	FILE *f;
+	char out[1024] = "";
+
+	worker_start(cg2);
+	agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cg2, NULL);
+	apply_everything(&a);
+	kill(a.pid, SIGKILL);
+	waitpid(a.pid, NULL, 0);
+	close(a.in);
+	close(a.out);
+	ck_assert_int_eq(fl_chains(), 3);
+	ck_assert(!worker_runs());
+	ns_path(pair.ns_a, path, sizeof(path));
+	snprintf(cmd, sizeof(cmd), "%s --sweep --run %s --netns %s --ifname %s --cgroup %s",
+		 agent_bin(), run_id, path, pair.if_a, cg2);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fgets(out, sizeof(out), f));
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_msg(strncmp(out, "{\"ok\":true,\"op\":\"sweep\"", 23) == 0, "%s", out);
+	ck_assert_double_lt(wait_clean(0), 50);
+	ck_assert(worker_runs());
+	ck_assert(a_to_b()); /* the link is up, with the routes of its address */
+}
+END_TEST
+
+START_TEST(test_refuses_host_netns)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s --run %s --node x --netns /proc/1/ns/net --ifname lo "
+		 "</dev/null 2>/dev/null",
+		 agent_bin(), run_id);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+}
+END_TEST
+
+Suite *agent_faults_suite(void)
+{
+	Suite *s = suite_create("agent_faults");
+	TCase *tc = tcase_create("faults");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, faults_setup, faults_teardown);
+	tcase_add_test(tc, test_partition_full_loss_heals);
+	tcase_add_test(tc, test_partition_one_way);
+	tcase_add_test(tc, test_two_partitions_overlap);
+	tcase_add_test(tc, test_lease_expires_by_itself);
+	tcase_add_test(tc, test_bad_requests_keep_serving);
+	tcase_add_test(tc, test_link_down_restores_routes);
+	tcase_add_test(tc, test_freeze_cgroup2);
+	tcase_add_test(tc, test_freeze_v1);
+	tcase_add_test(tc, test_freeze_sigstop);
+	tcase_add_test(tc, test_suspend_blackholes_then_restores);
+	tcase_add_test(tc, test_partition_and_suspend_overlap);
+	tcase_add_test(tc, test_parent_kill9_leaves_nothing);
+	tcase_add_test(tc, test_signal_reverts_all);
+	tcase_add_test(tc, test_sweep_after_crash);
+	tcase_add_test(tc, test_refuses_host_netns);
+	suite_add_tcase(s, tc);
+	return s;
+}
