@@ -108,7 +108,7 @@ static int mesh_connected(const struct mesh *m)
 }
 
 /* One attempt of the stub-pairing model with rejection of loops and double links. */
-static int mesh_attempt(struct mesh *m, struct rng *r)
+static int mesh_attempt(struct mesh *m, struct rng *r, int connected)
 {
 	memset(m->deg, 0, m->n * sizeof(*m->deg));
 	m->n_points = 0;
@@ -118,27 +118,45 @@ static int mesh_attempt(struct mesh *m, struct rng *r)
 	while (m->n_points)
 		if (!mesh_pair_one(m, r))
 			return 0;
-	return mesh_connected(m);
+	return !connected || mesh_connected(m);
 }
 
+/* Adds the links of m (or of its complement), each once. */
+static void mesh_links(struct topo *t, const struct mesh *m, int complement)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (!complement) {
+			for (unsigned k = 0; k < m->d; k++)
+				if (i < m->adj[i * m->d + k])
+					topo_add(t, (uint32_t)i, m->adj[i * m->d + k]);
+			continue;
+		}
+		for (size_t j = i + 1; j < m->n; j++)
+			if (mesh_can_link(m, (uint32_t)i, (uint32_t)j))
+				topo_add(t, (uint32_t)i, (uint32_t)j);
+	}
+}
+
+/* A random connected d-regular graph. Dense ones (2d >= n) are the complement of a random
+ * (n-1-d)-regular graph: stub pairing stalls near completeness, and a d-regular graph with
+ * 2d >= n is always connected (two non-neighbours share a neighbour). */
 static int topo_mesh(struct topo *t, size_t n, unsigned d, uint64_t seed, struct fl_error *err)
 {
-	struct mesh m = {.n = n, .d = d};
+	int complement = 2 * (size_t)d >= n;
+	struct mesh m = {.n = n, .d = complement ? (unsigned)(n - 1 - d) : d};
 	struct rng r;
 	int ok = 0;
 
 	rng_seed(&r, rng_derive(seed, "topology", 0));
-	m.adj = calloc(n * d + 1, sizeof(*m.adj));
+	m.adj = calloc(n * m.d + 1, sizeof(*m.adj));
 	m.deg = calloc(n + 1, sizeof(*m.deg));
-	m.points = calloc(n * d + 1, sizeof(*m.points));
+	m.points = calloc(n * m.d + 1, sizeof(*m.points));
 	if (!m.adj || !m.deg || !m.points)
 		abort();
 	for (int a = 0; a < MESH_ATTEMPTS && !ok; a++)
-		ok = mesh_attempt(&m, &r);
-	for (size_t i = 0; ok && i < n; i++)
-		for (unsigned k = 0; k < d; k++)
-			if (i < m.adj[i * d + k])
-				topo_add(t, (uint32_t)i, m.adj[i * d + k]);
+		ok = mesh_attempt(&m, &r, !complement);
+	if (ok)
+		mesh_links(t, &m, complement);
 	free(m.adj);
 	free(m.deg);
 	free(m.points);

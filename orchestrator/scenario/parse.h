@@ -64,6 +64,9 @@ char *scenario_strdup(const char *s);
  * item and returns that item. Aborts on out-of-memory. */
 void *scenario_array_push(void *arrp, size_t *n, size_t elem);
 
+/* Is v an empty value (`key:` alone, ~ or null)? List sections treat it as empty. */
+int scenario_value_is_null(const struct ytree *v);
+
 /* The sections (parse_*.c). */
 int scenario_parse_top(struct sparse *p, const struct ytree *root);
 int scenario_parse_images(struct sparse *p, const struct ytree *v, void *obj);

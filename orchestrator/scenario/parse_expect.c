@@ -148,6 +148,8 @@ static void expect_entry(struct sparse *p, const struct ytree *v)
 
 int scenario_parse_expect(struct sparse *p, const struct ytree *v, void *obj)
 {
+	if (scenario_value_is_null(v))
+		return 0;
 	if (v->type != YTREE_SEQ) {
 		scenario_error_at(p, v->mark, "expected a list of expectations, got %s",
 				  ytree_type_name(v));

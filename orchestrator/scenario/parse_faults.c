@@ -320,6 +320,8 @@ static void fault_entry(struct sparse *p, const struct ytree *v, size_t index)
 
 int scenario_parse_faults(struct sparse *p, const struct ytree *v, void *obj)
 {
+	if (scenario_value_is_null(v))
+		return 0;
 	if (v->type != YTREE_SEQ) {
 		scenario_error_at(p, v->mark, "expected a list of faults, got %s",
 				  ytree_type_name(v));

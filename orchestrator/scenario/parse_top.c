@@ -151,6 +151,8 @@ int scenario_parse_images(struct sparse *p, const struct ytree *v, void *obj)
 	struct scenario *sc = p->sc;
 	char where[128];
 
+	if (scenario_value_is_null(v))
+		return 0;
 	if (v->type != YTREE_MAP) {
 		scenario_error_at(p, v->mark, "expected a mapping of image names, got %s",
 				  ytree_type_name(v));

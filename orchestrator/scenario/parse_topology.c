@@ -30,6 +30,8 @@ static int topology_links(struct sparse *p, const struct ytree *v, void *obj)
 {
 	struct scenario_topology *t = &p->sc->topology;
 
+	if (scenario_value_is_null(v))
+		return 0;
 	if (v->type != YTREE_SEQ) {
 		scenario_error_at(p, v->mark,
 				  "expected a list of links such as [[alice, svc1]], got %s",

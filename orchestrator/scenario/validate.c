@@ -109,11 +109,22 @@ static void validate_mesh(struct sparse *p)
 	}
 }
 
+#define VALIDATE_MAX_LINKS 1000000
+
 static void validate_topology(struct sparse *p)
 {
 	const struct scenario_topology *t = &p->sc->topology;
+	uint64_t n = p->sc->n_nodes;
+	uint64_t links = t->kind == SCENARIO_TOPO_FULL	 ? n * (n - 1) / 2
+			 : t->kind == SCENARIO_TOPO_MESH ? n * t->degree / 2
+							 : n;
 
-	if (t->kind == SCENARIO_TOPO_MESH)
+	if (links > VALIDATE_MAX_LINKS)
+		scenario_error_at(p, t->mark,
+				  "a %s topology of %llu nodes makes %llu links (at most %d)",
+				  scenario_topology_kind_name(t->kind), (unsigned long long)n,
+				  (unsigned long long)links, VALIDATE_MAX_LINKS);
+	else if (t->kind == SCENARIO_TOPO_MESH)
 		validate_mesh(p);
 	else if (t->degree)
 		scenario_error_at(p, t->degree_mark, "degree applies to kind: mesh only");

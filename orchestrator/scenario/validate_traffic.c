@@ -80,9 +80,12 @@ static void validate_traffic_time(struct sparse *p, struct scenario_traffic *t)
 	}
 }
 
+#define VALIDATE_MAX_MESSAGES 1000000
+
 void scenario_validate_traffic(struct sparse *p)
 {
 	struct scenario *sc = p->sc;
+	uint64_t total = 0;
 
 	for (size_t i = 0; i < sc->n_traffic; i++) {
 		struct scenario_traffic *t = &sc->traffic[i];
@@ -97,5 +100,9 @@ void scenario_validate_traffic(struct sparse *p)
 		if (p->errs->n == before)
 			validate_traffic_parties(p, t);
 		validate_traffic_time(p, t);
+		if (total <= VALIDATE_MAX_MESSAGES && (total += t->count) > VALIDATE_MAX_MESSAGES)
+			scenario_error_at(p, t->mark,
+					  "traffic \"%s\" brings the run above %d messages",
+					  t->name, VALIDATE_MAX_MESSAGES);
 	}
 }

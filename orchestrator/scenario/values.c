@@ -185,3 +185,9 @@ int scenario_value_strv(struct sparse *p, const struct ytree *v, struct scenario
 	}
 	return rc;
 }
+
+int scenario_value_is_null(const struct ytree *v)
+{
+	return v->type == YTREE_SCALAR && v->plain &&
+	       (!v->value[0] || strcmp(v->value, "~") == 0 || strcmp(v->value, "null") == 0);
+}

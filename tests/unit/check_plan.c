@@ -127,6 +127,8 @@ START_TEST(test_mesh_regular_connected)
 		mesh_check(7, 2, seed);
 		mesh_check(6, 5, seed);
 		mesh_check(200, 3, seed);
+		mesh_check(100, 90, seed); /* dense: the complement of a 9-regular graph */
+		mesh_check(40, 20, seed);
 	}
 }
 END_TEST

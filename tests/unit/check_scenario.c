@@ -279,6 +279,20 @@ START_TEST(test_kinds_and_metrics)
 }
 END_TEST
 
+/* `faults:` with nothing after it is an empty list, as are ~ and null. */
+START_TEST(test_empty_sections)
+{
+	struct scenario sc;
+
+	load_ok(NODES2
+		"images:\ntraffic: ~\nfaults:\nexpect: null\ntopology:\n  kind: line\n  links:\n",
+		&sc);
+	ck_assert_uint_eq(sc.n_traffic + sc.n_faults + sc.n_expect + sc.n_images, 0);
+	ck_assert_int_eq(sc.topology.kind, SCENARIO_TOPO_LINE);
+	scenario_free(&sc);
+}
+END_TEST
+
 START_TEST(test_smoke_file)
 {
 	struct scenario_errors errs;
@@ -305,6 +319,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_defaults_and_braces);
 	tcase_add_test(tc, test_traffic_defaults);
 	tcase_add_test(tc, test_kinds_and_metrics);
+	tcase_add_test(tc, test_empty_sections);
 	tcase_add_test(tc, test_smoke_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -35,6 +35,12 @@ static const struct broken_case broken_cases[] = {
     {"no kind", BASE "faults:\n  - at: 1s\n    for: 2s\n",
      "t.yaml:8:5: a fault needs one of: netem, bandwidth, partition, link-down, freeze, suspend, "
      "kill, restart\n"},
+    {"full too big", "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: n{1..2000}\n",
+     "t.yaml:1:1: a full topology of 2000 nodes makes 1999000 links (at most 1000000)\n"},
+    {"too many messages",
+     BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 10000/s, count: 600000}\n"
+	  "  - {kind: dm, from: b, to: a, rate: 10000/s, count: 600000}\n",
+     "t.yaml:9:5: traffic \"t2\" brings the run above 1000000 messages\n"},
     {"yaml syntax", BASE "traffic: [a\n",
      "t.yaml:8:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
      "sequence)\n"},
