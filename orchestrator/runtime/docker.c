@@ -41,6 +41,15 @@ static struct docker_rt *docker_priv(struct runtime *rt)
 	return rt->priv;
 }
 
+/* Requests in flight at once for create/start/inspect: FL_DOCKER_PARALLEL, default 16. */
+static int docker_parallel(void)
+{
+	const char *v = getenv("FL_DOCKER_PARALLEL");
+	int n = v ? atoi(v) : 0;
+
+	return n > 0 ? n : 16;
+}
+
 int docker_init(struct runtime *rt, struct fl_error *err)
 {
 	struct docker_rt *p = calloc(1, sizeof(*p));
@@ -205,7 +214,7 @@ static int docker_create_all(struct runtime *rt, const struct runtime_node_spec 
 		reqs[i].body = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 	}
-	return docker_api_batch(&p->api, reqs, n, 16, err);
+	return docker_api_batch(&p->api, reqs, n, docker_parallel(), err);
 }
 
 static int docker_nodes_register(struct docker_rt *p, const struct runtime_node_spec *specs,
@@ -316,7 +325,7 @@ static int docker_start_all(struct docker_rt *p, size_t first,
 		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s/start",
 			 p->nodes[first + i].id);
 	}
-	rc = docker_api_batch(&p->api, reqs, n, 16, err);
+	rc = docker_api_batch(&p->api, reqs, n, docker_parallel(), err);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (docker_expect(&reqs[i], 204, 304, err) < 0)
 			rc = fl_wrap(err, "start node %s", specs[i].name);
@@ -326,7 +335,8 @@ static int docker_start_all(struct docker_rt *p, size_t first,
 		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s/json",
 			 p->nodes[first + i].id);
 	}
-	if (docker_api_batch(&p->api, reqs, n, 16, rc < 0 ? &ignored : err) < 0 && rc == 0)
+	if (docker_api_batch(&p->api, reqs, n, docker_parallel(), rc < 0 ? &ignored : err) < 0 &&
+	    rc == 0)
 		rc = -1;
 	for (size_t i = 0; i < n; i++) {
 		docker_fill(&p->nodes[first + i], specs[i].address, reqs[i].resp, &out[i]);

@@ -98,8 +98,15 @@ int runtime_sweep(const char *run_id, int include_docker, struct fl_error *err);
  *           Node processes are children of the caller: the runtime reaps them by pid
  *           (waitpid(pid, ...)), so callers must not waitpid(-1) / reap them themselves.
  *           Node processes start with an empty signal mask and default dispositions.
- *   docker: network "fl-<run_id>", containers "fl-<run_id>-<node>", labels faultlab.run and
- *           faultlab.node.
+ *   docker: network "fl-<run_id>" (internal, bridge "fl-<run_id>" holding the subnet's .1 on
+ *           the host), containers "fl-<run_id>-<node>", labels faultlab.run and faultlab.node.
+ *           argv[0] of a node spec is ignored: the image's entrypoint gets argv[1..], so one
+ *           argv serves both runtimes ("build/labnode" on netns, /labnode in the image).
+ *           FL_DOCKER_PARALLEL (default 16) bounds the requests in flight.
+ *   Both:   a runtime holds /run/faultlab/<run_id>.rt.lock from net_create to teardown, so
+ *           `faultlab clean` never sweeps a run that is being set up or used by tests.
+ *   netns socket(): creates the socket inside the hub (setns there and back in the calling
+ *           thread); give it to libcurl with CURLOPT_OPENSOCKETFUNCTION to reach nodes.
  *   cgroups: <root>/faultlab/<run_id>/<node>, root = /sys/fs/cgroup/unified (hybrid host) or
  *           /sys/fs/cgroup (cgroup2), else /sys/fs/cgroup/freezer (v1); see cgroup.h.
  * Run lock and run files: runlock.h (/run/faultlab/<run_id>.{lock,json,subnet}). Take the
