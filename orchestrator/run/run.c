@@ -25,7 +25,7 @@
 static int run_make_dir(struct run_opts *o, struct fl_error *err)
 {
 	struct planfile pf = {0};
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX + 32], abs[PATH_MAX];
 	int rc;
 
 	rc = planfile_make(o->scenario_path, o->has_seed, o->seed, &pf, err);
@@ -40,10 +40,12 @@ static int run_make_dir(struct run_opts *o, struct fl_error *err)
 	else
 		rundir_path(getenv("FL_RUNS_DIR"), pf.name, pf.seed, fltime_real_ns(), o->run_dir,
 			    sizeof(o->run_dir));
-	if (rundir_mkdirs(o->run_dir) < 0) {
+	if (rundir_mkdirs(o->run_dir) < 0 || !realpath(o->run_dir, abs)) {
 		fl_err_errno(err, "create %s", o->run_dir);
 		goto out;
 	}
+	/* absolute: nodes run elsewhere (their cwd, a container) and get it through @DATA@ */
+	snprintf(o->run_dir, sizeof(o->run_dir), "%s", abs);
 	snprintf(path, sizeof(path), "%s/scenario.yaml", o->run_dir);
 	if (rundir_copy(o->scenario_path, path, err) < 0)
 		goto out;

@@ -105,10 +105,10 @@ static json_t *run_ctl_apply(struct run_ctx *c, struct run_node *r, json_t *req,
 		return NULL;
 	}
 	snprintf(id, sizeof(id), "i%d", ++c->inject_seq);
-	jf.planned_ms = jf.issued_ms = journal_now(&c->j) - c->pause_ms;
+	jf.planned_ms = jf.issued_ms = journal_now(&c->j);
 	if (agentctl_apply(&r->ag, id, kind, lease, (uint64_t)c->inject_seq, params, &rep, err) < 0)
 		return NULL;
-	jf.done_ms = journal_now(&c->j) - c->pause_ms;
+	jf.done_ms = journal_now(&c->j);
 	jf.engine = rep.engine;
 	jf.error = rep.ok ? NULL : rep.error;
 	journal_fault(&c->j, &jf);

@@ -96,7 +96,7 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 				   .engine = "runtime"};
 	int rc, sig = run_signal_parse(f->params_json);
 
-	jf.issued_ms = journal_now(&c->j) - c->pause_ms;
+	jf.issued_ms = journal_now(&c->j);
 	if (strcmp(f->kind, "kill") == 0) {
 		r->expected_down = 1;
 		rc = c->rt->ops->node_stop(c->rt, &c->nodes[i], sig, &err);
@@ -108,7 +108,7 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 		r->up = rc == 0;
 		r->expected_down = rc < 0;
 	}
-	jf.done_ms = journal_now(&c->j) - c->pause_ms;
+	jf.done_ms = journal_now(&c->j);
 	jf.error = rc < 0 ? err.msg : NULL;
 	journal_fault(&c->j, &jf);
 	if (strcmp(f->kind, "kill") == 0)
@@ -137,7 +137,7 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 		if (!params)
 			return; /* this node drops nothing: no agent call, no journal line */
 	}
-	jf.issued_ms = journal_now(&c->j) - c->pause_ms;
+	jf.issued_ms = journal_now(&c->j);
 	if (!r->agent_up)
 		fl_err(&err, "no agent for %s", r->dn.name);
 	else
@@ -145,7 +145,7 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 				    f->end_ms - f->start_ms + RUN_LEASE_MARGIN_MS, f->engine_seed,
 				    params ? params : f->params_json, &rep, &err);
 	free(params);
-	jf.done_ms = journal_now(&c->j) - c->pause_ms;
+	jf.done_ms = journal_now(&c->j);
 	if (rc == 0 && !rep.ok)
 		snprintf(err.msg, sizeof(err.msg), "%s", rep.error), rc = -1;
 	jf.engine = rep.engine;
@@ -188,14 +188,14 @@ static void run_revert_one(struct run_ctx *c, const char *event_id, size_t fi, s
 				   .planned_ms = planned_ms};
 	int rc = -1;
 
-	jf.issued_ms = journal_now(&c->j) - c->pause_ms;
+	jf.issued_ms = journal_now(&c->j);
 	if (r->agent_up)
 		rc = agentctl_revert(&r->ag, c->plan.faults[fi].id, &rep, &err);
 	else
 		fl_err(&err, "no agent for %s", r->dn.name);
 	if (rc == 0 && !rep.ok)
 		snprintf(err.msg, sizeof(err.msg), "%s", rep.error), rc = -1;
-	jf.done_ms = journal_now(&c->j) - c->pause_ms;
+	jf.done_ms = journal_now(&c->j);
 	jf.error = rc < 0 ? err.msg : NULL;
 	journal_fault(&c->j, &jf);
 	*run_active(c, fi, i) = 0;
@@ -214,8 +214,7 @@ void run_fault_revert_all(struct run_ctx *c)
 	for (size_t f = 0; c->active && f < c->plan.n_faults; f++)
 		for (size_t i = 0; i < c->n; i++)
 			if (*run_active(c, f, i))
-				run_revert_one(c, "teardown", f, i,
-					       journal_now(&c->j) - c->pause_ms);
+				run_revert_one(c, "teardown", f, i, journal_now(&c->j));
 	if (c->active)
 		run_count_active(c);
 }

@@ -71,7 +71,8 @@ struct run_ctx {
 	int interrupted;
 	long sent, send_errors, received;
 	int faults_active;
-	double pause_ms; /* time spent paused (replay --pause-before) shifts the timeline */
+	double pause_ms; /* paused time (replay --pause-before): later events wait for it too;
+			  * the journal keeps real times, so a pause shows as lateness */
 	double last_check_ms;
 	int inject_seq;
 	pthread_mutex_t mu;	 /* journal, receipt files and counters, shared with senders */

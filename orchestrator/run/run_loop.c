@@ -185,6 +185,7 @@ static void run_pause(struct run_ctx *c, const struct runplan_event *e)
 {
 	double t0 = fltime_mono_ms();
 	char line[64];
+	int in = 0; /* stdin; -1 once it is at EOF (then only SIGUSR1 resumes) */
 
 	progress_done(&c->prog);
 	fprintf(stderr, "faultlab: paused before %s (planned at %.1f s). Enter a node with:\n",
@@ -193,14 +194,19 @@ static void run_pause(struct run_ctx *c, const struct runplan_event *e)
 		fprintf(stderr, "  faultlab shell %s %s\n", c->run_id, c->plan.nodes[i].name);
 	fprintf(stderr, "faultlab: press Enter (or kill -USR1 %d) to continue\n", (int)getpid());
 	for (;;) {
-		struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
+		struct pollfd p[2] = {{.fd = in, .events = POLLIN},
 				      {.fd = c->sigfd, .events = POLLIN}};
 		struct signalfd_siginfo si;
+		ssize_t n = -1;
 
 		if (poll(p, 2, 500) < 0 && errno != EINTR)
 			break;
-		if ((p[0].revents & (POLLIN | POLLHUP)) && (read(0, line, sizeof(line)) >= 0))
+		if (p[0].revents & (POLLIN | POLLHUP))
+			n = read(in, line, sizeof(line));
+		if (n > 0)
 			break;
+		if (n == 0)
+			in = -1;
 		if ((p[1].revents & POLLIN) && read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGCONT)
 				break;

@@ -32,14 +32,14 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	if (!text)
 		return;
 	run_text(e->msg, e->size, c->plan.seed, text, cap);
-	js.issued_ms = journal_now(&c->j) - c->pause_ms;
+	js.issued_ms = journal_now(&c->j);
 	if (refused)
 		fl_err(&err, "%s", refused);
 	else if (!from->up)
 		fl_err(&err, "%s is down", from->dn.name);
 	else
 		rc = from->drv->send(&from->dn, e->kind, to, nto, text, &out, &err);
-	js.done_ms = journal_now(&c->j) - c->pause_ms;
+	js.done_ms = journal_now(&c->j);
 	js.error = rc < 0 ? err.msg : NULL;
 	js.node_msg_id = out.node_msg_id;
 	js.hash = out.hash;
