@@ -128,15 +128,14 @@ static struct ipt_entry *iptc_rules_build(unsigned char *buf, const struct iptc_
 	return NULL;
 }
 
-struct iptc_rules_install_ctx {
-	const char *chain, *hook;
-	const struct iptc_rule_spec *rules;
+struct iptc_rules_many {
+	const struct iptc_rules_chain *chains;
 	size_t n;
 };
 
-static int iptc_rules_install_body(struct xtc_handle *h, const void *ctx, struct fl_error *err)
+static int iptc_rules_install_one(struct xtc_handle *h, const struct iptc_rules_chain *c,
+				  struct fl_error *err)
 {
-	const struct iptc_rules_install_ctx *c = ctx;
 	alignas(8) unsigned char buf[IPTC_RULES_ENTRY_MAX];
 	int output = strcmp(c->hook, "OUTPUT") == 0;
 	struct ipt_entry *e;
@@ -160,6 +159,16 @@ static int iptc_rules_install_body(struct xtc_handle *h, const void *ctx, struct
 	return 0;
 }
 
+static int iptc_rules_install_body(struct xtc_handle *h, const void *ctx, struct fl_error *err)
+{
+	const struct iptc_rules_many *m = ctx;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (iptc_rules_install_one(h, &m->chains[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 static int iptc_rules_check_names(const char *chain, const char *hook, struct fl_error *err)
 {
 	if (strlen(chain) == 0 || strlen(chain) > IPTC_RULES_CHAIN_MAX)
@@ -170,15 +179,32 @@ static int iptc_rules_check_names(const char *chain, const char *hook, struct fl
 	return 0;
 }
 
+static int iptc_rules_check_many(const struct iptc_rules_chain *chains, size_t n,
+				 struct fl_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (iptc_rules_check_names(chains[i].chain, chains[i].hook, err) < 0)
+			return -1;
+	return 0;
+}
+
+int iptc_rules_install_many(const struct iptc_rules_chain *chains, size_t n, struct fl_error *err)
+{
+	struct iptc_rules_many m = {chains, n};
+
+	if (iptc_rules_check_many(chains, n, err) < 0 ||
+	    iptc_rules_txn(iptc_rules_install_body, &m, err) < 0)
+		return fl_wrap(err, "iptables install %s in %s%s", chains[0].chain, chains[0].hook,
+			       n > 1 ? " and more" : "");
+	return 0;
+}
+
 int iptc_rules_install(const char *chain, const char *hook, const struct iptc_rule_spec *rules,
 		       size_t n, struct fl_error *err)
 {
-	struct iptc_rules_install_ctx c = {chain, hook, rules, n};
+	struct iptc_rules_chain c = {chain, hook, rules, n};
 
-	if (iptc_rules_check_names(chain, hook, err) < 0 ||
-	    iptc_rules_txn(iptc_rules_install_body, &c, err) < 0)
-		return fl_wrap(err, "iptables install %s in %s", chain, hook);
-	return 0;
+	return iptc_rules_install_many(&c, 1, err);
 }
 
 /* Deletes every rule of builtin chain `hook` that jumps to a chain accepted by `match`. */
@@ -220,29 +246,38 @@ static int iptc_rules_is_name(const char *target, const void *arg)
 	return target && strcmp(target, arg) == 0;
 }
 
-struct iptc_rules_remove_ctx {
-	const char *chain, *hook;
-};
-
 static int iptc_rules_remove_body(struct xtc_handle *h, const void *ctx, struct fl_error *err)
 {
-	const struct iptc_rules_remove_ctx *c = ctx;
+	const struct iptc_rules_many *m = ctx;
 
-	if (!iptc_is_chain(c->chain, h))
-		return 0;
-	if (iptc_rules_unhook(h, c->hook, iptc_rules_is_name, c->chain, err) < 0)
-		return -1;
-	return iptc_rules_drop_chain(h, c->chain, err);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct iptc_rules_chain *c = &m->chains[i];
+
+		if (!iptc_is_chain(c->chain, h))
+			continue;
+		if (iptc_rules_unhook(h, c->hook, iptc_rules_is_name, c->chain, err) < 0 ||
+		    iptc_rules_drop_chain(h, c->chain, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int iptc_rules_remove_many(const struct iptc_rules_chain *chains, size_t n, struct fl_error *err)
+{
+	struct iptc_rules_many m = {chains, n};
+
+	if (iptc_rules_check_many(chains, n, err) < 0 ||
+	    iptc_rules_txn(iptc_rules_remove_body, &m, err) < 0)
+		return fl_wrap(err, "iptables remove %s from %s%s", chains[0].chain, chains[0].hook,
+			       n > 1 ? " and more" : "");
+	return 0;
 }
 
 int iptc_rules_remove(const char *chain, const char *hook, struct fl_error *err)
 {
-	struct iptc_rules_remove_ctx c = {chain, hook};
+	struct iptc_rules_chain c = {chain, hook, NULL, 0};
 
-	if (iptc_rules_check_names(chain, hook, err) < 0 ||
-	    iptc_rules_txn(iptc_rules_remove_body, &c, err) < 0)
-		return fl_wrap(err, "iptables remove %s from %s", chain, hook);
-	return 0;
+	return iptc_rules_remove_many(&c, 1, err);
 }
 
 static int iptc_rules_has_prefix(const char *target, const void *arg)

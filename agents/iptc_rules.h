@@ -32,6 +32,15 @@ struct iptc_rule_spec {
  * at the top of `hook` ("INPUT" or "OUTPUT"), in one commit. Fails if the chain exists. */
 int iptc_rules_install(const char *chain, const char *hook, const struct iptc_rule_spec *rules,
 		       size_t n, struct fl_error *err);
+/* Several chains at once, in one commit (suspend's INPUT and OUTPUT chains). */
+struct iptc_rules_chain {
+	const char *chain, *hook;
+	const struct iptc_rule_spec *rules;
+	size_t n;
+};
+int iptc_rules_install_many(const struct iptc_rules_chain *chains, size_t n, struct fl_error *err);
+/* Removes each chain and its jump (rules unused), in one commit; missing ones are fine. */
+int iptc_rules_remove_many(const struct iptc_rules_chain *chains, size_t n, struct fl_error *err);
 /* Removes the jumps to `chain` from `hook`, then the chain. A missing chain is not an error. */
 int iptc_rules_remove(const char *chain, const char *hook, struct fl_error *err);
 /* Removes every chain whose name starts with `prefix`, and every jump to one of them from

@@ -110,6 +110,32 @@ START_TEST(test_sweep_only_prefix)
 }
 END_TEST
 
+START_TEST(test_many_is_all_or_nothing)
+{
+	struct iptc_rule_spec all[] = {{.kind = IPTC_RULE_DROP_ALL_BUT_LO}};
+	struct iptc_rules_chain two[] = {{"FLr1-s1", "INPUT", all, 1},
+					 {"FLr1-s1_o", "OUTPUT", all, 1}};
+	struct fl_error err = {0};
+	char dump[4096];
+
+	ck_assert_int_eq(iptc_rules_install("FLr1-s1_o", "OUTPUT", all, 1, &err), 0);
+	ck_assert_int_eq(iptc_rules_install_many(two, 2, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "FLr1-s1_o already exists"));
+	iptc_dump(dump, sizeof(dump));
+	ck_assert_ptr_null(strstr(dump, "FLr1-s1 ")); /* the first chain was not left behind */
+	ck_assert_ptr_null(strstr(dump, "-A INPUT"));
+	ck_assert_int_eq(iptc_rules_remove_many(two, 2, &err), 0);
+	ck_assert_int_eq(iptc_rules_install_many(two, 2, &err), 0);
+	iptc_dump(dump, sizeof(dump));
+	ck_assert_ptr_nonnull(strstr(dump, "-A INPUT -j FLr1-s1\n"));
+	ck_assert_ptr_nonnull(strstr(dump, "-A OUTPUT -j FLr1-s1_o\n"));
+	ck_assert_ptr_nonnull(strstr(dump, "-A FLr1-s1 ! -i lo -j DROP\n"));
+	ck_assert_int_eq(iptc_rules_remove_many(two, 2, &err), 0);
+	iptc_dump(dump, sizeof(dump));
+	ck_assert_ptr_null(strstr(dump, "FLr1"));
+}
+END_TEST
+
 START_TEST(test_bad_names)
 {
 	struct fl_error err = {0};
@@ -130,6 +156,7 @@ Suite *agent_iptc_suite(void)
 	tcase_add_checked_fixture(tc, iptc_setup, iptc_teardown);
 	tcase_add_test(tc, test_install_remove);
 	tcase_add_test(tc, test_sweep_only_prefix);
+	tcase_add_test(tc, test_many_is_all_or_nothing);
 	tcase_add_test(tc, test_bad_names);
 	suite_add_tcase(s, tc);
 	return s;
