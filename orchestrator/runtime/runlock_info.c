@@ -69,7 +69,8 @@ int runlock_list(struct runlock_entry **out, size_t *n, struct fl_error *err)
 			continue;
 		memcpy(id, e->d_name, k);
 		id[k] = '\0';
-		if (!runlock_valid_id(id) || runlock_info_seen(v, *n, id))
+		if (!runlock_valid_id(id) || strcmp(e->d_name, "subnets.lock") == 0 ||
+		    runlock_info_seen(v, *n, id))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;

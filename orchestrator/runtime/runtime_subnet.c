@@ -1,7 +1,7 @@
 /* Lab subnets: runtime_subnet_pick() (see runtime.h). Allocations are files
  * /run/faultlab/<run_id>.subnet; a global flock on /run/faultlab/subnets.lock serialises
- * pickers. A subnet is taken while its file exists; files of dead runs (no lock held) are
- * reused only when no never-used block is left. */
+ * pickers. A subnet is taken while its file exists (whatever its size: overlaps count); files
+ * of dead runs (no lock held) are reused only when no never-used block is left. */
 #include "orchestrator/runtime/runtime.h"
 #include "orchestrator/runtime/runlock.h"
 
@@ -47,14 +47,34 @@ void runtime_subnet_format(uint32_t net, int prefix, char *out, size_t len)
 		 net & 255, prefix);
 }
 
-/* Marks in `state` (1 = a dead run's, 2 = a live run's) every allocation file's block. */
+/* Marks in `state` (1 = a dead run's, 2 = a live run's) every /prefix block of the pool that
+ * overlaps net/net_prefix, whatever the two prefix lengths. */
+static void runtime_subnet_mark(uint32_t pool, int pool_prefix, int prefix, uint8_t *state,
+				uint32_t net, int net_prefix, uint8_t mark)
+{
+	int64_t lo = net, hi = (int64_t)net + (1LL << (32 - net_prefix)) - 1;
+	int64_t plo = pool, phi = (int64_t)pool + (1LL << (32 - pool_prefix)) - 1;
+	int shift = 32 - prefix;
+
+	if (hi < plo || lo > phi)
+		return;
+	lo = lo < plo ? plo : lo;
+	hi = hi > phi ? phi : hi;
+	for (int64_t i = (lo - plo) >> shift; i <= (hi - plo) >> shift; i++)
+		if (state[i] < mark)
+			state[i] = mark;
+}
+
+/* Marks every block that an allocation file, or the plan's nominal first /24, overlaps. */
 static void runtime_subnet_scan(uint32_t pool, int pool_prefix, int prefix, uint8_t *state)
 {
 	DIR *d = opendir(RUNLOCK_DIR);
 	struct dirent *e;
-	uint32_t net, idx;
+	uint32_t net;
 	int p;
 
+	runtime_subnet_mark(pool, pool_prefix, prefix, state, pool,
+			    pool_prefix > 24 ? pool_prefix : 24, 2);
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
@@ -74,12 +94,10 @@ static void runtime_subnet_scan(uint32_t pool, int pool_prefix, int prefix, uint
 			line[0] = '\0';
 		fclose(f);
 		line[strcspn(line, "\n")] = '\0';
-		if (runtime_subnet_parse(line, &net, &p, &ignored) < 0 || p != prefix)
+		if (runtime_subnet_parse(line, &net, &p, &ignored) < 0)
 			continue;
-		if ((net & (uint32_t)(0xffffffffULL << (32 - pool_prefix))) != pool)
-			continue;
-		idx = (net - pool) >> (32 - prefix);
-		state[idx] = runlock_is_live(id) ? 2 : (state[idx] ? state[idx] : 1);
+		runtime_subnet_mark(pool, pool_prefix, prefix, state, net, p,
+				    runlock_is_live(id) ? 2 : 1);
 	}
 	closedir(d);
 }
@@ -88,6 +106,7 @@ int runtime_subnet_pick_prefix(const char *pool, int prefix, const char *run_id,
 			       size_t len, struct fl_error *err)
 {
 	uint32_t base, blocks, pick = 0;
+	int found = 0;
 	int pool_prefix, fd_ok;
 	char path[512];
 	cleanup_free uint8_t *state = NULL;
@@ -111,12 +130,14 @@ int runtime_subnet_pick_prefix(const char *pool, int prefix, const char *run_id,
 	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
 		return fl_err_errno(err, "lock %s", path);
 	runtime_subnet_scan(base, pool_prefix, prefix, state);
-	/* block 0 is the plan's nominal subnet: never handed out, so real and nominal differ */
-	for (int pass = 0; pass < 2 && !pick; pass++)
-		for (uint32_t i = 1; i < blocks && !pick; i++)
-			if (state[i] == (pass ? 1 : 0))
+	/* the nominal first /24 is marked live, so real and nominal addresses always differ */
+	for (int pass = 0; pass < 2 && !found; pass++)
+		for (uint32_t i = 0; i < blocks && !found; i++)
+			if (state[i] == (pass ? 1 : 0)) {
 				pick = i;
-	if (!pick)
+				found = 1;
+			}
+	if (!found)
 		return fl_err(err,
 			      "no free /%d left in %s (run `faultlab clean` to free dead runs')",
 			      prefix, pool ? pool : RUNTIME_SUBNET_POOL);
