@@ -375,6 +375,96 @@ START_TEST(docker_run_directory)
 }
 END_TEST
 
+static const char e2e_small[] = "duration: 3s\ndrain: 1s\n"
+				"nodes:\n  - name: a\n  - name: b\n"
+				"topology:\n  kind: full\n"
+				"traffic:\n  - kind: dm\n    from: a\n    to: b\n    interval: 1s\n"
+				"    count: 2\n    start: 1s\n"
+				"faults:\n  - at: 1s\n    for: 1s\n    freeze: {target: b}\n";
+
+START_TEST(replay_same_plan_or_refuse)
+{
+	char out[256], copy[256];
+	const char *sc = e2e_scenario("rep", e2e_small);
+	const char *o;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/rep", e2e_tmp);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 40);
+	ck_assert_msg(rc == 0 || rc == 1, "exit %d", rc);
+	/* replay into FL_RUNS_DIR: a new run directory with the same plan, byte for byte */
+	o = e2e_sh("FL_RUNS_DIR=%s/runs %s replay %s --quiet 2>/dev/null </dev/null; echo rc=$?",
+		   e2e_tmp, e2e_bin, out);
+	ck_assert_msg(strstr(o, "rc=0") || strstr(o, "rc=1"), "%s", o);
+	ck_assert_str_eq(
+	    e2e_sh("cmp %s/plan.json %s/runs/e2e-rep-*/plan.json && echo same", out, e2e_tmp),
+	    "same\n");
+	/* a changed scenario no longer gives the saved plan: refused, nothing started */
+	snprintf(copy, sizeof(copy), "%s/rep-changed", e2e_tmp);
+	e2e_sh("cp -r %s %s && sed -i 's/interval: 1s/interval: 500ms/' %s/scenario.yaml", out, copy, copy);
+	o = e2e_sh("%s replay %s 2>&1 </dev/null; echo rc=$?", e2e_bin, copy);
+	ck_assert_msg(strstr(o, "rc=2") && strstr(o, "differs"), "%s", o);
+	o = e2e_sh("%s replay %s --pause-before e99 2>&1; echo rc=$?", e2e_bin, out);
+	ck_assert_msg(strstr(o, "rc=2") && strstr(o, "no event \"e99\""), "%s", o);
+}
+END_TEST
+
+START_TEST(suite_one_junit)
+{
+	const char *good = e2e_scenario("sg", e2e_small);
+	char bad[256], junit[256];
+	const char *o;
+
+	snprintf(bad, sizeof(bad), "%s/sb.yaml", e2e_tmp);
+	e2e_sh("printf 'version: 1\\nname: sb\\nnodes: 3\\n' > %s", bad);
+	snprintf(junit, sizeof(junit), "%s/suite.xml", e2e_tmp);
+	o = e2e_sh("FL_RUNS_DIR=%s/runs %s suite %s %s --junit %s >/dev/null 2>&1; echo rc=$?",
+		   e2e_tmp, e2e_bin, good, bad, junit);
+	ck_assert_msg(strstr(o, "rc=2"), "the worst exit is the invalid scenario's: %s", o);
+	ck_assert_str_eq(e2e_sh("grep -c '<testsuite ' %s", junit), "2\n");
+	ck_assert_str_eq(e2e_sh("grep -c '<testsuites' %s", junit), "1\n");
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s", junit), "exited 2 (invalid scenario)"));
+	ck_assert_str_eq(e2e_sh("python3 -c 'import xml.dom.minidom,sys; "
+				"xml.dom.minidom.parse(sys.argv[1]); print(\"ok\")' %s",
+				junit),
+			 "ok\n");
+}
+END_TEST
+
+START_TEST(keep_then_inject)
+{
+	char out[256], id[32], ev[300];
+	const char *sc = e2e_scenario("keep", "duration: 2s\ndrain: 1s\n"
+					      "nodes:\n  - name: a\n  - name: b\n"
+					      "topology:\n  kind: full\n");
+	const char *o;
+	pid_t pid;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/keep", e2e_tmp);
+	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
+	pid = e2e_start(sc, out, "--keep");
+	ck_assert(e2e_wait_for(ev, "run-start", 20));
+	e2e_run_id(out, id, sizeof(id));
+	usleep(4000000); /* past the timeline: the run is kept */
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	o = e2e_sh("%s inject %s a '{partition: {from: [b]}, for: 20s}' 2>&1; echo rc=$?", e2e_bin,
+		   id);
+	ck_assert_msg(strstr(o, "rc=0") && strstr(o, "engine iptables"), "%s", o);
+	ck_assert_str_eq(
+	    e2e_sh("ip netns exec fl-%s-a iptables-legacy -S | grep -c 'FL%s-i1'", id, id), "3\n");
+	o = e2e_sh("%s inject %s a '{netem: {delya: 1ms}}' 2>&1; echo rc=$?", e2e_bin, id);
+	ck_assert_msg(strstr(o, "rc=2") && strstr(o, "unknown key \"delya\""), "%s", o);
+	o = e2e_sh("%s inject %s nobody '{freeze: {}}' 2>&1; echo rc=$?", e2e_bin, id);
+	ck_assert_msg(strstr(o, "rc=3") && strstr(o, "unknown node"), "%s", o);
+	kill(pid, SIGTERM);
+	rc = e2e_wait(pid, 20);
+	ck_assert_msg(rc == 0 || rc == 1, "a kept run ends with its verdict, got %d", rc);
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s", ev), "\"fault\":\"i1\""));
+	e2e_assert_nothing_left(id);
+}
+END_TEST
+
 Suite *run_e2e_suite(void)
 {
 	Suite *s = suite_create("run_e2e");
@@ -388,6 +478,13 @@ Suite *run_e2e_suite(void)
 	tcase_add_test(t, node_never_ready_exit3);
 	tcase_add_test(t, node_not_answering_times_out_exit3);
 	tcase_add_test(t, sigint_exit4_nothing_left);
+	suite_add_tcase(s, t);
+	t = tcase_create("verbs");
+	tcase_add_checked_fixture(t, e2e_setup, e2e_teardown);
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, replay_same_plan_or_refuse);
+	tcase_add_test(t, suite_one_junit);
+	tcase_add_test(t, keep_then_inject);
 	suite_add_tcase(s, t);
 	t = tcase_create("docker");
 	tcase_add_checked_fixture(t, e2e_setup, e2e_teardown);
