@@ -66,7 +66,8 @@ int netem_plan_build(const struct netem_params *p, const struct netem_psched *ps
 /* "uniform" etc. → enum; -1 if unknown. netem_plan_dist_name is the reverse. */
 int netem_plan_dist_parse(const char *name);
 const char *netem_plan_dist_name(enum netem_dist d);
-/* Sets the defaults (r = 1 - p, h = 0, k = 1, direction ingress... see netem_params.c). */
+/* Zeroes p and sets the defaults: uniform, random loss, GE r = 1 - p, h = 0, k = 1,
+ * direction egress. */
 void netem_plan_params_init(struct netem_params *p);
 
 #endif

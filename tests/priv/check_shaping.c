@@ -558,6 +558,26 @@ START_TEST(test_nfq_two_netem_stack)
 }
 END_TEST
 
+/* A failed apply leaves nothing: with the ingress qdisc already taken, bandwidth "both"
+ * fails at the IFB redirect after its egress tbf and the IFB were made; both go again. */
+START_TEST(test_failed_apply_rolls_back)
+{
+	const char *r;
+
+	ck_assert_int_eq(test_ns_sh(pair.ns_b, "tc qdisc add dev %s ingress", pair.if_b), 0);
+	r = agent_req("{\"op\":\"apply\",\"id\":\"x1\",\"kind\":\"bandwidth\",\"lease_ms\":"
+		      "60000,\"seed\":1,\"params\":{\"rate_bps\":1000000,\"direction\":\"both\"}}");
+	ck_assert_msg(strncmp(r, "{\"ok\":false", 11) == 0, "%s", r);
+	ck_assert_int_eq(test_ns_sh(pair.ns_b, "%s", "tc qdisc show | grep -q f1a"), 1);
+	ck_assert_int_eq(test_ns_sh(pair.ns_b, "%s", "ip link | grep -q flb"), 1);
+	ck_assert_double_gt(throughput(sb, sa, 10e6, 500), 8e6);
+	r = agent_req("{\"op\":\"apply\",\"id\":\"x2\",\"kind\":\"netem\",\"lease_ms\":"
+		      "60000,\"seed\":1,\"params\":{\"loss\":\"120%%\"}}");
+	ck_assert_msg(strstr(r, "params.loss: fraction \\\"120%\\\" must lie between 0% and 100%"),
+		      "%s", r);
+}
+END_TEST
+
 /* netem_probe (for `faultlab doctor`) agrees with tc about this kernel, in a scratch netns. */
 START_TEST(test_netem_probe)
 {
@@ -599,6 +619,7 @@ Suite *shaping_suite(void)
 	tcase_add_test(tc, test_nfq_spares_loopback);
 	tcase_add_test(tc, test_sweep_after_crash);
 	tcase_add_test(tc, test_nfq_two_netem_stack);
+	tcase_add_test(tc, test_failed_apply_rolls_back);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("probe");
 	tcase_add_test(tc, test_netem_probe);
