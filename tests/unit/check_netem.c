@@ -2,6 +2,7 @@
  * decoded attribute by attribute (netem itself cannot run on this CI's kernel). */
 #include "agents/netem_dist.h"
 #include "agents/netem_nl.h"
+#include "agents/netem_params.h"
 #include "agents/netem_plan.h"
 
 #include <check.h>
@@ -352,6 +353,61 @@ START_TEST(test_dist_parse)
 }
 END_TEST
 
+START_TEST(test_params_json)
+{
+	struct netem_params p;
+	struct fl_error err = {0};
+	json_t *j = json_loads("{\"delay_ms\":\"1.5s\",\"jitter_ms\":20,\"loss\":\"20%\","
+			       "\"correlation\":0.25,\"distribution\":\"pareto\",\"rate_bps\":"
+			       "\"2mbit\",\"direction\":\"both\",\"loss_model\":\"gemodel\","
+			       "\"ge_p\":0.01}",
+			       0, NULL);
+
+	ck_assert_int_eq(netem_params_parse(j, 99, &p, &err), 0);
+	ck_assert_double_eq(p.delay_ms, 1500);
+	ck_assert_double_eq(p.jitter_ms, 20);
+	ck_assert_double_eq_tol(p.loss, 0.2, 1e-12);
+	ck_assert_double_eq(p.correlation, 0.25);
+	ck_assert_int_eq(p.distribution, NETEM_DIST_PARETO);
+	ck_assert_uint_eq(p.rate_bps, 2000000);
+	ck_assert_int_eq(p.direction, NETEM_DIR_BOTH);
+	ck_assert_int_eq(p.loss_model, NETEM_LOSS_GEMODEL);
+	ck_assert_uint_eq(p.seed, 99);
+	json_decref(j);
+}
+END_TEST
+
+struct bad_case {
+	const char *json, *msg;
+};
+
+static const struct bad_case bad_cases[] = {
+    {"{\"loss\":\"120%\"}", "params.loss: fraction \"120%\" must lie between 0% and 100%"},
+    {"{\"loss\":1.5}", "params.loss: fraction 1.5 must lie between 0 and 1"},
+    {"{\"delay\":5}", "params.delay: unknown parameter"},
+    {"{\"delay_ms\":\"5\"}", "params.delay_ms: expected a duration such as 250ms, 2s, 1.5s, "
+			     "3m or 1h, got \"5\" (a bare number has no unit)"},
+    {"{\"direction\":\"up\"}", "params.direction: expected egress, ingress or both"},
+    {"{\"distribution\":\"cauchy\"}",
+     "params.distribution: expected uniform, normal, pareto or paretonormal"},
+    {"{\"loss_model\":\"gi\"}", "params.loss_model: expected random or gemodel"},
+    {"{\"rate_bps\":-5}", "params.rate_bps: expected bits per second (an integer > 0)"},
+};
+
+START_TEST(test_params_json_errors)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	struct netem_params p;
+	struct fl_error err = {0};
+	json_t *j = json_loads(c->json, 0, NULL);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(netem_params_parse(j, 1, &p, &err), -1);
+	ck_assert_str_eq(err.msg, c->msg);
+	json_decref(j);
+}
+END_TEST
+
 Suite *netem_suite(void)
 {
 	Suite *s = suite_create("netem");
@@ -364,6 +420,9 @@ Suite *netem_suite(void)
 	tcase_add_test(tc, test_plan_gemodel);
 	tcase_add_test(tc, test_plan_errors);
 	tcase_add_test(tc, test_dist_parse);
+	tcase_add_test(tc, test_params_json);
+	tcase_add_loop_test(tc, test_params_json_errors, 0,
+			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("netlink");
 	tcase_add_test(tc, test_msg_header_and_delay);
