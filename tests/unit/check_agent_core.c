@@ -1,6 +1,7 @@
 /* The agent core without a kernel: a recording fake kind behind the real request parser,
  * lease handling and replies. Each test reads the exact lines the orchestrator would. */
 #include "agents/agent.h"
+#include "agents/agent_node.h"
 #include "common/fltime.h"
 
 #include <check.h>
@@ -235,6 +236,60 @@ START_TEST(test_revert_all_latest_first)
 }
 END_TEST
 
+struct node_case {
+	const char *run, *ifname, *cgroup;
+	long pgid;
+	const char *err;
+};
+
+static const struct node_case node_cases[] = {
+    {"r1", "eth0", "/tmp", 0, NULL},
+    {"abcdefghij", "eth0", NULL, 42, NULL},
+    {"abcdefghijk", "eth0", NULL, 0,
+     "--run: \"abcdefghijk\" must be 1 to 10 characters of [a-z0-9]"},
+    {"Run1", "eth0", NULL, 0, "--run: \"Run1\" must be 1 to 10 characters of [a-z0-9]"},
+    {"r-1", "eth0", NULL, 0, "--run: \"r-1\" must be 1 to 10 characters of [a-z0-9]"},
+    {"", "eth0", NULL, 0, "--run: \"\" must be 1 to 10 characters of [a-z0-9]"},
+    {"r1", "a/b", NULL, 0, "--ifname: \"a/b\" is not an interface name"},
+    {"r1", "sixteen-chars-if", NULL, 0, "--ifname: \"sixteen-chars-if\" is not an interface name"},
+    {"r1", "eth0", "relative", 0,
+     "--cgroup: \"relative\" must be an absolute path under 256 bytes"},
+    {"r1", "eth0", "/nonexistent/cg", 0, "--cgroup: \"/nonexistent/cg\" is not a directory"},
+    {"r1", "eth0", NULL, 1, "--pgid: 1 is not a node's process group"},
+};
+
+START_TEST(test_node_options)
+{
+	const struct node_case *c = &node_cases[_i];
+	struct agent_node node;
+	struct fl_error err = {0};
+	int r = agent_node_init(&node, c->run, "n1", c->ifname, c->cgroup, c->pgid, &err);
+
+	if (c->err) {
+		ck_assert_int_eq(r, -1);
+		ck_assert_str_eq(err.msg, c->err);
+	} else {
+		ck_assert_int_eq(r, 0);
+		ck_assert_str_eq(node.run_id, c->run);
+		ck_assert_int_eq(node.pgid, c->pgid);
+	}
+}
+END_TEST
+
+START_TEST(test_chain_names_fit)
+{
+	struct agent_node node = {.run_id = "abcdefghij"};
+	char name[64];
+
+	/* the longest run id and fault id, with a suffix, still make a chain iptables takes */
+	fault_chain_name(&node, "f123456789.12", "_o", name, sizeof(name));
+	ck_assert_str_eq(name, "FLabcdefghij-f123456789.12_o");
+	ck_assert_uint_eq(strlen(name), 28);
+	fault_chain_prefix(&node, name, sizeof(name));
+	ck_assert_str_eq(name, "FLabcdefghij-");
+}
+END_TEST
+
 Suite *agent_core_suite(void)
 {
 	Suite *s = suite_create("agent_core");
@@ -247,6 +302,11 @@ Suite *agent_core_suite(void)
 	tcase_add_test(tc, test_lease_expiry);
 	tcase_add_test(tc, test_late_finish);
 	tcase_add_test(tc, test_revert_all_latest_first);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("node");
+	tcase_add_loop_test(tc, test_node_options, 0,
+			    (int)(sizeof(node_cases) / sizeof(node_cases[0])));
+	tcase_add_test(tc, test_chain_names_fit);
 	suite_add_tcase(s, tc);
 	return s;
 }
