@@ -427,6 +427,7 @@ struct nfq_engine *nfq_engine_start(const struct nfq_engine_cfg *cfg, struct fl_
 	errno = pthread_create(&e->thread, NULL, nfq_engine_main, e);
 	if (errno)
 		goto fail_errno;
+	pthread_setname_np(e->thread, "fl-nfq");
 	nfq_engine_priority(e);
 	e->started = 1;
 	return e;
