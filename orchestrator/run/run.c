@@ -99,16 +99,16 @@ static void run_begin(struct run_ctx *c)
 	if (errs && done)
 		run_connect(c, errs, done);
 	run_settle(c);
-	journal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
-			  c->started_at, c->subnet);
+	runjournal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
+			     c->started_at, c->subnet);
 	for (size_t i = 0; i < c->n; i++)
-		journal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
-				c->rn[i].ready_ms);
+		runjournal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
+				   c->rn[i].ready_ms);
 	for (size_t l = 0; errs && done && l < c->plan.n_links; l++)
 		if (done[l])
-			journal_link(&c->j, c->plan.nodes[c->plan.links[l][0]].name,
-				     c->plan.nodes[c->plan.links[l][1]].name,
-				     errs[l][0] ? errs[l] : NULL);
+			runjournal_link(&c->j, c->plan.nodes[c->plan.links[l][0]].name,
+					c->plan.nodes[c->plan.links[l][1]].name,
+					errs[l][0] ? errs[l] : NULL);
 	free(errs);
 	free(done);
 }
@@ -120,11 +120,11 @@ static int run_live(struct run_ctx *c)
 	struct fl_error err = {0};
 
 	snprintf(jpath, sizeof(jpath), "%s/events.jsonl", c->opts->run_dir);
-	if (journal_open(&c->j, jpath, &err) < 0) {
+	if (runjournal_open(&c->j, jpath, &err) < 0) {
 		log_error("%s", err.msg);
 		return -1;
 	}
-	c->journal_open = 1;
+	c->runjournal_open = 1;
 	run_begin(c);
 	for (size_t i = 0; i < c->n; i++)
 		c->rn[i].dn.timeout_ms = RUN_SEND_TIMEOUT_MS;
@@ -216,13 +216,13 @@ int run_main(struct run_opts *opts)
 		fflush(stdout);
 		run_keep(&c);
 	}
-	if (c.journal_open) {
+	if (c.runjournal_open) {
 		run_fault_revert_all(&c);
-		journal_run_end(&c.j, rc == FL_EXIT_INTERRUPTED ? "interrupted" : "completed");
+		runjournal_run_end(&c.j, rc == FL_EXIT_INTERRUPTED ? "interrupted" : "completed");
 	}
 	run_teardown(&c);
-	if (c.journal_open)
-		journal_close(&c.j);
+	if (c.runjournal_open)
+		runjournal_close(&c.j);
 	if (rc == FL_EXIT_ENV || rc == FL_EXIT_INTERRUPTED)
 		fprintf(stderr, "faultlab: %s\n", err.msg[0] ? err.msg : "interrupted");
 	if (rc == FL_EXIT_OK && !opts->keep)

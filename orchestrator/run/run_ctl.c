@@ -95,7 +95,7 @@ static json_t *run_ctl_apply(struct run_ctx *c, struct run_node *r, json_t *req,
 	cleanup_free char *params = run_ctl_params(c, req, err);
 	struct agentctl_reply rep = {0};
 	char id[32];
-	struct journal_fault jf = {
+	struct runjournal_fault jf = {
 	    .type = "fault-apply", .id = "inject", .fault = id, .node = r->dn.name};
 
 	if (!params)
@@ -105,13 +105,13 @@ static json_t *run_ctl_apply(struct run_ctx *c, struct run_node *r, json_t *req,
 		return NULL;
 	}
 	snprintf(id, sizeof(id), "i%d", ++c->inject_seq);
-	jf.planned_ms = jf.issued_ms = journal_now(&c->j);
+	jf.planned_ms = jf.issued_ms = runjournal_now(&c->j);
 	if (agentctl_apply(&r->ag, id, kind, lease, (uint64_t)c->inject_seq, params, &rep, err) < 0)
 		return NULL;
-	jf.done_ms = journal_now(&c->j);
+	jf.done_ms = runjournal_now(&c->j);
 	jf.engine = rep.engine;
 	jf.error = rep.ok ? NULL : rep.error;
-	journal_fault(&c->j, &jf);
+	runjournal_fault(&c->j, &jf);
 	if (!rep.ok)
 		return json_pack("{s:b,s:s}", "ok", 0, "error", rep.error);
 	return json_pack("{s:b,s:s,s:s}", "ok", 1, "id", id, "engine", rep.engine);

@@ -88,15 +88,15 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 {
 	struct run_node *r = &c->rn[i];
 	struct fl_error err = {0};
-	struct journal_fault jf = {.type = "fault-apply",
-				   .id = e->id,
-				   .fault = f->id,
-				   .node = r->dn.name,
-				   .planned_ms = planned_ms,
-				   .engine = "runtime"};
+	struct runjournal_fault jf = {.type = "fault-apply",
+				      .id = e->id,
+				      .fault = f->id,
+				      .node = r->dn.name,
+				      .planned_ms = planned_ms,
+				      .engine = "runtime"};
 	int rc, sig = run_signal_parse(f->params_json);
 
-	jf.issued_ms = journal_now(&c->j);
+	jf.issued_ms = runjournal_now(&c->j);
 	if (strcmp(f->kind, "kill") == 0) {
 		r->expected_down = 1;
 		rc = c->rt->ops->node_stop(c->rt, &c->nodes[i], sig, &err);
@@ -108,13 +108,13 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 		r->up = rc == 0;
 		r->expected_down = rc < 0;
 	}
-	jf.done_ms = journal_now(&c->j);
+	jf.done_ms = runjournal_now(&c->j);
 	jf.error = rc < 0 ? err.msg : NULL;
-	journal_fault(&c->j, &jf);
+	runjournal_fault(&c->j, &jf);
 	if (strcmp(f->kind, "kill") == 0)
-		journal_node_exit(&c->j, r->dn.name, -1, sigabbrev_np(sig), 1);
+		runjournal_node_exit(&c->j, r->dn.name, -1, sigabbrev_np(sig), 1);
 	else
-		journal_node_restart(&c->j, r->dn.name, rc < 0 ? err.msg : NULL);
+		runjournal_node_restart(&c->j, r->dn.name, rc < 0 ? err.msg : NULL);
 }
 
 static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, size_t fi, size_t i,
@@ -125,11 +125,11 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 	struct agentctl_reply rep = {0};
 	struct fl_error err = {0};
 	char *params = NULL;
-	struct journal_fault jf = {.type = "fault-apply",
-				   .id = e->id,
-				   .fault = f->id,
-				   .node = r->dn.name,
-				   .planned_ms = planned_ms};
+	struct runjournal_fault jf = {.type = "fault-apply",
+				      .id = e->id,
+				      .fault = f->id,
+				      .node = r->dn.name,
+				      .planned_ms = planned_ms};
 	int rc = -1;
 
 	if (strcmp(f->kind, "partition") == 0) {
@@ -137,7 +137,7 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 		if (!params)
 			return; /* this node drops nothing: no agent call, no journal line */
 	}
-	jf.issued_ms = journal_now(&c->j);
+	jf.issued_ms = runjournal_now(&c->j);
 	if (!r->agent_up)
 		fl_err(&err, "no agent for %s", r->dn.name);
 	else
@@ -145,12 +145,12 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 				    f->end_ms - f->start_ms + RUN_LEASE_MARGIN_MS, f->engine_seed,
 				    params ? params : f->params_json, &rep, &err);
 	free(params);
-	jf.done_ms = journal_now(&c->j);
+	jf.done_ms = runjournal_now(&c->j);
 	if (rc == 0 && !rep.ok)
 		snprintf(err.msg, sizeof(err.msg), "%s", rep.error), rc = -1;
 	jf.engine = rep.engine;
 	jf.error = rc < 0 ? err.msg : NULL;
-	journal_fault(&c->j, &jf);
+	runjournal_fault(&c->j, &jf);
 	if (rc == 0)
 		*run_active(c, fi, i) = 1;
 	else
@@ -181,23 +181,23 @@ static void run_revert_one(struct run_ctx *c, const char *event_id, size_t fi, s
 	struct run_node *r = &c->rn[i];
 	struct agentctl_reply rep = {0};
 	struct fl_error err = {0};
-	struct journal_fault jf = {.type = "fault-revert",
-				   .id = event_id,
-				   .fault = c->plan.faults[fi].id,
-				   .node = r->dn.name,
-				   .planned_ms = planned_ms};
+	struct runjournal_fault jf = {.type = "fault-revert",
+				      .id = event_id,
+				      .fault = c->plan.faults[fi].id,
+				      .node = r->dn.name,
+				      .planned_ms = planned_ms};
 	int rc = -1;
 
-	jf.issued_ms = journal_now(&c->j);
+	jf.issued_ms = runjournal_now(&c->j);
 	if (r->agent_up)
 		rc = agentctl_revert(&r->ag, c->plan.faults[fi].id, &rep, &err);
 	else
 		fl_err(&err, "no agent for %s", r->dn.name);
 	if (rc == 0 && !rep.ok)
 		snprintf(err.msg, sizeof(err.msg), "%s", rep.error), rc = -1;
-	jf.done_ms = journal_now(&c->j);
+	jf.done_ms = runjournal_now(&c->j);
 	jf.error = rc < 0 ? err.msg : NULL;
-	journal_fault(&c->j, &jf);
+	runjournal_fault(&c->j, &jf);
 	*run_active(c, fi, i) = 0;
 }
 
@@ -214,7 +214,7 @@ void run_fault_revert_all(struct run_ctx *c)
 	for (size_t f = 0; c->active && f < c->plan.n_faults; f++)
 		for (size_t i = 0; i < c->n; i++)
 			if (*run_active(c, f, i))
-				run_revert_one(c, "teardown", f, i, journal_now(&c->j));
+				run_revert_one(c, "teardown", f, i, runjournal_now(&c->j));
 	if (c->active)
 		run_count_active(c);
 }

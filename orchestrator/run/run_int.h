@@ -4,7 +4,7 @@
 
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/run/agentctl.h"
-#include "orchestrator/run/journal.h"
+#include "orchestrator/run/runjournal.h"
 #include "orchestrator/run/progress.h"
 #include "orchestrator/run/run.h"
 #include "orchestrator/run/runplan.h"
@@ -62,8 +62,8 @@ struct run_ctx {
 	struct run_node *rn;
 	size_t n;
 	unsigned char *active; /* [fault * n + node]: applied and not yet reverted */
-	struct journal j;
-	int journal_open;
+	struct runjournal j;
+	int runjournal_open;
 	struct progress prog;
 	int sigfd;
 	int ctl_fd; /* control socket, -1 when none */

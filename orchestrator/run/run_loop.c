@@ -56,8 +56,8 @@ void run_check_nodes(struct run_ctx *c)
 		r->up = 0;
 		log_warn("node %s exited unexpectedly (%s %d)", r->dn.name,
 			 sig > 0 ? "signal" : "code", sig > 0 ? sig : code);
-		journal_node_exit(&c->j, r->dn.name, sig > 0 ? -1 : code,
-				  sig > 0 ? run_signame(sig) : NULL, 0);
+		runjournal_node_exit(&c->j, r->dn.name, sig > 0 ? -1 : code,
+				     sig > 0 ? run_signame(sig) : NULL, 0);
 	}
 }
 
@@ -108,7 +108,7 @@ static void run_poll_receipts(struct run_ctx *c)
 static void run_progress(struct run_ctx *c, const char *phase)
 {
 	struct progress_state s = {
-	    .elapsed_ms = journal_now(&c->j) - c->pause_ms,
+	    .elapsed_ms = runjournal_now(&c->j) - c->pause_ms,
 	    .total_ms = (double)(c->plan.duration_ms + c->plan.drain_ms),
 	    .nodes = (int)c->n,
 	    .faults_active = c->faults_active,
@@ -126,7 +126,7 @@ static void run_progress(struct run_ctx *c, const char *phase)
 static void run_periodic(struct run_ctx *c, const char *phase)
 {
 	static double last_receipts;
-	double now = journal_now(&c->j);
+	double now = runjournal_now(&c->j);
 
 	if (now - c->last_check_ms < 250)
 		return;
@@ -145,7 +145,7 @@ int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
 	for (;;) {
 		struct pollfd p[2] = {{.fd = c->sigfd, .events = POLLIN},
 				      {.fd = c->ctl_fd, .events = POLLIN}};
-		double left = t_ms - (journal_now(&c->j) - c->pause_ms);
+		double left = t_ms - (runjournal_now(&c->j) - c->pause_ms);
 
 		if (run_check_signals(c))
 			return -1;

@@ -22,7 +22,7 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	struct fl_error err = {0};
 	size_t nto = 0, cap = e->size + 64;
 	char *text = malloc(cap);
-	struct journal_send js = {
+	struct runjournal_send js = {
 	    .id = e->id, .msg = e->msg, .node = from->dn.name, .planned_ms = (double)e->t_ms};
 	int rc = -1;
 
@@ -32,26 +32,26 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	if (!text)
 		return;
 	run_text(e->msg, e->size, c->plan.seed, text, cap);
-	js.issued_ms = journal_now(&c->j);
+	js.issued_ms = runjournal_now(&c->j);
 	if (refused)
 		fl_err(&err, "%s", refused);
 	else if (!from->up)
 		fl_err(&err, "%s is down", from->dn.name);
 	else
 		rc = from->drv->send(&from->dn, e->kind, to, nto, text, &out, &err);
-	js.done_ms = journal_now(&c->j);
+	js.done_ms = runjournal_now(&c->j);
 	js.error = rc < 0 ? err.msg : NULL;
 	js.node_msg_id = out.node_msg_id;
 	js.hash = out.hash;
 	pthread_mutex_lock(&c->mu);
-	journal_send(&c->j, &js);
+	runjournal_send(&c->j, &js);
 	if (rc < 0)
 		c->send_errors++;
 	else
 		c->sent++;
 	if (rc == 0 && from->events)
-		journal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
-				nto ? to[0]->key : "", text);
+		runjournal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
+				   nto ? to[0]->key : "", text);
 	pthread_mutex_unlock(&c->mu);
 	if (rc < 0)
 		log_debug("send %s: %s", e->msg, err.msg);

@@ -269,7 +269,7 @@ void run_teardown(struct run_ctx *c)
 {
 	struct fl_error err = {0};
 
-	if (c->journal_open)
+	if (c->runjournal_open)
 		run_fault_revert_all(c);
 	for (size_t i = 0; c->rn && i < c->n; i++) {
 		if (c->rn[i].agent_up)

@@ -2,7 +2,7 @@
  * into the run's subnet, message texts, labnode command lines, partition drop lists and the
  * FAULT-SPEC of `faultlab inject`. */
 #include "orchestrator/run/injectspec.h"
-#include "orchestrator/run/journal.h"
+#include "orchestrator/run/runjournal.h"
 #include "orchestrator/run/run_int.h"
 #include "orchestrator/run/rundir.h"
 #include "orchestrator/run/runplan.h"
@@ -226,48 +226,48 @@ static json_t *read_lines(const char *path, size_t *n)
 
 START_TEST(journal_lines)
 {
-	struct journal j;
+	struct runjournal j;
 	struct fl_error err = {0};
 	char path[64], first[64];
-	struct journal_send ok = {.id = "e1",
-				  .msg = "m1",
-				  .node = "alice",
-				  .planned_ms = 5000,
-				  .issued_ms = 5000.24,
-				  .done_ms = 5001.0,
-				  .node_msg_id = "0x5f",
-				  .hash = "0x64"};
-	struct journal_send bad = {.id = "e2", .msg = "m2", .node = "alice", .error = "down"};
-	struct journal_fault ap = {.type = "fault-apply",
-				   .id = "e3",
-				   .fault = "f1",
-				   .node = "bob",
-				   .planned_ms = 30000,
-				   .issued_ms = 30000.1,
-				   .done_ms = 30001.8,
-				   .engine = "iptables"};
-	struct journal_fault rv = {.type = "fault-revert",
-				   .id = "e4",
-				   .fault = "f1",
-				   .node = "bob",
-				   .error = "agent gone"};
+	struct runjournal_send ok = {.id = "e1",
+				     .msg = "m1",
+				     .node = "alice",
+				     .planned_ms = 5000,
+				     .issued_ms = 5000.24,
+				     .done_ms = 5001.0,
+				     .node_msg_id = "0x5f",
+				     .hash = "0x64"};
+	struct runjournal_send bad = {.id = "e2", .msg = "m2", .node = "alice", .error = "down"};
+	struct runjournal_fault ap = {.type = "fault-apply",
+				      .id = "e3",
+				      .fault = "f1",
+				      .node = "bob",
+				      .planned_ms = 30000,
+				      .issued_ms = 30000.1,
+				      .done_ms = 30001.8,
+				      .engine = "iptables"};
+	struct runjournal_fault rv = {.type = "fault-revert",
+				      .id = "e4",
+				      .fault = "f1",
+				      .node = "bob",
+				      .error = "agent gone"};
 	json_t *arr, *o;
 	size_t n;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/tmp/fl-journal-%d.jsonl", (int)getpid());
 	unlink(path);
-	ck_assert_int_eq(journal_open(&j, path, &err), 0);
-	journal_run_start(&j, "smoke-x-42", "abc123", 42, "netns", "2026-11-24T01:00:00Z",
-			  "10.213.7.0/24");
-	journal_node_up(&j, "alice", "10.213.7.2", "0x04ab", 812.34);
-	journal_send(&j, &ok);
-	journal_send(&j, &bad);
-	journal_fault(&j, &ap);
-	journal_fault(&j, &rv);
-	journal_node_exit(&j, "svc4", -1, "KILL", 1);
-	journal_run_end(&j, "completed");
-	journal_close(&j);
+	ck_assert_int_eq(runjournal_open(&j, path, &err), 0);
+	runjournal_run_start(&j, "smoke-x-42", "abc123", 42, "netns", "2026-11-24T01:00:00Z",
+			     "10.213.7.0/24");
+	runjournal_node_up(&j, "alice", "10.213.7.2", "0x04ab", 812.34);
+	runjournal_send(&j, &ok);
+	runjournal_send(&j, &bad);
+	runjournal_fault(&j, &ap);
+	runjournal_fault(&j, &rv);
+	runjournal_node_exit(&j, "svc4", -1, "KILL", 1);
+	runjournal_run_end(&j, "completed");
+	runjournal_close(&j);
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(fgets(first, sizeof(first), f));
 	fclose(f);

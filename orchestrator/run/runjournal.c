@@ -1,0 +1,149 @@
+/* events.jsonl writer (edge code: jansson, keys in the FORMATS.md order). */
+#include "orchestrator/run/runjournal.h"
+
+#include "common/fltime.h"
+
+#include <jansson.h>
+#include <string.h>
+
+int runjournal_open(struct runjournal *j, const char *path, struct fl_error *err)
+{
+	pthread_mutex_init(&j->mu, NULL);
+	j->f = fopen(path, "a");
+	j->mono0_ms = fltime_mono_ms();
+	if (!j->f)
+		return fl_err_errno(err, "open %s", path);
+	return 0;
+}
+
+void runjournal_close(struct runjournal *j)
+{
+	if (j->f)
+		fclose(j->f);
+	j->f = NULL;
+}
+
+double runjournal_now(const struct runjournal *j)
+{
+	return fltime_mono_ms() - j->mono0_ms;
+}
+
+/* Rounds to 0.1 ms so lines stay short and readable. */
+static json_t *runjournal_ms(double ms)
+{
+	return json_real((double)(long long)(ms * 10.0 + (ms >= 0 ? 0.5 : -0.5)) / 10.0);
+}
+
+static void runjournal_put(struct runjournal *j, json_t *o)
+{
+	pthread_mutex_lock(&j->mu);
+	if (j->f && o) {
+		json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+		fputc('\n', j->f);
+		fflush(j->f);
+	}
+	pthread_mutex_unlock(&j->mu);
+	json_decref(o);
+}
+
+static void runjournal_result(json_t *o, const char *error)
+{
+	json_object_set_new(o, "result", json_string(error ? "error" : "ok"));
+	if (error)
+		json_object_set_new(o, "error", json_string(error));
+}
+
+void runjournal_run_start(struct runjournal *j, const char *run, const char *run_id, uint64_t seed,
+			  const char *runtime, const char *started_at, const char *subnet)
+{
+	j->mono0_ms = fltime_mono_ms();
+	runjournal_put(j, json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:s,s:s}", "type", "run-start", "run",
+				    run, "run_id", run_id, "seed", (json_int_t)seed, "runtime",
+				    runtime, "mono0_ms", runjournal_ms(j->mono0_ms), "started_at",
+				    started_at, "subnet", subnet));
+}
+
+void runjournal_node_up(struct runjournal *j, const char *node, const char *address,
+			const char *key, double ready_ms)
+{
+	runjournal_put(j, json_pack("{s:s,s:s,s:s,s:s,s:o}", "type", "node-up", "node", node,
+				    "address", address, "key", key, "ready_ms",
+				    runjournal_ms(ready_ms)));
+}
+
+void runjournal_link(struct runjournal *j, const char *a, const char *b, const char *error)
+{
+	json_t *o = json_pack("{s:s,s:[s,s],s:o}", "type", "link", "nodes", a, b, "t_ms",
+			      runjournal_ms(runjournal_now(j)));
+
+	runjournal_result(o, error);
+	runjournal_put(j, o);
+}
+
+void runjournal_send(struct runjournal *j, const struct runjournal_send *s)
+{
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "type", "send", "id", s->id, "msg", s->msg,
+		      "node", s->node, "planned_ms", runjournal_ms(s->planned_ms), "issued_ms",
+		      runjournal_ms(s->issued_ms), "done_ms", runjournal_ms(s->done_ms));
+
+	runjournal_result(o, s->error);
+	json_object_set_new(o, "node_msg_id", json_string(s->node_msg_id ? s->node_msg_id : ""));
+	json_object_set_new(o, "hash", json_string(s->hash ? s->hash : ""));
+	runjournal_put(j, o);
+}
+
+void runjournal_fault(struct runjournal *j, const struct runjournal_fault *f)
+{
+	int apply = strcmp(f->type, "fault-apply") == 0;
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "type", f->type, "id", f->id, "fault",
+		      f->fault, "node", f->node, "planned_ms", runjournal_ms(f->planned_ms),
+		      "issued_ms", runjournal_ms(f->issued_ms),
+		      apply ? "applied_ms" : "reverted_ms", runjournal_ms(f->done_ms));
+
+	if (apply)
+		json_object_set_new(o, "engine", json_string(f->engine ? f->engine : ""));
+	runjournal_result(o, f->error);
+	runjournal_put(j, o);
+}
+
+void runjournal_node_exit(struct runjournal *j, const char *node, int code, const char *sig,
+			  int expected)
+{
+	runjournal_put(j, json_pack("{s:s,s:s,s:o,s:o,s:o,s:b}", "type", "node-exit", "node", node,
+				    "t_ms", runjournal_ms(runjournal_now(j)), "code",
+				    code < 0 ? json_null() : json_integer(code), "signal",
+				    sig ? json_string(sig) : json_null(), "expected", expected));
+}
+
+void runjournal_node_restart(struct runjournal *j, const char *node, const char *error)
+{
+	json_t *o = json_pack("{s:s,s:s,s:o}", "type", "node-restart", "node", node, "t_ms",
+			      runjournal_ms(runjournal_now(j)));
+
+	runjournal_result(o, error);
+	runjournal_put(j, o);
+}
+
+void runjournal_run_end(struct runjournal *j, const char *status)
+{
+	runjournal_put(j, json_pack("{s:s,s:o,s:s}", "type", "run-end", "t_ms",
+				    runjournal_ms(runjournal_now(j)), "status", status));
+}
+
+void runjournal_receipt(FILE *events, const char *event, const char *id, const char *hash,
+			const char *kind, const char *peer, const char *text)
+{
+	json_t *o =
+	    json_pack("{s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "t_ms", runjournal_ms(fltime_mono_ms()),
+		      "event", event, "id", id ? id : "", "hash", hash ? hash : "", "kind", kind,
+		      "peer", peer ? peer : "", "text", text);
+
+	if (o) {
+		json_dumpf(o, events, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+		fputc('\n', events);
+		fflush(events);
+	}
+	json_decref(o);
+}

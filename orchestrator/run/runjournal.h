@@ -1,0 +1,59 @@
+/* The run journal, events.jsonl (FORMATS.md): one JSON object per line, flushed at once, in
+ * the order things happened. Times are ms since mono0 (the start of the timeline, which
+ * run-start records as CLOCK_MONOTONIC ms so node t_ms values convert). */
+#ifndef FL_RUNJOURNAL_H
+#define FL_RUNJOURNAL_H
+
+#include "common/error.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Every write takes the journal's lock: the send threads journal too. */
+struct runjournal {
+	FILE *f;
+	double mono0_ms;
+	pthread_mutex_t mu;
+};
+
+struct runjournal_send {
+	const char *id, *msg, *node;
+	double planned_ms, issued_ms, done_ms;
+	const char *error; /* NULL = ok */
+	const char *node_msg_id, *hash;
+};
+
+struct runjournal_fault {
+	const char *type; /* "fault-apply" | "fault-revert" */
+	const char *id;	  /* event id ("" for the final revert of teardown) */
+	const char *fault, *node;
+	double planned_ms, issued_ms, done_ms; /* done = applied_ms / reverted_ms */
+	const char *engine;		       /* apply only, may be NULL */
+	const char *error;		       /* NULL = ok */
+};
+
+int runjournal_open(struct runjournal *j, const char *path, struct fl_error *err);
+void runjournal_close(struct runjournal *j);
+/* ms since mono0. */
+double runjournal_now(const struct runjournal *j);
+/* Sets mono0 to now and writes run-start. */
+void runjournal_run_start(struct runjournal *j, const char *run, const char *run_id, uint64_t seed,
+			  const char *runtime, const char *started_at, const char *subnet);
+void runjournal_node_up(struct runjournal *j, const char *node, const char *address,
+			const char *key, double ready_ms);
+void runjournal_link(struct runjournal *j, const char *a, const char *b, const char *error);
+void runjournal_send(struct runjournal *j, const struct runjournal_send *s);
+void runjournal_fault(struct runjournal *j, const struct runjournal_fault *f);
+/* code < 0 → null; sig NULL → null. */
+void runjournal_node_exit(struct runjournal *j, const char *node, int code, const char *sig,
+			  int expected);
+void runjournal_node_restart(struct runjournal *j, const char *node, const char *error);
+void runjournal_run_end(struct runjournal *j, const char *status);
+
+/* Appends a node receipt line (nodes/<n>/events.jsonl, FORMATS.md) for nodes that write none
+ * themselves; t_ms is CLOCK_MONOTONIC ms, like the nodes'. */
+void runjournal_receipt(FILE *events, const char *event, const char *id, const char *hash,
+			const char *kind, const char *peer, const char *text);
+
+#endif
