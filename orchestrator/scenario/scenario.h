@@ -165,6 +165,9 @@ struct scenario_fault {
 	struct scenario_mark mark, at_mark, for_mark, repeat_mark, kind_mark;
 };
 
+/* Thresholds are fractions for delivery, acked, telemetry-drift; ms for latency.* and
+ * recovery; counts (integers) for lost, duplicates, reordered. where.from / where.to are node
+ * names, where.traffic a traffic name, where.fault a fault name (every occurrence of it). */
 enum scenario_metric_unit { SCENARIO_UNIT_FRACTION, SCENARIO_UNIT_MS, SCENARIO_UNIT_COUNT };
 
 struct scenario_expect {

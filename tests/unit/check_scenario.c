@@ -3,6 +3,7 @@
 #include "orchestrator/scenario/scenario.h"
 
 #include <check.h>
+#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -301,7 +302,30 @@ START_TEST(test_smoke_file)
 	ck_assert_int_eq(scenario_load("scenarios/smoke.yaml", &sc, &errs), 0);
 	ck_assert_uint_eq(sc.n_nodes, 5);
 	ck_assert_int_eq(sc.duration_ms, 30000);
+	ck_assert_int_eq(sc.topology.kind, SCENARIO_TOPO_MESH);
+	ck_assert_uint_eq(sc.n_faults, 3);
 	scenario_free(&sc);
+}
+END_TEST
+
+/* Every scenario of the library (scenarios/*.yaml) is valid. */
+START_TEST(test_library)
+{
+	glob_t g;
+
+	ck_assert_int_eq(glob("scenarios/*.yaml", 0, NULL, &g), 0);
+	ck_assert_uint_ge(g.gl_pathc, 3);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct scenario_errors errs;
+		struct scenario sc;
+		char line[1024] = "";
+
+		if (scenario_load(g.gl_pathv[i], &sc, &errs) < 0)
+			scenario_errors_format(&errs, 0, line, sizeof(line));
+		ck_assert_msg(errs.n == 0, "%s", line);
+		scenario_free(&sc);
+	}
+	globfree(&g);
 }
 END_TEST
 
@@ -321,6 +345,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_kinds_and_metrics);
 	tcase_add_test(tc, test_empty_sections);
 	tcase_add_test(tc, test_smoke_file);
+	tcase_add_test(tc, test_library);
 	suite_add_tcase(s, tc);
 	return s;
 }
