@@ -308,7 +308,7 @@ START_TEST(test_smoke_file)
 }
 END_TEST
 
-/* Every scenario of the library (scenarios/*.yaml) is valid. */
+/* Every scenario of the library (each .yaml file of scenarios/) is valid. */
 START_TEST(test_library)
 {
 	glob_t g;
