@@ -70,13 +70,14 @@ int cli_shell(int argc, char **argv)
 		fprintf(stderr, "faultlab shell: %s\n", err.msg);
 		return FL_EXIT_INVALID;
 	}
-	if (strcmp(e.runtime, "docker") == 0) {
+	snprintf(ns, sizeof(ns), "%s/fl-%s-%s", NETNS_LINK_DIR, e.run_id, argv[2]);
+	/* a run without run files (started by a test) says no runtime: netns if it has the
+	 * namespace, else docker */
+	if (strcmp(e.runtime, "docker") == 0 || (!e.runtime[0] && access(ns, F_OK) != 0)) {
 		if (shell_docker_ns(e.run_id, argv[2], ns, sizeof(ns), &err) < 0) {
 			fprintf(stderr, "faultlab shell: %s\n", err.msg);
 			return FL_EXIT_ENV;
 		}
-	} else {
-		snprintf(ns, sizeof(ns), "%s/fl-%s-%s", NETNS_LINK_DIR, e.run_id, argv[2]);
 	}
 	if (shell_enter(ns, e.run_id, argv[2], &err) < 0) {
 		fprintf(stderr, "faultlab shell: %s\n", err.msg);

@@ -23,8 +23,9 @@ static json_t *docker_sweep_get(struct docker_api *api, const char *what, const 
 	else
 		snprintf(filt, sizeof(filt),
 			 "%%7B%%22label%%22%%3A%%5B%%22faultlab.run%%22%%5D%%7D");
-	snprintf(path, sizeof(path), "/%s/json?%sfilters=%s", what,
-		 strcmp(what, "containers") == 0 ? "all=1&" : "", filt);
+	/* GET /containers/json?all=1 but GET /networks */
+	snprintf(path, sizeof(path), "/%s%sfilters=%s", what,
+		 strcmp(what, "containers") == 0 ? "/json?all=1&" : "?", filt);
 	if (docker_api_call(api, "GET", path, NULL, &status, &resp, &err) < 0 || status != 200) {
 		free(resp);
 		return NULL;

@@ -19,6 +19,7 @@ struct rc_child {
 	char id[16];
 	pid_t nodes[2];
 	char cgroup[2][4096];
+	char addr1[16];
 };
 
 /* The child: run lock, subnet, network, two nodes; reports, then waits to be killed. */
@@ -71,6 +72,7 @@ static void rc_start(struct rc_child *c, char tag)
 	ck_assert_int_eq(read(p[0], &n[0], sizeof(n[0])), sizeof(n[0]));
 	ck_assert_int_eq(read(p[0], &n[1], sizeof(n[1])), sizeof(n[1]));
 	close(p[0]);
+	snprintf(c->addr1, sizeof(c->addr1), "%s", n[1].address);
 	for (int i = 0; i < 2; i++) {
 		c->nodes[i] = n[i].pid;
 		snprintf(c->cgroup[i], sizeof(c->cgroup[i]), "%s", n[i].cgroup);
@@ -139,6 +141,13 @@ START_TEST(clean_refuses_a_live_run_and_ps_lists_it)
 	ck_assert(rc_exists("/run/netns/fl-", c.id, "-n0"));
 	ck_assert(rc_exists("/run/netns/fl-", c.id, ""));
 	ck_assert(rc_alive(c.nodes[0]));
+	/* faultlab shell RUN NODE CMD runs CMD inside the node's namespace */
+	snprintf(args, sizeof(args), "shell %s n1 ip -o -4 addr show dev eth0", c.id);
+	ck_assert_int_eq(rc_faultlab(args, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, c.addr1), "shell: %s", out);
+	snprintf(args, sizeof(args), "shell %s nosuchnode true", c.id);
+	ck_assert_int_ne(rc_faultlab(args, out, sizeof(out)), 0);
+	snprintf(args, sizeof(args), "clean --run %s", c.id);
 	kill(c.pid, SIGKILL);
 	waitpid(c.pid, NULL, 0);
 	ck_assert_int_eq(rc_faultlab(args, out, sizeof(out)), 0);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define RD_IMAGE "faultlab/rt-test:latest"
@@ -145,7 +146,7 @@ END_TEST
 
 START_TEST(a_missing_image_is_named)
 {
-	char id[16];
+	char id[16], subnet[RUNTIME_SUBNET_LEN], cmd[128];
 	char *argv[] = {"x", NULL};
 	struct runtime_node_spec spec = {
 	    "m0", "faultlab/no-such-image:never", "10.213.250.2", argv, NULL, NULL};
@@ -156,14 +157,78 @@ START_TEST(a_missing_image_is_named)
 	if (!rd_docker_ready())
 		return;
 	snprintf(id, sizeof(id), "rm%d", (int)(getpid() % 1000000));
+	ck_assert_msg(runtime_subnet_pick(NULL, id, subnet, &err) == 0, "%s", err.msg);
 	rt = runtime_new("docker", &err);
 	ck_assert_msg(rt != NULL, "%s", err.msg);
-	struct runtime_net_spec net = {id, "10.213.250.0/24"};
+	struct runtime_net_spec net = {id, subnet};
 	ck_assert_msg(rt->ops->net_create(rt, &net, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(rt->ops->nodes_start(rt, &spec, 1, &node, &err), -1);
 	ck_assert_msg(strstr(err.msg, "faultlab/no-such-image:never"), "%s", err.msg);
 	ck_assert_msg(rt->ops->teardown(rt, &err) == 0, "%s", err.msg);
 	rt->ops->free(rt);
+	snprintf(cmd, sizeof(cmd), "rm -f %s/%s.subnet", RUNLOCK_DIR, id);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* A killed orchestrator's containers and network are removed by `faultlab clean --run`. */
+START_TEST(clean_removes_a_killed_runs_containers)
+{
+	char id[16], subnet[RUNTIME_SUBNET_LEN], cmd[256], out[4096];
+	char *argv[] = {"ignored", "-c", "exec /bin/sleep 120", NULL};
+	int p[2];
+	pid_t child;
+	FILE *f;
+
+	if (!rd_docker_ready())
+		return;
+	snprintf(id, sizeof(id), "rk%d", (int)(getpid() % 1000000));
+	ck_assert_int_eq(pipe(p), 0);
+	child = fork();
+	if (child == 0) {
+		struct runtime_node_spec specs[2] = {{"k0", RD_IMAGE, NULL, argv, NULL, NULL},
+						     {"k1", RD_IMAGE, NULL, argv, NULL, NULL}};
+		struct runtime_node nodes[2];
+		struct fl_error err;
+		struct runtime *rt;
+		char a0[16], a1[16];
+		unsigned a, b, c;
+
+		if (runtime_subnet_pick(NULL, id, subnet, &err) < 0 ||
+		    !(rt = runtime_new("docker", &err)))
+			_exit(2);
+		sscanf(subnet, "%u.%u.%u", &a, &b, &c);
+		snprintf(a0, sizeof(a0), "%u.%u.%u.2", a, b, c);
+		snprintf(a1, sizeof(a1), "%u.%u.%u.3", a, b, c);
+		specs[0].address = a0;
+		specs[1].address = a1;
+		struct runtime_net_spec net = {id, subnet};
+		if (rt->ops->net_create(rt, &net, &err) < 0 ||
+		    rt->ops->nodes_start(rt, specs, 2, nodes, &err) < 0)
+			_exit(3);
+		if (write(p[1], "k", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], cmd, 1), 1);
+	close(p[0]);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "docker ps -q --filter label=faultlab.run=%s | wc -l", id);
+	ck_assert_str_eq(rd_sh(cmd), "2\n");
+	snprintf(cmd, sizeof(cmd), "build/faultlab clean --run %s 2>&1", id);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_msg(strstr(out, "removed"), "clean: %s", out);
+	snprintf(cmd, sizeof(cmd),
+		 "docker ps -aq --filter label=faultlab.run=%s; docker network ls -q --filter "
+		 "label=faultlab.run=%s; ls %s/%s.* 2>/dev/null",
+		 id, id, RUNLOCK_DIR, id);
+	ck_assert_str_eq(rd_sh(cmd), "");
 }
 END_TEST
 
@@ -175,6 +240,7 @@ Suite *runtime_docker_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, three_containers_on_an_internal_network);
 	tcase_add_test(tc, a_missing_image_is_named);
+	tcase_add_test(tc, clean_removes_a_killed_runs_containers);
 	suite_add_tcase(s, tc);
 	return s;
 }
