@@ -47,8 +47,12 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	info.runtime = c->runtime_name;
 	info.nodes = (int)c->n;
 	info.run_dir = c->opts->run_dir;
+	if (geteuid() != 0)
+		return fl_err(err,
+			      "faultlab run needs root (network namespaces, iptables, cgroups, "
+			      "the agents); nothing was started");
 	if (runlock_acquire(c->run_id, &info, &c->lock, err) < 0)
-		return fl_wrap(err, "run lock");
+		return -1;
 	if (runtime_subnet_parse(c->plan.subnet, &net, &prefix, err) < 0)
 		return fl_wrap(err, "plan subnet");
 	if (runtime_subnet_pick_prefix(NULL, prefix, c->run_id, c->subnet, sizeof(c->subnet), err) <
