@@ -52,5 +52,7 @@ void *docker_api_easy(struct docker_api *api, const char *method, const char *pa
 /* Leftovers (docker_sweep.c): containers and networks labelled faultlab.run. */
 void docker_sweep_list_ids(void (*fn)(const char *id, void *ctx), void *ctx);
 int docker_sweep_run(const char *run_id);
+/* Calls fn with every IPv4 subnet of the daemon's networks (nothing when no daemon). */
+void docker_sweep_list_subnets(void (*fn)(const char *cidr, void *ctx), void *ctx);
 
 #endif

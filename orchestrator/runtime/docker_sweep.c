@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* GET list (containers or networks) filtered by label; returns the parsed array or NULL. */
 static json_t *docker_sweep_get(struct docker_api *api, const char *what, const char *run_id)
@@ -102,4 +103,35 @@ int docker_sweep_run(const char *run_id)
 	}
 	json_decref(arr);
 	return removed;
+}
+
+void docker_sweep_list_subnets(void (*fn)(const char *cidr, void *ctx), void *ctx)
+{
+	struct docker_api api;
+	struct fl_error err;
+	char *resp = NULL;
+	long status = 0;
+	size_t i, k;
+	json_t *arr, *net, *cfg;
+
+	if (access(DOCKER_API_SOCK, F_OK) < 0 && !getenv("DOCKER_HOST"))
+		return;
+	if (docker_api_open(&api, &err) < 0 ||
+	    docker_api_call(&api, "GET", "/networks", NULL, &status, &resp, &err) < 0 ||
+	    status != 200) {
+		free(resp);
+		return;
+	}
+	arr = json_loads(resp, 0, NULL);
+	free(resp);
+	json_array_foreach(arr, i, net)
+	{
+		json_array_foreach(json_object_get(json_object_get(net, "IPAM"), "Config"), k, cfg)
+		{
+			const char *sub = json_string_value(json_object_get(cfg, "Subnet"));
+			if (sub && strchr(sub, '.'))
+				fn(sub, ctx);
+		}
+	}
+	json_decref(arr);
 }

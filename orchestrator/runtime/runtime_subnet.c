@@ -1,8 +1,10 @@
 /* Lab subnets: runtime_subnet_pick() (see runtime.h). Allocations are files
  * /run/faultlab/<run_id>.subnet; a global flock on /run/faultlab/subnets.lock serialises
  * pickers. A subnet is taken while its file exists (whatever its size: overlaps count); files
- * of dead runs (no lock held) are reused only when no never-used block is left. */
+ * of dead runs (no lock held) are reused only when no never-used block is left; subnets of
+ * the docker daemon's networks (when one answers) are never handed out. */
 #include "orchestrator/runtime/runtime.h"
+#include "orchestrator/runtime/docker_api.h"
 #include "orchestrator/runtime/runlock.h"
 
 #include "common/cleanup.h"
@@ -65,6 +67,25 @@ static void runtime_subnet_mark(uint32_t pool, int pool_prefix, int prefix, uint
 			state[i] = mark;
 }
 
+struct runtime_subnet_ctx {
+	uint32_t pool;
+	int pool_prefix, prefix;
+	uint8_t *state;
+};
+
+/* A docker network (any, faultlab's or not) on a subnet makes it unusable: docker refuses
+ * overlapping networks, and its bridge puts the .1 on the host. */
+static void runtime_subnet_docker(const char *cidr, void *arg)
+{
+	struct runtime_subnet_ctx *c = arg;
+	struct fl_error ignored;
+	uint32_t net;
+	int p;
+
+	if (runtime_subnet_parse(cidr, &net, &p, &ignored) == 0)
+		runtime_subnet_mark(c->pool, c->pool_prefix, c->prefix, c->state, net, p, 2);
+}
+
 /* Marks every block that an allocation file, or the plan's nominal first /24, overlaps. */
 static void runtime_subnet_scan(uint32_t pool, int pool_prefix, int prefix, uint8_t *state)
 {
@@ -73,8 +94,11 @@ static void runtime_subnet_scan(uint32_t pool, int pool_prefix, int prefix, uint
 	uint32_t net;
 	int p;
 
+	struct runtime_subnet_ctx ctx = {pool, pool_prefix, prefix, state};
+
 	runtime_subnet_mark(pool, pool_prefix, prefix, state, pool,
 			    pool_prefix > 24 ? pool_prefix : 24, 2);
+	docker_sweep_list_subnets(runtime_subnet_docker, &ctx);
 	if (!d)
 		return;
 	while ((e = readdir(d))) {

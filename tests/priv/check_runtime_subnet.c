@@ -1,12 +1,13 @@
 /* runtime_subnet_pick as root (it records allocations in /run/faultlab): picks never overlap
- * a live run's subnet whatever the sizes, never the pool's nominal first /24, and a full pool
- * is an error. Uses the pool 10.213.128.0/17 so other suites' picks (from 10.213.1.0 up) do
- * not meet these. */
+ * a live run's subnet whatever the sizes, never the pool's nominal first /24 nor a docker
+ * network's subnet, and a full pool is an error. Uses the pool 10.213.128.0/17 so other suites'
+ * picks (from 10.213.1.0 up) do not meet these. */
 #include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime.h"
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,9 +38,17 @@ static void rs_rm(const char *id)
 START_TEST(picks_of_any_size_never_overlap)
 {
 	static const int sizes[] = {24, 26, 22, 25, 24, 28, 23};
-	char ids[7][16], nets[7][RUNTIME_SUBNET_LEN];
-	int locks[7];
+	char ids[7][16], nets[7][RUNTIME_SUBNET_LEN], cmd[256];
+	int locks[7], docker;
 	struct fl_error err;
+
+	/* a docker network on what would be the first pick (when a daemon answers) */
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "docker network create --subnet 10.213.129.0/24 --label faultlab.run=rsn%d fl-rsnet%d "
+	    ">/dev/null 2>&1",
+	    (int)getpid(), (int)getpid());
+	docker = system(cmd) == 0;
 
 	for (int i = 0; i < 7; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "rs%d%d", i, (int)(getpid() % 100000));
@@ -53,6 +62,14 @@ START_TEST(picks_of_any_size_never_overlap)
 		for (int j = 0; j < i; j++)
 			ck_assert_msg(!rs_overlap(nets[i], nets[j]), "%s overlaps %s", nets[i],
 				      nets[j]);
+		if (docker)
+			ck_assert_msg(!rs_overlap(nets[i], "10.213.129.0/24"),
+				      "%s overlaps a docker network", nets[i]);
+	}
+	if (docker) {
+		snprintf(cmd, sizeof(cmd), "docker network rm fl-rsnet%d >/dev/null",
+			 (int)getpid());
+		ck_assert_int_eq(system(cmd), 0);
 	}
 	for (int i = 0; i < 7; i++) {
 		close(locks[i]);
