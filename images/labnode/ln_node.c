@@ -297,6 +297,9 @@ void ln_node_peer_drop(struct ln_peer *p, const char *why)
 	p->out.len = p->out.off = 0;
 	p->state = LN_PEER_IDLE;
 	p->want_write = 0;
+	if (!was_up && getenv("LABNODE_DEBUG"))
+		fprintf(stderr, "labnode %s: connection to %s closed before hello: %s\n",
+			n->cfg.name, p->addr[0] ? p->addr : "inbound", why);
 	if (was_up) {
 		fprintf(stderr, "labnode %s: peer %s (%s) lost: %s\n", n->cfg.name, p->peer_id,
 			p->addr[0] ? p->addr : "inbound", why);
@@ -645,7 +648,10 @@ static void node_tick(struct ln_timer *t)
 	int64_t now = ln_loop_now_ms(), gap = now - n->last_tick_ms;
 
 	n->last_tick_ms = now;
-	if (gap > 3 * n->cfg.keepalive_ms)
+	int64_t limit =
+	    n->cfg.sleep_threshold_ms ? n->cfg.sleep_threshold_ms : 3 * n->cfg.keepalive_ms;
+
+	if (gap > limit)
 		node_wakeup(n, gap);
 	else
 		ping_peers(n, now);

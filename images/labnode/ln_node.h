@@ -41,7 +41,7 @@ struct ln_config {
 	char pubsub[LN_TOPIC_MAX];
 	int traces;
 	int64_t keepalive_ms, keepalive_timeout_ms, backoff_base_ms, backoff_max_ms;
-	int64_t seen_ttl_ms, request_timeout_ms;
+	int64_t seen_ttl_ms, request_timeout_ms, sleep_threshold_ms;
 	long store_retention;
 	int64_t mvds_base_ms, mvds_max_ms;
 	int mvds_max_retries;

@@ -16,6 +16,7 @@ struct ln_rest {
 	struct ln_node *node;
 	struct MHD_Daemon *d;
 	struct ln_io io;
+	struct ln_timer timer;
 	int run_needed;
 };
 
@@ -719,14 +720,29 @@ static void rest_io(struct ln_io *io, uint32_t events)
 	rest->run_needed = 1;
 }
 
+static void rest_timer(struct ln_timer *t)
+{
+	struct ln_rest *rest = t->arg;
+
+	rest->run_needed = 1;
+}
+
+/* MHD's own epoll is edge-triggered: a connection with more to do than one MHD_run handles
+ * shows up only in MHD_get_timeout (0 = run again now), so the timer keeps the loop coming
+ * back until MHD is idle. */
 void ln_rest_run(struct ln_node *n)
 {
 	struct ln_rest *rest = n->rest;
+	MHD_UNSIGNED_LONG_LONG to;
 
 	if (!rest || !rest->run_needed)
 		return;
 	rest->run_needed = 0;
 	MHD_run(rest->d);
+	if (MHD_get_timeout(rest->d, &to) == MHD_YES)
+		ln_loop_timer_at(n->loop, &rest->timer, ln_loop_now_ms() + (int64_t)to);
+	else
+		ln_loop_timer_cancel(n->loop, &rest->timer);
 }
 
 int ln_rest_start(struct ln_node *n, const char *addr, struct fl_error *err)
@@ -759,6 +775,8 @@ int ln_rest_start(struct ln_node *n, const char *addr, struct fl_error *err)
 	rest->io.fd = info->epoll_fd;
 	rest->io.cb = rest_io;
 	rest->io.arg = rest;
+	rest->timer.cb = rest_timer;
+	rest->timer.arg = rest;
 	if (ln_loop_add(n->loop, &rest->io, EPOLLIN, err) < 0) {
 		MHD_stop_daemon(rest->d);
 		free(rest);
@@ -775,6 +793,7 @@ void ln_rest_stop(struct ln_node *n)
 	if (!rest)
 		return;
 	ln_loop_del(n->loop, &rest->io);
+	ln_loop_timer_cancel(n->loop, &rest->timer);
 	MHD_stop_daemon(rest->d);
 	free(rest);
 	n->rest = NULL;

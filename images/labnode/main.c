@@ -49,6 +49,7 @@ static const struct dur_flag dur_flags[] = {
     DUR("backoff-max", backoff_max_ms),
     DUR("seen-ttl", seen_ttl_ms),
     DUR("request-timeout", request_timeout_ms),
+    DUR("sleep-threshold", sleep_threshold_ms),
     DUR("mvds-base", mvds_base_ms),
     DUR("mvds-max", mvds_max_ms),
     DUR("recovery-interval", recovery_interval_ms),

@@ -3,6 +3,7 @@
 #include "images/labnode/ln_frame.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 static struct ln_frame f;
