@@ -111,9 +111,9 @@ uint64_t amap_hash(const char *key, size_t n)
 	return h[0];
 }
 
-/* Keys are never compared byte by byte: a 128-bit fingerprint (hash, check) identifies them,
- * so a lookup touches one cache line and never the key's memory. A false match needs two
- * independent 64-bit hashes to collide at once. */
+/* Keys are never compared byte by byte: a 96-bit fingerprint (hash, check) identifies them,
+ * so a lookup touches one cache line and never the key's memory. A false match needs a 64-bit
+ * and an independent 32-bit hash to collide at once (about 2^-96 per pair of keys). */
 static struct amap_slot *amap_find(const struct amap *m, const uint64_t h[2])
 {
 	size_t mask = m->cap - 1;
@@ -121,7 +121,7 @@ static struct amap_slot *amap_find(const struct amap *m, const uint64_t h[2])
 	for (size_t i = h[0] & mask;; i = (i + 1) & mask) {
 		struct amap_slot *s = &m->slots[i];
 
-		if (s->hash == 0 || (s->hash == h[0] && s->check == h[1]))
+		if (s->hash == 0 || (s->hash == h[0] && s->check == (uint32_t)h[1]))
 			return s;
 	}
 }
@@ -171,7 +171,7 @@ static int amap_insert(struct amap *m, const char *key, size_t klen, uint32_t va
 		return 0;
 	}
 	s->hash = h[0];
-	s->check = h[1];
+	s->check = (uint32_t)h[1];
 	s->val = val;
 	m->len++;
 	return 1;

@@ -1,5 +1,5 @@
 /* The analyzer's memory helpers: a bump arena for strings and an open-addressing hash map
- * from a byte string to a 32-bit value. The map keeps a 128-bit fingerprint of each key, not
+ * from a byte string to a 32-bit value. The map keeps a 96-bit fingerprint of each key, not
  * the key, so lookups (ten million trace lines) touch one slot and nothing else. */
 #ifndef FL_AMAP_H
 #define FL_AMAP_H
@@ -20,7 +20,7 @@ void amap_arena_free(struct amap_arena *a);
 
 struct amap_slot {
 	uint64_t hash;	/* 0 = empty */
-	uint64_t check; /* a second, independent hash of the key */
+	uint32_t check; /* 32 bits of a second, independent hash of the key */
 	uint32_t val;
 };
 

@@ -236,7 +236,8 @@ size_t flatjson_str(const struct flatjson_val *v, char *buf, size_t cap)
 
 int flatjson_key_is(const char *key, size_t klen, const char *k)
 {
-	if (klen == 0 || key[0] != k[0]) /* most keys differ in their first byte */
-		return klen == 0 && k[0] == '\0';
-	return strncmp(key, k, klen) == 0 && k[klen] == '\0';
+	for (size_t i = 0; i < klen; i++)
+		if (key[i] != k[i] || k[i] == '\0')
+			return 0;
+	return k[klen] == '\0';
 }

@@ -144,8 +144,6 @@ static void journal_msg_keys(struct analyze_run *run, uint32_t mi, const struct 
 
 	if (!m->node_id && id->type == FLATJSON_STR && id->n) {
 		m->node_id = runload_str(run, id);
-		if (m->node_id)
-			amap_put_new(&run->msg_by_node_id, m->node_id, strlen(m->node_id), mi);
 	}
 	if (!m->hash && hash->type == FLATJSON_STR && hash->n) {
 		m->hash = runload_str(run, hash);
@@ -158,7 +156,8 @@ static void journal_send(struct analyze_run *run, const struct journal_line *l)
 {
 	uint32_t mi;
 
-	if (l->msg.type != FLATJSON_STR || !amap_get(&run->msg_by_id, l->msg.p, l->msg.n, &mi))
+	if (l->msg.type != FLATJSON_STR ||
+	    (mi = runload_msg_by_id(run, l->msg.p, l->msg.n)) == ANALYZE_NONE)
 		return;
 	if (journal_is(&l->result, "error")) {
 		run->msgs[mi].failed = 1;

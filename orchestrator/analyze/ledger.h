@@ -13,6 +13,8 @@ int runload_plan(struct analyze_run *run, struct fl_error *err);
 uint32_t runload_node(struct analyze_run *run, const char *name, size_t n, int create);
 /* Copies a flatjson string value into the arena (unescaped). NULL for null/ENOMEM. */
 const char *runload_str(struct analyze_run *run, const struct flatjson_val *v);
+/* Message index of a plan id ("m17"), or ANALYZE_NONE. */
+uint32_t runload_msg_by_id(struct analyze_run *run, const char *id, size_t n);
 /* Message index of the plan id at the start of a text ("m17 …"), or ANALYZE_NONE. */
 uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n);
 

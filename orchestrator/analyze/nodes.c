@@ -72,6 +72,20 @@ static int nodes_parse(const char *p, size_t n, struct nodes_event *e)
 	return r;
 }
 
+/* Builds msg_by_node_id the first time a receipt cannot be named by its text (a node that
+ * does not echo the text); until then the million inserts are not worth it. */
+static void nodes_node_id_map(struct analyze_run *run)
+{
+	run->node_id_map = 1;
+	amap_reserve(&run->msg_by_node_id, run->n_msgs);
+	for (size_t i = 0; i < run->n_msgs; i++) {
+		const char *id = run->msgs[i].node_id;
+
+		if (id)
+			amap_put_new(&run->msg_by_node_id, id, strlen(id), (uint32_t)i);
+	}
+}
+
 /* Names the message of an event: plan id at the start of the text, node id, hash. */
 static uint32_t nodes_resolve(struct analyze_run *run, const char *text, size_t tn, const char *id,
 			      size_t idn, const char *hash, size_t hn)
@@ -80,6 +94,8 @@ static uint32_t nodes_resolve(struct analyze_run *run, const char *text, size_t 
 
 	if (text && (mi = runload_msg_by_text(run, text, tn)) != ANALYZE_NONE)
 		return mi;
+	if (id && idn && !run->node_id_map)
+		nodes_node_id_map(run);
 	if (id && idn && amap_get(&run->msg_by_node_id, id, idn, &mi))
 		return mi;
 	if (hash && hn && amap_get(&run->msg_by_hash, hash, hn, &mi))
@@ -125,7 +141,7 @@ static void nodes_sender_event(struct analyze_run *run, uint32_t mi, const struc
 			m->sent_ms = t_ms; /* the node's own clock beats the journal's */
 		if (!m->node_id && e->id.type == FLATJSON_STR && e->id.n) {
 			m->node_id = runload_str(run, &e->id);
-			if (m->node_id)
+			if (m->node_id && run->node_id_map)
 				amap_put_new(&run->msg_by_node_id, m->node_id, strlen(m->node_id),
 					     mi);
 		}

@@ -54,15 +54,40 @@ const char *runload_str(struct analyze_run *run, const struct flatjson_val *v)
 	return r;
 }
 
+/* "m<N>" names the N-th message when the plan numbered them in order (it does): index N-1. */
+static uint32_t runload_plan_index(const struct analyze_run *run, const char *id, size_t n)
+{
+	size_t x = 0;
+
+	if (n < 2 || n > 11 || id[0] != 'm')
+		return ANALYZE_NONE;
+	for (size_t i = 1; i < n; i++) {
+		if (id[i] < '0' || id[i] > '9')
+			return ANALYZE_NONE;
+		x = x * 10 + (size_t)(id[i] - '0');
+	}
+	if (x == 0 || x > run->n_msgs)
+		return ANALYZE_NONE;
+	for (size_t i = 0; i < n; i++) /* short ids: a loop beats strncmp's call */
+		if (run->msgs[x - 1].id[i] != id[i])
+			return ANALYZE_NONE;
+	return run->msgs[x - 1].id[n] == '\0' ? (uint32_t)(x - 1) : ANALYZE_NONE;
+}
+
+uint32_t runload_msg_by_id(struct analyze_run *run, const char *id, size_t n)
+{
+	uint32_t idx = runload_plan_index(run, id, n);
+
+	if (idx == ANALYZE_NONE && !amap_get(&run->msg_by_id, id, n, &idx))
+		return ANALYZE_NONE;
+	return idx;
+}
+
 uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n)
 {
 	const char *sp = memchr(text, ' ', n);
-	size_t len = sp ? (size_t)(sp - text) : n;
-	uint32_t idx;
 
-	if (len < 2 || text[0] != 'm' || !amap_get(&run->msg_by_id, text, len, &idx))
-		return ANALYZE_NONE;
-	return idx;
+	return runload_msg_by_id(run, text, sp ? (size_t)(sp - text) : n);
 }
 
 static const char *runload_jstr(struct analyze_run *run, json_t *obj, const char *key)
@@ -359,7 +384,11 @@ static int runload_send(struct analyze_run *run, const struct runload_send *s)
 	m->sent_ms = NAN;
 	m->first = (uint32_t)run->n_dels;
 	m->trace_node = ANALYZE_NONE;
-	if (!m->id || amap_put(&run->msg_by_id, m->id, strlen(m->id), mi) < 0)
+	if (!m->id)
+		return -1;
+	/* only ids out of the plan's m<N> order need the map */
+	if (runload_plan_index(run, m->id, strlen(m->id)) != mi &&
+	    amap_put(&run->msg_by_id, m->id, strlen(m->id), mi) < 0)
 		return -1;
 	return runload_receivers(run, mi, &s->to);
 }
@@ -411,9 +440,6 @@ int runload_plan(struct analyze_run *run, struct fl_error *err)
 	json_decref(root);
 	if (r < 0)
 		return fl_wrap(err, "%s", path);
-	/* a send event takes ~150 bytes: size the maps once instead of growing them */
-	if (amap_reserve(&run->msg_by_id, (e - b) / 150) < 0)
-		return fl_err(err, "out of memory");
 	if (b < len && runload_events(run, buf + b, e - b, err) < 0)
 		return -1;
 	if (amap_reserve(&run->msg_by_hash, run->n_msgs) < 0 ||

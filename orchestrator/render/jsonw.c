@@ -12,9 +12,9 @@ void jsonw_init(struct jsonw *w, FILE *f)
 
 static void jsonw_indent(struct jsonw *w)
 {
-	fputc('\n', w->f);
+	fputc_unlocked('\n', w->f);
 	for (int i = 0; i < w->depth; i++)
-		fputs("  ", w->f);
+		fputs_unlocked("  ", w->f);
 }
 
 /* Separator and indentation before a value or a key. */
@@ -27,10 +27,10 @@ static void jsonw_pre(struct jsonw *w)
 	if (w->depth == 0)
 		return;
 	if (!w->first[w->depth])
-		fputc(',', w->f);
+		fputc_unlocked(',', w->f);
 	if (w->compact[w->depth]) {
 		if (!w->first[w->depth])
-			fputc(' ', w->f);
+			fputc_unlocked(' ', w->f);
 	} else {
 		jsonw_indent(w);
 	}
@@ -40,7 +40,7 @@ static void jsonw_pre(struct jsonw *w)
 static void jsonw_open(struct jsonw *w, char c, int compact)
 {
 	jsonw_pre(w);
-	fputc(c, w->f);
+	fputc_unlocked(c, w->f);
 	if (w->depth + 1 < JSONW_DEPTH)
 		w->depth++;
 	w->first[w->depth] = 1;
@@ -55,9 +55,9 @@ static void jsonw_close(struct jsonw *w, char c)
 		w->depth--;
 	if (!empty && !compact)
 		jsonw_indent(w);
-	fputc(c, w->f);
+	fputc_unlocked(c, w->f);
 	if (w->depth == 0)
-		fputc('\n', w->f);
+		fputc_unlocked('\n', w->f);
 }
 
 void jsonw_obj(struct jsonw *w, int compact)
@@ -82,39 +82,44 @@ void jsonw_arr_end(struct jsonw *w)
 
 void jsonw_escape(FILE *f, const char *s, size_t n)
 {
+	size_t run = 0; /* bytes that need no escape, written in one go */
+
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		fwrite_unlocked(s + run, 1, i - run, f);
+		run = i + 1;
 		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
+			fputc_unlocked('\\', f);
+			fputc_unlocked(c, f);
 		} else if (c == '\n') {
-			fputs("\\n", f);
+			fputs_unlocked("\\n", f);
 		} else if (c == '\t') {
-			fputs("\\t", f);
-		} else if (c < 0x20) {
-			fprintf(f, "\\u%04x", c);
+			fputs_unlocked("\\t", f);
 		} else {
-			fputc(c, f);
+			fprintf(f, "\\u%04x", c);
 		}
 	}
+	fwrite_unlocked(s + run, 1, n - run, f);
 }
 
 void jsonw_key(struct jsonw *w, const char *key)
 {
 	jsonw_pre(w);
-	fputc('"', w->f);
+	fputc_unlocked('"', w->f);
 	jsonw_escape(w->f, key, strlen(key));
-	fputs("\": ", w->f);
+	fputs_unlocked("\": ", w->f);
 	w->after_key = 1;
 }
 
 void jsonw_strn(struct jsonw *w, const char *s, size_t n)
 {
 	jsonw_pre(w);
-	fputc('"', w->f);
+	fputc_unlocked('"', w->f);
 	jsonw_escape(w->f, s, n);
-	fputc('"', w->f);
+	fputc_unlocked('"', w->f);
 }
 
 void jsonw_str(struct jsonw *w, const char *s)
@@ -147,13 +152,13 @@ void jsonw_u64(struct jsonw *w, uint64_t x)
 void jsonw_bool(struct jsonw *w, int b)
 {
 	jsonw_pre(w);
-	fputs(b ? "true" : "false", w->f);
+	fputs_unlocked(b ? "true" : "false", w->f);
 }
 
 void jsonw_null(struct jsonw *w)
 {
 	jsonw_pre(w);
-	fputs("null", w->f);
+	fputs_unlocked("null", w->f);
 }
 
 void jsonw_kstr(struct jsonw *w, const char *key, const char *s)

@@ -212,6 +212,19 @@ static void bench_traces(void)
 		fclose(files[n]);
 }
 
+static double bench_loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 static int bench_rm(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
 	return remove(p);
@@ -253,10 +266,13 @@ int main(void)
 	}
 	wait4(pid, &status, 0, &ru);
 	t2 = fltime_mono_ms();
-	printf("bench_analyze: analyze (ledger + 4 reports) wall %.2f s (goal < 10 s), "
-	       "max RSS %.0f MiB (goal < 2048 MiB), verdict exit %d\n",
-	       (t2 - t1) / 1000, ru.ru_maxrss / 1024.0,
+	printf("bench_analyze: analyze (ledger + 4 reports) wall %.2f s (goal < 10 s), CPU %.2f s "
+	       "user + %.2f s sys, max RSS %.0f MiB (goal < 2048 MiB), verdict exit %d\n",
+	       (t2 - t1) / 1000, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss / 1024.0,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	printf("bench_analyze: load average %.1f after the run (the machine is shared)\n",
+	       bench_loadavg());
 	if (!getenv("BENCH_KEEP"))
 		nftw(dir, bench_rm, 16, FTW_DEPTH | FTW_PHYS);
 	else
