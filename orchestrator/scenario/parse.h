@@ -80,6 +80,8 @@ void scenario_validate(struct sparse *p);
 void scenario_validate_traffic(struct sparse *p);
 void scenario_validate_faults(struct sparse *p);
 void scenario_validate_expect(struct sparse *p);
+/* Records "no node named "x"", with a "did you mean" when a node name is close. */
+void scenario_validate_unknown_node(struct sparse *p, struct scenario_mark at, const char *name);
 /* Records "no node named..." / "matches no node" errors; returns how many nodes matched. */
 size_t scenario_validate_selector(struct sparse *p, const struct scenario_selector *sel);
 

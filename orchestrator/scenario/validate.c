@@ -5,6 +5,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Edit distance of a and b, stopping early above 3 (only small distances matter here). */
+static size_t validate_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, best;
+
+	if (la >= 64 || lb >= 64 || (la > lb ? la - lb : lb - la) > 3)
+		return 4;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		best = row[0];
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j], sub = prev + (a[i - 1] != b[j - 1]);
+
+			row[j] = sub < row[j - 1] + 1 ? sub : row[j - 1] + 1;
+			row[j] = row[j] < cur + 1 ? row[j] : cur + 1;
+			prev = cur;
+			best = row[j] < best ? row[j] : best;
+		}
+		if (best > 3)
+			return 4;
+	}
+	return row[lb];
+}
+
+/* "no node named "bobb" (did you mean "bob"?)" when one name is close (names of 3+ chars). */
+void scenario_validate_unknown_node(struct sparse *p, struct scenario_mark at, const char *name)
+{
+	const struct scenario *sc = p->sc;
+	size_t len = strlen(name), max = len < 3 ? 0 : (len + 2) / 3, best = max + 1;
+	const char *hint = NULL;
+
+	for (size_t i = 0; max > 0 && i < sc->n_nodes; i++) {
+		size_t d = validate_distance(name, sc->nodes[i].name);
+
+		if (d < best) {
+			best = d;
+			hint = sc->nodes[i].name;
+		}
+	}
+	if (hint)
+		scenario_error_at(p, at, "no node named \"%s\" (did you mean \"%s\"?)", name, hint);
+	else
+		scenario_error_at(p, at, "no node named \"%s\"", name);
+}
+
 static size_t validate_selector_walk(struct sparse *p, const struct scenario_selector *sel)
 {
 	const struct scenario *sc = p->sc;
@@ -13,7 +61,7 @@ static size_t validate_selector_walk(struct sparse *p, const struct scenario_sel
 	switch (sel->kind) {
 	case SCENARIO_SEL_NAME:
 		if (scenario_node_find(sc, sel->text) < 0) {
-			scenario_error_at(p, sel->mark, "no node named \"%s\"", sel->text);
+			scenario_validate_unknown_node(p, sel->mark, sel->text);
 			return 0;
 		}
 		return 1;
@@ -132,9 +180,9 @@ static void validate_topology(struct sparse *p)
 		const struct scenario_link *l = &t->links[i];
 
 		if (scenario_node_find(p->sc, l->a) < 0)
-			scenario_error_at(p, l->mark_a, "no node named \"%s\"", l->a);
+			scenario_validate_unknown_node(p, l->mark_a, l->a);
 		if (scenario_node_find(p->sc, l->b) < 0)
-			scenario_error_at(p, l->mark_b, "no node named \"%s\"", l->b);
+			scenario_validate_unknown_node(p, l->mark_b, l->b);
 		else if (strcmp(l->a, l->b) == 0)
 			scenario_error_at(p, l->mark_b, "a link needs two different nodes");
 	}

@@ -137,9 +137,9 @@ void scenario_validate_expect(struct sparse *p)
 			scenario_error_at(p, e->fault_mark, "no fault named \"%s\"",
 					  e->where_fault);
 		if (e->where_from && scenario_node_find(sc, e->where_from) < 0)
-			scenario_error_at(p, e->from_mark, "no node named \"%s\"", e->where_from);
+			scenario_validate_unknown_node(p, e->from_mark, e->where_from);
 		if (e->where_to && scenario_node_find(sc, e->where_to) < 0)
-			scenario_error_at(p, e->to_mark, "no node named \"%s\"", e->where_to);
+			scenario_validate_unknown_node(p, e->to_mark, e->where_to);
 		if (strcmp(e->metric, "recovery") == 0 && sc->n_faults == 0)
 			scenario_error_at(p, e->mark,
 					  "recovery is measured after faults, and there "

@@ -41,6 +41,9 @@ static const struct broken_case broken_cases[] = {
      BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 10000/s, count: 600000}\n"
 	  "  - {kind: dm, from: b, to: a, rate: 10000/s, count: 600000}\n",
      "t.yaml:9:5: traffic \"t2\" brings the run above 1000000 messages\n"},
+    {"did you mean",
+     BASE "  - name: alice\nfaults:\n  - {at: 1s, for: 1s, freeze: {target: alcie}}\n",
+     "t.yaml:9:40: no node named \"alcie\" (did you mean \"alice\"?)\n"},
     {"yaml syntax", BASE "traffic: [a\n",
      "t.yaml:8:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
      "sequence)\n"},
