@@ -401,21 +401,47 @@ static int netns_socket(struct runtime *rt, int domain, int type, int protocol)
 	return fd;
 }
 
+/* SIGTERM to every node at once, then one shared grace period (not one per node). */
+static void netns_stop_all(struct netns_rt *p)
+{
+	double until = fltime_mono_ms() + RUNTIME_STOP_TIMEOUT_MS;
+	size_t left = 0;
+	int st;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->nodes[i].pid > 0) {
+			kill(-p->nodes[i].pid, SIGTERM);
+			kill(p->nodes[i].pid, SIGCONT);
+			left++;
+		}
+	while (left > 0 && fltime_mono_ms() < until) {
+		left = 0;
+		for (size_t i = 0; i < p->n; i++) {
+			struct netns_node *nn = &p->nodes[i];
+			if (nn->pid <= 0)
+				continue;
+			int r = netns_proc_wait(nn->pid, 0, &st);
+			if (r != 0)
+				netns_record_exit(nn, r == 1 ? st : -1);
+			else
+				left++;
+		}
+		if (left)
+			fltime_sleep_ms(5);
+	}
+}
+
 static int netns_teardown(struct runtime *rt, struct fl_error *err)
 {
 	struct netns_rt *p = netns_priv(rt);
 	double t0 = fltime_mono_ms();
 	int failed = 0;
 
-	for (size_t i = 0; i < p->n; i++)
-		if (p->nodes[i].pid > 0) {
-			kill(-p->nodes[i].pid, SIGTERM);
-			kill(p->nodes[i].pid, SIGCONT);
-		}
+	netns_stop_all(p);
 	for (size_t i = 0; i < p->n; i++) {
 		struct netns_node *nn = &p->nodes[i];
 
-		netns_node_kill(nn, SIGTERM, RUNTIME_STOP_TIMEOUT_MS);
+		netns_node_kill(nn, SIGKILL, 2000);
 		if (nn->cgroup[0] && cgroup_remove(nn->cgroup, err) < 0)
 			failed = 1;
 		if (nn->ns_fd >= 0)

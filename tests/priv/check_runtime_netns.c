@@ -5,6 +5,8 @@
 #include "orchestrator/runtime/runtime.h"
 #include "tests/priv/util_netns.h"
 
+#include "common/fltime.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -210,6 +212,32 @@ START_TEST(teardown_leaves_nothing)
 }
 END_TEST
 
+/* Nodes that ignore SIGTERM are SIGKILLed after one shared grace period. */
+START_TEST(teardown_kills_nodes_that_ignore_sigterm)
+{
+	struct rn_run r = {0};
+	pid_t pids[NODES];
+	double t0;
+
+	rn_up(&r, 'f');
+	r.argv[2] = "trap '' TERM; exec sleep 60";
+	for (int i = 0; i < NODES; i++) {
+		struct fl_error err;
+		ck_assert_int_eq(r.rt->ops->node_stop(r.rt, &r.nodes[i], SIGKILL, &err), 0);
+		ck_assert_msg(r.rt->ops->node_restart(r.rt, &r.specs[i], &r.nodes[i], &err) == 0,
+			      "%s", err.msg);
+		pids[i] = r.nodes[i].pid;
+	}
+	usleep(200000); /* let the shells set their trap */
+	t0 = fltime_mono_ms();
+	rn_down(&r);
+	for (int i = 0; i < NODES; i++)
+		ck_assert_int_eq(kill(pids[i], 0), -1);
+	/* one grace period for all, not one per node */
+	ck_assert_double_lt(fltime_mono_ms() - t0, (NODES + 1) * RUNTIME_STOP_TIMEOUT_MS * 0.75);
+}
+END_TEST
+
 START_TEST(two_runs_at_once_do_not_collide)
 {
 	struct rn_run a = {0}, b = {0};
@@ -239,6 +267,7 @@ Suite *runtime_netns_suite(void)
 	tcase_add_test(tc, nodes_reach_each_other_and_root_ns_untouched);
 	tcase_add_test(tc, stop_and_restart_a_node);
 	tcase_add_test(tc, teardown_leaves_nothing);
+	tcase_add_test(tc, teardown_kills_nodes_that_ignore_sigterm);
 	tcase_add_test(tc, two_runs_at_once_do_not_collide);
 	suite_add_tcase(s, tc);
 	return s;
