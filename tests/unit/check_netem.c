@@ -150,6 +150,14 @@ static void decode(struct nl_msg *msg, struct decoded *d)
 	ck_assert_int_eq(nlh->nlmsg_type, RTM_NEWQDISC);
 	memcpy(&d->tcm, nlmsg_data(nlh), sizeof(d->tcm));
 	ck_assert_int_eq(nlmsg_parse(nlh, sizeof(struct tcmsg), tb, TCA_MAX, NULL), 0);
+	/* No bytes after the last attribute (libnl 3.7 leaves some; the kernel would warn). */
+	{
+		struct nlattr *a;
+		int rem;
+
+		nlmsg_for_each_attr(a, nlh, sizeof(struct tcmsg), rem);
+		ck_assert_int_eq(rem, 0);
+	}
 	ck_assert_ptr_nonnull(tb[TCA_KIND]);
 	ck_assert_ptr_nonnull(tb[TCA_OPTIONS]);
 	nla_strlcpy(d->kind, tb[TCA_KIND], sizeof(d->kind));
