@@ -340,6 +340,32 @@ START_TEST(sigint_exit4_nothing_left)
 }
 END_TEST
 
+START_TEST(node_crash_is_journalled)
+{
+	char out[256], ev[300];
+	const char *sc =
+	    e2e_scenario("crash", "duration: 4s\ndrain: 1s\n"
+				  "nodes:\n  - name: a\n  - name: b\n"
+				  "topology:\n  kind: full\n"
+				  "traffic:\n  - kind: dm\n    from: a\n    to: b\n"
+				  "    interval: 500ms\n    count: 6\n    start: 1s\n");
+	pid_t pid;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/crash", e2e_tmp);
+	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
+	pid = e2e_start(sc, out, NULL);
+	ck_assert(e2e_wait_for(ev, "run-start", 20));
+	e2e_sh("kill -KILL $(pgrep -f -- '%s/[n]odes/b/events.jsonl')", out);
+	rc = e2e_wait(pid, 30);
+	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
+	ck_assert_ptr_nonnull(strstr(e2e_sh("grep node-exit %s", ev), "\"node\":\"b\",\"t_ms\""));
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("grep node-exit %s", ev), "\"signal\":\"KILL\",\"expected\":false"));
+	ck_assert_ptr_nonnull(strstr(e2e_sh("tail -1 %s", ev), "\"completed\""));
+}
+END_TEST
+
 START_TEST(docker_run_directory)
 {
 	char out[256], id[32];
@@ -401,7 +427,8 @@ START_TEST(replay_same_plan_or_refuse)
 	    "same\n");
 	/* a changed scenario no longer gives the saved plan: refused, nothing started */
 	snprintf(copy, sizeof(copy), "%s/rep-changed", e2e_tmp);
-	e2e_sh("cp -r %s %s && sed -i 's/interval: 1s/interval: 500ms/' %s/scenario.yaml", out, copy, copy);
+	e2e_sh("cp -r %s %s && sed -i 's/interval: 1s/interval: 500ms/' %s/scenario.yaml", out,
+	       copy, copy);
 	o = e2e_sh("%s replay %s 2>&1 </dev/null; echo rc=$?", e2e_bin, copy);
 	ck_assert_msg(strstr(o, "rc=2") && strstr(o, "differs"), "%s", o);
 	o = e2e_sh("%s replay %s --pause-before e99 2>&1; echo rc=$?", e2e_bin, out);
@@ -478,6 +505,7 @@ Suite *run_e2e_suite(void)
 	tcase_add_test(t, node_never_ready_exit3);
 	tcase_add_test(t, node_not_answering_times_out_exit3);
 	tcase_add_test(t, sigint_exit4_nothing_left);
+	tcase_add_test(t, node_crash_is_journalled);
 	suite_add_tcase(s, t);
 	t = tcase_create("verbs");
 	tcase_add_checked_fixture(t, e2e_setup, e2e_teardown);
