@@ -262,6 +262,16 @@ static const char *file_text(const char *fmt, ...)
 	return out;
 }
 
+/* How many link-down snapshots of this run are saved for a sweep. */
+static int saved_snapshots(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "ls /run/faultlab-agent/%s-*.routes 2>/dev/null | wc -l",
+		 run_id);
+	return atoi(sh_out("%s", cmd));
+}
+
 static int fl_chains(void)
 {
 	const char *s = sh_out("iptables-legacy -S");
@@ -299,6 +309,8 @@ static void write_file(const char *dir, const char *file, const char *value)
 
 static void faults_cleanup(void)
 {
+	char cmd[128];
+
 	if (worker > 0) {
 		write_file(cg2, "cgroup.freeze", "0");
 		write_file(cgv1, "freezer.state", "THAWED");
@@ -312,6 +324,9 @@ static void faults_cleanup(void)
 	for (int i = 0; i < 100 && (rmdir(cgv1) < 0 && errno == EBUSY); i++)
 		usleep(10000);
 	unlink(work_file);
+	snprintf(cmd, sizeof(cmd), "rm -f /run/faultlab-agent/%s-*.routes", run_id);
+	if (system(cmd) != 0)
+		fprintf(stderr, "%s failed\n", cmd);
 	if (pair.ns_a[0])
 		test_pair_down(&pair);
 	pair.ns_a[0] = '\0';
@@ -475,10 +490,12 @@ START_TEST(test_link_down_restores_routes)
 	ck_assert(!a_to_b() && !b_to_a());
 	ck_assert_ptr_nonnull(strstr(sh_out("ip link show %s", pair.if_a), "state DOWN"));
 	ck_assert_ptr_null(strstr(sh_out("ip route"), "10.213.99.0/24"));
+	ck_assert_int_eq(saved_snapshots(), 1);
 	revert_ok(&a, "l1");
 	ck_assert(a_to_b() && b_to_a());
 	ck_assert_ptr_nonnull(strstr(sh_out("ip route"), "10.213.99.0/24 via 10.213.41.2"));
 	ck_assert_ptr_nonnull(strstr(sh_out("ip route"), "10.213.41.0/24 dev"));
+	ck_assert_int_eq(saved_snapshots(), 0);
 	ck_assert_int_eq(agent_stop(&a), 0);
 }
 END_TEST
@@ -721,9 +738,13 @@ START_TEST(test_sweep_after_crash)
 	FILE *f;
 	char out[1024] = "";
 
+	ck_assert_int_eq(test_ns_sh(pair.ns_a, "ip route add 10.213.99.0/24 via %s dev %s",
+				    pair.addr_b, pair.if_a),
+			 0);
 	worker_start(cg2);
 	agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cg2, NULL);
 	apply_everything(&a);
+	ck_assert_int_eq(saved_snapshots(), 1);
 	kill(a.pid, SIGKILL);
 	waitpid(a.pid, NULL, 0);
 	close(a.in);
@@ -740,6 +761,8 @@ START_TEST(test_sweep_after_crash)
 	ck_assert_double_lt(wait_clean(0), 50);
 	ck_assert(worker_runs());
 	ck_assert(a_to_b()); /* the link is up, with the routes of its address */
+	ck_assert_ptr_nonnull(strstr(sh_out("ip route"), "10.213.99.0/24 via 10.213.41.2"));
+	ck_assert_int_eq(saved_snapshots(), 0);
 }
 END_TEST
 
