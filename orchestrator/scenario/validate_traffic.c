@@ -42,6 +42,22 @@ static void validate_traffic_parties(struct sparse *p, const struct scenario_tra
 	free(to);
 }
 
+/* lightpush goes through a service node's lightpush and filter: there must be one. */
+static void validate_traffic_service(struct sparse *p, const struct scenario_traffic *t)
+{
+	const struct scenario *sc = p->sc;
+
+	if (t->kind != SCENARIO_TRAFFIC_LIGHTPUSH)
+		return;
+	for (size_t i = 0; i < sc->n_nodes; i++)
+		if (sc->nodes[i].role == SCENARIO_ROLE_SERVICE)
+			return;
+	scenario_error_at(p, t->mark,
+			  "traffic \"%s\": lightpush needs a node with role: service to push "
+			  "through",
+			  t->name);
+}
+
 /* start must lie inside the duration and count × gap must fit after it; without a count,
  * as many as fit. */
 static void validate_traffic_time(struct sparse *p, struct scenario_traffic *t)
@@ -99,6 +115,7 @@ void scenario_validate_traffic(struct sparse *p)
 		scenario_validate_selector(p, &t->to);
 		if (p->errs->n == before)
 			validate_traffic_parties(p, t);
+		validate_traffic_service(p, t);
 		validate_traffic_time(p, t);
 		if (total <= VALIDATE_MAX_MESSAGES && (total += t->count) > VALIDATE_MAX_MESSAGES)
 			scenario_error_at(p, t->mark,

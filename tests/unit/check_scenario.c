@@ -249,7 +249,8 @@ START_TEST(test_kinds_and_metrics)
 					"latency.p99", "latency.max", "recovery",
 					"reordered",   "acked",	      "telemetry-drift"};
 	char yaml[4096];
-	size_t used = snprintf(yaml, sizeof(yaml), "%s", NODES2 "traffic:\n");
+	size_t used =
+	    snprintf(yaml, sizeof(yaml), "%s", NODES2 "  - {name: svc, role: service}\ntraffic:\n");
 	struct scenario sc;
 
 	for (size_t i = 0; i < 6; i++)

@@ -44,6 +44,9 @@ static const struct broken_case broken_cases[] = {
     {"did you mean",
      BASE "  - name: alice\nfaults:\n  - {at: 1s, for: 1s, freeze: {target: alcie}}\n",
      "t.yaml:9:40: no node named \"alcie\" (did you mean \"alice\"?)\n"},
+    {"lightpush no service",
+     BASE "traffic:\n  - {kind: lightpush, from: a, to: b, rate: 1/s, count: 5}\n",
+     "t.yaml:8:5: traffic \"t1\": lightpush needs a node with role: service to push through\n"},
     {"yaml syntax", BASE "traffic: [a\n",
      "t.yaml:8:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
      "sequence)\n"},
