@@ -157,6 +157,13 @@ int scenario_load(const char *path, struct scenario *sc, struct scenario_errors 
 		got = fread(buf + len, 1, cap - len, f);
 		len += got;
 	} while (got > 0 && len < LOAD_MAX_BYTES);
+	if (ferror(f) || len >= LOAD_MAX_BYTES) {
+		struct sparse p = {.sc = sc, .errs = errs};
+
+		scenario_error_at(&p, (struct scenario_mark){0, 0}, "cannot read: %s",
+				  ferror(f) ? strerror(errno) : "larger than 64 MiB");
+		return -1;
+	}
 	buf[len] = '\0';
 	return scenario_load_buffer(path, buf, len, sc, errs);
 }

@@ -203,6 +203,9 @@ START_TEST(test_missing_file)
 	ck_assert_int_eq(scenario_load("/nonexistent/x.yaml", &sc, &errs), -1);
 	scenario_errors_format(&errs, 0, line, sizeof(line));
 	ck_assert_str_eq(line, "/nonexistent/x.yaml: cannot open: No such file or directory");
+	ck_assert_int_eq(scenario_load("tests", &sc, &errs), -1);
+	scenario_errors_format(&errs, 0, line, sizeof(line));
+	ck_assert_str_eq(line, "tests: cannot read: Is a directory");
 }
 END_TEST
 
