@@ -56,6 +56,10 @@ static int netem_nl_extend(struct nl_msg *msg, const struct netem_plan *plan, st
 	/* libnl 3.7 counts the attributes it stretches TCA_OPTIONS over twice in nlmsg_len,
 	 * leaving zeroed bytes behind it (the kernel warns about "leftover bytes"): cut them. */
 	nlh->nlmsg_len = (uint32_t)(opt_end - (char *)nlh);
+	/* Room for what follows (a delay table can fill libnl's page-sized message). */
+	if (nlmsg_get_max_size(msg) < nlh->nlmsg_len + 256 &&
+	    nlmsg_expand(msg, nlmsg_get_max_size(msg) + 4096) < 0)
+		return fl_err(err, "netem message: out of memory");
 	r |= nla_put_s64(msg, TCA_NETEM_LATENCY64, plan->latency_ns);
 	r |= nla_put_s64(msg, TCA_NETEM_JITTER64, plan->jitter_ns);
 	if (plan->rate_Bps) {
