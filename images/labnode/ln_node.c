@@ -595,7 +595,8 @@ static void pending_expire(struct ln_node *n, int64_t now)
 		struct ln_pending *q = &n->pending[i];
 		if (q->used && q->deadline_ms <= now) {
 			q->used = 0;
-			q->cb(n, q->arg, NULL, 0);
+			if (q->cb)
+				q->cb(n, q->arg, NULL, 0);
 		}
 	}
 }

@@ -152,6 +152,8 @@ uint64_t ln_node_pending_add(struct ln_node *n,
 /* Publishes (from == NULL) or handles a relayed message. Returns 1 if new, 0 if a duplicate. */
 int ln_relay_handle(struct ln_node *n, const char *pubsub, const struct ln_msg *m,
 		    struct ln_peer *from);
+/* Forwards m to the relay peers even though this node has seen it (sent-check republish). */
+void ln_relay_forward(struct ln_node *n, const char *pubsub, const struct ln_msg *m);
 void ln_relay_frame(struct ln_node *n, struct ln_peer *p, const struct ln_frame *f);
 /* A light node's (or anyone's) lightpush to a service peer; cb gets the PUSH_RESP fields. */
 int ln_relay_lightpush(struct ln_node *n, const char *pubsub, const struct ln_msg *m,

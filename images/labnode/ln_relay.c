@@ -169,6 +169,21 @@ int ln_relay_handle(struct ln_node *n, const char *pubsub, const struct ln_msg *
 	return 1;
 }
 
+void ln_relay_forward(struct ln_node *n, const char *pubsub, const struct ln_msg *m)
+{
+	struct ln_buf *b = &n->scratch;
+
+	b->len = b->off = 0;
+	size_t mk = ln_frame_begin(b, LN_F_RELAY);
+	ln_frame_put_msg(b, pubsub, m);
+	ln_frame_end(b, mk);
+	for (int i = 0; i < LN_MAX_PEERS; i++) {
+		struct ln_peer *p = n->peers[i];
+		if (p && p->state == LN_PEER_UP && p->role != LN_ROLE_LIGHT)
+			ln_node_send(p, b);
+	}
+}
+
 /* --- store --- */
 
 static void put_query(struct ln_buf *b, const struct ln_store_query *q)
@@ -510,7 +525,8 @@ static void on_response(struct ln_node *n, const struct ln_frame *f)
 		struct ln_pending *q = &n->pending[i];
 		if (q->used && q->reqid == id) {
 			q->used = 0;
-			q->cb(n, q->arg, f->f, f->n);
+			if (q->cb)
+				q->cb(n, q->arg, f->f, f->n);
 			return;
 		}
 	}
