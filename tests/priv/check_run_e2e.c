@@ -417,7 +417,7 @@ START_TEST(replay_same_plan_or_refuse)
 
 	snprintf(out, sizeof(out), "%s/rep", e2e_tmp);
 	rc = e2e_wait(e2e_start(sc, out, NULL), 40);
-	ck_assert_msg(rc == 0 || rc == 1, "exit %d", rc);
+	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
 	/* replay into FL_RUNS_DIR: a new run directory with the same plan, byte for byte */
 	o = e2e_sh("FL_RUNS_DIR=%s/runs %s replay %s --quiet 2>/dev/null </dev/null; echo rc=$?",
 		   e2e_tmp, e2e_bin, out);
@@ -445,7 +445,7 @@ START_TEST(suite_one_junit)
 	snprintf(bad, sizeof(bad), "%s/sb.yaml", e2e_tmp);
 	e2e_sh("printf 'version: 1\\nname: sb\\nnodes: 3\\n' > %s", bad);
 	snprintf(junit, sizeof(junit), "%s/suite.xml", e2e_tmp);
-	o = e2e_sh("FL_RUNS_DIR=%s/runs %s suite %s %s --junit %s >/dev/null 2>&1; echo rc=$?",
+	o = e2e_sh("FL_RUNS_DIR=%s/runs %s suite %s %s --junit %s 2>&1 >/dev/null; echo rc=$?",
 		   e2e_tmp, e2e_bin, good, bad, junit);
 	ck_assert_msg(strstr(o, "rc=2"), "the worst exit is the invalid scenario's: %s", o);
 	ck_assert_str_eq(e2e_sh("grep -c '<testsuite ' %s", junit), "2\n");
