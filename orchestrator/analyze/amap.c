@@ -11,7 +11,8 @@ struct amap_chunk {
 	char data[];
 };
 
-void *amap_arena_alloc(struct amap_arena *a, size_t n)
+/* n bytes, 8-byte aligned, not zeroed. */
+static void *amap_arena_raw(struct amap_arena *a, size_t n)
 {
 	struct amap_chunk *c = a->head;
 	void *p;
@@ -37,16 +38,26 @@ void *amap_arena_alloc(struct amap_arena *a, size_t n)
 	}
 	p = c->data + c->used;
 	c->used += n;
-	memset(p, 0, n);
+	return p;
+}
+
+void *amap_arena_alloc(struct amap_arena *a, size_t n)
+{
+	void *p = amap_arena_raw(a, n);
+
+	if (p)
+		memset(p, 0, n);
 	return p;
 }
 
 char *amap_arena_strndup(struct amap_arena *a, const char *s, size_t n)
 {
-	char *p = amap_arena_alloc(a, n + 1);
+	char *p = amap_arena_raw(a, n + 1);
 
-	if (p)
+	if (p) {
 		memcpy(p, s, n);
+		p[n] = '\0';
+	}
 	return p;
 }
 

@@ -33,6 +33,7 @@ void analyze_free(struct analyze_run *run)
 	free(run->nodes);
 	free(run->faults);
 	free(run->msgs);
+	free(run->canon);
 	free(run->dels);
 	free(run->expects);
 	amap_arena_free(&run->arena);

@@ -109,6 +109,8 @@ struct analyze_run {
 	size_t stray_receipts; /* receipts that matched no planned (message, receiver) */
 	size_t trace_lines;    /* trace lines that named a known hash */
 	int verdict_ok;
+	uint8_t *canon; /* bit i: message i is named m<i+1> (found without a map or its string) */
+	size_t cap_canon;
 	int node_id_map; /* msg_by_node_id is built (only receipts without a text need it) */
 	struct amap node_by_name, node_by_key, msg_by_id, msg_by_hash, msg_by_node_id;
 };

@@ -109,7 +109,8 @@ int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
 		st->duplicates += d->copies > 1 ? d->copies - 1 : 0;
 		st->reordered += d->reordered;
 		st->acked += m->acked != 0;
-		if (d->status == ANALYZE_DELIVERED)
+		if (d->status == ANALYZE_DELIVERED &&
+		    !isnan(d->received_ms)) /* a receipt with no t_ms */
 			lat[nl++] = d->received_ms - ledger_msg_time(m);
 	}
 	st->p50 = st->p90 = st->p95 = st->p99 = st->max = NAN;

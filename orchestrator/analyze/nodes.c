@@ -285,6 +285,25 @@ static int nodes_trace_hash(const char *p, size_t n, const char **h, size_t *hn)
 	return 1;
 }
 
+/* receivedTime=<ns> or sentTime=<ns> anywhere in a trace line: one memmem for "Time=". */
+static int nodes_trace_time(const char *p, size_t n, uint64_t *ns)
+{
+	const char *q = p, *end = p + n;
+
+	while ((q = memmem(q, (size_t)(end - q), "Time=", 5))) {
+		const char *k = q;
+
+		while (k > p && k[-1] != ' ' && k[-1] != '\t')
+			k--;
+		q += 5;
+		if ((q - k == 13 && memcmp(k, "receivedTime=", 13) == 0) ||
+		    (q - k == 9 && memcmp(k, "sentTime=", 9) == 0))
+			return kvscan_get_u64(k, (size_t)(end - k),
+					      k[0] == 'r' ? "receivedTime" : "sentTime", ns);
+	}
+	return 0;
+}
+
 /* Resolves the batched sightings: the last node whose trace saw a hash wins. */
 static void nodes_trace_flush(struct nodes_ctx *c)
 {
@@ -322,11 +341,7 @@ static int nodes_trace_cb(void *ctx, const char *p, size_t n)
 
 	if (!nodes_trace_hash(p, n, &h, &hn))
 		return 0;
-	/* nwaku and labnode put the time after the hash; look there first */
-	if (kvscan_get_u64(h, (size_t)(p + n - h), "receivedTime", &ns) ||
-	    kvscan_get_u64(h, (size_t)(p + n - h), "sentTime", &ns) ||
-	    kvscan_get_u64(p, (size_t)(h - p), "receivedTime", &ns) ||
-	    kvscan_get_u64(p, (size_t)(h - p), "sentTime", &ns))
+	if (nodes_trace_time(p, n, &ns))
 		c->last_trace_t = (double)ns / 1e6;
 	s = &c->batch[c->n_batch++];
 	s->t = c->last_trace_t; /* an untimed line happened after the last timed one */

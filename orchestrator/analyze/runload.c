@@ -54,24 +54,31 @@ const char *runload_str(struct analyze_run *run, const struct flatjson_val *v)
 	return r;
 }
 
-/* "m<N>" names the N-th message when the plan numbered them in order (it does): index N-1. */
-static uint32_t runload_plan_index(const struct analyze_run *run, const char *id, size_t n)
+/* N when id is "m<N>", else 0. */
+static size_t runload_plan_number(const char *id, size_t n)
 {
 	size_t x = 0;
 
 	if (n < 2 || n > 11 || id[0] != 'm')
-		return ANALYZE_NONE;
+		return 0;
 	for (size_t i = 1; i < n; i++) {
 		if (id[i] < '0' || id[i] > '9')
-			return ANALYZE_NONE;
+			return 0;
 		x = x * 10 + (size_t)(id[i] - '0');
 	}
-	if (x == 0 || x > run->n_msgs)
+	return x;
+}
+
+/* "m<N>" names the N-th message when the plan numbered them in order (it does): index N-1.
+ * A bitmap says which messages carry their canonical name, so no string is touched. */
+static uint32_t runload_plan_index(const struct analyze_run *run, const char *id, size_t n)
+{
+	size_t x = runload_plan_number(id, n);
+
+	if (x == 0 || x > run->n_msgs || !run->canon ||
+	    !(run->canon[(x - 1) / 8] & (1u << ((x - 1) % 8))))
 		return ANALYZE_NONE;
-	for (size_t i = 0; i < n; i++) /* short ids: a loop beats strncmp's call */
-		if (run->msgs[x - 1].id[i] != id[i])
-			return ANALYZE_NONE;
-	return run->msgs[x - 1].id[n] == '\0' ? (uint32_t)(x - 1) : ANALYZE_NONE;
+	return (uint32_t)(x - 1);
 }
 
 uint32_t runload_msg_by_id(struct analyze_run *run, const char *id, size_t n)
@@ -387,9 +394,21 @@ static int runload_send(struct analyze_run *run, const struct runload_send *s)
 	if (!m->id)
 		return -1;
 	/* only ids out of the plan's m<N> order need the map */
-	if (runload_plan_index(run, m->id, strlen(m->id)) != mi &&
-	    amap_put(&run->msg_by_id, m->id, strlen(m->id), mi) < 0)
+	if (runload_plan_number(m->id, strlen(m->id)) == (size_t)mi + 1) {
+		if (mi / 8 >= run->cap_canon) {
+			size_t cap = run->cap_canon ? run->cap_canon * 2 : 4096;
+			uint8_t *c = realloc(run->canon, cap);
+
+			if (!c)
+				return -1;
+			memset(c + run->cap_canon, 0, cap - run->cap_canon);
+			run->canon = c;
+			run->cap_canon = cap;
+		}
+		run->canon[mi / 8] |= (uint8_t)(1u << (mi % 8));
+	} else if (amap_put(&run->msg_by_id, m->id, strlen(m->id), mi) < 0) {
 		return -1;
+	}
 	return runload_receivers(run, mi, &s->to);
 }
 
