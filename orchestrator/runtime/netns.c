@@ -48,7 +48,7 @@ struct netns_rt {
 	enum cgroup_kind cg_kind;
 	struct netns_node *nodes;
 	size_t n, cap;
-	double ms_net, ms_cgroup, ms_spawn; /* where nodes_start's time went (debug log) */
+	double ms_net, ms_cgroup; /* where nodes_start's time went (debug log) */
 };
 
 static struct netns_rt *netns_priv(struct runtime *rt)
@@ -219,76 +219,88 @@ static struct netns_node *netns_add(struct netns_rt *p, const char *rid, const c
 	return nn;
 }
 
-static int netns_node_start(struct runtime *rt, const struct runtime_node_spec *spec,
-			    struct runtime_node *out, int *report_fd, struct fl_error *err)
+/* Namespace, links, address and cgroup of a new node; its index in p->nodes in *idx. */
+static int netns_node_prepare(struct runtime *rt, const struct runtime_node_spec *spec, size_t *idx,
+			      struct fl_error *err)
 {
 	struct netns_rt *p = netns_priv(rt);
 	struct netns_node *nn = netns_add(p, rt->run_id, spec->name, err);
-	size_t idx = p->n - 1;
+	double t0 = fltime_mono_ms(), t1;
 
-	double t0 = fltime_mono_ms(), t1, t2;
-
-	memset(out, 0, sizeof(*out));
 	if (!nn)
 		return -1;
-	if (netns_node_net(p, nn, idx, spec->address, err) < 0)
+	*idx = p->n - 1;
+	if (netns_node_net(p, nn, *idx, spec->address, err) < 0)
 		return -1;
 	t1 = fltime_mono_ms();
 	if (p->cg_kind != CGROUP_NONE && cgroup_create(p->cg_root, rt->run_id, nn->name, nn->cgroup,
 						       sizeof(nn->cgroup), err) < 0)
 		return -1;
-	t2 = fltime_mono_ms();
-	if (netns_node_spawn(nn, spec, report_fd, err) < 0)
-		return -1;
 	p->ms_net += t1 - t0;
-	p->ms_cgroup += t2 - t1;
-	p->ms_spawn += fltime_mono_ms() - t2;
-	netns_fill(p, nn, spec, out);
+	p->ms_cgroup += fltime_mono_ms() - t1;
 	return 0;
 }
 
 static void netns_record_exit(struct netns_node *nn, int status);
 
-/* Sets up and forks every node, then waits for their execs: forking them all first keeps
- * exec latency (large on a loaded host) from adding up node after node. */
-static int netns_nodes_start(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
-			     struct runtime_node *out, struct fl_error *err)
+/* Waits for the execs of the nodes forked by nodes_start; a failed one gets pid 0. */
+static int netns_nodes_collect(struct netns_rt *p, const struct runtime_node_spec *specs,
+			       const size_t *idx, const int *fds, size_t forked,
+			       struct runtime_node *out, int rc, struct fl_error *err)
 {
-	struct netns_rt *p = netns_priv(rt);
-	double t0 = fltime_mono_ms();
-	int *fds = calloc(n ? n : 1, sizeof(*fds)), rc = 0;
 	struct fl_error e2;
-	size_t i, started = 0;
-	double t1;
 
-	if (!fds)
-		return fl_err(err, "out of memory");
-	p->ms_net = p->ms_cgroup = p->ms_spawn = 0;
-	if (!p->hub_sk)
-		rc = fl_err(err, "netns runtime: nodes_start before net_create");
-	for (i = 0; i < n && rc == 0; i++) {
-		if (netns_node_start(rt, &specs[i], &out[i], &fds[i], err) < 0)
-			rc = fl_wrap(err, "node %s", specs[i].name ? specs[i].name : "?");
-		else
-			started++;
-	}
-	t1 = fltime_mono_ms();
-	for (i = 0; i < started; i++) {
-		struct netns_node *nn = netns_find(p, specs[i].name);
+	for (size_t i = 0; i < forked; i++) {
 		if (netns_proc_spawn_end(out[i].pid, fds[i], specs[i].argv[0],
 					 rc == 0 ? err : &e2) == 0)
 			continue;
 		if (rc == 0)
 			rc = fl_wrap(err, "node %s", specs[i].name);
 		out[i].pid = out[i].pgid = 0;
-		if (nn)
-			netns_record_exit(nn, -1);
+		netns_record_exit(&p->nodes[idx[i]], -1);
 	}
+	return rc;
+}
+
+/* Three passes: every node's namespace and links, then every fork, then every exec's
+ * outcome. Nodes start working only once the network is complete (their start-up CPU does
+ * not slow the setup down), and exec latency on a loaded host does not add up node after
+ * node. */
+static int netns_nodes_start(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
+			     struct runtime_node *out, struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
+	double t0 = fltime_mono_ms(), t1, t2;
+	int *fds = calloc(n ? n : 1, sizeof(*fds)), rc = 0;
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), i, forked = 0;
+
+	memset(out, 0, n * sizeof(*out));
+	if (!fds || !idx)
+		rc = fl_err(err, "out of memory");
+	else if (!p->hub_sk)
+		rc = fl_err(err, "netns runtime: nodes_start before net_create");
+	p->ms_net = p->ms_cgroup = 0;
+	for (i = 0; i < n && rc == 0; i++)
+		if (netns_node_prepare(rt, &specs[i], &idx[i], err) < 0)
+			rc = fl_wrap(err, "node %s", specs[i].name ? specs[i].name : "?");
+	t1 = fltime_mono_ms();
+	for (i = 0; i < n && rc == 0; i++) {
+		struct netns_node *nn = &p->nodes[idx[i]];
+		if (netns_node_spawn(nn, &specs[i], &fds[i], err) < 0) {
+			rc = fl_wrap(err, "node %s", specs[i].name);
+			break;
+		}
+		netns_fill(p, nn, &specs[i], &out[i]);
+		forked++;
+	}
+	t2 = fltime_mono_ms();
+	rc = netns_nodes_collect(p, specs, idx, fds, forked, out, rc, err);
 	free(fds);
+	free(idx);
 	log_debug("netns: %zu nodes started in %.1f ms (namespace+links %.1f, cgroups %.1f, "
 		  "fork %.1f, exec wait %.1f)",
-		  n, fltime_mono_ms() - t0, p->ms_net, p->ms_cgroup, p->ms_spawn,
-		  fltime_mono_ms() - t1);
+		  n, fltime_mono_ms() - t0, p->ms_net, p->ms_cgroup, t2 - t1,
+		  fltime_mono_ms() - t2);
 	return rc;
 }
 
