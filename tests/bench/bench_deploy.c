@@ -204,6 +204,18 @@ static void bd_docker(size_t n)
 	    loop, up / loop, loop > 0 && up <= loop / 2 ? "met" : "MISSED");
 }
 
+static void bd_loadavg(const char *when)
+{
+	char buf[64] = "?";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f && fgets(buf, sizeof(buf), f))
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	printf("host load average %s: %s (%ld CPUs)\n", when, buf, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 int main(int argc, char **argv)
 {
 	size_t nn = argc > 1 ? (size_t)atoi(argv[1]) : 100,
@@ -217,6 +229,7 @@ int main(int argc, char **argv)
 		printf("bench_deploy: skipped, needs root\n");
 		return 0;
 	}
+	bd_loadavg("before");
 	snprintf(id, sizeof(id), "bn%d", (int)(getpid() % 100000));
 	if (bd_run("netns", nn, id, labnode, &up, &lis, &down) == 0) {
 		printf("netns: %zu nodes (%s) up in %.0f ms (%.1f ms each), teardown %.0f ms "
@@ -228,5 +241,6 @@ int main(int argc, char **argv)
 	}
 	if (dn)
 		bd_docker(dn);
+	bd_loadavg("after");
 	return 0;
 }
