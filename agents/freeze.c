@@ -85,6 +85,37 @@ static int freeze_wait(const struct agent_node *node, const char *file, const ch
 	return 0;
 }
 
+/* The group leader's state letter in /proc/PID/stat ('T' when stopped); 0 when gone. */
+static char freeze_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* SIGSTOP lands asynchronously: the ack is the group leader seen stopped (or gone). */
+static int freeze_wait_stopped(pid_t pgid, struct fl_error *err)
+{
+	uint64_t deadline = fltime_mono_ns() + (uint64_t)FREEZE_WAIT_MS * 1000000u;
+	char st;
+
+	while ((st = freeze_proc_state(pgid)) != 'T' && st != 0) {
+		if (fltime_mono_ns() > deadline)
+			return fl_err(err, "process group %d not stopped after %d ms", (int)pgid,
+				      FREEZE_WAIT_MS);
+		usleep(100);
+	}
+	return 0;
+}
+
 static int freeze_set(const struct agent_node *node, enum freeze_engine e, int frozen,
 		      struct fl_error *err)
 {
@@ -101,7 +132,7 @@ static int freeze_set(const struct agent_node *node, enum freeze_engine e, int f
 		if (kill(-node->pgid, frozen ? SIGSTOP : SIGCONT) < 0)
 			return fl_err_errno(err, "kill(-%d, %s)", (int)node->pgid,
 					    frozen ? "SIGSTOP" : "SIGCONT");
-		return 0;
+		return frozen ? freeze_wait_stopped(node->pgid, err) : 0;
 	case FREEZE_NONE:
 		break;
 	}
