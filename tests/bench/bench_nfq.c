@@ -206,7 +206,8 @@ static void load(struct nfq_engine *e, int tx, int rx, double pps, double base_m
 
 int main(void)
 {
-	struct nfq_engine_cfg cfg = {.queue_num = 0xf1b0, .next_queue = -1};
+	struct nfq_engine_cfg cfg = {
+	    .queue_num = 0xf1b0, .next_queue = -1, .hooks = NFQ_ENGINE_HOOK_IN};
 	struct iptc_rule_spec rule = {.kind = IPTC_RULE_NFQUEUE, .queue_num = 0xf1b0};
 	struct fl_error err = {0};
 	struct nfq_engine *e;
