@@ -6,8 +6,12 @@
  * packets sit in a min-heap keyed by release time and are verdicted out of order when a
  * timerfd fires; a duplicate is a copy re-sent through a raw socket (checksums recomputed)
  * carrying NFQ_ENGINE_MARK, which the engine passes untouched when it comes back around.
- * The engine runs in its own thread with its own epoll; its sockets are opened by the thread
- * that calls nfq_engine_start, so they live in that thread's network namespace. */
+ * The engine runs in its own thread ("fl-nfq", SCHED_FIFO 10 when allowed; FL_NFQ_NO_RT=1
+ * keeps it normal) with its own epoll; its sockets are opened by the thread that calls
+ * nfq_engine_start, so they live in that thread's network namespace. A delay counts from
+ * the packet's kernel receive time (the engine turns SO_TIMESTAMPNS on) when it is recent,
+ * so an INPUT-only engine takes arrivals at its release wake-ups while one is due within
+ * 2 ms: one wake-up per packet. Overlapping faults chain: see next_queue. */
 #ifndef FL_AGENT_NFQ_ENGINE_H
 #define FL_AGENT_NFQ_ENGINE_H
 
