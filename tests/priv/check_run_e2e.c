@@ -188,7 +188,14 @@ START_TEST(netns_run_directory)
 	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s.out", out), out));
 	/* the journal: start, every node up, 8 sends on time, the partition on both sides */
 	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"node-up\"' %s/events.jsonl", out), "3\n");
-	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"send\"' %s/events.jsonl", out), "8\n");
+	ck_assert_str_eq(
+	    e2e_sh("grep -c '\"type\":\"send\".*\"result\":\"ok\"' %s/events.jsonl", out), "8\n");
+	/* what alice sent before the cut (1 s, 1.5 s) reached bob's app, joined by plan id */
+	ck_assert_str_eq(e2e_sh("grep '\"event\":\"received\"' %s/nodes/bob/events.jsonl | "
+				"grep -c -E '\"text\":\"m[12] '",
+				out),
+			 "2\n");
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s/report.json", out), "\"sent\": 8"));
 	ck_assert_str_eq(e2e_sh("grep '\"type\":\"fault-apply\"' %s/events.jsonl | grep -c "
 				"'\"engine\":\"iptables\",\"result\":\"ok\"'",
 				out),
