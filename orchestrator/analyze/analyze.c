@@ -2,6 +2,7 @@
  * analyze_run_dir: the same, then the four reports. */
 #include "orchestrator/analyze/ledger.h"
 
+#include "common/fltime.h"
 #include "orchestrator/render/render.h"
 
 #include <errno.h>
@@ -48,6 +49,39 @@ static void analyze_delay_engine(struct analyze_run *run)
 			run->delay_engine = run->faults[i].engine;
 }
 
+/* FL_ANALYZE_TIMING=1 prints how long each step took (the benchmark uses it). */
+static void analyze_step_done(const char *step, double *t)
+{
+	double now = fltime_mono_ms();
+
+	if (getenv("FL_ANALYZE_TIMING"))
+		fprintf(stderr, "analyze: %-8s %8.0f ms\n", step, now - *t);
+	*t = now;
+}
+
+static int analyze_steps(struct analyze_run *run, const struct analyze_opts *opts,
+			 struct fl_error *err)
+{
+	double t = fltime_mono_ms();
+
+	if (runload_plan(run, err) < 0)
+		return -1;
+	analyze_step_done("plan", &t);
+	if (journal_load(run, err) < 0)
+		return -1;
+	analyze_step_done("journal", &t);
+	if (nodes_load_events(run, err) < 0)
+		return -1;
+	analyze_step_done("receipts", &t);
+	if ((!opts || !opts->no_traces) && traces_load(run, err) < 0)
+		return -1;
+	analyze_step_done("traces", &t);
+	if (ledger_compute(run, err) < 0 || verdict_judge(run, err) < 0)
+		return -1;
+	analyze_step_done("ledger", &t);
+	return 0;
+}
+
 struct analyze_run *analyze_load(const char *dir, const struct analyze_opts *opts,
 				 struct fl_error *err)
 {
@@ -60,12 +94,12 @@ struct analyze_run *analyze_load(const char *dir, const struct analyze_opts *opt
 	run->netem = -1;
 	run->telemetry_delivery = run->wall_s = NAN;
 	run->dir = amap_arena_strdup(&run->arena, dir);
-	if (!run->dir || runload_plan(run, err) < 0 || journal_load(run, err) < 0 ||
-	    nodes_load_events(run, err) < 0 ||
-	    ((!opts || !opts->no_traces) && nodes_load_traces(run, err) < 0) ||
-	    ledger_compute(run, err) < 0 || verdict_judge(run, err) < 0) {
-		if (!run->dir)
-			fl_err(err, "out of memory");
+	if (!run->dir) {
+		fl_err(err, "out of memory");
+		analyze_free(run);
+		return NULL;
+	}
+	if (analyze_steps(run, opts, err) < 0) {
 		analyze_free(run);
 		return NULL;
 	}
@@ -92,9 +126,12 @@ static int analyze_write(const struct analyze_run *run, const char *out,
 	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
 		if (opts && opts->no_html && outs[i].write == render_html_write)
 			continue;
+		double t = fltime_mono_ms();
+
 		snprintf(path, sizeof(path), "%s/%s", out, outs[i].file);
 		if (outs[i].write(run, path, err) < 0)
 			return -1;
+		analyze_step_done(outs[i].file, &t);
 	}
 	return 0;
 }

@@ -46,21 +46,29 @@ static const char *flatjson_str_end(const char *p, const char *end, int *escaped
 	}
 }
 
+/* Bytes flatjson_skip must look at; everything else is stepped over in a tight loop. */
+static const unsigned char flatjson_special[256] = {
+    ['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1,
+};
+
 /* Skips a nested array/object starting at p; returns the position after it, or NULL. */
 static const char *flatjson_skip(const char *p, const char *end)
 {
 	int depth = 0, esc;
 
 	for (; p < end; p++) {
+		while (p < end && !flatjson_special[(unsigned char)*p])
+			p++;
+		if (p >= end)
+			break;
 		if (*p == '"') {
 			p = flatjson_str_end(p + 1, end, &esc);
 			if (!p)
 				return NULL;
 		} else if (*p == '{' || *p == '[') {
 			depth++;
-		} else if (*p == '}' || *p == ']') {
-			if (--depth == 0)
-				return p + 1;
+		} else if (--depth == 0) {
+			return p + 1;
 		}
 	}
 	return NULL;

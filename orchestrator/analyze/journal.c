@@ -21,18 +21,15 @@ struct journal_line {
 
 struct journal_field {
 	const char *name;
+	size_t len; /* compared first: most keys differ in length */
 	size_t off;
 	int is_num;
 };
 
-#define JF(f)                                                                                      \
-	{                                                                                          \
-#f, offsetof(struct journal_line, f), 0                                            \
-	}
-#define JN(f)                                                                                      \
-	{                                                                                          \
-#f, offsetof(struct journal_line, f), 1                                            \
-	}
+/* clang-format off */
+#define JF(f) {#f, sizeof(#f) - 1, offsetof(struct journal_line, f), 0}
+#define JN(f) {#f, sizeof(#f) - 1, offsetof(struct journal_line, f), 1}
+/* clang-format on */
 static const struct journal_field journal_fields[] = {
     JF(type),	     JF(node),	       JF(msg),		JF(fault),   JF(result),   JF(engine),
     JF(node_msg_id), JF(hash),	       JF(address),	JF(key),     JF(signal),   JF(code),
@@ -64,7 +61,8 @@ static int journal_parse(const char *p, size_t n, struct journal_line *l)
 		for (size_t i = 0; i < FL_ARRAY_SIZE(journal_fields); i++) {
 			char *f = (char *)l + journal_fields[i].off;
 
-			if (!flatjson_key_is(k, kl, journal_fields[i].name))
+			if (kl != journal_fields[i].len ||
+			    memcmp(k, journal_fields[i].name, kl) != 0)
 				continue;
 			if (journal_fields[i].is_num)
 				*(double *)f = v.type == FLATJSON_NUM ? v.num : NAN;

@@ -21,9 +21,10 @@ uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n
 /* journal.c: events.jsonl. A missing journal is not an error (nothing was run). */
 int journal_load(struct analyze_run *run, struct fl_error *err);
 
-/* nodes.c: nodes/<n>/events.jsonl receipts, and nodes/<n>/stdout.log traces. */
+/* nodes.c: nodes/<n>/events.jsonl receipts. */
 int nodes_load_events(struct analyze_run *run, struct fl_error *err);
-int nodes_load_traces(struct analyze_run *run, struct fl_error *err);
+/* traces.c: nodes/<n>/stdout.log fleet traces → each message's last sighting. */
+int traces_load(struct analyze_run *run, struct fl_error *err);
 
 /* ledger.c: statuses, reordering, totals and per-fault figures. */
 int ledger_compute(struct analyze_run *run, struct fl_error *err);

@@ -1,9 +1,8 @@
 /* nodes/<node>/events.jsonl (what each node's CLI reported: sent, received, delivered,
- * failed, retransmit, recovered) and nodes/<node>/stdout.log (fleet traces, msg_hash=…). */
+ * failed, retransmit, recovered), joined to the plan's messages. */
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/cleanup.h"
-#include "orchestrator/analyze/kvscan.h"
 #include "orchestrator/analyze/linescan.h"
 
 #include <dirent.h>
@@ -20,22 +19,11 @@ struct nodes_pending {
 	double t_ms;
 };
 
-#define NODES_BATCH 32
-
-/* A trace sighting waiting for its lookup (batched so the slots can be prefetched). */
-struct nodes_sighting {
-	uint64_t h[2];
-	double t;
-};
-
 struct nodes_ctx {
 	struct analyze_run *run;
-	struct nodes_sighting batch[NODES_BATCH];
-	size_t n_batch;
 	uint32_t node;
 	struct nodes_pending *pending;
 	size_t n_pending, cap_pending;
-	double last_trace_t; /* time of the last trace line with a time in this file */
 	int oom;
 };
 
@@ -209,8 +197,6 @@ static int nodes_event_cb(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
-static void nodes_trace_flush(struct nodes_ctx *c);
-
 static int nodes_dir_filter(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
@@ -233,14 +219,12 @@ static int nodes_each(struct analyze_run *run, const char *file, struct nodes_ct
 
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, list[i]->d_name, file);
 		c->node = runload_node(run, list[i]->d_name, strlen(list[i]->d_name), 1);
-		c->last_trace_t = 0;
 		if (r == 0 && c->node == ANALYZE_NONE)
 			r = fl_err(err, "out of memory");
 		if (r == 0 && linescan_file(path, fn, c, &e2) < 0 && e2.code != ENOENT) {
 			*err = e2;
 			r = -1;
 		}
-		nodes_trace_flush(c); /* before the next file changes c->node */
 		free(list[i]);
 	}
 	free(list);
@@ -265,98 +249,4 @@ int nodes_load_events(struct analyze_run *run, struct fl_error *err)
 	}
 	free(c.pending);
 	return r;
-}
-
-/* The hash a trace line names: msg_hash=0x… (text) or "msg_hash":"0x…" (JSON). */
-static int nodes_trace_hash(const char *p, size_t n, const char **h, size_t *hn)
-{
-	const char *q;
-
-	if (kvscan_get(p, n, "msg_hash", h, hn))
-		return 1;
-	q = n && p[0] == '{' ? memmem(p, n, "\"msg_hash\":\"", 12) : NULL;
-	if (!q)
-		return 0;
-	*h = q + 12;
-	q = memchr(*h, '"', (size_t)(p + n - *h));
-	if (!q)
-		return 0;
-	*hn = (size_t)(q - *h);
-	return 1;
-}
-
-/* receivedTime=<ns> or sentTime=<ns> anywhere in a trace line: one memmem for "Time=". */
-static int nodes_trace_time(const char *p, size_t n, uint64_t *ns)
-{
-	const char *q = p, *end = p + n;
-
-	while ((q = memmem(q, (size_t)(end - q), "Time=", 5))) {
-		const char *k = q;
-
-		while (k > p && k[-1] != ' ' && k[-1] != '\t')
-			k--;
-		q += 5;
-		if ((q - k == 13 && memcmp(k, "receivedTime=", 13) == 0) ||
-		    (q - k == 9 && memcmp(k, "sentTime=", 9) == 0))
-			return kvscan_get_u64(k, (size_t)(end - k),
-					      k[0] == 'r' ? "receivedTime" : "sentTime", ns);
-	}
-	return 0;
-}
-
-/* Resolves the batched sightings: the last node whose trace saw a hash wins. */
-static void nodes_trace_flush(struct nodes_ctx *c)
-{
-	struct analyze_run *run = c->run;
-	uint32_t idx[NODES_BATCH];
-
-	for (size_t i = 0; i < c->n_batch; i++) {
-		if (!amap_get_hashed(&run->msg_by_hash, c->batch[i].h, &idx[i]))
-			idx[i] = ANALYZE_NONE;
-		else
-			__builtin_prefetch(&run->msgs[idx[i]], 1);
-	}
-	for (size_t i = 0; i < c->n_batch; i++) {
-		struct analyze_message *m;
-
-		if (idx[i] == ANALYZE_NONE)
-			continue;
-		run->trace_lines++;
-		m = &run->msgs[idx[i]];
-		if (m->trace_node == ANALYZE_NONE || c->batch[i].t >= m->trace_t) {
-			m->trace_node = c->node;
-			m->trace_t = c->batch[i].t;
-		}
-	}
-	c->n_batch = 0;
-}
-
-static int nodes_trace_cb(void *ctx, const char *p, size_t n)
-{
-	struct nodes_ctx *c = ctx;
-	struct nodes_sighting *s;
-	const char *h;
-	size_t hn;
-	uint64_t ns;
-
-	if (!nodes_trace_hash(p, n, &h, &hn))
-		return 0;
-	if (nodes_trace_time(p, n, &ns))
-		c->last_trace_t = (double)ns / 1e6;
-	s = &c->batch[c->n_batch++];
-	s->t = c->last_trace_t; /* an untimed line happened after the last timed one */
-	amap_hash2(h, hn, s->h);
-	amap_prefetch(&c->run->msg_by_hash, s->h);
-	if (c->n_batch == NODES_BATCH)
-		nodes_trace_flush(c);
-	return 0;
-}
-
-int nodes_load_traces(struct analyze_run *run, struct fl_error *err)
-{
-	struct nodes_ctx c = {.run = run};
-
-	if (run->msg_by_hash.len == 0)
-		return 0;
-	return nodes_each(run, "stdout.log", &c, nodes_trace_cb, err);
 }

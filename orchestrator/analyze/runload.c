@@ -338,7 +338,8 @@ struct runload_send {
 	int is_send;
 };
 
-static int runload_send_fields(const char *p, size_t n, struct runload_send *s)
+/* Parses the event object at p; *next is the position after its closing brace. */
+static int runload_send_fields(const char *p, size_t n, struct runload_send *s, const char **next)
 {
 	struct flatjson it;
 	struct flatjson_val v;
@@ -367,6 +368,7 @@ static int runload_send_fields(const char *p, size_t n, struct runload_send *s)
 		else if (flatjson_key_is(k, kl, "to"))
 			s->to = v;
 	}
+	*next = it.p + 1; /* flatjson_next stops on the closing brace */
 	return r;
 }
 
@@ -412,23 +414,27 @@ static int runload_send(struct analyze_run *run, const struct runload_send *s)
 	return runload_receivers(run, mi, &s->to);
 }
 
+/* Walks the events array one object at a time, parsing each in a single pass. */
 static int runload_events(struct analyze_run *run, const char *p, size_t n, struct fl_error *err)
 {
-	struct flatjson it;
-	struct flatjson_val v;
+	const char *q = p + 1, *end = p + n;
 	struct runload_send s;
-	int r;
 
-	if (flatjson_begin(&it, p, n) < 0)
+	if (n < 2 || *p != '[')
 		return fl_err(err, "plan.json: events is not an array");
-	while ((r = flatjson_next_elem(&it, &v)) > 0) {
-		if (v.type != FLATJSON_OBJ || runload_send_fields(v.p, v.n, &s) < 0)
+	for (;;) {
+		while (q < end &&
+		       (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t' || *q == ','))
+			q++;
+		if (q >= end || *q == ']')
+			break;
+		if (*q != '{' || runload_send_fields(q, (size_t)(end - q), &s, &q) < 0)
 			return fl_err(err, "plan.json: malformed event near byte %zu",
-				      (size_t)(v.p - p));
+				      (size_t)(q - p));
 		if (s.is_send && s.msg.type == FLATJSON_STR && runload_send(run, &s) < 0)
 			return fl_err(err, "out of memory");
 	}
-	return r < 0 ? fl_err(err, "plan.json: malformed events array") : 0;
+	return 0;
 }
 
 int runload_plan(struct analyze_run *run, struct fl_error *err)
