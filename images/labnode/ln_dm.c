@@ -392,6 +392,10 @@ static void recovery_timer(struct ln_timer *t)
 	struct ln_node *n = t->arg;
 	int catchup = n->dm->catchup_pending;
 
+	if (n->dm->recovery_inflight && catchup) { /* a query is still out: catch up after it */
+		ln_loop_timer_at(n->loop, t, ln_loop_now_ms() + 500);
+		return;
+	}
 	n->dm->catchup_pending = 0;
 	recovery_start(n, catchup);
 	ln_loop_timer_at(n->loop, t, ln_loop_now_ms() + n->cfg.recovery_interval_ms);

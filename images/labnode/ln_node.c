@@ -23,6 +23,8 @@
 
 #define OUT_MAX (64u << 20)
 
+static void pending_expire(struct ln_node *n, int64_t now, struct ln_peer *gone);
+
 static const char *const role_names[] = {"relay", "service", "light"};
 
 void ln_config_defaults(struct ln_config *c)
@@ -306,6 +308,7 @@ void ln_node_peer_drop(struct ln_peer *p, const char *why)
 		ln_relay_peer_gone(n, p);
 		ln_dm_peer_down(n, p);
 	}
+	pending_expire(n, 0, p);
 	if (!p->persistent) {
 		ln_loop_timer_cancel(n->loop, &p->timer);
 		p->dead = 1;
@@ -571,7 +574,7 @@ struct ln_peer *ln_node_service_peer(struct ln_node *n)
 	return NULL;
 }
 
-uint64_t ln_node_pending_add(struct ln_node *n,
+uint64_t ln_node_pending_add(struct ln_node *n, struct ln_peer *peer,
 			     void (*cb)(struct ln_node *, void *, const struct ln_field *, int),
 			     void *arg)
 {
@@ -584,16 +587,19 @@ uint64_t ln_node_pending_add(struct ln_node *n,
 		q->deadline_ms = ln_loop_now_ms() + n->cfg.request_timeout_ms;
 		q->cb = cb;
 		q->arg = arg;
+		q->peer = peer;
 		return q->reqid;
 	}
 	return 0;
 }
 
-static void pending_expire(struct ln_node *n, int64_t now)
+/* Fails the requests past their deadline, or (gone != NULL) those sent to a peer that went
+ * away: waiting for the timeout would stall whoever waits (a catch-up after wake-up). */
+static void pending_expire(struct ln_node *n, int64_t now, struct ln_peer *gone)
 {
 	for (size_t i = 0; i < FL_ARRAY_SIZE(n->pending); i++) {
 		struct ln_pending *q = &n->pending[i];
-		if (q->used && q->deadline_ms <= now) {
+		if (q->used && (gone ? q->peer == gone : q->deadline_ms <= now)) {
 			q->used = 0;
 			if (q->cb)
 				q->cb(n, q->arg, NULL, 0);
@@ -656,7 +662,7 @@ static void node_tick(struct ln_timer *t)
 		node_wakeup(n, gap);
 	else
 		ping_peers(n, now);
-	pending_expire(n, now);
+	pending_expire(n, now, NULL);
 	ln_loop_timer_at(n->loop, t, now + n->cfg.keepalive_ms);
 }
 

@@ -92,6 +92,7 @@ struct ln_pending {
 	int used;
 	uint64_t reqid;
 	int64_t deadline_ms;
+	struct ln_peer *peer; /* the request fails at once if this peer goes away */
 	/* fields == NULL: timed out or the peer went away */
 	void (*cb)(struct ln_node *n, void *arg, const struct ln_field *fields, int nf);
 	void *arg;
@@ -144,7 +145,7 @@ void ln_node_trace(struct ln_node *n, const char *fmt, ...) FL_PRINTF(2, 3);
 void ln_node_event(struct ln_node *n, const char *event, const char *id, const char *hash,
 		   const char *kind, const char *peer, const char *text);
 /* Registers a pending request; returns its id. */
-uint64_t ln_node_pending_add(struct ln_node *n,
+uint64_t ln_node_pending_add(struct ln_node *n, struct ln_peer *peer,
 			     void (*cb)(struct ln_node *, void *, const struct ln_field *, int),
 			     void *arg);
 

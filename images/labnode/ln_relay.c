@@ -342,7 +342,7 @@ int ln_relay_store_query(struct ln_node *n, const struct ln_store_query *q,
 		ln_buf_free(&local);
 		return 0;
 	}
-	if (!(p = ln_node_service_peer(n)) || !(id = ln_node_pending_add(n, cb, arg)))
+	if (!(p = ln_node_service_peer(n)) || !(id = ln_node_pending_add(n, p, cb, arg)))
 		return -1;
 	b->len = b->off = 0;
 	size_t mk = ln_frame_begin(b, LN_F_STORE_REQ);
@@ -389,7 +389,7 @@ int ln_relay_lightpush(struct ln_node *n, const char *pubsub, const struct ln_ms
 	struct ln_peer *p = ln_node_service_peer(n);
 	uint64_t id;
 
-	if (!p || !(id = ln_node_pending_add(n, cb, arg)))
+	if (!p || !(id = ln_node_pending_add(n, p, cb, arg)))
 		return -1;
 	b->len = b->off = 0;
 	size_t mk = ln_frame_begin(b, LN_F_PUSH_REQ);

@@ -279,20 +279,7 @@ START_TEST(test_line_of_five)
 		peer_id_of(i, ids[i], sizeof(ids[i]));
 	post_ok(4, "/relay/v1/auto/subscriptions", "[\"/waku/2/default-content/proto\"]");
 	post_ok(0, "/relay/v1/auto/messages", VEC_BODY);
-	if (getenv("LABNODE_KEEP_LOGS"))
-		for (int i = 0; i < 5; i++) {
-			char *b = NULL;
-			http(i, "GET", "/admin/v1/peers", NULL, &b);
-			fprintf(stderr, "n%d peers: %s\n", i, b);
-			free(b);
-		}
-	double tw = wait_for(4, "/relay/v1/auto/messages/" CT_ENC, "AQIDBFRFU1QFBgcI", 0, 5000);
-	if (tw < 0 && getenv("LABNODE_KEEP_LOGS"))
-		for (int i = 0; i < 5; i++) {
-			int st = 0;
-			pid_t w = waitpid(pids[i], &st, WNOHANG);
-			fprintf(stderr, "n%d: waitpid %d status %#x\n", i, (int)w, st);
-		}
+	double tw = wait_for(4, "/relay/v1/auto/messages/" CT_ENC, "AQIDBFRFU1QFBgcI", 0, 10000);
 	ck_assert_msg(tw >= 0, "message did not cross the line");
 	fltime_sleep_ms(100);
 	for (int i = 0; i < 5; i++) {
@@ -532,6 +519,221 @@ START_TEST(test_malformed_input)
 }
 END_TEST
 
+/* --- direct messages (issue 7): faults are process faults (SIGSTOP/SIGCONT) --- */
+
+static void key_of(int i, char *out, size_t cap)
+{
+	char *b = NULL;
+	json_t *j;
+
+	ck_assert_int_eq(http(i, "GET", "/debug/v1/info", NULL, &b), 200);
+	j = json_loads(b, 0, NULL);
+	snprintf(out, cap, "%s", json_string_value(json_object_get(j, "publicKey")));
+	json_decref(j);
+	free(b);
+}
+
+/* Sends text from node i to key with a JSON-RPC method; writes the returned id. */
+static void rpc_send(int i, const char *method, const char *key, const char *text, char *id,
+		     size_t cap)
+{
+	char body[1024], *b = NULL;
+	json_t *j, *m;
+
+	snprintf(body, sizeof(body),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":[{\"id\":\"%s\","
+		 "\"message\":\"%s\"}]}",
+		 method, key, text);
+	ck_assert_int_eq(http(i, "POST", "/", body, &b), 200);
+	j = json_loads(b, 0, NULL);
+	m = json_array_get(json_object_get(json_object_get(j, "result"), "messages"), 0);
+	ck_assert_msg(json_is_string(json_object_get(m, "id")), "send answered %s", b);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "text")), text);
+	snprintf(id, cap, "%s", json_string_value(json_object_get(m, "id")));
+	json_decref(j);
+	free(b);
+}
+
+static char *events_arg(int i)
+{
+	static char bufs[MAXN][96];
+
+	snprintf(bufs[i], sizeof(bufs[i]), "%s/node%d.jsonl", dir, i);
+	return bufs[i];
+}
+
+/* How many events of this kind node i wrote about id. */
+static int events(int i, const char *event, const char *id)
+{
+	char want[64], *text;
+	int n;
+
+	snprintf(want, sizeof(want), "\"event\":\"%s\"", event);
+	text = slurp("jsonl", i);
+	n = count_lines(text, want, id);
+	free(text);
+	return n;
+}
+
+static int wait_event(int i, const char *event, const char *id, int timeout_ms)
+{
+	double t0 = fltime_mono_ms();
+
+	while (fltime_mono_ms() - t0 < timeout_ms) {
+		if (events(i, event, id) > 0)
+			return 1;
+		fltime_sleep_ms(50);
+	}
+	return 0;
+}
+
+/* Freezes node i and waits until node j has dropped its link to it. */
+static void freeze(int i, int j)
+{
+	kill(pids[i], SIGSTOP);
+	ck_assert_msg(wait_for(j, "/admin/v1/peers", "\"connected\":true", 1, 8000) >= 0,
+		      "node %d never noticed node %d froze", j, i);
+}
+
+static void thaw(int i)
+{
+	kill(pids[i], SIGCONT);
+}
+
+#define MVDS "--reliability", "mvds", "--mvds-base", "400ms", "--mvds-max", "2s"
+
+/* No reliability: what is sent while the receiver is frozen and cut off is lost. */
+START_TEST(test_dm_lost_without_reliability)
+{
+	char kb[160], id[80];
+
+	start(0, "relay", FAST, "--events", events_arg(0), "--reliability", "", NULL);
+	wait_up(0);
+	start(1, "relay", FAST, "--events", events_arg(1), "--reliability", "", "--peer",
+	      peer_arg(0), NULL);
+	wait_connected(1);
+	key_of(1, kb, sizeof(kb));
+	freeze(1, 0);
+	rpc_send(0, "wakuext_sendOneToOneMessage", kb, "m1 lost", id, sizeof(id));
+	ck_assert_int_eq(events(0, "sent", id), 1);
+	thaw(1);
+	ck_assert(wait_for(1, "/admin/v1/peers", "\"connected\":true", 0, 8000) >= 0);
+	fltime_sleep_ms(1500);
+	ck_assert_int_eq(events(1, "received", id), 0);
+}
+END_TEST
+
+/* mvds: a 1:1 message and a contact request sent while the receiver is suspended arrive after
+ * it wakes, each handed to the app once, and the sender sees them delivered. */
+START_TEST(test_dm_mvds_after_suspend)
+{
+	char kb[160], id1[80], id2[80], *out;
+
+	start(0, "relay", FAST, "--events", events_arg(0), MVDS, NULL);
+	wait_up(0);
+	start(1, "relay", FAST, "--events", events_arg(1), MVDS, "--peer", peer_arg(0), NULL);
+	wait_connected(1);
+	key_of(1, kb, sizeof(kb));
+	freeze(1, 0);
+	rpc_send(0, "wakuext_sendOneToOneMessage", kb, "m1 hello", id1, sizeof(id1));
+	rpc_send(0, "wakuext_sendContactRequest", kb, "m2 add me", id2, sizeof(id2));
+	fltime_sleep_ms(1500); /* several retransmissions into the void */
+	thaw(1);
+	ck_assert_msg(wait_event(0, "delivered", id1, 15000), "m1 never delivered");
+	ck_assert_msg(wait_event(0, "delivered", id2, 15000), "m2 never delivered");
+	fltime_sleep_ms(1500); /* late retransmissions must not reach the app again */
+	ck_assert_int_eq(events(1, "received", id1), 1);
+	ck_assert_int_eq(events(1, "received", id2), 1);
+	ck_assert_int_eq(count_lines(slurp("jsonl", 1), id2, "\"kind\":\"contact-request\""), 1);
+	out = slurp("out", 1);
+	ck_assert_int_eq(count_lines(out, "message received: m1 hello (ID=", id1), 1);
+	free(out);
+	out = slurp("out", 0);
+	ck_assert_int_eq(count_lines(out, "sent message: m1 hello (ID=", id1), 1);
+	ck_assert_int_eq(count_lines(out, "message delivered: ", id1), 1);
+	free(out);
+}
+END_TEST
+
+/* store-recovery: a node frozen while a message went past it recovers it from the store after
+ * it wakes. */
+START_TEST(test_dm_store_recovery)
+{
+	char kb[160], id[80];
+
+	start(0, "service", FAST, NULL);
+	wait_up(0);
+	start(1, "relay", FAST, "--events", events_arg(1), "--peer", peer_arg(0), NULL);
+	start(2, "relay", FAST, "--events", events_arg(2), "--peer", peer_arg(0), "--reliability",
+	      "store-recovery", "--recovery-interval", "30s", "--recovery-lag", "0s", NULL);
+	wait_connected(1);
+	wait_connected(2);
+	key_of(2, kb, sizeof(kb));
+	kill(pids[2], SIGSTOP);
+	fltime_sleep_ms(2500); /* the service drops the frozen node */
+	rpc_send(1, "wakuext_sendOneToOneMessage", kb, "m1 missed", id, sizeof(id));
+	ck_assert(wait_for(0, "/store/v3/messages?pageSize=100", "\"messageHash\"", 0, 5000) >= 0);
+	thaw(2);
+	ck_assert_msg(wait_event(2, "recovered", id, 10000), "never recovered");
+	ck_assert_int_eq(events(2, "received", id), 1);
+}
+END_TEST
+
+/* sent-check: the store was cut off when the message went out; the sender finds it missing
+ * after the store is back and republishes it. */
+START_TEST(test_dm_sent_check)
+{
+	char kb[160], id[80], path[256], hash[80], *text, *h;
+
+	start(0, "service", FAST, NULL);
+	start(1, "relay", FAST, NULL);
+	wait_up(0);
+	wait_up(1);
+	start(2, "relay", FAST, "--events", events_arg(2), "--peer", peer_arg(0), "--peer",
+	      peer_arg(1), "--reliability", "sent-check", "--sent-check-interval", "500ms",
+	      "--sent-check-expiry", "30s", NULL);
+	ck_assert(wait_for(2, "/admin/v1/peers", "\"connected\":false", 1, 8000) >= 0);
+	key_of(1, kb, sizeof(kb));
+	kill(pids[0], SIGSTOP);
+	fltime_sleep_ms(2500); /* the sender drops the frozen store */
+	rpc_send(2, "wakuext_sendOneToOneMessage", kb, "m1 unstored", id, sizeof(id));
+	text = slurp("jsonl", 2);
+	h = strstr(text, "\"hash\":\"");
+	ck_assert_ptr_nonnull(h);
+	snprintf(hash, sizeof(hash), "%.66s", h + 8);
+	free(text);
+	thaw(0);
+	ck_assert_msg(wait_event(2, "retransmit", id, 15000), "never republished");
+	snprintf(path, sizeof(path), "/store/v3/messages?hashes=%s", hash);
+	ck_assert_msg(wait_for(0, path, hash, 0, 10000) >= 0, "store never got %s", hash);
+}
+END_TEST
+
+/* mvds fail path: retries run out while the receiver is frozen (`failed`), and when it
+ * reconnects the message is retried and delivered. */
+START_TEST(test_dm_failed_then_retried)
+{
+	char kb[160], id[80];
+
+	start(0, "relay", FAST, NULL);
+	wait_up(0);
+	start(1, "relay", FAST, "--events", events_arg(1), MVDS, "--mvds-max-retries", "2",
+	      "--peer", peer_arg(0), NULL);
+	wait_connected(1);
+	start(2, "relay", FAST, "--events", events_arg(2), MVDS, "--peer", peer_arg(1), NULL);
+	wait_connected(2);
+	key_of(2, kb, sizeof(kb));
+	kill(pids[2], SIGSTOP);
+	fltime_sleep_ms(2500); /* node 1 drops the frozen node 2 and stays online via node 0 */
+	rpc_send(1, "wakuext_sendOneToOneMessage", kb, "m1 persistent", id, sizeof(id));
+	ck_assert_msg(wait_event(1, "failed", id, 10000), "no failed event");
+	ck_assert_int_eq(events(1, "delivered", id), 0);
+	thaw(2);
+	ck_assert_msg(wait_event(1, "delivered", id, 15000), "not delivered after reconnection");
+	ck_assert_int_eq(events(2, "received", id), 1);
+}
+END_TEST
+
 Suite *labnode_net_suite(void)
 {
 	Suite *s = suite_create("labnode_net");
@@ -546,6 +748,15 @@ Suite *labnode_net_suite(void)
 	tcase_add_test(tc, test_sigstop_detected);
 	tcase_add_test(tc, test_light_node);
 	tcase_add_test(tc, test_malformed_input);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("direct");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_dm_lost_without_reliability);
+	tcase_add_test(tc, test_dm_mvds_after_suspend);
+	tcase_add_test(tc, test_dm_store_recovery);
+	tcase_add_test(tc, test_dm_sent_check);
+	tcase_add_test(tc, test_dm_failed_then_retried);
 	suite_add_tcase(s, tc);
 	return s;
 }
