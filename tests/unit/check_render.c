@@ -81,9 +81,11 @@ START_TEST(test_report_json)
 {
 	json_error_t jerr;
 	json_t *root, *t, *lat, *e, *f, *n, *m, *env;
+	char path[128];
 
 	ck_assert_int_eq(run_dir("mixed"), 1);
-	root = json_load_file(strcat(strcpy(calloc(1, 256), outdir), "/report.json"), 0, &jerr);
+	snprintf(path, sizeof(path), "%s/report.json", outdir);
+	root = json_load_file(path, 0, &jerr);
 	ck_assert_msg(root != NULL, "report.json: %s", jerr.text);
 	ck_assert_str_eq(json_string_value(obj(root, "faultlab_version", JSON_STRING)), FL_VERSION);
 	ck_assert_str_eq(json_string_value(obj(root, "scenario", JSON_STRING)), "mixed");
