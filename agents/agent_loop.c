@@ -147,8 +147,13 @@ static int agent_loop_fds(struct agent_loop *l, int ep, struct fl_error *err)
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fds); i++) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
 
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
-			return fl_err_errno(err, "epoll_ctl(fd %d)", fds[i]);
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) == 0)
+			continue;
+		if (i == 0 && errno == EPERM) { /* a file or /dev/null: no requests, end now */
+			l->end = "eof";
+			continue;
+		}
+		return fl_err_errno(err, "epoll_ctl(fd %d)", fds[i]);
 	}
 	return 0;
 }
