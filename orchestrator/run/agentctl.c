@@ -115,10 +115,9 @@ static char *agentctl_line(struct agentctl *a, int timeout_ms, struct fl_error *
 	}
 }
 
-int agentctl_start(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err)
+int agentctl_spawn(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err)
 {
 	int in[2], out[2];
-	cleanup_free char *line = NULL;
 
 	memset(a, 0, sizeof(*a));
 	a->in_fd = a->out_fd = -1;
@@ -130,22 +129,37 @@ int agentctl_start(struct agentctl *a, const struct agentctl_spec *spec, struct 
 		return fl_err_errno(err, "pipe");
 	}
 	a->pid = fork();
-	if (a->pid < 0)
+	if (a->pid < 0) {
+		close(in[0]), close(in[1]), close(out[0]), close(out[1]);
 		return fl_err_errno(err, "fork");
+	}
 	if (a->pid == 0)
 		agentctl_child(spec, in[0], out[1]);
 	close(in[0]);
 	close(out[1]);
 	a->in_fd = in[1];
 	a->out_fd = out[0];
-	line = agentctl_line(a, 5000, err);
+	return 0;
+}
+
+int agentctl_await(struct agentctl *a, int timeout_ms, struct fl_error *err)
+{
+	cleanup_free char *line = agentctl_line(a, timeout_ms, err);
+
 	if (!line || !strstr(line, "\"ready\"")) {
 		if (line)
 			fl_err(err, "agent of %s: unexpected first line: %.200s", a->node, line);
 		agentctl_stop(a);
-		return fl_wrap(err, "start faultlab-agent for %s", spec->node);
+		return fl_wrap(err, "start faultlab-agent for %s", a->node);
 	}
 	return 0;
+}
+
+int agentctl_start(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err)
+{
+	if (agentctl_spawn(a, spec, err) < 0)
+		return fl_wrap(err, "start faultlab-agent for %s", spec->node);
+	return agentctl_await(a, 5000, err);
 }
 
 static void agentctl_parse(const char *line, struct agentctl_reply *r)

@@ -36,6 +36,10 @@ struct agentctl_reply {
 
 /* Starts the agent and waits (≤ 5 s) for its ready line. */
 int agentctl_start(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err);
+/* The two halves of agentctl_start, to start many agents at once: spawn (fork + exec, no
+ * wait), then await its ready line (≤ timeout_ms; on failure the agent is stopped). */
+int agentctl_spawn(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err);
+int agentctl_await(struct agentctl *a, int timeout_ms, struct fl_error *err);
 /* apply: params_json is the agent's params object (compact JSON). -1 + err when the agent
  * did not answer; an answer with ok:false is 0 with reply->ok = 0 and reply->error set. */
 int agentctl_apply(struct agentctl *a, const char *id, const char *kind, int64_t lease_ms,

@@ -95,10 +95,12 @@ static void run_begin(struct run_ctx *c)
 {
 	char(*errs)[256] = calloc(c->plan.n_links + 1, sizeof(*errs));
 	unsigned char *done = calloc(c->plan.n_links + 1, 1);
+	double t0 = fltime_mono_ms();
 
 	if (errs && done)
 		run_connect(c, errs, done);
 	run_settle(c);
+	log_debug("phase links+settle: %.1f ms", fltime_mono_ms() - t0);
 	runjournal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
 			     c->started_at, c->subnet);
 	for (size_t i = 0; i < c->n; i++)
@@ -158,10 +160,24 @@ static int run_analyze(struct run_ctx *c)
 	return verdict;
 }
 
+/* Logs (debug) how long a setup phase took. */
+static int run_timed(const char *what, double *t, int rc)
+{
+	double now = fltime_mono_ms();
+
+	log_debug("phase %s: %.1f ms", what, now - *t);
+	*t = now;
+	return rc;
+}
+
 static int run_phases(struct run_ctx *c, struct fl_error *err)
 {
-	if (run_prepare(c, err) < 0 || run_deploy(c, err) < 0 || run_wait_ready(c, err) < 0 ||
-	    run_agents_start(c, err) < 0)
+	double t = fltime_mono_ms();
+
+	if (run_timed("prepare", &t, run_prepare(c, err)) < 0 ||
+	    run_timed("deploy", &t, run_deploy(c, err)) < 0 ||
+	    run_timed("ready", &t, run_wait_ready(c, err)) < 0 ||
+	    run_timed("agents", &t, run_agents_start(c, err)) < 0)
 		return c->interrupted ? FL_EXIT_INTERRUPTED : FL_EXIT_ENV;
 	if (run_ctl_open(c, err) < 0)
 		log_warn("no control socket: %s", err->msg);
@@ -192,6 +208,7 @@ int run_main(struct run_opts *opts)
 			    .mu = PTHREAD_MUTEX_INITIALIZER,
 			    .sock_mu = PTHREAD_MUTEX_INITIALIZER};
 	struct fl_error err = {0};
+	double t_end;
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
@@ -220,7 +237,9 @@ int run_main(struct run_opts *opts)
 		run_fault_revert_all(&c);
 		runjournal_run_end(&c.j, rc == FL_EXIT_INTERRUPTED ? "interrupted" : "completed");
 	}
+	t_end = fltime_mono_ms();
 	run_teardown(&c);
+	log_debug("phase teardown: %.1f ms", fltime_mono_ms() - t_end);
 	if (c.runjournal_open)
 		runjournal_close(&c.j);
 	if (rc == FL_EXIT_ENV || rc == FL_EXIT_INTERRUPTED)

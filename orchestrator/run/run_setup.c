@@ -235,38 +235,58 @@ static int run_node_faulted(const struct run_ctx *c, size_t i)
 	return 0;
 }
 
+static int run_agent_spawn(struct run_ctx *c, size_t i, const char *bin, struct fl_error *err)
+{
+	struct runtime_node *rn = &c->nodes[i];
+	char log[PATH_MAX + 16];
+	struct agentctl_spec s = {
+	    .agent_bin = bin,
+	    .run_id = c->run_id,
+	    .node = c->plan.nodes[i].name,
+	    .netns_path = rn->netns_path,
+	    .ifname = rn->ifname[0] ? rn->ifname : "eth0",
+	    .cgroup = rn->cgroup,
+	    .pgid = rn->pgid,
+	    .log_path = log,
+	};
+
+	snprintf(log, sizeof(log), "%s/agent.log", c->rn[i].data_dir);
+	return agentctl_spawn(&c->rn[i].ag, &s, err);
+}
+
+/* Spawns every agent, then collects their ready lines: 100 agents start in parallel. */
 int run_agents_start(struct run_ctx *c, struct fl_error *err)
 {
 	char bin[PATH_MAX];
+	unsigned char *spawned = calloc(c->n + 1, 1);
+	int rc = 0;
 
+	if (!spawned)
+		return fl_err(err, "out of memory");
 	agentctl_find_bin(bin, sizeof(bin));
 	for (size_t i = 0; i < c->n; i++) {
-		struct runtime_node *rn = &c->nodes[i];
-		char log[PATH_MAX + 16];
-		struct agentctl_spec s = {
-		    .agent_bin = bin,
-		    .run_id = c->run_id,
-		    .node = rn->name[0] ? rn->name : c->plan.nodes[i].name,
-		    .netns_path = rn->netns_path,
-		    .ifname = rn->ifname[0] ? rn->ifname : "eth0",
-		    .cgroup = rn->cgroup,
-		    .pgid = rn->pgid,
-		    .log_path = log,
-		};
 		struct fl_error aerr = {0};
 
-		snprintf(log, sizeof(log), "%s/agent.log", c->rn[i].data_dir);
-		if (agentctl_start(&c->rn[i].ag, &s, &aerr) == 0) {
-			c->rn[i].agent_up = 1;
-			continue;
-		}
-		if (run_node_faulted(c, i)) {
-			*err = aerr;
-			return -1;
-		}
-		log_warn("%s (no fault of the plan needs it)", aerr.msg);
+		spawned[i] = run_agent_spawn(c, i, bin, &aerr) == 0;
+		if (!spawned[i] && run_node_faulted(c, i) && rc == 0)
+			*err = aerr, rc = -1;
 	}
-	return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct fl_error aerr = {0};
+
+		if (!spawned[i])
+			continue;
+		if (agentctl_await(&c->rn[i].ag, 10000, &aerr) == 0) {
+			c->rn[i].agent_up = 1;
+		} else if (run_node_faulted(c, i)) {
+			if (rc == 0)
+				*err = aerr, rc = -1;
+		} else {
+			log_warn("%s (no fault of the plan needs it)", aerr.msg);
+		}
+	}
+	free(spawned);
+	return rc;
 }
 
 void run_teardown(struct run_ctx *c)
