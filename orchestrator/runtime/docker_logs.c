@@ -19,10 +19,7 @@ struct docker_log_stream {
 	CURL *easy;
 	int active, pending;
 	uint64_t written; /* payload bytes written to fd over all attachments */
-	uint64_t skip;	  /* payload bytes still to skip in this attachment */
-	unsigned char hdr[8];
-	size_t hdr_have;
-	uint32_t frame_left;
+	struct docker_logs_demux demux;
 };
 
 struct docker_logs {
@@ -35,43 +32,53 @@ struct docker_logs {
 	size_t n, cap;
 };
 
-static void docker_logs_payload(struct docker_log_stream *s, const char *p, size_t n)
+void docker_logs_demux(struct docker_logs_demux *d, const char *data, size_t n,
+		       void (*out)(void *ctx, const char *p, size_t len), void *ctx)
 {
-	if (s->skip) {
-		size_t k = n < s->skip ? n : (size_t)s->skip;
-		s->skip -= k;
-		p += k;
-		n -= k;
+	size_t off = 0, k;
+
+	while (off < n) {
+		if (d->frame_left == 0) {
+			k = 8 - d->hdr_have < n - off ? 8 - d->hdr_have : n - off;
+			memcpy(d->hdr + d->hdr_have, data + off, k);
+			d->hdr_have += k;
+			off += k;
+			if (d->hdr_have == 8) {
+				d->frame_left = (uint32_t)d->hdr[4] << 24 |
+						(uint32_t)d->hdr[5] << 16 |
+						(uint32_t)d->hdr[6] << 8 | d->hdr[7];
+				d->hdr_have = 0;
+			}
+			continue;
+		}
+		k = d->frame_left < n - off ? d->frame_left : n - off;
+		d->frame_left -= (uint32_t)k;
+		if (d->skip) {
+			size_t sk = k < d->skip ? k : (size_t)d->skip;
+			d->skip -= sk;
+			off += sk;
+			k -= sk;
+		}
+		if (k)
+			out(ctx, data + off, k);
+		off += k;
 	}
-	if (n && write(s->fd, p, n) > 0)
+}
+
+static void docker_logs_write(void *ctx, const char *p, size_t n)
+{
+	struct docker_log_stream *s = ctx;
+
+	if (write(s->fd, p, n) > 0)
 		s->written += n;
 }
 
 static size_t docker_logs_sink(char *data, size_t size, size_t nmemb, void *ud)
 {
 	struct docker_log_stream *s = ud;
-	size_t n = size * nmemb, off = 0;
 
-	while (off < n) {
-		if (s->frame_left == 0) {
-			size_t k = 8 - s->hdr_have < n - off ? 8 - s->hdr_have : n - off;
-			memcpy(s->hdr + s->hdr_have, data + off, k);
-			s->hdr_have += k;
-			off += k;
-			if (s->hdr_have == 8) {
-				s->frame_left = (uint32_t)s->hdr[4] << 24 |
-						(uint32_t)s->hdr[5] << 16 |
-						(uint32_t)s->hdr[6] << 8 | s->hdr[7];
-				s->hdr_have = 0;
-			}
-			continue;
-		}
-		size_t k = s->frame_left < n - off ? s->frame_left : n - off;
-		docker_logs_payload(s, data + off, k);
-		s->frame_left -= (uint32_t)k;
-		off += k;
-	}
-	return n;
+	docker_logs_demux(&s->demux, data, size * nmemb, docker_logs_write, s);
+	return size * nmemb;
 }
 
 /* Under dl->lock: hands pending streams to the multi handle. */
@@ -89,9 +96,8 @@ static void docker_logs_attach(struct docker_logs *dl)
 		s->easy = docker_api_easy(dl->api, "GET", path);
 		if (!s->easy)
 			continue;
-		s->skip = s->written;
-		s->hdr_have = 0;
-		s->frame_left = 0;
+		memset(&s->demux, 0, sizeof(s->demux));
+		s->demux.skip = s->written;
 		curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, docker_logs_sink);
 		curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
 		curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);

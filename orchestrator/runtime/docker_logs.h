@@ -7,7 +7,23 @@
 
 #include "orchestrator/runtime/docker_api.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct docker_logs;
+
+/* The demultiplexer of Docker's log stream (no TTY): frames of an 8-byte header (stream, 0,
+ * 0, 0, big-endian payload length) then the payload, cut anywhere by the transport. */
+struct docker_logs_demux {
+	unsigned char hdr[8];
+	size_t hdr_have;
+	uint32_t frame_left;
+	uint64_t skip; /* payload bytes to drop first (already written by an earlier attach) */
+};
+
+/* Feeds n bytes; calls out() with each run of payload bytes, in order. */
+void docker_logs_demux(struct docker_logs_demux *d, const char *data, size_t n,
+		       void (*out)(void *ctx, const char *p, size_t len), void *ctx);
 
 struct docker_logs *docker_logs_new(struct docker_api *api, struct fl_error *err);
 /* Starts (or restarts) streaming container `id` into log_path (appended). */
