@@ -408,8 +408,9 @@ static void peer_hello(struct ln_peer *p, const struct ln_frame *f)
 	p->up_ms = ln_loop_now_ms();
 	p->timer.cb = peer_timer;
 	ln_loop_timer_cancel(n->loop, &p->timer);
-	fprintf(stderr, "labnode %s: peer %s (%s, %s) connected\n", n->cfg.name, p->peer_id,
-		p->addr[0] ? p->addr : "inbound", role_names[p->role]);
+	fprintf(stderr, "labnode %s: peer %s (%s, %s) connected t_ms=%lld\n", n->cfg.name,
+		p->peer_id, p->addr[0] ? p->addr : "inbound", role_names[p->role],
+		(long long)ln_loop_now_ms());
 	ln_relay_on_peer_up(n, p);
 	ln_dm_peer_up(n, p);
 }

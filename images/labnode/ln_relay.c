@@ -137,6 +137,9 @@ int ln_relay_handle(struct ln_node *n, const char *pubsub, const struct ln_msg *
 	if (ln_seen_check_add(&n->seen, hash, ln_loop_now_ms()))
 		return 0;
 	ln_msg_hash_hex(hash, hex);
+	if (from && getenv("LABNODE_DEBUG"))
+		fprintf(stderr, "labnode %s: relay rx t_ms=%lld up=%d\n", n->cfg.name,
+			(long long)ln_loop_now_ms(), ln_node_count_up(n, 1));
 	if (from)
 		ln_node_trace(n,
 			      "received relay message my_peer_id=%s msg_hash=%s from_peer_id=%s "
