@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -467,6 +468,7 @@ static void nfq_engine_priority(struct nfq_engine *e)
 struct nfq_engine *nfq_engine_start(const struct nfq_engine_cfg *cfg, struct fl_error *err)
 {
 	struct nfq_engine *e = calloc(1, sizeof(*e));
+	sigset_t all, old;
 
 	if (!e)
 		return fl_err_errno(err, "nfq engine"), NULL;
@@ -489,7 +491,11 @@ struct nfq_engine *nfq_engine_start(const struct nfq_engine_cfg *cfg, struct fl_
 	nfq_draw_init(&e->draw, &cfg->params, e->table, e->table ? cfg->table_n : 0);
 	if (nfq_engine_bind(e, cfg, err) < 0 || nfq_engine_open_fds(e, err) < 0)
 		goto fail;
+	/* The thread starts with every signal blocked: the agent's signals are for its loop. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	errno = pthread_create(&e->thread, NULL, nfq_engine_main, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (errno)
 		goto fail_errno;
 	pthread_setname_np(e->thread, "fl-nfq");
