@@ -694,7 +694,7 @@ START_TEST(test_dm_sent_check)
 	start(2, "relay", FAST, "--events", events_arg(2), "--peer", peer_arg(0), "--peer",
 	      peer_arg(1), "--reliability", "sent-check", "--sent-check-interval", "500ms",
 	      "--sent-check-expiry", "30s", NULL);
-	ck_assert(wait_for(2, "/admin/v1/peers", "\"connected\":false", 1, 8000) >= 0);
+	ck_assert(wait_for(2, "/admin/v1/peers", "\"connected\":false", 1, 15000) >= 0);
 	key_of(1, kb, sizeof(kb));
 	kill(pids[0], SIGSTOP);
 	fltime_sleep_ms(2500); /* the sender drops the frozen store */
