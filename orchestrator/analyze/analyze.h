@@ -27,6 +27,7 @@ struct analyze_opts {
 struct analyze_node {
 	const char *name, *role, *image, *address, *key;
 	int ups;	/* node-up lines in the journal */
+	int restarts;	/* node-restart lines that succeeded */
 	int exited;	/* a node-exit line was seen (the last one is kept) */
 	double exit_ms; /* since start */
 	int exit_code;	/* -1 = null */

@@ -134,6 +134,14 @@ static void journal_node_exit(struct analyze_run *run, const struct journal_line
 	node->exit_expected = l->expected.type == FLATJSON_TRUE;
 }
 
+static void journal_node_restart(struct analyze_run *run, const struct journal_line *l)
+{
+	uint32_t ni = journal_node(run, &l->node);
+
+	if (ni != ANALYZE_NONE)
+		run->nodes[ni].restarts++;
+}
+
 /* Registers a message under its node id and hash (first one wins). */
 static void journal_msg_keys(struct analyze_run *run, uint32_t mi, const struct flatjson_val *id,
 			     const struct flatjson_val *hash)
@@ -192,7 +200,7 @@ static void journal_fault_line(struct analyze_run *run, const struct journal_lin
 		if (!isnan(l->applied_ms) &&
 		    (isnan(f->applied_ms) || l->applied_ms < f->applied_ms))
 			f->applied_ms = l->applied_ms;
-		if (!f->engine && l->engine.type == FLATJSON_STR)
+		if (!f->engine && l->engine.type == FLATJSON_STR && l->engine.n)
 			f->engine = runload_str(run, &l->engine);
 	} else if (!isnan(l->reverted_ms) &&
 		   (isnan(f->reverted_ms) || l->reverted_ms > f->reverted_ms)) {
@@ -229,6 +237,8 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 		journal_node_up(run, &l);
 	else if (journal_is(&l.type, "node-exit"))
 		journal_node_exit(run, &l);
+	else if (journal_is(&l.type, "node-restart") && !journal_is(&l.result, "error"))
+		journal_node_restart(run, &l);
 	else if (journal_is(&l.type, "environment"))
 		journal_environment(run, &l);
 	else if (journal_is(&l.type, "telemetry") && !isnan(l.delivery))

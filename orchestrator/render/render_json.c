@@ -124,7 +124,11 @@ static void render_json_nodes(struct jsonw *w, const struct analyze_run *run)
 		} else {
 			jsonw_null(w);
 		}
-		jsonw_ku64(w, "restarts", n->ups > 1 ? (uint64_t)n->ups - 1 : 0);
+		/* the journal's node-restart lines, else node-up lines beyond the first */
+		jsonw_ku64(w, "restarts",
+			   n->restarts	? (uint64_t)n->restarts
+			   : n->ups > 1 ? (uint64_t)n->ups - 1
+					: 0);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
