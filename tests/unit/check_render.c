@@ -134,6 +134,10 @@ START_TEST(test_report_json)
 	ck_assert_str_eq(json_string_value(obj(n, "address", JSON_STRING)), "10.213.7.5");
 	ck_assert_int_eq(num(obj(n, "exit", JSON_OBJECT), "code"), 1);
 	ck_assert_int_eq(num(n, "restarts"), 0);
+	n = json_array_get(json_object_get(root, "nodes"), 2); /* killed, then restarted */
+	ck_assert_int_eq(num(n, "restarts"), 1);
+	ck_assert_str_eq(json_string_value(obj(obj(n, "exit", JSON_OBJECT), "signal", JSON_STRING)),
+			 "KILL");
 	ck_assert(json_is_null(
 	    json_object_get(json_array_get(json_object_get(root, "nodes"), 0), "exit")));
 	ck_assert_int_eq(json_array_size(obj(root, "messages", JSON_ARRAY)), 11);
