@@ -83,6 +83,43 @@ static int run_signal_parse(const char *params_json)
 	return atoi(name) > 0 ? atoi(name) : SIGKILL;
 }
 
+/* A restarted container has a new network namespace (docker): its agent is replaced (the old
+ * one reverts what it held in the dead namespace and exits). */
+static void run_agent_restart(struct run_ctx *c, size_t i)
+{
+	struct fl_error err = {0};
+
+	if (c->rn[i].agent_up)
+		agentctl_stop(&c->rn[i].ag);
+	c->rn[i].agent_up =
+	    run_agent_spawn(c, i, &err) == 0 && agentctl_await(&c->rn[i].ag, 10000, &err) == 0;
+	if (!c->rn[i].agent_up)
+		log_warn("agent of restarted %s: %s", c->rn[i].dn.name, err.msg);
+	c->rn[i].agent_new = 1;
+}
+
+static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, size_t fi, size_t i,
+			    double planned_ms);
+
+/* Faults still active on a node whose agent was replaced are applied again on the new one
+ * (journalled with event id "restart"). */
+static void run_fault_reapply(struct run_ctx *c, size_t i)
+{
+	struct runplan_event e = {.type = RUNPLAN_FAULT_APPLY};
+
+	if (!c->rn[i].agent_new)
+		return;
+	c->rn[i].agent_new = 0;
+	snprintf(e.id, sizeof(e.id), "restart");
+	for (size_t f = 0; f < c->plan.n_faults; f++) {
+		if (!*run_active(c, f, i))
+			continue;
+		*run_active(c, f, i) = 0;
+		e.fault = (uint32_t)f;
+		run_agent_fault(c, &e, f, i, runjournal_now(&c->j));
+	}
+}
+
 static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 			      const struct runplan_fault *f, size_t i, double planned_ms)
 {
@@ -102,11 +139,16 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 		rc = c->rt->ops->node_stop(c->rt, &c->nodes[i], sig, &err);
 		r->up = 0;
 	} else {
+		char old_ns[sizeof(c->nodes[i].netns_path)];
+
+		snprintf(old_ns, sizeof(old_ns), "%s", c->nodes[i].netns_path);
 		if (r->up)
 			c->rt->ops->node_stop(c->rt, &c->nodes[i], SIGTERM, &err);
 		rc = c->rt->ops->node_restart(c->rt, &c->specs[i], &c->nodes[i], &err);
 		r->up = rc == 0;
 		r->expected_down = rc < 0;
+		if (rc == 0 && strcmp(old_ns, c->nodes[i].netns_path) != 0)
+			run_agent_restart(c, i);
 	}
 	jf.done_ms = runjournal_now(&c->j);
 	jf.error = rc < 0 ? err.msg : NULL;
@@ -115,6 +157,8 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 		runjournal_node_exit(&c->j, r->dn.name, -1, sigabbrev_np(sig), 1);
 	else
 		runjournal_node_restart(&c->j, r->dn.name, rc < 0 ? err.msg : NULL);
+	if (strcmp(f->kind, "restart") == 0 && rc == 0)
+		run_fault_reapply(c, i);
 }
 
 static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, size_t fi, size_t i,

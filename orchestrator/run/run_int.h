@@ -33,6 +33,7 @@ struct run_node {
 	struct driver_node dn;
 	struct agentctl ag;
 	int agent_up;
+	int agent_new;	   /* replaced after a restart: active faults go to it again */
 	int up;		   /* process running (as far as the run knows) */
 	int expected_down; /* killed by the plan */
 	int ready;
@@ -87,6 +88,9 @@ int run_agents_start(struct run_ctx *c, struct fl_error *err);
 /* Waits (≤ 5 s) until every node reports as many connected peers as it has links. */
 void run_settle(struct run_ctx *c);
 void run_teardown(struct run_ctx *c);
+
+/* Spawns node i's agent (no wait; agentctl_await follows). */
+int run_agent_spawn(struct run_ctx *c, size_t i, struct fl_error *err);
 
 /* run_loop.c */
 int run_timeline(struct run_ctx *c);

@@ -235,10 +235,10 @@ static int run_node_faulted(const struct run_ctx *c, size_t i)
 	return 0;
 }
 
-static int run_agent_spawn(struct run_ctx *c, size_t i, const char *bin, struct fl_error *err)
+int run_agent_spawn(struct run_ctx *c, size_t i, struct fl_error *err)
 {
 	struct runtime_node *rn = &c->nodes[i];
-	char log[PATH_MAX + 16];
+	char log[PATH_MAX + 16], bin[PATH_MAX];
 	struct agentctl_spec s = {
 	    .agent_bin = bin,
 	    .run_id = c->run_id,
@@ -250,24 +250,23 @@ static int run_agent_spawn(struct run_ctx *c, size_t i, const char *bin, struct 
 	    .log_path = log,
 	};
 
-	snprintf(log, sizeof(log), "%s/agent.log", c->rn[i].data_dir);
+	agentctl_find_bin(bin, sizeof(bin));
+	snprintf(log, sizeof(log), "%.4000s/agent.log", c->rn[i].data_dir);
 	return agentctl_spawn(&c->rn[i].ag, &s, err);
 }
 
 /* Spawns every agent, then collects their ready lines: 100 agents start in parallel. */
 int run_agents_start(struct run_ctx *c, struct fl_error *err)
 {
-	char bin[PATH_MAX];
 	unsigned char *spawned = calloc(c->n + 1, 1);
 	int rc = 0;
 
 	if (!spawned)
 		return fl_err(err, "out of memory");
-	agentctl_find_bin(bin, sizeof(bin));
 	for (size_t i = 0; i < c->n; i++) {
 		struct fl_error aerr = {0};
 
-		spawned[i] = run_agent_spawn(c, i, bin, &aerr) == 0;
+		spawned[i] = run_agent_spawn(c, i, &aerr) == 0;
 		if (!spawned[i] && run_node_faulted(c, i) && rc == 0)
 			*err = aerr, rc = -1;
 	}
