@@ -403,6 +403,12 @@ START_TEST(docker_run_directory)
 	ck_assert_msg(rc == 0 || rc == 1, "docker run exit %d", rc);
 	ck_assert(e2e_exists("%s/%s", out, "report.json"));
 	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"node-up\"' %s/events.jsonl", out), "3\n");
+	/* the agents entered the containers' namespaces: the partition on all three, reverted */
+	ck_assert_str_eq(e2e_sh("grep -c 'fault-apply.*\"engine\":\"iptables\",\"result\":\"ok\"' "
+				"%s/events.jsonl",
+				out),
+			 "3\n");
+	ck_assert_str_eq(e2e_sh("grep -c 'fault-revert.*\"ok\"' %s/events.jsonl", out), "3\n");
 	e2e_run_id(out, id, sizeof(id));
 	ck_assert_str_eq(e2e_sh("docker ps -aq --filter label=faultlab.run=%s | wc -l", id), "0\n");
 }
