@@ -137,9 +137,8 @@ static struct amap_slot *amap_find(const struct amap *m, const uint64_t h[2])
 	}
 }
 
-static int amap_grow(struct amap *m)
+static int amap_grow_to(struct amap *m, size_t cap)
 {
-	size_t cap = m->cap ? m->cap * 2 : 64;
 	struct amap old = *m;
 
 	m->slots = calloc(cap, sizeof(*m->slots));
@@ -159,12 +158,18 @@ static int amap_grow(struct amap *m)
 	return 0;
 }
 
+static int amap_grow(struct amap *m)
+{
+	return amap_grow_to(m, m->cap ? m->cap * 2 : 64);
+}
+
 int amap_reserve(struct amap *m, size_t n)
 {
-	while ((n + 1) * 10 > m->cap * 7)
-		if (amap_grow(m) < 0)
-			return -1;
-	return 0;
+	size_t cap = m->cap ? m->cap : 64;
+
+	while ((n + 1) * 10 > cap * 7)
+		cap *= 2;
+	return cap == m->cap ? 0 : amap_grow_to(m, cap); /* one rehash, whatever the size */
 }
 
 static int amap_insert(struct amap *m, const char *key, size_t klen, uint32_t val, int replace)

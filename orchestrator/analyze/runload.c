@@ -5,7 +5,11 @@
 #include "common/cleanup.h"
 #include "orchestrator/analyze/linescan.h"
 
+#include <fcntl.h>
 #include <jansson.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,38 +441,108 @@ static int runload_events(struct analyze_run *run, const char *p, size_t n, stru
 	return 0;
 }
 
-int runload_plan(struct analyze_run *run, struct fl_error *err)
+/* The planner writes `events` last, after "\n  ": find it with memmem and the file's last ']'
+ * instead of walking 100 MB of events just to find their end. Falls back to the full walk. */
+static int runload_events_span(const char *buf, size_t len, size_t *b, size_t *e)
 {
-	char path[4096];
-	cleanup_free char *buf = NULL, *head = NULL;
-	size_t len, b = 0, e = 0;
+	static const char key[] = "\n  \"events\": [";
+	const char *k = memmem(buf, len, key, sizeof(key) - 1), *close, *p;
+
+	if (k) {
+		close = memrchr(buf, ']', len);
+		for (p = close ? close + 1 : NULL; p && p < buf + len; p++)
+			if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t' && *p != '}')
+				break;
+		if (close && p == buf + len && close > k) {
+			*b = (size_t)(k + sizeof(key) - 2 - buf); /* at the '[' */
+			*e = (size_t)(close + 1 - buf);
+			return 0;
+		}
+	}
+	return runload_find_events(buf, len, b, e);
+}
+
+/* Maps plan.json read-only (no copy of a file that can hold a million events). */
+static const char *runload_map(const char *path, size_t *len, struct fl_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *p;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fl_err_errno(err, "open %s", path);
+		return NULL;
+	}
+	*len = (size_t)st.st_size;
+	if (*len == 0) {
+		fl_err(err, "%s is empty", path);
+		return NULL;
+	}
+	p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED) {
+		fl_err_errno(err, "mmap %s", path);
+		return NULL;
+	}
+	madvise(p, *len, MADV_SEQUENTIAL);
+	return p;
+}
+
+/* The header through jansson: the file with its events array replaced by []. */
+static int runload_head(struct analyze_run *run, const char *path, const char *buf, size_t len,
+			size_t b, size_t e, struct fl_error *err)
+{
+	cleanup_free char *head = malloc(b + 2 + (len - e) + 1);
 	json_error_t jerr;
 	json_t *root;
+	size_t n = 0;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/plan.json", run->dir);
-	buf = linescan_slurp(path, &len, err);
-	if (!buf)
-		return -1;
-	if (runload_find_events(buf, len, &b, &e) < 0)
-		b = e = len;
-	head = malloc(len + 3);
 	if (!head)
 		return fl_err(err, "out of memory");
 	memcpy(head, buf, b);
-	memcpy(head + b, b < len ? "[]" : "", b < len ? 2 : 0);
-	memcpy(head + b + (b < len ? 2 : 0), buf + e, len - e);
-	root = json_loadb(head, b + (b < len ? 2 : 0) + len - e, 0, &jerr);
+	n = b;
+	if (b < len) {
+		memcpy(head + n, "[]", 2);
+		n += 2;
+	}
+	memcpy(head + n, buf + e, len - e);
+	n += len - e;
+	root = json_loadb(head, n, 0, &jerr);
 	if (!root)
 		return fl_err(err, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 	r = runload_header(run, root, err);
 	json_decref(root);
-	if (r < 0)
-		return fl_wrap(err, "%s", path);
-	if (b < len && runload_events(run, buf + b, e - b, err) < 0)
+	return r < 0 ? fl_wrap(err, "%s", path) : 0;
+}
+
+int runload_plan(struct analyze_run *run, struct fl_error *err)
+{
+	char path[4096];
+	const char *buf;
+	size_t len, b = 0, e = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/plan.json", run->dir);
+	buf = runload_map(path, &len, err);
+	if (!buf)
 		return -1;
-	if (amap_reserve(&run->msg_by_hash, run->n_msgs) < 0 ||
-	    amap_reserve(&run->msg_by_node_id, run->n_msgs) < 0)
+	if (runload_events_span(buf, len, &b, &e) < 0)
+		b = e = len;
+	r = runload_head(run, path, buf, len, b, e, err);
+	if (r == 0 && b < len) {
+		/* a send event takes ~150 bytes: size the arrays once */
+		size_t guess = (e - b) / 150 + 16;
+		void *m = realloc(run->msgs, guess * sizeof(*run->msgs));
+		void *d = m ? realloc(run->dels, guess * sizeof(*run->dels)) : NULL;
+
+		if (m)
+			run->msgs = m, run->cap_msgs = guess;
+		if (d)
+			run->dels = d, run->cap_dels = guess;
+		r = runload_events(run, buf + b, e - b, err);
+	}
+	munmap((void *)buf, len);
+	if (r == 0 && amap_reserve(&run->msg_by_hash, run->n_msgs) < 0)
 		return fl_err(err, "out of memory");
-	return 0;
+	return r;
 }

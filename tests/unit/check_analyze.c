@@ -163,6 +163,12 @@ START_TEST(test_clean_and_empty)
 	ck_assert_int_eq(run->nodes[1].ups, 2);
 	ck_assert_double_eq_tol(run->expects[3].actual, 0, 1e-9); /* telemetry said 1.0 */
 	analyze_free(run);
+	run = load("compact"); /* the same run, its plan on one line with events first */
+	ck_assert_str_eq(run->scenario, "compact");
+	ck_assert_uint_eq(run->n_msgs, 2);
+	ck_assert_uint_eq(run->totals.delivered, 2);
+	ck_assert_int_eq(run->verdict_ok, 1);
+	analyze_free(run);
 	run = load("empty");
 	ck_assert_int_eq(run->verdict_ok, 1);
 	ck_assert_uint_eq(run->totals.sent, 0);
