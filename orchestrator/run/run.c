@@ -197,12 +197,21 @@ static void run_free(struct run_ctx *c)
 	runplan_free(&c->plan);
 	if (c->sigfd >= 0)
 		close(c->sigfd);
+	if (c->epfd >= 0)
+		close(c->epfd);
+	if (c->tfd >= 0)
+		close(c->tfd);
+	if (c->tickfd >= 0)
+		close(c->tickfd);
 }
 
 int run_main(struct run_opts *opts)
 {
 	struct run_ctx c = {.opts = opts,
 			    .sigfd = -1,
+			    .epfd = -1,
+			    .tfd = -1,
+			    .tickfd = -1,
 			    .ctl_fd = -1,
 			    .lock = {.fd = -1},
 			    .mu = PTHREAD_MUTEX_INITIALIZER,

@@ -67,7 +67,8 @@ struct run_ctx {
 	int runjournal_open;
 	struct progress prog;
 	int sigfd;
-	int ctl_fd; /* control socket, -1 when none */
+	int epfd, tfd, tickfd; /* the timeline's epoll and timerfds (run_loop.c), -1 until used */
+	int ctl_fd;	       /* control socket, -1 when none */
 	char ctl_path[PATH_MAX];
 	int interrupted;
 	long sent, send_errors, received;

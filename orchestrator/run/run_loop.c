@@ -1,8 +1,9 @@
-/* The timeline: one loop that sleeps in poll(2) on the signalfd and the control socket until
- * the next planned event, and meanwhile watches the nodes (crashes are journalled as
- * node-exit, never waited on), polls receipts of drivers that need it, and draws progress.
- * Sends and agent requests are synchronous and bounded (driver and agent timeouts), so a
- * late event is issued late and the journal shows by how much (issued_ms - planned_ms). */
+/* The timeline: one epoll loop (signalfd, control socket, a timerfd armed at the next planned
+ * event, a 250 ms tick timerfd) that sleeps until the next planned event, and meanwhile watches the
+ * nodes (crashes are journalled as node-exit, never waited on), polls receipts of drivers that need
+ * it, and draws progress. Sends and agent requests are synchronous and bounded (driver and agent
+ * timeouts), so a late event is issued late and the journal shows by how much (issued_ms -
+ * planned_ms). */
 #include "orchestrator/run/run_int.h"
 
 #include "common/fltime.h"
@@ -10,6 +11,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,22 +145,74 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 	run_progress(c, phase);
 }
 
+/* The loop's fds: signals, the control socket, the next event's deadline (an absolute
+ * CLOCK_MONOTONIC timerfd) and a 250 ms tick for the periodic work. */
+static int run_loop_init(struct run_ctx *c)
+{
+	struct itimerspec tick = {.it_interval = {0, 250000000}, .it_value = {0, 250000000}};
+	int fds[4], n = 0;
+
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	c->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->epfd < 0 || c->tfd < 0 || c->tickfd < 0)
+		return -1;
+	timerfd_settime(c->tickfd, 0, &tick, NULL);
+	fds[n++] = c->sigfd, fds[n++] = c->tfd, fds[n++] = c->tickfd;
+	if (c->ctl_fd >= 0)
+		fds[n++] = c->ctl_fd;
+	for (int i = 0; i < n; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+
+		if (fds[i] >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void run_loop_arm(struct run_ctx *c, double deadline_mono_ms)
+{
+	struct itimerspec its = {0};
+
+	if (deadline_mono_ms < 1e15) {
+		its.it_value.tv_sec = (time_t)(deadline_mono_ms / 1000.0);
+		its.it_value.tv_nsec =
+		    (long)((deadline_mono_ms - (double)its.it_value.tv_sec * 1000.0) * 1e6);
+		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+			its.it_value.tv_nsec = 1;
+	}
+	timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
 int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
 {
+	double deadline = c->j.mono0_ms + c->pause_ms + t_ms;
+	uint64_t ticks;
+
+	if (c->epfd < 0 && run_loop_init(c) < 0)
+		log_warn("event loop: %s", strerror(errno));
+	run_loop_arm(c, deadline);
 	for (;;) {
-		struct pollfd p[2] = {{.fd = c->sigfd, .events = POLLIN},
-				      {.fd = c->ctl_fd, .events = POLLIN}};
-		double left = t_ms - (runjournal_now(&c->j) - c->pause_ms);
+		struct epoll_event ev[4];
+		int n;
 
 		if (run_check_signals(c))
 			return -1;
 		run_periodic(c, phase);
-		if (left <= 0)
+		if (fltime_mono_ms() >= deadline)
 			return 0;
-		if (poll(p, 2, left > 100 ? 100 : (int)left + 1) < 0 && errno != EINTR)
-			fltime_sleep_ms(left > 100 ? 100 : left);
-		if (p[1].revents & POLLIN)
-			run_ctl_serve(c);
+		n = epoll_wait(c->epfd, ev, 4, c->epfd < 0 ? 100 : -1);
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+
+			if (fd == c->ctl_fd)
+				run_ctl_serve(c);
+			else if ((fd == c->tfd || fd == c->tickfd) &&
+				 read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+				log_debug("timerfd: %s", strerror(errno));
+		}
+		if (n < 0 && errno != EINTR)
+			fltime_sleep_ms(50);
 	}
 }
 
