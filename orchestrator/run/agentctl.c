@@ -49,6 +49,12 @@ static void agentctl_child(const struct agentctl_spec *s, int in, int out)
 	const char *argv[16];
 	int k = 0;
 
+	sigset_t none;
+
+	/* the run blocks its signals (signalfd) and ignores SIGPIPE: give the agent defaults */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	snprintf(pgid, sizeof(pgid), "%d", (int)s->pgid);
 	dup2(in, 0);
 	dup2(out, 1);
