@@ -58,11 +58,13 @@ struct driver_ops {
 	void (*release)(struct driver_node *n);
 };
 
-/* The driver by name ("labnode", "waku-rest"); NULL when unknown. */
+/* The driver by name ("labnode", "waku-rest" (also "nwaku", "go-waku"), "status-cli");
+ * NULL when unknown. */
 const struct driver_ops *driver_find(const char *name);
 
 extern const struct driver_ops driver_labnode_ops;
 extern const struct driver_ops driver_waku_rest_ops;
+extern const struct driver_ops driver_status_cli_ops;
 
 /* --- the HTTP helper every driver uses (drivers/driver_http.c) --------------------------- */
 

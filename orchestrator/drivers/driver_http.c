@@ -17,6 +17,8 @@ const struct driver_ops *driver_find(const char *name)
 	if (strcmp(name, "waku-rest") == 0 || strcmp(name, "nwaku") == 0 ||
 	    strcmp(name, "go-waku") == 0)
 		return &driver_waku_rest_ops;
+	if (strcmp(name, "status-cli") == 0)
+		return &driver_status_cli_ops;
 	return NULL;
 }
 

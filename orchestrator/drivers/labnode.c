@@ -118,3 +118,28 @@ const struct driver_ops driver_labnode_ops = {
     .receipts = NULL,
     .release = NULL,
 };
+
+/* status-cli (status-go cmd/status-cli): the same JSON-RPC subset and stdout lines as labnode,
+ * but no REST: it is ready once waku_info answers. */
+static int status_cli_health(struct driver_node *n, struct fl_error *err)
+{
+	json_auto_t *res = NULL;
+
+	return driver_json_rpc(n, "waku_info", json_array(), &res, err) == 0;
+}
+
+static int status_cli_connect(struct driver_node *n, const struct driver_node *peer,
+			      struct fl_error *err)
+{
+	return 0; /* status-cli finds its peers through its own discovery */
+}
+
+const struct driver_ops driver_status_cli_ops = {
+    .name = "status-cli",
+    .health = status_cli_health,
+    .identity = labnode_identity,
+    .connect = status_cli_connect,
+    .send = labnode_send,
+    .receipts = NULL,
+    .release = NULL,
+};

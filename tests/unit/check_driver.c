@@ -250,10 +250,36 @@ START_TEST(waku_rest_identity_send_receipts)
 }
 END_TEST
 
+START_TEST(status_cli_ready_through_rpc)
+{
+	static const struct fake_drvhttp_route ok[] = {
+	    {"POST", "/", 200, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"peerId\":\"x\"}}"},
+	};
+	static const struct fake_drvhttp_route starting[] = {
+	    {"POST", "/", 503, "starting"},
+	};
+	struct fake_drvhttp f;
+	struct driver_node a;
+	struct fl_error err = {0};
+
+	ck_assert_int_eq(fake_drvhttp_start(&f, ok, 1), 0);
+	node_at(&a, "alice", f.port);
+	ck_assert_int_eq(driver_status_cli_ops.health(&a, &err), 1);
+	fake_drvhttp_stop(&f);
+	ck_assert_ptr_nonnull(strstr(f.reqs[0].body, "\"method\":\"waku_info\""));
+	ck_assert_int_eq(fake_drvhttp_start(&f, starting, 1), 0);
+	node_at(&a, "alice", f.port);
+	ck_assert_int_eq(driver_status_cli_ops.health(&a, &err), 0);
+	fake_drvhttp_stop(&f);
+}
+END_TEST
+
 START_TEST(driver_lookup)
 {
 	ck_assert_ptr_eq(driver_find("labnode"), &driver_labnode_ops);
 	ck_assert_ptr_eq(driver_find("waku-rest"), &driver_waku_rest_ops);
+	ck_assert_ptr_eq(driver_find("status-cli"), &driver_status_cli_ops);
+	ck_assert_ptr_eq(driver_find("nwaku"), &driver_waku_rest_ops);
 	ck_assert_ptr_null(driver_find("status-cli-v9"));
 }
 END_TEST
@@ -275,6 +301,7 @@ Suite *driver_suite(void)
 	tcase_add_test(t, labnode_rpc_error_is_reported);
 	tcase_add_test(t, unreachable_node_is_not_ready);
 	tcase_add_test(t, waku_rest_identity_send_receipts);
+	tcase_add_test(t, status_cli_ready_through_rpc);
 	suite_add_tcase(s, t);
 	return s;
 }
