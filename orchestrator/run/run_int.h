@@ -76,6 +76,7 @@ struct run_ctx {
 	double pause_ms; /* paused time (replay --pause-before): later events wait for it too;
 			  * the journal keeps real times, so a pause shows as lateness */
 	double last_check_ms;
+	double last_receipts_ms;
 	int inject_seq;
 	pthread_mutex_t mu;	 /* journal, receipt files and counters, shared with senders */
 	pthread_mutex_t sock_mu; /* the runtime's socket() (setns dance) */

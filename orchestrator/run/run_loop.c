@@ -130,15 +130,14 @@ static void run_progress(struct run_ctx *c, const char *phase)
 /* Periodic work while waiting: crash checks and progress every 250 ms, receipts every 1 s. */
 static void run_periodic(struct run_ctx *c, const char *phase)
 {
-	static double last_receipts;
 	double now = runjournal_now(&c->j);
 
 	if (now - c->last_check_ms < 250)
 		return;
 	c->last_check_ms = now;
 	run_check_nodes(c);
-	if (now - last_receipts >= 1000) {
-		last_receipts = now;
+	if (now - c->last_receipts_ms >= 1000) {
+		c->last_receipts_ms = now;
 		run_poll_receipts(c);
 	}
 	run_count_received(c);
