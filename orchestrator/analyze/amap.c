@@ -1,6 +1,7 @@
 #include "orchestrator/analyze/amap.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #define AMAP_CHUNK (1u << 20)
@@ -137,12 +138,47 @@ static struct amap_slot *amap_find(const struct amap *m, const uint64_t h[2])
 	}
 }
 
+#define AMAP_HUGE (2u << 20)
+
+/* Zeroed slots. Tables of 8 MiB and more sit in their own mapping with transparent huge
+ * pages asked for: random probes into a table of millions of slots otherwise miss the TLB
+ * on nearly every lookup. */
+static int amap_alloc(struct amap *m, size_t cap)
+{
+	size_t bytes = cap * sizeof(*m->slots);
+	char *p;
+
+	m->map = NULL;
+	m->map_len = 0;
+	if (bytes < 4 * AMAP_HUGE) {
+		m->slots = calloc(cap, sizeof(*m->slots));
+		return m->slots ? 0 : -1;
+	}
+	p = mmap(NULL, bytes + AMAP_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
+	if (p == MAP_FAILED)
+		return -1;
+	m->map = p;
+	m->map_len = bytes + AMAP_HUGE;
+	m->slots =
+	    (struct amap_slot *)(((uintptr_t)p + AMAP_HUGE - 1) & ~(uintptr_t)(AMAP_HUGE - 1));
+	madvise(m->slots, bytes, MADV_HUGEPAGE);
+	return 0;
+}
+
+static void amap_release(struct amap *m)
+{
+	if (m->map)
+		munmap(m->map, m->map_len);
+	else
+		free(m->slots);
+}
+
 static int amap_grow_to(struct amap *m, size_t cap)
 {
 	struct amap old = *m;
 
-	m->slots = calloc(cap, sizeof(*m->slots));
-	if (!m->slots) {
+	if (amap_alloc(m, cap) < 0) {
 		*m = old;
 		return -1;
 	}
@@ -154,7 +190,7 @@ static int amap_grow_to(struct amap *m, size_t cap)
 		if (s->hash)
 			*amap_find(m, h) = *s;
 	}
-	free(old.slots);
+	amap_release(&old);
 	return 0;
 }
 
@@ -239,7 +275,9 @@ int amap_get_hashed(const struct amap *m, const uint64_t h[2], uint32_t *val)
 
 void amap_free(struct amap *m)
 {
-	free(m->slots);
+	if (m->slots)
+		amap_release(m);
 	m->slots = NULL;
+	m->map = NULL;
 	m->cap = m->len = 0;
 }

@@ -28,6 +28,8 @@ struct amap {
 	struct amap_slot *slots;
 	size_t cap; /* a power of two, or 0 */
 	size_t len;
+	void *map; /* big tables: the mapping that holds slots (huge pages), else NULL */
+	size_t map_len;
 };
 
 uint64_t amap_hash(const char *key, size_t n);
