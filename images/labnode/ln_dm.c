@@ -224,7 +224,9 @@ static void peer_heard(struct ln_node *n, const char *key)
 		struct dm_out *o = d->out[i];
 		if (!o->mvds || o->state == OUT_DELIVERED || strcmp(o->to, key))
 			continue;
-		if (o->state == OUT_FAILED || o->next_ms > now + n->cfg.mvds_base_ms) {
+		/* only a grown back-off: a fresh message's first wait stays as it is */
+		if (o->state == OUT_FAILED ||
+		    (o->attempts >= 2 && o->next_ms > now + n->cfg.mvds_base_ms)) {
 			o->state = OUT_PENDING;
 			o->attempts = 0;
 			o->next_ms = now;
