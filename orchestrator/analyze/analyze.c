@@ -22,10 +22,19 @@ const char *analyze_node_name(const struct analyze_run *run, uint32_t idx)
 	return idx < run->n_nodes ? run->nodes[idx].name : NULL;
 }
 
+const char *analyze_dim_name(enum analyze_dim d)
+{
+	static const char *const names[] = {"kind", "traffic", "from", "to"};
+
+	return d < ANALYZE_N_DIMS ? names[d] : "?";
+}
+
 void analyze_free(struct analyze_run *run)
 {
 	if (!run)
 		return;
+	for (int d = 0; d < ANALYZE_N_DIMS; d++)
+		free(run->by[d].groups);
 	amap_free(&run->node_by_name);
 	amap_free(&run->node_by_key);
 	amap_free(&run->msg_by_id);

@@ -87,6 +87,26 @@ struct analyze_stats {
 	double p50, p90, p95, p99, max; /* latency ms; NAN when nothing was delivered */
 };
 
+/* One row of a breakdown: the figures of the deliveries sharing one kind, traffic, sender
+ * or receiver. */
+struct analyze_group {
+	const char *name;
+	struct analyze_stats st;
+};
+
+enum analyze_dim {
+	ANALYZE_BY_KIND,
+	ANALYZE_BY_TRAFFIC,
+	ANALYZE_BY_FROM,
+	ANALYZE_BY_TO,
+	ANALYZE_N_DIMS
+};
+
+struct analyze_breakdown {
+	struct analyze_group *groups; /* in order of first appearance */
+	size_t n;
+};
+
 struct analyze_run {
 	struct amap_arena arena;
 	const char *dir, *scenario, *runtime, *started_at, *run_name, *status;
@@ -104,6 +124,7 @@ struct analyze_run {
 	struct analyze_expect *expects;
 	size_t n_expects;
 	struct analyze_stats totals;
+	struct analyze_breakdown by[ANALYZE_N_DIMS];
 	double telemetry_delivery; /* NAN when no telemetry line; see verdict.c */
 	const char *kernel, *delay_engine, *freezer, *docker;
 	int netem;	       /* -1 unknown */
@@ -130,5 +151,7 @@ int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exi
 /* Helpers shared by the analyzer's files and the renderers. */
 const char *analyze_status_name(enum analyze_status s);
 const char *analyze_node_name(const struct analyze_run *run, uint32_t idx);
+/* "kind", "traffic", "from", "to". */
+const char *analyze_dim_name(enum analyze_dim d);
 
 #endif

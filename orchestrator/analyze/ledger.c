@@ -27,7 +27,7 @@ int ledger_fault_matches(const struct analyze_fault *f, const char *sel)
 }
 
 /* When the message left its sender: the node's or the journal's time, else the plan's. */
-static double ledger_msg_time(const struct analyze_message *m)
+double ledger_msg_time(const struct analyze_message *m)
 {
 	return isnan(m->sent_ms) ? m->planned_ms : m->sent_ms;
 }
@@ -77,7 +77,7 @@ static int ledger_cmp_double(const void *a, const void *b)
 }
 
 /* Linear interpolation between the closest ranks (numpy's default). */
-static double ledger_pct(const double *v, size_t n, double p)
+double ledger_pct(const double *v, size_t n, double p)
 {
 	double rank = p / 100.0 * (double)(n - 1);
 	size_t lo = (size_t)rank;
@@ -253,5 +253,5 @@ int ledger_compute(struct analyze_run *run, struct fl_error *err)
 		ledger_fault_figures(run, &run->faults[i]);
 	if (ledger_stats(run, NULL, &run->totals) < 0)
 		return fl_err(err, "out of memory");
-	return 0;
+	return breakdown_compute(run, err);
 }

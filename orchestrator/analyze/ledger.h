@@ -40,6 +40,13 @@ int ledger_fault_matches(const struct analyze_fault *f, const char *sel);
 double ledger_fault_begin(const struct analyze_fault *f);
 double ledger_fault_end(const struct analyze_fault *f);
 
+/* breakdown.c: run->by[] (figures per kind, traffic, sender, receiver) in one pass each. */
+int breakdown_compute(struct analyze_run *run, struct fl_error *err);
+/* ledger.c: linear interpolation between closest ranks of a sorted array (n > 0). */
+double ledger_pct(const double *v, size_t n, double p);
+/* ledger.c: when the message left its sender (node, journal, else plan time). */
+double ledger_msg_time(const struct analyze_message *m);
+
 /* verdict.c: every expectation → actual, ok; run->verdict_ok. */
 int verdict_judge(struct analyze_run *run, struct fl_error *err);
 

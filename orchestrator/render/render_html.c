@@ -339,6 +339,40 @@ static void html_lost(FILE *f, const struct analyze_run *run)
 	fputs("</table>\n", f);
 }
 
+#define HTML_MAX_GROUPS 50
+
+static void html_breakdowns(FILE *f, const struct analyze_run *run)
+{
+	fputs("<h2>Breakdowns</h2>\n", f);
+	for (int d = 0; d < ANALYZE_N_DIMS; d++) {
+		const struct analyze_breakdown *b = &run->by[d];
+
+		fprintf(f,
+			"<h3>by %s</h3>\n<table><tr><th>%s</th><th>sent</th><th>delivered</th>"
+			"<th>lost</th><th>failed</th><th>duplicates</th><th>reordered</th>"
+			"<th>p50</th><th>p95</th><th>max</th></tr>\n",
+			analyze_dim_name(d), analyze_dim_name(d));
+		for (size_t g = 0; g < b->n && g < HTML_MAX_GROUPS; g++) {
+			const struct analyze_stats *st = &b->groups[g].st;
+			char p50[32], p95[32], mx[32];
+
+			render_ms(st->p50, p50, sizeof(p50));
+			render_ms(st->p95, p95, sizeof(p95));
+			render_ms(st->max, mx, sizeof(mx));
+			fputs("<tr><td>", f);
+			render_xml_escape(f, b->groups[g].name);
+			fprintf(f,
+				"</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
+				"<td>%zu</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+				st->sent, st->delivered, st->lost, st->failed, st->duplicates,
+				st->reordered, p50, p95, mx);
+		}
+		fputs("</table>\n", f);
+		if (b->n > HTML_MAX_GROUPS)
+			fprintf(f, "<p>%zu more in report.json.</p>\n", b->n - HTML_MAX_GROUPS);
+	}
+}
+
 static void html_head(FILE *f, const struct analyze_run *run)
 {
 	const struct analyze_stats *t = &run->totals;
@@ -389,6 +423,7 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	html_node_map(f, run, span);
 	html_faults(f, run);
 	html_lost(f, run);
+	html_breakdowns(f, run);
 	fputs("</body></html>\n", f);
 	return render_close(f, tmp, path, err);
 }

@@ -49,10 +49,8 @@ static void render_json_expects(struct jsonw *w, const struct analyze_run *run)
 	jsonw_arr_end(w);
 }
 
-static void render_json_totals(struct jsonw *w, const struct analyze_stats *t)
+static void render_json_stats(struct jsonw *w, const struct analyze_stats *t)
 {
-	jsonw_key(w, "totals");
-	jsonw_obj(w, 0);
 	jsonw_ku64(w, "sent", t->sent);
 	jsonw_ku64(w, "delivered", t->delivered);
 	jsonw_ku64(w, "lost", t->lost);
@@ -68,6 +66,32 @@ static void render_json_totals(struct jsonw *w, const struct analyze_stats *t)
 	jsonw_knum(w, "p99", t->p99);
 	jsonw_knum(w, "max", t->max);
 	jsonw_obj_end(w);
+}
+
+static void render_json_totals(struct jsonw *w, const struct analyze_stats *t)
+{
+	jsonw_key(w, "totals");
+	jsonw_obj(w, 0);
+	render_json_stats(w, t);
+	jsonw_obj_end(w);
+}
+
+/* "breakdowns": {"kind": [{"name": "dm", "sent": …, "latency_ms": {…}}, …], "traffic": …} */
+static void render_json_breakdowns(struct jsonw *w, const struct analyze_run *run)
+{
+	jsonw_key(w, "breakdowns");
+	jsonw_obj(w, 0);
+	for (int d = 0; d < ANALYZE_N_DIMS; d++) {
+		jsonw_key(w, analyze_dim_name(d));
+		jsonw_arr(w, 0);
+		for (size_t g = 0; g < run->by[d].n; g++) {
+			jsonw_obj(w, 1);
+			jsonw_kstr(w, "name", run->by[d].groups[g].name);
+			render_json_stats(w, &run->by[d].groups[g].st);
+			jsonw_obj_end(w);
+		}
+		jsonw_arr_end(w);
+	}
 	jsonw_obj_end(w);
 }
 
@@ -201,6 +225,7 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 	jsonw_kstr(&w, "verdict", run->verdict_ok ? "pass" : "fail");
 	render_json_expects(&w, run);
 	render_json_totals(&w, &run->totals);
+	render_json_breakdowns(&w, run);
 	render_json_faults(&w, run);
 	render_json_nodes(&w, run);
 	render_json_messages(&w, run);

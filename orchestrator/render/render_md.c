@@ -83,6 +83,35 @@ static void render_md_lost(FILE *f, const struct analyze_run *run)
 	fputc('\n', f);
 }
 
+#define RENDER_MD_GROUPS 8
+
+/* One table: a row per kind, traffic, sender and receiver (the first few of each). */
+static void render_md_breakdowns(FILE *f, const struct analyze_run *run)
+{
+	if (run->totals.sent == 0)
+		return;
+	fputs("**Breakdown**\n\n| by | name | sent | delivered | lost | failed | dup | p95 |\n"
+	      "|---|---|---|---|---|---|---|---|\n",
+	      f);
+	for (int d = 0; d < ANALYZE_N_DIMS; d++) {
+		const struct analyze_breakdown *b = &run->by[d];
+
+		for (size_t g = 0; g < b->n && g < RENDER_MD_GROUPS; g++) {
+			const struct analyze_stats *st = &b->groups[g].st;
+			char p95[32];
+
+			render_ms(st->p95, p95, sizeof(p95));
+			fprintf(f, "| %s | %s | %zu | %zu | %zu | %zu | %zu | %s |\n",
+				analyze_dim_name(d), b->groups[g].name, st->sent, st->delivered,
+				st->lost, st->failed, st->duplicates, p95);
+		}
+		if (b->n > RENDER_MD_GROUPS)
+			fprintf(f, "| %s | … %zu more | | | | | | |\n", analyze_dim_name(d),
+				b->n - RENDER_MD_GROUPS);
+	}
+	fputc('\n', f);
+}
+
 static void render_md_exits(FILE *f, const struct analyze_run *run)
 {
 	int any = 0;
@@ -129,6 +158,7 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 	render_md_expects(f, run);
 	render_md_faults(f, run);
 	render_md_lost(f, run);
+	render_md_breakdowns(f, run);
 	render_md_exits(f, run);
 	return render_close(f, tmp, path, err);
 }

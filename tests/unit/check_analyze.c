@@ -153,6 +153,31 @@ START_TEST(test_mixed_expectations)
 }
 END_TEST
 
+START_TEST(test_mixed_breakdowns)
+{
+	struct analyze_run *run = load("mixed");
+	const struct analyze_breakdown *kind = &run->by[ANALYZE_BY_KIND];
+	const struct analyze_breakdown *to = &run->by[ANALYZE_BY_TO];
+
+	ck_assert_uint_eq(kind->n, 2);
+	ck_assert_str_eq(kind->groups[0].name, "dm");
+	ck_assert_uint_eq(kind->groups[0].st.sent, 9);
+	ck_assert_uint_eq(kind->groups[0].st.delivered, 6);
+	ck_assert_uint_eq(kind->groups[0].st.lost, 2);
+	ck_assert_uint_eq(kind->groups[0].st.failed, 1);
+	ck_assert_double_eq_tol(kind->groups[0].st.p50, 500, 1e-9); /* 50 100 100 900 5000 10000 */
+	ck_assert_str_eq(kind->groups[1].name, "group");
+	ck_assert_double_eq_tol(kind->groups[1].st.max, 200, 1e-9);
+	ck_assert_uint_eq(to->n, 3);
+	ck_assert_str_eq(to->groups[2].name, "dave");
+	ck_assert_uint_eq(to->groups[2].st.lost, 1);
+	ck_assert(isnan(to->groups[2].st.p50));
+	ck_assert_uint_eq(run->by[ANALYZE_BY_TRAFFIC].n, 3);
+	ck_assert_uint_eq(run->by[ANALYZE_BY_FROM].groups[0].st.sent, 11);
+	analyze_free(run);
+}
+END_TEST
+
 START_TEST(test_clean_and_empty)
 {
 	struct analyze_run *run = load("clean");
@@ -197,6 +222,7 @@ Suite *analyze_suite(void)
 	tcase_add_test(tc, test_mixed_messages);
 	tcase_add_test(tc, test_mixed_faults);
 	tcase_add_test(tc, test_mixed_expectations);
+	tcase_add_test(tc, test_mixed_breakdowns);
 	tcase_add_test(tc, test_clean_and_empty);
 	tcase_add_test(tc, test_missing_plan);
 	suite_add_tcase(s, tc);

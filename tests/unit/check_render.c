@@ -155,6 +155,10 @@ START_TEST(test_report_json)
 	m = json_array_get(json_object_get(root, "messages"), 8);
 	ck_assert_str_eq(json_string_value(obj(m, "status", JSON_STRING)), "lost");
 	ck_assert_str_eq(json_string_value(obj(m, "last_seen", JSON_STRING)), "bob");
+	m = json_array_get(obj(obj(root, "breakdowns", JSON_OBJECT), "traffic", JSON_ARRAY), 2);
+	ck_assert_str_eq(json_string_value(obj(m, "name", JSON_STRING)), "side");
+	ck_assert_int_eq(num(m, "lost"), 2);
+	ck_assert(json_is_null(json_object_get(obj(m, "latency_ms", JSON_OBJECT), "p95")));
 	env = obj(root, "environment", JSON_OBJECT);
 	ck_assert_str_eq(json_string_value(obj(env, "kernel", JSON_STRING)), "6.1.0-test");
 	ck_assert(json_is_false(json_object_get(env, "netem")));

@@ -1,0 +1,141 @@
+/* Breakdowns of the ledger by kind, traffic, sender and receiver: each delivery gets a group
+ * number, the counts are summed in one pass, and latencies are bucketed by group (a counting
+ * sort) so each group's percentiles come from one sort of its own bucket. */
+#include "orchestrator/analyze/ledger.h"
+
+#include "common/cleanup.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *breakdown_key(const struct analyze_run *run, const struct analyze_delivery *d,
+				 enum analyze_dim dim)
+{
+	const struct analyze_message *m = &run->msgs[d->msg];
+	const char *k = NULL;
+
+	switch (dim) {
+	case ANALYZE_BY_KIND:
+		k = m->kind;
+		break;
+	case ANALYZE_BY_TRAFFIC:
+		k = m->traffic;
+		break;
+	case ANALYZE_BY_FROM:
+		k = analyze_node_name(run, m->from);
+		break;
+	default:
+		k = analyze_node_name(run, d->to);
+	}
+	return k ? k : "?";
+}
+
+/* Numbers the groups in order of first appearance; gid[i] is delivery i's group. */
+static int breakdown_groups(struct analyze_run *run, enum analyze_dim dim, uint32_t *gid)
+{
+	struct analyze_breakdown *b = &run->by[dim];
+	struct amap names = {0};
+	size_t cap = 0;
+
+	for (size_t i = 0; i < run->n_dels; i++) {
+		const char *k = breakdown_key(run, &run->dels[i], dim);
+		int r = amap_put_new(&names, k, strlen(k), (uint32_t)b->n);
+
+		if (r < 0)
+			goto oom;
+		if (r == 1) {
+			if (b->n == cap) {
+				void *p = realloc(b->groups,
+						  (cap = cap ? cap * 2 : 16) * sizeof(*b->groups));
+				if (!p)
+					goto oom;
+				b->groups = p;
+			}
+			memset(&b->groups[b->n], 0, sizeof(b->groups[0]));
+			b->groups[b->n++].name = k;
+		}
+		amap_get(&names, k, strlen(k), &gid[i]);
+	}
+	amap_free(&names);
+	return 0;
+oom:
+	amap_free(&names);
+	return -1;
+}
+
+static void breakdown_count(struct analyze_run *run, enum analyze_dim dim, const uint32_t *gid)
+{
+	for (size_t i = 0; i < run->n_dels; i++) {
+		const struct analyze_delivery *d = &run->dels[i];
+		struct analyze_stats *st = &run->by[dim].groups[gid[i]].st;
+
+		st->sent++;
+		st->delivered += d->status == ANALYZE_DELIVERED;
+		st->lost += d->status == ANALYZE_LOST;
+		st->failed += d->status == ANALYZE_FAILED;
+		st->duplicates += d->copies > 1 ? d->copies - 1 : 0;
+		st->reordered += d->reordered;
+		st->acked += run->msgs[d->msg].acked != 0;
+	}
+}
+
+static int breakdown_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Latencies of each group into its own bucket, then percentiles per bucket. */
+static int breakdown_latency(struct analyze_run *run, enum analyze_dim dim, const uint32_t *gid)
+{
+	struct analyze_breakdown *b = &run->by[dim];
+	cleanup_free size_t *start = calloc(b->n + 1, sizeof(*start));
+	cleanup_free size_t *fill = calloc(b->n + 1, sizeof(*fill));
+	cleanup_free double *lat = malloc((run->n_dels + 1) * sizeof(*lat));
+
+	if (!start || !fill || !lat)
+		return -1;
+	for (size_t g = 0; g < b->n; g++)
+		start[g + 1] = start[g] + b->groups[g].st.delivered;
+	for (size_t i = 0; i < run->n_dels; i++) {
+		const struct analyze_delivery *d = &run->dels[i];
+
+		if (d->status == ANALYZE_DELIVERED && !isnan(d->received_ms))
+			lat[start[gid[i]] + fill[gid[i]]++] =
+			    d->received_ms - ledger_msg_time(&run->msgs[d->msg]);
+	}
+	for (size_t g = 0; g < b->n; g++) {
+		struct analyze_stats *st = &b->groups[g].st;
+		double *v = lat + start[g];
+		size_t n = fill[g];
+
+		st->p50 = st->p90 = st->p95 = st->p99 = st->max = NAN;
+		if (!n)
+			continue;
+		qsort(v, n, sizeof(*v), breakdown_cmp);
+		st->p50 = ledger_pct(v, n, 50);
+		st->p90 = ledger_pct(v, n, 90);
+		st->p95 = ledger_pct(v, n, 95);
+		st->p99 = ledger_pct(v, n, 99);
+		st->max = v[n - 1];
+	}
+	return 0;
+}
+
+int breakdown_compute(struct analyze_run *run, struct fl_error *err)
+{
+	cleanup_free uint32_t *gid = malloc((run->n_dels + 1) * sizeof(*gid));
+
+	if (!gid)
+		return fl_err(err, "out of memory");
+	for (int dim = 0; dim < ANALYZE_N_DIMS; dim++) {
+		if (breakdown_groups(run, dim, gid) < 0)
+			return fl_err(err, "out of memory");
+		breakdown_count(run, dim, gid);
+		if (breakdown_latency(run, dim, gid) < 0)
+			return fl_err(err, "out of memory");
+	}
+	return 0;
+}
