@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,10 @@ static struct test_pair pair;
 static char run_id[16];
 static char cg2[128], cgv1[128], work_file[128];
 static pid_t worker = -1;
+/* The janitor: a process forked per test that cleans up once the test process is gone,
+ * however it ended (a failed check _exit()s the test process, skipping teardown). */
+static pid_t janitor = -1, *shared_worker;
+static int janitor_fd = -1;
 
 static void faults_cleanup(void);
 
@@ -304,13 +309,34 @@ static int fl_chains(void)
 
 static void faults_setup(void)
 {
+	int p[2];
+	char c;
+
 	snprintf(run_id, sizeof(run_id), "t%d", (int)(getpid() % 100000));
-	atexit(faults_cleanup); /* a failed check exits the test process without teardown */
-	ck_assert_int_eq(test_pair_up(&pair, 41), 0);
 	snprintf(cg2, sizeof(cg2), "/sys/fs/cgroup/unified/fltest-%d", (int)getpid());
 	snprintf(cgv1, sizeof(cgv1), "/sys/fs/cgroup/freezer/fltest-%d", (int)getpid());
 	snprintf(work_file, sizeof(work_file), "/tmp/fltest-work-%d", (int)getpid());
 	worker = -1;
+	shared_worker = mmap(NULL, sizeof(*shared_worker), PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(shared_worker, MAP_FAILED);
+	*shared_worker = -1;
+	ck_assert_int_eq(test_pair_up(&pair, 41), 0);
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	janitor = fork();
+	ck_assert_int_ge(janitor, 0);
+	if (janitor == 0) {
+		setsid(); /* Check kills the test's process group when a test fails */
+		close(p[1]);
+		for (ssize_t n = 1; n != 0;) /* until EOF: the test process is gone */
+			if ((n = read(p[0], &c, 1)) < 0 && errno != EINTR)
+				break;
+		worker = *shared_worker;
+		faults_cleanup();
+		_exit(0);
+	}
+	close(p[0]);
+	janitor_fd = p[1];
 }
 
 static void write_file(const char *dir, const char *file, const char *value)
@@ -336,8 +362,6 @@ static void faults_cleanup(void)
 		write_file(cgv1, "freezer.state", "THAWED");
 		kill(-worker, SIGCONT);
 		kill(-worker, SIGKILL);
-		waitpid(worker, NULL, 0);
-		worker = -1;
 	}
 	for (int i = 0; i < 100 && (rmdir(cg2) < 0 && errno == EBUSY); i++)
 		usleep(10000);
@@ -354,7 +378,10 @@ static void faults_cleanup(void)
 
 static void faults_teardown(void)
 {
-	faults_cleanup();
+	close(janitor_fd);
+	waitpid(janitor, NULL, 0);
+	if (worker > 0)
+		waitpid(worker, NULL, 0);
 }
 
 /* --- partitions ------------------------------------------------------------------------- */
@@ -541,6 +568,7 @@ static void worker_start(const char *dir)
 		      work_file, (char *)NULL);
 		_exit(127);
 	}
+	*shared_worker = worker; /* for the janitor */
 	setpgid(worker, worker);
 	usleep(100000);
 }
