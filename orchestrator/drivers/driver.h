@@ -27,7 +27,13 @@ struct driver_node {
 	driver_socket_fn open_socket; /* NULL: plain socket(2) */
 	void *socket_ctx;
 	const volatile int *cancel; /* when set and *cancel != 0, requests in flight abort */
-	void *priv;		    /* driver state, freed by driver_node_release */
+	char role[16]; /* relay | service | light (where a node receives raw messages) */
+	/* Polled receipts are written only when accept(ctx, n, text) says 1 (NULL: all): a
+	 * node's own raw messages come back to its own subscription, and only the planned
+	 * recipients count. */
+	int (*accept)(void *ctx, const struct driver_node *n, const char *text);
+	void *accept_ctx;
+	void *priv; /* driver state, freed by driver_node_release */
 };
 
 /* What a send returned. */
@@ -54,6 +60,9 @@ struct driver_ops {
 	 * FORMATS.md receipt lines to `events`; NULL when the node writes its own file. Returns
 	 * the number of new receipts. */
 	int (*receipts)(struct driver_node *n, FILE *events, struct fl_error *err);
+	/* 1 when the node itself writes its events file lines (sent/received) for `kind`; the
+	 * run writes the sent line of the others. NULL = never. */
+	int (*own_events)(const char *kind);
 	/* Frees n->priv. May be NULL. */
 	void (*release)(struct driver_node *n);
 };
@@ -82,6 +91,12 @@ int driver_http(struct driver_node *n, const char *method, const char *path, con
 /* Normalises a message hash: "0x…" hex is lower-cased, base64 of 32 bytes (nwaku's 2024 store
  * shape) is converted to 0x hex. Returns 0, or -1 when it is neither. */
 int driver_hash_normalise(const char *in, char *out, size_t len);
+
+/* Polls GET <path_prefix><urlencoded topic> for raw messages (the nwaku shape: an array of
+ * {"payload":b64,"contentTopic",...}) and appends a received line of `kind` per accepted
+ * message. Returns how many, or -1. */
+int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *topic,
+		    const char *kind, FILE *events, struct fl_error *err);
 
 /* Reads the labnode key from the first "messenger started, public key: 0x…" line of a log.
  * Returns 0 when found. */

@@ -4,6 +4,7 @@
 #include "common/cleanup.h"
 #include "common/fltime.h"
 
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -225,4 +226,72 @@ int driver_json_peers_connected(const char *body)
 		n += driver_json_peer_connected(p);
 	}
 	return n;
+}
+
+/* Decodes a base64 payload into NUL-terminated text (truncated to cap - 1). */
+static int driver_json_unb64(const char *b64, char *out, size_t cap)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned acc = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	for (; *b64 && *b64 != '='; b64++) {
+		const char *q = strchr(tab, *b64);
+
+		if (!q)
+			return -1;
+		acc = (acc << 6) | (unsigned)(q - tab);
+		bits += 6;
+		if (bits < 8)
+			continue;
+		bits -= 8;
+		if (n + 1 < cap)
+			out[n++] = (char)((acc >> bits) & 0xff);
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+static int driver_json_receipt(struct driver_node *n, json_t *m, const char *kind, FILE *events,
+			       char *text, size_t cap)
+{
+	const char *pl = json_string_value(json_object_get(m, "payload"));
+	json_auto_t *line = NULL;
+
+	if (!pl || driver_json_unb64(pl, text, cap) < 0)
+		return 0;
+	if (n->accept && !n->accept(n->accept_ctx, n, text))
+		return 0;
+	line = json_pack("{s:f,s:s,s:s,s:s,s:s,s:s,s:s}", "t_ms", fltime_mono_ms(), "event",
+			 "received", "id", "", "hash", "", "kind", kind, "peer", "", "text", text);
+	json_dumpf(line, events, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', events);
+	return 1;
+}
+
+int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *topic,
+		    const char *kind, FILE *events, struct fl_error *err)
+{
+	cleanup_free char *enc = curl_easy_escape(NULL, topic, 0);
+	cleanup_free char *text = malloc(1 << 20);
+	json_auto_t *arr = NULL;
+	struct driver_http_reply r;
+	char path[512];
+	json_t *m;
+	size_t i;
+	int count = 0;
+
+	if (!text)
+		return fl_err(err, "out of memory");
+	snprintf(path, sizeof(path), "%s%s", path_prefix, enc ? enc : "");
+	if (driver_http(n, "GET", path, NULL, &r, err) < 0)
+		return -1;
+	arr = json_loads(r.body, 0, NULL);
+	free(r.body);
+	json_array_foreach(arr, i, m) count +=
+	    driver_json_receipt(n, m, kind, events, text, 1 << 20);
+	fflush(events);
+	return count;
 }

@@ -1,7 +1,8 @@
 /* The labnode driver: nwaku-shaped REST for health and raw messages, the status-cli JSON-RPC
  * subset at POST / for direct messages (LABNODE.md). labnode writes its own events file, so
- * there is no receipts poll; its peers come from --peer on its command line, so connect()
- * only asks the node to dial again through POST /admin/v1/peers. */
+ * direct kinds need no receipts poll; raw relay / lightpush messages (which labnode does not
+ * journal) are polled from its relay subscription (filter for light nodes). Its peers come
+ * from --peer on its command line, so connect() only asks it to dial again. */
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/drivers/driver_json.h"
 
@@ -16,11 +17,71 @@ static int labnode_health(struct driver_node *n, struct fl_error *err)
 	return driver_json_health(n, err);
 }
 
+static const char *const labnode_raw_kinds[] = {"relay", "lightpush"};
+
+/* Subscribes to the raw-message topics (relay, lightpush): relay and service nodes through
+ * relay, light nodes through filter at their service peers. */
+static int labnode_subscribe(struct driver_node *n, struct fl_error *err)
+{
+	int light = strcmp(n->role, "light") == 0;
+	char t0[128], t1[128], body[512];
+	struct driver_http_reply r;
+
+	driver_json_topic(labnode_raw_kinds[0], NULL, t0, sizeof(t0));
+	driver_json_topic(labnode_raw_kinds[1], NULL, t1, sizeof(t1));
+	if (light)
+		snprintf(body, sizeof(body),
+			 "{\"requestId\":\"faultlab\",\"contentFilters\":[\"%s\",\"%s\"]}", t0, t1);
+	else
+		snprintf(body, sizeof(body), "[\"%s\",\"%s\"]", t0, t1);
+	if (driver_http(n, "POST",
+			light ? "/filter/v2/subscriptions" : "/relay/v1/auto/subscriptions", body,
+			&r, err) < 0)
+		return -1;
+	free(r.body);
+	if (r.status >= 300)
+		return fl_err(err, "%s: subscribe to raw topics: HTTP %ld", n->name, r.status);
+	n->priv = (void *)1; /* subscribed: receipts() may poll */
+	return 0;
+}
+
+static int labnode_receipts(struct driver_node *n, FILE *events, struct fl_error *err)
+{
+	int light = strcmp(n->role, "light") == 0, total = 0;
+	char topic[128];
+
+	if (!n->priv)
+		return 0;
+	for (size_t k = 0; k < FL_ARRAY_SIZE(labnode_raw_kinds); k++) {
+		int c;
+
+		driver_json_topic(labnode_raw_kinds[k], NULL, topic, sizeof(topic));
+		c = driver_poll_raw(n, light ? "/filter/v2/messages/" : "/relay/v1/auto/messages/",
+				    topic, labnode_raw_kinds[k], events, err);
+		if (c < 0)
+			return -1;
+		total += c;
+	}
+	return total;
+}
+
+static int labnode_own_events(const char *kind)
+{
+	return strcmp(kind, "relay") != 0 && strcmp(kind, "lightpush") != 0;
+}
+
+static void labnode_release(struct driver_node *n)
+{
+	n->priv = NULL;
+}
+
 static int labnode_identity(struct driver_node *n, struct fl_error *err)
 {
 	json_auto_t *res = NULL;
 	const char *k;
 
+	if (labnode_subscribe(n, err) < 0)
+		return -1;
 	if (n->log_path[0] && driver_key_from_log(n->log_path, n->key, sizeof(n->key)) == 0)
 		return 0;
 	if (driver_json_rpc(n, "waku_info", json_array(), &res, err) < 0)
@@ -115,12 +176,29 @@ const struct driver_ops driver_labnode_ops = {
     .identity = labnode_identity,
     .connect = labnode_connect,
     .send = labnode_send,
-    .receipts = NULL,
-    .release = NULL,
+    .receipts = labnode_receipts,
+    .own_events = labnode_own_events,
+    .release = labnode_release,
 };
 
 /* status-cli (status-go cmd/status-cli): the same JSON-RPC subset and stdout lines as labnode,
  * but no REST: it is ready once waku_info answers. */
+static int status_cli_identity(struct driver_node *n, struct fl_error *err)
+{
+	json_auto_t *res = NULL;
+	const char *k;
+
+	if (n->log_path[0] && driver_key_from_log(n->log_path, n->key, sizeof(n->key)) == 0)
+		return 0;
+	if (driver_json_rpc(n, "waku_info", json_array(), &res, err) < 0)
+		return -1;
+	k = json_string_value(json_object_get(res, "publicKey"));
+	if (!k)
+		return fl_err(err, "%s: waku_info has no publicKey", n->name);
+	snprintf(n->key, sizeof(n->key), "%.190s", k);
+	return 0;
+}
+
 static int status_cli_health(struct driver_node *n, struct fl_error *err)
 {
 	json_auto_t *res = NULL;
@@ -137,9 +215,10 @@ static int status_cli_connect(struct driver_node *n, const struct driver_node *p
 const struct driver_ops driver_status_cli_ops = {
     .name = "status-cli",
     .health = status_cli_health,
-    .identity = labnode_identity,
+    .identity = status_cli_identity,
     .connect = status_cli_connect,
     .send = labnode_send,
     .receipts = NULL,
+    .own_events = labnode_own_events,
     .release = NULL,
 };

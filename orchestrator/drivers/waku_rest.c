@@ -144,66 +144,6 @@ static int waku_rest_send(struct driver_node *n, const char *kind, struct driver
 	return 0;
 }
 
-/* Decodes a base64 payload into NUL-terminated text (truncated to cap - 1). */
-static int waku_rest_decode(const char *b64, char *out, size_t cap)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned acc = 0;
-	size_t n = 0;
-	int bits = 0;
-
-	for (; *b64 && *b64 != '='; b64++) {
-		const char *q = strchr(tab, *b64);
-
-		if (!q)
-			return -1;
-		acc = (acc << 6) | (unsigned)(q - tab);
-		bits += 6;
-		if (bits < 8)
-			continue;
-		bits -= 8;
-		if (n + 1 < cap)
-			out[n++] = (char)((acc >> bits) & 0xff);
-	}
-	out[n] = '\0';
-	return (int)n;
-}
-
-static int waku_rest_poll_topic(struct driver_node *n, int t, FILE *events, struct fl_error *err)
-{
-	struct waku_rest_priv *p = n->priv;
-	cleanup_free char *enc = curl_easy_escape(NULL, p->topics[t], 0);
-	json_auto_t *arr = NULL;
-	struct driver_http_reply r;
-	char path[512], text[65536];
-	json_t *m;
-	size_t i;
-	int count = 0;
-
-	snprintf(path, sizeof(path), "/relay/v1/auto/messages/%s", enc ? enc : "");
-	if (driver_http(n, "GET", path, NULL, &r, err) < 0)
-		return -1;
-	arr = json_loads(r.body, 0, NULL);
-	free(r.body);
-	json_array_foreach(arr, i, m)
-	{
-		const char *pl = json_string_value(json_object_get(m, "payload"));
-		json_auto_t *line = NULL;
-
-		if (!pl || waku_rest_decode(pl, text, sizeof(text)) < 0)
-			continue;
-		line = json_pack("{s:f,s:s,s:s,s:s,s:s,s:s,s:s}", "t_ms", fltime_mono_ms(), "event",
-				 "received", "id", "", "hash", "", "kind", waku_rest_kinds[t],
-				 "peer", "", "text", text);
-		json_dumpf(line, events, JSON_COMPACT);
-		fputc('\n', events);
-		count++;
-	}
-	fflush(events);
-	return count;
-}
-
 static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_error *err)
 {
 	int total = 0;
@@ -211,7 +151,9 @@ static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_err
 	if (!n->priv)
 		return 0;
 	for (int t = 0; t < WAKU_REST_NTOPICS; t++) {
-		int c = waku_rest_poll_topic(n, t, events, err);
+		struct waku_rest_priv *p = n->priv;
+		int c = driver_poll_raw(n, "/relay/v1/auto/messages/", p->topics[t],
+					waku_rest_kinds[t], events, err);
 
 		if (c < 0)
 			return -1;

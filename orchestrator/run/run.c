@@ -194,6 +194,7 @@ static void run_free(struct run_ctx *c)
 	free(c->specs);
 	free(c->nodes);
 	free(c->active);
+	free(c->msg_event);
 	runplan_free(&c->plan);
 	if (c->sigfd >= 0)
 		close(c->sigfd);

@@ -50,6 +50,9 @@ struct run_node {
 struct run_ctx {
 	struct run_opts *opts;
 	struct runplan plan;
+	const struct runplan_event **msg_event; /* [N] = send event of message mN */
+	size_t n_msgs;
+	int raw_traffic; /* the plan sends relay / lightpush messages */
 	char run_name[256];
 	char run_id[16];
 	char subnet[RUNTIME_SUBNET_LEN];
@@ -83,6 +86,7 @@ struct run_ctx {
 };
 
 /* run_setup.c */
+int run_receipt_accept(void *ctx, const struct driver_node *n, const char *text);
 int run_prepare(struct run_ctx *c, struct fl_error *err);
 int run_deploy(struct run_ctx *c, struct fl_error *err);
 int run_wait_ready(struct run_ctx *c, struct fl_error *err);

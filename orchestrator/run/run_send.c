@@ -49,7 +49,7 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 		c->send_errors++;
 	else
 		c->sent++;
-	if (rc == 0 && from->events)
+	if (rc == 0 && from->events && !(from->drv->own_events && from->drv->own_events(e->kind)))
 		runjournal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
 				   nto ? to[0]->key : "", text);
 	pthread_mutex_unlock(&c->mu);

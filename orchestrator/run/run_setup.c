@@ -28,6 +28,49 @@ static int run_socket(void *ctx, int domain, int type, int protocol)
 	return fd;
 }
 
+/* Receipts polled from a node count only for the planned recipients of that message (its own
+ * raw messages come back to its own subscription). The text starts with the plan message id. */
+int run_receipt_accept(void *ctx, const struct driver_node *n, const char *text)
+{
+	struct run_ctx *c = ctx;
+	unsigned long m;
+	long node;
+	char *end;
+
+	if (text[0] != 'm')
+		return 0;
+	m = strtoul(text + 1, &end, 10);
+	if (*end != ' ' || m == 0 || m > c->n_msgs || !c->msg_event[m])
+		return 0;
+	node = runplan_node_find(&c->plan, n->name);
+	for (size_t i = 0; node >= 0 && i < c->msg_event[m]->n_to; i++)
+		if (c->msg_event[m]->to[i] == (uint32_t)node)
+			return 1;
+	return 0;
+}
+
+/* msg_event[N] = the send event of plan message mN. */
+static int run_index_msgs(struct run_ctx *c)
+{
+	for (size_t k = 0; k < c->plan.n_events; k++)
+		if (c->plan.events[k].type == RUNPLAN_SEND) {
+			c->n_msgs++;
+			c->raw_traffic |= !strcmp(c->plan.events[k].kind, "relay") ||
+					  !strcmp(c->plan.events[k].kind, "lightpush");
+		}
+	c->msg_event = calloc(c->n_msgs + 2, sizeof(*c->msg_event));
+	if (!c->msg_event)
+		return -1;
+	for (size_t k = 0; k < c->plan.n_events; k++) {
+		const struct runplan_event *e = &c->plan.events[k];
+		unsigned long m = strtoul(e->msg + (e->msg[0] == 'm'), NULL, 10);
+
+		if (e->type == RUNPLAN_SEND && m >= 1 && m <= c->n_msgs)
+			c->msg_event[m] = e;
+	}
+	return 0;
+}
+
 int run_prepare(struct run_ctx *c, struct fl_error *err)
 {
 	char path[PATH_MAX + 16];
@@ -39,6 +82,8 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	if (runplan_load(path, &c->plan, err) < 0)
 		return -1;
 	c->n = c->plan.n_nodes;
+	if (run_index_msgs(c) < 0)
+		return fl_err(err, "out of memory");
 	c->runtime_name = c->opts->runtime ? c->opts->runtime : c->plan.runtime;
 	if (!c->runtime_name[0])
 		c->runtime_name = "netns";
@@ -93,6 +138,9 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 				  sizeof(r->dn.address), err) < 0)
 		return fl_wrap(err, "node %s", pn->name);
 	r->dn.rest_port = 8645;
+	snprintf(r->dn.role, sizeof(r->dn.role), "%s", pn->role);
+	r->dn.accept = run_receipt_accept;
+	r->dn.accept_ctx = c;
 	r->dn.timeout_ms = 3000;
 	snprintf(r->dn.log_path, sizeof(r->dn.log_path), "%s", r->log_path);
 	r->argv = rundir_node_argv_shifted(&c->plan, i, c->runtime_name, c->plan.seed, c->subnet);
@@ -108,6 +156,8 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 		r->events = fopen(r->events_path, "a");
 		if (!r->events)
 			return fl_err_errno(err, "open %s", r->events_path);
+		/* the node may append to the same file: each of our lines must be one write(2) */
+		setvbuf(r->events, NULL, _IOFBF, 2 << 20);
 	}
 	return 0;
 }

@@ -206,25 +206,51 @@ static int rundir_dials(const struct runplan *p, size_t i, size_t k, int first)
 	return first;
 }
 
+static void rundir_peer(struct rundir_argv *a, const struct runplan *p, size_t k,
+			const char *real_subnet)
+{
+	char addr[16];
+	struct fl_error err;
+
+	snprintf(addr, sizeof(addr), "%s", p->nodes[k].address);
+	if (real_subnet)
+		runplan_address_shift(p->subnet, real_subnet, p->nodes[k].address, addr,
+				      sizeof(addr), &err);
+	rundir_push(a, "--peer");
+	rundir_push(a, "%s:60000", addr);
+}
+
+/* A light node must reach a service node: when none of its links leads to one, it gets every
+ * service node of the plan as a peer. */
+static void rundir_light_services(struct rundir_argv *a, const struct runplan *p, size_t i,
+				  const char *real_subnet)
+{
+	if (strcmp(p->nodes[i].role, "light") != 0)
+		return;
+	for (size_t l = 0; l < p->n_links; l++) {
+		size_t x = p->links[l][0], y = p->links[l][1];
+
+		if ((x == i && !strcmp(p->nodes[y].role, "service")) ||
+		    (y == i && !strcmp(p->nodes[x].role, "service")))
+			return;
+	}
+	for (size_t k = 0; k < p->n_nodes; k++)
+		if (strcmp(p->nodes[k].role, "service") == 0)
+			rundir_peer(a, p, k, real_subnet);
+}
+
 static void rundir_peers(struct rundir_argv *a, const struct runplan *p, size_t i,
 			 const char *real_subnet)
 {
+	rundir_light_services(a, p, i, real_subnet);
 	for (size_t l = 0; l < p->n_links; l++) {
 		size_t x = p->links[l][0], y = p->links[l][1], k;
-		char addr[16];
-		struct fl_error err;
 
 		if (x != i && y != i)
 			continue;
 		k = x == i ? y : x;
-		if (!rundir_dials(p, i, k, x == i))
-			continue;
-		snprintf(addr, sizeof(addr), "%s", p->nodes[k].address);
-		if (real_subnet)
-			runplan_address_shift(p->subnet, real_subnet, p->nodes[k].address, addr,
-					      sizeof(addr), &err);
-		rundir_push(a, "--peer");
-		rundir_push(a, "%s:60000", addr);
+		if (rundir_dials(p, i, k, x == i))
+			rundir_peer(a, p, k, real_subnet);
 	}
 }
 

@@ -175,6 +175,25 @@ START_TEST(labnode_command_lines)
 }
 END_TEST
 
+START_TEST(receipts_count_for_planned_recipients_only)
+{
+	struct run_ctx c = {0};
+	struct driver_node alice = {.name = "alice"}, bob = {.name = "bob"};
+	static const struct runplan_event *idx[3];
+
+	plan_file(&c.plan);
+	idx[1] = &c.plan.events[0]; /* m1: alice → bob */
+	c.msg_event = idx;
+	c.n_msgs = 1;
+	ck_assert_int_eq(run_receipt_accept(&c, &bob, "m1 xyz"), 1);
+	ck_assert_int_eq(run_receipt_accept(&c, &alice, "m1 xyz"), 0); /* its own echo */
+	ck_assert_int_eq(run_receipt_accept(&c, &bob, "m2 xyz"), 0);   /* not in the plan */
+	ck_assert_int_eq(run_receipt_accept(&c, &bob, "m1xyz"), 0);
+	ck_assert_int_eq(run_receipt_accept(&c, &bob, "hello"), 0);
+	runplan_free(&c.plan);
+}
+END_TEST
+
 START_TEST(partition_drop_lists)
 {
 	struct run_ctx c = {0};
@@ -365,6 +384,7 @@ Suite *journal_run_suite(void)
 	tcase_add_test(t, message_text);
 	tcase_add_test(t, labnode_command_lines);
 	tcase_add_test(t, partition_drop_lists);
+	tcase_add_test(t, receipts_count_for_planned_recipients_only);
 	tcase_add_test(t, journal_lines);
 	tcase_add_test(t, inject_spec_netem);
 	tcase_add_loop_test(t, inject_spec_errors, 0, sizeof(bad_specs) / sizeof(bad_specs[0]));
