@@ -4,15 +4,43 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char ns[32];
 static int home_fd = -1;
+
+static pid_t janitor = -1;
+static int janitor_fd = -1;
+
+/* Deletes the namespace once the test process is gone, even when a failed check _exit()s
+ * it before teardown (in its own session: Check kills the test's process group). */
+static void iptc_janitor(void)
+{
+	char cmd[128], c;
+	int p[2];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	janitor = fork();
+	ck_assert_int_ge(janitor, 0);
+	if (janitor == 0) {
+		setsid();
+		close(p[1]);
+		for (ssize_t n = 1; n != 0;)
+			if ((n = read(p[0], &c, 1)) < 0 && errno != EINTR)
+				break;
+		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns);
+		_exit(system(cmd) == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	janitor_fd = p[1];
+}
 
 static void iptc_setup(void)
 {
@@ -22,6 +50,7 @@ static void iptc_setup(void)
 	snprintf(ns, sizeof(ns), "fliptc-%d", (int)getpid());
 	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
 	ck_assert_int_eq(system(cmd), 0);
+	iptc_janitor();
 	snprintf(path, sizeof(path), "/run/netns/%s", ns);
 	home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -32,16 +61,13 @@ static void iptc_setup(void)
 
 static void iptc_teardown(void)
 {
-	char cmd[128];
-
 	if (home_fd >= 0) {
 		setns(home_fd, CLONE_NEWNET);
 		close(home_fd);
 		home_fd = -1;
 	}
-	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not delete %s\n", ns);
+	close(janitor_fd);
+	waitpid(janitor, NULL, 0);
 }
 
 /* The rules iptables-legacy -S prints for the namespace, one per line. */
