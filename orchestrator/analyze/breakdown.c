@@ -31,37 +31,58 @@ static const char *breakdown_key(const struct analyze_run *run, const struct ana
 	return k ? k : "?";
 }
 
-/* Numbers the groups in order of first appearance; gid[i] is delivery i's group. */
+static int breakdown_add(struct analyze_breakdown *b, const char *name, size_t *cap)
+{
+	if (b->n == *cap) {
+		void *p = realloc(b->groups, (*cap = *cap ? *cap * 2 : 16) * sizeof(*b->groups));
+
+		if (!p)
+			return -1;
+		b->groups = p;
+	}
+	memset(&b->groups[b->n], 0, sizeof(b->groups[0]));
+	b->groups[b->n++].name = name;
+	return 0;
+}
+
+/* Numbers the groups in order of first appearance; gid[i] is delivery i's group. Senders and
+ * receivers are node indexes already; kinds and traffic names repeat from one message to the
+ * next, so the last one is tried before the map. */
 static int breakdown_groups(struct analyze_run *run, enum analyze_dim dim, uint32_t *gid)
 {
 	struct analyze_breakdown *b = &run->by[dim];
+	uint32_t *of_node = calloc(run->n_nodes + 1, sizeof(*of_node));
+	const char *last = NULL;
 	struct amap names = {0};
+	uint32_t last_g = 0;
 	size_t cap = 0;
+	int rc = of_node ? 0 : -1;
 
-	for (size_t i = 0; i < run->n_dels; i++) {
-		const char *k = breakdown_key(run, &run->dels[i], dim);
-		int r = amap_put_new(&names, k, strlen(k), (uint32_t)b->n);
+	for (size_t i = 0; rc == 0 && i < run->n_dels; i++) {
+		const struct analyze_delivery *d = &run->dels[i];
+		uint32_t node = dim == ANALYZE_BY_FROM ? run->msgs[d->msg].from : d->to;
+		const char *k = breakdown_key(run, d, dim);
 
-		if (r < 0)
-			goto oom;
-		if (r == 1) {
-			if (b->n == cap) {
-				void *p = realloc(b->groups,
-						  (cap = cap ? cap * 2 : 16) * sizeof(*b->groups));
-				if (!p)
-					goto oom;
-				b->groups = p;
-			}
-			memset(&b->groups[b->n], 0, sizeof(b->groups[0]));
-			b->groups[b->n++].name = k;
+		if ((dim == ANALYZE_BY_FROM || dim == ANALYZE_BY_TO) && node < run->n_nodes) {
+			if (!of_node[node] && (rc = breakdown_add(b, k, &cap)) == 0)
+				of_node[node] = (uint32_t)b->n; /* group + 1 */
+			gid[i] = of_node[node] - 1;
+		} else if (last && strcmp(k, last) == 0) {
+			gid[i] = last_g;
+		} else {
+			int r = amap_put_new(&names, k, strlen(k), (uint32_t)b->n);
+
+			if (r < 0 || (r == 1 && breakdown_add(b, k, &cap) < 0))
+				rc = -1;
+			else
+				amap_get(&names, k, strlen(k), &gid[i]);
+			last = k;
+			last_g = gid[i];
 		}
-		amap_get(&names, k, strlen(k), &gid[i]);
 	}
 	amap_free(&names);
-	return 0;
-oom:
-	amap_free(&names);
-	return -1;
+	free(of_node);
+	return rc;
 }
 
 static void breakdown_count(struct analyze_run *run, enum analyze_dim dim, const uint32_t *gid)
