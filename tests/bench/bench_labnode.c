@@ -189,7 +189,7 @@ int main(void)
 	struct sender s;
 	pthread_t th;
 
-	port0 = 40000 + (int)(getpid() % 1000) * 20;
+	port0 = 12000 + (int)(getpid() % 1000) * 20; /* below the ephemeral range */
 	for (int i = 0; i < 3; i++)
 		spawn(i);
 	fltime_sleep_ms(1500);

@@ -41,7 +41,8 @@ static int rest_port(int i)
 
 static void setup(void)
 {
-	base_port = 20000 + (int)(getpid() % 2000) * 20;
+	/* below the ephemeral range (32768+), where a client socket could hold our port */
+	base_port = 20000 + (int)(getpid() % 600) * 20;
 	snprintf(dir, sizeof(dir), "/tmp/labnode-integ-%d", (int)getpid());
 	mkdir(dir, 0755);
 	memset(pids, 0, sizeof(pids));
@@ -227,7 +228,10 @@ static int count_lines(const char *text, const char *a, const char *b)
 
 static void wait_up(int i)
 {
-	ck_assert_msg(wait_for(i, "/health", "Ready", 0, 10000) >= 0, "node %d not healthy", i);
+	if (wait_for(i, "/health", "Ready", 0, 10000) < 0) {
+		char *err = slurp("err", i);
+		ck_abort_msg("node %d not healthy; its stderr: %.300s", i, err);
+	}
 }
 
 /* Node i's own dial is up (an inbound link alone does not count). */
