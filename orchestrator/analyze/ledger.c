@@ -170,26 +170,24 @@ double ledger_recovery(const struct analyze_run *run, const struct analyze_where
 	return *n_faults ? worst : NAN;
 }
 
+/* By sender, receiver, then message number (the plan's send order). */
 static int ledger_cmp_pair(const void *a, const void *b, void *arg)
 {
 	const struct analyze_run *run = arg;
 	const struct analyze_delivery *x = &run->dels[*(const uint32_t *)a];
 	const struct analyze_delivery *y = &run->dels[*(const uint32_t *)b];
 	uint32_t fx = run->msgs[x->msg].from, fy = run->msgs[y->msg].from;
-	double tx = ledger_msg_time(&run->msgs[x->msg]), ty = ledger_msg_time(&run->msgs[y->msg]);
 
 	if (fx != fy)
 		return fx < fy ? -1 : 1;
 	if (x->to != y->to)
 		return x->to < y->to ? -1 : 1;
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
 	return x->msg < y->msg ? -1 : x->msg > y->msg;
 }
 
 /* A delivery is reordered when an earlier message of the same sender to the same receiver
- * arrived after it. */
-static int ledger_reorder(struct analyze_run *run)
+ * arrived after it. This one sorts, for runs with too many nodes for a dense table. */
+static int ledger_reorder_sorted(struct analyze_run *run)
 {
 	uint32_t *idx = malloc((run->n_dels + 1) * sizeof(*idx));
 	size_t n = 0;
@@ -232,6 +230,40 @@ static void ledger_fault_figures(struct analyze_run *run, struct analyze_fault *
 		f->lost_during += d->status == ANALYZE_LOST;
 	}
 	f->recovery_ms = ledger_fault_recovery(run, f, NULL);
+}
+
+#define LEDGER_DENSE_NODES 1024
+
+/* The same in one pass when the sender×receiver table fits: messages are numbered in the
+ * plan's send order, which is each sender's order. */
+static int ledger_reorder(struct analyze_run *run)
+{
+	size_t nn = run->n_nodes;
+	double *latest;
+
+	if (nn == 0 || nn > LEDGER_DENSE_NODES)
+		return ledger_reorder_sorted(run);
+	latest = malloc(nn * nn * sizeof(*latest));
+	if (!latest)
+		return -1;
+	for (size_t i = 0; i < nn * nn; i++)
+		latest[i] = -INFINITY;
+	for (size_t i = 0; i < run->n_dels; i++) {
+		struct analyze_delivery *d = &run->dels[i];
+		uint32_t from = run->msgs[d->msg].from;
+		double *l;
+
+		if (d->status != ANALYZE_DELIVERED || isnan(d->received_ms) || from >= nn ||
+		    d->to >= nn)
+			continue;
+		l = &latest[(size_t)from * nn + d->to];
+		if (d->received_ms < *l)
+			d->reordered = 1;
+		else
+			*l = d->received_ms;
+	}
+	free(latest);
+	return 0;
 }
 
 int ledger_compute(struct analyze_run *run, struct fl_error *err)
