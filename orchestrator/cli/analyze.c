@@ -69,7 +69,7 @@ int cli_analyze(int argc, char **argv)
 		}
 		if (fleetlog_analyze_dir(a.logs, &fo, &err) < 0) {
 			fprintf(stderr, "faultlab analyze: %s\n", err.msg);
-			return err.code ? FL_EXIT_ENV : FL_EXIT_INVALID;
+			return FL_EXIT_INVALID;
 		}
 		return FL_EXIT_OK;
 	}
