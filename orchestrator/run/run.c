@@ -34,6 +34,13 @@ static int run_make_dir(struct run_opts *o, struct fl_error *err)
 	rc = -FL_EXIT_INVALID;
 	if (o->expect_plan && planfile_compare(&pf, o->expect_plan, err) < 0)
 		goto out;
+	if (o->out_dir) {
+		snprintf(path, sizeof(path), "%.4000s/plan.json", o->out_dir);
+		if (access(path, F_OK) == 0) {
+			fl_err(err, "%s already holds a run; choose another --out", o->out_dir);
+			goto out;
+		}
+	}
 	rc = -FL_EXIT_ENV;
 	if (o->out_dir)
 		snprintf(o->run_dir, sizeof(o->run_dir), "%s", o->out_dir);
