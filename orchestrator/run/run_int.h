@@ -80,6 +80,7 @@ struct run_ctx {
 			  * the journal keeps real times, so a pause shows as lateness */
 	double last_check_ms;
 	double last_receipts_ms;
+	double last_status_ms;
 	int inject_seq;
 	pthread_mutex_t mu;	 /* journal, receipt files and counters, shared with senders */
 	pthread_mutex_t sock_mu; /* the runtime's socket() (setns dance) */
