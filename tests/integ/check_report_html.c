@@ -164,6 +164,57 @@ START_TEST(test_chromium_renders_charts)
 }
 END_TEST
 
+/* Runs build/faultlab with args (NULL-terminated), output discarded; returns its exit code. */
+static int faultlab(const char *const *args)
+{
+	char *argv[16];
+	int n = 0, status;
+	pid_t pid;
+
+	argv[n++] = "build/faultlab";
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The verb's exit codes are the verdict (0 pass, 1 fail) or 2 for unreadable input. */
+START_TEST(test_verb_exit_codes)
+{
+	char out[128], logs[160];
+
+	snprintf(out, sizeof(out), "%s/reports", tmp);
+	snprintf(logs, sizeof(logs), "%s/logs.json", tmp);
+	ck_assert_int_eq(
+	    faultlab((const char *[]){"analyze", "tests/data/runs/mixed", "--out", out, NULL}), 1);
+	ck_assert_int_eq(faultlab((const char *[]){"analyze", "tests/data/runs/clean", "--out", out,
+						   "--quiet", NULL}),
+			 0);
+	ck_assert_int_gt(file_size(strcat(out, "/report.html")), 1000);
+	ck_assert_int_eq(
+	    faultlab((const char *[]){"analyze", "tests/data/runs/nothing-here", NULL}), 2);
+	ck_assert_int_eq(faultlab((const char *[]){"analyze", NULL}), 2);
+	ck_assert_int_eq(faultlab((const char *[]){"analyze", "--logs", "tests/data/logs/fleet",
+						   "--out", logs, NULL}),
+			 0);
+	ck_assert_int_gt(file_size(logs), 100);
+	ck_assert_int_eq(faultlab((const char *[]){"analyze", "--logs", "tests/data/logs/fleet",
+						   "--format", "syslog", NULL}),
+			 2);
+}
+END_TEST
+
 Suite *report_html_suite(void)
 {
 	Suite *s = suite_create("report_html");
@@ -172,6 +223,7 @@ Suite *report_html_suite(void)
 	tcase_add_checked_fixture(tc, html_setup, html_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_chromium_renders_charts);
+	tcase_add_test(tc, test_verb_exit_codes);
 	suite_add_tcase(s, tc);
 	return s;
 }
