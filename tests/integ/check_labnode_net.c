@@ -740,6 +740,32 @@ START_TEST(test_dm_failed_then_retried)
 }
 END_TEST
 
+/* A light node (lightpush + filter) that was frozen catches up from the store after it
+ * reconnects, and its own sends go out through lightpush. */
+START_TEST(test_dm_light_catch_up)
+{
+	char kl[160], kr[160], id[80], id2[80];
+
+	start(0, "service", FAST, NULL);
+	wait_up(0);
+	start(1, "relay", FAST, "--events", events_arg(1), "--peer", peer_arg(0), NULL);
+	start(2, "light", FAST, "--events", events_arg(2), "--peer", peer_arg(0), "--reliability",
+	      "store-recovery", "--recovery-interval", "30s", "--recovery-lag", "0s", NULL);
+	wait_connected(1);
+	wait_connected(2);
+	key_of(1, kr, sizeof(kr));
+	key_of(2, kl, sizeof(kl));
+	rpc_send(2, "wakuext_sendOneToOneMessage", kr, "m1 via lightpush", id2, sizeof(id2));
+	ck_assert_msg(wait_event(1, "received", id2, 5000), "lightpush send not received");
+	kill(pids[2], SIGSTOP);
+	fltime_sleep_ms(2500); /* the service drops the frozen light node and its filter */
+	rpc_send(1, "wakuext_sendOneToOneMessage", kl, "m2 while away", id, sizeof(id));
+	thaw(2);
+	ck_assert_msg(wait_event(2, "recovered", id, 10000), "light node never caught up");
+	ck_assert_int_eq(events(2, "received", id), 1);
+}
+END_TEST
+
 Suite *labnode_net_suite(void)
 {
 	Suite *s = suite_create("labnode_net");
@@ -763,6 +789,7 @@ Suite *labnode_net_suite(void)
 	tcase_add_test(tc, test_dm_store_recovery);
 	tcase_add_test(tc, test_dm_sent_check);
 	tcase_add_test(tc, test_dm_failed_then_retried);
+	tcase_add_test(tc, test_dm_light_catch_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
