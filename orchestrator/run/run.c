@@ -5,6 +5,7 @@
 
 #include "orchestrator/analyze/analyze.h"
 #include "orchestrator/cli/cli.h"
+#include "orchestrator/doctor/doctor.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
@@ -103,13 +104,16 @@ static void run_begin(struct run_ctx *c)
 	char(*errs)[256] = calloc(c->plan.n_links + 1, sizeof(*errs));
 	unsigned char *done = calloc(c->plan.n_links + 1, 1);
 	double t0 = fltime_mono_ms();
+	struct doctor_report env;
 
+	doctor_run(&env);
 	if (errs && done)
 		run_connect(c, errs, done);
 	run_settle(c);
 	log_debug("phase links+settle: %.1f ms", fltime_mono_ms() - t0);
 	runjournal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
 			     c->started_at, c->subnet);
+	runjournal_environment(&c->j, &env);
 	for (size_t i = 0; i < c->n; i++)
 		runjournal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
 				   c->rn[i].ready_ms);

@@ -1,5 +1,6 @@
 /* events.jsonl writer (edge code: jansson, keys in the FORMATS.md order). */
 #include "orchestrator/run/runjournal.h"
+#include "orchestrator/doctor/doctor.h"
 
 #include "common/fltime.h"
 
@@ -61,6 +62,14 @@ void runjournal_run_start(struct runjournal *j, const char *run, const char *run
 				    run, "run_id", run_id, "seed", (json_int_t)seed, "runtime",
 				    runtime, "mono0_ms", runjournal_ms(j->mono0_ms), "started_at",
 				    started_at, "subnet", subnet));
+}
+
+void runjournal_environment(struct runjournal *j, const struct doctor_report *r)
+{
+	runjournal_put(j, json_pack("{s:s,s:s,s:b,s:s,s:s,s:o}", "type", "environment", "kernel",
+				    r->kernel, "netem", r->netem, "delay_engine", r->delay_engine,
+				    "freezer", r->freezer, "docker",
+				    r->docker_api[0] ? json_string(r->docker_api) : json_null()));
 }
 
 void runjournal_node_up(struct runjournal *j, const char *node, const char *address,

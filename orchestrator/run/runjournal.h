@@ -40,6 +40,9 @@ double runjournal_now(const struct runjournal *j);
 /* Sets mono0 to now and writes run-start. */
 void runjournal_run_start(struct runjournal *j, const char *run, const char *run_id, uint64_t seed,
 			  const char *runtime, const char *started_at, const char *subnet);
+struct doctor_report;
+/* The host facts the report shows under "environment" (what faultlab doctor finds). */
+void runjournal_environment(struct runjournal *j, const struct doctor_report *r);
 void runjournal_node_up(struct runjournal *j, const char *node, const char *address,
 			const char *key, double ready_ms);
 void runjournal_link(struct runjournal *j, const char *a, const char *b, const char *error);
