@@ -112,7 +112,8 @@ setup:
 
 check: setup
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/check_unit $(BUILD)/check_integ $(BUILD)/check_priv
-	$(Q)$(MAKE) --no-print-directory check-unit check-integ check-priv
+	$(Q)rc=0; for t in check-unit check-integ check-priv; do \
+		$(MAKE) --no-print-directory $$t || rc=1; done; exit $$rc
 check-unit: $(BUILD)/check_unit
 	$(Q)$(BUILD)/check_unit
 check-integ: $(BUILD)/check_integ $(BINS)
