@@ -608,6 +608,11 @@ static void pending_expire(struct ln_node *n, int64_t now, struct ln_peer *gone)
 	}
 }
 
+void ln_node_cancel_requests(struct ln_node *n)
+{
+	pending_expire(n, INT64_MAX, NULL);
+}
+
 /* Drops every connection and redials every persistent peer at once: after the process was
  * frozen or the host slept, connections and back-offs are stale (go-waku #1307). */
 static void node_wakeup(struct ln_node *n, int64_t stalled_ms)

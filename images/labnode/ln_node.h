@@ -138,6 +138,9 @@ void ln_node_peer_drop(struct ln_peer *p, const char *why);
 /* Queues a frame built in n->scratch (from mark) to p; flushed after the current batch. */
 void ln_node_send(struct ln_peer *p, const struct ln_buf *frame);
 void ln_node_flush(struct ln_node *n);
+/* Fails every request still waiting for a peer (their callbacks get NULL): at shutdown, so
+ * suspended HTTP requests are answered before the REST daemon stops. */
+void ln_node_cancel_requests(struct ln_node *n);
 int ln_node_count_up(struct ln_node *n, int relay_only);
 /* The first connected service peer, or NULL. */
 struct ln_peer *ln_node_service_peer(struct ln_node *n);

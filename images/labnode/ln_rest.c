@@ -794,6 +794,9 @@ void ln_rest_stop(struct ln_node *n)
 		return;
 	ln_loop_del(n->loop, &rest->io);
 	ln_loop_timer_cancel(n->loop, &rest->timer);
+	/* MHD must not stop with suspended connections: answer them, let MHD resume them */
+	ln_node_cancel_requests(n);
+	MHD_run(rest->d);
 	MHD_stop_daemon(rest->d);
 	free(rest);
 	n->rest = NULL;
