@@ -164,7 +164,7 @@ static void make_id(struct ln_node *n, const char *text, char out[67])
 }
 
 int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, int n_to,
-	       const char *text, char id_out[67], struct fl_error *err)
+	       const char *text, char id_out[67], char hash_out[67], struct fl_error *err)
 {
 	char hex[67];
 
@@ -173,6 +173,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 			return fl_err(
 			    err, "recipient %d is not a public key (0x04 + 128 hex digits)", i);
 	make_id(n, text, id_out);
+	hash_out[0] = '\0';
 	printf("sent message: %s (ID=%s)\n", text, id_out);
 	for (int i = 0; i < n_to; i++) {
 		if (!strcmp(to[i], n->pubkey) && n_to > 1)
@@ -185,6 +186,8 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 		o->mvds = (n->cfg.reliability & LN_REL_MVDS) != 0;
 		transmit(n, o);
 		ln_msg_hash_hex(o->hash, hex);
+		if (!hash_out[0])
+			memcpy(hash_out, hex, 67);
 		ln_node_event(n, "sent", o->id, hex, kind_names[kind], o->to, text);
 		if (o->mvds) {
 			o->attempts = 0;

@@ -21,9 +21,10 @@ void ln_dm_wakeup(struct ln_node *n);
 void ln_dm_on_message(struct ln_node *n, const char *pubsub, const struct ln_msg *m,
 		      const uint8_t hash[LN_HASH_LEN]);
 /* Sends text to each of to[n_to] (public keys). Writes the message id ("0x" + 64 hex) to
- * id_out. Returns -1 (err set) when a key is malformed. */
+ * id_out and the Waku hash of the first envelope to hash_out. Returns -1 (err set) when a key is
+ * malformed. */
 int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, int n_to,
-	       const char *text, char id_out[67], struct fl_error *err);
+	       const char *text, char id_out[67], char hash_out[67], struct fl_error *err);
 const char *ln_dm_kind_name(enum ln_dm_kind k);
 /* The content topic on which key receives direct messages. */
 void ln_dm_topic(const char *key, char out[LN_TOPIC_MAX]);

@@ -57,7 +57,7 @@ static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t 
 {
 	const char *to[LN_MAX_PEERS], *text;
 	json_t *p = json_array_get(params, 0), *members, *v;
-	char mid[67];
+	char mid[67], hash[67];
 	struct fl_error err;
 	int kind = -1, n_to = 0;
 	size_t i;
@@ -85,11 +85,13 @@ static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t 
 			? "params must be [{\"members\": [key, ...], \"message\": text}]"
 			: "params must be [{\"id\": key, \"message\": text}]");
 	}
-	if (ln_dm_send(n, (enum ln_dm_kind)kind, to, n_to, text, mid, &err) < 0) {
+	if (ln_dm_send(n, (enum ln_dm_kind)kind, to, n_to, text, mid, hash, &err) < 0) {
 		*status = 400;
 		return rpc_error(id, -32602, err.msg);
 	}
-	return rpc_result(id, json_pack("{s:[{s:s, s:s}]}", "messages", "id", mid, "text", text));
+	/* "hash" is labnode's addition (the first envelope's Waku hash, for the run journal) */
+	return rpc_result(id, json_pack("{s:[{s:s, s:s, s:s}]}", "messages", "id", mid, "text",
+					text, "hash", hash));
 }
 
 char *ln_rpc_handle(struct ln_node *n, const char *body, size_t len, unsigned *status)
