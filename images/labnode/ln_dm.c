@@ -14,9 +14,9 @@
 #include "common/fltime.h"
 #include "images/labnode/ln_backoff.h"
 #include "images/labnode/ln_node.h"
+#include "images/labnode/ln_sha256.h"
 
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +59,7 @@ const char *ln_dm_kind_name(enum ln_dm_kind k)
 
 static void sha256(const void *p, size_t n, uint8_t out[32])
 {
-	EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
+	ln_sha256(p, n, out);
 }
 
 void ln_dm_topic(const char *key, char out[LN_TOPIC_MAX])

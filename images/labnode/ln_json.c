@@ -2,39 +2,63 @@
 
 #include "common/fltime.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 char *ln_json_b64(const uint8_t *p, size_t n)
 {
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
+	char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
 
 	if (!out)
 		abort();
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+			     (i + 2 < n ? p[i + 2] : 0);
+		*o++ = b64[v >> 18];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < n ? b64[v & 63] : '=';
+	}
+	*o = '\0';
 	return out;
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? (int)(p - b64) : -1;
 }
 
 long ln_json_unb64(const char *s, uint8_t *out, size_t cap)
 {
-	size_t len = strlen(s);
-	int r, pad = 0;
+	size_t len = strlen(s), n = 0;
 
 	if (len % 4)
 		return -1;
-	if (!len)
-		return 0;
-	if (s[len - 1] == '=')
-		pad++;
-	if (len > 1 && s[len - 2] == '=')
-		pad++;
-	if (3 * (len / 4) - (size_t)pad > cap)
-		return -1;
-	r = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
-	if (r < 0)
-		return -1;
-	return r - pad;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4], last = i + 4 == len;
+		for (int k = 0; k < 4; k++) {
+			v[k] = b64_val(s[i + k]);
+			/* '=' only at the end: "xx==" or "xxx=" */
+			if (v[k] < 0 &&
+			    !(last && s[i + k] == '=' && k >= 2 && (k == 3 || s[i + 3] == '=')))
+				return -1;
+		}
+		int bytes = v[2] < 0 ? 1 : v[3] < 0 ? 2 : 3;
+		if (n + (size_t)bytes > cap)
+			return -1;
+		uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
+			     (uint32_t)(v[2] < 0 ? 0 : v[2]) << 6 | (uint32_t)(v[3] < 0 ? 0 : v[3]);
+		out[n++] = (uint8_t)(x >> 16);
+		if (bytes > 1)
+			out[n++] = (uint8_t)(x >> 8);
+		if (bytes > 2)
+			out[n++] = (uint8_t)x;
+	}
+	return (long)n;
 }
 
 json_t *ln_json_msg(const struct ln_msg *m)
@@ -63,14 +87,7 @@ static int get_b64(const json_t *j, const char *key, uint8_t *out, size_t cap, l
 		return 0;
 	if (!json_is_string(v))
 		return fl_err(err, "\"%s\" must be a base64 string", key);
-	/* EVP_DecodeBlock writes the padding's zero bytes too: decode into room for them. */
-	uint8_t *tmp = malloc(cap + 3);
-	if (!tmp)
-		abort();
-	*n = ln_json_unb64(json_string_value(v), tmp, cap);
-	if (*n > 0)
-		memcpy(out, tmp, (size_t)*n);
-	free(tmp);
+	*n = ln_json_unb64(json_string_value(v), out, cap);
 	if (*n < 0)
 		return fl_err(err, "\"%s\" is not valid base64 (or is too long)", key);
 	return 0;

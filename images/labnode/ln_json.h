@@ -10,8 +10,8 @@
 json_t *ln_json_msg(const struct ln_msg *m);
 /* Fills m from a JSON object. A missing timestamp becomes now (as nwaku does). */
 int ln_json_to_msg(const json_t *j, struct ln_msg *m, struct fl_error *err);
-/* Standard base64. Decode returns the byte count, or -1 on bad input or more than cap bytes;
- * out must hold cap + 2 bytes (the decoder writes the padding's zeros). */
+/* Standard base64 (padded). Decode returns the byte count, or -1 on bad input or more than
+ * cap bytes. */
 char *ln_json_b64(const uint8_t *p, size_t n);
 long ln_json_unb64(const char *s, uint8_t *out, size_t cap);
 

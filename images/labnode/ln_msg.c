@@ -2,30 +2,27 @@
 
 #include "images/labnode/ln_buf.h"
 
-#include <openssl/evp.h>
+#include "images/labnode/ln_sha256.h"
 #include <stdlib.h>
 #include <string.h>
 
 void ln_msg_hash(const char *pubsub, const struct ln_msg *m, uint8_t out[LN_HASH_LEN])
 {
-	static EVP_MD_CTX *c;
+	struct ln_sha256 c;
 	uint8_t ts[8];
 	uint64_t t = (uint64_t)m->timestamp;
 
 	for (int i = 7; i >= 0; i--, t >>= 8)
 		ts[i] = (uint8_t)t;
-	/* One context reused: labnode is single-threaded and EVP_MD_CTX_new costs an allocation. */
-	if (!c && !(c = EVP_MD_CTX_new()))
-		abort();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	EVP_DigestUpdate(c, pubsub, strlen(pubsub));
+	ln_sha256_init(&c);
+	ln_sha256_update(&c, pubsub, strlen(pubsub));
 	if (m->payload_len)
-		EVP_DigestUpdate(c, m->payload, m->payload_len);
-	EVP_DigestUpdate(c, m->content_topic, strlen(m->content_topic));
+		ln_sha256_update(&c, m->payload, m->payload_len);
+	ln_sha256_update(&c, m->content_topic, strlen(m->content_topic));
 	if (m->meta_len)
-		EVP_DigestUpdate(c, m->meta, m->meta_len);
-	EVP_DigestUpdate(c, ts, sizeof(ts));
-	EVP_DigestFinal_ex(c, out, NULL);
+		ln_sha256_update(&c, m->meta, m->meta_len);
+	ln_sha256_update(&c, ts, sizeof(ts));
+	ln_sha256_final(&c, out);
 }
 
 void ln_msg_hash_hex(const uint8_t hash[LN_HASH_LEN], char out[67])

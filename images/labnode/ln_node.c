@@ -5,13 +5,13 @@
 #include "common/fltime.h"
 #include "images/labnode/ln_backoff.h"
 #include "images/labnode/ln_dm.h"
+#include "images/labnode/ln_sha256.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,15 +54,12 @@ void ln_config_defaults(struct ln_config *c)
 
 static void sha256_parts(const void *a, size_t alen, const void *b, size_t blen, uint8_t *out)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	struct ln_sha256 c;
 
-	if (!c)
-		abort();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	EVP_DigestUpdate(c, a, alen);
-	EVP_DigestUpdate(c, b, blen);
-	EVP_DigestFinal_ex(c, out, NULL);
-	EVP_MD_CTX_free(c);
+	ln_sha256_init(&c);
+	ln_sha256_update(&c, a, alen);
+	ln_sha256_update(&c, b, blen);
+	ln_sha256_final(&c, out);
 }
 
 /* A secp256k1-looking identity: the private key from the seed (or --key, or the OS), the

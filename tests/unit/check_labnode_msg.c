@@ -4,8 +4,10 @@
 #include "images/labnode/ln_json.h"
 #include "images/labnode/ln_msg.h"
 #include "images/labnode/ln_seen.h"
+#include "images/labnode/ln_sha256.h"
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct vec {
@@ -121,6 +123,54 @@ START_TEST(test_seen_dedup_and_expiry)
 }
 END_TEST
 
+/* FIPS 180-4 examples, and a long input fed in odd-sized pieces. */
+START_TEST(test_sha256_known)
+{
+	static const struct {
+		const char *in, *hex;
+	} v[] = {
+	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	uint8_t h[32];
+	char hex[65];
+	struct ln_sha256 c;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ln_sha256(v[i].in, strlen(v[i].in), h);
+		ln_buf_hex(h, 32, hex);
+		ck_assert_str_eq(hex, v[i].hex);
+	}
+	ln_sha256_init(&c); /* a million 'a', in pieces of 7 */
+	for (int i = 0; i < 1000000; i += 7)
+		ln_sha256_update(&c, "aaaaaaa", 1000000 - i < 7 ? (size_t)(1000000 - i) : 7);
+	ln_sha256_final(&c, h);
+	ln_buf_hex(h, 32, hex);
+	ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+END_TEST
+
+START_TEST(test_base64)
+{
+	static const char *bad[] = {"A", "AB=C", "A===", "AB*D", "=AAA", "AA==AAAA"};
+	uint8_t out[8];
+	char *e;
+
+	for (size_t n = 0; n <= 5; n++) {
+		e = ln_json_b64((const uint8_t *)"hello", n);
+		ck_assert_int_eq(strlen(e), 4 * ((n + 2) / 3));
+		ck_assert_int_eq(ln_json_unb64(e, out, sizeof(out)), (long)n);
+		ck_assert_mem_eq(out, "hello", n);
+		free(e);
+	}
+	ck_assert_int_eq(ln_json_unb64("aGVsbG8=", out, 4), -1); /* 5 bytes do not fit 4 */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(ln_json_unb64(bad[i], out, sizeof(out)) == -1, "accepted %s", bad[i]);
+}
+END_TEST
+
 Suite *labnode_msg_suite(void)
 {
 	Suite *s = suite_create("labnode_msg");
@@ -130,6 +180,8 @@ Suite *labnode_msg_suite(void)
 	tcase_add_loop_test(tc, test_json_roundtrip, 0, 4);
 	tcase_add_test(tc, test_json_rejects);
 	tcase_add_test(tc, test_seen_dedup_and_expiry);
+	tcase_add_test(tc, test_sha256_known);
+	tcase_add_test(tc, test_base64);
 	suite_add_tcase(s, tc);
 	return s;
 }
