@@ -652,12 +652,22 @@ static void ping_peers(struct ln_node *n, int64_t now)
 	}
 }
 
+/* CLOCK_BOOTTIME keeps counting through a system suspend, where CLOCK_MONOTONIC stops: the
+ * sleep detector must see a laptop's sleep as well as a frozen process. */
+static int64_t boot_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void node_tick(struct ln_timer *t)
 {
 	struct ln_node *n = t->arg;
-	int64_t now = ln_loop_now_ms(), gap = now - n->last_tick_ms;
+	int64_t now = ln_loop_now_ms(), boot = boot_ms(), gap = boot - n->last_tick_ms;
 
-	n->last_tick_ms = now;
+	n->last_tick_ms = boot;
 	int64_t limit =
 	    n->cfg.sleep_threshold_ms ? n->cfg.sleep_threshold_ms : 3 * n->cfg.keepalive_ms;
 
@@ -716,8 +726,8 @@ int ln_node_start(struct ln_node *n, struct ln_loop *loop, struct fl_error *err)
 			return fl_err(err, "--peer %s: %s", n->cfg.peers[i], e2.msg);
 	n->tick.cb = node_tick;
 	n->tick.arg = n;
-	n->last_tick_ms = ln_loop_now_ms();
-	ln_loop_timer_at(loop, &n->tick, n->last_tick_ms + n->cfg.keepalive_ms);
+	n->last_tick_ms = boot_ms();
+	ln_loop_timer_at(loop, &n->tick, ln_loop_now_ms() + n->cfg.keepalive_ms);
 	return 0;
 }
 

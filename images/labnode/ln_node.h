@@ -119,7 +119,7 @@ struct ln_node {
 	struct ln_pending pending[256];
 	uint64_t next_reqid;
 	struct ln_timer tick;
-	int64_t last_tick_ms;
+	int64_t last_tick_ms; /* CLOCK_BOOTTIME */
 	struct ln_buf scratch;
 	FILE *events;
 	struct ln_dm *dm;
