@@ -100,7 +100,8 @@ static uint32_t nodes_resolve_event(struct analyze_run *run, const struct nodes_
 			     h->type == FLATJSON_STR ? h->p : NULL, h->n);
 }
 
-/* A copy surfaced to the receiving app (received, or recovered from a store). */
+/* A copy surfaced to the receiving app: a `received` line. (`recovered` only says how a copy
+ * came — from a store — and is always followed by its `received` line; FORMATS.md.) */
 static void nodes_receipt(struct analyze_run *run, uint32_t mi, uint32_t node, double t_ms)
 {
 	struct analyze_message *m = &run->msgs[mi];
@@ -185,8 +186,7 @@ static int nodes_event_cb(void *ctx, const char *p, size_t n)
 		return 0;
 	t_ms = e.t_ms - c->run->mono0_ms;
 	mi = nodes_resolve_event(c->run, &e);
-	if (flatjson_key_is(ev->p, ev->n, "received") ||
-	    flatjson_key_is(ev->p, ev->n, "recovered")) {
+	if (flatjson_key_is(ev->p, ev->n, "received")) {
 		if (mi != ANALYZE_NONE)
 			nodes_receipt(c->run, mi, c->node, t_ms);
 		else if (nodes_defer(c, &e, t_ms) < 0)

@@ -183,7 +183,8 @@ START_TEST(test_clean_and_empty)
 	struct analyze_run *run = load("clean");
 
 	ck_assert_int_eq(run->verdict_ok, 1);
-	ck_assert_uint_eq(run->totals.delivered, 2);	    /* one of them recovered from a store */
+	ck_assert_uint_eq(run->totals.delivered, 2);  /* one of them recovered from a store */
+	ck_assert_uint_eq(run->totals.duplicates, 0); /* recovered + its received line: one copy */
 	ck_assert_double_eq_tol(run->totals.max, 60, 1e-9); /* node clocks via mono0_ms */
 	ck_assert_int_eq(run->nodes[1].ups, 2);
 	ck_assert_double_eq_tol(run->expects[3].actual, 0, 1e-9); /* telemetry said 1.0 */
