@@ -27,11 +27,11 @@ static int rs_overlap(const char *a, const char *b)
 
 static void rs_rm(const char *id)
 {
-	char p[128];
+	char p[256];
 
-	snprintf(p, sizeof(p), "%s/%s.subnet", RUNLOCK_DIR, id);
+	snprintf(p, sizeof(p), "%s/%.64s.subnet", RUNLOCK_DIR, id);
 	unlink(p);
-	snprintf(p, sizeof(p), "%s/%s.rt.lock", RUNLOCK_DIR, id);
+	snprintf(p, sizeof(p), "%s/%.64s.rt.lock", RUNLOCK_DIR, id);
 	unlink(p);
 }
 
