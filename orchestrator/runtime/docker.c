@@ -508,13 +508,7 @@ static int docker_teardown(struct runtime *rt, struct fl_error *err)
 			rc = -1;
 		p->net_made = 0;
 	}
-	if (p->lock_fd >= 0) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s.rt.lock", RUNLOCK_DIR, rt->run_id);
-		unlink(path);
-		close(p->lock_fd);
-		p->lock_fd = -1;
-	}
+	runlock_unhold(rt->run_id, ".rt.lock", &p->lock_fd);
 	return rc < 0 ? fl_wrap(err, "docker teardown") : 0;
 }
 

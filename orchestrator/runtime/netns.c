@@ -472,13 +472,7 @@ static int netns_teardown(struct runtime *rt, struct fl_error *err)
 		if (netns_link_ns_delete(p->hub_name, err) < 0)
 			failed = 1;
 	}
-	if (p->lock_fd >= 0) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s.rt.lock", RUNLOCK_DIR, rt->run_id);
-		unlink(path);
-		close(p->lock_fd);
-		p->lock_fd = -1;
-	}
+	runlock_unhold(rt->run_id, ".rt.lock", &p->lock_fd);
 	log_debug("netns: teardown in %.1f ms", fltime_mono_ms() - t0);
 	return failed ? fl_wrap(err, "netns teardown") : 0;
 }

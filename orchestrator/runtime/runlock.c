@@ -53,6 +53,19 @@ int runlock_hold(const char *run_id, const char *suffix, struct fl_error *err)
 	return steal_fd(&fd);
 }
 
+void runlock_unhold(const char *run_id, const char *suffix, int *fd)
+{
+	char p[PATH_MAX];
+
+	if (*fd < 0)
+		return;
+	/* unlink while still holding the lock, so nobody sees the file as a dead run's */
+	snprintf(p, sizeof(p), "%s/%s%s", RUNLOCK_DIR, run_id, suffix);
+	unlink(p);
+	close(*fd);
+	*fd = -1;
+}
+
 static int runlock_write_json(const char *run_id, const struct runlock_info *info,
 			      struct fl_error *err)
 {

@@ -39,6 +39,9 @@ int runlock_is_live(const char *run_id);
 /* Takes <run_id><suffix> as an exclusive lock held through the returned fd (-1 + err when
  * held elsewhere). Used by the runtimes for ".rt.lock". */
 int runlock_hold(const char *run_id, const char *suffix, struct fl_error *err);
+/* Gives up what runlock_hold took: removes <run_id><suffix>, closes *fd and sets it to -1.
+ * Does nothing when *fd < 0. */
+void runlock_unhold(const char *run_id, const char *suffix, int *fd);
 /* mkdir -p RUNLOCK_DIR */
 int runlock_dir_ensure(struct fl_error *err);
 /* 1 when run_id is 1..10 chars of [a-z0-9]. */
