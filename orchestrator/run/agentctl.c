@@ -1,5 +1,6 @@
 /* faultlab-agent control: spawn, JSON-lines request/reply, stop. */
 #include "orchestrator/run/agentctl.h"
+#include "orchestrator/run/rundir.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
@@ -19,28 +20,7 @@
 
 void agentctl_find_bin(char *out, size_t len)
 {
-	const char *env = getenv("FL_AGENT");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(out, len, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *slash;
-
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(out, len, "%s/faultlab-agent", self);
-			if (access(out, X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(out, len, "faultlab-agent");
+	rundir_find_bin("FL_AGENT", "faultlab-agent", 1, out, len);
 }
 
 static void agentctl_child(const struct agentctl_spec *s, int in, int out)

@@ -129,9 +129,9 @@ void rundir_log_tail(const char *path, int lines, char *buf, size_t len)
 	snprintf(buf, len, "%s", data + start);
 }
 
-void rundir_labnode_bin(char *out, size_t len)
+void rundir_find_bin(const char *env_name, const char *name, int need_exec, char *out, size_t len)
 {
-	const char *env = getenv("FL_LABNODE");
+	const char *env = getenv(env_name);
 	char self[PATH_MAX];
 	ssize_t n;
 
@@ -147,11 +147,17 @@ void rundir_labnode_bin(char *out, size_t len)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(out, len, "%s/labnode", self);
-			return;
+			snprintf(out, len, "%s/%s", self, name);
+			if (!need_exec || access(out, X_OK) == 0)
+				return;
 		}
 	}
-	snprintf(out, len, "labnode");
+	snprintf(out, len, "%s", name);
+}
+
+void rundir_labnode_bin(char *out, size_t len)
+{
+	rundir_find_bin("FL_LABNODE", "labnode", 0, out, len);
 }
 
 const char *rundir_node_image(const struct runplan_node *n, const char *runtime)

@@ -34,6 +34,9 @@ char **rundir_node_argv_shifted(const struct runplan *p, size_t i, const char *r
 void rundir_argv_free(char **argv);
 /* The image reference for the runtime (labnode on docker: faultlab/labnode:latest). */
 const char *rundir_node_image(const struct runplan_node *n, const char *runtime);
+/* A helper binary: $env_name when set and not empty, else `name` next to the running binary
+ * (when need_exec, only if it is executable there), else `name` (looked up in PATH). */
+void rundir_find_bin(const char *env_name, const char *name, int need_exec, char *out, size_t len);
 /* The labnode binary on the host: $FL_LABNODE, else next to the running faultlab. */
 void rundir_labnode_bin(char *out, size_t len);
 
