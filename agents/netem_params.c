@@ -1,5 +1,7 @@
 #include "agents/netem_params.h"
 
+#include "agents/fault.h"
+
 #include "common/units.h"
 
 #include <string.h>
@@ -119,8 +121,6 @@ int netem_params_parse(json_t *params, uint64_t seed, struct netem_params *p, st
 					    "loss",	"loss_model", "ge_p",	      "ge_r",
 					    "ge_h",	"ge_k",	      "duplicate",    "reorder",
 					    "corrupt",	"rate_bps",   "direction",    NULL};
-	const char *key;
-	json_t *v;
 	double *fracs[] = {&p->correlation, &p->loss,	   &p->ge_p,	&p->ge_r,   &p->ge_h,
 			   &p->ge_k,	    &p->duplicate, &p->reorder, &p->corrupt};
 	const char *frac_keys[] = {"correlation", "loss",      "ge_p",	  "ge_r",   "ge_h",
@@ -130,15 +130,8 @@ int netem_params_parse(json_t *params, uint64_t seed, struct netem_params *p, st
 	p->seed = seed;
 	if (params && !json_is_object(params))
 		return fl_err(err, "params: expected an object");
-	json_object_foreach(params, key, v)
-	{
-		int ok = 0;
-
-		for (const char *const *k = known; *k && !ok; k++)
-			ok = strcmp(*k, key) == 0;
-		if (!ok)
-			return fl_err(err, "params.%s: unknown parameter", key);
-	}
+	if (fault_params_only(params, known, err) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(fracs) / sizeof(fracs[0]); i++)
 		if (netem_params_frac(params, frac_keys[i], fracs[i], err) < 0)
 			return -1;
