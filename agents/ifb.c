@@ -1,5 +1,7 @@
 #include "agents/ifb.h"
 
+#include "agents/qdisc.h"
+
 #include "common/cleanup.h"
 
 #include <linux/if_ether.h>
@@ -32,20 +34,6 @@ static struct {
 void ifb_name(const char *run_id, char *out, size_t len)
 {
 	snprintf(out, len, "flb%.12s", run_id);
-}
-
-static struct nl_sock *ifb_socket(struct fl_error *err)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int r;
-
-	if (!sk)
-		return fl_err(err, "netlink socket: out of memory"), NULL;
-	if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		nl_socket_free(sk);
-		return fl_err(err, "netlink connect: %s", nl_geterror(r)), NULL;
-	}
-	return sk;
 }
 
 static int ifb_link_create(struct nl_sock *sk, const char *name, int *ifindex, struct fl_error *err)
@@ -143,7 +131,7 @@ int ifb_acquire(const char *run_id, int node_ifindex, int *ifb_ifindex, struct f
 		*ifb_ifindex = ifb_state.ifb_ifindex;
 		return 0;
 	}
-	if (!(sk = ifb_socket(err)))
+	if (!(sk = qdisc_nl_socket(err)))
 		return -1;
 	ifb_name(run_id, name, sizeof(name));
 	if (ifb_link_create(sk, name, &ifb, err) < 0)
@@ -173,7 +161,7 @@ int ifb_release(struct fl_error *err)
 
 	if (ifb_state.refs == 0 || --ifb_state.refs > 0)
 		return 0;
-	if (!(sk = ifb_socket(err)))
+	if (!(sk = qdisc_nl_socket(err)))
 		return -1;
 	if (ifb_ingress(sk, ifb_state.node_ifindex, 0, err) < 0)
 		r = -1;
@@ -184,7 +172,7 @@ int ifb_release(struct fl_error *err)
 
 int ifb_sweep(const char *run_id, int node_ifindex, struct fl_error *err)
 {
-	FL_AUTO(nl_socket_free) struct nl_sock *sk = ifb_socket(err);
+	FL_AUTO(nl_socket_free) struct nl_sock *sk = qdisc_nl_socket(err);
 	char name[IF_NAMESIZE];
 	int r;
 

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct nl_sock;
+
 #define QDISC_MAJOR_MIN 0xf1a0u
 #define QDISC_MAJOR_MAX 0xf1afu
 #define QDISC_STACK_MAX 32
@@ -44,6 +46,8 @@ struct qdisc_ops {
 };
 
 extern const struct qdisc_ops qdisc_nl_ops;
+/* A libnl socket connected to NETLINK_ROUTE (free it with nl_socket_free), or NULL + err. */
+struct nl_sock *qdisc_nl_socket(struct fl_error *err);
 
 /* Puts q at the bottom of its interface's stack (q must stay valid until qdisc_pop). On
  * error nothing changed. */

@@ -16,7 +16,7 @@ FL_DEFINE_AUTO(struct nl_sock, nl_socket_free)
 FL_DEFINE_AUTO(struct rtnl_qdisc, rtnl_qdisc_put)
 FL_DEFINE_AUTO(struct nl_cache, nl_cache_free)
 
-static struct nl_sock *qdisc_nl_socket(struct fl_error *err)
+struct nl_sock *qdisc_nl_socket(struct fl_error *err)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	int r;
