@@ -87,18 +87,8 @@ static int breakdown_groups(struct analyze_run *run, enum analyze_dim dim, uint3
 
 static void breakdown_count(struct analyze_run *run, enum analyze_dim dim, const uint32_t *gid)
 {
-	for (size_t i = 0; i < run->n_dels; i++) {
-		const struct analyze_delivery *d = &run->dels[i];
-		struct analyze_stats *st = &run->by[dim].groups[gid[i]].st;
-
-		st->sent++;
-		st->delivered += d->status == ANALYZE_DELIVERED;
-		st->lost += d->status == ANALYZE_LOST;
-		st->failed += d->status == ANALYZE_FAILED;
-		st->duplicates += d->copies > 1 ? d->copies - 1 : 0;
-		st->reordered += d->reordered;
-		st->acked += run->msgs[d->msg].acked != 0;
-	}
+	for (size_t i = 0; i < run->n_dels; i++)
+		ledger_stats_count(&run->by[dim].groups[gid[i]].st, run, &run->dels[i]);
 }
 
 static int breakdown_cmp(const void *a, const void *b)

@@ -87,6 +87,18 @@ double ledger_pct(const double *v, size_t n, double p)
 	return v[lo] + (v[lo + 1] - v[lo]) * (rank - (double)lo);
 }
 
+void ledger_stats_count(struct analyze_stats *st, const struct analyze_run *run,
+			const struct analyze_delivery *d)
+{
+	st->sent++;
+	st->delivered += d->status == ANALYZE_DELIVERED;
+	st->lost += d->status == ANALYZE_LOST;
+	st->failed += d->status == ANALYZE_FAILED;
+	st->duplicates += d->copies > 1 ? d->copies - 1 : 0;
+	st->reordered += d->reordered;
+	st->acked += run->msgs[d->msg].acked != 0;
+}
+
 int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
 		 struct analyze_stats *st)
 {
@@ -102,13 +114,7 @@ int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
 
 		if (!ledger_match(run, w, d))
 			continue;
-		st->sent++;
-		st->delivered += d->status == ANALYZE_DELIVERED;
-		st->lost += d->status == ANALYZE_LOST;
-		st->failed += d->status == ANALYZE_FAILED;
-		st->duplicates += d->copies > 1 ? d->copies - 1 : 0;
-		st->reordered += d->reordered;
-		st->acked += m->acked != 0;
+		ledger_stats_count(st, run, d);
 		if (d->status == ANALYZE_DELIVERED &&
 		    !isnan(d->received_ms)) /* a receipt with no t_ms */
 			lat[nl++] = d->received_ms - ledger_msg_time(m);

@@ -31,6 +31,9 @@ int ledger_compute(struct analyze_run *run, struct fl_error *err);
 /* Figures over the deliveries the filter selects. Returns -1 on ENOMEM. */
 int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
 		 struct analyze_stats *st);
+/* Counts one delivery into st's sent/delivered/lost/failed/duplicates/reordered/acked. */
+void ledger_stats_count(struct analyze_stats *st, const struct analyze_run *run,
+			const struct analyze_delivery *d);
 /* Max recovery over the faults w->fault selects (all when NULL), counting only the
  * deliveries the rest of w selects. NAN: some never recovered; *n_faults: how many matched. */
 double ledger_recovery(const struct analyze_run *run, const struct analyze_where *w,
