@@ -38,7 +38,7 @@ void log_init(const char *component, enum log_level level, enum log_format fmt)
 		log_fmt = strcmp(env_fmt, "json") == 0 ? LOG_JSON : LOG_TEXT;
 }
 
-static void json_escape(FILE *f, const char *s)
+void log_json_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -66,7 +66,7 @@ void log_write(enum log_level level, const char *file, int line, const char *fmt
 			"{\"t_ms\":%.3f,\"level\":\"%s\",\"component\":\"%s\",\"src\":\"%s:%d\","
 			"\"msg\":\"",
 			fltime_mono_ms(), level_names[level], log_component, file, line);
-		json_escape(stderr, msg);
+		log_json_escape(stderr, msg);
 		fputs("\"}\n", stderr);
 	} else if (level == LOG_INFO) {
 		fprintf(stderr, "%s: %s\n", log_component, msg);

@@ -6,6 +6,8 @@
 
 #include "common/error.h"
 
+#include <stdio.h>
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 enum log_format { LOG_TEXT, LOG_JSON };
 
@@ -17,6 +19,10 @@ void log_init(const char *component, enum log_level level, enum log_format fmt);
 int log_level_parse(const char *s, enum log_level *out);
 void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
     FL_PRINTF(4, 5);
+
+/* Writes s escaped for the inside of a JSON string (no quotes around it): " and \ get a
+ * backslash, other bytes below 0x20 become \u00XX, the rest (UTF-8 too) is copied. */
+void log_json_escape(FILE *f, const char *s);
 
 #define fl_log(level, ...)                                                                         \
 	do {                                                                                       \

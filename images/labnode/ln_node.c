@@ -3,6 +3,7 @@
 #include "images/labnode/ln_node.h"
 
 #include "common/fltime.h"
+#include "common/log.h"
 #include "images/labnode/ln_backoff.h"
 #include "images/labnode/ln_dm.h"
 #include "images/labnode/ln_sha256.h"
@@ -138,21 +139,6 @@ void ln_node_trace(struct ln_node *n, const char *fmt, ...)
 	printf(" topics=\"labnode\" tid=%d file=labnode\n", (int)getpid());
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void ln_node_event(struct ln_node *n, const char *event, const char *id, const char *hash,
 		   const char *kind, const char *peer, const char *text)
 {
@@ -165,8 +151,9 @@ void ln_node_event(struct ln_node *n, const char *event, const char *id, const c
 	for (size_t i = 0; i < FL_ARRAY_SIZE(keys); i++) {
 		if (!vals[i])
 			continue;
-		fprintf(n->events, ",\"%s\":", keys[i]);
-		json_str(n->events, vals[i]);
+		fprintf(n->events, ",\"%s\":\"", keys[i]);
+		log_json_escape(n->events, vals[i]);
+		fputc('"', n->events);
 	}
 	fputs("}\n", n->events);
 	fflush(n->events);
