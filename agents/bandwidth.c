@@ -6,14 +6,10 @@
 #include "agents/netem_params.h"
 #include "agents/qdisc.h"
 
+#include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct bandwidth_state {
-	struct qdisc_spec egress, ingress;
-	int has_egress, has_ingress;
-};
 
 int bandwidth_node_ifindex(const struct agent_node *node, struct fl_error *err)
 {
@@ -44,7 +40,7 @@ static int bandwidth_parse(json_t *params, struct tbf_plan *plan, enum netem_dir
 	return tbf_plan_build(rate, burst, plan, err);
 }
 
-static int bandwidth_undo(struct bandwidth_state *s, struct fl_error *err)
+int bandwidth_shaping_pop(struct bandwidth_shaping *s, struct fl_error *err)
 {
 	struct fl_error e2 = {0};
 	int r = 0;
@@ -57,17 +53,43 @@ static int bandwidth_undo(struct bandwidth_state *s, struct fl_error *err)
 		if (ifb_release(r < 0 ? &e2 : err) < 0)
 			r = -1;
 	}
+	s->has_egress = s->has_ingress = 0;
 	return r;
+}
+
+int bandwidth_shaping_push(const struct agent_node *node, struct bandwidth_shaping *s,
+			   const struct qdisc_spec *q, enum netem_dir dir, struct fl_error *err)
+{
+	struct fl_error e2 = {0};
+	int ifb;
+
+	s->egress = s->ingress = *q;
+	if (dir & NETEM_DIR_EGRESS) {
+		if (qdisc_push(&qdisc_nl_ops, &s->egress, err) < 0)
+			return err->code == ENOENT ? 1 : -1;
+		s->has_egress = 1;
+	}
+	if (dir & NETEM_DIR_INGRESS) {
+		if (ifb_acquire(node->run_id, q->ifindex, &ifb, err) < 0)
+			return -1;
+		s->ingress.ifindex = ifb;
+		if (qdisc_push(&qdisc_nl_ops, &s->ingress, err) < 0) {
+			ifb_release(&e2);
+			return err->code == ENOENT && !s->has_egress ? 1 : -1;
+		}
+		s->has_ingress = 1;
+	}
+	return 0;
 }
 
 static int bandwidth_apply(const struct agent_node *node, struct fault *f, json_t *params,
 			   struct fl_error *err)
 {
-	struct bandwidth_state *s;
+	struct bandwidth_shaping *s;
 	struct fl_error e2 = {0};
 	struct tbf_plan plan;
 	enum netem_dir dir;
-	int ifindex, ifb;
+	int ifindex;
 
 	if (bandwidth_parse(params, &plan, &dir, err) < 0)
 		return -1;
@@ -75,37 +97,26 @@ static int bandwidth_apply(const struct agent_node *node, struct fault *f, json_
 		return -1;
 	if (!(s = calloc(1, sizeof(*s))))
 		return fl_err_errno(err, "bandwidth");
-	s->egress = (struct qdisc_spec){.kind = QDISC_TBF, .ifindex = ifindex, .tbf = plan};
-	if ((dir & NETEM_DIR_EGRESS) && qdisc_push(&qdisc_nl_ops, &s->egress, err) < 0)
-		goto fail;
-	s->has_egress = (dir & NETEM_DIR_EGRESS) != 0;
-	if (dir & NETEM_DIR_INGRESS) {
-		if (ifb_acquire(node->run_id, ifindex, &ifb, err) < 0)
-			goto fail;
-		s->ingress = (struct qdisc_spec){.kind = QDISC_TBF, .ifindex = ifb, .tbf = plan};
-		if (qdisc_push(&qdisc_nl_ops, &s->ingress, err) < 0) {
-			ifb_release(&e2);
-			goto fail;
-		}
-		s->has_ingress = 1;
+	if (bandwidth_shaping_push(
+		node, s, &(struct qdisc_spec){.kind = QDISC_TBF, .ifindex = ifindex, .tbf = plan},
+		dir, err) != 0) {
+		bandwidth_shaping_pop(s, &e2);
+		free(s);
+		return fl_wrap(err, "bandwidth on %s", node->ifname);
 	}
 	snprintf(f->engine, sizeof(f->engine), "tbf");
 	f->state = s;
 	return 0;
-fail:
-	bandwidth_undo(s, &e2);
-	free(s);
-	return fl_wrap(err, "bandwidth on %s", node->ifname);
 }
 
 static int bandwidth_revert(const struct agent_node *node, struct fault *f, struct fl_error *err)
 {
-	struct bandwidth_state *s = f->state;
+	struct bandwidth_shaping *s = f->state;
 	int r;
 
 	if (!s)
 		return 0;
-	r = bandwidth_undo(s, err);
+	r = bandwidth_shaping_pop(s, err);
 	free(s);
 	f->state = NULL;
 	return r;

@@ -16,9 +16,7 @@
 
 struct netem_state {
 	int nfqueue;
-	/* netem qdiscs */
-	struct qdisc_spec egress, ingress;
-	int has_egress, has_ingress;
+	struct bandwidth_shaping qdiscs; /* the netem qdiscs */
 	int16_t *table;
 	size_t table_n;
 	/* NFQUEUE engine */
@@ -44,58 +42,22 @@ static int netem_forced(const char *engine)
 	return e && strcmp(e, engine) == 0;
 }
 
-static int netem_qdisc_undo(struct netem_state *s, struct fl_error *err)
-{
-	struct fl_error e2 = {0};
-	int r = 0;
-
-	if (s->has_egress && qdisc_pop(&qdisc_nl_ops, &s->egress, err) < 0)
-		r = -1;
-	if (s->has_ingress) {
-		if (qdisc_pop(&qdisc_nl_ops, &s->ingress, r < 0 ? &e2 : err) < 0)
-			r = -1;
-		if (ifb_release(r < 0 ? &e2 : err) < 0)
-			r = -1;
-	}
-	s->has_egress = s->has_ingress = 0;
-	return r;
-}
-
 /* Returns 0, -1 on error, or 1 when the kernel has no netem (nothing was changed). */
 static int netem_qdisc_apply(const struct agent_node *node, struct netem_state *s,
 			     const struct netem_plan *plan, enum netem_dir dir, int ifindex,
 			     struct fl_error *err)
 {
+	struct qdisc_spec q = {.kind = QDISC_NETEM,
+			       .ifindex = ifindex,
+			       .netem = *plan,
+			       .dist = s->table,
+			       .dist_n = s->table_n};
 	struct fl_error e2 = {0};
-	int ifb;
+	int r = bandwidth_shaping_push(node, &s->qdiscs, &q, dir, err);
 
-	s->egress = (struct qdisc_spec){.kind = QDISC_NETEM,
-					.ifindex = ifindex,
-					.netem = *plan,
-					.dist = s->table,
-					.dist_n = s->table_n};
-	s->ingress = s->egress;
-	if (dir & NETEM_DIR_EGRESS) {
-		if (qdisc_push(&qdisc_nl_ops, &s->egress, err) < 0)
-			return err->code == ENOENT ? 1 : -1;
-		s->has_egress = 1;
-	}
-	if (dir & NETEM_DIR_INGRESS) {
-		if (ifb_acquire(node->run_id, ifindex, &ifb, err) < 0)
-			goto fail;
-		s->ingress.ifindex = ifb;
-		if (qdisc_push(&qdisc_nl_ops, &s->ingress, err) < 0) {
-			ifb_release(&e2);
-			if (err->code == ENOENT && !s->has_egress)
-				return 1;
-			goto fail;
-		}
-		s->has_ingress = 1;
-	}
-	return 0;
-fail:
-	netem_qdisc_undo(s, &e2);
-	return -1;
+	if (r < 0)
+		bandwidth_shaping_pop(&s->qdiscs, &e2);
+	return r;
 }
 
 static int netem_nfq_undo(struct netem_state *s, struct fl_error *err)
@@ -259,7 +221,7 @@ static int netem_revert(const struct agent_node *node, struct fault *f, struct f
 
 	if (!s)
 		return 0;
-	r = s->nfqueue ? netem_nfq_undo(s, err) : netem_qdisc_undo(s, err);
+	r = s->nfqueue ? netem_nfq_undo(s, err) : bandwidth_shaping_pop(&s->qdiscs, err);
 	netem_state_free(s);
 	f->state = NULL;
 	return r;
