@@ -91,13 +91,6 @@ static void breakdown_count(struct analyze_run *run, enum analyze_dim dim, const
 		ledger_stats_count(&run->by[dim].groups[gid[i]].st, run, &run->dels[i]);
 }
 
-static int breakdown_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Latencies of each group into its own bucket, then percentiles per bucket. */
 static int breakdown_latency(struct analyze_run *run, enum analyze_dim dim, const uint32_t *gid)
 {
@@ -117,21 +110,8 @@ static int breakdown_latency(struct analyze_run *run, enum analyze_dim dim, cons
 			lat[start[gid[i]] + fill[gid[i]]++] =
 			    d->received_ms - ledger_msg_time(&run->msgs[d->msg]);
 	}
-	for (size_t g = 0; g < b->n; g++) {
-		struct analyze_stats *st = &b->groups[g].st;
-		double *v = lat + start[g];
-		size_t n = fill[g];
-
-		st->p50 = st->p90 = st->p95 = st->p99 = st->max = NAN;
-		if (!n)
-			continue;
-		qsort(v, n, sizeof(*v), breakdown_cmp);
-		st->p50 = ledger_pct(v, n, 50);
-		st->p90 = ledger_pct(v, n, 90);
-		st->p95 = ledger_pct(v, n, 95);
-		st->p99 = ledger_pct(v, n, 99);
-		st->max = v[n - 1];
-	}
+	for (size_t g = 0; g < b->n; g++)
+		ledger_stats_latency(&b->groups[g].st, lat + start[g], fill[g]);
 	return 0;
 }
 

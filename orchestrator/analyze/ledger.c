@@ -87,6 +87,19 @@ double ledger_pct(const double *v, size_t n, double p)
 	return v[lo] + (v[lo + 1] - v[lo]) * (rank - (double)lo);
 }
 
+void ledger_stats_latency(struct analyze_stats *st, double *lat, size_t n)
+{
+	st->p50 = st->p90 = st->p95 = st->p99 = st->max = NAN;
+	if (!n)
+		return;
+	qsort(lat, n, sizeof(*lat), ledger_cmp_double);
+	st->p50 = ledger_pct(lat, n, 50);
+	st->p90 = ledger_pct(lat, n, 90);
+	st->p95 = ledger_pct(lat, n, 95);
+	st->p99 = ledger_pct(lat, n, 99);
+	st->max = lat[n - 1];
+}
+
 void ledger_stats_count(struct analyze_stats *st, const struct analyze_run *run,
 			const struct analyze_delivery *d)
 {
@@ -119,15 +132,7 @@ int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
 		    !isnan(d->received_ms)) /* a receipt with no t_ms */
 			lat[nl++] = d->received_ms - ledger_msg_time(m);
 	}
-	st->p50 = st->p90 = st->p95 = st->p99 = st->max = NAN;
-	if (nl) {
-		qsort(lat, nl, sizeof(*lat), ledger_cmp_double);
-		st->p50 = ledger_pct(lat, nl, 50);
-		st->p90 = ledger_pct(lat, nl, 90);
-		st->p95 = ledger_pct(lat, nl, 95);
-		st->p99 = ledger_pct(lat, nl, 99);
-		st->max = lat[nl - 1];
-	}
+	ledger_stats_latency(st, lat, nl);
 	free(lat);
 	return 0;
 }

@@ -34,6 +34,8 @@ int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
 /* Counts one delivery into st's sent/delivered/lost/failed/duplicates/reordered/acked. */
 void ledger_stats_count(struct analyze_stats *st, const struct analyze_run *run,
 			const struct analyze_delivery *d);
+/* Sorts the n latencies in lat and sets st's p50/p90/p95/p99/max from them (NAN when n is 0). */
+void ledger_stats_latency(struct analyze_stats *st, double *lat, size_t n);
 /* Max recovery over the faults w->fault selects (all when NULL), counting only the
  * deliveries the rest of w selects. NAN: some never recovered; *n_faults: how many matched. */
 double ledger_recovery(const struct analyze_run *run, const struct analyze_where *w,
