@@ -71,6 +71,18 @@ static void sub_push(struct ln_sub *s, const char *pubsub, const struct ln_msg *
 	s->n++;
 }
 
+/* b := one frame of `type` carrying the message (b is reset first). */
+static void relay_msg_frame(struct ln_buf *b, enum ln_frame_type type, const char *pubsub,
+			    const struct ln_msg *m)
+{
+	size_t mk;
+
+	b->len = b->off = 0;
+	mk = ln_frame_begin(b, type);
+	ln_frame_put_msg(b, pubsub, m);
+	ln_frame_end(b, mk);
+}
+
 static int fsub_match(const struct ln_peer *p, const char *pubsub, const char *ctopic)
 {
 	if (p->fsub_pubsub[0] && strcmp(p->fsub_pubsub, pubsub))
@@ -93,10 +105,7 @@ static void filter_push(struct ln_node *n, const char *pubsub, const struct ln_m
 		    !fsub_match(p, pubsub, m->content_topic))
 			continue;
 		if (!built) {
-			b->len = b->off = 0;
-			size_t mk = ln_frame_begin(b, LN_F_FILTER_PUSH);
-			ln_frame_put_msg(b, pubsub, m);
-			ln_frame_end(b, mk);
+			relay_msg_frame(b, LN_F_FILTER_PUSH, pubsub, m);
 			built = 1;
 		}
 		ln_node_trace(n, "handling message pubsubTopic=%s msg_hash=%s peer_id=%s", pubsub,
@@ -155,10 +164,7 @@ int ln_relay_handle(struct ln_node *n, const char *pubsub, const struct ln_msg *
 		if (!p || p == from || p->state != LN_PEER_UP || p->role == LN_ROLE_LIGHT)
 			continue;
 		if (!built) {
-			b->len = b->off = 0;
-			size_t mk = ln_frame_begin(b, LN_F_RELAY);
-			ln_frame_put_msg(b, pubsub, m);
-			ln_frame_end(b, mk);
+			relay_msg_frame(b, LN_F_RELAY, pubsub, m);
 			built = 1;
 		}
 		ln_node_send(p, b);
@@ -176,10 +182,7 @@ void ln_relay_forward(struct ln_node *n, const char *pubsub, const struct ln_msg
 {
 	struct ln_buf *b = &n->scratch;
 
-	b->len = b->off = 0;
-	size_t mk = ln_frame_begin(b, LN_F_RELAY);
-	ln_frame_put_msg(b, pubsub, m);
-	ln_frame_end(b, mk);
+	relay_msg_frame(b, LN_F_RELAY, pubsub, m);
 	for (int i = 0; i < LN_MAX_PEERS; i++) {
 		struct ln_peer *p = n->peers[i];
 		if (p && p->state == LN_PEER_UP && p->role != LN_ROLE_LIGHT)
