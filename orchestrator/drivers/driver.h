@@ -87,6 +87,10 @@ struct driver_http_reply {
  * Returns 0 when an HTTP answer arrived (any status), -1 + err when none did. */
 int driver_http(struct driver_node *n, const char *method, const char *path, const char *json,
 		struct driver_http_reply *reply, struct fl_error *err);
+/* POSTs json to path and drops the answer. 0 on a status below 300; -1 + err when no answer
+ * came or on any other status ("<node>: <what>: HTTP <status>"). */
+int driver_http_post(struct driver_node *n, const char *path, const char *json, const char *what,
+		     struct fl_error *err);
 
 /* Normalises a message hash: "0x…" hex is lower-cased, base64 of 32 bytes (nwaku's 2024 store
  * shape) is converted to 0x hex. Returns 0, or -1 when it is neither. */

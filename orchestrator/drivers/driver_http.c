@@ -125,6 +125,19 @@ int driver_http(struct driver_node *n, const char *method, const char *path, con
 	return 0;
 }
 
+int driver_http_post(struct driver_node *n, const char *path, const char *json, const char *what,
+		     struct fl_error *err)
+{
+	struct driver_http_reply r;
+
+	if (driver_http(n, "POST", path, json, &r, err) < 0)
+		return -1;
+	free(r.body);
+	if (r.status >= 300)
+		return fl_err(err, "%s: %s: HTTP %ld", n->name, what, r.status);
+	return 0;
+}
+
 static int driver_b64_val(int ch)
 {
 	if (ch >= 'A' && ch <= 'Z')

@@ -25,7 +25,6 @@ static int labnode_subscribe(struct driver_node *n, struct fl_error *err)
 {
 	int light = strcmp(n->role, "light") == 0;
 	char t0[128], t1[128], body[512];
-	struct driver_http_reply r;
 
 	driver_json_topic(labnode_raw_kinds[0], NULL, t0, sizeof(t0));
 	driver_json_topic(labnode_raw_kinds[1], NULL, t1, sizeof(t1));
@@ -34,13 +33,9 @@ static int labnode_subscribe(struct driver_node *n, struct fl_error *err)
 			 "{\"requestId\":\"faultlab\",\"contentFilters\":[\"%s\",\"%s\"]}", t0, t1);
 	else
 		snprintf(body, sizeof(body), "[\"%s\",\"%s\"]", t0, t1);
-	if (driver_http(n, "POST",
-			light ? "/filter/v2/subscriptions" : "/relay/v1/auto/subscriptions", body,
-			&r, err) < 0)
+	if (driver_http_post(n, light ? "/filter/v2/subscriptions" : "/relay/v1/auto/subscriptions",
+			     body, "subscribe to raw topics", err) < 0)
 		return -1;
-	free(r.body);
-	if (r.status >= 300)
-		return fl_err(err, "%s: subscribe to raw topics: HTTP %ld", n->name, r.status);
 	n->priv = (void *)1; /* subscribed: receipts() may poll */
 	return 0;
 }
@@ -101,15 +96,9 @@ static int labnode_connect(struct driver_node *n, const struct driver_node *peer
 			   struct fl_error *err)
 {
 	char body[128];
-	struct driver_http_reply r;
 
 	snprintf(body, sizeof(body), "[\"%s:60000\"]", peer->address);
-	if (driver_http(n, "POST", "/admin/v1/peers", body, &r, err) < 0)
-		return -1;
-	free(r.body);
-	if (r.status >= 300)
-		return fl_err(err, "%s: POST /admin/v1/peers answered HTTP %ld", n->name, r.status);
-	return 0;
+	return driver_http_post(n, "/admin/v1/peers", body, "POST /admin/v1/peers", err);
 }
 
 static const char *labnode_method(const char *kind)

@@ -54,7 +54,6 @@ static int waku_rest_subscribe(struct driver_node *n, struct fl_error *err)
 	struct waku_rest_priv *p = waku_rest_priv(n);
 	json_auto_t *arr = json_array();
 	cleanup_free char *body = NULL;
-	struct driver_http_reply r;
 
 	for (int i = 0; i < WAKU_REST_NTOPICS; i++) {
 		driver_json_topic(waku_rest_kinds[i], i == 4 ? NULL : n->name, p->topics[i],
@@ -62,12 +61,7 @@ static int waku_rest_subscribe(struct driver_node *n, struct fl_error *err)
 		json_array_append_new(arr, json_string(p->topics[i]));
 	}
 	body = json_dumps(arr, JSON_COMPACT);
-	if (driver_http(n, "POST", "/relay/v1/auto/subscriptions", body, &r, err) < 0)
-		return -1;
-	free(r.body);
-	if (r.status >= 300)
-		return fl_err(err, "%s: subscribe: HTTP %ld", n->name, r.status);
-	return 0;
+	return driver_http_post(n, "/relay/v1/auto/subscriptions", body, "subscribe", err);
 }
 
 static int waku_rest_identity(struct driver_node *n, struct fl_error *err)
@@ -92,19 +86,14 @@ static int waku_rest_connect(struct driver_node *n, const struct driver_node *pe
 	const struct waku_rest_priv *pp = peer->priv;
 	json_auto_t *arr = NULL;
 	cleanup_free char *body = NULL;
-	struct driver_http_reply r;
+	char what[sizeof(pp->multiaddr) + 32];
 
 	if (!pp || !pp->multiaddr[0])
 		return fl_err(err, "%s: peer %s has no known multiaddr", n->name, peer->name);
 	arr = json_pack("[s]", pp->multiaddr);
 	body = json_dumps(arr, JSON_COMPACT);
-	if (driver_http(n, "POST", "/admin/v1/peers", body, &r, err) < 0)
-		return -1;
-	free(r.body);
-	if (r.status >= 300)
-		return fl_err(err, "%s: POST /admin/v1/peers %s: HTTP %ld", n->name, pp->multiaddr,
-			      r.status);
-	return 0;
+	snprintf(what, sizeof(what), "POST /admin/v1/peers %s", pp->multiaddr);
+	return driver_http_post(n, "/admin/v1/peers", body, what, err);
 }
 
 static int waku_rest_publish_to(struct driver_node *n, const char *topic, const char *text,
@@ -115,16 +104,11 @@ static int waku_rest_publish_to(struct driver_node *n, const char *topic, const 
 	    json_pack("{s:s,s:s,s:i,s:I}", "payload", b64 ? b64 : "", "contentTopic", topic,
 		      "version", 0, "timestamp", (json_int_t)fltime_real_ns());
 	cleanup_free char *body = json_dumps(msg, JSON_COMPACT);
-	struct driver_http_reply r;
 
 	if (!body)
 		return fl_err(err, "%s: cannot encode message", n->name);
-	if (driver_http(n, "POST", "/relay/v1/auto/messages", body, &r, err) < 0)
-		return -1;
-	free(r.body);
-	if (r.status >= 300)
-		return fl_err(err, "%s: POST /relay/v1/auto/messages: HTTP %ld", n->name, r.status);
-	return 0;
+	return driver_http_post(n, "/relay/v1/auto/messages", body, "POST /relay/v1/auto/messages",
+				err);
 }
 
 static int waku_rest_send(struct driver_node *n, const char *kind, struct driver_node *const *to,
