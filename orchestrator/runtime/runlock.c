@@ -3,6 +3,7 @@
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,18 +79,14 @@ static int runlock_write_json(const char *run_id, const struct runlock_info *inf
 	f = fopen(tmp, "we");
 	if (!f)
 		return fl_err_errno(err, "open %s", tmp);
-	/* scenario and run_dir are written as JSON strings; escape the two characters that
-	 * could break them (names and paths have no control characters) */
 	fprintf(f, "{\"run\":\"%s\",\"scenario\":\"", run_id);
-	for (const char *s = info && info->scenario ? info->scenario : ""; *s; s++)
-		fprintf(f, "%s%c", (*s == '"' || *s == '\\') ? "\\" : "", *s);
+	log_json_escape(f, info && info->scenario ? info->scenario : "");
 	fprintf(f,
 		"\",\"pid\":%d,\"started_at\":\"%s\",\"runtime\":\"%s\",\"nodes\":%d,"
 		"\"run_dir\":\"",
 		(int)getpid(), when, info && info->runtime ? info->runtime : "netns",
 		info ? info->nodes : 0);
-	for (const char *s = info && info->run_dir ? info->run_dir : ""; *s; s++)
-		fprintf(f, "%s%c", (*s == '"' || *s == '\\') ? "\\" : "", *s);
+	log_json_escape(f, info && info->run_dir ? info->run_dir : "");
 	fprintf(f, "\"}\n");
 	if (fflush(f) != 0)
 		return fl_err_errno(err, "write %s", tmp);
