@@ -7,19 +7,22 @@
 #include <string.h>
 
 static const struct cli_verb verbs[] = {
+    {"run", cli_run,
+     "SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet]",
+     "deploy, drive, fault and judge a scenario"},
+    {"validate", cli_validate, "SCENARIO.yaml...", "parse and check scenarios"},
+    {"plan", cli_plan, "SCENARIO.yaml [--seed N]", "print the expanded, seeded plan.json"},
+    {"replay", cli_replay, "RUN_DIR [--pause-before EVENT] [--only NODE,...]",
+     "re-run a saved plan with its seed"},
+    {"analyze", cli_analyze, "RUN_DIR | --logs DIR [--format nwaku|go-waku|labnode]",
+     "recompute the report from a run directory, or analyze fleet logs"},
+    {"suite", cli_suite, "DIR|FILE... [--junit FILE]", "run many scenarios, one JUnit file"},
+    {"ps", cli_ps, "[--all]", "runs alive on this host"},
+    {"shell", cli_shell, "RUN NODE [CMD...]", "a shell inside a live node's namespaces"},
+    {"inject", cli_inject, "RUN NODE FAULT-SPEC",
+     "apply a fault to a live run by hand, e.g. '{netem: {delay: 200ms}, for: 30s}'"},
+    {"clean", cli_clean, "[--run ID | --all]", "remove every leftover of crashed runs"},
     {"doctor", cli_doctor, "[--json]", "what this host can do, and the fallbacks"},
-
-	{"run", cli_run, "SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet]",
-	 "deploy, drive, fault and judge a scenario"},
-	{"validate", cli_validate, "SCENARIO.yaml...", "parse and check scenarios"},
-	{"plan", cli_plan, "SCENARIO.yaml [--seed N]", "print the expanded, seeded plan.json"},
-	{"ps", cli_ps, "[--all]", "runs alive on this host"},
-	{"shell", cli_shell, "RUN NODE [CMD...]", "a shell inside a live node's namespaces"},
-	{"clean", cli_clean, "[--run ID | --all]", "remove every leftover of crashed runs"},
-	{"inject", cli_inject, "RUN NODE FAULT-SPEC", "apply a fault to a live run by hand, e.g. '{netem: {delay: 200ms}, for: 30s}'"},
-	{"replay", cli_replay, "RUN_DIR [--pause-before EVENT] [--only NODE,...]", "re-run a saved plan with its seed"},
-	{"suite", cli_suite, "DIR|FILE... [--junit FILE]", "run many scenarios, one JUnit file"},
-	{"analyze", cli_analyze, "RUN_DIR | --logs DIR [--format nwaku|go-waku|labnode]", "recompute the report from a run directory, or analyze fleet logs"},
     {NULL, NULL, NULL, NULL},
 };
 
