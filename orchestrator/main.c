@@ -31,7 +31,7 @@ static void usage_all(FILE *f)
 	fprintf(f, "faultlab %s — a fault-injection lab for messaging reliability\n\nusage:\n",
 		FL_VERSION);
 	for (const struct cli_verb *v = verbs; v->name; v++)
-		fprintf(f, "  faultlab %-9s %-40s %s\n", v->name, v->usage, v->help);
+		fprintf(f, "  faultlab %s %s\n      %s\n", v->name, v->usage, v->help);
 }
 
 int cli_usage(const char *verb)
