@@ -75,7 +75,8 @@ void render_expect_name(const struct analyze_expect *e, char *buf, size_t len)
 		snprintf(buf + o, len - o, "}");
 }
 
-/* Fractions as such, latency and recovery in ms, counts as integers. */
+/* Fractions as percentages (as scenarios write them), latency and recovery in ms, counts as
+ * integers. */
 static void render_value(const struct analyze_expect *e, double v, char *buf, size_t len)
 {
 	const char *m = e->metric;
@@ -86,7 +87,7 @@ static void render_value(const struct analyze_expect *e, double v, char *buf, si
 		snprintf(buf, len, "%.1f ms", v);
 	else if (strcmp(m, "delivery") == 0 || strcmp(m, "acked") == 0 ||
 		 strcmp(m, "telemetry-drift") == 0)
-		snprintf(buf, len, "%.4g", v);
+		snprintf(buf, len, "%.4g%%", v * 100);
 	else
 		snprintf(buf, len, "%.0f", v);
 }

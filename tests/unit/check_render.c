@@ -303,7 +303,7 @@ START_TEST(test_junit)
 		found = 1;
 	}
 	ck_assert(found);
-	ck_assert_ptr_nonnull(strstr(xml, "message=\"delivery: measured 0.7273 (min 0.99)\""));
+	ck_assert_ptr_nonnull(strstr(xml, "message=\"delivery: measured 72.73% (min 99%)\""));
 	free(xml);
 	ck_assert_int_eq(run_dir("clean"), 0);
 	xml = slurp("junit.xml");
