@@ -50,28 +50,6 @@ static void ns_path(const char *ns, char *out, size_t len)
 	snprintf(out, len, "/run/netns/%s", ns);
 }
 
-/* Reads one line from fd within timeout_ms; 0 on timeout or EOF. */
-static int read_line(int fd, char *buf, size_t len, int timeout_ms)
-{
-	uint64_t end = fltime_mono_ns() + (uint64_t)timeout_ms * 1000000u;
-	size_t n = 0;
-
-	while (n + 1 < len) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int left = (int)(((int64_t)end - (int64_t)fltime_mono_ns()) / 1000000);
-
-		if (left < 0 || poll(&p, 1, left) <= 0 || read(fd, buf + n, 1) != 1)
-			break;
-		if (buf[n] == '\n') {
-			buf[n] = '\0';
-			return 1;
-		}
-		n++;
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
 /* Forks and execs argv with pipes for stdin/stdout; 1 when it printed its ready line. */
 static int agent_spawn(struct agent_proc *p, const char *const *argv)
 {
@@ -93,7 +71,7 @@ static int agent_spawn(struct agent_proc *p, const char *const *argv)
 	p->in = in[1];
 	p->out = out[0];
 	p->events[0] = '\0';
-	if (read_line(p->out, line, sizeof(line), 5000) && strstr(line, "\"event\":\"ready\""))
+	if (test_read_line(p->out, line, sizeof(line), 5000) && strstr(line, "\"event\":\"ready\""))
 		return 1;
 	close(p->in);
 	close(p->out);
@@ -136,7 +114,7 @@ static const char *agent_req(struct agent_proc *p, const char *fmt, ...)
 	va_end(ap);
 	line[n++] = '\n';
 	ck_assert_int_eq(write(p->in, line, (size_t)n), n);
-	while (read_line(p->out, reply, sizeof(reply), 5000)) {
+	while (test_read_line(p->out, reply, sizeof(reply), 5000)) {
 		if (strncmp(reply, "{\"ok\"", 5) == 0)
 			return reply;
 		snprintf(p->events + strlen(p->events), sizeof(p->events) - strlen(p->events),
@@ -153,7 +131,7 @@ static int agent_event(struct agent_proc *p, const char *what, int timeout_ms)
 
 	if (strstr(p->events, what))
 		return 1;
-	while (read_line(p->out, line, sizeof(line), timeout_ms)) {
+	while (test_read_line(p->out, line, sizeof(line), timeout_ms)) {
 		snprintf(p->events + strlen(p->events), sizeof(p->events) - strlen(p->events),
 			 "%s\n", line);
 		if (strstr(line, what))

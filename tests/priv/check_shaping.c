@@ -35,27 +35,6 @@ static struct test_pair pair;
 static struct agent ag = {.pid = -1};
 static int sa = -1, sb = -1; /* UDP sockets in ns a and ns b, connected to each other */
 
-static int line_read(int fd, char *buf, size_t len, int timeout_ms)
-{
-	uint64_t end = fltime_mono_ns() + (uint64_t)timeout_ms * 1000000u;
-	size_t n = 0;
-
-	while (n + 1 < len) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int left = (int)(((int64_t)end - (int64_t)fltime_mono_ns()) / 1000000);
-
-		if (left < 0 || poll(&p, 1, left) <= 0 || read(fd, buf + n, 1) != 1)
-			break;
-		if (buf[n] == '\n') {
-			buf[n] = '\0';
-			return 1;
-		}
-		n++;
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
 static void agent_start(void)
 {
 	const char *bin = getenv("FL_AGENT_BIN") ? getenv("FL_AGENT_BIN") : "build/faultlab-agent";
@@ -79,7 +58,7 @@ static void agent_start(void)
 	close(out[1]);
 	ag.in = in[1];
 	ag.out = out[0];
-	ck_assert_msg(line_read(ag.out, line, sizeof(line), 5000), "%s did not start", bin);
+	ck_assert_msg(test_read_line(ag.out, line, sizeof(line), 5000), "%s did not start", bin);
 	ck_assert_msg(strstr(line, "\"event\":\"ready\""), "%s", line);
 }
 
@@ -96,7 +75,7 @@ static const char *agent_req(const char *fmt, ...)
 	va_end(ap);
 	req[n++] = '\n';
 	ck_assert_int_eq(write(ag.in, req, (size_t)n), n);
-	while (line_read(ag.out, reply, sizeof(reply), 10000))
+	while (test_read_line(ag.out, reply, sizeof(reply), 10000))
 		if (strncmp(reply, "{\"ok\"", 5) == 0)
 			return reply;
 	ck_abort_msg("no reply to %s", req);

@@ -1,5 +1,10 @@
 #include "tests/priv/util_netns.h"
 
+#include "common/fltime.h"
+
+#include <poll.h>
+#include <stdint.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +69,25 @@ void test_pair_down(struct test_pair *p)
 	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
 		 p->ns_a, p->ns_b);
 	sh(cmd);
+}
+
+int test_read_line(int fd, char *buf, size_t len, int timeout_ms)
+{
+	uint64_t end = fltime_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(((int64_t)end - (int64_t)fltime_mono_ns()) / 1000000);
+
+		if (left < 0 || poll(&p, 1, left) <= 0 || read(fd, buf + n, 1) != 1)
+			break;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return 1;
+		}
+		n++;
+	}
+	buf[n] = '\0';
+	return 0;
 }

@@ -4,6 +4,8 @@
 #ifndef FL_TEST_UTIL_NETNS_H
 #define FL_TEST_UTIL_NETNS_H
 
+#include <stddef.h>
+
 struct test_pair {
 	char ns_a[32], ns_b[32]; /* names under /run/netns */
 	char if_a[16], if_b[16]; /* interface in ns_a, in ns_b */
@@ -15,6 +17,8 @@ int test_pair_up(struct test_pair *p, int net);
 void test_pair_down(struct test_pair *p);
 /* Runs a shell command inside a namespace; returns its exit status. */
 int test_ns_sh(const char *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reads one line (without its newline) from fd within timeout_ms: 1, or 0 on timeout/EOF. */
+int test_read_line(int fd, char *buf, size_t len, int timeout_ms);
 /* True when running as root with namespaces available. */
 int test_can_netns(void);
 
