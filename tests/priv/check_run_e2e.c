@@ -211,14 +211,17 @@ START_TEST(netns_run_directory)
 }
 END_TEST
 
+/* Two nodes cut apart for 8 s of a 10 s run: long enough to interrupt mid-fault. */
+static const char e2e_cut[] = "duration: 10s\ndrain: 1s\n"
+			      "nodes:\n  - name: a\n  - name: b\n"
+			      "topology:\n  kind: full\n"
+			      "faults:\n  - at: 1s\n    for: 8s\n    partition:\n"
+			      "      groups: [[a], [b]]\n";
+
 START_TEST(kill9_mid_fault_then_clean)
 {
 	char out[256], id[32], ev[PATH_MAX + 16];
-	const char *sc = e2e_scenario("k9", "duration: 10s\ndrain: 1s\n"
-					    "nodes:\n  - name: a\n  - name: b\n"
-					    "topology:\n  kind: full\n"
-					    "faults:\n  - at: 1s\n    for: 8s\n    partition:\n"
-					    "      groups: [[a], [b]]\n");
+	const char *sc = e2e_scenario("k9", e2e_cut);
 	pid_t pid;
 	const char *left;
 
@@ -325,11 +328,7 @@ END_TEST
 START_TEST(sigint_exit4_nothing_left)
 {
 	char out[256], id[32], ev[PATH_MAX + 16];
-	const char *sc = e2e_scenario("int", "duration: 10s\ndrain: 1s\n"
-					     "nodes:\n  - name: a\n  - name: b\n"
-					     "topology:\n  kind: full\n"
-					     "faults:\n  - at: 1s\n    for: 8s\n    partition:\n"
-					     "      groups: [[a], [b]]\n");
+	const char *sc = e2e_scenario("int", e2e_cut);
 	pid_t pid;
 	int rc;
 
