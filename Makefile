@@ -55,7 +55,7 @@ ALL_LIBS    := $(LIB_ORCH) $(LIB_AGENT) $(LIB_LABNODE) $(LIB_COMMON)
 BINS := $(BUILD)/faultlab $(BUILD)/faultlab-agent $(BUILD)/labnode
 
 .PHONY: all check check-unit check-integ check-priv bench fuzz fuzz-smoke format format-check \
-        clean setup demo image-labnode
+        clean setup demo image-labnode install uninstall
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -157,6 +157,25 @@ fuzz-smoke: fuzz
 # --- docker image of labnode (no registry: FROM scratch with the binary and its libraries) --
 image-labnode: $(BUILD)/labnode
 	$(Q)tools/image-labnode $(BUILD)/labnode
+
+# --- install (PREFIX=/usr/local, DESTDIR= for packaging) -----------------------------------
+# faultlab finds faultlab-agent and labnode next to itself, so all three go to $(PREFIX)/bin.
+PREFIX  ?= /usr/local
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man
+DOCDIR  := $(DESTDIR)$(PREFIX)/share/doc/faultlab
+COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+install: $(BINS)
+	$(Q)install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(DOCDIR) $(COMPDIR)
+	$(Q)install -m 0755 $(BINS) $(BINDIR)/
+	$(Q)install -m 0644 docs/faultlab.1 $(MANDIR)/man1/
+	$(Q)install -m 0644 docs/faultlab-scenario.5 $(MANDIR)/man5/
+	$(Q)$(if $(wildcard docs/*.md),install -m 0644 $(wildcard docs/*.md) $(DOCDIR)/,:)
+	$(Q)install -m 0644 tools/completion/faultlab.bash $(COMPDIR)/faultlab
+uninstall:
+	$(Q)rm -f $(addprefix $(BINDIR)/,faultlab faultlab-agent labnode) \
+		$(MANDIR)/man1/faultlab.1 $(MANDIR)/man5/faultlab-scenario.5 $(COMPDIR)/faultlab
+	$(Q)rm -rf $(DOCDIR)
 
 # --- style -----------------------------------------------------------------------------------
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -497,6 +497,15 @@ START_TEST(keep_then_inject)
 	e2e_run_id(out, id, sizeof(id));
 	usleep(4000000); /* past the timeline: the run is kept */
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	/* bash completion offers the live run's id, then its node names */
+	o = e2e_sh("bash -c '. tools/completion/faultlab.bash; COMP_WORDS=(%s shell \"\"); "
+		   "COMP_CWORD=2; _faultlab; echo \"${COMPREPLY[*]}\"'",
+		   e2e_bin);
+	ck_assert_msg(strstr(o, id), "completion of run ids: %s", o);
+	o = e2e_sh("bash -c '. tools/completion/faultlab.bash; COMP_WORDS=(%s inject %s \"\"); "
+		   "COMP_CWORD=3; _faultlab; echo \"${COMPREPLY[*]}\"'",
+		   e2e_bin, id);
+	ck_assert_str_eq(o, "a b\n");
 	o = e2e_sh("%s inject %s a '{partition: {from: [b]}, for: 20s}' 2>&1; echo rc=$?", e2e_bin,
 		   id);
 	ck_assert_msg(strstr(o, "rc=0") && strstr(o, "engine iptables"), "%s", o);
