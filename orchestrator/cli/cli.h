@@ -12,11 +12,18 @@ enum fl_exit {
 	FL_EXIT_INTERRUPTED = 4,
 };
 
+struct cli_opt {
+	const char *flag; /* "--seed N" */
+	const char *help; /* one line */
+};
+
 struct cli_verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage; /* one line: "SCENARIO.yaml [--seed N]" */
-	const char *help;  /* one line */
+	const char *usage;	    /* one line: "SCENARIO.yaml [--seed N]" */
+	const char *help;	    /* one line */
+	const struct cli_opt *opts; /* ends with {NULL, NULL} */
+	const char *example;	    /* one command line */
 };
 
 int cli_validate(int argc, char **argv);
@@ -31,7 +38,8 @@ int cli_shell(int argc, char **argv);
 int cli_inject(int argc, char **argv);
 int cli_clean(int argc, char **argv);
 
-/* Prints "usage: faultlab <verb> <usage>" to stderr and returns FL_EXIT_INVALID. */
+/* Prints "usage: faultlab <verb> <usage>" and the verb's options to stderr and returns
+ * FL_EXIT_INVALID. */
 int cli_usage(const char *verb);
 
 #endif

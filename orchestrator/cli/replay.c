@@ -1,4 +1,4 @@
-/* faultlab replay RUN_DIR [--pause-before EVENT] [--only NODE,...]
+/* faultlab replay RUN_DIR [--pause-before EVENT] [--only NODE,...] [--out DIR] [--quiet]
  *
  * Re-runs RUN_DIR/scenario.yaml with the seed of RUN_DIR/plan.json into a new run directory,
  * after checking that the regenerated plan is byte-identical to the saved one (a changed
@@ -61,6 +61,7 @@ int cli_replay(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"pause-before", required_argument, NULL, 'p'},
 	    {"only", required_argument, NULL, 'n'},
+	    {"out", required_argument, NULL, 'o'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -71,8 +72,10 @@ int cli_replay(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "p:n:q", longopts, NULL)) != -1) {
-		if (ch == 'p')
+	while ((ch = getopt_long(argc, argv, "p:n:o:q", longopts, NULL)) != -1) {
+		if (ch == 'o')
+			o.out_dir = optarg;
+		else if (ch == 'p')
 			o.pause_before = optarg;
 		else if (ch == 'n')
 			only = replay_split(optarg);
