@@ -159,7 +159,8 @@ image-labnode: $(BUILD)/labnode
 	$(Q)tools/image-labnode $(BUILD)/labnode
 
 # --- install (PREFIX=/usr/local, DESTDIR= for packaging) -----------------------------------
-# faultlab finds faultlab-agent and labnode next to itself, so all three go to $(PREFIX)/bin.
+# faultlab finds faultlab-agent, labnode and the image scripts (faultlab-image-*) next to
+# itself, so they all go to $(PREFIX)/bin.
 PREFIX  ?= /usr/local
 BINDIR  := $(DESTDIR)$(PREFIX)/bin
 MANDIR  := $(DESTDIR)$(PREFIX)/share/man
@@ -168,12 +169,13 @@ COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 install: $(BINS)
 	$(Q)install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(DOCDIR) $(COMPDIR)
 	$(Q)install -m 0755 $(BINS) $(BINDIR)/
+	$(Q)install -m 0755 tools/image-labnode $(BINDIR)/faultlab-image-labnode
 	$(Q)install -m 0644 docs/faultlab.1 $(MANDIR)/man1/
 	$(Q)install -m 0644 docs/faultlab-scenario.5 $(MANDIR)/man5/
 	$(Q)$(if $(wildcard docs/*.md),install -m 0644 $(wildcard docs/*.md) $(DOCDIR)/,:)
 	$(Q)install -m 0644 tools/completion/faultlab.bash $(COMPDIR)/faultlab
 uninstall:
-	$(Q)rm -f $(addprefix $(BINDIR)/,faultlab faultlab-agent labnode) \
+	$(Q)rm -f $(addprefix $(BINDIR)/,faultlab faultlab-agent labnode faultlab-image-labnode) \
 		$(MANDIR)/man1/faultlab.1 $(MANDIR)/man5/faultlab-scenario.5 $(COMPDIR)/faultlab
 	$(Q)rm -rf $(DOCDIR)
 

@@ -37,6 +37,7 @@ int cli_ps(int argc, char **argv);
 int cli_shell(int argc, char **argv);
 int cli_inject(int argc, char **argv);
 int cli_clean(int argc, char **argv);
+int cli_image(int argc, char **argv);
 
 /* Prints "usage: faultlab <verb> <usage>" and the verb's options to stderr and returns
  * FL_EXIT_INVALID. */

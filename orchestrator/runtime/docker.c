@@ -4,6 +4,7 @@
  * where host_data_dir is bind-mounted). Names and labels: see runtime.h. */
 #include "orchestrator/runtime/cgroup.h"
 #include "orchestrator/runtime/docker_api.h"
+#include "orchestrator/runtime/docker_image.h"
 #include "orchestrator/runtime/docker_logs.h"
 #include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime_internal.h"
@@ -136,13 +137,10 @@ static struct docker_node *docker_find(struct docker_rt *p, const char *name)
 	return NULL;
 }
 
-/* Every distinct image must be on this host already. */
+/* Every distinct image on this host: shipped ones built when missing or stale. */
 static int docker_images_check(struct docker_rt *p, const struct runtime_node_spec *specs, size_t n,
 			       struct fl_error *err)
 {
-	char path[512];
-	long status;
-
 	for (size_t i = 0; i < n; i++) {
 		int seen = 0;
 		for (size_t j = 0; j < i && !seen; j++)
@@ -151,16 +149,8 @@ static int docker_images_check(struct docker_rt *p, const struct runtime_node_sp
 			continue;
 		if (!specs[i].image || !specs[i].image[0])
 			return fl_err(err, "node %s has no image", specs[i].name);
-		snprintf(path, sizeof(path), "/images/%s/json", specs[i].image);
-		if (docker_api_call(&p->api, "GET", path, NULL, &status, NULL, err) < 0)
+		if (docker_image_ensure(&p->api, specs[i].image, err) < 0)
 			return -1;
-		if (status == 404)
-			return fl_err(err,
-				      "image %s is not on this host (build it, e.g. `make "
-				      "image-labnode`, or docker pull it)",
-				      specs[i].image);
-		if (status != 200)
-			return fl_err(err, "inspect image %s: HTTP %ld", specs[i].image, status);
 	}
 	return 0;
 }

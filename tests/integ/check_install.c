@@ -63,7 +63,9 @@ START_TEST(install_binaries_and_man_pages)
 	ck_assert_msg(strstr(o, "rc=0"), "%s", o);
 	o = inst_sh("%s/bin/faultlab --version", prefix);
 	ck_assert_msg(strstr(o, "faultlab ") && strstr(o, "rc=0"), "%s", o);
-	o = inst_sh("test -x %s/bin/faultlab-agent && test -x %s/bin/labnode", prefix, prefix);
+	o = inst_sh("cd %s/bin && test -x faultlab-agent && test -x labnode && "
+		    "test -x faultlab-image-labnode",
+		    prefix);
 	ck_assert_msg(strstr(o, "rc=0"), "%s", o);
 	o = inst_sh("MANPATH=%s/share/man MANWIDTH=80 man -P cat faultlab", prefix);
 	ck_assert_msg(strstr(o, "a fault-injection lab for messaging reliability") &&

@@ -378,37 +378,43 @@ START_TEST(docker_run_directory)
 	const char *sc;
 	int rc;
 
-	/* Installs docker.io and starts dockerd when missing, and builds the image from this
-	 * tree's labnode (no registry); skips only when no daemon can be had on this host. */
+	/* Installs docker.io and starts dockerd when missing; skips only when no daemon can be
+	 * had on this host. The labnode image is made stale first (an empty image under its tag):
+	 * the run must rebuild it from this tree's labnode by itself (no registry). */
 	if (system("tools/setup docker >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "run_e2e: no docker daemon could be started here, skipped\n");
 		return;
 	}
-	{
-		char cmd[PATH_MAX + 64], bin[PATH_MAX];
-
-		snprintf(bin, sizeof(bin), "%s", e2e_bin);
-		*strrchr(bin, '/') = '\0';
-		snprintf(cmd, sizeof(cmd), "tools/image-labnode %.4000s/labnode >/dev/null 2>&1",
-			 bin);
-		ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
-	}
+	ck_assert_int_eq(system("tar -cf - -T /dev/null | docker import - faultlab/labnode:latest "
+				">/dev/null"),
+			 0);
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("%s image ls", e2e_bin), "faultlab/labnode:latest      stale"));
 	sc = e2e_scenario("dock", e2e_body);
 	snprintf(out, sizeof(out), "%s/dock", e2e_tmp);
 	{
-		pid_t pid = fork();
+		char errf[PATH_MAX];
+		pid_t pid;
 
+		snprintf(errf, sizeof(errf), "%.4000s.err", out);
+		pid = fork();
 		if (pid == 0) {
 			int fd = open("/dev/null", O_WRONLY);
+			int fe = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 			dup2(fd, 1);
-			dup2(fd, 2);
+			dup2(fe, 2);
 			execl(e2e_bin, "faultlab", "run", sc, "--out", out, "--quiet", "--runtime",
 			      "docker", (char *)NULL);
 			_exit(127);
 		}
 		rc = e2e_wait(pid, 120);
+		ck_assert_msg(strstr(e2e_sh("cat %s", errf),
+				     "image faultlab/labnode:latest is stale: building it"),
+			      "%s", e2e_sh("cat %s", errf));
 	}
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("%s image ls", e2e_bin), "faultlab/labnode:latest      current"));
 	ck_assert_msg(rc == 0 || rc == 1, "docker run exit %d", rc);
 	ck_assert(e2e_exists("%s/%s", out, "report.json"));
 	ck_assert_str_eq(e2e_sh("grep -c '\"type\":\"node-up\"' %s/events.jsonl", out), "3\n");
@@ -420,6 +426,15 @@ START_TEST(docker_run_directory)
 	ck_assert_str_eq(e2e_sh("grep -c 'fault-revert.*\"ok\"' %s/events.jsonl", out), "3\n");
 	e2e_run_id(out, id, sizeof(id));
 	ck_assert_str_eq(e2e_sh("docker ps -aq --filter label=faultlab.run=%s | wc -l", id), "0\n");
+	/* by hand: rm, then build */
+	ck_assert_str_eq(e2e_sh("%s image rm labnode; echo rc=$?", e2e_bin),
+			 "removed faultlab/labnode:latest\nrc=0\n");
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("%s image ls", e2e_bin), "faultlab/labnode:latest      missing"));
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("%s image build labnode 2>&1; echo rc=$?", e2e_bin), "rc=0"));
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("%s image ls", e2e_bin), "faultlab/labnode:latest      current"));
 }
 END_TEST
 
