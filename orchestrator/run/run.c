@@ -186,6 +186,7 @@ static int run_phases(struct run_ctx *c, struct fl_error *err)
 	double t = fltime_mono_ms();
 
 	if (run_timed("prepare", &t, run_prepare(c, err)) < 0 ||
+	    run_timed("preflight", &t, run_preflight(c, err)) < 0 ||
 	    run_timed("deploy", &t, run_deploy(c, err)) < 0 ||
 	    run_timed("ready", &t, run_wait_ready(c, err)) < 0 ||
 	    run_timed("agents", &t, run_agents_start(c, err)) < 0)

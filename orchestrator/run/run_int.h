@@ -89,6 +89,8 @@ struct run_ctx {
 /* run_setup.c */
 int run_receipt_accept(void *ctx, const struct driver_node *n, const char *text);
 int run_prepare(struct run_ctx *c, struct fl_error *err);
+/* run_preflight.c: refuses a run the host cannot fit (err names the figures). */
+int run_preflight(struct run_ctx *c, struct fl_error *err);
 int run_deploy(struct run_ctx *c, struct fl_error *err);
 int run_wait_ready(struct run_ctx *c, struct fl_error *err);
 int run_agents_start(struct run_ctx *c, struct fl_error *err);

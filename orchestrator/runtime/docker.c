@@ -522,6 +522,8 @@ static void docker_free(struct runtime *rt)
 
 const struct runtime_ops docker_ops = {
     .name = "docker",
+    .node_overhead_kib = 12 * 1024, /* containerd-shim-runc-v2, measured ~10 MiB */
+    .node_extra_tasks = 1,
     .net_create = docker_net_create,
     .nodes_start = docker_nodes_start,
     .node_stop = docker_node_stop,

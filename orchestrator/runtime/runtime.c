@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct runtime_ops *runtime_ops_find(const char *name)
+{
+	static const struct runtime_ops *const all[] = {&netns_ops, &docker_ops};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!name || strcmp(name, all[i]->name) == 0)
+			return all[i];
+	return NULL;
+}
+
 struct runtime *runtime_new(const char *name, struct fl_error *err)
 {
 	struct runtime *rt = calloc(1, sizeof(*rt));

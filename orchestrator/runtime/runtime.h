@@ -48,6 +48,12 @@ struct runtime_node {
 
 struct runtime_ops {
 	const char *name; /* "netns" | "docker" */
+	/* Costs the preflight counts (doctor/limits.h): memory each node adds besides its own
+	 * processes (docker: a containerd shim), tasks each node adds, and whether the runtime
+	 * installs permanent neighbour entries (which the host's gc_thresh3 does not count). */
+	uint64_t node_overhead_kib;
+	int node_extra_tasks;
+	int neigh_permanent;
 	/* Creates the run's network (netns: hub namespace + bridge; docker: a user network,
 	 * internal, on the subnet, labelled with the run id). */
 	int (*net_create)(struct runtime *rt, const struct runtime_net_spec *spec,
@@ -72,6 +78,9 @@ struct runtime_ops {
 	int (*teardown)(struct runtime *rt, struct fl_error *err);
 	void (*free)(struct runtime *rt);
 };
+
+/* The ops of the runtime called name (NULL: netns), or NULL when there is none. */
+const struct runtime_ops *runtime_ops_find(const char *name);
 
 struct runtime {
 	const struct runtime_ops *ops;

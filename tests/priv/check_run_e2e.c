@@ -325,6 +325,23 @@ START_TEST(node_not_answering_times_out_exit3)
 }
 END_TEST
 
+/* The preflight refuses a run the host cannot fit, before anything is made: 40 nodes need more
+ * than 100 open files. */
+START_TEST(preflight_refuses_exit3)
+{
+	const char *sc = e2e_scenario("pre", "duration: 2s\nnodes:\n  - name: n{1..40}\n");
+	const char *o;
+
+	o = e2e_sh("ulimit -n 100; %s run %s --out %s/pre --quiet 2>&1; echo rc=$?", e2e_bin, sc,
+		   e2e_tmp);
+	ck_assert_msg(strstr(o, "this host cannot fit 40 nodes") &&
+			  strstr(o, "open files: ~304.0 needed, 100.0 available") &&
+			  strstr(o, "rc=3"),
+		      "%s", o);
+	ck_assert_str_eq(e2e_sh("ip netns list | grep -c 'fl-.*-n1 ' || true"), "0\n");
+}
+END_TEST
+
 START_TEST(sigint_exit4_nothing_left)
 {
 	char out[256], id[32], ev[PATH_MAX + 16];
@@ -551,6 +568,7 @@ Suite *run_e2e_suite(void)
 	tcase_add_test(t, node_never_ready_exit3);
 	tcase_add_test(t, node_not_answering_times_out_exit3);
 	tcase_add_test(t, sigint_exit4_nothing_left);
+	tcase_add_test(t, preflight_refuses_exit3);
 	tcase_add_test(t, node_crash_is_journalled);
 	suite_add_tcase(s, t);
 	t = tcase_create("verbs");
