@@ -3,6 +3,7 @@
 #include "agents/agent_request.h"
 #include "common/fltime.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -126,9 +127,7 @@ static void agent_apply(struct agent *a, const struct agent_request *req, uint64
 		return agent_emit_id_error(a, req->op, req->id, "is already in force");
 	if (a->nfaults == AGENT_FAULTS_MAX)
 		return agent_emit_id_error(a, req->op, req->id, "is one fault too many");
-	af = calloc(1, sizeof(*af));
-	if (!af)
-		return agent_emit_id_error(a, req->op, req->id, "does not fit in memory");
+	af = fl_xcalloc(1, sizeof(*af));
 	snprintf(af->f.id, sizeof(af->f.id), "%s", req->id);
 	af->f.kind = req->kind;
 	af->f.seed = req->seed;

@@ -5,6 +5,7 @@
 #include "agents/ifb.h"
 #include "agents/netem_params.h"
 #include "agents/qdisc.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -95,8 +96,7 @@ static int bandwidth_apply(const struct agent_node *node, struct fault *f, json_
 		return -1;
 	if ((ifindex = bandwidth_node_ifindex(node, err)) < 0)
 		return -1;
-	if (!(s = calloc(1, sizeof(*s))))
-		return fl_err_errno(err, "bandwidth");
+	s = fl_xcalloc(1, sizeof(*s));
 	if (bandwidth_shaping_push(
 		node, s, &(struct qdisc_spec){.kind = QDISC_TBF, .ifindex = ifindex, .tbf = plan},
 		dir, err) != 0) {

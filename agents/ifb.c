@@ -3,6 +3,7 @@
 #include "agents/qdisc.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -38,12 +39,10 @@ void ifb_name(const char *run_id, char *out, size_t len)
 
 static int ifb_link_create(struct nl_sock *sk, const char *name, int *ifindex, struct fl_error *err)
 {
-	FL_AUTO(rtnl_link_put) struct rtnl_link *l = rtnl_link_alloc();
+	FL_AUTO(rtnl_link_put) struct rtnl_link *l = fl_xnonnull(rtnl_link_alloc());
 	FL_AUTO(rtnl_link_put) struct rtnl_link *got = NULL;
 	int r;
 
-	if (!l)
-		return fl_err(err, "ifb: out of memory");
 	rtnl_link_set_name(l, name);
 	rtnl_link_set_flags(l, IFF_UP);
 	if ((r = rtnl_link_set_type(l, "ifb")) < 0 ||
@@ -57,11 +56,9 @@ static int ifb_link_create(struct nl_sock *sk, const char *name, int *ifindex, s
 
 static int ifb_link_delete(struct nl_sock *sk, const char *name, struct fl_error *err)
 {
-	FL_AUTO(rtnl_link_put) struct rtnl_link *l = rtnl_link_alloc();
+	FL_AUTO(rtnl_link_put) struct rtnl_link *l = fl_xnonnull(rtnl_link_alloc());
 	int r;
 
-	if (!l)
-		return fl_err(err, "ifb: out of memory");
 	rtnl_link_set_name(l, name);
 	r = rtnl_link_delete(sk, l);
 	if (r < 0 && r != -NLE_NODEV && r != -NLE_OBJ_NOTFOUND)
@@ -71,11 +68,9 @@ static int ifb_link_delete(struct nl_sock *sk, const char *name, struct fl_error
 
 static int ifb_ingress(struct nl_sock *sk, int ifindex, int add, struct fl_error *err)
 {
-	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *q = fl_xnonnull(rtnl_qdisc_alloc());
 	int r;
 
-	if (!q)
-		return fl_err(err, "ingress qdisc: out of memory");
 	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
 	rtnl_tc_set_handle(TC_CAST(q), TC_H_MAKE(TC_H_INGRESS, 0));
@@ -93,12 +88,10 @@ static int ifb_ingress(struct nl_sock *sk, int ifindex, int add, struct fl_error
 /* u32 match-all on the ingress qdisc: mirred egress redirect to the IFB, packet stolen. */
 static int ifb_redirect(struct nl_sock *sk, int ifindex, int ifb_ifindex, struct fl_error *err)
 {
-	FL_AUTO(rtnl_cls_put) struct rtnl_cls *cls = rtnl_cls_alloc();
-	FL_AUTO(rtnl_act_put) struct rtnl_act *act = rtnl_act_alloc();
+	FL_AUTO(rtnl_cls_put) struct rtnl_cls *cls = fl_xnonnull(rtnl_cls_alloc());
+	FL_AUTO(rtnl_act_put) struct rtnl_act *act = fl_xnonnull(rtnl_act_alloc());
 	int r;
 
-	if (!cls || !act)
-		return fl_err(err, "ingress redirect: out of memory");
 	rtnl_tc_set_ifindex(TC_CAST(cls), ifindex);
 	rtnl_tc_set_parent(TC_CAST(cls), TC_H_MAKE(TC_H_INGRESS, 0));
 	rtnl_cls_set_protocol(cls, ETH_P_ALL);

@@ -7,6 +7,7 @@
 #include "agents/fault.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -35,13 +36,9 @@ static int linkdown_nroutes;
 
 static struct nl_sock *linkdown_socket(struct fl_error *err)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_sock *sk = fl_xnonnull(nl_socket_alloc());
 	int r;
 
-	if (!sk) {
-		fl_err(err, "nl_socket_alloc: out of memory");
-		return NULL;
-	}
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0) {
 		nl_socket_free(sk);
@@ -223,13 +220,11 @@ static int linkdown_snapshot(struct nl_sock *sk, int ifindex, struct fl_error *e
 static int linkdown_set(struct nl_sock *sk, const char *ifname, int up, struct fl_error *err)
 {
 	FL_AUTO(rtnl_link_put) struct rtnl_link *link = NULL;
-	FL_AUTO(rtnl_link_put) struct rtnl_link *change = rtnl_link_alloc();
+	FL_AUTO(rtnl_link_put) struct rtnl_link *change = fl_xnonnull(rtnl_link_alloc());
 	int r = rtnl_link_get_kernel(sk, 0, ifname, &link);
 
 	if (r < 0)
 		return fl_err(err, "link %s: %s", ifname, nl_geterror(r));
-	if (!change)
-		return fl_err(err, "rtnl_link_alloc: out of memory");
 	if (up)
 		rtnl_link_set_flags(change, IFF_UP);
 	else

@@ -8,6 +8,7 @@
 #include "agents/nfq_engine.h"
 #include "agents/qdisc.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -185,8 +186,7 @@ static int netem_apply(const struct agent_node *node, struct fault *f, json_t *p
 		return -1;
 	if ((ifindex = bandwidth_node_ifindex(node, err)) < 0)
 		return -1;
-	if (!(s = calloc(1, sizeof(*s))))
-		return fl_err_errno(err, "netem");
+	s = fl_xcalloc(1, sizeof(*s));
 	s->queue = -1;
 	if (netem_table(s, &p, err) < 0)
 		goto fail;

@@ -1,6 +1,7 @@
 #include "agents/netem_dist.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,12 +14,10 @@ static const char *const netem_dist_dirs[] = {"/usr/lib/x86_64-linux-gnu/tc", "/
 
 int netem_dist_parse(const char *text, int16_t **table, size_t *n, struct fl_error *err)
 {
-	cleanup_free int16_t *t = calloc(NETEM_DIST_MAXN, sizeof(*t));
+	cleanup_free int16_t *t = fl_xcalloc(NETEM_DIST_MAXN, sizeof(*t));
 	size_t k = 0;
 	const char *p = text;
 
-	if (!t)
-		return fl_err_errno(err, "distribution table");
 	while (*p) {
 		char *end;
 		long v;
@@ -56,9 +55,7 @@ static int netem_dist_read(const char *path, char **text, struct fl_error *err)
 
 	if (!f)
 		return fl_err_errno(err, "open %s", path);
-	buf = malloc(256 * 1024);
-	if (!buf)
-		return fl_err_errno(err, "read %s", path);
+	buf = fl_xmalloc(256 * 1024);
 	len = fread(buf, 1, 256 * 1024 - 1, f);
 	if (ferror(f))
 		return fl_err_errno(err, "read %s", path);

@@ -1,6 +1,7 @@
 #include "agents/netem_nl.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <linux/pkt_sched.h>
 #include <netlink/attr.h>
@@ -56,10 +57,11 @@ static int netem_nl_extend(struct nl_msg *msg, const struct netem_plan *plan, st
 	/* libnl 3.7 counts the attributes it stretches TCA_OPTIONS over twice in nlmsg_len,
 	 * leaving zeroed bytes behind it (the kernel warns about "leftover bytes"): cut them. */
 	nlh->nlmsg_len = (uint32_t)(opt_end - (char *)nlh);
-	/* Room for what follows (a delay table can fill libnl's page-sized message). */
+	/* Room for what follows (a delay table can fill libnl's page-sized message). A larger
+	 * size can only fail with -NLE_NOMEM. */
 	if (nlmsg_get_max_size(msg) < nlh->nlmsg_len + 256 &&
 	    nlmsg_expand(msg, nlmsg_get_max_size(msg) + 4096) < 0)
-		return fl_err(err, "netem message: out of memory");
+		fl_oom();
 	r |= nla_put_s64(msg, TCA_NETEM_LATENCY64, plan->latency_ns);
 	r |= nla_put_s64(msg, TCA_NETEM_JITTER64, plan->jitter_ns);
 	if (plan->rate_Bps) {
@@ -93,12 +95,10 @@ struct nl_msg *netem_nl_build(int ifindex, uint32_t parent, uint32_t handle, int
 			      const struct netem_plan *plan, const int16_t *dist, size_t dist_n,
 			      struct fl_error *err)
 {
-	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *q = fl_xnonnull(rtnl_qdisc_alloc());
 	struct nl_msg *msg = NULL;
 	int r;
 
-	if (!q)
-		return fl_err(err, "netem: out of memory"), NULL;
 	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
 	rtnl_tc_set_parent(TC_CAST(q), parent);
 	rtnl_tc_set_handle(TC_CAST(q), handle);

@@ -6,6 +6,7 @@
 #include "common/cleanup.h"
 #include "common/fltime.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -154,14 +155,14 @@ static void nfq_engine_run_due(struct nfq_engine *e, int all)
 
 static uint8_t *nfq_engine_copy(const uint8_t *data, int len)
 {
-	uint8_t *c = len > 0 ? malloc((size_t)len) : NULL;
+	uint8_t *c = fl_xmalloc(len > 0 ? (size_t)len : 1);
 
-	if (c)
+	if (len > 0)
 		memcpy(c, data, (size_t)len);
 	return c;
 }
 
-/* Holds the packet (and its duplicate) until due; an allocation failure lets it pass. */
+/* Holds the packet (and its duplicate) until due. */
 static void nfq_engine_hold(struct nfq_engine *e, uint32_t id, uint64_t due, uint8_t *mod,
 			    const uint8_t *payload, int len, int dup)
 {
@@ -172,12 +173,7 @@ static void nfq_engine_hold(struct nfq_engine *e, uint32_t id, uint64_t due, uin
 				   .data = mod,
 				   .len = len > 0 ? (uint32_t)len : 0};
 
-	if (nfq_heap_push(&e->heap, &x) < 0) {
-		nfq_engine_verdict(e, id, e->pass, mod, x.len);
-		free(mod);
-		nfq_engine_count(e, NFQ_ENGINE_STAT_ERRORS);
-		return;
-	}
+	nfq_heap_push(&e->heap, &x);
 	nfq_engine_count(e, NFQ_ENGINE_STAT_HELD);
 	if (dup) {
 		x = (struct nfq_heap_entry){.due_ns = due,
@@ -185,10 +181,7 @@ static void nfq_engine_hold(struct nfq_engine *e, uint32_t id, uint64_t due, uin
 					    .action = NFQ_HEAP_INJECT,
 					    .data = nfq_engine_copy(payload, len),
 					    .len = x.len};
-		if (!x.data || nfq_heap_push(&e->heap, &x) < 0) {
-			free(x.data);
-			nfq_engine_count(e, NFQ_ENGINE_STAT_ERRORS);
-		}
+		nfq_heap_push(&e->heap, &x);
 	}
 	if (due < e->armed_ns || !e->armed_ns)
 		nfq_engine_arm(e);
@@ -467,11 +460,9 @@ static void nfq_engine_priority(struct nfq_engine *e)
 
 struct nfq_engine *nfq_engine_start(const struct nfq_engine_cfg *cfg, struct fl_error *err)
 {
-	struct nfq_engine *e = calloc(1, sizeof(*e));
+	struct nfq_engine *e = fl_xcalloc(1, sizeof(*e));
 	sigset_t all, old;
 
-	if (!e)
-		return fl_err_errno(err, "nfq engine"), NULL;
 	e->nfq_fd = e->timer_fd = e->stop_fd = e->epoll_fd = e->raw_fd = e->ts_fd = -1;
 	e->listening = 1;
 	nfq_heap_init(&e->heap);
@@ -483,9 +474,7 @@ struct nfq_engine *nfq_engine_start(const struct nfq_engine_cfg *cfg, struct fl_
 	e->copy_packet =
 	    cfg->params.duplicate > 0 || cfg->params.corrupt > 0 || cfg->params.rate_bps > 0;
 	if (cfg->table && cfg->table_n) {
-		e->table = malloc(cfg->table_n * sizeof(*e->table));
-		if (!e->table)
-			goto fail_errno;
+		e->table = fl_xreallocarray(NULL, cfg->table_n, sizeof(*e->table));
 		memcpy(e->table, cfg->table, cfg->table_n * sizeof(*e->table));
 	}
 	nfq_draw_init(&e->draw, &cfg->params, e->table, e->table ? cfg->table_n : 0);

@@ -1,5 +1,7 @@
 #include "agents/nfq_heap.h"
 
+#include "common/xalloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,17 +31,14 @@ void nfq_heap_free(struct nfq_heap *h)
 	nfq_heap_init(h);
 }
 
-int nfq_heap_push(struct nfq_heap *h, const struct nfq_heap_entry *e)
+void nfq_heap_push(struct nfq_heap *h, const struct nfq_heap_entry *e)
 {
 	size_t i;
 
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 256;
-		struct nfq_heap_entry *v = realloc(h->v, cap * sizeof(*v));
 
-		if (!v)
-			return -1;
-		h->v = v;
+		h->v = fl_xreallocarray(h->v, cap, sizeof(*h->v));
 		h->cap = cap;
 	}
 	i = h->n++;
@@ -48,7 +47,6 @@ int nfq_heap_push(struct nfq_heap *h, const struct nfq_heap_entry *e)
 		nfq_heap_swap(&h->v[i], &h->v[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
-	return 0;
 }
 
 const struct nfq_heap_entry *nfq_heap_peek(const struct nfq_heap *h)

@@ -28,8 +28,8 @@ struct nfq_heap {
 void nfq_heap_init(struct nfq_heap *h);
 /* Frees the array and every entry's data. */
 void nfq_heap_free(struct nfq_heap *h);
-/* Copies e in; -1 when out of memory (e->data is then still the caller's). */
-int nfq_heap_push(struct nfq_heap *h, const struct nfq_heap_entry *e);
+/* Copies e in (out of memory is fatal: common/xalloc.h). */
+void nfq_heap_push(struct nfq_heap *h, const struct nfq_heap_entry *e);
 /* The earliest entry, or NULL when empty. */
 const struct nfq_heap_entry *nfq_heap_peek(const struct nfq_heap *h);
 /* Removes the earliest entry into *out (its data now owned by the caller); -1 when empty. */

@@ -5,6 +5,7 @@
 #include "agents/iptc_rules.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -42,12 +43,11 @@ static int partition_parse(json_t *params, struct iptc_rule_spec *rules, struct 
 static int partition_apply(const struct agent_node *node, struct fault *f, json_t *params,
 			   struct fl_error *err)
 {
-	cleanup_free struct iptc_rule_spec *rules = calloc(PARTITION_SOURCES_MAX, sizeof(*rules));
+	cleanup_free struct iptc_rule_spec *rules =
+	    fl_xcalloc(PARTITION_SOURCES_MAX, sizeof(*rules));
 	char chain[32];
 	int n;
 
-	if (!rules)
-		return fl_err(err, "out of memory");
 	n = partition_parse(params, rules, err);
 	if (n < 0)
 		return -1;

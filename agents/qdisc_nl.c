@@ -3,6 +3,7 @@
 #include "agents/qdisc.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <linux/pkt_sched.h>
@@ -18,11 +19,9 @@ FL_DEFINE_AUTO(struct nl_cache, nl_cache_free)
 
 struct nl_sock *qdisc_nl_socket(struct fl_error *err)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_sock *sk = fl_xnonnull(nl_socket_alloc());
 	int r;
 
-	if (!sk)
-		return fl_err(err, "netlink socket: out of memory"), NULL;
 	if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0) {
 		nl_socket_free(sk);
 		return fl_err(err, "netlink connect: %s", nl_geterror(r)), NULL;
@@ -51,11 +50,9 @@ static int qdisc_nl_add_netem(struct nl_sock *sk, const struct qdisc_spec *q, st
 
 static int qdisc_nl_add_tbf(struct nl_sock *sk, const struct qdisc_spec *q, struct fl_error *err)
 {
-	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *qd = rtnl_qdisc_alloc();
+	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *qd = fl_xnonnull(rtnl_qdisc_alloc());
 	int r;
 
-	if (!qd)
-		return fl_err(err, "tbf: out of memory");
 	rtnl_tc_set_ifindex(TC_CAST(qd), q->ifindex);
 	rtnl_tc_set_parent(TC_CAST(qd), q->parent);
 	rtnl_tc_set_handle(TC_CAST(qd), q->handle);
@@ -83,11 +80,9 @@ static int qdisc_nl_add(const struct qdisc_ops *ops, const struct qdisc_spec *q,
 static int qdisc_nl_delete(struct nl_sock *sk, int ifindex, uint32_t parent, uint32_t handle,
 			   struct fl_error *err)
 {
-	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *qd = rtnl_qdisc_alloc();
+	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *qd = fl_xnonnull(rtnl_qdisc_alloc());
 	int r;
 
-	if (!qd)
-		return fl_err(err, "qdisc: out of memory");
 	rtnl_tc_set_ifindex(TC_CAST(qd), ifindex);
 	rtnl_tc_set_parent(TC_CAST(qd), parent);
 	rtnl_tc_set_handle(TC_CAST(qd), handle);

@@ -1,5 +1,7 @@
 #include "images/labnode/ln_buf.h"
 
+#include "common/xalloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +23,7 @@ void ln_buf_reserve(struct ln_buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
-	uint8_t *p = realloc(b->data, cap);
-	if (!p) {
-		fprintf(stderr, "labnode: out of memory\n");
-		abort();
-	}
-	b->data = p;
+	b->data = fl_xrealloc(b->data, cap);
 	b->cap = cap;
 }
 

@@ -12,6 +12,8 @@
 #include "images/labnode/ln_dm.h"
 
 #include "common/fltime.h"
+#include "common/log.h"
+#include "common/xalloc.h"
 #include "images/labnode/ln_backoff.h"
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_sha256.h"
@@ -141,13 +143,9 @@ static struct dm_out *out_new(struct ln_dm *d)
 {
 	if (d->n_out == d->cap) {
 		d->cap = d->cap ? 2 * d->cap : 64;
-		d->out = realloc(d->out, (size_t)d->cap * sizeof(*d->out));
-		if (!d->out)
-			abort();
+		d->out = fl_xreallocarray(d->out, (size_t)d->cap, sizeof(*d->out));
 	}
-	struct dm_out *o = calloc(1, sizeof(*o));
-	if (!o)
-		abort();
+	struct dm_out *o = fl_xcalloc(1, sizeof(*o));
 	d->out[d->n_out++] = o;
 	return o;
 }
@@ -182,7 +180,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 		snprintf(o->id, sizeof(o->id), "%s", id_out);
 		snprintf(o->to, sizeof(o->to), "%s", to[i]);
 		o->kind = kind;
-		o->text = strdup(text);
+		o->text = fl_xstrdup(text);
 		o->mvds = (n->cfg.reliability & LN_REL_MVDS) != 0;
 		transmit(n, o);
 		ln_msg_hash_hex(o->hash, hex);
@@ -437,8 +435,7 @@ static void check_done(struct ln_node *n, void *arg, const struct ln_field *f, i
 		o->check_ms = 0; /* the store has it */
 	} else {
 		ln_msg_hash_hex(o->hash, hex);
-		fprintf(stderr, "labnode %s: sent-check: store lacks %s, republishing\n",
-			n->cfg.name, hex);
+		log_info("sent-check: store lacks %s, republishing", hex);
 		publish(n, &o->msg, 1);
 		ln_node_event(n, "retransmit", o->id, hex, kind_names[o->kind], o->to, NULL);
 	}
@@ -477,8 +474,7 @@ static void retransmit(struct ln_node *n, struct dm_out *o, int64_t now)
 		o->next_ms = 0;
 		ln_msg_hash_hex(o->hash, hex);
 		ln_node_event(n, "failed", o->id, hex, kind_names[o->kind], o->to, o->text);
-		fprintf(stderr, "labnode %s: message %s to %.20s… failed after %u retries\n",
-			n->cfg.name, o->id, o->to, o->attempts);
+		log_warn("message %s to %.20s… failed after %u retries", o->id, o->to, o->attempts);
 		return;
 	}
 	o->attempts++;
@@ -559,11 +555,9 @@ static void resume_all(struct ln_node *n)
 
 int ln_dm_init(struct ln_node *n, struct fl_error *err)
 {
-	struct ln_dm *d = calloc(1, sizeof(*d));
+	struct ln_dm *d = fl_xcalloc(1, sizeof(*d));
 	int64_t now = ln_loop_now_ms(), ttl = 2 * n->cfg.recovery_window_ms;
 
-	if (!d)
-		abort();
 	n->dm = d;
 	if (ttl < 2 * n->cfg.mvds_max_ms)
 		ttl = 2 * n->cfg.mvds_max_ms;

@@ -1,6 +1,7 @@
 #include "images/labnode/ln_json.h"
 
 #include "common/fltime.h"
+#include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,8 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 char *ln_json_b64(const uint8_t *p, size_t n)
 {
-	char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
+	char *out = fl_xmalloc(4 * ((n + 2) / 3) + 1), *o = out;
 
-	if (!out)
-		abort();
 	for (size_t i = 0; i < n; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
 			     (i + 2 < n ? p[i + 2] : 0);
@@ -120,8 +119,7 @@ int ln_json_to_msg(const json_t *j, struct ln_msg *m, struct fl_error *err)
 	if (get_b64(j, "meta", m->meta, LN_META_MAX, &n, err) < 0)
 		return -1;
 	m->meta_len = (size_t)n;
-	if (!(buf = malloc(LN_PAYLOAD_MAX)))
-		abort();
+	buf = fl_xmalloc(LN_PAYLOAD_MAX);
 	if (get_b64(j, "payload", buf, LN_PAYLOAD_MAX, &n, err) < 0) {
 		free(buf);
 		return -1;

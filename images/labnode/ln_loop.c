@@ -1,6 +1,7 @@
 #include "images/labnode/ln_loop.h"
 
 #include "common/fltime.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -67,10 +68,8 @@ static void fire_timers(struct ln_io *io, uint32_t events)
 
 struct ln_loop *ln_loop_new(struct fl_error *err)
 {
-	struct ln_loop *l = calloc(1, sizeof(*l));
+	struct ln_loop *l = fl_xcalloc(1, sizeof(*l));
 
-	if (!l)
-		abort();
 	l->armed_ms = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->tio.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

@@ -1,5 +1,6 @@
 #include "images/labnode/ln_msg.h"
 
+#include "common/xalloc.h"
 #include "images/labnode/ln_buf.h"
 
 #include "images/labnode/ln_sha256.h"
@@ -39,9 +40,7 @@ void ln_msg_set_payload(struct ln_msg *m, const void *p, size_t n)
 	m->payload_len = 0;
 	if (!n)
 		return;
-	m->payload = malloc(n);
-	if (!m->payload)
-		abort();
+	m->payload = fl_xmalloc(n);
 	memcpy(m->payload, p, n);
 	m->payload_len = n;
 }

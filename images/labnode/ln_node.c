@@ -4,6 +4,7 @@
 
 #include "common/fltime.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "images/labnode/ln_backoff.h"
 #include "images/labnode/ln_dm.h"
 #include "images/labnode/ln_sha256.h"
@@ -164,9 +165,7 @@ static struct ln_peer *peer_new(struct ln_node *n)
 	for (int i = 0; i < LN_MAX_PEERS; i++) {
 		if (n->peers[i])
 			continue;
-		struct ln_peer *p = calloc(1, sizeof(*p));
-		if (!p)
-			abort();
+		struct ln_peer *p = fl_xcalloc(1, sizeof(*p));
 		p->node = n;
 		p->used = 1;
 		p->fd = -1;
@@ -283,12 +282,12 @@ void ln_node_peer_drop(struct ln_peer *p, const char *why)
 	p->out.len = p->out.off = 0;
 	p->state = LN_PEER_IDLE;
 	p->want_write = 0;
-	if (!was_up && getenv("LABNODE_DEBUG"))
-		fprintf(stderr, "labnode %s: connection to %s closed before hello: %s\n",
-			n->cfg.name, p->addr[0] ? p->addr : "inbound", why);
+	if (!was_up)
+		log_debug("connection to %s closed before hello: %s",
+			  p->addr[0] ? p->addr : "inbound", why);
 	if (was_up) {
-		fprintf(stderr, "labnode %s: peer %s (%s) lost: %s\n", n->cfg.name, p->peer_id,
-			p->addr[0] ? p->addr : "inbound", why);
+		log_info("peer %s (%s) lost: %s", p->peer_id, p->addr[0] ? p->addr : "inbound",
+			 why);
 		ln_relay_peer_gone(n, p);
 		ln_dm_peer_down(n, p);
 	}
@@ -392,9 +391,9 @@ static void peer_hello(struct ln_peer *p, const struct ln_frame *f)
 	p->up_ms = ln_loop_now_ms();
 	p->timer.cb = peer_timer;
 	ln_loop_timer_cancel(n->loop, &p->timer);
-	fprintf(stderr, "labnode %s: peer %s (%s, %s) connected t_ms=%lld\n", n->cfg.name,
-		p->peer_id, p->addr[0] ? p->addr : "inbound", role_names[p->role],
-		(long long)ln_loop_now_ms());
+	log_info("peer %s (%s, %s) connected t_ms=%lld", p->peer_id,
+		 p->addr[0] ? p->addr : "inbound", role_names[p->role],
+		 (long long)ln_loop_now_ms());
 	ln_relay_on_peer_up(n, p);
 	ln_dm_peer_up(n, p);
 }
@@ -601,8 +600,7 @@ void ln_node_cancel_requests(struct ln_node *n)
  * frozen or the host slept, connections and back-offs are stale (go-waku #1307). */
 static void node_wakeup(struct ln_node *n, int64_t stalled_ms)
 {
-	fprintf(stderr, "labnode %s: loop stalled %lld ms: dropping and redialling all peers\n",
-		n->cfg.name, (long long)stalled_ms);
+	log_warn("loop stalled %lld ms: dropping and redialling all peers", (long long)stalled_ms);
 	n->wakeups++;
 	for (int i = 0; i < LN_MAX_PEERS; i++) {
 		struct ln_peer *p = n->peers[i];

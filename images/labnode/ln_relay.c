@@ -3,6 +3,8 @@
 #include "images/labnode/ln_node.h"
 
 #include "common/fltime.h"
+#include "common/log.h"
+#include "common/xalloc.h"
 #include "images/labnode/ln_dm.h"
 
 #include <stdlib.h>
@@ -30,10 +32,8 @@ struct ln_sub *ln_relay_sub_add(struct ln_node *n, int kind, const char *topic)
 		s->used = 1;
 		s->kind = kind;
 		snprintf(s->topic, sizeof(s->topic), "%s", topic);
-		s->msgs = calloc(LN_CACHE_MAX, sizeof(*s->msgs));
-		s->pubsubs = calloc(LN_CACHE_MAX, sizeof(*s->pubsubs));
-		if (!s->msgs || !s->pubsubs)
-			abort();
+		s->msgs = fl_xcalloc(LN_CACHE_MAX, sizeof(*s->msgs));
+		s->pubsubs = fl_xcalloc(LN_CACHE_MAX, sizeof(*s->pubsubs));
 		return s;
 	}
 	return NULL;
@@ -120,7 +120,7 @@ static void deliver_local(struct ln_node *n, const char *pubsub, const struct ln
 	struct fl_error err;
 
 	if (n->store && !m->ephemeral && ln_store_put(n->store, pubsub, m, hash, &err) < 0)
-		fprintf(stderr, "labnode %s: %s\n", n->cfg.name, err.msg);
+		log_error("%s", err.msg);
 	for (int i = 0; i < LN_MAX_SUBS; i++) {
 		struct ln_sub *s = &n->subs[i];
 		if (!s->used)
@@ -146,9 +146,9 @@ int ln_relay_handle(struct ln_node *n, const char *pubsub, const struct ln_msg *
 	if (ln_seen_check_add(&n->seen, hash, ln_loop_now_ms()))
 		return 0;
 	ln_msg_hash_hex(hash, hex);
-	if (from && getenv("LABNODE_DEBUG"))
-		fprintf(stderr, "labnode %s: relay rx t_ms=%lld up=%d\n", n->cfg.name,
-			(long long)ln_loop_now_ms(), ln_node_count_up(n, 1));
+	if (from)
+		log_debug("relay rx t_ms=%lld up=%d", (long long)ln_loop_now_ms(),
+			  ln_node_count_up(n, 1));
 	if (from)
 		ln_node_trace(n,
 			      "received relay message my_peer_id=%s msg_hash=%s from_peer_id=%s "
@@ -475,8 +475,8 @@ static void on_filter_sub(struct ln_peer *p, const struct ln_frame *f, int unsub
 				(size_t)(p->n_fsub - k - 1) * LN_TOPIC_MAX);
 			p->n_fsub--;
 		} else if (!unsub && k == p->n_fsub && p->n_fsub < LN_MAX_SUBS) {
-			if (!p->fsub && !(p->fsub = calloc(LN_MAX_SUBS, LN_TOPIC_MAX)))
-				abort();
+			if (!p->fsub)
+				p->fsub = fl_xcalloc(LN_MAX_SUBS, LN_TOPIC_MAX);
 			memcpy(p->fsub[p->n_fsub++], topic, LN_TOPIC_MAX);
 		}
 	}

@@ -1,5 +1,6 @@
 #include "images/labnode/ln_rest.h"
 
+#include "common/xalloc.h"
 #include "images/labnode/ln_json.h"
 #include "images/labnode/ln_node.h"
 
@@ -42,7 +43,7 @@ static void reply(struct rest_req *r, unsigned status, json_t *j)
 static void reply_text(struct rest_req *r, unsigned status, const char *text)
 {
 	r->status = status;
-	r->resp = strdup(text);
+	r->resp = fl_xstrdup(text);
 	r->ctype = "text/plain";
 	r->done = 1;
 }
@@ -655,7 +656,7 @@ static enum MHD_Result queue(struct rest_req *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *body = r->resp ? r->resp : strdup("");
+	char *body = r->resp ? r->resp : fl_xstrdup("");
 
 	r->resp = NULL;
 	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
@@ -672,8 +673,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct rest_req *r = *con_cls;
 
 	if (!r) {
-		if (!(r = calloc(1, sizeof(*r))))
-			return MHD_NO;
+		r = fl_xcalloc(1, sizeof(*r));
 		r->rest = cls;
 		r->conn = conn;
 		*con_cls = r;
@@ -747,14 +747,12 @@ void ln_rest_run(struct ln_node *n)
 
 int ln_rest_start(struct ln_node *n, const char *addr, struct fl_error *err)
 {
-	struct ln_rest *rest = calloc(1, sizeof(*rest));
+	struct ln_rest *rest = fl_xcalloc(1, sizeof(*rest));
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	const union MHD_DaemonInfo *info;
 	char host[64];
 	unsigned port;
 
-	if (!rest)
-		abort();
 	if (sscanf(addr, "%63[^:]:%u", host, &port) != 2 || port > 65535 ||
 	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		free(rest);

@@ -1,5 +1,7 @@
 #include "images/labnode/ln_seen.h"
 
+#include "common/xalloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,10 +14,8 @@ static void gen_free(struct ln_seen_gen *g)
 
 static void gen_alloc(struct ln_seen_gen *g, size_t cap)
 {
-	g->keys = malloc(cap * LN_HASH_LEN);
-	g->used = calloc(cap, 1);
-	if (!g->keys || !g->used)
-		abort();
+	g->keys = fl_xreallocarray(NULL, cap, LN_HASH_LEN);
+	g->used = fl_xcalloc(cap, 1);
 	g->cap = cap;
 	g->n = 0;
 }

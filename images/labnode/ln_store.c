@@ -1,5 +1,7 @@
 #include "images/labnode/ln_store.h"
 
+#include "common/xalloc.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +41,9 @@ static long count_rows(struct ln_store *s)
 
 struct ln_store *ln_store_open(const char *path, long retention, struct fl_error *err)
 {
-	struct ln_store *s = calloc(1, sizeof(*s));
+	struct ln_store *s = fl_xcalloc(1, sizeof(*s));
 	char *msg = NULL;
 
-	if (!s)
-		abort();
 	s->retention = retention;
 	if (sqlite3_open(path, &s->db) != SQLITE_OK) {
 		db_err(s, err, "open");

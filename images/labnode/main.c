@@ -1,5 +1,6 @@
 /* labnode: the reference node. Parses flags (README.md lists them), starts the node and its
  * REST surface on one event loop, and exits cleanly on SIGTERM/SIGINT. */
+#include "common/log.h"
 #include "common/units.h"
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_rest.h"
@@ -251,6 +252,7 @@ static void on_idle(void *arg)
 int main(int argc, char **argv)
 {
 	static struct ln_node node;
+	static char log_name[96];
 	struct fl_error err = {0};
 	struct ln_loop *loop;
 	struct ln_io sig = {0};
@@ -264,6 +266,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "labnode: %s\n", err.msg);
 		return 2;
 	}
+	/* "labnode <name>: …" on stderr, as before common/log; LABNODE_DEBUG adds debug lines */
+	snprintf(log_name, sizeof(log_name), "labnode %s", node.cfg.name);
+	log_init(log_name, getenv("LABNODE_DEBUG") ? LOG_DEBUG : LOG_INFO, LOG_TEXT);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

@@ -1,5 +1,7 @@
 #include "orchestrator/analyze/amap.h"
 
+#include "common/xalloc.h"
+
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <string.h>
@@ -22,9 +24,7 @@ static void *amap_arena_raw(struct amap_arena *a, size_t n)
 	if (!c || c->cap - c->used < n) {
 		size_t cap = n > AMAP_CHUNK / 4 ? n : AMAP_CHUNK;
 
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
+		c = fl_xmalloc(sizeof(*c) + cap);
 		c->cap = cap;
 		c->used = 0;
 		/* A big allocation gets its own chunk behind the current one, so the rest of
@@ -151,13 +151,13 @@ static int amap_alloc(struct amap *m, size_t cap)
 	m->map = NULL;
 	m->map_len = 0;
 	if (bytes < 4 * AMAP_HUGE) {
-		m->slots = calloc(cap, sizeof(*m->slots));
-		return m->slots ? 0 : -1;
+		m->slots = fl_xcalloc(cap, sizeof(*m->slots));
+		return 0;
 	}
 	p = mmap(NULL, bytes + AMAP_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		 0);
 	if (p == MAP_FAILED)
-		return -1;
+		fl_oom();
 	m->map = p;
 	m->map_len = bytes + AMAP_HUGE;
 	m->slots =

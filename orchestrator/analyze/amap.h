@@ -11,10 +11,10 @@ struct amap_arena {
 	struct amap_chunk *head;
 };
 
-/* Copies n bytes plus a NUL into the arena; NULL when out of memory. */
+/* Copies n bytes plus a NUL into the arena (out of memory is fatal: common/xalloc.h). */
 char *amap_arena_strndup(struct amap_arena *a, const char *s, size_t n);
 char *amap_arena_strdup(struct amap_arena *a, const char *s);
-/* Zeroed memory from the arena (8-byte aligned); NULL when out of memory. */
+/* Zeroed memory from the arena (8-byte aligned). */
 void *amap_arena_alloc(struct amap_arena *a, size_t n);
 void amap_arena_free(struct amap_arena *a);
 
@@ -33,14 +33,14 @@ struct amap {
 };
 
 uint64_t amap_hash(const char *key, size_t n);
-/* Inserts key → val, or replaces the value of an existing key. -1 when out of memory. */
+/* Inserts key → val, or replaces the value of an existing key. Returns 0. */
 int amap_put(struct amap *m, const char *key, size_t klen, uint32_t val);
-/* Inserts only when absent. Returns 1 inserted, 0 already there (*val left alone), -1 ENOMEM. */
+/* Inserts only when absent. Returns 1 inserted, 0 already there (*val left alone). */
 int amap_put_new(struct amap *m, const char *key, size_t klen, uint32_t val);
 /* Finds key; returns 1 and sets *val, or 0. */
 int amap_get(const struct amap *m, const char *key, size_t klen, uint32_t *val);
 void amap_free(struct amap *m);
-/* Grows the map to hold n keys without growing again. -1 when out of memory. */
+/* Grows the map to hold n keys without growing again. Returns 0. */
 int amap_reserve(struct amap *m, size_t n);
 /* The same in steps, so a caller can prefetch a batch of slots before it reads them:
  * two independent 64-bit hashes (h[0] places the key, h[1] confirms it). */

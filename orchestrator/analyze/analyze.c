@@ -3,6 +3,7 @@
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/fltime.h"
+#include "common/xalloc.h"
 #include "orchestrator/render/render.h"
 
 #include <errno.h>
@@ -94,20 +95,11 @@ static int analyze_steps(struct analyze_run *run, const struct analyze_opts *opt
 struct analyze_run *analyze_load(const char *dir, const struct analyze_opts *opts,
 				 struct fl_error *err)
 {
-	struct analyze_run *run = calloc(1, sizeof(*run));
+	struct analyze_run *run = fl_xcalloc(1, sizeof(*run));
 
-	if (!run) {
-		fl_err(err, "out of memory");
-		return NULL;
-	}
 	run->netem = -1;
 	run->telemetry_delivery = run->wall_s = NAN;
 	run->dir = amap_arena_strdup(&run->arena, dir);
-	if (!run->dir) {
-		fl_err(err, "out of memory");
-		analyze_free(run);
-		return NULL;
-	}
 	if (analyze_steps(run, opts, err) < 0) {
 		analyze_free(run);
 		return NULL;

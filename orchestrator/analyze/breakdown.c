@@ -4,6 +4,7 @@
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,11 +35,8 @@ static const char *breakdown_key(const struct analyze_run *run, const struct ana
 static int breakdown_add(struct analyze_breakdown *b, const char *name, size_t *cap)
 {
 	if (b->n == *cap) {
-		void *p = realloc(b->groups, (*cap = *cap ? *cap * 2 : 16) * sizeof(*b->groups));
-
-		if (!p)
-			return -1;
-		b->groups = p;
+		*cap = *cap ? *cap * 2 : 16;
+		b->groups = fl_xreallocarray(b->groups, *cap, sizeof(*b->groups));
 	}
 	memset(&b->groups[b->n], 0, sizeof(b->groups[0]));
 	b->groups[b->n++].name = name;
@@ -51,12 +49,12 @@ static int breakdown_add(struct analyze_breakdown *b, const char *name, size_t *
 static int breakdown_groups(struct analyze_run *run, enum analyze_dim dim, uint32_t *gid)
 {
 	struct analyze_breakdown *b = &run->by[dim];
-	uint32_t *of_node = calloc(run->n_nodes + 1, sizeof(*of_node));
+	uint32_t *of_node = fl_xcalloc(run->n_nodes + 1, sizeof(*of_node));
 	const char *last = NULL;
 	struct amap names = {0};
 	uint32_t last_g = 0;
 	size_t cap = 0;
-	int rc = of_node ? 0 : -1;
+	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < run->n_dels; i++) {
 		const struct analyze_delivery *d = &run->dels[i];
@@ -95,12 +93,10 @@ static void breakdown_count(struct analyze_run *run, enum analyze_dim dim, const
 static int breakdown_latency(struct analyze_run *run, enum analyze_dim dim, const uint32_t *gid)
 {
 	struct analyze_breakdown *b = &run->by[dim];
-	cleanup_free size_t *start = calloc(b->n + 1, sizeof(*start));
-	cleanup_free size_t *fill = calloc(b->n + 1, sizeof(*fill));
-	cleanup_free double *lat = malloc((run->n_dels + 1) * sizeof(*lat));
+	cleanup_free size_t *start = fl_xcalloc(b->n + 1, sizeof(*start));
+	cleanup_free size_t *fill = fl_xcalloc(b->n + 1, sizeof(*fill));
+	cleanup_free double *lat = fl_xcalloc(run->n_dels + 1, sizeof(*lat));
 
-	if (!start || !fill || !lat)
-		return -1;
 	for (size_t g = 0; g < b->n; g++)
 		start[g + 1] = start[g] + b->groups[g].st.delivered;
 	for (size_t i = 0; i < run->n_dels; i++) {
@@ -117,16 +113,12 @@ static int breakdown_latency(struct analyze_run *run, enum analyze_dim dim, cons
 
 int breakdown_compute(struct analyze_run *run, struct fl_error *err)
 {
-	cleanup_free uint32_t *gid = malloc((run->n_dels + 1) * sizeof(*gid));
+	cleanup_free uint32_t *gid = fl_xcalloc(run->n_dels + 1, sizeof(*gid));
 
-	if (!gid)
-		return fl_err(err, "out of memory");
 	for (int dim = 0; dim < ANALYZE_N_DIMS; dim++) {
-		if (breakdown_groups(run, dim, gid) < 0)
-			return fl_err(err, "out of memory");
+		breakdown_groups(run, dim, gid);
 		breakdown_count(run, dim, gid);
-		if (breakdown_latency(run, dim, gid) < 0)
-			return fl_err(err, "out of memory");
+		breakdown_latency(run, dim, gid);
 	}
 	return 0;
 }

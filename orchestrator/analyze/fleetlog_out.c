@@ -2,6 +2,7 @@
 #include "orchestrator/analyze/fleetlog.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 #include "orchestrator/analyze/linescan.h"
 #include "orchestrator/render/jsonw.h"
 
@@ -22,7 +23,6 @@ struct fleetlog_ctx {
 	struct fleetlog *fl;
 	uint32_t node;
 	enum fleetlog_format forced, fmt;
-	int oom;
 };
 
 static int fleetlog_skip(const struct dirent *d)
@@ -47,9 +47,7 @@ static uint32_t fleetlog_node(struct fleetlog *fl, const char *name)
 	for (size_t i = 0; i < fl->n_nodes; i++)
 		if (strcmp(fl->nodes[i].name, base) == 0)
 			return (uint32_t)i;
-	nodes = realloc(fl->nodes, (fl->n_nodes + 1) * sizeof(*nodes));
-	if (!nodes)
-		return UINT32_MAX;
+	nodes = fl_xreallocarray(fl->nodes, fl->n_nodes + 1, sizeof(*nodes));
 	fl->nodes = nodes;
 	memset(&nodes[fl->n_nodes], 0, sizeof(*nodes));
 	nodes[fl->n_nodes].name = amap_arena_strdup(&fl->arena, base);
@@ -77,13 +75,7 @@ static int fleetlog_list(struct fleetlog *fl, const char *dir, struct fleetlog_f
 				m = scandir(path, &sub, fleetlog_skip, alphasort);
 			for (int j = S_ISDIR(st.st_mode) ? 0 : -1; j < m; j++) {
 				struct fleetlog_file *f;
-				void *p = realloc(*out, (*n_out + 1) * sizeof(**out));
-
-				if (!p) {
-					r = fl_err(err, "out of memory");
-					break;
-				}
-				*out = p;
+				*out = fl_xreallocarray(*out, *n_out + 1, sizeof(**out));
 				f = &(*out)[(*n_out)++];
 				if (j < 0)
 					snprintf(f->path, sizeof(f->path), "%s", path);
@@ -111,20 +103,14 @@ static struct fleetlog_hash *fleetlog_hash_get(struct fleetlog *fl, const char *
 		return &fl->hashes[idx];
 	if (fl->n_hashes == fl->cap_hashes) {
 		size_t cap = fl->cap_hashes ? fl->cap_hashes * 2 : 256;
-		void *p = realloc(fl->hashes, cap * sizeof(*fl->hashes));
-
-		if (!p)
-			return NULL;
-		fl->hashes = p;
+		fl->hashes = fl_xreallocarray(fl->hashes, cap, sizeof(*fl->hashes));
 		fl->cap_hashes = cap;
 	}
 	e = &fl->hashes[fl->n_hashes];
 	memset(e, 0, sizeof(*e));
 	e->hash = amap_arena_strndup(&fl->arena, h, n);
 	e->first_ns = amap_arena_alloc(&fl->arena, fl->n_nodes * sizeof(*e->first_ns));
-	if (!e->hash || !e->first_ns ||
-	    amap_put(&fl->by_hash, e->hash, n, (uint32_t)fl->n_hashes) < 0)
-		return NULL;
+	amap_put(&fl->by_hash, e->hash, n, (uint32_t)fl->n_hashes);
 	fl->n_hashes++;
 	return e;
 }
@@ -147,10 +133,6 @@ static int fleetlog_line_cb(void *ctx, const char *p, size_t n)
 		return 0;
 	node->hash_lines++;
 	h = fleetlog_hash_get(c->fl, l.hash, l.hash_len);
-	if (!h) {
-		c->oom = 1;
-		return -1;
-	}
 	t = l.has_t ? l.t_ns : FLEETLOG_UNTIMED;
 	slot = &h->first_ns[c->node];
 	if (*slot == 0)
@@ -187,7 +169,7 @@ static int fleetlog_read(struct fleetlog *fl, struct fleetlog_file *files, size_
 		    forced == FLEETLOG_LABNODE)
 			fl->nodes[c.node].format = forced;
 		if (linescan_file(files[i].path, fleetlog_line_cb, &c, err) < 0)
-			return c.oom ? fl_err(err, "out of memory") : -1;
+			return -1;
 	}
 	for (size_t i = 0; i < fl->n_hashes; i++) {
 		struct fleetlog_hash *h = &fl->hashes[i];
@@ -202,15 +184,11 @@ static int fleetlog_read(struct fleetlog *fl, struct fleetlog_file *files, size_
 
 struct fleetlog *fleetlog_load(const char *dir, const char *format, struct fl_error *err)
 {
-	struct fleetlog *fl = calloc(1, sizeof(*fl));
+	struct fleetlog *fl = fl_xcalloc(1, sizeof(*fl));
 	cleanup_free struct fleetlog_file *files = NULL;
 	enum fleetlog_format forced = FLEETLOG_AUTO;
 	size_t n = 0;
 
-	if (!fl) {
-		fl_err(err, "out of memory");
-		return NULL;
-	}
 	if (format && fleetlog_format_parse(format, &forced) < 0) {
 		fl_err(err, "unknown log format \"%s\" (nwaku, go-waku, labnode)", format);
 		goto fail;

@@ -2,6 +2,8 @@
  * per-fault windows and recovery. */
 #include "orchestrator/analyze/ledger.h"
 
+#include "common/xalloc.h"
+
 #include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
@@ -115,12 +117,10 @@ void ledger_stats_count(struct analyze_stats *st, const struct analyze_run *run,
 int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,
 		 struct analyze_stats *st)
 {
-	double *lat = malloc((run->n_dels + 1) * sizeof(*lat));
+	double *lat = fl_xcalloc(run->n_dels + 1, sizeof(*lat));
 	size_t nl = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (!lat)
-		return -1;
 	for (size_t i = 0; i < run->n_dels; i++) {
 		const struct analyze_delivery *d = &run->dels[i];
 		const struct analyze_message *m = &run->msgs[d->msg];
@@ -200,12 +200,10 @@ static int ledger_cmp_pair(const void *a, const void *b, void *arg)
  * arrived after it. This one sorts, for runs with too many nodes for a dense table. */
 static int ledger_reorder_sorted(struct analyze_run *run)
 {
-	uint32_t *idx = malloc((run->n_dels + 1) * sizeof(*idx));
+	uint32_t *idx = fl_xcalloc(run->n_dels + 1, sizeof(*idx));
 	size_t n = 0;
 	double latest = 0;
 
-	if (!idx)
-		return -1;
 	for (size_t i = 0; i < run->n_dels; i++)
 		if (run->dels[i].status == ANALYZE_DELIVERED)
 			idx[n++] = (uint32_t)i;
@@ -254,9 +252,7 @@ static int ledger_reorder(struct analyze_run *run)
 
 	if (nn == 0 || nn > LEDGER_DENSE_NODES)
 		return ledger_reorder_sorted(run);
-	latest = malloc(nn * nn * sizeof(*latest));
-	if (!latest)
-		return -1;
+	latest = fl_xcalloc(nn * nn, sizeof(*latest));
 	for (size_t i = 0; i < nn * nn; i++)
 		latest[i] = -INFINITY;
 	for (size_t i = 0; i < run->n_dels; i++) {
@@ -290,11 +286,9 @@ int ledger_compute(struct analyze_run *run, struct fl_error *err)
 		else
 			d->status = ANALYZE_LOST;
 	}
-	if (ledger_reorder(run) < 0)
-		return fl_err(err, "out of memory");
+	ledger_reorder(run);
 	for (size_t i = 0; i < run->n_faults; i++)
 		ledger_fault_figures(run, &run->faults[i]);
-	if (ledger_stats(run, NULL, &run->totals) < 0)
-		return fl_err(err, "out of memory");
+	ledger_stats(run, NULL, &run->totals);
 	return breakdown_compute(run, err);
 }

@@ -1,6 +1,7 @@
 #include "orchestrator/analyze/linescan.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +47,7 @@ int linescan_file(const char *path, linescan_fn fn, void *ctx, struct fl_error *
 
 	if (fd < 0)
 		return fl_err_errno(err, "open %s", path);
-	buf = malloc(cap);
-	if (!buf)
-		return fl_err(err, "out of memory reading %s", path);
+	buf = fl_xmalloc(cap);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (;;) {
 		ssize_t n = read(fd, buf + have, cap - have);
@@ -69,11 +68,7 @@ int linescan_file(const char *path, linescan_fn fn, void *ctx, struct fl_error *
 				buf[cap - 1] = '\n';
 				used = linescan_lines(buf, cap, fn, ctx, &stop);
 			} else {
-				char *nb = realloc(buf, cap * 2);
-
-				if (!nb)
-					return fl_err(err, "out of memory reading %s", path);
-				buf = nb;
+				buf = fl_xrealloc(buf, cap * 2);
 				cap *= 2;
 			}
 		}
@@ -96,11 +91,7 @@ char *linescan_slurp(const char *path, size_t *len, struct fl_error *err)
 		fl_err_errno(err, "open %s", path);
 		return NULL;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		fl_err(err, "out of memory reading %s", path);
-		return NULL;
-	}
+	buf = fl_xmalloc((size_t)st.st_size + 1);
 	while (have < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
 

@@ -3,6 +3,7 @@
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 #include "orchestrator/analyze/linescan.h"
 
 #include <dirent.h>
@@ -24,7 +25,6 @@ struct nodes_ctx {
 	uint32_t node;
 	struct nodes_pending *pending;
 	size_t n_pending, cap_pending;
-	int oom;
 };
 
 struct nodes_event {
@@ -153,10 +153,7 @@ static int nodes_defer(struct nodes_ctx *c, const struct nodes_event *e, double 
 	if (c->n_pending == c->cap_pending) {
 		size_t cap = c->cap_pending ? c->cap_pending * 2 : 256;
 
-		p = realloc(c->pending, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		c->pending = p;
+		c->pending = fl_xreallocarray(c->pending, cap, sizeof(*c->pending));
 		c->cap_pending = cap;
 	}
 	p = &c->pending[c->n_pending++];
@@ -219,8 +216,6 @@ static int nodes_each(struct analyze_run *run, const char *file, struct nodes_ct
 
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, list[i]->d_name, file);
 		c->node = runload_node(run, list[i]->d_name, strlen(list[i]->d_name), 1);
-		if (r == 0 && c->node == ANALYZE_NONE)
-			r = fl_err(err, "out of memory");
 		if (r == 0 && linescan_file(path, fn, c, &e2) < 0 && e2.code != ENOENT) {
 			*err = e2;
 			r = -1;

@@ -3,6 +3,7 @@
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 #include "orchestrator/analyze/linescan.h"
 
 #include <fcntl.h>
@@ -25,10 +26,8 @@ uint32_t runload_node(struct analyze_run *run, const char *name, size_t n, int c
 		return idx;
 	if (!create)
 		return ANALYZE_NONE;
-	nodes = realloc(run->nodes, (run->n_nodes + 1) * sizeof(*nodes));
+	nodes = fl_xreallocarray(run->nodes, run->n_nodes + 1, sizeof(*nodes));
 	copy = amap_arena_strndup(&run->arena, name, n);
-	if (!nodes || !copy)
-		return ANALYZE_NONE;
 	run->nodes = nodes;
 	memset(&nodes[run->n_nodes], 0, sizeof(*nodes));
 	nodes[run->n_nodes].name = copy;
@@ -49,8 +48,8 @@ const char *runload_str(struct analyze_run *run, const struct flatjson_val *v)
 		return NULL;
 	if (!v->escaped)
 		return amap_arena_strndup(&run->arena, v->p, v->n);
-	if (v->n + 8 > sizeof(small) && !(buf = malloc(v->n + 8)))
-		return NULL;
+	if (v->n + 8 > sizeof(small))
+		buf = fl_xmalloc(v->n + 8);
 	n = flatjson_str(v, buf, v->n + 8);
 	r = amap_arena_strndup(&run->arena, buf, n);
 	if (buf != small)
@@ -128,8 +127,6 @@ static int runload_nodes(struct analyze_run *run, json_t *nodes, struct fl_error
 		if (!name)
 			return fl_err(err, "plan.json: nodes[%zu] has no name", i);
 		idx = runload_node(run, name, strlen(name), 1);
-		if (idx == ANALYZE_NONE)
-			return fl_err(err, "out of memory");
 		run->nodes[idx].role = runload_jstr(run, n, "role");
 		run->nodes[idx].image = runload_jstr(run, n, "image");
 		run->nodes[idx].address = runload_jstr(run, n, "address");
@@ -154,8 +151,6 @@ static int runload_fault(struct analyze_run *run, struct analyze_fault *f, json_
 	f->end_ms = runload_jnum(j, "end_ms", f->start_ms);
 	f->applied_ms = f->reverted_ms = f->recovery_ms = NAN;
 	f->targets = amap_arena_alloc(&run->arena, (json_array_size(targets) + 1) * 4);
-	if (!f->targets)
-		return fl_err(err, "out of memory");
 	json_array_foreach(targets, i, t)
 	{
 		const char *s = json_string_value(t);
@@ -172,9 +167,7 @@ static int runload_faults(struct analyze_run *run, json_t *faults, struct fl_err
 	size_t i;
 	json_t *j;
 
-	run->faults = calloc(json_array_size(faults) + 1, sizeof(*run->faults));
-	if (!run->faults)
-		return fl_err(err, "out of memory");
+	run->faults = fl_xcalloc(json_array_size(faults) + 1, sizeof(*run->faults));
 	json_array_foreach(faults, i, j)
 	{
 		if (runload_fault(run, &run->faults[i], j, err) < 0)
@@ -217,9 +210,7 @@ static int runload_expects(struct analyze_run *run, json_t *expect, struct fl_er
 	size_t i;
 	json_t *j;
 
-	run->expects = calloc(json_array_size(expect) + 1, sizeof(*run->expects));
-	if (!run->expects)
-		return fl_err(err, "out of memory");
+	run->expects = fl_xcalloc(json_array_size(expect) + 1, sizeof(*run->expects));
 	json_array_foreach(expect, i, j)
 	{
 		struct analyze_expect *e = &run->expects[run->n_expects++];
@@ -283,20 +274,12 @@ static int runload_grow(struct analyze_run *run, size_t n_to)
 {
 	if (run->n_msgs + 1 > run->cap_msgs) {
 		size_t cap = run->cap_msgs ? run->cap_msgs * 2 : 1024;
-		void *p = realloc(run->msgs, cap * sizeof(*run->msgs));
-
-		if (!p)
-			return -1;
-		run->msgs = p;
+		run->msgs = fl_xreallocarray(run->msgs, cap, sizeof(*run->msgs));
 		run->cap_msgs = cap;
 	}
 	while (run->n_dels + n_to > run->cap_dels) {
 		size_t cap = run->cap_dels ? run->cap_dels * 2 : 1024;
-		void *p = realloc(run->dels, cap * sizeof(*run->dels));
-
-		if (!p)
-			return -1;
-		run->dels = p;
+		run->dels = fl_xreallocarray(run->dels, cap, sizeof(*run->dels));
 		run->cap_dels = cap;
 	}
 	return 0;
@@ -403,10 +386,8 @@ static int runload_send(struct analyze_run *run, const struct runload_send *s)
 	if (runload_plan_number(m->id, strlen(m->id)) == (size_t)mi + 1) {
 		if (mi / 8 >= run->cap_canon) {
 			size_t cap = run->cap_canon ? run->cap_canon * 2 : 4096;
-			uint8_t *c = realloc(run->canon, cap);
+			uint8_t *c = fl_xrealloc(run->canon, cap);
 
-			if (!c)
-				return -1;
 			memset(c + run->cap_canon, 0, cap - run->cap_canon);
 			run->canon = c;
 			run->cap_canon = cap;
@@ -435,8 +416,8 @@ static int runload_events(struct analyze_run *run, const char *p, size_t n, stru
 		if (*q != '{' || runload_send_fields(q, (size_t)(end - q), &s, &q) < 0)
 			return fl_err(err, "plan.json: malformed event near byte %zu",
 				      (size_t)(q - p));
-		if (s.is_send && s.msg.type == FLATJSON_STR && runload_send(run, &s) < 0)
-			return fl_err(err, "out of memory");
+		if (s.is_send && s.msg.type == FLATJSON_STR)
+			runload_send(run, &s);
 	}
 	return 0;
 }
@@ -491,14 +472,12 @@ static const char *runload_map(const char *path, size_t *len, struct fl_error *e
 static int runload_head(struct analyze_run *run, const char *path, const char *buf, size_t len,
 			size_t b, size_t e, struct fl_error *err)
 {
-	cleanup_free char *head = malloc(b + 2 + (len - e) + 1);
+	cleanup_free char *head = fl_xmalloc(b + 2 + (len - e) + 1);
 	json_error_t jerr;
 	json_t *root;
 	size_t n = 0;
 	int r;
 
-	if (!head)
-		return fl_err(err, "out of memory");
 	memcpy(head, buf, b);
 	n = b;
 	if (b < len) {
@@ -532,17 +511,14 @@ int runload_plan(struct analyze_run *run, struct fl_error *err)
 	if (r == 0 && b < len) {
 		/* a send event takes ~150 bytes: size the arrays once */
 		size_t guess = (e - b) / 150 + 16;
-		void *m = realloc(run->msgs, guess * sizeof(*run->msgs));
-		void *d = m ? realloc(run->dels, guess * sizeof(*run->dels)) : NULL;
-
-		if (m)
-			run->msgs = m, run->cap_msgs = guess;
-		if (d)
-			run->dels = d, run->cap_dels = guess;
+		run->msgs = fl_xreallocarray(run->msgs, guess, sizeof(*run->msgs));
+		run->cap_msgs = guess;
+		run->dels = fl_xreallocarray(run->dels, guess, sizeof(*run->dels));
+		run->cap_dels = guess;
 		r = runload_events(run, buf + b, e - b, err);
 	}
 	munmap((void *)buf, len);
-	if (r == 0 && amap_reserve(&run->msg_by_hash, run->n_msgs) < 0)
-		return fl_err(err, "out of memory");
+	if (r == 0)
+		amap_reserve(&run->msg_by_hash, run->n_msgs);
 	return r;
 }

@@ -5,6 +5,7 @@
  * their slots can be prefetched. */
 #include "orchestrator/analyze/ledger.h"
 
+#include "common/xalloc.h"
 #include "orchestrator/analyze/kvscan.h"
 #include "orchestrator/analyze/linescan.h"
 
@@ -169,11 +170,11 @@ static struct traces_job *traces_jobs(struct analyze_run *run, size_t *n, struct
 			fl_err_errno(err, "read %s", dir);
 		return NULL;
 	}
-	jobs = calloc((size_t)m + 1, sizeof(*jobs));
+	jobs = fl_xcalloc((size_t)m + 1, sizeof(*jobs));
 	for (int i = 0; i < m; i++) {
 		uint32_t node = runload_node(run, list[i]->d_name, strlen(list[i]->d_name), 1);
 
-		if (jobs && node != ANALYZE_NONE) {
+		if (node != ANALYZE_NONE) {
 			snprintf(jobs[*n].path, sizeof(jobs[*n].path), "%s/%s/stdout.log", dir,
 				 list[i]->d_name);
 			jobs[(*n)++].node = node;
@@ -181,8 +182,6 @@ static struct traces_job *traces_jobs(struct analyze_run *run, size_t *n, struct
 		free(list[i]);
 	}
 	free(list);
-	if (!jobs)
-		fl_err(err, "out of memory");
 	return jobs;
 }
 
@@ -262,12 +261,9 @@ int traces_load(struct analyze_run *run, struct fl_error *err)
 	for (size_t k = 0; k < n_workers; k++) {
 		w[k] = (struct traces_worker){
 		    .run = run, .jobs = jobs, .n_jobs = n_jobs, .next_job = &next};
-		w[k].job = malloc((run->n_msgs + 1) * sizeof(*w[k].job));
-		w[k].t = malloc((run->n_msgs + 1) * sizeof(*w[k].t));
-		if (!w[k].job || !w[k].t)
-			rc = fl_err(err, "out of memory");
-		else
-			memset(w[k].job, 0xff, (run->n_msgs + 1) * sizeof(*w[k].job));
+		w[k].job = fl_xreallocarray(NULL, run->n_msgs + 1, sizeof(*w[k].job));
+		w[k].t = fl_xreallocarray(NULL, run->n_msgs + 1, sizeof(*w[k].t));
+		memset(w[k].job, 0xff, (run->n_msgs + 1) * sizeof(*w[k].job));
 	}
 	if (rc == 0)
 		rc = traces_run(run, w, n_workers, err);

@@ -6,6 +6,7 @@
  * id, prints a `faultlab shell RUN NODE` line per node and waits for Enter (or SIGUSR1);
  * --only keeps the traffic between, and the faults on, the named nodes. */
 #include "orchestrator/cli/cli.h"
+#include "common/xalloc.h"
 #include "orchestrator/run/run.h"
 #include "orchestrator/run/runplan.h"
 
@@ -22,9 +23,7 @@ static char **replay_split(char *s)
 
 	for (char *p = s; *p; p++)
 		n += *p == ',';
-	v = calloc(n + 1, sizeof(char *));
-	if (!v)
-		return NULL;
+	v = fl_xcalloc(n + 1, sizeof(char *));
 	n = 0;
 	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
 		v[n++] = tok;

@@ -5,6 +5,7 @@
  * analyzer's). A scenario that could not run (exit 2, 3) becomes a testsuite with one errored
  * testcase. Exit code: the worst of the runs (4 stops the suite at once). */
 #include "orchestrator/cli/cli.h"
+#include "common/xalloc.h"
 #include "orchestrator/run/run.h"
 #include "orchestrator/run/rundir.h"
 
@@ -25,13 +26,10 @@ struct suite_list {
 static void suite_push(struct suite_list *l, const char *path)
 {
 	if (l->n + 1 >= l->cap) {
-		char **v = realloc(l->v, (l->cap = l->cap * 2 + 8) * sizeof(char *));
-
-		if (!v)
-			return;
-		l->v = v;
+		l->cap = l->cap * 2 + 8;
+		l->v = fl_xreallocarray(l->v, l->cap, sizeof(char *));
 	}
-	l->v[l->n++] = strdup(path);
+	l->v[l->n++] = fl_xstrdup(path);
 }
 
 static int suite_cmp(const void *a, const void *b)

@@ -3,6 +3,7 @@
 #include "orchestrator/drivers/driver.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -34,14 +35,10 @@ static size_t driver_http_write(char *ptr, size_t size, size_t nmemb, void *user
 
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = (b->cap ? b->cap * 2 : 4096);
-		char *p;
 
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p)
-			return 0;
-		b->data = p;
+		b->data = fl_xrealloc(b->data, cap);
 		b->cap = cap;
 	}
 	memcpy(b->data + b->len, ptr, n);
@@ -120,7 +117,7 @@ int driver_http(struct driver_node *n, const char *method, const char *path, con
 		return fl_err(err, "%s %s: %s", method, url, curl_easy_strerror(rc));
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
-	reply->body = b.data ? b.data : strdup("");
+	reply->body = b.data ? b.data : fl_xstrdup("");
 	reply->len = b.len;
 	return 0;
 }

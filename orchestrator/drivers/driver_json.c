@@ -3,6 +3,7 @@
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
+#include "common/xalloc.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -103,10 +104,8 @@ char *driver_json_b64(const void *data, size_t len)
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = data;
-	char *out = malloc(4 * ((len + 2) / 3) + 1), *o = out;
+	char *out = fl_xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
 
-	if (!out)
-		return NULL;
 	for (size_t i = 0; i < len; i += 3) {
 		unsigned v = (unsigned)p[i] << 16;
 
@@ -188,7 +187,7 @@ int driver_json_store_hashes(const char *body, char (*hashes)[80], int max, char
 	}
 	c = json_object_get(j, "paginationCursor");
 	if (json_is_string(c))
-		*cursor = strdup(json_string_value(c));
+		*cursor = fl_xstrdup(json_string_value(c));
 	return n;
 }
 
@@ -275,7 +274,7 @@ int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *
 		    const char *kind, FILE *events, struct fl_error *err)
 {
 	cleanup_free char *enc = curl_easy_escape(NULL, topic, 0);
-	cleanup_free char *text = malloc(1 << 20);
+	cleanup_free char *text = fl_xmalloc(1 << 20);
 	json_auto_t *arr = NULL;
 	struct driver_http_reply r;
 	char path[512];
@@ -283,8 +282,6 @@ int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *
 	size_t i;
 	int count = 0;
 
-	if (!text)
-		return fl_err(err, "out of memory");
 	snprintf(path, sizeof(path), "%s%s", path_prefix, enc ? enc : "");
 	if (driver_http(n, "GET", path, NULL, &r, err) < 0)
 		return -1;

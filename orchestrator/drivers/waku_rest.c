@@ -5,6 +5,7 @@
  * receipts() polls GET /relay/v1/auto/messages/<topic> and appends the FORMATS.md lines (t_ms is
  * the poll time: latency is as coarse as the poll period). */
 #include "orchestrator/drivers/driver.h"
+#include "common/xalloc.h"
 #include "orchestrator/drivers/driver_json.h"
 
 #include "common/cleanup.h"
@@ -26,7 +27,7 @@ struct waku_rest_priv {
 static struct waku_rest_priv *waku_rest_priv(struct driver_node *n)
 {
 	if (!n->priv)
-		n->priv = calloc(1, sizeof(struct waku_rest_priv));
+		n->priv = fl_xcalloc(1, sizeof(struct waku_rest_priv));
 	return n->priv;
 }
 

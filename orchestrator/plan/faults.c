@@ -3,6 +3,7 @@
 #include "orchestrator/plan/plan.h"
 
 #include "common/rng.h"
+#include "common/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +21,8 @@ static int faults_targets(const struct plan *plan, size_t i, struct plan_fault *
 
 	rng_seed(&r, rng_derive(plan->seed, "fault-targets", i));
 	pf->targets =
-	    calloc(sc->n_nodes * (f->n_groups ? f->n_groups : 1) + 1, sizeof(*pf->targets));
-	pf->group_len = calloc(f->n_groups + 1, sizeof(*pf->group_len));
-	if (!pf->targets || !pf->group_len)
-		abort();
+	    fl_xcalloc(sc->n_nodes * (f->n_groups ? f->n_groups : 1) + 1, sizeof(*pf->targets));
+	pf->group_len = fl_xcalloc(f->n_groups + 1, sizeof(*pf->group_len));
 	if (f->kind != SCENARIO_FAULT_PARTITION) {
 		pf->n_targets = scenario_selector_resolve(sc, &f->target, &r, pf->targets);
 	} else {
@@ -42,10 +41,8 @@ static int faults_targets(const struct plan *plan, size_t i, struct plan_fault *
 static void faults_copy(struct plan_fault *dst, const struct plan_fault *src)
 {
 	*dst = *src;
-	dst->targets = malloc((src->n_targets + 1) * sizeof(*dst->targets));
-	dst->group_len = malloc((src->n_groups + 1) * sizeof(*dst->group_len));
-	if (!dst->targets || !dst->group_len)
-		abort();
+	dst->targets = fl_xmalloc((src->n_targets + 1) * sizeof(*dst->targets));
+	dst->group_len = fl_xmalloc((src->n_groups + 1) * sizeof(*dst->group_len));
 	memcpy(dst->targets, src->targets, src->n_targets * sizeof(*dst->targets));
 	memcpy(dst->group_len, src->group_len, src->n_groups * sizeof(*dst->group_len));
 }
@@ -73,9 +70,7 @@ int plan_faults_build(struct plan *plan, struct fl_error *err)
 
 	for (size_t i = 0; i < sc->n_faults; i++)
 		total += sc->faults[i].times;
-	plan->faults = calloc(total + 1, sizeof(*plan->faults));
-	if (!plan->faults)
-		abort();
+	plan->faults = fl_xcalloc(total + 1, sizeof(*plan->faults));
 	for (size_t i = 0; i < sc->n_faults; i++) {
 		const struct scenario_fault *f = &sc->faults[i];
 		struct plan_fault base = {.src = f};

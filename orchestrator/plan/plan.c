@@ -2,6 +2,8 @@
  * then the events are sorted and the messages numbered. */
 #include "orchestrator/plan/plan.h"
 
+#include "common/xalloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +16,7 @@ static void plan_nodes(struct plan *plan)
 	while ((1ull << bits) < sc->n_nodes + 3) /* network, gateway .1, broadcast */
 		bits++;
 	snprintf(plan->subnet, sizeof(plan->subnet), "10.213.0.0/%u", 32 - bits);
-	plan->nodes = calloc(sc->n_nodes + 1, sizeof(*plan->nodes));
-	if (!plan->nodes)
-		abort();
+	plan->nodes = fl_xcalloc(sc->n_nodes + 1, sizeof(*plan->nodes));
 	plan->n_nodes = sc->n_nodes;
 	for (size_t i = 0; i < sc->n_nodes; i++) {
 		struct plan_node *n = &plan->nodes[i];
@@ -39,11 +39,7 @@ struct plan_event *plan_event_push(struct plan *plan)
 
 	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) { /* capacities 16, 32, 64, ... */
 		size_t cap = n ? n * 2 : 16;
-		struct plan_event *grown = realloc(plan->events, cap * sizeof(*grown));
-
-		if (!grown)
-			abort();
-		plan->events = grown;
+		plan->events = fl_xreallocarray(plan->events, cap, sizeof(*plan->events));
 	}
 	ev = &plan->events[plan->n_events++];
 	memset(ev, 0, sizeof(*ev));
@@ -71,10 +67,8 @@ static void plan_events_finish(struct plan *plan)
 
 int plan_build(const struct scenario *sc, uint64_t seed, struct plan **out, struct fl_error *err)
 {
-	struct plan *plan = calloc(1, sizeof(*plan));
+	struct plan *plan = fl_xcalloc(1, sizeof(*plan));
 
-	if (!plan)
-		return fl_err(err, "out of memory");
 	plan->sc = sc;
 	plan->seed = seed;
 	plan_nodes(plan);

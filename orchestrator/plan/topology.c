@@ -3,6 +3,7 @@
 #include "orchestrator/plan/plan.h"
 
 #include "common/rng.h"
+#include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,7 @@ static void topo_add(struct topo *t, uint32_t a, uint32_t b)
 {
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
-		t->links = realloc(t->links, t->cap * sizeof(*t->links));
-		if (!t->links)
-			abort();
+		t->links = fl_xreallocarray(t->links, t->cap, sizeof(*t->links));
 	}
 	t->links[t->n].a = a < b ? a : b;
 	t->links[t->n].b = a < b ? b : a;
@@ -82,12 +81,10 @@ static int mesh_pair_one(struct mesh *m, struct rng *r)
 
 static int mesh_connected(const struct mesh *m)
 {
-	uint32_t *queue = malloc(m->n * sizeof(*queue));
-	uint8_t *seen = calloc(m->n, 1);
+	uint32_t *queue = fl_xreallocarray(NULL, m->n, sizeof(*queue));
+	uint8_t *seen = fl_xcalloc(m->n, 1);
 	size_t head = 0, tail = 0;
 
-	if (!queue || !seen)
-		abort();
 	seen[0] = 1;
 	queue[tail++] = 0;
 	while (head < tail) {
@@ -148,11 +145,9 @@ static int topo_mesh(struct topo *t, size_t n, unsigned d, uint64_t seed, struct
 	int ok = 0;
 
 	rng_seed(&r, rng_derive(seed, "topology", 0));
-	m.adj = calloc(n * m.d + 1, sizeof(*m.adj));
-	m.deg = calloc(n + 1, sizeof(*m.deg));
-	m.points = calloc(n * m.d + 1, sizeof(*m.points));
-	if (!m.adj || !m.deg || !m.points)
-		abort();
+	m.adj = fl_xcalloc(n * m.d + 1, sizeof(*m.adj));
+	m.deg = fl_xcalloc(n + 1, sizeof(*m.deg));
+	m.points = fl_xcalloc(n * m.d + 1, sizeof(*m.points));
 	for (int a = 0; a < MESH_ATTEMPTS && !ok; a++)
 		ok = mesh_attempt(&m, &r, !complement);
 	if (ok)
@@ -170,11 +165,9 @@ static int topo_mesh(struct topo *t, size_t n, unsigned d, uint64_t seed, struct
 /* A random Hamiltonian cycle: the only connected 2-regular graphs. */
 static void topo_cycle(struct topo *t, size_t n, uint64_t seed)
 {
-	uint32_t *perm = malloc(n * sizeof(*perm));
+	uint32_t *perm = fl_xreallocarray(NULL, n, sizeof(*perm));
 	struct rng r;
 
-	if (!perm)
-		abort();
 	rng_seed(&r, rng_derive(seed, "topology", 0));
 	for (size_t i = 0; i < n; i++)
 		perm[i] = (uint32_t)i;

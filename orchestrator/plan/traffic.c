@@ -3,6 +3,7 @@
 #include "orchestrator/plan/plan.h"
 
 #include "common/rng.h"
+#include "common/xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,20 +22,16 @@ static int traffic_resolve(struct plan *plan, size_t i, struct fl_error *err)
 
 	rng_seed(&r, rng_derive(plan->seed, "traffic-select", i));
 	pt->src = &sc->traffic[i];
-	pt->from = calloc(sc->n_nodes + 1, sizeof(*pt->from));
-	pt->to = calloc(sc->n_nodes + 1, sizeof(*pt->to));
-	if (!pt->from || !pt->to)
-		abort();
+	pt->from = fl_xcalloc(sc->n_nodes + 1, sizeof(*pt->from));
+	pt->to = fl_xcalloc(sc->n_nodes + 1, sizeof(*pt->to));
 	pt->n_from = scenario_selector_resolve(sc, &pt->src->from, &r, pt->from);
 	pt->n_to = scenario_selector_resolve(sc, &pt->src->to, &r, pt->to);
 	if (!pt->n_from || !pt->n_to)
 		return fl_err(err, "traffic \"%s\" has no sender or no receiver", pt->src->name);
 	if (traffic_pairwise(pt->src->kind))
 		return 0;
-	pt->recv = calloc(pt->n_from * pt->n_to + 1, sizeof(*pt->recv));
-	pt->n_recv = calloc(pt->n_from + 1, sizeof(*pt->n_recv));
-	if (!pt->recv || !pt->n_recv)
-		abort();
+	pt->recv = fl_xcalloc(pt->n_from * pt->n_to + 1, sizeof(*pt->recv));
+	pt->n_recv = fl_xcalloc(pt->n_from + 1, sizeof(*pt->n_recv));
 	for (size_t f = 0; f < pt->n_from; f++) {
 		for (size_t t = 0; t < pt->n_to; t++)
 			if (pt->to[t] != pt->from[f])
@@ -121,9 +118,7 @@ int plan_traffic_build(struct plan *plan, struct fl_error *err)
 {
 	const struct scenario *sc = plan->sc;
 
-	plan->traffic = calloc(sc->n_traffic + 1, sizeof(*plan->traffic));
-	if (!plan->traffic)
-		abort();
+	plan->traffic = fl_xcalloc(sc->n_traffic + 1, sizeof(*plan->traffic));
 	plan->n_traffic = sc->n_traffic;
 	for (size_t i = 0; i < sc->n_traffic; i++) {
 		double *at;
@@ -134,9 +129,7 @@ int plan_traffic_build(struct plan *plan, struct fl_error *err)
 		if (!traffic_has_pair(&plan->traffic[i]))
 			return fl_err(err, "traffic \"%s\": from and to are the same node",
 				      sc->traffic[i].name);
-		at = calloc(sc->traffic[i].count + 1, sizeof(*at));
-		if (!at)
-			abort();
+		at = fl_xcalloc(sc->traffic[i].count + 1, sizeof(*at));
 		rng_seed(&r, rng_derive(plan->seed, "traffic", i));
 		traffic_times(plan, &sc->traffic[i], &r, at);
 		traffic_sends(plan, i, at, &r);

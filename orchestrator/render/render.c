@@ -1,5 +1,6 @@
 #include "orchestrator/render/render.h"
 
+#include "common/xalloc.h"
 #include "orchestrator/analyze/ledger.h"
 
 #include <errno.h>
@@ -12,10 +13,7 @@ FILE *render_open(const char *path, char **tmp, struct fl_error *err)
 {
 	FILE *f;
 
-	if (asprintf(tmp, "%s.tmp", path) < 0) {
-		fl_err(err, "out of memory");
-		return NULL;
-	}
+	*tmp = fl_xasprintf("%s.tmp", path);
 	f = fopen(*tmp, "we");
 	if (!f) {
 		fl_err_errno(err, "create %s", *tmp);
@@ -153,10 +151,8 @@ static int render_cmp_fault(const void *a, const void *b)
 
 size_t render_worst_faults(const struct analyze_run *run, size_t *out, size_t max)
 {
-	size_t *all = malloc((run->n_faults + 1) * sizeof(*all)), n;
+	size_t *all = fl_xcalloc(run->n_faults + 1, sizeof(*all)), n;
 
-	if (!all)
-		return 0;
 	for (size_t i = 0; i < run->n_faults; i++)
 		all[i] = i;
 	render_sort_run = run;

@@ -1,5 +1,6 @@
 /* faultlab-agent control: spawn, JSON-lines request/reply, stop. */
 #include "orchestrator/run/agentctl.h"
+#include "common/xalloc.h"
 #include "orchestrator/run/rundir.h"
 
 #include "common/cleanup.h"
@@ -72,7 +73,7 @@ static char *agentctl_line(struct agentctl *a, int timeout_ms, struct fl_error *
 		ssize_t r;
 
 		if (nl) {
-			char *line = strndup(a->buf, (size_t)(nl - a->buf));
+			char *line = fl_xstrndup(a->buf, (size_t)(nl - a->buf));
 
 			a->len -= (size_t)(nl + 1 - a->buf);
 			memmove(a->buf, nl + 1, a->len);
@@ -204,8 +205,7 @@ int agentctl_apply(struct agentctl *a, const char *id, const char *kind, int64_t
 
 	if (!req || !(line = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)))
 		return fl_err(err, "encode apply %s", id);
-	if (asprintf(&req_s, "%s\n", line) < 0)
-		return fl_err(err, "out of memory");
+	req_s = fl_xasprintf("%s\n", line);
 	return agentctl_call(a, req_s, reply, err);
 }
 

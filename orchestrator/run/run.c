@@ -1,5 +1,6 @@
 /* run_main: the phases of a run, in order, with one teardown path for every exit. */
 #include "orchestrator/run/run_int.h"
+#include "common/xalloc.h"
 #include "orchestrator/run/rundir.h"
 #include "orchestrator/run/planfile.h"
 
@@ -101,14 +102,13 @@ static void run_connect(struct run_ctx *c, char (*errs)[256], unsigned char *don
 /* Links, settling, then run-start: the timeline's 0 is when the network is ready. */
 static void run_begin(struct run_ctx *c)
 {
-	char(*errs)[256] = calloc(c->plan.n_links + 1, sizeof(*errs));
-	unsigned char *done = calloc(c->plan.n_links + 1, 1);
+	char(*errs)[256] = fl_xcalloc(c->plan.n_links + 1, sizeof(*errs));
+	unsigned char *done = fl_xcalloc(c->plan.n_links + 1, 1);
 	double t0 = fltime_mono_ms();
 	struct doctor_report env;
 
 	doctor_run(&env);
-	if (errs && done)
-		run_connect(c, errs, done);
+	run_connect(c, errs, done);
 	run_settle(c);
 	log_debug("phase links+settle: %.1f ms", fltime_mono_ms() - t0);
 	runjournal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
@@ -117,7 +117,7 @@ static void run_begin(struct run_ctx *c)
 	for (size_t i = 0; i < c->n; i++)
 		runjournal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
 				   c->rn[i].ready_ms);
-	for (size_t l = 0; errs && done && l < c->plan.n_links; l++)
+	for (size_t l = 0; l < c->plan.n_links; l++)
 		if (done[l])
 			runjournal_link(&c->j, c->plan.nodes[c->plan.links[l][0]].name,
 					c->plan.nodes[c->plan.links[l][1]].name,

@@ -5,6 +5,7 @@
 #include "orchestrator/run/run_int.h"
 
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	struct driver_sent out = {0};
 	struct fl_error err = {0};
 	size_t nto = 0, cap = e->size + 64;
-	char *text = malloc(cap);
+	char *text = fl_xmalloc(cap);
 	struct runjournal_send js = {
 	    .id = e->id, .msg = e->msg, .node = from->dn.name, .planned_ms = (double)e->t_ms};
 	int rc = -1;
@@ -29,8 +30,6 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	for (size_t i = 0; i < e->n_to && nto < 64; i++)
 		if (run_only_has(c, e->to[i]))
 			to[nto++] = &c->rn[e->to[i]].dn;
-	if (!text)
-		return;
 	run_text(e->msg, e->size, c->plan.seed, text, cap);
 	js.issued_ms = runjournal_now(&c->j);
 	if (refused)
@@ -88,18 +87,16 @@ void run_sendq_start(struct run_ctx *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		struct run_sendq *q = &c->rn[i].q;
-		struct run_send_arg *a = malloc(sizeof(*a));
+		struct run_send_arg *a = fl_xmalloc(sizeof(*a));
 		size_t cap = 1;
 
 		for (size_t k = 0; k < c->plan.n_events; k++)
 			cap +=
 			    c->plan.events[k].type == RUNPLAN_SEND && c->plan.events[k].from == i;
-		q->items = calloc(cap, sizeof(*q->items));
+		q->items = fl_xcalloc(cap, sizeof(*q->items));
 		q->cap = cap;
 		pthread_mutex_init(&q->mu, NULL);
 		pthread_cond_init(&q->cv, NULL);
-		if (!a || !q->items)
-			continue;
 		a->c = c;
 		a->node = i;
 		q->started = pthread_create(&q->th, NULL, run_sendq_main, a) == 0;

@@ -1,6 +1,7 @@
 /* The run before and after its timeline: run directory and plan, lock and subnet, network and
  * nodes, readiness, agents; and the teardown. */
 #include "orchestrator/run/run_int.h"
+#include "common/xalloc.h"
 #include "orchestrator/run/rundir.h"
 #include "orchestrator/drivers/driver_json.h"
 
@@ -58,9 +59,7 @@ static int run_index_msgs(struct run_ctx *c)
 			c->raw_traffic |= !strcmp(c->plan.events[k].kind, "relay") ||
 					  !strcmp(c->plan.events[k].kind, "lightpush");
 		}
-	c->msg_event = calloc(c->n_msgs + 2, sizeof(*c->msg_event));
-	if (!c->msg_event)
-		return -1;
+	c->msg_event = fl_xcalloc(c->n_msgs + 2, sizeof(*c->msg_event));
 	for (size_t k = 0; k < c->plan.n_events; k++) {
 		const struct runplan_event *e = &c->plan.events[k];
 		unsigned long m = strtoul(e->msg + (e->msg[0] == 'm'), NULL, 10);
@@ -82,8 +81,7 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	if (runplan_load(path, &c->plan, err) < 0)
 		return -1;
 	c->n = c->plan.n_nodes;
-	if (run_index_msgs(c) < 0)
-		return fl_err(err, "out of memory");
+	run_index_msgs(c);
 	c->runtime_name = c->opts->runtime ? c->opts->runtime : c->plan.runtime;
 	if (!c->runtime_name[0])
 		c->runtime_name = "netns";
@@ -103,12 +101,10 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	if (runtime_subnet_pick_prefix(NULL, prefix, c->run_id, c->subnet, sizeof(c->subnet), err) <
 	    0)
 		return fl_wrap(err, "pick a subnet");
-	c->rn = calloc(c->n + 1, sizeof(*c->rn));
-	c->specs = calloc(c->n + 1, sizeof(*c->specs));
-	c->nodes = calloc(c->n + 1, sizeof(*c->nodes));
-	c->active = calloc((c->plan.n_faults + 1) * (c->n + 1), 1);
-	if (!c->rn || !c->specs || !c->nodes || !c->active)
-		return fl_err(err, "out of memory");
+	c->rn = fl_xcalloc(c->n + 1, sizeof(*c->rn));
+	c->specs = fl_xcalloc(c->n + 1, sizeof(*c->specs));
+	c->nodes = fl_xcalloc(c->n + 1, sizeof(*c->nodes));
+	c->active = fl_xcalloc((c->plan.n_faults + 1) * (c->n + 1), 1);
 	return 0;
 }
 
@@ -144,8 +140,6 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	r->dn.timeout_ms = 3000;
 	snprintf(r->dn.log_path, sizeof(r->dn.log_path), "%s", r->log_path);
 	r->argv = rundir_node_argv_shifted(&c->plan, i, c->runtime_name, c->plan.seed, c->subnet);
-	if (!r->argv)
-		return fl_err(err, "node %s: out of memory", pn->name);
 	s->name = pn->name;
 	s->image = rundir_node_image(pn, c->runtime_name);
 	s->address = r->dn.address;
@@ -308,11 +302,9 @@ int run_agent_spawn(struct run_ctx *c, size_t i, struct fl_error *err)
 /* Spawns every agent, then collects their ready lines: 100 agents start in parallel. */
 int run_agents_start(struct run_ctx *c, struct fl_error *err)
 {
-	unsigned char *spawned = calloc(c->n + 1, 1);
+	unsigned char *spawned = fl_xcalloc(c->n + 1, 1);
 	int rc = 0;
 
-	if (!spawned)
-		return fl_err(err, "out of memory");
 	for (size_t i = 0; i < c->n; i++) {
 		struct fl_error aerr = {0};
 
@@ -381,10 +373,8 @@ static int run_peers_connected(struct run_node *r)
 void run_settle(struct run_ctx *c)
 {
 	double deadline = fltime_mono_ms() + 5000;
-	size_t *want = calloc(c->n + 1, sizeof(size_t)), pending = 1;
+	size_t *want = fl_xcalloc(c->n + 1, sizeof(size_t)), pending = 1;
 
-	if (!want)
-		return;
 	for (size_t l = 0; l < c->plan.n_links; l++)
 		want[c->plan.links[l][0]]++, want[c->plan.links[l][1]]++;
 	while (pending && fltime_mono_ms() < deadline && !run_check_signals(c)) {

@@ -4,6 +4,7 @@
 #include "common/cleanup.h"
 #include "common/fltime.h"
 #include "common/rng.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,14 +69,8 @@ char *rundir_read(const char *path, size_t *len, struct fl_error *err)
 	}
 	do {
 		if (n + 65536 + 1 > cap) {
-			char *p = realloc(buf, cap = n + 65536 * 2 + 1);
-
-			if (!p) {
-				free(buf);
-				fl_err(err, "out of memory reading %s", path);
-				return NULL;
-			}
-			buf = p;
+			cap = n + 65536 * 2 + 1;
+			buf = fl_xrealloc(buf, cap);
 		}
 		r = fread(buf + n, 1, 65536, f);
 		n += r;
@@ -186,18 +181,13 @@ static void rundir_push(struct rundir_argv *a, const char *fmt, ...)
 	char *s = NULL;
 
 	if (a->n + 2 > a->cap) {
-		char **v = realloc(a->v, (a->cap = a->cap * 2 + 16) * sizeof(char *));
-
-		if (!v)
-			return;
-		a->v = v;
+		a->cap = a->cap * 2 + 16;
+		a->v = fl_xreallocarray(a->v, a->cap, sizeof(char *));
 	}
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = fl_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (s)
-		a->v[a->n++] = s;
+	a->v[a->n++] = s;
 	a->v[a->n] = NULL;
 }
 

@@ -2,6 +2,7 @@
 #include "orchestrator/run/runplan.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -48,10 +49,8 @@ static int runplan_node_load(struct runplan_node *n, json_t *o)
 		snprintf(n->reliability + l, sizeof(n->reliability) - l, "%s%s", i ? "," : "",
 			 json_string_value(v) ?: "");
 	}
-	n->args = calloc(json_array_size(args) + 1, sizeof(char *));
-	if (!n->args)
-		return -1;
-	json_array_foreach(args, i, v) n->args[i] = strdup(json_string_value(v) ?: "");
+	n->args = fl_xcalloc(json_array_size(args) + 1, sizeof(char *));
+	json_array_foreach(args, i, v) n->args[i] = fl_xstrdup(json_string_value(v) ?: "");
 	return n->name[0] ? 0 : -1;
 }
 
@@ -62,9 +61,7 @@ static int runplan_names(const struct runplan *p, json_t *arr, uint32_t **out, s
 	size_t i;
 
 	*n = 0;
-	*out = calloc(json_array_size(arr) + 1, sizeof(uint32_t));
-	if (!*out)
-		return -1;
+	*out = fl_xcalloc(json_array_size(arr) + 1, sizeof(uint32_t));
 	json_array_foreach(arr, i, v)
 	{
 		long k = runplan_node_find(p, json_string_value(v) ?: "");
@@ -84,9 +81,7 @@ static int runplan_groups(const struct runplan *p, struct runplan_fault *f, json
 	runplan_str(f->direction, sizeof(f->direction), params, "direction");
 	if (!f->direction[0])
 		snprintf(f->direction, sizeof(f->direction), "both");
-	f->group_of = malloc(p->n_nodes * sizeof(int));
-	if (!f->group_of)
-		return -1;
+	f->group_of = fl_xcalloc(p->n_nodes, sizeof(int));
 	for (i = 0; i < p->n_nodes; i++)
 		f->group_of[i] = -1;
 	json_array_foreach(groups, i, g)
@@ -182,12 +177,10 @@ static int runplan_body(struct runplan *p, json_t *j, const char **what)
 	json_t *v;
 	size_t i;
 
-	p->nodes = calloc(json_array_size(nodes) + 1, sizeof(*p->nodes));
-	p->links = calloc(json_array_size(links) + 1, sizeof(*p->links));
-	p->faults = calloc(json_array_size(faults) + 1, sizeof(*p->faults));
-	p->events = calloc(json_array_size(events) + 1, sizeof(*p->events));
-	if (!p->nodes || !p->links || !p->faults || !p->events)
-		return -1;
+	p->nodes = fl_xcalloc(json_array_size(nodes) + 1, sizeof(*p->nodes));
+	p->links = fl_xcalloc(json_array_size(links) + 1, sizeof(*p->links));
+	p->faults = fl_xcalloc(json_array_size(faults) + 1, sizeof(*p->faults));
+	p->events = fl_xcalloc(json_array_size(events) + 1, sizeof(*p->events));
 	*what = "nodes";
 	json_array_foreach(nodes, i,
 			   v) if (runplan_node_load(&p->nodes[p->n_nodes++], v) < 0) return -1;

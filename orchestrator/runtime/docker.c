@@ -3,6 +3,7 @@
  * argv[0] of a node spec is ignored: the image's entrypoint gets argv[1..] ("@DATA@" → /data,
  * where host_data_dir is bind-mounted). Names and labels: see runtime.h. */
 #include "orchestrator/runtime/cgroup.h"
+#include "common/xalloc.h"
 #include "orchestrator/runtime/docker_api.h"
 #include "orchestrator/runtime/docker_image.h"
 #include "orchestrator/runtime/docker_logs.h"
@@ -53,10 +54,8 @@ static int docker_parallel(void)
 
 int docker_init(struct runtime *rt, struct fl_error *err)
 {
-	struct docker_rt *p = calloc(1, sizeof(*p));
+	struct docker_rt *p = fl_xcalloc(1, sizeof(*p));
 
-	if (!p)
-		return fl_err(err, "out of memory");
 	p->lock_fd = -1;
 	if (docker_api_open(&p->api, err) < 0) {
 		free(p);
@@ -213,10 +212,7 @@ static int docker_nodes_register(struct docker_rt *p, const struct runtime_node_
 	int rc = 0;
 
 	if (p->n + n > p->cap) {
-		void *m = realloc(p->nodes, (p->n + n) * sizeof(*p->nodes));
-		if (!m)
-			return fl_err(err, "out of memory");
-		p->nodes = m;
+		p->nodes = fl_xreallocarray(p->nodes, p->n + n, sizeof(*p->nodes));
 		p->cap = p->n + n;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -304,12 +300,10 @@ static int docker_start_all(struct docker_rt *p, size_t first,
 			    const struct runtime_node_spec *specs, size_t n,
 			    struct runtime_node *out, struct fl_error *err)
 {
-	struct docker_api_req *reqs = calloc(n, sizeof(*reqs));
+	struct docker_api_req *reqs = fl_xcalloc(n, sizeof(*reqs));
 	struct fl_error ignored;
 	int rc;
 
-	if (!reqs)
-		return fl_err(err, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		reqs[i].method = "POST";
 		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s/start",
@@ -356,9 +350,7 @@ static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec
 		return -1;
 	if (!p->logs && !(p->logs = docker_logs_new(&p->api, err)))
 		return -1;
-	reqs = calloc(n, sizeof(*reqs));
-	if (!reqs)
-		return fl_err(err, "out of memory");
+	reqs = fl_xcalloc(n, sizeof(*reqs));
 	rc = docker_create_all(rt, specs, n, reqs, err);
 	log_debug("docker: %zu containers created at %.1f ms", n, fltime_mono_ms() - t0);
 	if (docker_nodes_register(p, specs, n, reqs, rc < 0 ? &ignored : err) < 0)
@@ -470,11 +462,9 @@ static int docker_socket(struct runtime *rt, int domain, int type, int protocol)
 static int docker_teardown(struct runtime *rt, struct fl_error *err)
 {
 	struct docker_rt *p = docker_priv(rt);
-	struct docker_api_req *reqs = calloc(p->n + 1, sizeof(*reqs));
+	struct docker_api_req *reqs = fl_xcalloc(p->n + 1, sizeof(*reqs));
 	int rc = 0;
 
-	if (!reqs)
-		return fl_err(err, "out of memory");
 	for (size_t i = 0; i < p->n; i++) {
 		reqs[i].method = "DELETE";
 		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s?force=1&v=1",

@@ -2,6 +2,7 @@
 #include "orchestrator/runtime/docker_api.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -14,10 +15,8 @@ static size_t docker_api_sink(char *data, size_t size, size_t nmemb, void *ud)
 {
 	struct docker_api_req *r = ud;
 	size_t n = size * nmemb;
-	char *m = realloc(r->resp, r->resp_len + n + 1);
+	char *m = fl_xrealloc(r->resp, r->resp_len + n + 1);
 
-	if (!m)
-		return 0;
 	memcpy(m + r->resp_len, data, n);
 	r->resp = m;
 	r->resp_len += n;
@@ -86,15 +85,12 @@ static void docker_api_done(CURLM *m, int *failed, struct fl_error *err)
 int docker_api_batch(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
 		     struct fl_error *err)
 {
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	CURLM *m = curl_multi_init();
+	struct curl_slist *hdrs =
+	    fl_xnonnull(curl_slist_append(NULL, "Content-Type: application/json"));
+	CURLM *m = fl_xnonnull(curl_multi_init());
 	size_t next = 0;
 	int running = 0, failed = 0;
 
-	if (!m || !hdrs) {
-		curl_slist_free_all(hdrs);
-		return fl_err(err, "curl: out of memory");
-	}
 	do {
 		while (next < n && (parallel <= 0 || running < parallel)) {
 			CURL *c = docker_api_easy_req(api, &reqs[next], hdrs);

@@ -3,6 +3,7 @@
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
+#include "common/xalloc.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -146,13 +147,9 @@ static void *docker_logs_main(void *arg)
 
 struct docker_logs *docker_logs_new(struct docker_api *api, struct fl_error *err)
 {
-	struct docker_logs *dl = calloc(1, sizeof(*dl));
+	struct docker_logs *dl = fl_xcalloc(1, sizeof(*dl));
 
-	if (!dl || !(dl->multi = curl_multi_init())) {
-		free(dl);
-		fl_err(err, "docker logs: out of memory");
-		return NULL;
-	}
+	dl->multi = fl_xnonnull(curl_multi_init());
 	dl->api = api;
 	pthread_mutex_init(&dl->lock, NULL);
 	if (pthread_create(&dl->thread, NULL, docker_logs_main, dl) != 0) {
@@ -182,13 +179,11 @@ int docker_logs_add(struct docker_logs *dl, const char *id, const char *log_path
 	s = docker_logs_find(dl, id);
 	if (!s && dl->n == dl->cap) {
 		size_t cap = dl->cap ? dl->cap * 2 : 16;
-		void *m = realloc(dl->streams, cap * sizeof(*dl->streams));
-		if (m) {
-			dl->streams = m;
-			dl->cap = cap;
-		}
+		dl->streams = fl_xreallocarray(dl->streams, cap, sizeof(*dl->streams));
+		dl->cap = cap;
 	}
-	if (!s && dl->n < dl->cap && (s = calloc(1, sizeof(*s)))) {
+	if (!s) {
+		s = fl_xcalloc(1, sizeof(*s));
 		snprintf(s->id, sizeof(s->id), "%s", id);
 		s->fd = open(log_path ? log_path : "/dev/null",
 			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -199,8 +194,6 @@ int docker_logs_add(struct docker_logs *dl, const char *id, const char *log_path
 		} else {
 			dl->streams[dl->n++] = s;
 		}
-	} else if (!s) {
-		rc = fl_err(err, "docker logs: out of memory");
 	}
 	if (s && !s->active)
 		s->pending = 1;

@@ -3,6 +3,7 @@
  * into their namespace and a cgroup of their own. The host's root namespace is never
  * changed. Names: see runtime.h. */
 #include "orchestrator/runtime/cgroup.h"
+#include "common/xalloc.h"
 #include "orchestrator/runtime/netns_link.h"
 #include "orchestrator/runtime/netns_proc.h"
 #include "orchestrator/runtime/runlock.h"
@@ -58,10 +59,8 @@ static struct netns_rt *netns_priv(struct runtime *rt)
 
 int netns_init(struct runtime *rt, struct fl_error *err)
 {
-	struct netns_rt *p = calloc(1, sizeof(*p));
+	struct netns_rt *p = fl_xcalloc(1, sizeof(*p));
 
-	if (!p)
-		return fl_err(err, "out of memory");
 	p->hub_fd = p->lock_fd = -1;
 	p->orig_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (p->orig_fd < 0) {
@@ -203,12 +202,7 @@ static struct netns_node *netns_add(struct netns_rt *p, const char *rid, const c
 	}
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
-		void *m = realloc(p->nodes, cap * sizeof(*p->nodes));
-		if (!m) {
-			fl_err(err, "out of memory");
-			return NULL;
-		}
-		p->nodes = m;
+		p->nodes = fl_xreallocarray(p->nodes, cap, sizeof(*p->nodes));
 		p->cap = cap;
 	}
 	nn = &p->nodes[p->n++];
@@ -271,13 +265,11 @@ static int netns_nodes_start(struct runtime *rt, const struct runtime_node_spec 
 {
 	struct netns_rt *p = netns_priv(rt);
 	double t0 = fltime_mono_ms(), t1, t2;
-	int *fds = calloc(n ? n : 1, sizeof(*fds)), rc = 0;
-	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), i, forked = 0;
+	int *fds = fl_xcalloc(n, sizeof(*fds)), rc = 0;
+	size_t *idx = fl_xcalloc(n, sizeof(*idx)), i, forked = 0;
 
 	memset(out, 0, n * sizeof(*out));
-	if (!fds || !idx)
-		rc = fl_err(err, "out of memory");
-	else if (!p->hub_sk)
+	if (!p->hub_sk)
 		rc = fl_err(err, "netns runtime: nodes_start before net_create");
 	p->ms_net = p->ms_cgroup = 0;
 	for (i = 0; i < n && rc == 0; i++)

@@ -2,6 +2,7 @@
 #include "orchestrator/runtime/netns_link.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -107,13 +108,9 @@ int netns_link_ns_delete(const char *name, struct fl_error *err)
 
 struct nl_sock *netns_link_socket(int ns_fd, int orig_fd, struct fl_error *err)
 {
-	FL_AUTO(nl_socket_free) struct nl_sock *sk = nl_socket_alloc();
+	FL_AUTO(nl_socket_free) struct nl_sock *sk = fl_xnonnull(nl_socket_alloc());
 	int rc;
 
-	if (!sk) {
-		fl_err(err, "nl_socket_alloc: out of memory");
-		return NULL;
-	}
 	if (netns_link_enter(ns_fd, "a node namespace", err) < 0)
 		return NULL;
 	rc = nl_connect(sk, NETLINK_ROUTE);
@@ -130,12 +127,10 @@ struct nl_sock *netns_link_socket(int ns_fd, int orig_fd, struct fl_error *err)
 
 int netns_link_up(struct nl_sock *sk, int ifindex, struct fl_error *err)
 {
-	FL_AUTO(rtnl_link_put) struct rtnl_link *orig = rtnl_link_alloc();
-	FL_AUTO(rtnl_link_put) struct rtnl_link *chg = rtnl_link_alloc();
+	FL_AUTO(rtnl_link_put) struct rtnl_link *orig = fl_xnonnull(rtnl_link_alloc());
+	FL_AUTO(rtnl_link_put) struct rtnl_link *chg = fl_xnonnull(rtnl_link_alloc());
 	int rc;
 
-	if (!orig || !chg)
-		return fl_err(err, "out of memory");
 	rtnl_link_set_ifindex(orig, ifindex);
 	rtnl_link_set_flags(chg, IFF_UP);
 	rc = rtnl_link_change(sk, orig, chg, 0);
@@ -156,11 +151,10 @@ int netns_link_ifindex(struct nl_sock *sk, const char *name, struct fl_error *er
 
 int netns_link_bridge_add(struct nl_sock *sk, const char *name, int *ifindex, struct fl_error *err)
 {
-	FL_AUTO(rtnl_link_put) struct rtnl_link *br = rtnl_link_bridge_alloc();
+	/* libnl 3.7: NULL only when an allocation failed (rtnl_link_set_type's strdup/io_alloc) */
+	FL_AUTO(rtnl_link_put) struct rtnl_link *br = fl_xnonnull(rtnl_link_bridge_alloc());
 	int rc;
 
-	if (!br)
-		return fl_err(err, "out of memory");
 	rtnl_link_set_name(br, name);
 	rtnl_link_set_flags(br, IFF_UP);
 	rc = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
@@ -173,11 +167,9 @@ int netns_link_bridge_add(struct nl_sock *sk, const char *name, int *ifindex, st
 int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const char *peer_name,
 			int peer_ns_fd, struct fl_error *err)
 {
-	struct rtnl_link *veth = rtnl_link_veth_alloc(), *peer;
+	struct rtnl_link *veth = fl_xnonnull(rtnl_link_veth_alloc()), *peer;
 	int rc;
 
-	if (!veth)
-		return fl_err(err, "out of memory");
 	peer = rtnl_link_veth_get_peer(veth);
 	rtnl_link_set_name(veth, name);
 	rtnl_link_set_flags(veth, IFF_UP);
@@ -195,16 +187,12 @@ int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const 
 int netns_link_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, int prefix,
 			struct fl_error *err)
 {
-	FL_AUTO(rtnl_addr_put) struct rtnl_addr *a = rtnl_addr_alloc();
+	FL_AUTO(rtnl_addr_put) struct rtnl_addr *a = fl_xnonnull(rtnl_addr_alloc());
 	FL_AUTO(nl_addr_put) struct nl_addr *local = NULL;
 	uint32_t be = htonl(addr);
 	int rc;
 
-	if (!a)
-		return fl_err(err, "out of memory");
-	local = nl_addr_build(AF_INET, &be, sizeof(be));
-	if (!local)
-		return fl_err(err, "out of memory");
+	local = fl_xnonnull(nl_addr_build(AF_INET, &be, sizeof(be)));
 	nl_addr_set_prefixlen(local, prefix);
 	rtnl_addr_set_ifindex(a, ifindex);
 	rtnl_addr_set_local(a, local);

@@ -2,6 +2,7 @@
 #include "orchestrator/runtime/runlock.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -74,13 +75,7 @@ int runlock_list(struct runlock_entry **out, size_t *n, struct fl_error *err)
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			void *m = realloc(v, cap * sizeof(*v));
-			if (!m) {
-				closedir(d);
-				free(v);
-				return fl_err(err, "out of memory");
-			}
-			v = m;
+			v = fl_xreallocarray(v, cap, sizeof(*v));
 		}
 		runlock_info_read(id, &v[(*n)++]);
 	}

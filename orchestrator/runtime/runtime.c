@@ -2,6 +2,7 @@
 #include "orchestrator/runtime/runtime_internal.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,9 @@ const struct runtime_ops *runtime_ops_find(const char *name)
 
 struct runtime *runtime_new(const char *name, struct fl_error *err)
 {
-	struct runtime *rt = calloc(1, sizeof(*rt));
+	struct runtime *rt = fl_xcalloc(1, sizeof(*rt));
 	int rc;
 
-	if (!rt) {
-		fl_err(err, "out of memory");
-		return NULL;
-	}
 	if (!name || strcmp(name, "netns") == 0) {
 		rt->ops = &netns_ops;
 		rc = netns_init(rt, err);
@@ -65,9 +62,7 @@ static char *runtime_subst(const char *arg, const char *data)
 
 	for (p = arg; (p = strstr(p, "@DATA@")); p += 6)
 		n++;
-	out = malloc(strlen(arg) + n * dl + 1);
-	if (!out)
-		return NULL;
+	out = fl_xmalloc(strlen(arg) + n * dl + 1);
 	for (o = out, p = arg; *p;) {
 		if (strncmp(p, "@DATA@", 6) == 0) {
 			memcpy(o, data, dl);
@@ -92,19 +87,9 @@ char **runtime_argv_expand(char *const *argv, const char *data_dir, struct fl_er
 		fl_err(err, "empty command line");
 		return NULL;
 	}
-	out = calloc(n + 1, sizeof(*out));
-	if (!out) {
-		fl_err(err, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
+	out = fl_xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
 		out[i] = runtime_subst(argv[i], data_dir ? data_dir : "");
-		if (!out[i]) {
-			runtime_argv_free(out);
-			fl_err(err, "out of memory");
-			return NULL;
-		}
-	}
 	return out;
 }
 

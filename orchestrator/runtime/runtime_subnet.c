@@ -4,6 +4,7 @@
  * of dead runs (no lock held) are reused only when no never-used block is left; subnets of
  * the docker daemon's networks (when one answers) are never handed out. */
 #include "orchestrator/runtime/runtime.h"
+#include "common/xalloc.h"
 #include "orchestrator/runtime/docker_api.h"
 #include "orchestrator/runtime/runlock.h"
 
@@ -146,9 +147,7 @@ int runtime_subnet_pick_prefix(const char *pool, int prefix, const char *run_id,
 	if (runlock_dir_ensure(err) < 0)
 		return -1;
 	blocks = 1u << (prefix - pool_prefix);
-	state = calloc(blocks, 1);
-	if (!state)
-		return fl_err(err, "out of memory");
+	state = fl_xcalloc(blocks, 1);
 	snprintf(path, sizeof(path), "%s/subnets.lock", RUNLOCK_DIR);
 	lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)

@@ -4,6 +4,7 @@
  * --sweep is not needed for that. Docker leftovers: docker_sweep.c. */
 #include "orchestrator/runtime/sweep.h"
 
+#include "common/xalloc.h"
 #include "orchestrator/runtime/cgroup.h"
 #include "orchestrator/runtime/docker_api.h"
 #include "orchestrator/runtime/netns_link.h"
@@ -233,10 +234,7 @@ static void sweep_collect(const char *id, void *ctx)
 			return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		void *m = realloc(s->ids, cap * sizeof(*s->ids));
-		if (!m)
-			return;
-		s->ids = m;
+		s->ids = fl_xreallocarray(s->ids, cap, sizeof(*s->ids));
 		s->cap = cap;
 	}
 	snprintf(s->ids[s->n++], 16, "%s", id);

@@ -2,6 +2,7 @@
 #include "orchestrator/scenario/parse.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -74,9 +75,7 @@ static int load_node_cmp(const void *a, const void *b)
 /* Builds sc->node_order once the nodes are final. */
 static void load_index_nodes(struct scenario *sc)
 {
-	sc->node_order = malloc((sc->n_nodes + 1) * sizeof(*sc->node_order));
-	if (!sc->node_order)
-		abort();
+	sc->node_order = fl_xmalloc((sc->n_nodes + 1) * sizeof(*sc->node_order));
 	for (size_t i = 0; i < sc->n_nodes; i++)
 		sc->node_order[i] = (uint32_t)i;
 	load_sort_sc = sc;
@@ -150,9 +149,7 @@ int scenario_load(const char *path, struct scenario *sc, struct scenario_errors 
 	do {
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap + 1);
-			if (!buf)
-				abort();
+			buf = fl_xrealloc(buf, cap + 1);
 		}
 		got = fread(buf + len, 1, cap - len, f);
 		len += got;

@@ -2,6 +2,7 @@
 #include "orchestrator/scenario/parse.h"
 
 #include "common/rng.h"
+#include "common/xalloc.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -24,9 +25,7 @@ static int selector_read_from(struct sparse *p, const struct ytree *v, void *obj
 {
 	struct scenario_selector *sel = obj;
 
-	sel->from = calloc(1, sizeof(*sel->from));
-	if (!sel->from)
-		abort();
+	sel->from = fl_xcalloc(1, sizeof(*sel->from));
 	return scenario_value_selector(p, v, sel->from);
 }
 
@@ -108,12 +107,10 @@ static void selector_walk(const struct scenario *sc, const struct scenario_selec
 static void selector_pick(const struct scenario *sc, const struct scenario_selector *sel,
 			  struct rng *rng, uint8_t *seen, uint32_t *out, size_t *n)
 {
-	uint32_t *pool = calloc(sc->n_nodes + 1, sizeof(*pool));
-	uint8_t *pool_seen = calloc(sc->n_nodes + 1, 1);
+	uint32_t *pool = fl_xcalloc(sc->n_nodes + 1, sizeof(*pool));
+	uint8_t *pool_seen = fl_xcalloc(sc->n_nodes + 1, 1);
 	size_t n_pool = 0, take;
 
-	if (!pool || !pool_seen)
-		abort();
 	selector_walk(sc, sel->from, rng, pool_seen, pool, &n_pool);
 	take = sel->pick < n_pool ? sel->pick : n_pool;
 	for (size_t i = 0; rng && i < take; i++) { /* partial Fisher–Yates */
@@ -164,11 +161,9 @@ static void selector_walk(const struct scenario *sc, const struct scenario_selec
 size_t scenario_selector_resolve(const struct scenario *sc, const struct scenario_selector *sel,
 				 struct rng *rng, uint32_t *out)
 {
-	uint8_t *seen = calloc(sc->n_nodes + 1, 1);
+	uint8_t *seen = fl_xcalloc(sc->n_nodes + 1, 1);
 	size_t n = 0;
 
-	if (!seen)
-		abort();
 	selector_walk(sc, sel, rng, seen, out, &n);
 	free(seen);
 	return n;

@@ -2,6 +2,8 @@
  * error points at the offending value. Traffic, faults and expectations: validate_*.c. */
 #include "orchestrator/scenario/parse.h"
 
+#include "common/xalloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,10 +81,8 @@ static size_t validate_selector_walk(struct sparse *p, const struct scenario_sel
 					  sel->pick, n);
 		return n;
 	default: {
-		uint32_t *out = calloc(sc->n_nodes + 1, sizeof(*out));
+		uint32_t *out = fl_xcalloc(sc->n_nodes + 1, sizeof(*out));
 
-		if (!out)
-			abort();
 		n = scenario_selector_resolve(sc, sel, NULL, out);
 		free(out);
 		if (n == 0)

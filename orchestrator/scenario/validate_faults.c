@@ -2,6 +2,7 @@
 #include "orchestrator/scenario/parse.h"
 
 #include "common/units.h"
+#include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,9 @@ static int fault_kind_has_for(enum scenario_fault_kind kind)
 static void validate_partition(struct sparse *p, const struct scenario_fault *f)
 {
 	const struct scenario *sc = p->sc;
-	uint32_t *out = calloc(sc->n_nodes + 1, sizeof(*out));
-	size_t *group_of = calloc(sc->n_nodes + 1, sizeof(*group_of));
+	uint32_t *out = fl_xcalloc(sc->n_nodes + 1, sizeof(*out));
+	size_t *group_of = fl_xcalloc(sc->n_nodes + 1, sizeof(*group_of));
 
-	if (!out || !group_of)
-		abort();
 	for (size_t g = 0; g < f->n_groups; g++) {
 		const struct scenario_selector *sel = &f->groups[g];
 		size_t n;

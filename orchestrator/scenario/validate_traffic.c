@@ -2,6 +2,7 @@
 #include "orchestrator/scenario/parse.h"
 
 #include "common/units.h"
+#include "common/xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,12 +17,10 @@ static double traffic_gap_ms(const struct scenario_traffic *t)
 static void validate_traffic_parties(struct sparse *p, const struct scenario_traffic *t)
 {
 	const struct scenario *sc = p->sc;
-	uint32_t *from = calloc(sc->n_nodes + 1, sizeof(*from));
-	uint32_t *to = calloc(sc->n_nodes + 1, sizeof(*to));
+	uint32_t *from = fl_xcalloc(sc->n_nodes + 1, sizeof(*from));
+	uint32_t *to = fl_xcalloc(sc->n_nodes + 1, sizeof(*to));
 	size_t nf, nt;
 
-	if (!from || !to)
-		abort();
 	nf = scenario_selector_resolve(sc, &t->from, NULL, from);
 	nt = scenario_selector_resolve(sc, &t->to, NULL, to);
 	if (t->kind == SCENARIO_TRAFFIC_GROUP) {

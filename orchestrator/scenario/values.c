@@ -2,6 +2,7 @@
 #include "orchestrator/scenario/parse.h"
 
 #include "common/units.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,11 +11,7 @@
 
 char *scenario_strdup(const char *s)
 {
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		abort();
-	return d;
+	return fl_xstrdup(s ? s : "");
 }
 
 void *scenario_array_push(void *arrp, size_t *n, size_t elem)
@@ -24,11 +21,7 @@ void *scenario_array_push(void *arrp, size_t *n, size_t elem)
 
 	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) { /* capacities 4, 8, 16, ... */
 		size_t cap = *n ? *n * 2 : 4;
-		void *grown = realloc(*arr, cap * elem);
-
-		if (!grown)
-			abort();
-		*arr = grown;
+		*arr = fl_xreallocarray(*arr, cap, elem);
 	}
 	item = (char *)*arr + (*n)++ * elem;
 	memset(item, 0, elem);

@@ -1,6 +1,8 @@
 /* libyaml events → struct ytree. The only file of faultlab that includes <yaml.h>. */
 #include "orchestrator/scenario/ytree.h"
 
+#include "common/xalloc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@ static int ybuild_next(struct ybuild *b, yaml_event_t *ev)
 
 	if (yaml_parser_parse(p, ev))
 		return 0;
+	if (p->error == YAML_MEMORY_ERROR)
+		fl_oom();
 	if (p->context)
 		ybuild_fail(b, p->problem_mark, "invalid YAML: %s (%s)",
 			    p->problem ? p->problem : "error", p->context);
@@ -66,9 +70,7 @@ static struct ytree *ytree_new(struct ybuild *b, enum ytree_type type, yaml_mark
 	if (++b->nodes > YTREE_MAX_NODES)
 		return ybuild_fail(b, mark, "document too large (more than %d values)",
 				   YTREE_MAX_NODES);
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return ybuild_fail(b, mark, "out of memory");
+	t = fl_xcalloc(1, sizeof(*t));
 	t->type = type;
 	t->mark.line = (int)mark.line + 1;
 	t->mark.col = (int)mark.column + 1;
@@ -79,11 +81,7 @@ static int ytree_push(struct ytree *t, struct ytree *child)
 {
 	if (t->n == 0 || (t->n >= 4 && (t->n & (t->n - 1)) == 0)) { /* 4, 8, 16, ... */
 		size_t cap = t->n ? t->n * 2 : 4;
-		struct ytree **items = realloc(t->items, cap * sizeof(*items));
-
-		if (!items)
-			return -1;
-		t->items = items;
+		t->items = fl_xreallocarray(t->items, cap, sizeof(*t->items));
 	}
 	t->items[t->n++] = child;
 	return 0;
@@ -101,12 +99,8 @@ static struct ytree *ybuild_scalar(struct ybuild *b, yaml_event_t *ev)
 	t = ytree_new(b, YTREE_SCALAR, ev->start_mark);
 	if (!t)
 		return NULL;
-	t->value = strdup((const char *)ev->data.scalar.value);
+	t->value = fl_xstrdup((const char *)ev->data.scalar.value);
 	t->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	if (!t->value) {
-		ytree_free(t);
-		return ybuild_fail(b, ev->start_mark, "out of memory");
-	}
 	return t;
 }
 
@@ -224,10 +218,8 @@ struct ytree *ytree_parse(const char *data, size_t len, struct scenario_mark *at
 	at->line = 1;
 	at->col = 1;
 	msg[0] = '\0';
-	if (!yaml_parser_initialize(&b.parser)) {
-		snprintf(msg, msg_len, "out of memory");
-		return NULL;
-	}
+	if (!yaml_parser_initialize(&b.parser))
+		fl_oom(); /* libyaml's only failure here: YAML_MEMORY_ERROR */
 	yaml_parser_set_input_string(&b.parser, (const unsigned char *)data, len);
 	if (ybuild_root_event(&b, &ev) == 0) {
 		if (ev.type != YAML_STREAM_END_EVENT && ev.type != YAML_DOCUMENT_END_EVENT)

@@ -21,7 +21,7 @@ START_TEST(test_heap_order_and_ties)
 	ck_assert_ptr_null(nfq_heap_peek(&h));
 	for (uint32_t i = 0; i < 8; i++) {
 		x = (struct nfq_heap_entry){.due_ns = due[i], .seq = i, .packet_id = 100 + i};
-		ck_assert_int_eq(nfq_heap_push(&h, &x), 0);
+		nfq_heap_push(&h, &x);
 	}
 	for (int i = 0; i < 8; i++) {
 		ck_assert_int_eq(nfq_heap_pop(&h, &x), 0);
@@ -48,7 +48,7 @@ START_TEST(test_heap_many_random)
 	for (uint64_t i = 0; i < 10000; i++) {
 		x = (struct nfq_heap_entry){
 		    .due_ns = rng_below(&r, 100), .seq = i, .data = malloc(4), .len = 4};
-		ck_assert_int_eq(nfq_heap_push(&h, &x), 0);
+		nfq_heap_push(&h, &x);
 	}
 	for (int i = 0; i < 5000; i++) {
 		ck_assert_int_eq(nfq_heap_pop(&h, &x), 0);
