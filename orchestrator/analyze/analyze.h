@@ -113,6 +113,9 @@ struct analyze_run {
 	uint64_t seed;
 	int has_seed;
 	double mono0_ms, wall_s, duration_ms, drain_ms; /* wall_s NAN when unknown */
+	/* the run ended its drain early, nothing being left to wait for (journal drain-end);
+	 * NAN when it waited the whole plan */
+	double ended_early_ms, planned_end_ms;
 	struct analyze_node *nodes;
 	size_t n_nodes;
 	struct analyze_fault *faults;

@@ -17,6 +17,7 @@ struct journal_line {
 	struct flatjson_val address, key, signal, code, expected, started_at, run, runtime;
 	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker;
 	double mono0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed, delivery;
+	double planned_end_ms;
 };
 
 struct journal_field {
@@ -36,6 +37,7 @@ static const struct journal_field journal_fields[] = {
     JF(expected),    JF(started_at),   JF(run),		JF(runtime), JF(status),   JF(kernel),
     JF(netem),	     JF(delay_engine), JF(freezer),	JF(docker),  JN(mono0_ms), JN(issued_ms),
     JN(done_ms),     JN(applied_ms),   JN(reverted_ms), JN(t_ms),    JN(seed),	   JN(delivery),
+    JN(planned_end_ms),
 };
 
 static int journal_parse(const char *p, size_t n, struct journal_line *l)
@@ -243,7 +245,10 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 		journal_environment(run, &l);
 	else if (journal_is(&l.type, "telemetry") && !isnan(l.delivery))
 		run->telemetry_delivery = l.delivery;
-	else if (journal_is(&l.type, "run-end")) {
+	else if (journal_is(&l.type, "drain-end")) {
+		run->ended_early_ms = l.t_ms;
+		run->planned_end_ms = l.planned_end_ms;
+	} else if (journal_is(&l.type, "run-end")) {
 		run->wall_s = l.t_ms / 1000.0;
 		run->status = runload_str(run, &l.status);
 	}

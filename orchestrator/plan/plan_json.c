@@ -223,8 +223,14 @@ int plan_write_json(const struct plan *plan, FILE *f)
 	fputs("{\n  \"faultlab_plan\": 1,\n  \"scenario\": ", f);
 	json_str(f, sc->name);
 	fprintf(f, ", \"seed\": %" PRIu64 ", \"runtime\": \"%s\",\n", plan->seed, sc->runtime);
-	fprintf(f, "  \"duration_ms\": %" PRId64 ", \"drain_ms\": %" PRId64 ",\n", sc->duration_ms,
+	fprintf(f, "  \"duration_ms\": %" PRId64 ", \"drain_ms\": %" PRId64, sc->duration_ms,
 		sc->drain_ms);
+	/* written only when set, so plans of scenarios without them keep their bytes */
+	if (sc->drain_exact)
+		fputs(", \"drain_exact\": true", f);
+	if (sc->drain_quiet_ms >= 0)
+		fprintf(f, ", \"drain_quiet_ms\": %" PRId64, sc->drain_quiet_ms);
+	fputs(",\n", f);
 	fprintf(f, "  \"subnet\": \"%s\",\n", plan->subnet);
 #define NODE(i) json_plan_node(f, plan, &plan->nodes[i])
 	JSON_LIST(f, "nodes", plan->n_nodes, 0, NODE);

@@ -222,6 +222,16 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 	jsonw_kstr(&w, "runtime", run->runtime);
 	jsonw_kstr(&w, "started_at", run->started_at);
 	jsonw_knum(&w, "wall_s", run->wall_s);
+	jsonw_key(&w, "ended_early");
+	if (isnan(run->ended_early_ms)) {
+		jsonw_null(&w);
+	} else {
+		jsonw_obj(&w, 1);
+		jsonw_knum(&w, "at_ms", run->ended_early_ms);
+		jsonw_knum(&w, "planned_end_ms", run->planned_end_ms);
+		jsonw_kstr(&w, "reason", "every message received or given up, every fault reverted");
+		jsonw_obj_end(&w);
+	}
 	jsonw_kstr(&w, "verdict", run->verdict_ok ? "pass" : "fail");
 	render_json_expects(&w, run);
 	render_json_totals(&w, &run->totals);

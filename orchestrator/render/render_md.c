@@ -155,6 +155,11 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 		"%zu reordered · latency p95 %s\n\n",
 		run->runtime ? run->runtime : "?", t->sent, t->delivered, t->lost, t->failed,
 		t->duplicates, t->reordered, p95);
+	if (!isnan(run->ended_early_ms))
+		fprintf(f,
+			"Ended early at %.1f s of the planned %.1f s: every message was received "
+			"or given up and every fault reverted.\n\n",
+			run->ended_early_ms / 1000.0, run->planned_end_ms / 1000.0);
 	render_md_expects(f, run);
 	render_md_faults(f, run);
 	render_md_lost(f, run);

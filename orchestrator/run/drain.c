@@ -128,6 +128,16 @@ int drain_line(struct drain *d, uint32_t node, const char *line, size_t len)
 	return settled;
 }
 
+void drain_give_up(struct drain *d, const char *msg)
+{
+	uint32_t idx;
+
+	if (!amap_get(&d->ids, msg, strlen(msg), &idx))
+		return;
+	for (size_t i = 0; i < d->msgs[idx].n_to; i++)
+		drain_settle(d, &d->msgs[idx], i, DRAIN_GIVEN_UP);
+}
+
 void drain_node_gone(struct drain *d, uint32_t node)
 {
 	if (node >= d->n_nodes || d->gone[node])

@@ -21,6 +21,8 @@ void drain_expect(struct drain *d, const char *msg, uint32_t from, const uint32_
 /* One complete line of node `node`'s events file (labnode's format: "event", "text" whose first
  * word is the plan message id). Returns 1 when the line settled a pair. */
 int drain_line(struct drain *d, uint32_t node, const char *line, size_t len);
+/* The sender could not send msg (its send request failed): nothing will arrive. */
+void drain_give_up(struct drain *d, const char *msg);
 /* The node will receive nothing more (exited, not to be restarted): its pairs are settled. */
 void drain_node_gone(struct drain *d, uint32_t node);
 /* Pairs neither received nor given up; the number of messages queued so far. */

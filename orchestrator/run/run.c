@@ -207,6 +207,8 @@ static void run_free(struct run_ctx *c)
 	free(c->nodes);
 	free(c->active);
 	free(c->msg_event);
+	drain_free(c->drain);
+	free(c->send_failed);
 	runplan_free(&c->plan);
 	if (c->sigfd >= 0)
 		close(c->sigfd);

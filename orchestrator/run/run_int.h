@@ -4,6 +4,7 @@
 
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/run/agentctl.h"
+#include "orchestrator/run/drain.h"
 #include "orchestrator/run/runjournal.h"
 #include "orchestrator/run/progress.h"
 #include "orchestrator/run/run.h"
@@ -75,6 +76,11 @@ struct run_ctx {
 	char ctl_path[PATH_MAX];
 	int interrupted;
 	long sent, send_errors, received;
+	struct drain *drain;	   /* main thread: what is left to wait for (drain.h) */
+	double settled_ms;	   /* main thread: when the drain ledger last changed */
+	size_t drain_last_pending; /* main thread: pairs pending at settled_ms */
+	const char **send_failed;  /* plan ids of failed sends, under mu, for the drain */
+	size_t n_send_failed, cap_send_failed;
 	int faults_active;
 	double pause_ms; /* paused time (replay --pause-before): later events wait for it too;
 			  * the journal keeps real times, so a pause shows as lateness */

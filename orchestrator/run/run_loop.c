@@ -9,6 +9,9 @@
 #include "common/fltime.h"
 #include "common/log.h"
 
+/* How long the drain ledger must stay settled before a run ends early (drain: {quiet: …}). */
+#define RUN_DRAIN_QUIET_MS 1000.0
+
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -59,6 +62,8 @@ void run_check_nodes(struct run_ctx *c)
 		if (c->rt->ops->node_status(c->rt, &c->nodes[i], &code, &sig, &err) != 0)
 			continue;
 		r->up = 0;
+		if (c->drain) /* nothing restarts a crashed node: it will receive nothing more */
+			drain_node_gone(c->drain, (uint32_t)i);
 		log_warn("node %s exited unexpectedly (%s %d)", r->dn.name,
 			 sig > 0 ? "signal" : "code", sig > 0 ? sig : code);
 		runjournal_node_exit(&c->j, r->dn.name, sig > 0 ? -1 : code,
@@ -66,8 +71,9 @@ void run_check_nodes(struct run_ctx *c)
 	}
 }
 
-/* Counts new "received" lines of every node's events file (for the progress line). */
-static void run_count_received(struct run_ctx *c)
+/* Reads the new lines of every node's events file: "received" lines for the progress line,
+ * and every line for the drain ledger. */
+static void run_read_events(struct run_ctx *c)
 {
 	char line[8192];
 
@@ -86,6 +92,8 @@ static void run_count_received(struct run_ctx *c)
 				r->events_off += (long)l;
 				if (strstr(line, "\"received\""))
 					c->received++;
+				if (c->drain)
+					drain_line(c->drain, (uint32_t)i, line, l - 1);
 			}
 		}
 		fclose(f);
@@ -129,6 +137,23 @@ static void run_progress(struct run_ctx *c, const char *phase)
 	progress_update(&c->prog, &s);
 }
 
+/* The drain ledger takes the sends that failed (recorded by the send threads) and notes when
+ * it last changed. */
+static void run_drain_update(struct run_ctx *c, double now)
+{
+	if (!c->drain)
+		return;
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->n_send_failed; i++)
+		drain_give_up(c->drain, c->send_failed[i]);
+	c->n_send_failed = 0;
+	pthread_mutex_unlock(&c->mu);
+	if (drain_pending(c->drain) != c->drain_last_pending) {
+		c->drain_last_pending = drain_pending(c->drain);
+		c->settled_ms = now;
+	}
+}
+
 /* Periodic work while waiting: crash checks and progress every 250 ms, receipts every 1 s. */
 static void run_periodic(struct run_ctx *c, const char *phase)
 {
@@ -147,7 +172,8 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 		c->last_receipts_ms = now;
 		run_poll_receipts(c);
 	}
-	run_count_received(c);
+	run_read_events(c);
+	run_drain_update(c, now);
 	run_progress(c, phase);
 }
 
@@ -280,8 +306,39 @@ static void run_pause(struct run_ctx *c, const struct runplan_event *e)
 	c->pause_ms += fltime_mono_ms() - t0;
 }
 
+/* After the last planned event: the rest of the traffic phase and the drain, or less once
+ * nothing is left to wait for — no planned event left (so every planned fault is reverted), no
+ * injected fault active, every message received or given up, and the ledger unchanged for the
+ * quiet time (RUN_DRAIN_QUIET_MS unless the scenario says). drain: {exactly: …} waits it all. */
+static int run_finish(struct run_ctx *c)
+{
+	double end = (double)(c->plan.duration_ms + c->plan.drain_ms);
+	double quiet =
+	    c->plan.drain_quiet_ms >= 0 ? (double)c->plan.drain_quiet_ms : RUN_DRAIN_QUIET_MS;
+
+	for (;;) {
+		double now = runjournal_now(&c->j) - c->pause_ms;
+
+		if (now >= end)
+			return 0;
+		if (!c->plan.drain_exact && c->faults_active == 0 && c->settled_ms > 0 &&
+		    drain_pending(c->drain) == 0 && now - c->settled_ms >= quiet) {
+			runjournal_drain_end(&c->j, end, drain_messages(c->drain));
+			log_info("nothing left to wait for: %zu messages accounted for, ended at "
+				 "%.1f s of %.1f s",
+				 drain_messages(c->drain), now / 1000.0, end / 1000.0);
+			return 0;
+		}
+		if (run_wait_until(c, now + 250 < end ? now + 250 : end,
+				   now < (double)c->plan.duration_ms ? "run" : "drain") < 0)
+			return -1;
+	}
+}
+
 int run_timeline(struct run_ctx *c)
 {
+	c->drain = drain_new(c->n);
+	c->drain_last_pending = SIZE_MAX;
 	for (size_t k = 0; k < c->plan.n_events; k++) {
 		const struct runplan_event *e = &c->plan.events[k];
 
@@ -301,9 +358,7 @@ int run_timeline(struct run_ctx *c)
 		else
 			run_fault_revert(c, e, (double)e->t_ms);
 	}
-	if (run_wait_until(c, (double)c->plan.duration_ms, "run") < 0)
-		return -1;
-	if (run_wait_until(c, (double)(c->plan.duration_ms + c->plan.drain_ms), "drain") < 0)
+	if (run_finish(c) < 0)
 		return -1;
 	run_poll_receipts(c);
 	return 0;

@@ -44,10 +44,17 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	js.hash = out.hash;
 	pthread_mutex_lock(&c->mu);
 	runjournal_send(&c->j, &js);
-	if (rc < 0)
+	if (rc < 0) {
 		c->send_errors++;
-	else
+		if (c->n_send_failed == c->cap_send_failed) {
+			c->cap_send_failed = c->cap_send_failed * 2 + 16;
+			c->send_failed = fl_xreallocarray(c->send_failed, c->cap_send_failed,
+							  sizeof(*c->send_failed));
+		}
+		c->send_failed[c->n_send_failed++] = e->msg;
+	} else {
 		c->sent++;
+	}
 	if (rc == 0 && from->events && !(from->drv->own_events && from->drv->own_events(e->kind)))
 		runjournal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
 				   nto ? to[0]->key : "", text);
@@ -108,6 +115,15 @@ void run_sendq_start(struct run_ctx *c)
 void run_sendq_push(struct run_ctx *c, const struct runplan_event *e)
 {
 	struct run_sendq *q = &c->rn[e->from].q;
+	uint32_t *to = fl_xcalloc(e->n_to + 1, sizeof(*to));
+	size_t nto = 0;
+
+	for (size_t i = 0; i < e->n_to; i++)
+		if (run_only_has(c, e->to[i]))
+			to[nto++] = e->to[i];
+	if (c->drain)
+		drain_expect(c->drain, e->msg, e->from, to, nto);
+	free(to);
 
 	if (!q->started) {
 		run_send_do(c, e, NULL);

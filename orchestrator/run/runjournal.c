@@ -135,6 +135,14 @@ void runjournal_node_restart(struct runjournal *j, const char *node, const char 
 	runjournal_put(j, o);
 }
 
+void runjournal_drain_end(struct runjournal *j, double planned_end_ms, size_t messages)
+{
+	runjournal_put(j, json_pack("{s:s,s:o,s:s,s:o,s:I}", "type", "drain-end", "t_ms",
+				    runjournal_ms(runjournal_now(j)), "reason", "settled",
+				    "planned_end_ms", runjournal_ms(planned_end_ms), "messages",
+				    (json_int_t)messages));
+}
+
 void runjournal_run_end(struct runjournal *j, const char *status)
 {
 	runjournal_put(j, json_pack("{s:s,s:o,s:s}", "type", "run-end", "t_ms",

@@ -52,6 +52,9 @@ void runjournal_fault(struct runjournal *j, const struct runjournal_fault *f);
 void runjournal_node_exit(struct runjournal *j, const char *node, int code, const char *sig,
 			  int expected);
 void runjournal_node_restart(struct runjournal *j, const char *node, const char *error);
+/* The drain ended before planned_end_ms because nothing was left to wait for: every one of
+ * the `messages` was received or given up, and every fault was reverted. */
+void runjournal_drain_end(struct runjournal *j, double planned_end_ms, size_t messages);
 void runjournal_run_end(struct runjournal *j, const char *status);
 
 /* Appends a node receipt line (nodes/<n>/events.jsonl, FORMATS.md) for nodes that write none

@@ -167,6 +167,10 @@ static int runplan_head(struct runplan *p, json_t *j)
 	p->seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
 	p->duration_ms = json_integer_value(json_object_get(j, "duration_ms"));
 	p->drain_ms = json_integer_value(json_object_get(j, "drain_ms"));
+	p->drain_exact = json_is_true(json_object_get(j, "drain_exact"));
+	p->drain_quiet_ms = json_object_get(j, "drain_quiet_ms")
+				? json_integer_value(json_object_get(j, "drain_quiet_ms"))
+				: -1;
 	return json_integer_value(json_object_get(j, "faultlab_plan")) == 1 ? 0 : -1;
 }
 

@@ -56,6 +56,8 @@ struct runplan {
 	uint64_t seed;
 	char runtime[16];
 	int64_t duration_ms, drain_ms;
+	int drain_exact;	/* always wait the whole drain */
+	int64_t drain_quiet_ms; /* -1: the run's default */
 	char subnet[32];
 	struct runplan_node *nodes;
 	size_t n_nodes;

@@ -79,10 +79,48 @@ static int top_duration(struct sparse *p, const struct ytree *v, void *obj)
 	return 0;
 }
 
+static int drain_max(struct sparse *p, const struct ytree *v, void *obj)
+{
+	return scenario_value_duration(p, v, &p->sc->drain_ms);
+}
+
+static int drain_exactly(struct sparse *p, const struct ytree *v, void *obj)
+{
+	p->sc->drain_exact = 1;
+	return scenario_value_duration(p, v, &p->sc->drain_ms);
+}
+
+static int drain_quiet(struct sparse *p, const struct ytree *v, void *obj)
+{
+	return scenario_value_duration(p, v, &p->sc->drain_quiet_ms);
+}
+
+static const struct scenario_key drain_keys[] = {
+    {"max", 0, drain_max},
+    {"exactly", 0, drain_exactly},
+    {"quiet", 0, drain_quiet},
+    {NULL, 0, NULL},
+};
+
+/* drain: 30s (the longest wait: the run ends earlier once nothing is left to wait for), or
+ * {max: 30s, quiet: 2s}, or {exactly: 60s} (always the whole wait). */
 static int top_drain(struct sparse *p, const struct ytree *v, void *obj)
 {
 	p->sc->drain_mark = v->mark;
-	return scenario_value_duration(p, v, &p->sc->drain_ms);
+	if (v->type != YTREE_MAP)
+		return scenario_value_duration(p, v, &p->sc->drain_ms);
+	if (scenario_keys_walk(p, v, "a duration, or a mapping with max or exactly (and quiet)",
+			       "drain", drain_keys, NULL) < 0)
+		return -1;
+	if (!!ytree_get(v, "max") + !!ytree_get(v, "exactly") != 1) {
+		scenario_error_at(p, v->mark, "drain needs one of max or exactly");
+		return -1;
+	}
+	if (p->sc->drain_exact && ytree_get(v, "quiet")) {
+		scenario_error_at(p, v->mark, "drain: quiet applies to max, not to exactly");
+		return -1;
+	}
+	return 0;
 }
 
 static int top_defaults(struct sparse *p, const struct ytree *v, void *obj)
@@ -114,6 +152,7 @@ int scenario_parse_top(struct sparse *p, const struct ytree *root)
 
 	p->sc->runtime = "netns";
 	p->sc->drain_ms = 30000;
+	p->sc->drain_quiet_ms = -1;
 	p->sc->topology.kind = SCENARIO_TOPO_FULL;
 	p->sc->topology.mark = root->mark;
 	if (dflt)

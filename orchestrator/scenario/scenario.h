@@ -188,6 +188,8 @@ struct scenario {
 	uint64_t seed;
 	const char *runtime; /* netns | docker */
 	int64_t duration_ms, drain_ms;
+	int drain_exact;	/* drain: {exactly: …}: always the whole wait */
+	int64_t drain_quiet_ms; /* drain: {quiet: …}; -1 = the run's default */
 	struct scenario_image *images;
 	size_t n_images;
 	struct scenario_node *nodes;

@@ -342,6 +342,50 @@ START_TEST(preflight_refuses_exit3)
 }
 END_TEST
 
+/* A run whose messages all arrive within a second ends its drain early (journalled, in the
+ * report), with the verdict of the full wait; drain: {exactly: …} still waits it all. */
+START_TEST(drain_ends_when_settled)
+{
+	static const char body[] = "duration: 4s\nnodes:\n  - name: a\n  - name: b\n"
+				   "topology:\n  kind: full\n"
+				   "traffic:\n  - kind: dm\n    from: a\n    to: b\n"
+				   "    interval: 200ms\n    count: 3\n"
+				   "expect:\n  - metric: delivery\n    min: 100%\n";
+	char sc_body[512], out[256];
+	const char *sc, *o;
+	double t0;
+	int rc;
+
+	snprintf(sc_body, sizeof(sc_body), "%s", body);
+	strcat(sc_body, "drain: 60s\n");
+	sc = e2e_scenario("early", sc_body);
+	snprintf(out, sizeof(out), "%s/early", e2e_tmp);
+	t0 = (double)time(NULL);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	ck_assert_int_eq(rc, 0);
+	/* 64 s planned; the 3 messages are in after ~1 s, then 1 s of quiet */
+	ck_assert_msg((double)time(NULL) - t0 < 15, "took %.0f s", (double)time(NULL) - t0);
+	o = e2e_sh("grep -c '\"type\":\"drain-end\"' %s/events.jsonl", out);
+	ck_assert_str_eq(o, "1\n");
+	o = e2e_sh("cat %s/report.json", out);
+	ck_assert_msg(strstr(o, "\"ended_early\": {\"at_ms\": ") &&
+			  strstr(o, "\"planned_end_ms\": 64000"),
+		      "%.600s", o);
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s/summary.md", out), "Ended early at "));
+
+	snprintf(sc_body, sizeof(sc_body), "%s", body);
+	strcat(sc_body, "drain: {exactly: 3s}\n");
+	sc = e2e_scenario("exact", sc_body);
+	snprintf(out, sizeof(out), "%s/exact", e2e_tmp);
+	t0 = (double)time(NULL);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg((double)time(NULL) - t0 >= 7, "took %.0f s", (double)time(NULL) - t0);
+	ck_assert_str_eq(e2e_sh("grep -c drain-end %s/events.jsonl", out), "0\n");
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s/report.json", out), "\"ended_early\": null"));
+}
+END_TEST
+
 START_TEST(sigint_exit4_nothing_left)
 {
 	char out[256], id[32], ev[PATH_MAX + 16];
@@ -569,6 +613,7 @@ Suite *run_e2e_suite(void)
 	tcase_add_test(t, node_not_answering_times_out_exit3);
 	tcase_add_test(t, sigint_exit4_nothing_left);
 	tcase_add_test(t, preflight_refuses_exit3);
+	tcase_add_test(t, drain_ends_when_settled);
 	tcase_add_test(t, node_crash_is_journalled);
 	suite_add_tcase(s, t);
 	t = tcase_create("verbs");
