@@ -32,11 +32,11 @@ struct journal_field {
 #define JN(f) {#f, sizeof(#f) - 1, offsetof(struct journal_line, f), 1}
 /* clang-format on */
 static const struct journal_field journal_fields[] = {
-    JF(type),	     JF(node),	       JF(msg),		JF(fault),   JF(result),   JF(engine),
-    JF(node_msg_id), JF(hash),	       JF(address),	JF(key),     JF(signal),   JF(code),
-    JF(expected),    JF(started_at),   JF(run),		JF(runtime), JF(status),   JF(kernel),
-    JF(netem),	     JF(delay_engine), JF(freezer),	JF(docker),  JN(mono0_ms), JN(issued_ms),
-    JN(done_ms),     JN(applied_ms),   JN(reverted_ms), JN(t_ms),    JN(seed),	   JN(delivery),
+    JF(type),		JF(node),	  JF(msg),	   JF(fault),	JF(result),   JF(engine),
+    JF(node_msg_id),	JF(hash),	  JF(address),	   JF(key),	JF(signal),   JF(code),
+    JF(expected),	JF(started_at),	  JF(run),	   JF(runtime), JF(status),   JF(kernel),
+    JF(netem),		JF(delay_engine), JF(freezer),	   JF(docker),	JN(mono0_ms), JN(issued_ms),
+    JN(done_ms),	JN(applied_ms),	  JN(reverted_ms), JN(t_ms),	JN(seed),     JN(delivery),
     JN(planned_end_ms),
 };
 
