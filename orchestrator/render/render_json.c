@@ -229,7 +229,8 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 		jsonw_obj(&w, 1);
 		jsonw_knum(&w, "at_ms", run->ended_early_ms);
 		jsonw_knum(&w, "planned_end_ms", run->planned_end_ms);
-		jsonw_kstr(&w, "reason", "every message received or given up, every fault reverted");
+		jsonw_kstr(&w, "reason",
+			   "every message received or given up, every fault reverted");
 		jsonw_obj_end(&w);
 	}
 	jsonw_kstr(&w, "verdict", run->verdict_ok ? "pass" : "fail");
