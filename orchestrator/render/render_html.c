@@ -400,6 +400,11 @@ static void html_head(FILE *f, const struct analyze_run *run)
 		"p99 %s, max %s</p>\n",
 		t->sent, t->delivered, t->lost, t->failed, t->duplicates, t->reordered, p50, p95,
 		p99, mx);
+	if (!isnan(run->ended_early_ms))
+		fprintf(f,
+			"<p id=\"ended-early\">Ended early at %.1f s of the planned %.1f s: every "
+			"message was received or given up and every fault reverted.</p>\n",
+			run->ended_early_ms / 1000.0, run->planned_end_ms / 1000.0);
 }
 
 int render_html_write(const struct analyze_run *run, const char *path, struct fl_error *err)

@@ -372,6 +372,7 @@ START_TEST(drain_ends_when_settled)
 			  strstr(o, "\"planned_end_ms\": 64000"),
 		      "%.600s", o);
 	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s/summary.md", out), "Ended early at "));
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s/report.html", out), "id=\"ended-early\""));
 
 	snprintf(sc_body, sizeof(sc_body), "%s", body);
 	strcat(sc_body, "drain: {exactly: 3s}\n");
