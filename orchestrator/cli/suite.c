@@ -1,4 +1,4 @@
-/* faultlab suite DIR|FILE... [--junit FILE] [--seed N] [--runtime R]
+/* faultlab suite DIR|FILE... [--junit FILE] [--seed N] [--runtime R] [--out DIR]
  *
  * Runs scenarios one after another (a DIR contributes its *.yaml in name order) and writes one
  * JUnit file with one <testsuite> per scenario, taken from each run's junit.xml (the
@@ -141,6 +141,7 @@ int cli_suite(int argc, char **argv)
 	    {"junit", required_argument, NULL, 'j'},
 	    {"seed", required_argument, NULL, 's'},
 	    {"runtime", required_argument, NULL, 'r'},
+	    {"out", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct run_opts base = {.quiet = 1};
@@ -150,8 +151,10 @@ int cli_suite(int argc, char **argv)
 	int ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "j:s:r:", longopts, NULL)) != -1) {
-		if (ch == 'j')
+	while ((ch = getopt_long(argc, argv, "j:s:r:o:", longopts, NULL)) != -1) {
+		if (ch == 'o')
+			base.runs_dir = optarg;
+		else if (ch == 'j')
 			junit_path = optarg;
 		else if (ch == 's')
 			base.seed = strtoull(optarg, NULL, 10), base.has_seed = 1;

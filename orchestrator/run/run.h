@@ -16,8 +16,9 @@ struct run_opts {
 	const char *scenario_path;
 	int has_seed;
 	uint64_t seed;
-	const char *runtime; /* NULL: the plan's */
-	const char *out_dir; /* NULL: reports/runs/<name>-<utc>-<seed>/ */
+	const char *runtime;  /* NULL: the plan's */
+	const char *out_dir;  /* NULL: <runs_dir>/<name>-<utc>-<seed>/ */
+	const char *runs_dir; /* NULL: $FL_RUNS_DIR, else reports/runs */
 	int keep;
 	int quiet;
 	/* replay */

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const help_verbs[] = {"run", "validate", "plan",   "replay", "analyze", "suite",
-					 "ps",	"shell",    "inject", "clean",	"doctor"};
+static const char *const help_verbs[] = {"run",	    "validate", "plan",	 "replay",
+					 "analyze", "suite",	"ps",	 "shell",
+					 "inject",  "clean",	"image", "doctor"};
 
 /* Runs build/faultlab with args; stdout and stderr into out; returns the exit status. */
 static int help_run(const char *args, const char *streams, char *out, size_t len)

@@ -35,9 +35,9 @@ _faultlab_options()
 	run) echo --seed --runtime --out --keep --quiet --help ;;
 	validate) echo --help ;;
 	plan) echo --seed --help ;;
-	replay) echo --pause-before --only --out --help ;;
+	replay) echo --pause-before --only --out --quiet --help ;;
 	analyze) echo --logs --format --out --no-html --no-traces --quiet --help ;;
-	suite) echo --junit --seed --runtime --help ;;
+	suite) echo --junit --seed --runtime --out --help ;;
 	ps) echo --all --help ;;
 	shell | inject) echo --help ;;
 	clean) echo --run --all --help ;;
@@ -49,7 +49,7 @@ _faultlab()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local fl=${COMP_WORDS[0]} verb=${COMP_WORDS[1]}
-	local verbs="run validate plan replay analyze suite ps shell inject clean doctor help version"
+	local verbs="run validate plan replay analyze suite ps shell inject clean image doctor help version"
 	COMPREPLY=()
 
 	if ((COMP_CWORD == 1)); then
@@ -96,6 +96,12 @@ _faultlab()
 	replay | analyze)
 		compopt -o filenames 2>/dev/null
 		((pos == 0)) && mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+	image)
+		if ((pos == 0)); then
+			mapfile -t COMPREPLY < <(compgen -W "build ls rm" -- "$cur")
+		elif [[ ${COMP_WORDS[2]} == build || ${COMP_WORDS[2]} == rm ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "labnode" -- "$cur")
+		fi ;;
 	shell | inject)
 		if ((pos == 0)); then
 			mapfile -t COMPREPLY < <(compgen -W "$(_faultlab_runs "$fl" | cut -d' ' -f1)" -- "$cur")
