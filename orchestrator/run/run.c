@@ -47,8 +47,8 @@ static int run_make_dir(struct run_opts *o, struct fl_error *err)
 	if (o->out_dir)
 		snprintf(o->run_dir, sizeof(o->run_dir), "%s", o->out_dir);
 	else
-		rundir_path(o->runs_dir ? o->runs_dir : getenv("FL_RUNS_DIR"), pf.name, pf.seed, fltime_real_ns(), o->run_dir,
-			    sizeof(o->run_dir));
+		rundir_path(o->runs_dir ? o->runs_dir : getenv("FL_RUNS_DIR"), pf.name, pf.seed,
+			    fltime_real_ns(), o->run_dir, sizeof(o->run_dir));
 	if (rundir_mkdirs(o->run_dir) < 0 || !realpath(o->run_dir, abs)) {
 		fl_err_errno(err, "create %s", o->run_dir);
 		goto out;
