@@ -1,9 +1,11 @@
 /* freeze/thaw: cgroup2 cgroup.freeze, else the v1 freezer, else SIGSTOP/SIGCONT of the
- * node's process group. */
+ * node's process group. Which interface the node's cgroup offers, and the engine names, come
+ * from common/hostprobe (the same words doctor and the runtime use). */
 #include "agents/freeze.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
+#include "common/hostprobe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,29 +16,17 @@
 
 #define FREEZE_WAIT_MS 2000
 
-enum freeze_engine { FREEZE_NONE, FREEZE_CGROUP2, FREEZE_V1, FREEZE_SIGSTOP };
-
-static const char *const freeze_engine_names[] = {"none", "cgroup2", "freezer-v1", "sigstop"};
-
 /* The node's freeze depth: one agent serves one node. */
 static int freeze_depth;
-static enum freeze_engine freeze_engine_used;
+static enum hostprobe_freezer freeze_engine_used;
 
-static int freeze_has(const struct agent_node *node, const char *file)
+static enum hostprobe_freezer freeze_pick(const struct agent_node *node)
 {
-	char path[512];
+	enum hostprobe_freezer e = hostprobe_cgroup_dir_freezer(node->cgroup);
 
-	snprintf(path, sizeof(path), "%s/%s", node->cgroup, file);
-	return node->cgroup[0] && access(path, W_OK) == 0;
-}
-
-static enum freeze_engine freeze_pick(const struct agent_node *node)
-{
-	if (freeze_has(node, "cgroup.freeze"))
-		return FREEZE_CGROUP2;
-	if (freeze_has(node, "freezer.state"))
-		return FREEZE_V1;
-	return node->pgid > 0 ? FREEZE_SIGSTOP : FREEZE_NONE;
+	if (e != HOSTPROBE_FREEZER_NONE)
+		return e;
+	return node->pgid > 0 ? HOSTPROBE_FREEZER_SIGSTOP : HOSTPROBE_FREEZER_NONE;
 }
 
 static int freeze_write(const struct agent_node *node, const char *file, const char *value,
@@ -116,24 +106,24 @@ static int freeze_wait_stopped(pid_t pgid, struct fl_error *err)
 	return 0;
 }
 
-static int freeze_set(const struct agent_node *node, enum freeze_engine e, int frozen,
+static int freeze_set(const struct agent_node *node, enum hostprobe_freezer e, int frozen,
 		      struct fl_error *err)
 {
 	switch (e) {
-	case FREEZE_CGROUP2:
+	case HOSTPROBE_FREEZER_CGROUP2:
 		if (freeze_write(node, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
 			return -1;
 		return frozen ? freeze_wait(node, "cgroup.events", "frozen 1", err) : 0;
-	case FREEZE_V1:
+	case HOSTPROBE_FREEZER_V1:
 		if (freeze_write(node, "freezer.state", frozen ? "FROZEN" : "THAWED", err) < 0)
 			return -1;
 		return freeze_wait(node, "freezer.state", frozen ? "FROZEN" : "THAWED", err);
-	case FREEZE_SIGSTOP:
+	case HOSTPROBE_FREEZER_SIGSTOP:
 		if (kill(-node->pgid, frozen ? SIGSTOP : SIGCONT) < 0)
 			return fl_err_errno(err, "kill(-%d, %s)", (int)node->pgid,
 					    frozen ? "SIGSTOP" : "SIGCONT");
 		return frozen ? freeze_wait_stopped(node->pgid, err) : 0;
-	case FREEZE_NONE:
+	case HOSTPROBE_FREEZER_NONE:
 		break;
 	}
 	return fl_err(err, "node %s has no cgroup freezer and no process group to stop",
@@ -142,7 +132,7 @@ static int freeze_set(const struct agent_node *node, enum freeze_engine e, int f
 
 int freeze_node(const struct agent_node *node, char *engine, size_t len, struct fl_error *err)
 {
-	enum freeze_engine e = freeze_depth ? freeze_engine_used : freeze_pick(node);
+	enum hostprobe_freezer e = freeze_depth ? freeze_engine_used : freeze_pick(node);
 
 	if (!freeze_depth && freeze_set(node, e, 1, err) < 0) {
 		struct fl_error ignored;
@@ -152,7 +142,7 @@ int freeze_node(const struct agent_node *node, char *engine, size_t len, struct 
 	}
 	freeze_engine_used = e;
 	freeze_depth++;
-	snprintf(engine, len, "%s", freeze_engine_names[e]);
+	snprintf(engine, len, "%s", hostprobe_freezer_name(e));
 	return 0;
 }
 
@@ -169,9 +159,9 @@ int freeze_thaw(const struct agent_node *node, struct fl_error *err)
 
 int freeze_sweep(const struct agent_node *node, struct fl_error *err)
 {
-	enum freeze_engine e = freeze_pick(node);
+	enum hostprobe_freezer e = freeze_pick(node);
 
-	if (e == FREEZE_NONE)
+	if (e == HOSTPROBE_FREEZER_NONE)
 		return 0;
 	if (freeze_set(node, e, 0, err) < 0)
 		return fl_wrap(err, "sweep: thaw");

@@ -10,7 +10,8 @@
 
 /* Freezes the node: cgroup2 cgroup.freeze when node->cgroup has it, else the v1 freezer's
  * freezer.state, else SIGSTOP to node->pgid. Returns once the kernel reports the cgroup
- * frozen. Writes the engine used ("cgroup2", "freezer-v1", "sigstop") to engine. */
+ * frozen. Writes the engine used (hostprobe_freezer_name: "cgroup2", "freezer-v1",
+ * "sigstop") to engine. */
 int freeze_node(const struct agent_node *node, char *engine, size_t len, struct fl_error *err);
 /* Undoes one freeze_node(); thaws when it was the last. */
 int freeze_thaw(const struct agent_node *node, struct fl_error *err);

@@ -1,5 +1,7 @@
 #include "orchestrator/doctor/doctor.h"
 
+#include "common/hostprobe.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,12 +33,10 @@ static void doctor_decide(struct doctor_report *r)
 		snprintf(r->delay_engine, sizeof(r->delay_engine), "nfqueue");
 	else
 		snprintf(r->delay_engine, sizeof(r->delay_engine), "none");
-	if (r->freezer_v2)
-		snprintf(r->freezer, sizeof(r->freezer), "cgroup2");
-	else if (r->freezer_v1)
-		snprintf(r->freezer, sizeof(r->freezer), "cgroup1");
-	else
-		snprintf(r->freezer, sizeof(r->freezer), "sigstop");
+	snprintf(r->freezer, sizeof(r->freezer), "%s",
+		 hostprobe_freezer_name(r->freezer_v2	? HOSTPROBE_FREEZER_CGROUP2
+					: r->freezer_v1 ? HOSTPROBE_FREEZER_V1
+							: HOSTPROBE_FREEZER_SIGSTOP));
 }
 
 void doctor_run(struct doctor_report *r)

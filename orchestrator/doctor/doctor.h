@@ -23,7 +23,7 @@ struct doctor_report {
 	char kernel[128];
 	bool root, netns, netem, ifb, tbf, iptc, nft, nfqueue, freezer_v1, freezer_v2;
 	char delay_engine[16]; /* "netem" | "nfqueue" | "none" */
-	char freezer[16];      /* "cgroup2" | "cgroup1" | "sigstop" */
+	char freezer[16];      /* hostprobe_freezer_name(): "cgroup2" | "freezer-v1" | "sigstop" */
 	char docker_api[16];   /* daemon API version, "" when no daemon answers */
 };
 

@@ -2,6 +2,7 @@
 #include "orchestrator/doctor/doctor.h"
 
 #include "common/cleanup.h"
+#include "common/hostprobe.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -39,65 +40,41 @@ void doctor_probe_privileges(struct doctor_report *r)
 			   net_admin ? " with CAP_NET_ADMIN" : ", no CAP_NET_ADMIN");
 }
 
-/* Finds the mount point of a cgroup hierarchy: v2 (want_v2) or the v1 one with `opt`. */
-static int host_cgroup_mount(bool want_v2, const char *opt, char *out, size_t len)
-{
-	cleanup_fclose FILE *f = fopen("/proc/self/mounts", "r");
-	char dev[256], dir[512], type[64], opts[512];
-
-	while (f && fscanf(f, "%255s %511s %63s %511s %*d %*d", dev, dir, type, opts) == 4) {
-		bool v2 = strcmp(type, "cgroup2") == 0;
-		bool hit = want_v2 ? v2 : strcmp(type, "cgroup") == 0 && strstr(opts, opt);
-
-		if (hit) {
-			snprintf(out, len, "%s", dir);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* Makes a scratch child group and checks it has `file`; removes it again. */
-static bool host_cgroup_has(const char *mnt, const char *file)
-{
-	char dir[600], path[700];
-	bool ok;
-
-	snprintf(dir, sizeof(dir), "%s/faultlab-doctor-%d", mnt, (int)getpid());
-	if (mkdir(dir, 0755) < 0)
-		return false;
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	ok = access(path, W_OK) == 0;
-	rmdir(dir);
-	return ok;
-}
-
+/* One line per freezer (names from common/hostprobe: the agent's engine names), the layout
+ * in the detail. The freezers are tried on a scratch child group, as the runtime will. */
 static void doctor_probe_cgroups(struct doctor_report *r)
 {
-	char mnt[512];
+	struct hostprobe_cgroups cg;
+	struct fl_error err = {0};
+	const char *v1 = hostprobe_freezer_name(HOSTPROBE_FREEZER_V1);
+	const char *v2 = hostprobe_freezer_name(HOSTPROBE_FREEZER_CGROUP2);
+	const char *layout, *use;
 
-	if (host_cgroup_mount(false, "freezer", mnt, sizeof(mnt)) == 0) {
-		r->freezer_v1 = host_cgroup_has(mnt, "freezer.state");
-		doctor_add(r, "cgroup1-freezer", r->freezer_v1 ? DOCTOR_OK : DOCTOR_MISSING, "",
-			   "%s at %s", r->freezer_v1 ? "usable" : "mounted but not writable", mnt);
-	} else {
-		doctor_add(r, "cgroup1-freezer", DOCTOR_MISSING, "",
-			   "no v1 freezer hierarchy mounted");
+	if (hostprobe_cgroups_read(NULL, &cg, &err) < 0) {
+		doctor_add(r, v1, DOCTOR_MISSING, "", "%s", err.msg);
+		doctor_add(r, v2, DOCTOR_MISSING, "freeze and suspend use SIGSTOP/SIGCONT", "%s",
+			   err.msg);
+		return;
 	}
-	if (host_cgroup_mount(true, NULL, mnt, sizeof(mnt)) == 0) {
-		r->freezer_v2 = host_cgroup_has(mnt, "cgroup.freeze");
-		doctor_add(r, "cgroup2-freeze", r->freezer_v2 ? DOCTOR_OK : DOCTOR_MISSING,
-			   r->freezer_v2   ? "freeze and suspend use cgroup.freeze"
-			   : r->freezer_v1 ? "freeze and suspend use the v1 freezer"
-					   : "freeze and suspend use SIGSTOP/SIGCONT",
-			   "%s at %s", r->freezer_v2 ? "cgroup.freeze usable" : "no cgroup.freeze",
-			   mnt);
-	} else {
-		doctor_add(r, "cgroup2-freeze", DOCTOR_MISSING,
-			   r->freezer_v1 ? "freeze and suspend use the v1 freezer"
-					 : "freeze and suspend use SIGSTOP/SIGCONT",
-			   "no cgroup2 mount");
-	}
+	layout = hostprobe_layout_name(cg.layout);
+	r->freezer_v1 = hostprobe_cgroup_root_freezer(cg.v1_freezer) == HOSTPROBE_FREEZER_V1;
+	r->freezer_v2 = hostprobe_cgroup_root_freezer(cg.v2) == HOSTPROBE_FREEZER_CGROUP2;
+	if (cg.v1_freezer[0])
+		doctor_add(
+		    r, v1, r->freezer_v1 ? DOCTOR_OK : DOCTOR_MISSING, "", "%s at %s (%s layout)",
+		    r->freezer_v1 ? "usable" : "mounted but not writable", cg.v1_freezer, layout);
+	else
+		doctor_add(r, v1, DOCTOR_MISSING, "", "no v1 freezer hierarchy mounted (%s layout)",
+			   layout);
+	use = r->freezer_v2   ? "freeze and suspend use cgroup.freeze"
+	      : r->freezer_v1 ? "freeze and suspend use the v1 freezer"
+			      : "freeze and suspend use SIGSTOP/SIGCONT";
+	if (cg.v2[0])
+		doctor_add(
+		    r, v2, r->freezer_v2 ? DOCTOR_OK : DOCTOR_MISSING, use, "%s at %s (%s layout)",
+		    r->freezer_v2 ? "cgroup.freeze usable" : "no cgroup.freeze", cg.v2, layout);
+	else
+		doctor_add(r, v2, DOCTOR_MISSING, use, "no cgroup2 mount (%s layout)", layout);
 }
 
 static size_t host_body(char *data, size_t size, size_t n, void *user)

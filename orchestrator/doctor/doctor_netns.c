@@ -4,6 +4,7 @@
 #include "orchestrator/doctor/doctor.h"
 
 #include "common/cleanup.h"
+#include "common/hostprobe.h"
 
 #include <errno.h>
 #include <libiptc/libiptc.h>
@@ -11,10 +12,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
-#include <netlink/route/link.h>
-#include <netlink/route/qdisc.h>
-#include <netlink/route/qdisc/netem.h>
-#include <netlink/route/qdisc/tbf.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,45 +19,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define LO_IFINDEX 1 /* loopback is always 1 in a fresh namespace */
 #ifndef NFNL_SUBSYS_NFTABLES
 #define NFNL_SUBSYS_NFTABLES 10 /* libnfnetlink ships an older nfnetlink.h */
 #endif
 
-FL_DEFINE_AUTO(struct nl_sock, nl_socket_free)
-FL_DEFINE_AUTO(struct rtnl_qdisc, rtnl_qdisc_put)
-FL_DEFINE_AUTO(struct rtnl_link, rtnl_link_put)
-
-/* Adds (then deletes) a root qdisc of `kind` on lo. 0 or a negative libnl error. */
-static int netns_try_qdisc(struct nl_sock *sk, const char *kind)
+/* netem, tbf and ifb through common/hostprobe: the probes the tests check against tc. */
+static void netns_probe_qdiscs(struct doctor_report *r)
 {
-	FL_AUTO(rtnl_qdisc_put) struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	int rc;
+	struct fl_error err = {0};
+	int rc = hostprobe_qdisc("netem", &err);
 
-	if (!q)
-		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), LO_IFINDEX);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xf1d0, 0));
-	if ((rc = rtnl_tc_set_kind(TC_CAST(q), kind)) < 0)
-		return rc;
-	if (strcmp(kind, "netem") == 0) {
-		rtnl_netem_set_limit(q, 1000);
-	} else {
-		rtnl_qdisc_tbf_set_limit(q, 10000);
-		rtnl_qdisc_tbf_set_rate(q, 125000, 5000, 0);
-	}
-	rc = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
-	if (rc == 0)
-		rtnl_qdisc_delete(sk, q);
-	return rc;
-}
-
-static void netns_probe_qdiscs(struct doctor_report *r, struct nl_sock *sk)
-{
-	int rc = netns_try_qdisc(sk, "netem");
-
-	r->netem = rc == 0;
+	r->netem = rc == 1;
 	if (r->netem)
 		doctor_add(r, "netem", DOCTOR_OK,
 			   "delay, jitter, loss, duplicate, reorder, corrupt",
@@ -70,34 +39,23 @@ static void netns_probe_qdiscs(struct doctor_report *r, struct nl_sock *sk)
 		    r, "netem", DOCTOR_MISSING,
 		    "the NFQUEUE engine serves delay, jitter, loss, duplication and reordering",
 		    "%s: RTM_NEWQDISC netem: %s",
-		    rc == -NLE_OBJ_NOTFOUND ? "sch_netem missing from this kernel"
-					    : "sch_netem unusable",
-		    nl_geterror(rc));
-	rc = netns_try_qdisc(sk, "tbf");
-	r->tbf = rc == 0;
+		    rc == 0 ? "sch_netem missing from this kernel" : "sch_netem unusable", err.msg);
+	rc = hostprobe_qdisc("tbf", &err);
+	r->tbf = rc == 1;
 	doctor_add(r, "tbf", r->tbf ? DOCTOR_OK : DOCTOR_MISSING,
 		   r->tbf ? "bandwidth limits" : "no bandwidth faults",
-		   r->tbf ? "sch_tbf accepted a qdisc" : "sch_tbf missing: %s", nl_geterror(rc));
+		   r->tbf ? "sch_tbf accepted a qdisc" : "sch_tbf missing: %s", err.msg);
 }
 
-static void netns_probe_ifb(struct doctor_report *r, struct nl_sock *sk)
+static void netns_probe_ifb(struct doctor_report *r)
 {
-	FL_AUTO(rtnl_link_put) struct rtnl_link *l = rtnl_link_alloc();
-	int rc = -NLE_NOMEM;
+	struct fl_error err = {0};
 
-	if (l) {
-		rtnl_link_set_name(l, "fldoctor0");
-		rc = rtnl_link_set_type(l, "ifb");
-		if (rc >= 0)
-			rc = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
-		if (rc >= 0)
-			rtnl_link_delete(sk, l);
-	}
-	r->ifb = rc >= 0;
+	r->ifb = hostprobe_ifb(&err) == 1;
 	doctor_add(r, "ifb", r->ifb ? DOCTOR_OK : DOCTOR_MISSING,
 		   r->ifb ? "ingress shaping (netem, bandwidth) via IFB + mirred"
 			  : "egress shaping only; ingress delay by the NFQUEUE engine",
-		   r->ifb ? "ifb devices can be created" : "ifb missing: %s", nl_geterror(rc));
+		   r->ifb ? "ifb devices can be created" : "ifb missing: %s", err.msg);
 }
 
 static void netns_probe_iptc(struct doctor_report *r)
@@ -187,8 +145,6 @@ static void netns_probe_nfqueue(struct doctor_report *r)
 /* The child: enters a fresh netns, probes, writes the report to fd. */
 static void netns_child(struct doctor_report *r, int fd)
 {
-	FL_AUTO(nl_socket_free) struct nl_sock *sk = NULL;
-
 	if (unshare(CLONE_NEWNET) < 0) {
 		doctor_add(r, "netns", DOCTOR_MISSING, "no runs on this host",
 			   "cannot create a network namespace: %s", strerror(errno));
@@ -196,11 +152,8 @@ static void netns_child(struct doctor_report *r, int fd)
 		r->netns = true;
 		doctor_add(r, "netns", DOCTOR_OK, "runtime netns",
 			   "network namespaces can be created");
-		sk = nl_socket_alloc();
-		if (sk && nl_connect(sk, NETLINK_ROUTE) == 0) {
-			netns_probe_qdiscs(r, sk);
-			netns_probe_ifb(r, sk);
-		}
+		netns_probe_qdiscs(r);
+		netns_probe_ifb(r);
 		netns_probe_iptc(r);
 		netns_probe_nft(r);
 		netns_probe_nfqueue(r);

@@ -12,47 +12,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int cgroup_has(const char *root, const char *file)
+enum hostprobe_freezer cgroup_detect(char *root, size_t len)
 {
-	char p[512];
+	struct hostprobe_cgroups cg;
+	struct fl_error ignored;
 
-	snprintf(p, sizeof(p), "%s/%s", root, file);
-	return access(p, F_OK) == 0;
+	if (hostprobe_cgroups_read(NULL, &cg, &ignored) < 0) {
+		if (len)
+			root[0] = '\0';
+		return HOSTPROBE_FREEZER_NONE;
+	}
+	return hostprobe_cgroup_pick(&cg, root, len);
 }
 
-enum cgroup_kind cgroup_detect(char *root, size_t len)
+size_t cgroup_roots(char roots[2][PATH_MAX])
 {
-	static const struct {
-		const char *dir, *probe;
-		enum cgroup_kind kind;
-	} cands[] = {
-	    {"/sys/fs/cgroup/unified", "cgroup.procs", CGROUP_V2},
-	    {"/sys/fs/cgroup", "cgroup.controllers", CGROUP_V2},
-	    {"/sys/fs/cgroup/freezer", "freezer.self_freezing", CGROUP_V1_FREEZER},
-	    {"/sys/fs/cgroup/freezer", "cgroup.procs", CGROUP_V1_FREEZER},
-	};
+	struct hostprobe_cgroups cg;
+	struct fl_error ignored;
+	size_t n = 0;
 
-	for (size_t i = 0; i < FL_ARRAY_SIZE(cands); i++) {
-		if (cgroup_has(cands[i].dir, cands[i].probe) && access(cands[i].dir, W_OK) == 0) {
-			snprintf(root, len, "%s", cands[i].dir);
-			return cands[i].kind;
-		}
-	}
-	if (len)
-		root[0] = '\0';
-	return CGROUP_NONE;
-}
-
-const char *cgroup_kind_name(enum cgroup_kind kind)
-{
-	switch (kind) {
-	case CGROUP_V2:
-		return "cgroup2";
-	case CGROUP_V1_FREEZER:
-		return "freezer-v1";
-	default:
-		return "none";
-	}
+	if (hostprobe_cgroups_read(NULL, &cg, &ignored) < 0)
+		return 0;
+	if (cg.v2[0])
+		snprintf(roots[n++], PATH_MAX, "%s", cg.v2);
+	if (cg.v1_freezer[0])
+		snprintf(roots[n++], PATH_MAX, "%s", cg.v1_freezer);
+	return n;
 }
 
 static int cgroup_mkdir(const char *path, struct fl_error *err)

@@ -1,21 +1,23 @@
-/* Per-node cgroups for the runtimes: cgroup2 (at /sys/fs/cgroup/unified on a hybrid host,
- * else /sys/fs/cgroup), else the v1 freezer hierarchy, else none. A node's cgroup is
- * <root>/faultlab/<run_id>/<node>; the agent freezes it, teardown and `faultlab clean` kill
- * everything in it and remove it. */
+/* Per-node cgroups for the runtimes: in the cgroup2 hierarchy when a group there can freeze,
+ * else in the v1 freezer hierarchy, else none — wherever common/hostprobe finds them mounted
+ * (/sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one, …). A node's
+ * cgroup is <root>/faultlab/<run_id>/<node>; the agent freezes it, teardown and
+ * `faultlab clean` kill everything in it and remove it. */
 #ifndef FL_RUNTIME_CGROUP_H
 #define FL_RUNTIME_CGROUP_H
 
 #include "common/error.h"
+#include "common/hostprobe.h"
 
 #include <stddef.h>
 #include <sys/types.h>
 
-enum cgroup_kind { CGROUP_NONE, CGROUP_V2, CGROUP_V1_FREEZER };
-
-/* Finds the hierarchy to use; root gets e.g. "/sys/fs/cgroup/unified". Never fails:
- * CGROUP_NONE (root "") when no usable hierarchy is mounted. */
-enum cgroup_kind cgroup_detect(char *root, size_t len);
-const char *cgroup_kind_name(enum cgroup_kind kind);
+/* Finds the hierarchy to use (hostprobe_cgroup_pick); root gets its mount point. Never
+ * fails: HOSTPROBE_FREEZER_NONE (root "") when no usable hierarchy is mounted. */
+enum hostprobe_freezer cgroup_detect(char *root, size_t len);
+/* The mount points faultlab's groups can live under (cgroup2, v1 freezer): returns how many
+ * of roots[0..1] it filled. */
+size_t cgroup_roots(char roots[2][PATH_MAX]);
 /* mkdir -p <root>/faultlab/<run_id>/<node>; out gets the path. */
 int cgroup_create(const char *root, const char *run_id, const char *node, char *out, size_t len,
 		  struct fl_error *err);

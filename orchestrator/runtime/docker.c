@@ -237,11 +237,14 @@ static int docker_nodes_register(struct docker_rt *p, const struct runtime_node_
  * its v1 freezer dir (Docker on a hybrid host puts containers in v1 hierarchies only). */
 static void docker_cgroup_of(pid_t pid, char *out, size_t len)
 {
-	char path[64], line[1024], v2[1024] = "", fz[1024] = "", root[PATH_MAX];
-	enum cgroup_kind kind = cgroup_detect(root, sizeof(root));
+	char path[64], line[1024], v2[1024] = "", fz[1024] = "";
+	struct hostprobe_cgroups cg;
+	struct fl_error ignored;
 	FILE *f;
 
 	out[0] = '\0';
+	if (hostprobe_cgroups_read(NULL, &cg, &ignored) < 0)
+		return;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -254,10 +257,11 @@ static void docker_cgroup_of(pid_t pid, char *out, size_t len)
 			snprintf(fz, sizeof(fz), "%s", strstr(line, ":freezer:") + 9);
 	}
 	fclose(f);
-	if (kind == CGROUP_V2 && v2[0] && strcmp(v2, "/") != 0)
-		snprintf(out, len, "%s%s", root, v2);
-	else if (fz[0] && strcmp(fz, "/") != 0)
-		snprintf(out, len, "/sys/fs/cgroup/freezer%s", fz);
+	if (cg.v2[0] && v2[0] && strcmp(v2, "/") != 0 &&
+	    hostprobe_cgroup_root_freezer(cg.v2) == HOSTPROBE_FREEZER_CGROUP2)
+		snprintf(out, len, "%s%s", cg.v2, v2);
+	else if (cg.v1_freezer[0] && fz[0] && strcmp(fz, "/") != 0)
+		snprintf(out, len, "%s%s", cg.v1_freezer, fz);
 }
 
 /* GET /containers/{id}/json → State.Pid, State.Running, State.ExitCode. */

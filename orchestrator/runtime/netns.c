@@ -46,7 +46,7 @@ struct netns_rt {
 	int prefix;
 	char hub_name[32];
 	char cg_root[PATH_MAX];
-	enum cgroup_kind cg_kind;
+	enum hostprobe_freezer cg_kind;
 	struct netns_node *nodes;
 	size_t n, cap;
 	double ms_net, ms_cgroup; /* where nodes_start's time went (debug log) */
@@ -227,8 +227,9 @@ static int netns_node_prepare(struct runtime *rt, const struct runtime_node_spec
 	if (netns_node_net(p, nn, *idx, spec->address, err) < 0)
 		return -1;
 	t1 = fltime_mono_ms();
-	if (p->cg_kind != CGROUP_NONE && cgroup_create(p->cg_root, rt->run_id, nn->name, nn->cgroup,
-						       sizeof(nn->cgroup), err) < 0)
+	if (p->cg_kind != HOSTPROBE_FREEZER_NONE &&
+	    cgroup_create(p->cg_root, rt->run_id, nn->name, nn->cgroup, sizeof(nn->cgroup), err) <
+		0)
 		return -1;
 	p->ms_net += t1 - t0;
 	p->ms_cgroup += fltime_mono_ms() - t1;

@@ -116,8 +116,8 @@ int runtime_sweep(const char *run_id, int include_docker, struct fl_error *err);
  *           `faultlab clean` never sweeps a run that is being set up or used by tests.
  *   netns socket(): creates the socket inside the hub (setns there and back in the calling
  *           thread); give it to libcurl with CURLOPT_OPENSOCKETFUNCTION to reach nodes.
- *   cgroups: <root>/faultlab/<run_id>/<node>, root = /sys/fs/cgroup/unified (hybrid host) or
- *           /sys/fs/cgroup (cgroup2), else /sys/fs/cgroup/freezer (v1); see cgroup.h.
+ *   cgroups: <root>/faultlab/<run_id>/<node>, root = the cgroup2 mount, else the v1 freezer
+ *           mount, as common/hostprobe reads them from mountinfo; see cgroup.h.
  * Run lock and run files: runlock.h (/run/faultlab/<run_id>.{lock,json,subnet}). Take the
  * run lock before picking a subnet. */
 

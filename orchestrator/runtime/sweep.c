@@ -24,9 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const sweep_cg_roots[] = {"/sys/fs/cgroup/unified", "/sys/fs/cgroup",
-					     "/sys/fs/cgroup/freezer"};
-
 /* "fl-<id>" or "fl-<id>-<node>" → id */
 static int sweep_ns_id(const char *name, char *id, size_t len)
 {
@@ -79,12 +76,13 @@ static int sweep_cg_id(const char *name, char *id, size_t len)
 
 void sweep_list_ids(int include_docker, void (*fn)(const char *id, void *ctx), void *ctx)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX + 16], roots[2][PATH_MAX];
+	size_t n_roots = cgroup_roots(roots);
 
 	sweep_dir_ids(NETNS_LINK_DIR, sweep_ns_id, fn, ctx);
 	sweep_dir_ids(RUNLOCK_DIR, sweep_file_id, fn, ctx);
-	for (size_t i = 0; i < FL_ARRAY_SIZE(sweep_cg_roots); i++) {
-		snprintf(p, sizeof(p), "%s/faultlab", sweep_cg_roots[i]);
+	for (size_t i = 0; i < n_roots; i++) {
+		snprintf(p, sizeof(p), "%s/faultlab", roots[i]);
 		sweep_dir_ids(p, sweep_cg_id, fn, ctx);
 	}
 	if (include_docker)
@@ -121,12 +119,13 @@ int sweep_kill_ns_pids(const char *ns_path)
 
 static int sweep_cgroups(const char *id)
 {
-	char dir[PATH_MAX], node[PATH_MAX + 256];
+	char dir[PATH_MAX + 64], node[PATH_MAX + 320], roots[2][PATH_MAX];
+	size_t n_roots = cgroup_roots(roots);
 	struct fl_error err;
 	int removed = 0;
 
-	for (size_t i = 0; i < FL_ARRAY_SIZE(sweep_cg_roots); i++) {
-		snprintf(dir, sizeof(dir), "%s/faultlab/%s", sweep_cg_roots[i], id);
+	for (size_t i = 0; i < n_roots; i++) {
+		snprintf(dir, sizeof(dir), "%s/faultlab/%s", roots[i], id);
 		DIR *d = opendir(dir);
 		struct dirent *e;
 
@@ -196,16 +195,18 @@ static int sweep_files(const char *id)
 /* One dead run: processes (cgroups), namespaces, cgroup dirs, containers, run files. */
 static int sweep_one(const char *id, int include_docker)
 {
+	char roots[2][PATH_MAX];
+	size_t n_roots = cgroup_roots(roots);
 	int removed = 0;
 
-	for (size_t i = 0; i < FL_ARRAY_SIZE(sweep_cg_roots); i++) {
-		char dir[PATH_MAX];
-		snprintf(dir, sizeof(dir), "%s/faultlab/%s", sweep_cg_roots[i], id);
+	for (size_t i = 0; i < n_roots; i++) {
+		char dir[PATH_MAX + 64];
+		snprintf(dir, sizeof(dir), "%s/faultlab/%s", roots[i], id);
 		DIR *d = opendir(dir);
 		struct dirent *e;
 		while (d && (e = readdir(d)))
 			if (e->d_type == DT_DIR && e->d_name[0] != '.') {
-				char node[PATH_MAX + 256];
+				char node[PATH_MAX + 320];
 				snprintf(node, sizeof(node), "%s/%s", dir, e->d_name);
 				cgroup_kill(node, 0);
 			}

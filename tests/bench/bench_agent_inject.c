@@ -3,6 +3,7 @@
  * BENCH_CYCLES cycles each, with the real binary in a namespace pair it makes. Goal: p99 ≤
  * 5 ms. Needs root; prints "skipped" without it. FL_AGENT_BIN overrides the binary. */
 #include "common/fltime.h"
+#include "common/hostprobe.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -31,7 +32,7 @@ static const struct bench_kind bench_kinds[] = {
     {"bandwidth", "{\"rate_bps\":1000000}"},
 };
 
-static char ns_a[32], ns_b[32], cg[128];
+static char ns_a[32], ns_b[32], cg[PATH_MAX + 32];
 static pid_t sleeper = -1;
 static int agent_in = -1, agent_out = -1;
 static pid_t agent_pid = -1;
@@ -67,11 +68,16 @@ static void bench_cleanup(void)
 static int bench_setup(void)
 {
 	int id = (int)getpid(), fd;
-	char procs[160];
+	char procs[PATH_MAX + 64];
 
 	snprintf(ns_a, sizeof(ns_a), "flbench-%d-a", id);
 	snprintf(ns_b, sizeof(ns_b), "flbench-%d-b", id);
-	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/unified/flbench-%d", id);
+	struct hostprobe_cgroups hc;
+	struct fl_error err;
+
+	if (hostprobe_cgroups_read(NULL, &hc, &err) < 0 || !hc.v2[0])
+		return -1; /* freeze is timed on cgroup2 */
+	snprintf(cg, sizeof(cg), "%s/flbench-%d", hc.v2, id);
 	if (bench_sh("set -e; ip netns add %1$s; ip netns add %2$s;"
 		     " ip link add flba%3$d netns %1$s type veth peer name flbb%3$d netns %2$s;"
 		     " ip -n %1$s addr add 10.213.42.1/24 dev flba%3$d;"

@@ -4,7 +4,7 @@
  * the send times), and every revert checked by traffic going back to normal. */
 #include "tests/priv/util_netns.h"
 
-#include "agents/netem_probe.h"
+#include "common/hostprobe.h"
 #include "common/fltime.h"
 
 #include <arpa/inet.h>
@@ -557,26 +557,41 @@ START_TEST(test_failed_apply_rolls_back)
 }
 END_TEST
 
-/* netem_probe (for `faultlab doctor`) agrees with tc about this kernel, in a scratch netns. */
+/* common/hostprobe's netem, tbf and ifb probes (doctor's) agree with tc and ip about this
+ * kernel, each in a scratch netns, and leave nothing behind. */
 START_TEST(test_netem_probe)
 {
+	static const struct {
+		const char *cmd, *left;
+	} tools[] = {
+	    {"tc qdisc add dev lo root netem delay 10ms 2>/dev/null",
+	     "tc qdisc show dev lo | grep -q netem"},
+	    {"tc qdisc add dev lo root tbf rate 1mbit burst 5k limit 10k 2>/dev/null",
+	     "tc qdisc show dev lo | grep -q tbf"},
+	    {"ip link add flp0 type ifb 2>/dev/null", "ip link show flprobe0 >/dev/null 2>&1"},
+	};
 	struct fl_error err = {0};
 	char ns[32], cmd[128];
-	int tc_ok, r;
+	int tool_ok[3], r;
 
-	/* What tc says, in a scratch netns of its own. */
+	/* What tc and ip say, in a scratch netns of their own. */
 	snprintf(ns, sizeof(ns), "flprobe-%d", getpid());
 	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
 	ck_assert_int_eq(system(cmd), 0);
-	tc_ok = test_ns_sh(ns, "%s", "tc qdisc add dev lo root netem delay 10ms 2>/dev/null") == 0;
+	for (size_t i = 0; i < 3; i++)
+		tool_ok[i] = test_ns_sh(ns, "%s", tools[i].cmd) == 0;
 	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
 	ck_assert_int_eq(system(cmd), 0);
-	/* What the probe says, in this test process's own scratch netns. */
+	/* What the probes say, in this test process's own scratch netns. */
 	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
-	r = netem_probe(&err);
-	ck_assert_msg(r >= 0, "%s", err.msg);
-	ck_assert_int_eq(r, tc_ok);
-	ck_assert_int_eq(system("tc qdisc show dev lo | grep -q netem"), 256); /* removed */
+	for (size_t i = 0; i < 3; i++) {
+		r = i == 0   ? hostprobe_qdisc("netem", &err)
+		    : i == 1 ? hostprobe_qdisc("tbf", &err)
+			     : hostprobe_ifb(&err);
+		ck_assert_msg(r >= 0, "%s", err.msg);
+		ck_assert_int_eq(r, tool_ok[i]);
+		ck_assert_int_eq(system(tools[i].left), 256); /* removed */
+	}
 }
 END_TEST
 
