@@ -2,12 +2,16 @@
 
 #include "common/fltime.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <poll.h>
-#include <stdint.h>
-
+#include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,4 +94,80 @@ int test_read_line(int fd, char *buf, size_t len, int timeout_ms)
 	}
 	buf[n] = '\0';
 	return 0;
+}
+
+/* The MAC address of ifname in namespace ns, "" when unknown. */
+static void pair_mac(const char *ns, const char *ifname, char *mac, size_t len)
+{
+	char cmd[256];
+	FILE *f;
+
+	mac[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/%s/address 2>/dev/null", ns,
+		 ifname);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	if (!fgets(mac, (int)len, f))
+		mac[0] = '\0';
+	mac[strcspn(mac, "\n")] = '\0';
+	pclose(f);
+}
+
+int test_pair_pin_neigh(const struct test_pair *p)
+{
+	char mac_a[32], mac_b[32], cmd[512];
+
+	pair_mac(p->ns_a, p->if_a, mac_a, sizeof(mac_a));
+	pair_mac(p->ns_b, p->if_b, mac_b, sizeof(mac_b));
+	if (!mac_a[0] || !mac_b[0])
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "ip -n %s neigh replace %s lladdr %s dev %s nud permanent &&"
+		 " ip -n %s neigh replace %s lladdr %s dev %s nud permanent",
+		 p->ns_a, p->addr_b, mac_b, p->if_a, p->ns_b, p->addr_a, mac_a, p->if_b);
+	return sh(cmd) == 0 ? 0 : -1;
+}
+
+/* A UDP socket made inside namespace ns (a socket keeps the namespace it was made in). */
+static int udp_socket_in(const char *ns)
+{
+	char path[64];
+	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd, s = -1;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (home >= 0 && fd >= 0 && setns(fd, CLONE_NEWNET) == 0) {
+		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (setns(home, CLONE_NEWNET) < 0)
+			abort(); /* the test would go on in the wrong namespace */
+	}
+	if (fd >= 0)
+		close(fd);
+	if (home >= 0)
+		close(home);
+	return s;
+}
+
+int test_udp_reaches(const char *from, const char *to, const char *to_addr, int timeout_ms)
+{
+	static int port = 41000;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)++port)};
+	int rx = udp_socket_in(to), tx = udp_socket_in(from), got = 0;
+	char buf[16];
+
+	inet_pton(AF_INET, to_addr, &sa.sin_addr);
+	if (rx >= 0 && tx >= 0 && bind(rx, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		for (int waited = 0; waited < timeout_ms && !got; waited += 130) {
+			struct pollfd pf = {.fd = rx, .events = POLLIN};
+
+			sendto(tx, "hi", 2, 0, (struct sockaddr *)&sa, sizeof(sa));
+			got = poll(&pf, 1, 130) == 1 && recv(rx, buf, sizeof(buf), 0) == 2;
+		}
+	}
+	if (rx >= 0)
+		close(rx);
+	if (tx >= 0)
+		close(tx);
+	return got;
 }
