@@ -559,7 +559,7 @@ END_TEST
 
 /* common/hostprobe's netem, tbf and ifb probes (doctor's) agree with tc and ip about this
  * kernel, each in a scratch netns, and leave nothing behind. */
-START_TEST(test_netem_probe)
+START_TEST(test_hostprobe_net)
 {
 	static const struct {
 		const char *cmd, *left;
@@ -616,7 +616,7 @@ Suite *shaping_suite(void)
 	tcase_add_test(tc, test_failed_apply_rolls_back);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("probe");
-	tcase_add_test(tc, test_netem_probe);
+	tcase_add_test(tc, test_hostprobe_net);
 	suite_add_tcase(s, tc);
 	return s;
 }
