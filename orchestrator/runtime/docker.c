@@ -445,9 +445,11 @@ static int docker_node_status(struct runtime *rt, struct runtime_node *node, int
 	if (!dn)
 		return -1;
 	snprintf(path, sizeof(path), "/containers/%s/json", dn->id);
-	if (docker_request(p, "GET", path, NULL, 200, 200, &resp, err) < 0 ||
-	    docker_state(resp, &pid, &running, &code) < 0)
+	if (docker_request(p, "GET", path, NULL, 200, 200, &resp, err) < 0)
 		return fl_wrap(err, "status of node %s", node->name);
+	if (docker_state(resp, &pid, &running, &code) < 0) /* it sets no error of its own */
+		return fl_err(err, "status of node %s: GET %s: no State in the reply", node->name,
+			      path);
 	if (running)
 		return 1;
 	/* Docker reports a death by signal N as exit code 128 + N */
