@@ -4,10 +4,8 @@
 #include <string.h>
 
 static const struct driver_entry driver_table[] = {
-    {"labnode", &driver_labnode_ops, 0},
-    {"waku-rest", &driver_waku_rest_ops, 0},
-    {"status-cli", &driver_status_cli_ops, 0},
-    {"nwaku", &driver_waku_rest_ops, 1},
+    {"labnode", &driver_labnode_ops, 0},       {"waku-rest", &driver_waku_rest_ops, 0},
+    {"status-cli", &driver_status_cli_ops, 0}, {"nwaku", &driver_waku_rest_ops, 1},
     {"go-waku", &driver_waku_rest_ops, 1},
 };
 #define DRIVER_N (sizeof(driver_table) / sizeof(driver_table[0]))

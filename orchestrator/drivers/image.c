@@ -29,7 +29,7 @@ const char *image_names(void)
 	if (!names[0])
 		for (size_t i = 0, off = 0; i < IMAGE_N && off < sizeof(names); i++)
 			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
-						i == 0		       ? ""
+						i == 0		   ? ""
 						: i + 1 == IMAGE_N ? " or "
 								   : ", ",
 						image_table[i].name);

@@ -152,7 +152,7 @@ static void json_fault(FILE *f, const struct plan *plan, const struct plan_fault
 static void json_threshold(FILE *f, const char *key, const struct scenario_expect *e, double v)
 {
 	fprintf(f, ", \"%s\": ", key);
-	if (e->unit == SCENARIO_UNIT_FRACTION)
+	if (e->desc->unit == METRIC_FRACTION)
 		json_fraction(f, v);
 	else
 		fprintf(f, "%lld", (long long)v);

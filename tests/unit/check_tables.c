@@ -1,5 +1,6 @@
 /* The tables that hold every per-runtime, per-driver, per-image, per-metric and per-fault-kind
  * difference: each name resolves to its entry, and the callers read fields, not names. */
+#include "orchestrator/analyze/analyze.h"
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/drivers/image.h"
 #include "orchestrator/run/rundir.h"
@@ -125,6 +126,28 @@ START_TEST(command_lines_per_runtime)
 }
 END_TEST
 
+START_TEST(metric_table)
+{
+	const struct metric_desc *p95 = metric_find("latency.p95");
+	struct analyze_stats st = {.sent = 4, .delivered = 3, .p95 = 12.5};
+	struct analyze_expect e = {0};
+
+	ck_assert_ptr_nonnull(p95);
+	ck_assert_int_eq(p95->unit, METRIC_MS);
+	p95->measure(p95, NULL, &e, &st);
+	ck_assert_double_eq(e.actual, 12.5);
+	ck_assert_int_eq(metric_find("delivery")->unit, METRIC_FRACTION);
+	ck_assert_int_eq(metric_find("lost")->unit, METRIC_COUNT);
+	ck_assert(metric_find("recovery")->needs_fault);
+	ck_assert(!metric_find("delivery")->needs_fault);
+	ck_assert_ptr_null(metric_find("latency.p42"));
+	for (size_t i = 0; metric_at(i); i++) {
+		ck_assert_ptr_nonnull(metric_at(i)->measure);
+		ck_assert_ptr_eq(metric_find(metric_at(i)->name), metric_at(i)); /* unique */
+	}
+}
+END_TEST
+
 Suite *tables_suite(void)
 {
 	Suite *s = suite_create("tables");
@@ -137,6 +160,9 @@ Suite *tables_suite(void)
 	tcase_add_test(t, driver_table);
 	tcase_add_test(t, image_table);
 	tcase_add_test(t, command_lines_per_runtime);
+	suite_add_tcase(s, t);
+	t = tcase_create("metric");
+	tcase_add_test(t, metric_table);
 	suite_add_tcase(s, t);
 	return s;
 }
