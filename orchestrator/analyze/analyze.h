@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "orchestrator/analyze/amap.h"
+#include "orchestrator/analyze/metric.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,7 @@ struct analyze_where {
 
 struct analyze_expect {
 	const char *metric;
+	const struct metric_desc *desc; /* its entry of the metric table; NULL when unknown */
 	struct analyze_where where;
 	int has_min, has_max;
 	double min, max;

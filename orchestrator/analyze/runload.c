@@ -219,6 +219,7 @@ static int runload_expects(struct analyze_run *run, json_t *expect, struct fl_er
 		e->metric = runload_jstr(run, j, "metric");
 		if (!e->metric)
 			return fl_err(err, "plan.json: expect[%zu] has no metric", i);
+		e->desc = metric_find(e->metric);
 		e->has_min = runload_threshold(json_object_get(j, "min"), &e->min);
 		e->has_max = runload_threshold(json_object_get(j, "max"), &e->max);
 		e->where.kind = runload_jstr(run, w, "kind");

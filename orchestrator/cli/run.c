@@ -1,6 +1,7 @@
 /* faultlab run SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet] */
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/run/run.h"
+#include "orchestrator/runtime/runtime.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -46,8 +47,8 @@ int cli_run(int argc, char **argv)
 			o.has_seed = 1;
 			break;
 		case 'r':
-			if (strcmp(optarg, "netns") != 0 && strcmp(optarg, "docker") != 0) {
-				fprintf(stderr, "faultlab run: --runtime is netns or docker\n");
+			if (!runtime_ops_find(optarg)) {
+				fprintf(stderr, "faultlab run: --runtime is %s\n", runtime_names());
 				return FL_EXIT_INVALID;
 			}
 			o.runtime = optarg;

@@ -3,44 +3,31 @@
  * /proc/<pid>/ns/net (the host's shell and tools, the container's network, as nsenter -n
  * does: node images carry no shell). RUN is a run id, a run directory or a scenario name. */
 #include "orchestrator/cli/cli.h"
-#include "orchestrator/runtime/docker_api.h"
-#include "orchestrator/runtime/netns_link.h"
 #include "orchestrator/runtime/runlock.h"
+#include "orchestrator/runtime/runtime.h"
 
 #include <fcntl.h>
-#include <jansson.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* The netns path of a docker node: its container's main process's. */
-static int shell_docker_ns(const char *run, const char *node, char *out, size_t len,
-			   struct fl_error *err)
+/* The node's namespace: through its run's runtime; a run without run files (started by a
+ * test) names no runtime: the first runtime that has the node. */
+static int shell_node_netns(const struct runlock_entry *e, const char *node, char *out, size_t len,
+			    struct fl_error *err)
 {
-	struct docker_api api;
-	char path[256], *resp = NULL;
-	long status = 0;
-	json_t *j;
-	int pid;
+	const struct runtime_ops *ops = e->runtime[0] ? runtime_ops_find(e->runtime) : NULL;
 
-	if (docker_api_open(&api, err) < 0)
-		return -1;
-	snprintf(path, sizeof(path), "/containers/fl-%s-%s/json", run, node);
-	if (docker_api_call(&api, "GET", path, NULL, &status, &resp, err) < 0)
-		return -1;
-	j = status == 200 && resp ? json_loads(resp, 0, NULL) : NULL;
-	free(resp);
-	pid = (int)json_integer_value(json_object_get(json_object_get(j, "State"), "Pid"));
-	json_decref(j);
-	if (status == 404)
-		return fl_err(err, "run %s has no node %s (no container fl-%s-%s)", run, node, run,
-			      node);
-	if (pid <= 0)
-		return fl_err(err, "node %s of run %s is not running", node, run);
-	snprintf(out, len, "/proc/%d/ns/net", pid);
-	return 0;
+	if (ops)
+		return ops->node_netns(e->run_id, node, out, len, err);
+	if (e->runtime[0])
+		return fl_err(err, "run %s has an unknown runtime \"%s\"", e->run_id, e->runtime);
+	for (size_t i = 0; (ops = runtime_ops_at(i)); i++)
+		if (ops->node_netns(e->run_id, node, out, len, err) == 0)
+			return 0;
+	return -1;
 }
 
 static int shell_enter(const char *ns_path, const char *run, const char *node, struct fl_error *err)
@@ -70,14 +57,9 @@ int cli_shell(int argc, char **argv)
 		fprintf(stderr, "faultlab shell: %s\n", err.msg);
 		return FL_EXIT_INVALID;
 	}
-	snprintf(ns, sizeof(ns), "%s/fl-%s-%s", NETNS_LINK_DIR, e.run_id, argv[2]);
-	/* a run without run files (started by a test) says no runtime: netns if it has the
-	 * namespace, else docker */
-	if (strcmp(e.runtime, "docker") == 0 || (!e.runtime[0] && access(ns, F_OK) != 0)) {
-		if (shell_docker_ns(e.run_id, argv[2], ns, sizeof(ns), &err) < 0) {
-			fprintf(stderr, "faultlab shell: %s\n", err.msg);
-			return FL_EXIT_ENV;
-		}
+	if (shell_node_netns(&e, argv[2], ns, sizeof(ns), &err) < 0) {
+		fprintf(stderr, "faultlab shell: %s\n", err.msg);
+		return FL_EXIT_ENV;
 	}
 	if (shell_enter(ns, e.run_id, argv[2], &err) < 0) {
 		fprintf(stderr, "faultlab shell: %s\n", err.msg);

@@ -12,6 +12,7 @@
 #include "common/error.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Opens a socket from which node addresses are reachable (socket(2) arguments); -1 on error. */
@@ -42,8 +43,29 @@ struct driver_sent {
 	char hash[80];	       /* 0x… message hash when known, else "" */
 };
 
+/* What a driver needs to write a node's command line (see driver_ops.launch_args). */
+struct driver_launch {
+	const char *name, *role;
+	const char *reliability;  /* comma list, "" = none */
+	uint64_t seed;		  /* the plan's seed (identities derive from it) */
+	const char *const *peers; /* addresses of the nodes this node dials */
+	size_t n_peers;
+};
+
+/* Appends one argument (copied) to the command line being built. */
+typedef void (*driver_push_fn)(void *ctx, const char *arg);
+
 struct driver_ops {
-	const char *name; /* "labnode" | "waku-rest" */
+	const char *name; /* "labnode" | "waku-rest" | "status-cli" */
+	/* 1 when the node takes the scenario's `reliability:` list (the planner writes it into
+	 * plan.json only for these; the validator refuses it on the others). */
+	int reliability;
+	/* The host program that runs such a node on a runtime without images (netns): $env, else
+	 * `program` next to faultlab, else PATH. NULL: the node's image string is the program. */
+	const char *program_env, *program;
+	/* Pushes the node's own arguments (after argv[0], before the plan's args); NULL when the
+	 * image's command takes only the plan's args. */
+	void (*launch_args)(const struct driver_launch *l, driver_push_fn push, void *ctx);
 	/* 1 when GET /health says Ready, 0 when not (yet), -1 + err when the answer is malformed.
 	 * An unreachable node is 0 (it may still be starting) with err holding why. */
 	int (*health)(struct driver_node *n, struct fl_error *err);
@@ -67,9 +89,21 @@ struct driver_ops {
 	void (*release)(struct driver_node *n);
 };
 
+/* The driver table (driver_table.c): one entry per name a scenario's `images:` may give as
+ * `driver:`, plus aliases. A new driver is one entry there and its own file. */
+struct driver_entry {
+	const char *name;
+	const struct driver_ops *ops;
+	int alias; /* accepted by driver_find, not offered in messages ("nwaku", "go-waku") */
+};
+
 /* The driver by name ("labnode", "waku-rest" (also "nwaku", "go-waku"), "status-cli");
- * NULL when unknown. */
+ * NULL: labnode; unknown: NULL. */
 const struct driver_ops *driver_find(const char *name);
+/* The default driver (labnode's), and the names a scenario may use, NULL-terminated, in table
+ * order (no aliases). */
+const struct driver_ops *driver_default(void);
+const char *const *driver_names(void);
 
 extern const struct driver_ops driver_labnode_ops;
 extern const struct driver_ops driver_waku_rest_ops;

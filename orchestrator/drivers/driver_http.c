@@ -1,5 +1,5 @@
-/* The drivers' HTTP helper (libcurl easy, synchronous, bounded), the driver table and small
- * pure helpers shared by the backends. */
+/* The drivers' HTTP helper (libcurl easy, synchronous, bounded) and small pure helpers
+ * shared by the backends. */
 #include "orchestrator/drivers/driver.h"
 
 #include "common/cleanup.h"
@@ -10,18 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-
-const struct driver_ops *driver_find(const char *name)
-{
-	if (!name || strcmp(name, "labnode") == 0)
-		return &driver_labnode_ops;
-	if (strcmp(name, "waku-rest") == 0 || strcmp(name, "nwaku") == 0 ||
-	    strcmp(name, "go-waku") == 0)
-		return &driver_waku_rest_ops;
-	if (strcmp(name, "status-cli") == 0)
-		return &driver_status_cli_ops;
-	return NULL;
-}
 
 struct driver_http_buf {
 	char *data;

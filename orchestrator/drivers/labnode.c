@@ -7,8 +7,11 @@
 #include "orchestrator/drivers/driver_json.h"
 
 #include "common/cleanup.h"
+#include "common/rng.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,8 +162,34 @@ static int labnode_send(struct driver_node *n, const char *kind, struct driver_n
 	return 0;
 }
 
+/* labnode's command line (LABNODE.md): its listen and REST ports, its events file and store
+ * in the data dir, an identity derived from the plan's seed, and a --peer per dialled node. */
+static void labnode_launch_args(const struct driver_launch *l, driver_push_fn push, void *ctx)
+{
+	char buf[64];
+
+	push(ctx, "--name"), push(ctx, l->name);
+	push(ctx, "--role"), push(ctx, l->role);
+	push(ctx, "--listen"), push(ctx, "0.0.0.0:60000");
+	push(ctx, "--rest"), push(ctx, "0.0.0.0:8645");
+	push(ctx, "--events"), push(ctx, "@DATA@/events.jsonl");
+	if (strcmp(l->role, "service") == 0)
+		push(ctx, "--db"), push(ctx, "@DATA@/store.db");
+	snprintf(buf, sizeof(buf), "%" PRIu64, rng_derive(l->seed, l->name, 0) >> 11);
+	push(ctx, "--identity-seed"), push(ctx, buf);
+	push(ctx, "--reliability"), push(ctx, l->reliability);
+	for (size_t i = 0; i < l->n_peers; i++) {
+		snprintf(buf, sizeof(buf), "%s:60000", l->peers[i]);
+		push(ctx, "--peer"), push(ctx, buf);
+	}
+}
+
 const struct driver_ops driver_labnode_ops = {
     .name = "labnode",
+    .reliability = 1,
+    .program_env = "FL_LABNODE",
+    .program = "labnode",
+    .launch_args = labnode_launch_args,
     .health = labnode_health,
     .identity = labnode_identity,
     .connect = labnode_connect,
@@ -203,6 +232,7 @@ static int status_cli_connect(struct driver_node *n, const struct driver_node *p
 
 const struct driver_ops driver_status_cli_ops = {
     .name = "status-cli",
+    .launch_args = NULL, /* the image's own command line */
     .health = status_cli_health,
     .identity = status_cli_identity,
     .connect = status_cli_connect,

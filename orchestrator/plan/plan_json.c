@@ -1,6 +1,7 @@
 /* plan.json with a tiny printer: keys in the order of FORMATS.md, integers for every ms, the
  * shortest exact form for fractions, so the bytes depend on nothing but the plan. */
 #include "orchestrator/plan/plan.h"
+#include "orchestrator/drivers/driver.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -60,14 +61,15 @@ static void json_nodes(FILE *f, const struct plan *plan, const uint32_t *idx, si
 static void json_plan_node(FILE *f, const struct plan *plan, const struct plan_node *n)
 {
 	static const struct scenario_strv none = {0};
-	int labnode = strcmp(n->driver, "labnode") == 0;
+	const struct driver_ops *drv = driver_find(n->driver);
+	int reliability = drv && drv->reliability;
 
 	fputs("{\"name\": ", f);
 	json_str(f, n->src->name);
 	fprintf(f, ", \"role\": \"%s\", \"image\": ", scenario_role_name(n->src->role));
 	json_str(f, n->image);
 	fprintf(f, ", \"driver\": \"%s\", \"reliability\": ", n->driver);
-	json_strv(f, labnode ? &n->src->reliability : &none);
+	json_strv(f, reliability ? &n->src->reliability : &none);
 	fputs(", \"args\": ", f);
 	json_strv(f, &n->src->args);
 	fprintf(f, ", \"address\": \"%s\"}", n->address);
@@ -150,7 +152,7 @@ static void json_fault(FILE *f, const struct plan *plan, const struct plan_fault
 static void json_threshold(FILE *f, const char *key, const struct scenario_expect *e, double v)
 {
 	fprintf(f, ", \"%s\": ", key);
-	if (e->unit == SCENARIO_UNIT_FRACTION)
+	if (e->desc->unit == METRIC_FRACTION)
 		json_fraction(f, v);
 	else
 		fprintf(f, "%lld", (long long)v);

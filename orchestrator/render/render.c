@@ -77,14 +77,13 @@ void render_expect_name(const struct analyze_expect *e, char *buf, size_t len)
  * integers. */
 static void render_value(const struct analyze_expect *e, double v, char *buf, size_t len)
 {
-	const char *m = e->metric;
+	enum metric_unit unit = e->desc ? e->desc->unit : METRIC_COUNT;
 
 	if (isnan(v))
 		snprintf(buf, len, "none");
-	else if (strncmp(m, "latency.", 8) == 0 || strcmp(m, "recovery") == 0)
+	else if (unit == METRIC_MS)
 		snprintf(buf, len, "%.1f ms", v);
-	else if (strcmp(m, "delivery") == 0 || strcmp(m, "acked") == 0 ||
-		 strcmp(m, "telemetry-drift") == 0)
+	else if (unit == METRIC_FRACTION)
 		snprintf(buf, len, "%.4g%%", v * 100);
 	else
 		snprintf(buf, len, "%.0f", v);

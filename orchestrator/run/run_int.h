@@ -59,6 +59,7 @@ struct run_ctx {
 	char subnet[RUNTIME_SUBNET_LEN];
 	char started_at[32];
 	const char *runtime_name;
+	const struct runtime_ops *rt_ops; /* the backend named runtime_name */
 	struct runlock lock;
 	struct runtime *rt;
 	int net_made;

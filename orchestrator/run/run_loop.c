@@ -162,8 +162,7 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 	if (now - c->last_check_ms < 250)
 		return;
 	c->last_check_ms = now;
-	/* netns: a waitpid per node; docker: an inspect request per node, so less often */
-	if (strcmp(c->runtime_name, "docker") != 0 || now - c->last_status_ms >= 1000) {
+	if (now - c->last_status_ms >= (double)c->rt_ops->status_interval_ms) {
 		c->last_status_ms = now;
 		run_check_nodes(c);
 	}

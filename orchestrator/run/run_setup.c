@@ -83,8 +83,11 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	c->n = c->plan.n_nodes;
 	run_index_msgs(c);
 	c->runtime_name = c->opts->runtime ? c->opts->runtime : c->plan.runtime;
-	if (!c->runtime_name[0])
-		c->runtime_name = "netns";
+	c->rt_ops = c->runtime_name[0] ? runtime_ops_find(c->runtime_name) : runtime_ops_at(0);
+	if (!c->rt_ops)
+		return fl_err(err, "unknown runtime \"%s\" (expected %s)", c->runtime_name,
+			      runtime_names());
+	c->runtime_name = c->rt_ops->name;
 	rundir_run_id(c->run_id, sizeof(c->run_id));
 	info.scenario = c->plan.scenario;
 	info.runtime = c->runtime_name;
@@ -126,7 +129,7 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	struct runtime_node_spec *s = &c->specs[i];
 
 	run_node_files(c, i);
-	r->drv = driver_find(pn->driver[0] ? pn->driver : "labnode");
+	r->drv = driver_find(pn->driver[0] ? pn->driver : NULL);
 	if (!r->drv)
 		return fl_err(err, "node %s: unknown driver \"%s\"", pn->name, pn->driver);
 	snprintf(r->dn.name, sizeof(r->dn.name), "%s", pn->name);
@@ -139,9 +142,10 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	r->dn.accept_ctx = c;
 	r->dn.timeout_ms = 3000;
 	snprintf(r->dn.log_path, sizeof(r->dn.log_path), "%s", r->log_path);
-	r->argv = rundir_node_argv_shifted(&c->plan, i, c->runtime_name, c->plan.seed, c->subnet);
+	r->argv =
+	    rundir_node_argv_shifted(&c->plan, i, c->rt_ops->runs_images, c->plan.seed, c->subnet);
 	s->name = pn->name;
-	s->image = rundir_node_image(pn, c->runtime_name);
+	s->image = rundir_node_image(pn, c->rt_ops->runs_images);
 	s->address = r->dn.address;
 	s->argv = r->argv;
 	s->host_data_dir = r->data_dir;
@@ -223,7 +227,7 @@ static long run_ready_timeout_ms(const struct run_ctx *c)
 
 	if (env && atol(env) > 0)
 		return atol(env);
-	return strcmp(c->runtime_name, "docker") == 0 ? 90000 : 20000;
+	return c->rt_ops->ready_timeout_ms;
 }
 
 int run_wait_ready(struct run_ctx *c, struct fl_error *err)

@@ -1,5 +1,7 @@
 /* Run directory helpers and node command lines. */
 #include "orchestrator/run/rundir.h"
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/image.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
@@ -150,15 +152,12 @@ void rundir_find_bin(const char *env_name, const char *name, int need_exec, char
 	snprintf(out, len, "%s", name);
 }
 
-void rundir_labnode_bin(char *out, size_t len)
+const char *rundir_node_image(const struct runplan_node *n, int runs_images)
 {
-	rundir_find_bin("FL_LABNODE", "labnode", 0, out, len);
-}
+	const struct image_desc *img = n->image[0] ? image_find(n->image) : image_default();
 
-const char *rundir_node_image(const struct runplan_node *n, const char *runtime)
-{
-	if (strcmp(n->image, "labnode") == 0 || !n->image[0])
-		return strcmp(runtime, "docker") == 0 ? "faultlab/labnode:latest" : "labnode";
+	if (img)
+		return runs_images ? img->docker_ref : img->name;
 	return n->image;
 }
 
@@ -202,7 +201,8 @@ static int rundir_dials(const struct runplan *p, size_t i, size_t k, int first)
 	return first;
 }
 
-static void rundir_peer(struct rundir_argv *a, const struct runplan *p, size_t k,
+/* The address node i dials node k at: nominal, shifted into real_subnet when given. */
+static void rundir_peer(struct rundir_argv *peers, const struct runplan *p, size_t k,
 			const char *real_subnet)
 {
 	char addr[16];
@@ -212,13 +212,12 @@ static void rundir_peer(struct rundir_argv *a, const struct runplan *p, size_t k
 	if (real_subnet)
 		runplan_address_shift(p->subnet, real_subnet, p->nodes[k].address, addr,
 				      sizeof(addr), &err);
-	rundir_push(a, "--peer");
-	rundir_push(a, "%s:60000", addr);
+	rundir_push(peers, "%s", addr);
 }
 
 /* A light node must reach a service node: when none of its links leads to one, it gets every
  * service node of the plan as a peer. */
-static void rundir_light_services(struct rundir_argv *a, const struct runplan *p, size_t i,
+static void rundir_light_services(struct rundir_argv *peers, const struct runplan *p, size_t i,
 				  const char *real_subnet)
 {
 	if (strcmp(p->nodes[i].role, "light") != 0)
@@ -232,13 +231,14 @@ static void rundir_light_services(struct rundir_argv *a, const struct runplan *p
 	}
 	for (size_t k = 0; k < p->n_nodes; k++)
 		if (strcmp(p->nodes[k].role, "service") == 0)
-			rundir_peer(a, p, k, real_subnet);
+			rundir_peer(peers, p, k, real_subnet);
 }
 
-static void rundir_peers(struct rundir_argv *a, const struct runplan *p, size_t i,
+/* The addresses node i dials, in order. */
+static void rundir_peers(struct rundir_argv *peers, const struct runplan *p, size_t i,
 			 const char *real_subnet)
 {
-	rundir_light_services(a, p, i, real_subnet);
+	rundir_light_services(peers, p, i, real_subnet);
 	for (size_t l = 0; l < p->n_links; l++) {
 		size_t x = p->links[l][0], y = p->links[l][1], k;
 
@@ -246,33 +246,51 @@ static void rundir_peers(struct rundir_argv *a, const struct runplan *p, size_t 
 			continue;
 		k = x == i ? y : x;
 		if (rundir_dials(p, i, k, x == i))
-			rundir_peer(a, p, k, real_subnet);
+			rundir_peer(peers, p, k, real_subnet);
 	}
 }
 
-char **rundir_node_argv_shifted(const struct runplan *p, size_t i, const char *runtime,
-				uint64_t seed, const char *real_subnet)
+static void rundir_push_arg(void *ctx, const char *arg)
 {
-	const struct runplan_node *n = &p->nodes[i];
-	struct rundir_argv a = {0};
+	rundir_push(ctx, "%s", arg);
+}
+
+/* argv[0]: ignored on a runtime with images; else the driver's host program, or the image
+ * string itself for a driver without one. */
+static void rundir_program(struct rundir_argv *a, const struct driver_ops *drv,
+			   const struct runplan_node *n, int runs_images)
+{
 	char bin[PATH_MAX];
 
-	if (strcmp(n->driver, "labnode") == 0 || !n->driver[0]) {
-		rundir_labnode_bin(bin, sizeof(bin));
-		rundir_push(&a, "%s", strcmp(runtime, "docker") == 0 ? "/labnode" : bin);
-		rundir_push(&a, "--name"), rundir_push(&a, "%s", n->name);
-		rundir_push(&a, "--role"), rundir_push(&a, "%s", n->role);
-		rundir_push(&a, "--listen"), rundir_push(&a, "0.0.0.0:60000");
-		rundir_push(&a, "--rest"), rundir_push(&a, "0.0.0.0:8645");
-		rundir_push(&a, "--events"), rundir_push(&a, "@DATA@/events.jsonl");
-		if (strcmp(n->role, "service") == 0)
-			rundir_push(&a, "--db"), rundir_push(&a, "@DATA@/store.db");
-		rundir_push(&a, "--identity-seed");
-		rundir_push(&a, "%" PRIu64, rng_derive(seed, n->name, 0) >> 11);
-		rundir_push(&a, "--reliability"), rundir_push(&a, "%s", n->reliability);
-		rundir_peers(&a, p, i, real_subnet);
-	} else if (strcmp(runtime, "docker") != 0) {
-		rundir_push(&a, "%s", n->image);
+	if (!drv || !drv->program) {
+		rundir_push(a, "%s", n->image);
+		return;
+	}
+	if (runs_images) {
+		rundir_push(a, "/%s", drv->program);
+		return;
+	}
+	rundir_find_bin(drv->program_env, drv->program, 0, bin, sizeof(bin));
+	rundir_push(a, "%s", bin);
+}
+
+char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
+				const char *real_subnet)
+{
+	const struct runplan_node *n = &p->nodes[i];
+	const struct driver_ops *drv = driver_find(n->driver[0] ? n->driver : NULL);
+	struct rundir_argv a = {0}, peers = {0};
+
+	rundir_program(&a, drv, n, runs_images);
+	if (drv && drv->launch_args) {
+		struct driver_launch l = {
+		    .name = n->name, .role = n->role, .reliability = n->reliability, .seed = seed};
+
+		rundir_peers(&peers, p, i, real_subnet);
+		l.peers = (const char *const *)peers.v;
+		l.n_peers = peers.n;
+		drv->launch_args(&l, rundir_push_arg, &a);
+		rundir_argv_free(peers.v);
 	}
 	for (char **x = n->args; x && *x; x++)
 		rundir_push(&a, "%s", *x);
@@ -281,7 +299,7 @@ char **rundir_node_argv_shifted(const struct runplan *p, size_t i, const char *r
 	return a.v;
 }
 
-char **rundir_node_argv(const struct runplan *p, size_t i, const char *runtime, uint64_t seed)
+char **rundir_node_argv(const struct runplan *p, size_t i, int runs_images, uint64_t seed)
 {
-	return rundir_node_argv_shifted(p, i, runtime, seed, NULL);
+	return rundir_node_argv_shifted(p, i, runs_images, seed, NULL);
 }

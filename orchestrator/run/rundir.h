@@ -21,23 +21,21 @@ char *rundir_read(const char *path, size_t *len, struct fl_error *err);
 /* The last `lines` lines of a file into buf ("" when unreadable). */
 void rundir_log_tail(const char *path, int lines, char *buf, size_t len);
 
-/* The command line of node i (NULL-terminated, caller frees with rundir_argv_free). labnode:
- *   <labnode> --name N --role R --listen 0.0.0.0:60000 --rest 0.0.0.0:8645
- *   --events @DATA@/events.jsonl [--db @DATA@/store.db (service)] --identity-seed S
- *   --reliability LIST [--peer ADDR:60000 ...] <args of the plan>
- * with peers from the plan's links (a light node lists its services; otherwise the first node
- * of a link dials the second) at nominal addresses shifted by shift_* (NULL: nominal).
- * Other drivers: the image's own command, then the plan's args. */
-char **rundir_node_argv(const struct runplan *p, size_t i, const char *runtime, uint64_t seed);
-char **rundir_node_argv_shifted(const struct runplan *p, size_t i, const char *runtime,
-				uint64_t seed, const char *real_subnet);
+/* The command line of node i (NULL-terminated, caller frees with rundir_argv_free): argv[0]
+ * (runs_images: ignored by the runtime; else the driver's host program, or the image string
+ * for a driver without one), then what the driver's launch_args pushes (labnode:
+ * drivers/labnode.c) with the peers from the plan's links (a light node lists its services;
+ * otherwise the first node of a link dials the second) at nominal addresses shifted into
+ * real_subnet (NULL: nominal), then the plan's args. */
+char **rundir_node_argv(const struct runplan *p, size_t i, int runs_images, uint64_t seed);
+char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
+				const char *real_subnet);
 void rundir_argv_free(char **argv);
-/* The image reference for the runtime (labnode on docker: faultlab/labnode:latest). */
-const char *rundir_node_image(const struct runplan_node *n, const char *runtime);
+/* What the runtime starts for node n: a built-in image's reference (runs_images) or name,
+ * else the plan's image string. */
+const char *rundir_node_image(const struct runplan_node *n, int runs_images);
 /* A helper binary: $env_name when set and not empty, else `name` next to the running binary
  * (when need_exec, only if it is executable there), else `name` (looked up in PATH). */
 void rundir_find_bin(const char *env_name, const char *name, int need_exec, char *out, size_t len);
-/* The labnode binary on the host: $FL_LABNODE, else next to the running faultlab. */
-void rundir_labnode_bin(char *out, size_t len);
 
 #endif

@@ -52,7 +52,7 @@ static int docker_parallel(void)
 	return n > 0 ? n : 16;
 }
 
-int docker_init(struct runtime *rt, struct fl_error *err)
+static int docker_init(struct runtime *rt, struct fl_error *err)
 {
 	struct docker_rt *p = fl_xcalloc(1, sizeof(*p));
 
@@ -447,9 +447,9 @@ static int docker_node_status(struct runtime *rt, struct runtime_node *node, int
 	snprintf(path, sizeof(path), "/containers/%s/json", dn->id);
 	if (docker_request(p, "GET", path, NULL, 200, 200, &resp, err) < 0)
 		return fl_wrap(err, "status of node %s", node->name);
-	if (docker_state(resp, &pid, &running, &code) < 0) /* it sets no error of its own */
-		return fl_err(err, "status of node %s: GET %s: no State in the reply", node->name,
-			      path);
+	if (docker_state(resp, &pid, &running, &code) < 0)
+		return fl_err(err, "status of node %s: the inspect answer has no State",
+			      node->name);
 	if (running)
 		return 1;
 	/* Docker reports a death by signal N as exit code 128 + N */
@@ -520,6 +520,11 @@ const struct runtime_ops docker_ops = {
     .name = "docker",
     .node_overhead_kib = 12 * 1024, /* containerd-shim-runc-v2, measured ~10 MiB */
     .node_extra_tasks = 1,
+    .ready_timeout_ms = 90000,
+    .status_interval_ms = 1000,
+    .runs_images = 1,
+    .init = docker_init,
+    .node_netns = docker_node_netns,
     .net_create = docker_net_create,
     .nodes_start = docker_nodes_start,
     .node_stop = docker_node_stop,

@@ -1,6 +1,8 @@
-/* Docker leftovers of dead runs: containers and networks labelled faultlab.run. Quiet when
- * no daemon answers (a host without docker has nothing to sweep). */
+/* Docker objects of runs found without a runtime object: leftovers of dead runs (containers
+ * and networks labelled faultlab.run; quiet when no daemon answers: a host without docker has
+ * nothing to sweep), and a live node's namespace for `faultlab shell`. */
 #include "orchestrator/runtime/docker_api.h"
+#include "orchestrator/runtime/runtime_internal.h"
 
 #include "common/log.h"
 
@@ -9,6 +11,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The netns path of a docker node: its container's main process's. */
+int docker_node_netns(const char *run_id, const char *node, char *out, size_t len,
+		      struct fl_error *err)
+{
+	struct docker_api api;
+	char path[256], *resp = NULL;
+	long status = 0;
+	json_t *j;
+	int pid;
+
+	if (docker_api_open(&api, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/containers/fl-%s-%s/json", run_id, node);
+	if (docker_api_call(&api, "GET", path, NULL, &status, &resp, err) < 0)
+		return -1;
+	j = status == 200 && resp ? json_loads(resp, 0, NULL) : NULL;
+	free(resp);
+	pid = (int)json_integer_value(json_object_get(json_object_get(j, "State"), "Pid"));
+	json_decref(j);
+	if (status == 404)
+		return fl_err(err, "run %s has no node %s (no container fl-%s-%s)", run_id, node,
+			      run_id, node);
+	if (pid <= 0)
+		return fl_err(err, "node %s of run %s is not running", node, run_id);
+	snprintf(out, len, "/proc/%d/ns/net", pid);
+	return 0;
+}
 
 /* GET list (containers or networks) filtered by label; returns the parsed array or NULL. */
 static json_t *docker_sweep_get(struct docker_api *api, const char *what, const char *run_id)

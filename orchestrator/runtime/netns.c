@@ -57,7 +57,7 @@ static struct netns_rt *netns_priv(struct runtime *rt)
 	return rt->priv;
 }
 
-int netns_init(struct runtime *rt, struct fl_error *err)
+static int netns_init(struct runtime *rt, struct fl_error *err)
 {
 	struct netns_rt *p = fl_xcalloc(1, sizeof(*p));
 
@@ -489,8 +489,22 @@ static void netns_free(struct runtime *rt)
 	free(rt);
 }
 
+int netns_node_netns(const char *run_id, const char *node, char *out, size_t len,
+		     struct fl_error *err)
+{
+	snprintf(out, len, "%s/fl-%s-%s", NETNS_LINK_DIR, run_id, node);
+	if (access(out, F_OK) != 0)
+		return fl_err_errno(err, "run %s has no node %s (no %s)", run_id, node, out);
+	return 0;
+}
+
 const struct runtime_ops netns_ops = {
     .name = "netns",
+    .ready_timeout_ms = 20000,
+    .status_interval_ms = 0,
+    .runs_images = 0,
+    .init = netns_init,
+    .node_netns = netns_node_netns,
     .net_create = netns_net_create,
     .nodes_start = netns_nodes_start,
     .node_stop = netns_node_stop,

@@ -7,32 +7,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The runtimes, the default first. */
+static const struct runtime_ops *const runtime_table[] = {&netns_ops, &docker_ops};
+#define RUNTIME_N (sizeof(runtime_table) / sizeof(runtime_table[0]))
+
+const struct runtime_ops *runtime_ops_at(size_t i)
+{
+	return i < RUNTIME_N ? runtime_table[i] : NULL;
+}
+
 const struct runtime_ops *runtime_ops_find(const char *name)
 {
-	static const struct runtime_ops *const all[] = {&netns_ops, &docker_ops};
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (!name || strcmp(name, all[i]->name) == 0)
-			return all[i];
+	for (size_t i = 0; i < RUNTIME_N; i++)
+		if (strcmp(runtime_table[i]->name, name) == 0)
+			return runtime_table[i];
 	return NULL;
+}
+
+const char *runtime_names(void)
+{
+	static char names[128];
+
+	if (!names[0])
+		for (size_t i = 0, off = 0; i < RUNTIME_N && off < sizeof(names); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i == 0		     ? ""
+						: i + 1 == RUNTIME_N ? " or "
+								     : ", ",
+						runtime_table[i]->name);
+	return names;
 }
 
 struct runtime *runtime_new(const char *name, struct fl_error *err)
 {
-	struct runtime *rt = fl_xcalloc(1, sizeof(*rt));
-	int rc;
+	const struct runtime_ops *ops = name ? runtime_ops_find(name) : runtime_table[0];
+	struct runtime *rt;
 
-	if (!name || strcmp(name, "netns") == 0) {
-		rt->ops = &netns_ops;
-		rc = netns_init(rt, err);
-	} else if (strcmp(name, "docker") == 0) {
-		rt->ops = &docker_ops;
-		rc = docker_init(rt, err);
-	} else {
-		fl_err(err, "unknown runtime \"%s\" (expected netns or docker)", name);
-		rc = -1;
+	if (!ops) {
+		fl_err(err, "unknown runtime \"%s\" (expected %s)", name, runtime_names());
+		return NULL;
 	}
-	if (rc < 0) {
+	rt = fl_xcalloc(1, sizeof(*rt));
+	rt->ops = ops;
+	if (ops->init(rt, err) < 0) {
 		free(rt);
 		return NULL;
 	}

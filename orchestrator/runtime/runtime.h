@@ -46,6 +46,9 @@ struct runtime_node {
 	char container_id[80];	   /* docker only */
 };
 
+/* One backend: everything that differs between runtimes is a field here, so callers never
+ * compare runtime names (a new runtime is one entry of runtime_table in runtime.c and its own
+ * files). */
 struct runtime_ops {
 	const char *name; /* "netns" | "docker" */
 	/* Costs the preflight counts (doctor/limits.h): memory each node adds besides its own
@@ -54,6 +57,21 @@ struct runtime_ops {
 	uint64_t node_overhead_kib;
 	int node_extra_tasks;
 	int neigh_permanent;
+	/* How long a run waits for its nodes to become ready (docker creates containers and may
+	 * pull images: longer). FL_READY_TIMEOUT_MS overrides it. */
+	long ready_timeout_ms;
+	/* The least time between two node_status sweeps of a run (netns: a waitpid per node, so
+	 * every check; docker: an inspect request per node, so less often). */
+	long status_interval_ms;
+	/* 1: a node runs from an image (spec.image is an image reference, argv[0] is ignored and
+	 * the image's entrypoint gets argv[1..]); 0: argv[0] is a program on the host. */
+	int runs_images;
+	/* Makes the backend's private state in rt->priv; 0 or -1 + err (e.g. no docker daemon). */
+	int (*init)(struct runtime *rt, struct fl_error *err);
+	/* The network namespace of node `node` of the live run `run_id`, without a runtime
+	 * object (`faultlab shell`): 0 and out set, or -1 + err (no such node, not running). */
+	int (*node_netns)(const char *run_id, const char *node, char *out, size_t len,
+			  struct fl_error *err);
 	/* Creates the run's network (netns: hub namespace + bridge; docker: a user network,
 	 * internal, on the subnet, labelled with the run id). */
 	int (*net_create)(struct runtime *rt, const struct runtime_net_spec *spec,
@@ -79,16 +97,19 @@ struct runtime_ops {
 	void (*free)(struct runtime *rt);
 };
 
-/* The ops of the runtime called name (NULL: netns), or NULL when there is none. */
-const struct runtime_ops *runtime_ops_find(const char *name);
-
 struct runtime {
 	const struct runtime_ops *ops;
 	char run_id[16];
 	void *priv; /* backend state */
 };
 
-/* Makes a runtime by name ("netns" | "docker"). NULL + err when unknown or unusable (e.g.
+/* The backend by name; NULL when unknown. runtime_ops_at(i) walks the table (NULL past its
+ * end); runtime_names() is "netns or docker", for messages. */
+const struct runtime_ops *runtime_ops_find(const char *name);
+const struct runtime_ops *runtime_ops_at(size_t i);
+const char *runtime_names(void);
+
+/* Makes a runtime by name (NULL: the first, netns). NULL + err when unknown or unusable (e.g.
  * docker unreachable: the message says so, and the caller exits 3). */
 struct runtime *runtime_new(const char *name, struct fl_error *err);
 
@@ -97,9 +118,7 @@ struct runtime *runtime_new(const char *name, struct fl_error *err);
  * live runs are refused (skipped, with a message). Returns the number of objects removed. */
 int runtime_sweep(const char *run_id, int include_docker, struct fl_error *err);
 
-/* --- added by the runtime engineer (additive; nothing above changed) ----------------------
- *
- * Names (all carry the run id, which has no '-', so names parse back unambiguously):
+/* Names (all carry the run id, which has no '-', so names parse back unambiguously):
  *   netns:  hub namespace /run/netns/fl-<run_id> (bridge "br-<run_id>" with the subnet's .1),
  *           node namespaces /run/netns/fl-<run_id>-<node> (kept by bind mounts, as
  *           `ip netns add` does, so `ip netns exec fl-<run_id>-<node> ...` works); inside the

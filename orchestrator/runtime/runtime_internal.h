@@ -7,9 +7,11 @@
 extern const struct runtime_ops netns_ops;
 extern const struct runtime_ops docker_ops;
 
-/* Makes each backend's private state; 0 or -1 + err. */
-int netns_init(struct runtime *rt, struct fl_error *err);
-int docker_init(struct runtime *rt, struct fl_error *err);
+/* runtime_ops.node_netns of each backend (netns.c, docker_sweep.c). */
+int netns_node_netns(const char *run_id, const char *node, char *out, size_t len,
+		     struct fl_error *err);
+int docker_node_netns(const char *run_id, const char *node, char *out, size_t len,
+		      struct fl_error *err);
 
 /* A copy of argv with every "@DATA@" replaced by data_dir; free with runtime_argv_free. */
 char **runtime_argv_expand(char *const *argv, const char *data_dir, struct fl_error *err);

@@ -1,5 +1,7 @@
 /* scenario_load: file → YAML tree → struct scenario → semantic checks. */
 #include "orchestrator/scenario/parse.h"
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/image.h"
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -199,8 +201,11 @@ long scenario_image_find(const struct scenario *sc, const char *name)
 const char *scenario_node_driver(const struct scenario *sc, const struct scenario_node *node)
 {
 	long i = scenario_image_find(sc, node->image);
+	const struct image_desc *img = image_find(node->image);
 
-	return i >= 0 ? sc->images[i].driver : "labnode";
+	if (i >= 0)
+		return sc->images[i].driver;
+	return img ? img->driver : image_default()->driver;
 }
 
 const char *scenario_role_name(enum scenario_role role)

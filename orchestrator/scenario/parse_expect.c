@@ -4,27 +4,6 @@
 
 #include <string.h>
 
-struct metric_def {
-	const char *name;
-	enum scenario_metric_unit unit;
-};
-
-static const struct metric_def metrics[] = {
-    {"delivery", SCENARIO_UNIT_FRACTION},
-    {"lost", SCENARIO_UNIT_COUNT},
-    {"duplicates", SCENARIO_UNIT_COUNT},
-    {"latency.p50", SCENARIO_UNIT_MS},
-    {"latency.p90", SCENARIO_UNIT_MS},
-    {"latency.p95", SCENARIO_UNIT_MS},
-    {"latency.p99", SCENARIO_UNIT_MS},
-    {"latency.max", SCENARIO_UNIT_MS},
-    {"recovery", SCENARIO_UNIT_MS},
-    {"reordered", SCENARIO_UNIT_COUNT},
-    {"acked", SCENARIO_UNIT_FRACTION},
-    {"telemetry-drift", SCENARIO_UNIT_FRACTION},
-    {NULL, 0},
-};
-
 struct expect_entry {
 	struct scenario_expect *e;
 	const struct ytree *min, *max;
@@ -32,17 +11,17 @@ struct expect_entry {
 
 static int expect_metric(struct sparse *p, const struct ytree *v, void *obj)
 {
-	const char *names[16];
+	const char *names[64];
 	struct scenario_expect *e = ((struct expect_entry *)obj)->e;
 	int i;
 
-	for (i = 0; metrics[i].name; i++)
-		names[i] = metrics[i].name;
+	for (i = 0; metric_at((size_t)i) && i < 63; i++)
+		names[i] = metric_at((size_t)i)->name;
 	names[i] = NULL;
 	if (scenario_value_enum(p, v, names, &i) < 0)
 		return -1;
-	e->metric = metrics[i].name;
-	e->unit = metrics[i].unit;
+	e->desc = metric_at((size_t)i);
+	e->metric = e->desc->name;
 	return 0;
 }
 
@@ -106,10 +85,10 @@ static int expect_threshold(struct sparse *p, const struct scenario_expect *e,
 	int64_t ms;
 	uint64_t n;
 
-	switch (e->unit) {
-	case SCENARIO_UNIT_FRACTION:
+	switch (e->desc->unit) {
+	case METRIC_FRACTION:
 		return scenario_value_fraction(p, v, out);
-	case SCENARIO_UNIT_MS:
+	case METRIC_MS:
 		if (scenario_value_duration(p, v, &ms) < 0)
 			return -1;
 		*out = (double)ms;

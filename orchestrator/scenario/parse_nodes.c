@@ -1,5 +1,7 @@
 /* nodes: and defaults:. A node name may hold one brace range (svc{1..4}, n{01..10}). */
 #include "orchestrator/scenario/parse.h"
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +149,7 @@ static void nodes_add(struct sparse *p, const struct node_entry *e, const char *
 		n->role_mark = p->dflt.role_mark;
 	n->image = scenario_strdup(e->has_image	   ? e->node.image
 				   : p->dflt.image ? p->dflt.image
-						   : "labnode");
+						   : image_default()->name);
 	if (!e->has_image)
 		n->image_mark = p->dflt.image ? p->dflt.image_mark : n->mark;
 	nodes_copy_strv(&n->reliability,

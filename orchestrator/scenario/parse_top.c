@@ -1,6 +1,8 @@
 /* The top level of a scenario: version, name, description, seed, runtime, duration, drain,
  * images; the sections are read by parse_*.c. */
 #include "orchestrator/scenario/parse.h"
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +171,7 @@ static int image_image(struct sparse *p, const struct ytree *v, void *obj)
 
 static int image_driver(struct sparse *p, const struct ytree *v, void *obj)
 {
-	static const char *const names[] = {"labnode", "waku-rest", "status-cli", NULL};
+	const char *const *names = driver_names();
 	struct scenario_image *img = obj;
 	int i;
 
@@ -212,7 +214,7 @@ int scenario_parse_images(struct sparse *p, const struct ytree *v, void *obj)
 		scenario_keys_walk(p, v->items[i + 1], "a mapping with image and driver", where,
 				   image_keys, img);
 		if (!img->driver)
-			img->driver = scenario_strdup("labnode");
+			img->driver = scenario_strdup(driver_default()->name);
 	}
 	return 0;
 }

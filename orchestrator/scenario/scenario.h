@@ -16,6 +16,8 @@
 #ifndef FL_SCENARIO_H
 #define FL_SCENARIO_H
 
+#include "orchestrator/analyze/metric.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,12 +170,10 @@ struct scenario_fault {
 /* Thresholds are fractions for delivery, acked, telemetry-drift; ms for latency.* and
  * recovery; counts (integers) for lost, duplicates, reordered. where.from / where.to are node
  * names, where.traffic a traffic name, where.fault a fault name (every occurrence of it). */
-enum scenario_metric_unit { SCENARIO_UNIT_FRACTION, SCENARIO_UNIT_MS, SCENARIO_UNIT_COUNT };
-
 struct scenario_expect {
-	const char *metric; /* delivery, lost, duplicates, latency.p95, recovery, ... */
-	enum scenario_metric_unit unit;
-	int where_kind; /* enum scenario_traffic_kind, -1 when not given */
+	const char *metric;		/* delivery, lost, duplicates, latency.p95, recovery, ... */
+	const struct metric_desc *desc; /* its entry of the metric table (analyze/metric.h) */
+	int where_kind;			/* enum scenario_traffic_kind, -1 when not given */
 	char *where_traffic, *where_from, *where_to, *where_fault; /* NULL when not given */
 	double min, max;					   /* fractions, ms or counts */
 	int has_min, has_max;

@@ -1,6 +1,8 @@
 /* Semantic checks that need the whole scenario: nodes, images, topology, selectors. Each
  * error points at the offending value. Traffic, faults and expectations: validate_*.c. */
 #include "orchestrator/scenario/parse.h"
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/image.h"
 
 #include "common/xalloc.h"
 
@@ -114,12 +116,12 @@ static void validate_nodes(struct sparse *p)
 			scenario_error_at(p, n->mark,
 					  "duplicate node name \"%s\" (first at line %d)", n->name,
 					  sc->nodes[first].mark.line);
-		if (strcmp(n->image, "labnode") != 0 && scenario_image_find(sc, n->image) < 0)
-			scenario_error_at(
-			    p, n->image_mark,
-			    "unknown image \"%s\" (expected labnode or a key of images)", n->image);
+		if (!image_find(n->image) && scenario_image_find(sc, n->image) < 0)
+			scenario_error_at(p, n->image_mark,
+					  "unknown image \"%s\" (expected %s or a key of images)",
+					  n->image, image_names());
 		else if (n->reliability_set && n->reliability.n &&
-			 strcmp(scenario_node_driver(sc, n), "labnode") != 0)
+			 !driver_find(scenario_node_driver(sc, n))->reliability)
 			scenario_error_at(
 			    p, n->reliability_mark,
 			    "reliability applies to labnode nodes only (\"%s\" uses %s)", n->name,

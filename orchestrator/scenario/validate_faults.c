@@ -139,9 +139,9 @@ void scenario_validate_expect(struct sparse *p)
 			scenario_validate_unknown_node(p, e->from_mark, e->where_from);
 		if (e->where_to && scenario_node_find(sc, e->where_to) < 0)
 			scenario_validate_unknown_node(p, e->to_mark, e->where_to);
-		if (strcmp(e->metric, "recovery") == 0 && sc->n_faults == 0)
+		if (e->desc && e->desc->needs_fault && sc->n_faults == 0)
 			scenario_error_at(p, e->mark,
-					  "recovery is measured after faults, and there "
-					  "are none");
+					  "%s is measured after faults, and there are none",
+					  e->metric);
 	}
 }

@@ -151,9 +151,9 @@ START_TEST(labnode_command_lines)
 
 	plan_file(&p);
 	setenv("FL_LABNODE", "/opt/labnode", 1);
-	a = rundir_node_argv_shifted(&p, 0, "netns", 42, "10.213.9.0/24");
-	b = rundir_node_argv_shifted(&p, 1, "netns", 42, "10.213.9.0/24");
-	s = rundir_node_argv_shifted(&p, 2, "netns", 42, "10.213.9.0/24");
+	a = rundir_node_argv_shifted(&p, 0, 0, 42, "10.213.9.0/24");
+	b = rundir_node_argv_shifted(&p, 1, 0, 42, "10.213.9.0/24");
+	s = rundir_node_argv_shifted(&p, 2, 0, 42, "10.213.9.0/24");
 	ck_assert_str_eq(a[0], "/opt/labnode");
 	ck_assert(argv_has(a, "--name", "alice"));
 	ck_assert(argv_has(a, "--role", "relay"));

@@ -1,0 +1,168 @@
+/* The tables that hold every per-runtime, per-driver, per-image, per-metric and per-fault-kind
+ * difference: each name resolves to its entry, and the callers read fields, not names. */
+#include "orchestrator/analyze/analyze.h"
+#include "orchestrator/drivers/driver.h"
+#include "orchestrator/drivers/image.h"
+#include "orchestrator/run/rundir.h"
+#include "orchestrator/runtime/runtime.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(runtime_table)
+{
+	const struct runtime_ops *n = runtime_ops_find("netns"), *d = runtime_ops_find("docker");
+
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_eq(runtime_ops_at(0), n); /* the default */
+	ck_assert_ptr_null(runtime_ops_find("podman"));
+	ck_assert_str_eq(runtime_names(), "netns or docker");
+	ck_assert_int_eq(n->ready_timeout_ms, 20000);
+	ck_assert_int_eq(d->ready_timeout_ms, 90000);
+	ck_assert_int_eq(n->status_interval_ms, 0);
+	ck_assert_int_eq(d->status_interval_ms, 1000);
+	ck_assert(!n->runs_images && d->runs_images);
+	for (size_t i = 0; runtime_ops_at(i); i++) {
+		const struct runtime_ops *o = runtime_ops_at(i);
+
+		ck_assert_ptr_nonnull(o->init);
+		ck_assert_ptr_nonnull(o->node_netns);
+		ck_assert_ptr_nonnull(o->nodes_start);
+	}
+}
+END_TEST
+
+START_TEST(unknown_runtime_names_the_known_ones)
+{
+	struct fl_error err = {0};
+
+	ck_assert_ptr_null(runtime_new("podman", &err));
+	ck_assert_str_eq(err.msg, "unknown runtime \"podman\" (expected netns or docker)");
+}
+END_TEST
+
+START_TEST(driver_table)
+{
+	const char *const *names = driver_names();
+
+	ck_assert_str_eq(names[0], "labnode");
+	ck_assert_str_eq(names[1], "waku-rest");
+	ck_assert_str_eq(names[2], "status-cli");
+	ck_assert_ptr_null(names[3]); /* aliases are not offered */
+	ck_assert_ptr_eq(driver_find(NULL), driver_default());
+	ck_assert_ptr_eq(driver_find("go-waku"), &driver_waku_rest_ops);
+	ck_assert(driver_find("labnode")->reliability);
+	ck_assert(!driver_find("waku-rest")->reliability);
+	ck_assert_ptr_nonnull(driver_find("labnode")->launch_args);
+	ck_assert_ptr_null(driver_find("status-cli")->launch_args);
+}
+END_TEST
+
+START_TEST(image_table)
+{
+	const struct image_desc *l = image_find("labnode");
+
+	ck_assert_ptr_eq(l, image_default());
+	ck_assert_str_eq(l->driver, "labnode");
+	ck_assert_ptr_nonnull(driver_find(l->driver));
+	ck_assert_str_eq(l->docker_ref, "faultlab/labnode:latest");
+	ck_assert_ptr_null(image_find("nwaku"));
+	ck_assert_str_eq(image_names(), "labnode");
+}
+END_TEST
+
+/* A plan of one labnode relay and one waku-rest node with two args of its own. */
+static void two_node_plan(struct runplan *p, struct runplan_node *nodes)
+{
+	static char *wargs[] = {"--rest=true", "--relay=true", NULL};
+	static char *none[] = {NULL};
+
+	memset(p, 0, sizeof(*p));
+	memset(nodes, 0, 2 * sizeof(*nodes));
+	snprintf(p->subnet, sizeof(p->subnet), "10.213.0.0/24");
+	snprintf(nodes[0].name, sizeof(nodes[0].name), "a");
+	snprintf(nodes[0].role, sizeof(nodes[0].role), "relay");
+	snprintf(nodes[0].image, sizeof(nodes[0].image), "labnode");
+	snprintf(nodes[0].driver, sizeof(nodes[0].driver), "labnode");
+	snprintf(nodes[0].address, sizeof(nodes[0].address), "10.213.0.2");
+	nodes[0].args = none;
+	snprintf(nodes[1].name, sizeof(nodes[1].name), "w");
+	snprintf(nodes[1].role, sizeof(nodes[1].role), "relay");
+	snprintf(nodes[1].image, sizeof(nodes[1].image), "wakuorg/nwaku:v0.31");
+	snprintf(nodes[1].driver, sizeof(nodes[1].driver), "waku-rest");
+	snprintf(nodes[1].address, sizeof(nodes[1].address), "10.213.0.3");
+	nodes[1].args = wargs;
+	p->nodes = nodes;
+	p->n_nodes = 2;
+}
+
+START_TEST(command_lines_per_runtime)
+{
+	struct runplan p;
+	struct runplan_node nodes[2];
+	char **a, **w;
+
+	two_node_plan(&p, nodes);
+	setenv("FL_LABNODE", "/opt/labnode", 1);
+	a = rundir_node_argv(&p, 0, runtime_ops_find("docker")->runs_images, 7);
+	w = rundir_node_argv(&p, 1, runtime_ops_find("docker")->runs_images, 7);
+	ck_assert_str_eq(a[0], "/labnode"); /* ignored by docker; the entrypoint gets a[1..] */
+	ck_assert_str_eq(a[1], "--name");
+	/* argv[0] is dropped by docker: the node's own args must all follow it */
+	ck_assert_str_eq(w[0], "wakuorg/nwaku:v0.31");
+	ck_assert_str_eq(w[1], "--rest=true");
+	ck_assert_str_eq(w[2], "--relay=true");
+	ck_assert_ptr_null(w[3]);
+	ck_assert_str_eq(rundir_node_image(&nodes[0], 1), "faultlab/labnode:latest");
+	ck_assert_str_eq(rundir_node_image(&nodes[0], 0), "labnode");
+	ck_assert_str_eq(rundir_node_image(&nodes[1], 1), "wakuorg/nwaku:v0.31");
+	rundir_argv_free(a);
+	rundir_argv_free(w);
+	a = rundir_node_argv(&p, 0, runtime_ops_find("netns")->runs_images, 7);
+	ck_assert_str_eq(a[0], "/opt/labnode");
+	rundir_argv_free(a);
+}
+END_TEST
+
+START_TEST(metric_table)
+{
+	const struct metric_desc *p95 = metric_find("latency.p95");
+	struct analyze_stats st = {.sent = 4, .delivered = 3, .p95 = 12.5};
+	struct analyze_expect e = {0};
+
+	ck_assert_ptr_nonnull(p95);
+	ck_assert_int_eq(p95->unit, METRIC_MS);
+	p95->measure(p95, NULL, &e, &st);
+	ck_assert_double_eq(e.actual, 12.5);
+	ck_assert_int_eq(metric_find("delivery")->unit, METRIC_FRACTION);
+	ck_assert_int_eq(metric_find("lost")->unit, METRIC_COUNT);
+	ck_assert(metric_find("recovery")->needs_fault);
+	ck_assert(!metric_find("delivery")->needs_fault);
+	ck_assert_ptr_null(metric_find("latency.p42"));
+	for (size_t i = 0; metric_at(i); i++) {
+		ck_assert_ptr_nonnull(metric_at(i)->measure);
+		ck_assert_ptr_eq(metric_find(metric_at(i)->name), metric_at(i)); /* unique */
+	}
+}
+END_TEST
+
+Suite *tables_suite(void)
+{
+	Suite *s = suite_create("tables");
+	TCase *t = tcase_create("runtime");
+
+	tcase_add_test(t, runtime_table);
+	tcase_add_test(t, unknown_runtime_names_the_known_ones);
+	suite_add_tcase(s, t);
+	t = tcase_create("driver");
+	tcase_add_test(t, driver_table);
+	tcase_add_test(t, image_table);
+	tcase_add_test(t, command_lines_per_runtime);
+	suite_add_tcase(s, t);
+	t = tcase_create("metric");
+	tcase_add_test(t, metric_table);
+	suite_add_tcase(s, t);
+	return s;
+}
