@@ -13,6 +13,7 @@
 #include "orchestrator/analyze/fleetlog.h"
 
 #include "common/xalloc.h"
+#include "orchestrator/analyze/flatjson.h"
 #include "orchestrator/analyze/kvscan.h"
 
 #include <ctype.h>
@@ -58,15 +59,48 @@ static int fleetlog_cri(const char *p, size_t n, const char **text, size_t *tn, 
 		sp += 7;
 	else
 		return 0;
-	if ((*sp != 'F' && *sp != 'P') || (sp + 1 < end && sp[1] != ' '))
+	/* tags are ':'-separated, the first one F or P (kubelet logs.go parseCRILog) */
+	if ((*sp != 'F' && *sp != 'P') || (sp + 1 < end && sp[1] != ' ' && sp[1] != ':'))
 		return 0;
 	*tag = *sp;
-	*text = sp + 2 <= end ? sp + 2 : end;
+	*text = memchr(sp, ' ', (size_t)(end - sp));
+	*text = *text ? *text + 1 : end;
 	*tn = (size_t)(end - *text);
 	return 1;
 }
 
-/* Copies p without its ESC [ params letter sequences into r->buf. */
+/* Docker's json-file log, the other format kubelet reads (parseDockerJSONLog):
+ * {"log":"<line>\n","stream":"stdout","time":"<RFC 3339 nano>"}; the line is unescaped into
+ * r->buf. */
+static int fleetlog_docker_json(struct fleetlog_reader *r, const char **p, size_t *n,
+				uint64_t *t_ns)
+{
+	struct flatjson it;
+	struct flatjson_val v, log = {.type = FLATJSON_NULL};
+	const char *k;
+	size_t kl, len;
+
+	if (*n < 10 || memcmp(*p, "{\"log\":\"", 8) != 0 || flatjson_begin(&it, *p, *n) < 0)
+		return 0;
+	while (flatjson_next(&it, &k, &kl, &v) > 0) {
+		if (flatjson_key_is(k, kl, "log") && v.type == FLATJSON_STR)
+			log = v;
+		else if (flatjson_key_is(k, kl, "time") && v.type == FLATJSON_STR)
+			kvscan_iso_ns(v.p, v.n, t_ns);
+	}
+	if (log.type != FLATJSON_STR)
+		return 0;
+	fleetlog_grow(&r->buf, &r->buf_cap, log.n + 1);
+	len = flatjson_str(&log, r->buf, log.n + 1);
+	while (len && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r'))
+		len--;
+	*p = r->buf;
+	*n = len;
+	return 1;
+}
+
+/* Copies p without its ESC [ params letter sequences into r->buf (p may be r->buf itself:
+ * the copy never overtakes its source, and the buffer is already big enough). */
 static void fleetlog_strip_ansi(struct fleetlog_reader *r, const char **p, size_t *n)
 {
 	const char *s = *p, *end = *p + *n;
@@ -168,6 +202,8 @@ int fleetlog_reader_line(struct fleetlog_reader *r, const char *p, size_t n,
 		n = tn;
 		if (fleetlog_cri_join(r, &p, &n, tag))
 			return 0;
+	} else if (n && p[0] == '{') {
+		fleetlog_docker_json(r, &p, &n, &cri_ns);
 	}
 	if (memchr(p, 0x1b, n))
 		fleetlog_strip_ansi(r, &p, &n);
