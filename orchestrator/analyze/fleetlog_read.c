@@ -90,8 +90,8 @@ static int fleetlog_docker_json(struct fleetlog_reader *r, const char **p, size_
 	}
 	if (log.type != FLATJSON_STR)
 		return 0;
-	fleetlog_grow(&r->buf, &r->buf_cap, log.n + 1);
-	len = flatjson_str(&log, r->buf, log.n + 1);
+	fleetlog_grow(&r->buf, &r->buf_cap, log.n + 8);
+	len = flatjson_str(&log, r->buf, log.n + 8); /* it keeps 4 bytes spare */
 	while (len && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r'))
 		len--;
 	*p = r->buf;

@@ -96,6 +96,12 @@ static const struct line_case line_cases[] = {
     {"2025-11-20T13:06:17.000000000Z stderr F NTC 2025-11-20 13:06:16.950+00:00 received relay "
      "message                     topics=\"waku relay\" tid=1 msg_hash=0x" HX,
      FLEETLOG_NWAKU, "0x" HX, T0 + 950 * MS, "received relay message"},
+    {"2025-11-20T13:06:17.000000000Z stdout F:x received relay message msg_hash=0x" HX,
+     FLEETLOG_LABNODE, "0x" HX, T0 + 1000 * MS, "received relay message"},
+    /* Docker's json-file: the line is JSON-escaped, its time stands in likewise */
+    {"{\"log\":\"sent relay message msg_hash=0x" HX "\\n\",\"stream\":\"stdout\","
+     "\"time\":\"2025-11-20T13:06:17.100Z\"}",
+     FLEETLOG_LABNODE, "0x" HX, T0 + 1100 * MS, "sent relay message"},
 };
 
 START_TEST(test_lines)
