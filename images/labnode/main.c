@@ -4,6 +4,7 @@
 #include "common/units.h"
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_rest.h"
+#include "images/labnode/ln_statuscli.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -262,9 +263,15 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	ln_config_defaults(&node.cfg);
-	if (parse_args(argc, argv, &node.cfg, &err) < 0) {
+	/* status-cli's command line (ln_statuscli.c), then labnode's own options */
+	if (ln_statuscli_args(&argc, &argv, &node.cfg, &err) < 0 ||
+	    parse_args(argc, argv, &node.cfg, &err) < 0) {
 		fprintf(stderr, "labnode: %s\n", err.msg);
 		return 2;
+	}
+	if (ln_statuscli_account(&node.cfg, &err) < 0) {
+		fprintf(stderr, "labnode: %s\n", err.msg);
+		return 1;
 	}
 	/* "labnode <name>: …" on stderr, as before common/log; LABNODE_DEBUG adds debug lines */
 	snprintf(log_name, sizeof(log_name), "labnode %s", node.cfg.name);
@@ -285,8 +292,10 @@ int main(int argc, char **argv)
 	if (strcmp(node.cfg.rest, "off") && ln_rest_start(&node, node.cfg.rest, &err) < 0)
 		goto out;
 	ln_loop_set_idle(loop, on_idle, &node);
+	ln_statuscli_ready(&node);
 	if (ln_loop_run(loop, &err) < 0)
 		goto out;
+	ln_statuscli_exiting();
 	rc = 0;
 out:
 	if (rc)
