@@ -51,8 +51,8 @@ static const struct sc_flag sc_serve[] = {
 };
 
 static const struct sc_flag sc_account[] = {
-    {"name", "n", NULL, 0},	       {"key-uid", "kid", NULL, 0}, {"interactive", "i", "false", 1},
-    {"add", "a", "", 0},	       {"debug", "d", "false", 1},
+    {"name", "n", NULL, 0}, {"key-uid", "kid", NULL, 0}, {"interactive", "i", "false", 1},
+    {"add", "a", "", 0},    {"debug", "d", "false", 1},
 };
 
 #define SC_MAX_FLAGS 9
@@ -237,7 +237,8 @@ int ln_statuscli_args(int *argc, char ***argv, struct ln_config *c, struct fl_er
 		return 0;
 	sc.on = 1;
 	for (size_t k = 0; k < sc.n_flags; k++)
-		snprintf(sc.val[k], sizeof(sc.val[k]), "%s", sc.flags[k].def ? sc.flags[k].def : "");
+		snprintf(sc.val[k], sizeof(sc.val[k]), "%s",
+			 sc.flags[k].def ? sc.flags[k].def : "");
 	for (i = 2; i < *argc; i++) {
 		const char *a = (*argv)[i];
 
@@ -355,7 +356,8 @@ void ln_statuscli_ready(struct ln_node *n)
 		sc_say_as(sc.name, "status-cli/message.go:21",
 			  "send contact request, contact public key: %s", to);
 		if (ln_dm_send(n, LN_DM_CONTACT, &to, 1, "Hello!", id, hash, &err) < 0)
-			sc_say_as(sc.name, "status-cli/serve.go:99", "contact request: %s", err.msg);
+			sc_say_as(sc.name, "status-cli/serve.go:99", "contact request: %s",
+				  err.msg);
 	}
 	sc_say_as(sc.name, "status-cli/serve.go:107", "retrieve messages...");
 }

@@ -69,6 +69,8 @@ static void usage(FILE *f)
 		"  [--identity-seed N | --key HEX] [--reliability mvds,store-recovery,sent-check]\n"
 		"  [--pubsub-topic T] [--traces on|off] [--store-retention N]\n"
 		"  [--mvds-max-retries N] [--<interval> DURATION ...]\n"
+		"   or: labnode serve|s [-n NAME] [-a KEY] [-p PORT] [-l] … [labnode options]\n"
+		"   or: labnode serve-account|sl -n NAME -kid KEY_UID … (status-cli mode)\n"
 		"intervals:");
 	for (size_t i = 0; i < FL_ARRAY_SIZE(dur_flags); i++)
 		fprintf(f, " --%s", dur_flags[i].name);

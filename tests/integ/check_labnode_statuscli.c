@@ -176,7 +176,8 @@ START_TEST(test_statuscli_mode)
 {
 	char rp_a[16], rp_b[16], wire_a[32], env_b[96], key_a[200], uid[80], body[512], resp[4096];
 	char id[80], line[512], *e;
-	const char *a_argv[] = {labnode, "serve", "-n", "Alice", "-p", rp_a, "--listen", wire_a, NULL};
+	const char *a_argv[] = {labnode, "serve",    "-n",   "Alice", "-p",
+				rp_a,	 "--listen", wire_a, NULL};
 	const char *b_argv[] = {labnode, "s", "--name=Bob", rp_b, NULL};
 	struct statuscli_receipt r;
 	uint64_t before;
@@ -188,7 +189,8 @@ START_TEST(test_statuscli_mode)
 		 base + 2);
 	pids[0] = run("alice", NULL, a_argv);
 	pids[1] = run("bob", env_b, b_argv);
-	e = wait_err("alice", "\tINFO\tAlice\tstatus-cli/serve.go:107\tretrieve messages...\n", 5000);
+	e = wait_err("alice", "\tINFO\tAlice\tstatus-cli/serve.go:107\tretrieve messages...\n",
+		     5000);
 	ck_assert_msg(strstr(e, "\tINFO\tstatus-cli/serve.go:34\tRunning serve command, with:\n"
 				"\t-name Alice\n\t-add \n\t-port "),
 		      "%s", e);
@@ -226,8 +228,8 @@ START_TEST(test_statuscli_mode)
 	free(wait_err("alice", "\tAlice\tstatus-cli/serve.go:120\tExiting\n", 3000));
 	/* serve-account: the same key, the account's port */
 	{
-		const char *sl_argv[] = {labnode, "sl", "-n", "Alice", "-kid", uid,
-					 "--listen", wire_a, NULL};
+		const char *sl_argv[] = {labnode, "sl",	      "-n",   "Alice", "-kid",
+					 uid,	  "--listen", wire_a, NULL};
 		char key2[200];
 
 		pids[2] = run("alice2", NULL, sl_argv);
