@@ -2,7 +2,9 @@
  * receipts are the `message received: <text> (ID=<id>)` lines of each node's zap console in
  * stdout.log (status-go cmd/status-cli serve.go, Oct 2024), on the run's timeline through the
  * journal's real0_ms. alice sends m1, m2 to bob and m3, m4 to carol; m4 never arrives, m2
- * arrives twice, bob also logs the contact request ("Hello!"), which is no plan message. */
+ * arrives twice, bob also logs the contact request ("Hello!"), which is no plan message.
+ * Traces: bob's geth-format line (no year: the run's started_at gives it) saw m4, carol's
+ * chronicles line names m3 by nwaku's shortLog form only. */
 #include "orchestrator/analyze/analyze.h"
 #include "orchestrator/analyze/statuscli_log.h"
 
@@ -39,6 +41,20 @@ START_TEST(test_statuscli_run)
 	d = delivery(run, "m3"); /* carol's clock is -04:00 */
 	ck_assert_double_eq_tol(d->received_ms, 3075, 1e-6);
 	ck_assert(isnan(delivery(run, "m4")->received_ms));
+	for (size_t i = 0; i < run->n_msgs; i++) {
+		const struct analyze_message *m = &run->msgs[i];
+
+		if (!strcmp(m->id, "m4")) { /* died after bob's relay saw it */
+			ck_assert_str_eq(analyze_node_name(run, m->trace_node), "bob");
+			ck_assert_double_eq_tol(m->trace_t, 1795482007280.0, 1e-3);
+		} else if (!strcmp(m->id, "m3")) {
+			ck_assert_str_eq(analyze_node_name(run, m->trace_node), "carol");
+			ck_assert_double_eq_tol(m->trace_t, 1795482006320.0, 1e-3);
+		} else {
+			ck_assert_uint_eq(m->trace_node, UINT32_MAX);
+		}
+	}
+	ck_assert_uint_eq(run->trace_lines, 2);
 	analyze_free(run);
 }
 END_TEST
