@@ -66,19 +66,19 @@ static int fleetlog_is_geth(const char *p, size_t n)
 	return 0;
 }
 
-/* zap console: at least four tabs and a JSON object after the last one. */
+/* zap console: a JSON object after the last tab, and at least three tabs in all. */
 static const char *fleetlog_zap_fields(const char *p, size_t n)
 {
-	const char *tab = NULL;
+	const char *tab = memrchr(p, '\t', n), *q = p;
 	int tabs = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\t') {
-			tabs++;
-			tab = p + i;
-		}
+	if (!tab || tab + 1 >= p + n || tab[1] != '{')
+		return NULL;
+	while (tabs < 3 && (q = memchr(q, '\t', (size_t)(tab + 1 - q)))) {
+		tabs++;
+		q++;
 	}
-	return tabs >= 3 && tab + 1 < p + n && tab[1] == '{' ? tab + 1 : NULL;
+	return tabs >= 3 ? tab + 1 : NULL;
 }
 
 enum fleetlog_format fleetlog_detect(const char *p, size_t n)

@@ -207,10 +207,11 @@ int fleetlog_reader_line(struct fleetlog_reader *r, const char *p, size_t n,
 	}
 	if (memchr(p, 0x1b, n))
 		fleetlog_strip_ansi(r, &p, &n);
-	if (r->fmt == FLEETLOG_AUTO)
+	if (r->fmt == FLEETLOG_AUTO) /* the file's format, as reported */
 		r->fmt = fleetlog_detect(p, n);
-	if (!fleetlog_parse_line(r->forced != FLEETLOG_AUTO ? r->forced : r->fmt, p, n, r->ref_ns,
-				 l))
+	/* each line parsed as what it looks like: one file may mix formats (a run's stdout.log
+	 * holds a node's console and its traces) */
+	if (!fleetlog_parse_line(r->forced, p, n, r->ref_ns, l))
 		return 0;
 	if (!l->has_t && cri_ns) {
 		l->t_ns = cri_ns;

@@ -141,6 +141,26 @@ START_TEST(test_geth_year)
 }
 END_TEST
 
+/* One file, two formats (a run's stdout.log: the node's traces and its zap console): each
+ * line is read as what it is, while the file keeps the format it showed first. */
+START_TEST(test_mixed_file)
+{
+	const char *a = "NTC 2025-11-20 13:06:16.015+00:00 received relay message   msg_hash=0x" HX;
+	const char *b = "2025-11-20T13:06:16.250Z\tDEBUG\tgowaku.relay\trelay/metrics.go:56\t"
+			"waku.relay received\t{\"hash\": \"0x" HX "\"}";
+	struct fleetlog_reader rd;
+	struct fleetlog_line l;
+
+	fleetlog_reader_init(&rd, FLEETLOG_AUTO, 0);
+	ck_assert_int_eq(fleetlog_reader_line(&rd, a, strlen(a), &l), 1);
+	ck_assert_int_eq(fleetlog_reader_line(&rd, b, strlen(b), &l), 1);
+	ck_assert_int_eq(rd.fmt, FLEETLOG_NWAKU);
+	ck_assert(l.t_ns == T0 + 250 * MS);
+	ck_assert(l.event_len == 19 && !memcmp(l.event, "waku.relay received", 19));
+	fleetlog_reader_free(&rd);
+}
+END_TEST
+
 /* A CRI line split by the runtime (P … P … F) is one line again; its hash is found once. */
 START_TEST(test_cri_partial)
 {
@@ -269,6 +289,7 @@ Suite *analyze_logs_suite(void)
 	tcase_add_loop_test(tc, test_lines, 0, sizeof(line_cases) / sizeof(line_cases[0]));
 	tcase_add_test(tc, test_geth_year);
 	tcase_add_test(tc, test_cri_partial);
+	tcase_add_test(tc, test_mixed_file);
 	tcase_add_test(tc, test_fleet_table);
 	tcase_add_test(tc, test_fleet_report_file);
 	tcase_add_test(tc, test_forced_format_and_errors);
