@@ -247,6 +247,26 @@ static uint64_t fleetlog_absdiff(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
+/* receivedTime=, sentTime= or publishTime= (integer ns): one memmem for "Time=". */
+static int fleetlog_text_time(const char *p, size_t n, uint64_t *ns)
+{
+	static const char *const keys[] = {"receivedTime", "sentTime", "publishTime"};
+	const char *q = p, *end = p + n;
+
+	while ((q = memmem(q, (size_t)(end - q), "Time=", 5))) {
+		const char *k = q;
+
+		while (k > p && k[-1] != ' ' && k[-1] != '\t')
+			k--;
+		q += 5;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if ((size_t)(q - k) == strlen(keys[i]) + 1 &&
+			    !memcmp(k, keys[i], q - k - 1))
+				return kvscan_get_u64(k, (size_t)(end - k), keys[i], ns);
+	}
+	return 0;
+}
+
 /* "MM-DD|HH:MM:SS.mmm" (UTC) with the year that puts it nearest ref_ns (a run's start, a
  * file's mtime): a log that crosses New Year keeps its order. */
 static int fleetlog_geth_time(const char *s, uint64_t ref_ns, uint64_t *ns)
@@ -297,8 +317,7 @@ static int fleetlog_text(const char *p, size_t n, uint64_t ref_ns, struct fleetl
 		return 0;
 	from = fleetlog_text_head(p, n, ref_ns, l);
 	l->has_t = l->t_ns != 0;
-	if (kvscan_get_u64(p, n, "receivedTime", &ns) || kvscan_get_u64(p, n, "sentTime", &ns) ||
-	    kvscan_get_u64(p, n, "publishTime", &ns)) {
+	if (fleetlog_text_time(p, n, &ns)) {
 		l->t_ns = ns;
 		l->has_t = 1;
 	}
