@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FLEET "tests/data/logs/fleet"
@@ -20,6 +21,7 @@
 #define H2 "0x7158b6498753313368b9af8f6e0a0a05104f68f972981da42a43bc53fb0c1b27"
 #define H3 "0xa2554498b31f5bcdfcbf7fa58ad1c2d45f0254f3f8110a85588ec3cf10720fd8"
 #define HX "64cce733fed134e83da02b02c6f689814872b1a0ac97ea56b76095c3c72bfe05"
+#define HXU "64CCE733FED134E83DA02B02C6F689814872B1A0AC97EA56B76095C3C72BFE05"
 #define ESC "\x1b"
 
 struct line_case {
@@ -201,6 +203,53 @@ static size_t node(const struct fleetlog *fl, const char *name)
 	return 0;
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A short hash joins the one full hash it abbreviates; when two full hashes share its first
+ * and last two bytes it stays a row of its own rather than being given to either. */
+START_TEST(test_short_hash_ambiguous)
+{
+	char dir[64], path[320];
+	struct fl_error err = {0};
+	struct fleetlog *fl;
+	size_t short_rows = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/fl-short-%d", (int)getpid());
+	mkdir(dir, 0755);
+	write_file(dir, "a.log",
+		   "NTC 2025-11-20 13:06:16.000+00:00 sent relay message  msg_hash=0x64cc"
+		   "00000000000000000000000000000000000000000000000000000000fe05\n"
+		   "NTC 2025-11-20 13:06:16.001+00:00 sent relay message  msg_hash=0x64cc"
+		   "11111111111111111111111111111111111111111111111111111111fe05\n");
+	write_file(dir, "b.log",
+		   "DBG 2025-11-20 13:06:16.050+00:00 recv monitor  msg_hash="
+		   "0x64cc...fe05\nDBG 2025-11-20 13:06:16.060+00:00 "
+		   "message ingress  msg_hash=" HXU "\n");
+	fl = fleetlog_load(dir, NULL, &err);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	ck_assert_int_eq(system(path), 0);
+	ck_assert_msg(fl != NULL, "%s", err.msg);
+	ck_assert_uint_eq(fl->n_hashes, 4); /* two full, the ambiguous short one, HX */
+	for (size_t i = 0; i < fl->n_hashes; i++)
+		short_rows += strcmp(fl->hashes[i].hash, "0x64cc...fe05") == 0;
+	ck_assert_uint_eq(short_rows, 1);
+	ck_assert_uint_eq(hash(fl, "0x64cc...fe05")->seen_by, 1);
+	/* upper case, without 0x (nwaku's toHex is lower case; other writers are not) */
+	ck_assert_uint_eq(hash(fl, "0x" HX)->seen_by, 1);
+	fleetlog_free(fl);
+}
+END_TEST
+
 START_TEST(test_fleet_table)
 {
 	struct fl_error err = {0};
@@ -290,6 +339,7 @@ Suite *analyze_logs_suite(void)
 	tcase_add_test(tc, test_geth_year);
 	tcase_add_test(tc, test_cri_partial);
 	tcase_add_test(tc, test_mixed_file);
+	tcase_add_test(tc, test_short_hash_ambiguous);
 	tcase_add_test(tc, test_fleet_table);
 	tcase_add_test(tc, test_fleet_report_file);
 	tcase_add_test(tc, test_forced_format_and_errors);
