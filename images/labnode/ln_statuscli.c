@@ -48,14 +48,15 @@ static const struct sc_flag sc_serve[] = {
     {"telemetry-server-url", "t", "", 0},
     {"debug", "d", "false", 1},
     {"fleet", "f", "status.staging", 0},
+    {"help", "h", "false", 1}, /* urfave/cli appends it to every command's flags */
 };
 
 static const struct sc_flag sc_account[] = {
     {"name", "n", NULL, 0}, {"key-uid", "kid", NULL, 0}, {"interactive", "i", "false", 1},
-    {"add", "a", "", 0},    {"debug", "d", "false", 1},
+    {"add", "a", "", 0},    {"debug", "d", "false", 1},	 {"help", "h", "false", 1},
 };
 
-#define SC_MAX_FLAGS 9
+#define SC_MAX_FLAGS 10
 
 static struct {
 	int on, account; /* account: serve-account */
@@ -248,6 +249,13 @@ int ln_statuscli_args(int *argc, char ***argv, struct ln_config *c, struct fl_er
 		}
 		if (a[0] != '-' || !a[1] || (r = sc_flag(*argc, *argv, &i, err)) <= 0)
 			break;
+	}
+	if (r >= 0 && !strcmp(sc_get("help"), "true")) {
+		printf("labnode %s (status-cli mode): flags:", (*argv)[1]);
+		for (size_t k = 0; k < sc.n_flags; k++)
+			printf(" --%s|-%s", sc.flags[k].name, sc.flags[k].alias);
+		printf("\nsee images/labnode/README.md, \"status-cli mode\"\n");
+		exit(0);
 	}
 	if (r < 0 || sc_apply(c, err) < 0)
 		return -1;

@@ -6,6 +6,8 @@
  * 2024-10-25T00:00:00Z, so the geth format's year-less times read as 2024 whenever the test
  * runs (a checkout gives the files today's mtime). */
 #include "orchestrator/analyze/fleetlog.h"
+#include "orchestrator/analyze/linescan.h"
+#include "orchestrator/analyze/statuscli_log.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -190,12 +192,63 @@ START_TEST(test_fixture)
 }
 END_TEST
 
+struct receipts {
+	size_t n, ready;
+	struct statuscli_receipt first;
+	char first_text[160], first_id[80];
+};
+
+static int receipt_line(void *ctx, const char *p, size_t n)
+{
+	struct receipts *rc = ctx;
+	struct statuscli_receipt r;
+
+	static const char ready[] = "\tstatus-cli/serve.go:100\tretrieve messages...";
+
+	rc->ready += memmem(p, n, ready, sizeof(ready) - 1) != NULL;
+	if (!statuscli_parse(p, n, &r))
+		return 0;
+	if (rc->n++ == 0) {
+		rc->first = r;
+		snprintf(rc->first_text, sizeof(rc->first_text), "%.*s", (int)r.text_len, r.text);
+		snprintf(rc->first_id, sizeof(rc->first_id), "%.*s", (int)r.id_len, r.id);
+	}
+	return 0;
+}
+
+/* status-cli's stderr as status-cli-tests captured it (report 133, 2024-07-24): every
+ * `message received:` line is a receipt with its text, id and time; none elsewhere. */
+START_TEST(test_statuscli_stderr)
+{
+	struct receipts owner = {0}, first = {0};
+	struct fl_error err = {0};
+
+	ck_assert_int_eq(linescan_file(REAL "status-cli-2024-07/community_owner.stderr",
+				       receipt_line, &owner, &err),
+			 0);
+	ck_assert_int_eq(
+	    linescan_file(REAL "status-cli-2024-07/first_node.stderr", receipt_line, &first, &err),
+	    0);
+	ck_assert_uint_eq(owner.n, 5);
+	ck_assert_uint_eq(owner.ready, 1);
+	ck_assert_str_eq(owner.first_text, "f1ef48d1-7f6c-462c-ae89-e2ba4a6af388_message_from_"
+					   "0x029e7b6e358bf8948693e4369673f1efa5a464d4ac21c5d183cb1"
+					   "c902b1cf644fc_6130_28");
+	ck_assert_str_eq(owner.first_id,
+			 "0x3fe85a83365fdf96f049506430246df9ee85e8a3d0f1ea46c3c74f427bdb7004");
+	ck_assert(owner.first.t_ns == 1721817657746ull * MS); /* 2024-07-24T10:40:57.746Z */
+	ck_assert_uint_eq(first.n, 0);
+	ck_assert_uint_eq(first.ready, 1);
+}
+END_TEST
+
 Suite *conformance_suite(void)
 {
 	Suite *s = suite_create("conformance");
 	TCase *tc = tcase_create("real");
 
 	tcase_add_loop_test(tc, test_fixture, 0, sizeof(fixtures) / sizeof(fixtures[0]));
+	tcase_add_test(tc, test_statuscli_stderr);
 	suite_add_tcase(s, tc);
 	return s;
 }
