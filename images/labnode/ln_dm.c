@@ -16,6 +16,7 @@
 #include "common/xalloc.h"
 #include "images/labnode/ln_backoff.h"
 #include "images/labnode/ln_node.h"
+#include "images/labnode/ln_statuscli.h"
 #include "images/labnode/ln_sha256.h"
 
 #include <jansson.h>
@@ -172,7 +173,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 			    err, "recipient %d is not a public key (0x04 + 128 hex digits)", i);
 	make_id(n, text, id_out);
 	hash_out[0] = '\0';
-	printf("sent message: %s (ID=%s)\n", text, id_out);
+	ln_node_say(n, NULL, "sent message: %s (ID=%s)", text, id_out);
 	for (int i = 0; i < n_to; i++) {
 		if (!strcmp(to[i], n->pubkey) && n_to > 1)
 			continue; /* a group send skips the sender itself */
@@ -252,7 +253,7 @@ static void on_ack(struct ln_node *n, json_t *j, const char *from)
 			o->state = OUT_DELIVERED;
 			o->next_ms = 0;
 			ln_msg_hash_hex(o->hash, hex);
-			printf("message delivered: %s\n", o->id);
+			ln_node_say(n, "status-cli/serve.go:92", "message delivered: %s", o->id);
 			ln_node_event(n, "delivered", o->id, hex, kind_names[o->kind], from, NULL);
 		}
 	}
@@ -276,7 +277,7 @@ static void on_dm(struct ln_node *n, json_t *j, const char *from, const char *ha
 		return; /* a retransmission already delivered to the app */
 	if (recovered)
 		ln_node_event(n, "recovered", id, hashhex, kind ? kind : "dm", from, text);
-	printf("message received: %s (ID=%s)\n", text, id);
+	ln_node_say(n, "status-cli/serve.go:70", "message received: %s (ID=%s)", text, id);
 	ln_node_event(n, "received", id, hashhex, kind ? kind : "dm", from, text);
 }
 
@@ -572,7 +573,7 @@ int ln_dm_init(struct ln_node *n, struct fl_error *err)
 		snprintf(n->filter_topics[n->n_filter_topics++], LN_TOPIC_MAX, "%s", d->topic);
 	if (n->cfg.reliability & LN_REL_STORE_RECOVERY)
 		ln_loop_timer_at(n->loop, &d->recovery, now + n->cfg.recovery_interval_ms);
-	printf("messenger started, public key: %s\n", n->pubkey);
+	ln_node_say(n, "status-cli/util.go:94", "messenger started, public key: %s", n->pubkey);
 	return 0;
 }
 

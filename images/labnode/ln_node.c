@@ -121,7 +121,16 @@ static int parse_addr(const char *s, struct sockaddr_in *sa, struct fl_error *er
 	return 0;
 }
 
-void ln_node_trace(struct ln_node *n, const char *fmt, ...)
+const struct ln_trace
+    LN_TR_RELAY_RECV = {"NTC", "received relay message", "waku relay", "protocol.nim:181"},
+    LN_TR_RELAY_SENT = {"NTC", "sent relay message", "waku relay", "protocol.nim:190"},
+    LN_TR_FILTER_HANDLE = {"DBG", "handling message", "waku filter", "protocol.nim:248"},
+    LN_TR_FILTER_PUSH_RECV = {"DBG", "Received message push", "waku filter client",
+			      "client.nim:194"},
+    LN_TR_LIGHTPUSH = {"NTC", "handling lightpush request", "waku lightpush", "protocol.nim:79"},
+    LN_TR_STORE_QUERY = {"INF", "received store query request", "waku store", "protocol.nim:57"};
+
+void ln_node_trace(struct ln_node *n, const struct ln_trace *t, const char *fmt, ...)
 {
 	char ts[40];
 	struct timespec now;
@@ -133,11 +142,14 @@ void ln_node_trace(struct ln_node *n, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-	printf("NTC %s.%03ld+00:00 ", ts, now.tv_nsec / 1000000);
+	/* level, local time with its zone ("zzz": labnode keeps UTC), the message padded to
+	 * 42, topics, the thread id (the process's in a one-thread program), file:line */
+	printf("%s %s.%03ld+00:00 %-42s topics=\"%s\" tid=%d file=%s ", t->level, ts,
+	       now.tv_nsec / 1000000, t->msg, t->topics, (int)getpid(), t->file);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf(" topics=\"labnode\" tid=%d file=labnode\n", (int)getpid());
+	putchar('\n');
 }
 
 void ln_node_event(struct ln_node *n, const char *event, const char *id, const char *hash,

@@ -144,7 +144,21 @@ void ln_node_cancel_requests(struct ln_node *n);
 int ln_node_count_up(struct ln_node *n, int relay_only);
 /* The first connected service peer, or NULL. */
 struct ln_peer *ln_node_service_peer(struct ln_node *n);
-void ln_node_trace(struct ln_node *n, const char *fmt, ...) FL_PRINTF(2, 3);
+/* One of nwaku's log statements, as its chronicles text line shows it. */
+struct ln_trace {
+	const char *level, *msg, *topics, *file; /* "NTC", "received relay message", … */
+};
+
+/* The nwaku statements labnode mirrors (waku-org/nwaku v0.36.0: level, message, logScope
+ * topics, file:line of the statement). */
+extern const struct ln_trace LN_TR_RELAY_RECV, LN_TR_RELAY_SENT, LN_TR_FILTER_HANDLE,
+    LN_TR_FILTER_PUSH_RECV, LN_TR_LIGHTPUSH, LN_TR_STORE_QUERY;
+
+/* A fleet trace line on stdout in nim-chronicles' textlines layout (log_output.nim as
+ * vendored by nwaku v0.36.0): "NTC 2024-10-24 08:59:24.001+00:00 <msg padded to 42>
+ * topics=\"…\" tid=<n> file=<f> " then fmt's key=value pairs. */
+void ln_node_trace(struct ln_node *n, const struct ln_trace *t, const char *fmt, ...)
+    FL_PRINTF(3, 4);
 void ln_node_event(struct ln_node *n, const char *event, const char *id, const char *hash,
 		   const char *kind, const char *peer, const char *text);
 /* Registers a pending request; returns its id. */

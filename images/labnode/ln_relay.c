@@ -99,6 +99,8 @@ static void filter_push(struct ln_node *n, const char *pubsub, const struct ln_m
 	struct ln_buf *b = &n->scratch;
 	int built = 0;
 
+	/* nwaku logs once per message, before pushing it to its subscribers */
+	ln_node_trace(n, &LN_TR_FILTER_HANDLE, "pubsubTopic=%s msg_hash=%s", pubsub, hashhex);
 	for (int i = 0; i < LN_MAX_PEERS; i++) {
 		struct ln_peer *p = n->peers[i];
 		if (!p || p->state != LN_PEER_UP || !p->n_fsub ||
@@ -108,8 +110,6 @@ static void filter_push(struct ln_node *n, const char *pubsub, const struct ln_m
 			relay_msg_frame(b, LN_F_FILTER_PUSH, pubsub, m);
 			built = 1;
 		}
-		ln_node_trace(n, "handling message pubsubTopic=%s msg_hash=%s peer_id=%s", pubsub,
-			      hashhex, p->peer_id);
 		ln_node_send(p, b);
 	}
 }
@@ -150,11 +150,12 @@ int ln_relay_handle(struct ln_node *n, const char *pubsub, const struct ln_msg *
 		log_debug("relay rx t_ms=%lld up=%d", (long long)ln_loop_now_ms(),
 			  ln_node_count_up(n, 1));
 	if (from)
-		ln_node_trace(n,
-			      "received relay message my_peer_id=%s msg_hash=%s from_peer_id=%s "
-			      "topic=%s receivedTime=%llu payloadSizeBytes=%zu",
-			      n->peer_id, hex, from->peer_id, pubsub,
-			      (unsigned long long)fltime_real_ns(), m->payload_len);
+		ln_node_trace(
+		    n, &LN_TR_RELAY_RECV,
+		    "my_peer_id=%s msg_hash=%s from_peer_id=%s topic=%s receivedTime=%llu "
+		    "payloadSizeBytes=%zu",
+		    n->peer_id, hex, from->peer_id, pubsub, (unsigned long long)fltime_real_ns(),
+		    m->payload_len);
 	n->received++;
 	deliver_local(n, pubsub, m, hash, hex);
 	if (n->cfg.role == LN_ROLE_LIGHT)
@@ -169,11 +170,11 @@ int ln_relay_handle(struct ln_node *n, const char *pubsub, const struct ln_msg *
 		}
 		ln_node_send(p, b);
 		n->relayed++;
-		ln_node_trace(n,
-			      "sent relay message my_peer_id=%s msg_hash=%s to_peer_id=%s "
-			      "topic=%s sentTime=%llu",
+		ln_node_trace(n, &LN_TR_RELAY_SENT,
+			      "my_peer_id=%s msg_hash=%s to_peer_id=%s topic=%s sentTime=%llu "
+			      "payloadSizeBytes=%zu",
 			      n->peer_id, hex, p->peer_id, pubsub,
-			      (unsigned long long)fltime_real_ns());
+			      (unsigned long long)fltime_real_ns(), m->payload_len);
 	}
 	return 1;
 }
@@ -375,11 +376,10 @@ static void on_store_req(struct ln_node *n, struct ln_peer *p, const struct ln_f
 		ln_frame_put_str(b, LN_T_DESC, err.msg);
 		ln_frame_end(b, mk);
 	} else {
-		ln_node_trace(n,
-			      "handling store query my_peer_id=%s peer_id=%s requestId=%llu "
-			      "pubsubTopic=%s contentTopics=%d hashes=%d",
-			      n->peer_id, p->peer_id, (unsigned long long)reqid, q.pubsub,
-			      q.n_ctopics, q.n_hashes);
+		ln_node_trace(n, &LN_TR_STORE_QUERY,
+			      "peerId=%s requestId=%llu pubsubTopic=%s contentTopics=%d hashes=%d",
+			      p->peer_id, (unsigned long long)reqid, q.pubsub, q.n_ctopics,
+			      q.n_hashes);
 		store_answer(n, reqid, &q, b);
 	}
 	ln_node_send(p, b);
@@ -426,9 +426,9 @@ static void on_push_req(struct ln_node *n, struct ln_peer *p, const struct ln_fr
 	} else {
 		ln_msg_hash(pubsub, &m, hash);
 		ln_msg_hash_hex(hash, hex);
-		ln_node_trace(n,
-			      "handling lightpush request my_peer_id=%s peer_id=%s requestId=%llu "
-			      "pubsubTopic=%s msg_hash=%s receivedTime=%llu",
+		ln_node_trace(n, &LN_TR_LIGHTPUSH,
+			      "my_peer_id=%s peer_id=%s requestId=%llu pubsubTopic=%s msg_hash=%s "
+			      "receivedTime=%llu",
 			      n->peer_id, p->peer_id, (unsigned long long)reqid, pubsub, hex,
 			      (unsigned long long)fltime_real_ns());
 		ln_relay_handle(n, pubsub, &m, NULL);
@@ -538,6 +538,22 @@ static void on_response(struct ln_node *n, const struct ln_frame *f)
 	}
 }
 
+/* A light node's filter client gets a push (nwaku waku_filter_v2/client.nim:194 logs every
+ * push it decodes, duplicates too). */
+static void filter_push_received(struct ln_node *n, struct ln_peer *p, const char *pubsub,
+				 const struct ln_msg *m)
+{
+	uint8_t hash[LN_HASH_LEN];
+	char hex[67];
+
+	ln_msg_hash(pubsub, m, hash);
+	ln_msg_hash_hex(hash, hex);
+	ln_node_trace(n, &LN_TR_FILTER_PUSH_RECV,
+		      "peerId=%s msg_hash=%s pubsubTopic=%s content_topic=%s", p->peer_id, hex,
+		      pubsub, m->content_topic);
+	ln_relay_handle(n, pubsub, m, NULL);
+}
+
 void ln_relay_frame(struct ln_node *n, struct ln_peer *p, const struct ln_frame *f)
 {
 	char pubsub[LN_TOPIC_MAX];
@@ -554,7 +570,7 @@ void ln_relay_frame(struct ln_node *n, struct ln_peer *p, const struct ln_frame 
 		if (f->type == LN_F_RELAY && n->cfg.role != LN_ROLE_LIGHT)
 			ln_relay_handle(n, pubsub, &m, p);
 		else if (f->type == LN_F_FILTER_PUSH)
-			ln_relay_handle(n, pubsub, &m, NULL);
+			filter_push_received(n, p, pubsub, &m);
 		ln_msg_free(&m);
 		break;
 	case LN_F_STORE_REQ:

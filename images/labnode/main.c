@@ -4,6 +4,7 @@
 #include "common/units.h"
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_rest.h"
+#include "images/labnode/ln_statuscli.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -68,6 +69,8 @@ static void usage(FILE *f)
 		"  [--identity-seed N | --key HEX] [--reliability mvds,store-recovery,sent-check]\n"
 		"  [--pubsub-topic T] [--traces on|off] [--store-retention N]\n"
 		"  [--mvds-max-retries N] [--<interval> DURATION ...]\n"
+		"   or: labnode serve|s [-n NAME] [-a KEY] [-p PORT] [-l] … [labnode options]\n"
+		"   or: labnode serve-account|sl -n NAME -kid KEY_UID … (status-cli mode)\n"
 		"intervals:");
 	for (size_t i = 0; i < FL_ARRAY_SIZE(dur_flags); i++)
 		fprintf(f, " --%s", dur_flags[i].name);
@@ -262,9 +265,15 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	ln_config_defaults(&node.cfg);
-	if (parse_args(argc, argv, &node.cfg, &err) < 0) {
+	/* status-cli's command line (ln_statuscli.c), then labnode's own options */
+	if (ln_statuscli_args(&argc, &argv, &node.cfg, &err) < 0 ||
+	    parse_args(argc, argv, &node.cfg, &err) < 0) {
 		fprintf(stderr, "labnode: %s\n", err.msg);
 		return 2;
+	}
+	if (ln_statuscli_account(&node.cfg, &err) < 0) {
+		fprintf(stderr, "labnode: %s\n", err.msg);
+		return 1;
 	}
 	/* "labnode <name>: …" on stderr, as before common/log; LABNODE_DEBUG adds debug lines */
 	snprintf(log_name, sizeof(log_name), "labnode %s", node.cfg.name);
@@ -285,8 +294,10 @@ int main(int argc, char **argv)
 	if (strcmp(node.cfg.rest, "off") && ln_rest_start(&node, node.cfg.rest, &err) < 0)
 		goto out;
 	ln_loop_set_idle(loop, on_idle, &node);
+	ln_statuscli_ready(&node);
 	if (ln_loop_run(loop, &err) < 0)
 		goto out;
+	ln_statuscli_exiting();
 	rc = 0;
 out:
 	if (rc)

@@ -98,7 +98,7 @@ struct analyze_run *analyze_load(const char *dir, const struct analyze_opts *opt
 	struct analyze_run *run = fl_xcalloc(1, sizeof(*run));
 
 	run->netem = -1;
-	run->telemetry_delivery = run->wall_s = NAN;
+	run->telemetry_delivery = run->wall_s = run->real0_ms = NAN;
 	run->ended_early_ms = run->planned_end_ms = NAN;
 	run->dir = amap_arena_strdup(&run->arena, dir);
 	if (analyze_steps(run, opts, err) < 0) {

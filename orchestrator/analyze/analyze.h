@@ -118,6 +118,7 @@ struct analyze_run {
 	/* the run ended its drain early, nothing being left to wait for (journal drain-end);
 	 * NAN when it waited the whole plan */
 	double ended_early_ms, planned_end_ms;
+	double real0_ms; /* wall clock (epoch ms) at the timeline's 0: run-start real0_ms, or NAN */
 	struct analyze_node *nodes;
 	size_t n_nodes;
 	struct analyze_fault *faults;

@@ -1,4 +1,5 @@
-/* Line formats of the fleet logs (LABNODE.md, "Fleet log formats of the real nodes"). */
+/* Line formats of the fleet logs (reports/FORMATS.md, "Fleet logs"; each format's source is
+ * named there and in tests/data/real/README.md). */
 #include "orchestrator/analyze/fleetlog.h"
 
 #include "orchestrator/analyze/flatjson.h"
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct {
 	const char *name;
@@ -18,6 +20,7 @@ static const struct {
     {"go-waku", FLEETLOG_GOWAKU},
     {"go-waku-json", FLEETLOG_GOWAKU_JSON},
     {"labnode", FLEETLOG_LABNODE},
+    {"status-go", FLEETLOG_GETH},
 };
 
 int fleetlog_format_parse(const char *s, enum fleetlog_format *out)
@@ -48,19 +51,34 @@ static int fleetlog_is_chronicles(const char *p, size_t n)
 	       p[2] <= 'Z' && p[3] == ' ' && kvscan_iso_ns(p + 4, n - 4, &ns);
 }
 
-/* zap console: at least four tabs and a JSON object after the last one. */
+/* go-ethereum's TerminalFormat (status-im/go-ethereum v1.10.25-status.18 log/format.go, used
+ * by status-go's logutils): the level aligned to five ("INFO ", "DEBUG"), then
+ * "[01-02|15:04:05.000" in UTC, "|" and the caller when PrintOrigins is on, "]". */
+static int fleetlog_is_geth(const char *p, size_t n)
+{
+	static const char *const lv[] = {"TRACE", "DEBUG", "INFO ", "WARN ", "ERROR", "CRIT "};
+
+	if (n < 25 || p[5] != '[' || p[8] != '-' || p[11] != '|' || p[14] != ':')
+		return 0;
+	for (size_t i = 0; i < sizeof(lv) / sizeof(lv[0]); i++)
+		if (memcmp(p, lv[i], 5) == 0)
+			return 1;
+	return 0;
+}
+
+/* zap console: a JSON object after the last tab, and at least three tabs in all. */
 static const char *fleetlog_zap_fields(const char *p, size_t n)
 {
-	const char *tab = NULL;
+	const char *tab = memrchr(p, '\t', n), *q = p;
 	int tabs = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\t') {
-			tabs++;
-			tab = p + i;
-		}
+	if (!tab || tab + 1 >= p + n || tab[1] != '{')
+		return NULL;
+	while (tabs < 3 && (q = memchr(q, '\t', (size_t)(tab + 1 - q)))) {
+		tabs++;
+		q++;
 	}
-	return tabs >= 3 && tab + 1 < p + n && tab[1] == '{' ? tab + 1 : NULL;
+	return tabs >= 3 ? tab + 1 : NULL;
 }
 
 enum fleetlog_format fleetlog_detect(const char *p, size_t n)
@@ -78,6 +96,8 @@ enum fleetlog_format fleetlog_detect(const char *p, size_t n)
 	}
 	if (fleetlog_zap_fields(p, n))
 		return FLEETLOG_GOWAKU;
+	if (fleetlog_is_geth(p, n))
+		return FLEETLOG_GETH;
 	if (fleetlog_is_chronicles(p, n))
 		return FLEETLOG_NWAKU;
 	if (memmem(p, n, "msg_hash=", 9))
@@ -157,20 +177,22 @@ static int fleetlog_json(const char *p, size_t n, struct fleetlog_line *l)
 	return l->hash != NULL;
 }
 
+/* zap console: time, level, [logger,] [caller,] message, {fields}, tab-separated. go-log
+ * v2.5 (core.go newCore: production encoder config + zap.AddCaller) writes the caller
+ * column; the message is the field just before the JSON object, whatever came before it. */
 static int fleetlog_zap(const char *p, size_t n, const char *fields, struct fleetlog_line *l)
 {
-	const char *t1 = memchr(p, '\t', n), *t2, *t3, *t4;
+	const char *t1 = memchr(p, '\t', n), *msg_end = fields - 1, *msg = msg_end;
 	uint64_t ts = 0;
 	struct flatjson_val v = {.type = FLATJSON_STR};
 
 	if (!fleetlog_json(fields, (size_t)(p + n - fields), l))
 		return 0;
-	t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(p + n - t1 - 1)) : NULL;
-	t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(p + n - t2 - 1)) : NULL;
-	t4 = t3 ? memchr(t3 + 1, '\t', (size_t)(p + n - t3 - 1)) : NULL;
-	if (t3 && t4) {
-		l->event = t3 + 1;
-		l->event_len = (size_t)(t4 - t3 - 1);
+	while (msg > p && msg[-1] != '\t')
+		msg--;
+	if (msg > t1) {
+		l->event = msg;
+		l->event_len = (size_t)(msg_end - msg);
 	}
 	if (!l->has_t && t1) {
 		v.p = p;
@@ -203,23 +225,99 @@ static void fleetlog_text_event(const char *from, const char *end, struct fleetl
 	l->event_len = (size_t)(e - from);
 }
 
-static int fleetlog_text(const char *p, size_t n, struct fleetlog_line *l)
+/* The hash of a key=value line: nwaku's msg_hash, status-go's envelopeHash, go-waku's hash. */
+static int fleetlog_text_hash(const char *p, size_t n, struct fleetlog_line *l)
 {
-	const char *v, *from = p;
+	static const char *const keys[] = {"msg_hash", "envelopeHash", "messageHash", "hash"};
+	const char *v;
 	size_t vn;
-	uint64_t ns;
 
-	if (!kvscan_get(p, n, "msg_hash", &v, &vn) || vn < 3)
-		return 0;
-	l->hash = v;
-	l->hash_len = vn;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (kvscan_get(p, n, keys[i], &v, &vn) && vn >= 3) {
+			l->hash = v;
+			l->hash_len = vn;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t fleetlog_absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* receivedTime=, sentTime= or publishTime= (integer ns): one memmem for "Time=". */
+static int fleetlog_text_time(const char *p, size_t n, uint64_t *ns)
+{
+	static const char *const keys[] = {"receivedTime", "sentTime", "publishTime"};
+	const char *q = p, *end = p + n;
+
+	while ((q = memmem(q, (size_t)(end - q), "Time=", 5))) {
+		const char *k = q;
+
+		while (k > p && k[-1] != ' ' && k[-1] != '\t')
+			k--;
+		q += 5;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if ((size_t)(q - k) == strlen(keys[i]) + 1 &&
+			    !memcmp(k, keys[i], q - k - 1))
+				return kvscan_get_u64(k, (size_t)(end - k), keys[i], ns);
+	}
+	return 0;
+}
+
+/* "MM-DD|HH:MM:SS.mmm" (UTC) with the year that puts it nearest ref_ns (a run's start, a
+ * file's mtime): a log that crosses New Year keeps its order. */
+static int fleetlog_geth_time(const char *s, uint64_t ref_ns, uint64_t *ns)
+{
+	char iso[40];
+	uint64_t best = 0, t, ref = ref_ns ? ref_ns : (uint64_t)time(NULL) * 1000000000ull;
+	time_t ref_s = (time_t)(ref / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&ref_s, &tm);
+	for (int y = tm.tm_year + 1900 - 1; y <= tm.tm_year + 1900 + 1; y++) {
+		snprintf(iso, sizeof(iso), "%04d-%.2s-%.2sT%.12sZ", y, s, s + 3, s + 6);
+		if (!kvscan_iso_ns(iso, strlen(iso), &t))
+			return 0;
+		if (!best || fleetlog_absdiff(t, ref) < fleetlog_absdiff(best, ref))
+			best = t;
+	}
+	*ns = best;
+	return 1;
+}
+
+/* Where the message of a prefixed text line starts, and the line's own time. */
+static const char *fleetlog_text_head(const char *p, size_t n, uint64_t ref_ns,
+				      struct fleetlog_line *l)
+{
+	const char *from = p, *end = p + n;
+
 	if (fleetlog_is_chronicles(p, n)) {
 		kvscan_iso_ns(p + 4, n - 4, &l->t_ns);
 		from = memchr(p + 4 + 19, ' ', n - 23); /* after the time and its zone */
-		from = from ? from + 1 : p + n;
+		from = from ? from + 1 : end;
+	} else if (fleetlog_is_geth(p, n)) {
+		fleetlog_geth_time(p + 6, ref_ns, &l->t_ns);
+		from = memchr(p, ']', n);
+		from = from ? from + 1 : end;
+		while (from < end && *from == ' ')
+			from++;
 	}
+	return from;
+}
+
+static int fleetlog_text(const char *p, size_t n, uint64_t ref_ns, struct fleetlog_line *l)
+{
+	const char *from;
+	uint64_t ns;
+
+	if (!fleetlog_text_hash(p, n, l))
+		return 0;
+	from = fleetlog_text_head(p, n, ref_ns, l);
 	l->has_t = l->t_ns != 0;
-	if (kvscan_get_u64(p, n, "receivedTime", &ns) || kvscan_get_u64(p, n, "sentTime", &ns)) {
+	if (fleetlog_text_time(p, n, &ns)) {
 		l->t_ns = ns;
 		l->has_t = 1;
 	}
@@ -227,7 +325,8 @@ static int fleetlog_text(const char *p, size_t n, struct fleetlog_line *l)
 	return 1;
 }
 
-int fleetlog_parse_line(enum fleetlog_format f, const char *p, size_t n, struct fleetlog_line *l)
+int fleetlog_parse_line(enum fleetlog_format f, const char *p, size_t n, uint64_t ref_ns,
+			struct fleetlog_line *l)
 {
 	const char *fields;
 
@@ -242,5 +341,5 @@ int fleetlog_parse_line(enum fleetlog_format f, const char *p, size_t n, struct 
 		return fleetlog_json(p, n, l);
 	if (f != FLEETLOG_NWAKU && f != FLEETLOG_LABNODE && (fields = fleetlog_zap_fields(p, n)))
 		return fleetlog_zap(p, n, fields, l);
-	return fleetlog_text(p, n, l);
+	return fleetlog_text(p, n, ref_ns, l);
 }

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define FLEETLOG_UNTIMED UINT64_MAX /* seen, at a time the line did not give */
+
 /* One file to read and the node it belongs to. */
 struct fleetlog_file {
 	char path[4400];
@@ -22,7 +24,7 @@ struct fleetlog_file {
 struct fleetlog_ctx {
 	struct fleetlog *fl;
 	uint32_t node;
-	enum fleetlog_format forced, fmt;
+	struct fleetlog_reader rd;
 };
 
 static int fleetlog_skip(const struct dirent *d)
@@ -115,7 +117,21 @@ static struct fleetlog_hash *fleetlog_hash_get(struct fleetlog *fl, const char *
 	return e;
 }
 
-#define FLEETLOG_UNTIMED UINT64_MAX /* seen, at a time the line did not give */
+/* Records that node saw h at t (FLEETLOG_UNTIMED: at a time the line did not give). */
+static void fleetlog_sight(struct fleetlog *fl, struct fleetlog_hash *h, uint32_t node, uint64_t t,
+			   const char *event, size_t event_len)
+{
+	uint64_t *slot = &h->first_ns[node];
+
+	if (*slot == 0)
+		h->seen_by++;
+	if (*slot == 0 || *slot == FLEETLOG_UNTIMED || (t != FLEETLOG_UNTIMED && t < *slot))
+		*slot = t;
+	if (t != FLEETLOG_UNTIMED && (h->min_ns == 0 || t < h->min_ns)) {
+		h->min_ns = t;
+		h->origin_event = event ? amap_arena_strndup(&fl->arena, event, event_len) : "";
+	}
+}
 
 static int fleetlog_line_cb(void *ctx, const char *p, size_t n)
 {
@@ -123,28 +139,57 @@ static int fleetlog_line_cb(void *ctx, const char *p, size_t n)
 	struct fleetlog_node *node = &c->fl->nodes[c->node];
 	struct fleetlog_line l;
 	struct fleetlog_hash *h;
-	uint64_t t, *slot;
+	int r;
 
 	node->lines++;
-	if (c->fmt == FLEETLOG_AUTO && (c->fmt = fleetlog_detect(p, n)) != FLEETLOG_AUTO &&
-	    node->format == FLEETLOG_AUTO)
-		node->format = c->fmt;
-	if (!fleetlog_parse_line(c->forced != FLEETLOG_AUTO ? c->forced : c->fmt, p, n, &l))
+	r = fleetlog_reader_line(&c->rd, p, n, &l);
+	if (node->format == FLEETLOG_AUTO && c->rd.fmt != FLEETLOG_AUTO)
+		node->format = c->rd.fmt;
+	if (r == 0)
 		return 0;
 	node->hash_lines++;
 	h = fleetlog_hash_get(c->fl, l.hash, l.hash_len);
-	t = l.has_t ? l.t_ns : FLEETLOG_UNTIMED;
-	slot = &h->first_ns[c->node];
-	if (*slot == 0)
-		h->seen_by++;
-	if (*slot == 0 || *slot == FLEETLOG_UNTIMED || (t != FLEETLOG_UNTIMED && t < *slot))
-		*slot = t;
-	if (t != FLEETLOG_UNTIMED && (h->min_ns == 0 || t < h->min_ns)) {
-		h->min_ns = t;
-		h->origin_event = amap_arena_strndup(&c->fl->arena, l.event ? l.event : "",
-						     l.event ? l.event_len : 0);
-	}
+	h->short_form = l.short_hash;
+	fleetlog_sight(c->fl, h, c->node, l.has_t ? l.t_ns : FLEETLOG_UNTIMED,
+		       l.event ? l.event : "", l.event ? l.event_len : 0);
 	return 0;
+}
+
+/* Joins each short hash (0x4c32...b826) to the one full hash it abbreviates, when exactly one
+ * does; a short hash with no or several candidates stays a row of its own. */
+static void fleetlog_join_short(struct fleetlog *fl)
+{
+	struct amap by_short = {0};
+	size_t o = 0;
+	char sh[14];
+	uint32_t idx;
+
+	for (size_t i = 0; i < fl->n_hashes; i++) {
+		if (fleetlog_short_of(fl->hashes[i].hash, strlen(fl->hashes[i].hash), sh) < 0)
+			continue;
+		/* two full hashes that fit make it ambiguous */
+		amap_put(&by_short, sh, 13,
+			 amap_get(&by_short, sh, 13, &idx) ? UINT32_MAX : (uint32_t)i);
+	}
+	for (size_t i = 0; i < fl->n_hashes; i++) {
+		struct fleetlog_hash *h = &fl->hashes[i], *full;
+
+		if (h->short_form && amap_get(&by_short, h->hash, strlen(h->hash), &idx) &&
+		    idx != UINT32_MAX) {
+			full = &fl->hashes[idx];
+			for (size_t j = 0; j < fl->n_nodes; j++)
+				if (h->first_ns[j])
+					fleetlog_sight(
+					    fl, full, (uint32_t)j, h->first_ns[j], h->origin_event,
+					    h->origin_event ? strlen(h->origin_event) : 0);
+			h->hash = NULL; /* merged */
+		}
+	}
+	amap_free(&by_short);
+	for (size_t i = 0; i < fl->n_hashes; i++)
+		if (fl->hashes[i].hash)
+			fl->hashes[o++] = fl->hashes[i];
+	fl->n_hashes = o;
 }
 
 void fleetlog_free(struct fleetlog *fl)
@@ -158,19 +203,28 @@ void fleetlog_free(struct fleetlog *fl)
 	free(fl);
 }
 
-/* Reads every file; hashes need the final node count, so nodes are listed first. */
+/* Reads every file; hashes need the final node count, so nodes are listed first. A file's
+ * mtime gives year-less times their year. */
 static int fleetlog_read(struct fleetlog *fl, struct fleetlog_file *files, size_t n,
 			 enum fleetlog_format forced, struct fl_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct fleetlog_ctx c = {.fl = fl, .node = files[i].node, .forced = forced};
+		struct fleetlog_ctx c = {.fl = fl, .node = files[i].node};
+		struct stat st;
+		int r;
 
-		if (forced == FLEETLOG_NWAKU || forced == FLEETLOG_GOWAKU ||
-		    forced == FLEETLOG_LABNODE)
+		fleetlog_reader_init(&c.rd, forced,
+				     stat(files[i].path, &st) == 0
+					 ? (uint64_t)st.st_mtim.tv_sec * 1000000000ull
+					 : 0);
+		if (forced != FLEETLOG_AUTO)
 			fl->nodes[c.node].format = forced;
-		if (linescan_file(files[i].path, fleetlog_line_cb, &c, err) < 0)
+		r = linescan_file(files[i].path, fleetlog_line_cb, &c, err);
+		fleetlog_reader_free(&c.rd);
+		if (r < 0)
 			return -1;
 	}
+	fleetlog_join_short(fl);
 	for (size_t i = 0; i < fl->n_hashes; i++) {
 		struct fleetlog_hash *h = &fl->hashes[i];
 
@@ -190,7 +244,10 @@ struct fleetlog *fleetlog_load(const char *dir, const char *format, struct fl_er
 	size_t n = 0;
 
 	if (format && fleetlog_format_parse(format, &forced) < 0) {
-		fl_err(err, "unknown log format \"%s\" (nwaku, go-waku, labnode)", format);
+		fl_err(err,
+		       "unknown log format \"%s\" (nwaku, nwaku-json, go-waku, go-waku-json, "
+		       "status-go, labnode)",
+		       format);
 		goto fail;
 	}
 	if (fleetlog_list(fl, dir, &files, &n, err) < 0)

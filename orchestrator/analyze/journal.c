@@ -16,7 +16,8 @@ struct journal_line {
 	struct flatjson_val type, node, msg, fault, result, engine, node_msg_id, hash;
 	struct flatjson_val address, key, signal, code, expected, started_at, run, runtime;
 	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker;
-	double mono0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed, delivery;
+	double mono0_ms, real0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed,
+	    delivery;
 	double planned_end_ms;
 };
 
@@ -37,7 +38,7 @@ static const struct journal_field journal_fields[] = {
     JF(expected),	JF(started_at),	  JF(run),	   JF(runtime), JF(status),   JF(kernel),
     JF(netem),		JF(delay_engine), JF(freezer),	   JF(docker),	JN(mono0_ms), JN(issued_ms),
     JN(done_ms),	JN(applied_ms),	  JN(reverted_ms), JN(t_ms),	JN(seed),     JN(delivery),
-    JN(planned_end_ms),
+    JN(planned_end_ms), JN(real0_ms),
 };
 
 static int journal_parse(const char *p, size_t n, struct journal_line *l)
@@ -93,6 +94,8 @@ static void journal_run_start(struct analyze_run *run, const struct journal_line
 {
 	if (!isnan(l->mono0_ms))
 		run->mono0_ms = l->mono0_ms;
+	if (!isnan(l->real0_ms))
+		run->real0_ms = l->real0_ms;
 	run->started_at = runload_str(run, &l->started_at);
 	run->run_name = runload_str(run, &l->run);
 	if (!run->runtime)

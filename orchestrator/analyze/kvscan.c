@@ -65,26 +65,41 @@ static int kvscan_digits(const char *s, size_t n, int *out)
 	return 1;
 }
 
+/* The zone after the time: "Z", "+04:00" (chronicles, RFC 3339), "-0400" (Go's "Z0700"
+ * layout: zap's ISO8601TimeEncoder, go-log v2.5 core.go) or "+04". Seconds east of UTC. */
+static int kvscan_zone(const char *s, size_t len, int64_t *east)
+{
+	int zh = 0, zm = 0;
+
+	*east = 0;
+	if (len == 0 || s[0] == 'Z' || (s[0] != '+' && s[0] != '-'))
+		return 1;
+	if (len < 3 || !kvscan_digits(s + 1, 2, &zh))
+		return 0;
+	if (len >= 6 && s[3] == ':' && !kvscan_digits(s + 4, 2, &zm))
+		return 0;
+	if (len >= 5 && s[3] != ':' && s[3] >= '0' && s[3] <= '9' && !kvscan_digits(s + 3, 2, &zm))
+		return 0;
+	*east = ((int64_t)zh * 3600 + zm * 60) * (s[0] == '-' ? -1 : 1);
+	return 1;
+}
+
 /* Fraction of a second and the zone after "HH:MM:SS"; adds them to *ns. */
 static void kvscan_iso_tail(const char *s, size_t len, uint64_t *ns)
 {
 	size_t i = 0;
 	uint64_t frac = 0, scale = 1000000000ull;
-	int zh = 0, zm = 0;
+	int64_t east;
 
-	if (i < len && s[i] == '.') {
+	if (i < len && (s[i] == '.' || s[i] == ',')) {
 		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
 			scale /= 10;
 			frac += (uint64_t)(s[i] - '0') * scale;
 		}
 	}
 	*ns += frac;
-	if (i + 6 <= len && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':' &&
-	    kvscan_digits(s + i + 1, 2, &zh) && kvscan_digits(s + i + 4, 2, &zm)) {
-		int64_t off = ((int64_t)zh * 3600 + zm * 60) * 1000000000ll;
-
-		*ns = s[i] == '+' ? *ns - (uint64_t)off : *ns + (uint64_t)off;
-	}
+	if (kvscan_zone(s + i, len - i, &east))
+		*ns = (uint64_t)((int64_t)*ns - east * 1000000000ll);
 }
 
 int kvscan_iso_ns(const char *s, size_t len, uint64_t *ns)

@@ -5,6 +5,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "orchestrator/analyze/linescan.h"
+#include "orchestrator/analyze/statuscli_log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -194,6 +195,24 @@ static int nodes_event_cb(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
+/* A status-cli receipt (statuscli_log.c): named like a `received` event. */
+static int nodes_statuscli_cb(void *ctx, const struct statuscli_receipt *r, double t_ms)
+{
+	struct nodes_ctx *c = ctx;
+	struct nodes_event e = {.t_ms = t_ms};
+	uint32_t mi = nodes_resolve(c->run, r->text, r->text_len, r->id, r->id_len, NULL, 0);
+
+	if (mi != ANALYZE_NONE) {
+		nodes_receipt(c->run, mi, c->node, t_ms);
+		return 0;
+	}
+	e.text = (struct flatjson_val){.type = FLATJSON_STR, .p = r->text, .n = r->text_len};
+	e.id = (struct flatjson_val){
+	    .type = r->id ? FLATJSON_STR : FLATJSON_NULL, .p = r->id, .n = r->id_len};
+	e.hash.type = FLATJSON_NULL;
+	return nodes_defer(c, &e, t_ms);
+}
+
 static int nodes_dir_filter(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
@@ -219,6 +238,9 @@ static int nodes_each(struct analyze_run *run, const char *file, struct nodes_ct
 		if (r == 0 && linescan_file(path, fn, c, &e2) < 0 && e2.code != ENOENT) {
 			*err = e2;
 			r = -1;
+		} else if (r == 0 && e2.code == ENOENT) { /* no events file: a status-cli node */
+			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+			r = statuscli_log_load(run, path, nodes_statuscli_cb, c, err);
 		}
 		free(list[i]);
 	}

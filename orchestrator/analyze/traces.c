@@ -1,11 +1,13 @@
-/* nodes/<node>/stdout.log: the fleet traces (nwaku's text form, msg_hash=0x… receivedTime=…,
- * or nwaku's JSON form) tell where each message was last seen, which for a lost message is
- * where it died. Ten million lines in a big run: the files are shared out among worker
- * threads, each line is scanned with memmem/memchr only, and hash lookups are batched so
+/* nodes/<node>/stdout.log: the fleet traces (every format `analyze --logs` reads: nwaku's
+ * chronicles text or JSON, go-waku's zap, status-go's geth format, labnode's lines; with
+ * colours, CRI prefixes and short hashes) tell where each message was last seen, which for a
+ * lost message is where it died. Ten million lines in a big run: the files are shared out among
+ * worker threads, each line is scanned with memmem/memchr only, and hash lookups are batched so
  * their slots can be prefetched. */
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/xalloc.h"
+#include "orchestrator/analyze/fleetlog.h"
 #include "orchestrator/analyze/kvscan.h"
 #include "orchestrator/analyze/linescan.h"
 
@@ -33,6 +35,9 @@ struct traces_sighting {
 /* One worker's view: its own last sighting per message, merged after the join. */
 struct traces_worker {
 	struct analyze_run *run;
+	const struct amap *by_short; /* "0x4c32...b826" → message, UINT32_MAX when ambiguous */
+	struct fleetlog_reader rd;
+	uint64_t ref_ns; /* the run's start: the year of geth's year-less times */
 	const struct traces_job *jobs;
 	size_t n_jobs, *next_job;
 	uint32_t *job; /* per message: job index of the last sighting, UINT32_MAX none */
@@ -44,43 +49,6 @@ struct traces_worker {
 	struct fl_error err;
 	int rc;
 };
-
-/* The hash a trace line names: msg_hash=0x… (text) or "msg_hash":"0x…" (JSON). */
-static int traces_hash(const char *p, size_t n, const char **h, size_t *hn)
-{
-	const char *q;
-
-	if (kvscan_get(p, n, "msg_hash", h, hn))
-		return 1;
-	q = n && p[0] == '{' ? memmem(p, n, "\"msg_hash\":\"", 12) : NULL;
-	if (!q)
-		return 0;
-	*h = q + 12;
-	q = memchr(*h, '"', (size_t)(p + n - *h));
-	if (!q)
-		return 0;
-	*hn = (size_t)(q - *h);
-	return 1;
-}
-
-/* receivedTime=<ns> or sentTime=<ns> anywhere in a trace line: one memmem for "Time=". */
-static int traces_time(const char *p, size_t n, uint64_t *ns)
-{
-	const char *q = p, *end = p + n;
-
-	while ((q = memmem(q, (size_t)(end - q), "Time=", 5))) {
-		const char *k = q;
-
-		while (k > p && k[-1] != ' ' && k[-1] != '\t')
-			k--;
-		q += 5;
-		if (q - k == 13 && memcmp(k, "receivedTime=", 13) == 0)
-			return kvscan_get_u64(k, (size_t)(end - k), "receivedTime", ns);
-		if (q - k == 9 && memcmp(k, "sentTime=", 9) == 0)
-			return kvscan_get_u64(k, (size_t)(end - k), "sentTime", ns);
-	}
-	return 0;
-}
 
 /* Resolves the batched sightings: the latest one wins (a later file on a tie). */
 static void traces_flush(struct traces_worker *w)
@@ -111,17 +79,25 @@ static int traces_line(void *ctx, const char *p, size_t n)
 {
 	struct traces_worker *w = ctx;
 	struct traces_sighting *s;
-	const char *h;
-	size_t hn;
-	uint64_t ns;
+	struct fleetlog_line l;
+	uint32_t mi;
 
-	if (!traces_hash(p, n, &h, &hn))
+	/* msg_hash, hash, envelopeHash, messageHash: a line without "ash" names none */
+	if (!memmem(p, n, "ash", 3))
 		return 0;
-	if (traces_time(p, n, &ns))
-		w->last_t = (double)ns / 1e6;
+	if (!fleetlog_reader_line(&w->rd, p, n, &l))
+		return 0;
+	if (l.short_hash) {
+		if (!amap_get(w->by_short, l.hash, l.hash_len, &mi) || mi == UINT32_MAX)
+			return 0;
+		l.hash = w->run->msgs[mi].hash;
+		l.hash_len = strlen(l.hash);
+	}
+	if (l.has_t)
+		w->last_t = (double)l.t_ns / 1e6;
 	s = &w->batch[w->n_batch++];
 	s->t = w->last_t; /* an untimed line happened after the last timed one */
-	amap_hash2(h, hn, s->h);
+	amap_hash2(l.hash, l.hash_len, s->h);
 	amap_prefetch(&w->run->msg_by_hash, s->h);
 	if (w->n_batch == TRACES_BATCH)
 		traces_flush(w);
@@ -139,11 +115,14 @@ static void *traces_work(void *arg)
 			break;
 		w->cur_job = (uint32_t)j;
 		w->last_t = 0;
+		fleetlog_reader_init(&w->rd, FLEETLOG_AUTO, w->ref_ns);
 		if (linescan_file(w->jobs[j].path, traces_line, w, &w->err) < 0 &&
 		    w->err.code != ENOENT) {
 			w->rc = -1;
+			fleetlog_reader_free(&w->rd);
 			break;
 		}
+		fleetlog_reader_free(&w->rd);
 		traces_flush(w);
 	}
 	return NULL;
@@ -244,11 +223,29 @@ static int traces_run(struct analyze_run *run, struct traces_worker *w, size_t n
 	return rc;
 }
 
+/* The short form of every message's hash (nwaku's shortLog), for lines that log only that. */
+static void traces_short_map(struct analyze_run *run, struct amap *m)
+{
+	char sh[14];
+	uint32_t idx;
+
+	for (size_t i = 0; i < run->n_msgs; i++) {
+		const char *h = run->msgs[i].hash;
+
+		if (!h || fleetlog_short_of(h, strlen(h), sh) < 0)
+			continue;
+		/* two messages whose hashes look alike in short: ambiguous */
+		amap_put(m, sh, 13, amap_get(m, sh, 13, &idx) ? UINT32_MAX : (uint32_t)i);
+	}
+}
+
 int traces_load(struct analyze_run *run, struct fl_error *err)
 {
 	struct traces_worker w[TRACES_MAX_WORKERS];
 	size_t n_jobs, n_workers, next = 0;
 	struct traces_job *jobs;
+	struct amap by_short = {0};
+	uint64_t ref_ns = 0;
 	int rc = 0;
 
 	if (run->msg_by_hash.len == 0)
@@ -256,11 +253,18 @@ int traces_load(struct analyze_run *run, struct fl_error *err)
 	jobs = traces_jobs(run, &n_jobs, err);
 	if (!jobs)
 		return err->msg[0] ? -1 : 0;
+	if (run->started_at)
+		kvscan_iso_ns(run->started_at, strlen(run->started_at), &ref_ns);
+	traces_short_map(run, &by_short);
 	n_workers = traces_n_workers(n_jobs);
 	memset(w, 0, sizeof(w));
 	for (size_t k = 0; k < n_workers; k++) {
-		w[k] = (struct traces_worker){
-		    .run = run, .jobs = jobs, .n_jobs = n_jobs, .next_job = &next};
+		w[k] = (struct traces_worker){.run = run,
+					      .by_short = &by_short,
+					      .ref_ns = ref_ns,
+					      .jobs = jobs,
+					      .n_jobs = n_jobs,
+					      .next_job = &next};
 		w[k].job = fl_xreallocarray(NULL, run->n_msgs + 1, sizeof(*w[k].job));
 		w[k].t = fl_xreallocarray(NULL, run->n_msgs + 1, sizeof(*w[k].t));
 		memset(w[k].job, 0xff, (run->n_msgs + 1) * sizeof(*w[k].job));
@@ -273,6 +277,7 @@ int traces_load(struct analyze_run *run, struct fl_error *err)
 		free(w[k].job);
 		free(w[k].t);
 	}
+	amap_free(&by_short);
 	free(jobs);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * input. Ports come from the pid so parallel runs do not collide; every child gets
  * PR_SET_PDEATHSIG and is killed at the end of its test. */
 #include "common/fltime.h"
+#include "orchestrator/analyze/fleetlog.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -201,6 +202,49 @@ static char *slurp(const char *suffix, int i)
 	return strdup(buf);
 }
 
+/* What chronicles prints after the time: the message padded to 42, topics, "tid=". */
+static const char *tr_head(char *buf, size_t cap, const char *msg, const char *topics)
+{
+	snprintf(buf, cap, "%-42s topics=\"%s\" tid=", msg, topics);
+	return buf;
+}
+
+/* faultlab's fleet-log reader takes labnode's traces for nwaku's: each line naming hash is
+ * detected as chronicles text and yields that hash with the line's receivedTime/sentTime. */
+static void check_trace_parses(const char *text, const char *hash)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t len = strchr(l, '\n') ? (size_t)(strchr(l, '\n') - l) : strlen(l);
+		struct fleetlog_line fl;
+
+		if (!memmem(l, len, hash, strlen(hash)))
+			continue;
+		ck_assert_int_eq(fleetlog_detect(l, len), FLEETLOG_NWAKU);
+		ck_assert_int_eq(fleetlog_parse_line(FLEETLOG_AUTO, l, len, 0, &fl), 1);
+		ck_assert(fl.hash_len == strlen(hash) && !memcmp(fl.hash, hash, fl.hash_len));
+		ck_assert(fl.has_t && fl.t_ns > 1700000000000000000ull);
+		n++;
+	}
+	ck_assert_int_ge(n, 1);
+}
+
+/* Lines that start with lvl and a chronicles time, "yyyy-MM-dd HH:mm:ss.fff+00:00 ". */
+static int count_trace_lines(const char *text, const char *lvl)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *t = l + strlen(lvl);
+
+		if (strncmp(l, lvl, strlen(lvl)) == 0 && strlen(t) > 30 && t[4] == '-' &&
+		    t[10] == ' ' && t[19] == '.' && strncmp(t + 23, "+00:00 ", 7) == 0)
+			n++;
+	}
+	return n;
+}
+
 static int count_lines(const char *text, const char *a, const char *b)
 {
 	int n = 0;
@@ -272,7 +316,7 @@ static void post_ok(int i, const char *path, const char *body)
  * leaves a received/sent trace pair naming the right peers; the hash is the vector's. */
 START_TEST(test_line_of_five)
 {
-	char ids[5][80], *out, want[160];
+	char ids[5][80], *out, want[160], head[128];
 
 	start(0, "relay", CALM, NULL);
 	for (int i = 1; i < 5; i++)
@@ -294,6 +338,13 @@ START_TEST(test_line_of_five)
 			snprintf(want, sizeof(want), "from_peer_id=%s", ids[i - 1]);
 			ck_assert_int_eq(count_lines(out, "received relay message", VEC_HASH), 1);
 			ck_assert_int_eq(count_lines(out, "received relay message", want), 1);
+			/* chronicles textlines: the message padded to 42, then topics, tid, file */
+			tr_head(head, sizeof(head), "received relay message", "waku relay");
+			ck_assert_int_eq(
+			    count_lines(out, head, " file=protocol.nim:181 my_peer_id="), 1);
+			ck_assert_int_eq(count_trace_lines(out, "NTC "),
+					 count_lines(out, "NTC ", NULL));
+			check_trace_parses(out, VEC_HASH);
 		}
 		if (i < 4) {
 			snprintf(want, sizeof(want), "to_peer_id=%s", ids[i + 1]);
@@ -420,7 +471,7 @@ END_TEST
  * light node through filter; the light node's store query is served by the service. */
 START_TEST(test_light_node)
 {
-	char *b;
+	char head[128], *b;
 
 	start(0, "service", CALM, NULL);
 	wait_up(0);
@@ -453,7 +504,17 @@ START_TEST(test_light_node)
 	free(b);
 	b = slurp("out", 0);
 	ck_assert_int_eq(count_lines(b, "handling lightpush request", NULL), 1);
-	ck_assert_int_ge(count_lines(b, "handling message pubsubTopic=", NULL), 1);
+	ck_assert_int_ge(
+	    count_lines(b, "DBG ", tr_head(head, sizeof(head), "handling message", "waku filter")),
+	    1);
+	free(b);
+	/* the light node logs each push its filter client gets: its own lightpushed message
+	 * comes back through its subscription, then the relay's */
+	b = slurp("out", 2);
+	tr_head(head, sizeof(head), "Received message push", "waku filter client");
+	ck_assert_int_eq(count_lines(b, "DBG ", head), 2);
+	ck_assert_int_eq(count_lines(b, "Received message push", "content_topic=/app/1/x/proto"),
+			 2);
 	free(b);
 }
 END_TEST
