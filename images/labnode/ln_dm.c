@@ -18,6 +18,7 @@
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_statuscli.h"
 #include "images/labnode/ln_sha256.h"
+#include "images/labnode/ln_telemetry.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -100,13 +101,14 @@ static void rearm(struct ln_node *n);
 static void publish(struct ln_node *n, struct ln_msg *m, int republish)
 {
 	if (n->cfg.role == LN_ROLE_LIGHT) {
-		ln_relay_lightpush(n, n->cfg.pubsub, m, NULL, NULL);
+		ln_telemetry_lightpush(n, n->cfg.pubsub, m);
 		return;
 	}
 	if (republish)
 		ln_relay_forward(n, n->cfg.pubsub, m);
 	else
 		ln_relay_handle(n, n->cfg.pubsub, m, NULL);
+	ln_telemetry_published(n, n->cfg.pubsub, m);
 }
 
 static void build_msg(struct ln_node *n, const char *to, const char *payload, struct ln_msg *m)
@@ -299,6 +301,7 @@ static void dm_receive(struct ln_node *n, const struct ln_msg *m, const uint8_t 
 	if (t && from && key_valid(from)) {
 		ln_msg_hash_hex(hash, hex);
 		peer_heard(n, from);
+		ln_telemetry_received(n, m, hex, j);
 		if (!strcmp(t, "m"))
 			on_dm(n, j, from, hex, recovered);
 		else if (!strcmp(t, "a"))

@@ -47,6 +47,8 @@ struct ln_config {
 	int mvds_max_retries;
 	int64_t recovery_interval_ms, recovery_window_ms, recovery_lag_ms;
 	int64_t sentcheck_interval_ms, sentcheck_expiry_ms;
+	const char *telemetry_url; /* --telemetry-url (ln_telemetry.c) */
+	int64_t telemetry_period_ms;
 };
 
 enum ln_peer_state { LN_PEER_IDLE, LN_PEER_CONNECTING, LN_PEER_HANDSHAKE, LN_PEER_UP };
@@ -99,6 +101,7 @@ struct ln_pending {
 };
 
 struct ln_dm;
+struct ln_telemetry;
 
 struct ln_node {
 	struct ln_config cfg;
@@ -124,6 +127,7 @@ struct ln_node {
 	FILE *events;
 	struct ln_dm *dm;
 	void *rest;
+	struct ln_telemetry *telemetry; /* NULL unless --telemetry-url */
 	unsigned long wakeups;
 	unsigned long relayed, received;
 };

@@ -5,6 +5,7 @@
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_rest.h"
 #include "images/labnode/ln_statuscli.h"
+#include "images/labnode/ln_telemetry.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -32,7 +33,8 @@ enum {
 	O_RETRIES,
 	O_VERSION,
 	O_HELP,
-	O_DUR
+	O_DUR,
+	O_TELEMETRY
 };
 
 struct dur_flag {
@@ -59,6 +61,7 @@ static const struct dur_flag dur_flags[] = {
     DUR("recovery-lag", recovery_lag_ms),
     DUR("sent-check-interval", sentcheck_interval_ms),
     DUR("sent-check-expiry", sentcheck_expiry_ms),
+    DUR("telemetry-period", telemetry_period_ms),
 };
 
 static void usage(FILE *f)
@@ -68,7 +71,8 @@ static void usage(FILE *f)
 		"  [--rest ADDR:PORT|off] [--peer ADDR:PORT ...] [--events FILE] [--db FILE]\n"
 		"  [--identity-seed N | --key HEX] [--reliability mvds,store-recovery,sent-check]\n"
 		"  [--pubsub-topic T] [--traces on|off] [--store-retention N]\n"
-		"  [--mvds-max-retries N] [--<interval> DURATION ...]\n"
+		"  [--mvds-max-retries N] [--telemetry-url http://ADDR:PORT]\n"
+		"  [--<interval> DURATION ...]\n"
 		"   or: labnode serve|s [-n NAME] [-a KEY] [-p PORT] [-l] … [labnode options]\n"
 		"   or: labnode serve-account|sl -n NAME -kid KEY_UID … (status-cli mode)\n"
 		"intervals:");
@@ -167,6 +171,9 @@ static int apply_opt(struct ln_config *c, int o, const char *name, const char *v
 	case O_TRACES:
 		c->traces = strcmp(v, "off") != 0;
 		return 0;
+	case O_TELEMETRY:
+		c->telemetry_url = v;
+		return 0;
 	case O_RETENTION:
 		return parse_long(name, v, &c->store_retention, err);
 	case O_RETRIES:
@@ -210,6 +217,7 @@ static int parse_args(int argc, char **argv, struct ln_config *c, struct fl_erro
 
 	for (size_t i = 0; i < FL_ARRAY_SIZE(dur_flags); i++)
 		opts[base + i] = (struct option){dur_flags[i].name, 1, 0, O_DUR};
+	opts[base + FL_ARRAY_SIZE(dur_flags)] = (struct option){"telemetry-url", 1, 0, O_TELEMETRY};
 	while ((o = getopt_long(argc, argv, "", opts, &idx)) != -1) {
 		if (o == '?') {
 			usage(stderr);
@@ -291,6 +299,8 @@ int main(int argc, char **argv)
 		goto out;
 	if (ln_node_start(&node, loop, &err) < 0)
 		goto out;
+	if (ln_telemetry_start(&node, &err) < 0)
+		goto out;
 	if (strcmp(node.cfg.rest, "off") && ln_rest_start(&node, node.cfg.rest, &err) < 0)
 		goto out;
 	ln_loop_set_idle(loop, on_idle, &node);
@@ -303,6 +313,7 @@ out:
 	if (rc)
 		fprintf(stderr, "labnode: %s\n", err.msg);
 	ln_rest_stop(&node);
+	ln_telemetry_stop(&node);
 	ln_node_stop(&node);
 	if (sig.fd > 0)
 		close(sig.fd);
