@@ -40,7 +40,9 @@ static const char schema[] =
     "t_ms INTEGER, created_at INTEGER, message_hash TEXT, sent_at INTEGER, pubsub_topic TEXT, "
     "topic TEXT, receiver_key_uid TEXT, peer_id TEXT, node_name TEXT, processing_error TEXT, "
     "status_version TEXT, UNIQUE(sent_at, message_hash, receiver_key_uid, node_name));"
-    "CREATE INDEX IF NOT EXISTS rm_chat ON received_messages(chat_id, receiver_key_uid);";
+    "CREATE INDEX IF NOT EXISTS rm_chat ON received_messages(chat_id, receiver_key_uid);"
+    "CREATE INDEX IF NOT EXISTS rm_hash ON received_messages(message_hash);"
+    "CREATE INDEX IF NOT EXISTS rm_topic ON received_messages(topic, created_at);";
 
 static int db_fail(struct tm_store *st, struct fl_error *err, const char *what)
 {

@@ -1,0 +1,266 @@
+/* status-im/telemetry's aggregator and our estimator over telemetry.db (telemetry_view.h). */
+#include "orchestrator/analyze/telemetry_view.h"
+
+#include "common/xalloc.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sqlite3 *open_ro(const char *path, struct fl_error *err)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fl_err(err, "open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	return db;
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, int64_t a, int64_t b,
+			     struct fl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	return s;
+}
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+/* One row per (chat, receiver) with rows in the window: its count and whether it passes
+ * DidReceivedMessageBeforeAndAfterInChat (createdAt < startsAt and createdAt > endsAt). */
+static const char agg_sql[] =
+    "SELECT a.chat_id, a.receiver_key_uid, COUNT(*), "
+    "EXISTS (SELECT 1 FROM received_messages b WHERE b.receiver_key_uid = a.receiver_key_uid "
+    "AND b.chat_id = a.chat_id AND b.created_at < ?1), "
+    "EXISTS (SELECT 1 FROM received_messages b WHERE b.receiver_key_uid = a.receiver_key_uid "
+    "AND b.chat_id = a.chat_id AND b.created_at > ?2) "
+    "FROM received_messages a WHERE a.sent_at BETWEEN ?1 AND ?2 "
+    "GROUP BY a.chat_id, a.receiver_key_uid ORDER BY a.chat_id, a.receiver_key_uid";
+
+struct group {
+	long count;
+	int pass;
+};
+
+/* Rch for one chat's receivers that passed (aggregator.go: max, Σ count, Σ(max − count)). */
+static void chat_r(struct telemetry_chat_r *c, const struct group *g, size_t n)
+{
+	long max = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (g[i].pass && g[i].count > max)
+			max = g[i].count;
+	for (size_t i = 0; i < n; i++) {
+		if (!g[i].pass)
+			continue;
+		c->receivers++;
+		c->messages += g[i].count;
+		c->missing += max - g[i].count;
+	}
+	c->r = 1.0 - (double)c->missing / (double)c->messages;
+}
+
+static void add_chat(struct telemetry_agg *out, const char *chat, struct group *g, size_t n)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= g[i].pass;
+	if (!any)
+		return;
+	out->chats = fl_xreallocarray(out->chats, out->n_chats + 1, sizeof(*out->chats));
+	struct telemetry_chat_r *c = &out->chats[out->n_chats++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->chat_id, sizeof(c->chat_id), "%s", chat);
+	chat_r(c, g, n);
+}
+
+static int agg_scan(sqlite3_stmt *s, struct telemetry_agg *out)
+{
+	char chat[128] = "", cur[128];
+	struct group *g = NULL;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_text(cur, sizeof(cur), s, 0);
+		if (n && strcmp(cur, chat)) {
+			add_chat(out, chat, g, n);
+			n = 0;
+		}
+		snprintf(chat, sizeof(chat), "%s", cur);
+		g = fl_xreallocarray(g, n + 1, sizeof(*g));
+		g[n].count = sqlite3_column_int64(s, 2);
+		g[n].pass = sqlite3_column_int(s, 3) && sqlite3_column_int(s, 4);
+		out->rows_in_window += g[n].count;
+		if (g[n].pass)
+			out->rows_counted += g[n].count;
+		else
+			out->receivers_excluded++;
+		n++;
+	}
+	if (n)
+		add_chat(out, chat, g, n);
+	free(g);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int telemetry_view_aggregate(const char *db_path, int64_t starts_at, int64_t ends_at,
+			     struct telemetry_agg *out, struct fl_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->starts_at = starts_at;
+	out->ends_at = ends_at;
+	sqlite3 *db = open_ro(db_path, err);
+	if (!db)
+		return -1;
+	sqlite3_stmt *s = prepare(db, agg_sql, starts_at, ends_at, err);
+	int rc = s ? agg_scan(s, out) : -1;
+	if (s && rc < 0)
+		fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	if (rc < 0) {
+		telemetry_agg_free(out);
+		return fl_wrap(err, "%s", db_path);
+	}
+	/* R = (R(0) + … + R(n)) / len(Rch) */
+	for (size_t i = 0; i < out->n_chats; i++)
+		out->r += out->chats[i].r;
+	out->has_r = out->n_chats > 0;
+	if (out->has_r)
+		out->r /= (double)out->n_chats;
+	return 0;
+}
+
+int telemetry_view_aggregator_run(const char *db_path, int64_t run_at, int64_t d_s,
+				  struct telemetry_agg *out, struct fl_error *err)
+{
+	int64_t ends_at = run_at - d_s;
+
+	return telemetry_view_aggregate(db_path, ends_at - d_s, ends_at, out, err);
+}
+
+void telemetry_agg_free(struct telemetry_agg *a)
+{
+	free(a->chats);
+	a->chats = NULL;
+	a->n_chats = 0;
+}
+
+/* Attempts in the window, one per hash, grouped by destination topic: attempts, failed sends,
+ * delivered, the chat id receivers reported on that topic, and whether any of them pushed a
+ * ReceivedMessages that arrived from the window's start on. */
+static const char est_sql[] =
+    "WITH att AS (SELECT message_hash AS h, MIN(topic) AS topic, MIN(err) AS err FROM ("
+    " SELECT message_hash, topic, 0 AS err FROM sent_envelopes WHERE sent_at BETWEEN ?1 AND ?2"
+    " UNION ALL"
+    " SELECT message_hash, topic, 1 FROM error_sending_envelopes WHERE sent_at BETWEEN ?1 AND ?2"
+    ") GROUP BY message_hash) "
+    "SELECT att.topic, COUNT(*), SUM(att.err), "
+    "SUM(EXISTS (SELECT 1 FROM received_messages r WHERE r.message_hash = att.h)), "
+    "(SELECT r.chat_id FROM received_messages r WHERE r.topic = att.topic ORDER BY r.id "
+    "LIMIT 1), "
+    "EXISTS (SELECT 1 FROM received_messages r WHERE r.topic = att.topic AND r.created_at >= ?1) "
+    "FROM att GROUP BY att.topic ORDER BY att.topic";
+
+static int est_scan(sqlite3_stmt *s, struct telemetry_est *out)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->topics =
+		    fl_xreallocarray(out->topics, out->n_topics + 1, sizeof(*out->topics));
+		struct telemetry_est_chat *t = &out->topics[out->n_topics++];
+		memset(t, 0, sizeof(*t));
+		copy_text(t->topic, sizeof(t->topic), s, 0);
+		t->attempts = sqlite3_column_int64(s, 1);
+		long errors = sqlite3_column_int64(s, 2);
+		t->delivered = sqlite3_column_int64(s, 3);
+		copy_text(t->chat_id, sizeof(t->chat_id), s, 4);
+		t->r = (double)t->delivered / (double)t->attempts;
+		out->sent += t->attempts - errors;
+		out->send_errors += errors;
+		out->delivered += t->delivered;
+		out->receivers_silent += !sqlite3_column_int(s, 5);
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int telemetry_view_estimate(const char *db_path, int64_t starts_at, int64_t ends_at,
+			    struct telemetry_est *out, struct fl_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->starts_at = starts_at;
+	out->ends_at = ends_at;
+	sqlite3 *db = open_ro(db_path, err);
+	if (!db)
+		return -1;
+	sqlite3_stmt *s = prepare(db, est_sql, starts_at, ends_at, err);
+	int rc = s ? est_scan(s, out) : -1;
+	if (s && rc < 0)
+		fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	if (rc < 0) {
+		telemetry_est_free(out);
+		return fl_wrap(err, "%s", db_path);
+	}
+	long attempts = out->sent + out->send_errors;
+	out->has_r = attempts > 0;
+	if (out->has_r)
+		out->r = (double)out->delivered / (double)attempts;
+	return 0;
+}
+
+void telemetry_est_free(struct telemetry_est *e)
+{
+	free(e->topics);
+	e->topics = NULL;
+	e->n_topics = 0;
+}
+
+int telemetry_view_run_to_unix(const char *db_path, int64_t run_ms, int64_t *unix_s,
+			       struct fl_error *err)
+{
+	sqlite3 *db = open_ro(db_path, err);
+	sqlite3_stmt *s = NULL;
+	int64_t pair[2] = {0, 0};
+	int found = 0;
+
+	if (!db)
+		return -1;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT key, CAST(value AS INTEGER) FROM meta WHERE key IN "
+			       "('clock_run_ms', 'clock_unix_ms')",
+			       -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *k = (const char *)sqlite3_column_text(s, 0);
+			pair[k && !strcmp(k, "clock_unix_ms")] = sqlite3_column_int64(s, 1);
+			found++;
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	if (found != 2)
+		return fl_err(err, "%s: no clock pair in table meta", db_path);
+	int64_t ms = pair[1] + (run_ms - pair[0]);
+	*unix_s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	return 0;
+}
