@@ -38,22 +38,29 @@ struct req {
 	char remote[64];
 };
 
-int collector_listen(const char *addr, int port, struct fl_error *err)
+int collector_bind(int fd, const char *addr, int port, struct fl_error *err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	cleanup_close int fd = -1;
 	int one = 1;
 
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return fl_err(err, "telemetry collector: bad IPv4 address \"%s\"", addr);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fl_err_errno(err, "telemetry collector: socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return fl_err_errno(err, "telemetry collector: bind %s:%d", addr, port);
 	if (listen(fd, 128) < 0)
 		return fl_err_errno(err, "telemetry collector: listen");
+	return 0;
+}
+
+int collector_listen(const char *addr, int port, struct fl_error *err)
+{
+	cleanup_close int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return fl_err_errno(err, "telemetry collector: socket");
+	if (collector_bind(fd, addr, port, err) < 0)
+		return -1;
 	return steal_fd(&fd);
 }
 

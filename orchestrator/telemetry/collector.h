@@ -7,7 +7,8 @@
  * never blocked. Arrival times are on the caller's clock (clock.now_ms), e.g. the run's. All
  * database work happens on that one thread, so telemetry.db has one writer.
  *
- *   int fd = collector_listen("10.77.0.1", 8080, &err);        // in the hub namespace
+ *   int fd = rt->ops->socket(rt, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); // hub namespace
+ *   collector_bind(fd, "10.213.7.1", 8090, &err);                  // the bridge's address
  *   struct collector *c = collector_start(fd, run_dir, &clock, &err);
  *   ...
  *   collector_stop(c);                                          // closes fd and the db */
@@ -33,6 +34,9 @@ struct collector_stats {
 	uint64_t record_errors; /* per-record errors in 201 answers (unknown type, bad field) */
 };
 
+/* Binds fd (an AF_INET stream socket made anywhere, e.g. inside the hub namespace by the
+ * runtime's socket op) to addr:port and listens. */
+int collector_bind(int fd, const char *addr, int port, struct fl_error *err);
 /* A listening TCP socket on addr:port (IPv4 literal; port 0 = any), in the calling thread's
  * network namespace. Returns the fd or -1. */
 int collector_listen(const char *addr, int port, struct fl_error *err);

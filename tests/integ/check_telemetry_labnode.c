@@ -3,6 +3,7 @@
  * receiver's ReceivedMessages with the same hash and the fields status-go sends; with the
  * collector down the records are kept and arrive with the next push after it is back. */
 #include "common/fltime.h"
+#include "orchestrator/analyze/telemetry_view.h"
 #include "orchestrator/telemetry/collector.h"
 
 #include <check.h>
@@ -17,12 +18,13 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LABNODE "build/labnode"
 #define FAST "--keepalive", "300ms", "--keepalive-timeout", "1500ms", "--backoff-base", "100ms"
 
-static pid_t pids[2];
+static pid_t pids[3];
 static int base_port, tport;
 static char dir[64], turl[64];
 static struct collector *col;
@@ -41,8 +43,9 @@ static void teardown(void)
 {
 	char cmd[128];
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (pids[i] > 0) {
+			kill(pids[i], SIGCONT);
 			kill(pids[i], SIGKILL);
 			waitpid(pids[i], NULL, 0);
 		}
@@ -153,6 +156,38 @@ static void pair_up(char *key1, size_t cap)
 		fltime_sleep_ms(100);
 	}
 	ck_abort_msg("the nodes never connected");
+}
+
+/* How many peers node i has connected (-1 when it does not answer). */
+static int connected(int i)
+{
+	json_t *p = http_json(i, "/admin/v1/peers", NULL), *v;
+	size_t k;
+	int c = 0;
+
+	if (!p)
+		return -1;
+	json_array_foreach(p, k, v) c += json_is_true(json_object_get(v, "connected"));
+	json_decref(p);
+	return c;
+}
+
+static void wait_connected(int i, int want)
+{
+	for (int t = 0; t < 100; t++) {
+		if (connected(i) == want)
+			return;
+		fltime_sleep_ms(100);
+	}
+	ck_abort_msg("node %d never had %d peers", i, want);
+}
+
+static void key_of(int i, char *out, size_t cap)
+{
+	json_t *info = http_json(i, "/debug/v1/info", NULL);
+
+	snprintf(out, cap, "%s", json_string_value(json_object_get(info, "publicKey")));
+	json_decref(info);
 }
 
 /* Sends a DM from node 0 to key; writes its id and envelope hash. */
@@ -287,6 +322,76 @@ START_TEST(test_records_kept_while_collector_down)
 }
 END_TEST
 
+static void wait_second_after(time_t t)
+{
+	while (time(NULL) <= t)
+		fltime_sleep_ms(50);
+}
+
+/* The milestone's observation in miniature. n0 sends three DMs to n1, frozen and cut off, and
+ * three to n2, during a window; n1 and n2 each received something before and after it. The
+ * truth is 3 of 6. The aggregator sees one receiver per chat (status-go's DM chat id is the
+ * receiver's partitioned topic): n2's chat is complete, n1's has no row in the window, so
+ * R = 1.0. The estimator joins the six SentEnvelope hashes with ReceivedMessages: 0.5. */
+START_TEST(test_frozen_receiver_drift)
+{
+	char k1[160], k2[160], id[80], h[80], peer[32], txt[32];
+	struct telemetry_agg a;
+	struct telemetry_est e;
+	struct fl_error err = {0};
+	char db[96];
+
+	collector_on(0);
+	snprintf(peer, sizeof(peer), "127.0.0.1:%d", base_port);
+	start(0, NULL);
+	start(1, "--peer", peer, NULL);
+	start(2, "--peer", peer, NULL);
+	wait_connected(0, 2);
+	key_of(1, k1, sizeof(k1));
+	key_of(2, k2, sizeof(k2));
+	send_dm(k1, "before 1", id, h);
+	ck_assert(wait_count(RM_BY_ID, id, 1, 5000));
+	send_dm(k2, "before 2", id, h);
+	ck_assert(wait_count(RM_BY_ID, id, 1, 5000));
+
+	kill(pids[1], SIGSTOP);
+	wait_connected(0, 1); /* n0 dropped n1 (keep-alive timeout) */
+	time_t starts = time(NULL) + 1;
+	wait_second_after(starts - 1);
+	for (int i = 0; i < 3; i++) {
+		snprintf(txt, sizeof(txt), "lost %d", i);
+		send_dm(k1, txt, id, h);
+		snprintf(txt, sizeof(txt), "kept %d", i);
+		send_dm(k2, txt, id, h);
+	}
+	time_t ends = time(NULL);
+	kill(pids[1], SIGCONT);
+	wait_connected(0, 2);
+	wait_second_after(ends);
+	send_dm(k1, "after 1", id, h);
+	ck_assert(wait_count(RM_BY_ID, id, 1, 8000));
+	send_dm(k2, "after 2", id, h);
+	ck_assert(wait_count(RM_BY_ID, id, 1, 8000));
+	ck_assert(wait_count("SELECT COUNT(*) FROM sent_envelopes", NULL, 10, 8000));
+
+	snprintf(db, sizeof(db), "%s/telemetry.db", dir);
+	ck_assert_int_eq(telemetry_view_aggregate(db, starts, ends, &a, &err), 0);
+	ck_assert_int_eq(telemetry_view_estimate(db, starts, ends, &e, &err), 0);
+	printf("frozen receiver, window [%ld, %ld]: truth 3/6 = 0.50, aggregator R = %s%.2f "
+	       "(%zu chats), estimator %ld/%ld = %.2f, silent receivers %d\n",
+	       (long)starts, (long)ends, a.has_r ? "" : "none ", a.r, a.n_chats, e.delivered,
+	       e.sent + e.send_errors, e.r, e.receivers_silent);
+	ck_assert_int_eq(a.has_r, 1);
+	ck_assert_uint_eq(a.n_chats, 1); /* n2's chat only: n1 left no row in the window */
+	ck_assert_double_eq(a.r, 1.0);
+	ck_assert_int_eq(e.sent + e.send_errors, 6);
+	ck_assert_int_eq(e.delivered, 3);
+	ck_assert_double_eq(e.r, 0.5);
+	telemetry_agg_free(&a);
+	telemetry_est_free(&e);
+}
+END_TEST
+
 Suite *telemetry_labnode_suite(void)
 {
 	Suite *s = suite_create("telemetry_labnode");
@@ -296,6 +401,7 @@ Suite *telemetry_labnode_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_pair_pushes_records);
 	tcase_add_test(tc, test_records_kept_while_collector_down);
+	tcase_add_test(tc, test_frozen_receiver_drift);
 	suite_add_tcase(s, tc);
 	return s;
 }
