@@ -226,6 +226,44 @@ static int decode_send_error(json_t *o, struct tm_rec *r, char *why, size_t cap)
 	return 0;
 }
 
+/* Decodes every record of one TelemetryRequest, then stores them (nothing is kept when one
+ * does not decode). */
+static int batch_decode_store(struct ctx *c, int64_t id, const char *type, json_t *data, int many,
+			      const struct field *fields, const char *fmt)
+{
+	char why[256];
+
+	if (many && !json_is_array(data)) {
+		add_error(c, id, fmt,
+			  "json: cannot unmarshal into Go value of type []ReceivedMessage");
+		return 0;
+	}
+	size_t n = many ? json_array_size(data) : 1;
+	struct tm_rec *rs = fl_xcalloc(n ? n : 1, sizeof(*rs));
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = many ? json_array_get(data, i) : data;
+		rs[i].type = type;
+		rs[i].req_id = id;
+		int bad = fields ? decode(o, fields, &rs[i], why, sizeof(why))
+				 : decode_send_error(o, &rs[i], why, sizeof(why));
+		if (bad) {
+			add_error(c, id, fmt, why);
+			free(rs);
+			return 0; /* Unmarshal failed: nothing of this request is kept */
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (store_one(c->st, c->push, c->a, &rs[i], many ? json_array_get(data, i) : data,
+			      c->err) < 0) {
+			free(rs);
+			return -1;
+		}
+		c->resp->n_records++;
+	}
+	free(rs);
+	return 0;
+}
+
 /* One TelemetryRequest of /record-metrics (server.go createTelemetryData at 41ebc2f). */
 static int batch_item(struct ctx *c, int64_t id, const char *type, json_t *data)
 {
@@ -241,43 +279,20 @@ static int batch_item(struct ctx *c, int64_t id, const char *type, json_t *data)
 	    {"PeerConnFailure", "peer connection failure", common_fields},
 	    {"ReceivedMessages", "received messages", msg_fields},
 	};
-	char why[256], fmt[128];
+	char fmt[128];
 
 	for (size_t k = 0; k < FL_ARRAY_SIZE(kinds); k++) {
 		if (strcmp(type, kinds[k].type))
 			continue;
 		snprintf(fmt, sizeof(fmt), "Error decoding %s: ", kinds[k].what);
 		int many = !strcmp(type, "ReceivedMessages");
-		if (many && !json_is_array(data)) {
-			add_error(c, id, fmt,
-				  "json: cannot unmarshal into Go value of type []ReceivedMessage");
-			return 0;
-		}
-		size_t n = many ? json_array_size(data) : 1;
-		struct tm_rec *rs = fl_xcalloc(n ? n : 1, sizeof(*rs));
-		for (size_t i = 0; i < n; i++) {
-			json_t *o = many ? json_array_get(data, i) : data;
-			rs[i].type = type;
-			rs[i].req_id = id;
-			int bad = kinds[k].fields
-				      ? decode(o, kinds[k].fields, &rs[i], why, sizeof(why))
-				      : decode_send_error(o, &rs[i], why, sizeof(why));
-			if (bad) {
-				add_error(c, id, fmt, why);
-				free(rs);
-				return 0; /* Unmarshal failed: nothing of this request is kept */
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (store_one(c->st, c->push, c->a, &rs[i],
-				      many ? json_array_get(data, i) : data, c->err) < 0) {
-				free(rs);
-				return -1;
-			}
-			c->resp->n_records++;
-		}
-		free(rs);
-		return 0;
+		/* json.Unmarshal of null: an empty slice, a zero struct — no error */
+		json_t *empty = NULL;
+		if (!data || json_is_null(data))
+			data = empty = many ? json_array() : json_object();
+		int rc = batch_decode_store(c, id, type, data, many, kinds[k].fields, fmt);
+		json_decref(empty);
+		return rc;
 	}
 	add_error(c, id, "Unknown telemetry type: ", type);
 	return 0;

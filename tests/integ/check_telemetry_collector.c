@@ -165,6 +165,13 @@ START_TEST(test_routes)
 				&b),
 			 201);
 	ck_assert_ptr_nonnull(strstr(b.p, "\"id\":4,\"error\":\"Error decoding sent envelope: "));
+	/* null data: Go unmarshals it into an empty slice, no error, no record */
+	ck_assert_int_eq(spaced(c, "POST", "/record-metrics",
+				"[{\"id\":5,\"telemetry_type\":\"ReceivedMessages\","
+				"\"telemetry_data\":null}]",
+				&b),
+			 201);
+	ck_assert_str_eq(b.p, "null");
 	ck_assert_int_eq(spaced(c, "POST", "/record-metrics", "[]", &b), 201);
 	ck_assert_str_eq(b.p, "null");
 	ck_assert_int_eq(spaced(c, "POST", "/record-metrics", "{\"id\":1}", &b), 400);
