@@ -264,3 +264,95 @@ int telemetry_view_run_to_unix(const char *db_path, int64_t run_ms, int64_t *uni
 	*unix_s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	return 0;
 }
+
+int telemetry_view_window(const char *db_path, int64_t from_ms, int64_t to_ms,
+			  struct telemetry_window *out, struct fl_error *err)
+{
+	int64_t a, b;
+
+	memset(out, 0, sizeof(*out));
+	out->from_ms = from_ms;
+	out->to_ms = to_ms;
+	if (telemetry_view_run_to_unix(db_path, from_ms, &a, err) < 0 ||
+	    telemetry_view_run_to_unix(db_path, to_ms, &b, err) < 0)
+		return -1;
+	if (telemetry_view_aggregate(db_path, a, b, &out->agg, err) < 0)
+		return -1;
+	if (telemetry_view_estimate(db_path, a, b, &out->est, err) < 0) {
+		telemetry_agg_free(&out->agg);
+		return -1;
+	}
+	return 0;
+}
+
+void telemetry_window_free(struct telemetry_window *w)
+{
+	telemetry_agg_free(&w->agg);
+	telemetry_est_free(&w->est);
+}
+
+static const char counts_rows_sql[] =
+    "SELECT node_name, type, COUNT(*) FROM records GROUP BY node_name, type "
+    "ORDER BY node_name, type";
+/* "IP:port" or "[IPv6]:port" → the address without the port */
+static const char counts_clients_sql[] =
+    "SELECT rtrim(rtrim(remote, '0123456789'), ':') AS ip, COUNT(*), "
+    "SUM(status BETWEEN 200 AND 299), SUM(status = 429), "
+    "SUM(status BETWEEN 400 AND 499 AND status != 429) FROM pushes GROUP BY ip ORDER BY ip";
+
+static int counts_scan(sqlite3 *db, struct telemetry_counts *out, struct fl_error *err)
+{
+	sqlite3_stmt *s = prepare(db, counts_rows_sql, 0, 0, err);
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->rows = fl_xreallocarray(out->rows, out->n_rows + 1, sizeof(*out->rows));
+		struct telemetry_node_type *r = &out->rows[out->n_rows++];
+		copy_text(r->node, sizeof(r->node), s, 0);
+		copy_text(r->type, sizeof(r->type), s, 1);
+		r->records = sqlite3_column_int64(s, 2);
+		out->records += r->records;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE || !(s = prepare(db, counts_clients_sql, 0, 0, err)))
+		return rc != SQLITE_DONE ? fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db)) : -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->clients =
+		    fl_xreallocarray(out->clients, out->n_clients + 1, sizeof(*out->clients));
+		struct telemetry_client *c = &out->clients[out->n_clients++];
+		copy_text(c->ip, sizeof(c->ip), s, 0);
+		c->pushes = sqlite3_column_int64(s, 1);
+		c->accepted = sqlite3_column_int64(s, 2);
+		c->refused = sqlite3_column_int64(s, 3);
+		c->rejected = sqlite3_column_int64(s, 4);
+		out->pushes += c->pushes;
+		out->refused += c->refused;
+		out->rejected += c->rejected;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db));
+}
+
+int telemetry_view_counts(const char *db_path, struct telemetry_counts *out, struct fl_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3 *db = open_ro(db_path, err);
+	if (!db)
+		return -1;
+	int rc = counts_scan(db, out, err);
+	sqlite3_close(db);
+	if (rc < 0) {
+		telemetry_counts_free(out);
+		return fl_wrap(err, "%s", db_path);
+	}
+	return 0;
+}
+
+void telemetry_counts_free(struct telemetry_counts *c)
+{
+	free(c->rows);
+	free(c->clients);
+	memset(c, 0, sizeof(*c));
+}

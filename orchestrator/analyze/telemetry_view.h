@@ -64,6 +64,42 @@ struct telemetry_est {
 	size_t n_topics;
 };
 
+/* What the collector received: records per node name and type, requests per client IP and
+ * how many were refused (429) or rejected (other 4xx). */
+struct telemetry_node_type {
+	char node[64]; /* the records' nodeName */
+	char type[32];
+	long records;
+};
+
+struct telemetry_client {
+	char ip[48]; /* the pushes' client address, port dropped */
+	long pushes, accepted, refused, rejected;
+};
+
+struct telemetry_counts {
+	struct telemetry_node_type *rows; /* sorted by node, type */
+	size_t n_rows;
+	struct telemetry_client *clients; /* sorted by ip */
+	size_t n_clients;
+	long records, pushes, refused, rejected;
+};
+
+int telemetry_view_counts(const char *db_path, struct telemetry_counts *out, struct fl_error *err);
+void telemetry_counts_free(struct telemetry_counts *c);
+
+/* Both figures over a window given on the run's clock (ms; converted with the collector's
+ * clock pair, floor to seconds as time.Unix() does). */
+struct telemetry_window {
+	int64_t from_ms, to_ms;
+	struct telemetry_agg agg;
+	struct telemetry_est est;
+};
+
+int telemetry_view_window(const char *db_path, int64_t from_ms, int64_t to_ms,
+			  struct telemetry_window *out, struct fl_error *err);
+void telemetry_window_free(struct telemetry_window *w);
+
 /* The aggregator over [starts_at, ends_at] from db_path (telemetry.db). */
 int telemetry_view_aggregate(const char *db_path, int64_t starts_at, int64_t ends_at,
 			     struct telemetry_agg *out, struct fl_error *err);

@@ -225,6 +225,56 @@ START_TEST(test_estimator_by_hand)
 	ck_assert_int_eq(a.has_r, 1);
 	ck_assert_double_eq(a.r, 1.0);
 	telemetry_agg_free(&a);
+	/* the same window on the run's clock (this store's pair is run 0 ↔ Unix 0) */
+	struct telemetry_window w;
+	ck_assert_int_eq(telemetry_view_window(db_path, 100000, 200999, &w, &err), 0);
+	ck_assert_int_eq(w.agg.ends_at, 200);
+	ck_assert_double_eq(w.agg.r, 1.0);
+	ck_assert_double_eq(w.est.r, 0.5);
+	telemetry_window_free(&w);
+}
+END_TEST
+
+static void push_with(const char *remote, int status, const char *node, const char *type, int n)
+{
+	struct fl_error err = {0};
+	struct tm_arrival a = {.t_ms = 1, .created_at = 1, .remote = remote};
+	int64_t push = tm_store_push_begin(st, &a, "POST", "/record-metrics", &err);
+
+	for (int i = 0; i < n; i++) {
+		struct tm_rec r = {
+		    .type = type, .node_name = node, .message_hash = "h", .raw = "{}"};
+		ck_assert_int_ge(tm_store_record(st, push, &a, &r, &err), 0);
+	}
+	ck_assert_int_eq(tm_store_push_end(st, push, status, n, 0, &err), 0);
+}
+
+/* Records per node and type; requests per client IP with refusals (429) and rejections. */
+START_TEST(test_counts)
+{
+	struct telemetry_counts c;
+	struct fl_error err = {0};
+
+	push_with("10.0.0.2:4000", 201, "n1", "ReceivedMessages", 2);
+	push_with("10.0.0.2:4001", 429, NULL, NULL, 0);
+	push_with("10.0.0.3:5000", 201, "n0", "SentEnvelope", 1);
+	push_with("10.0.0.3:5000", 404, NULL, NULL, 0);
+	ck_assert_int_eq(telemetry_view_counts(db_path, &c, &err), 0);
+	ck_assert_uint_eq(c.n_rows, 2);
+	ck_assert_str_eq(c.rows[0].node, "n0");
+	ck_assert_str_eq(c.rows[0].type, "SentEnvelope");
+	ck_assert_int_eq(c.rows[1].records, 2);
+	ck_assert_uint_eq(c.n_clients, 2);
+	ck_assert_str_eq(c.clients[0].ip, "10.0.0.2");
+	ck_assert_int_eq(c.clients[0].pushes, 2);
+	ck_assert_int_eq(c.clients[0].accepted, 1);
+	ck_assert_int_eq(c.clients[0].refused, 1);
+	ck_assert_int_eq(c.clients[1].rejected, 1);
+	ck_assert_int_eq(c.records, 3);
+	ck_assert_int_eq(c.pushes, 4);
+	ck_assert_int_eq(c.refused, 1);
+	ck_assert_int_eq(c.rejected, 1);
+	telemetry_counts_free(&c);
 }
 END_TEST
 
@@ -257,6 +307,7 @@ Suite *telemetry_view_suite(void)
 	tcase_add_test(tc, test_aggregator_blind_spots);
 	tcase_add_test(tc, test_estimator_by_hand);
 	tcase_add_test(tc, test_run_clock_to_unix);
+	tcase_add_test(tc, test_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }
