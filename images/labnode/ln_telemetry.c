@@ -393,6 +393,7 @@ int ln_telemetry_start(struct ln_node *n, struct fl_error *err)
 	t->cur_ms = t->period_ms;
 	t->cache = json_array();
 	t->retry = json_array();
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* labnode is single-threaded: safe here */
 	t->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	t->multi = fl_xnonnull(curl_multi_init());
 	curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
