@@ -15,7 +15,8 @@
  *   account under ./test-<lowercase name>, JSON-RPC on HTTPHost "127.0.0.1" and the port.
  * What labnode does not copy: the 5 s pause after the messenger starts, the fleets (-f is
  * read and ignored: peers come from labnode's own --peer, given after the status-cli flags
- * or in $LABNODE_ARGS), and the telemetry client. */
+ * or in $LABNODE_ARGS). -t starts labnode's telemetry client (ln_telemetry.c) as
+ * util.go starts status-go's. */
 #include "images/labnode/ln_statuscli.h"
 
 #include "common/xalloc.h"
@@ -224,6 +225,9 @@ static int sc_apply(struct ln_config *c, struct fl_error *err)
 		snprintf(c->rest, sizeof(c->rest), "127.0.0.1:%ld", port);
 	if (!strcmp(sc_get("light"), "true"))
 		c->role = LN_ROLE_LIGHT;
+	if (*sc_get(
+		"telemetry-server-url")) /* util.go: telemetry.NewClient(…, p.TelemetryURL, …) */
+		c->telemetry_url = sc_get("telemetry-server-url");
 	if (sc.account)
 		snprintf(sc.key_uid, sizeof(sc.key_uid), "%s", sc_get("key-uid"));
 	return 0;
