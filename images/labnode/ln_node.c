@@ -52,6 +52,11 @@ void ln_config_defaults(struct ln_config *c)
 	c->recovery_lag_ms = 20000;
 	c->sentcheck_interval_ms = 3000;
 	c->sentcheck_expiry_ms = 10000;
+	c->dm_pending_max = 10000;
+	c->dm_pending_bytes = 16u << 20;
+	c->mvds_expiry_ms = 24 * 3600000LL;
+	c->rest_max_conns = 256;
+	c->rest_idle_timeout_ms = 30000;
 }
 
 static void sha256_parts(const void *a, size_t alen, const void *b, size_t blen, uint8_t *out)
@@ -510,14 +515,39 @@ static void peer_io(struct ln_io *io, uint32_t events)
 		peer_write(p);
 }
 
+static void accept_resume(struct ln_timer *t)
+{
+	struct ln_node *n = t->arg;
+	struct fl_error err;
+
+	if (ln_loop_add(n->loop, &n->listen_io, EPOLLIN, &err) < 0)
+		fprintf(stderr, "labnode %s: %s\n", n->cfg.name, err.msg);
+}
+
+/* Out of descriptors: the pending connection cannot be taken, and the listening socket stays
+ * readable, so the loop would spin on it while the clients that give up wait in the backlog
+ * in CLOSE-WAIT. Accepting pauses for 100 ms instead. */
+static void accept_pause(struct ln_node *n)
+{
+	ln_loop_del(n->loop, &n->listen_io);
+	n->accept_retry.cb = accept_resume;
+	n->accept_retry.arg = n;
+	ln_loop_timer_at(n->loop, &n->accept_retry, ln_loop_now_ms() + 100);
+	fprintf(stderr, "labnode %s: accept: %s; pausing 100 ms\n", n->cfg.name, strerror(errno));
+}
+
 static void node_accept(struct ln_io *io, uint32_t events)
 {
 	struct ln_node *n = io->arg;
 
 	for (;;) {
 		int fd = accept4(n->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				accept_pause(n);
 			return;
+		}
 		struct ln_peer *p = peer_new(n);
 		if (!p) {
 			close(fd);
@@ -741,6 +771,8 @@ void ln_node_stop(struct ln_node *n)
 		peer_free(n, p);
 	}
 	ln_dm_free(n);
+	if (n->loop)
+		ln_loop_timer_cancel(n->loop, &n->accept_retry);
 	if (n->listen_fd >= 0)
 		close(n->listen_fd);
 	ln_store_close(n->store);
