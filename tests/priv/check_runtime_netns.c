@@ -258,6 +258,55 @@ START_TEST(two_runs_at_once_do_not_collide)
 }
 END_TEST
 
+/* Issue 13: the lab never needs ARP, so the host's neighbour-table limits (gc_thresh3, shared
+ * by every namespace) cannot break it. Every lab interface is NOARP (an ARP request cannot even
+ * be sent), each node holds one permanent entry (the hub's .1) and the hub one per node, with
+ * the MACs faultlab chose; nodes and the hub reach each other; and no other entry appears. */
+START_TEST(lab_needs_no_arp)
+{
+	struct rn_run r = {0};
+	char ns[64], hub[64], *out;
+	unsigned a, b, c;
+
+	rn_up(&r, 'g');
+	sscanf(r.subnet, "%u.%u.%u", &a, &b, &c);
+	snprintf(hub, sizeof(hub), "fl-%s", r.id);
+	ck_assert_int_eq(rn_ping(r.id, "n0", r.addrs[1]), 0);
+	ck_assert_int_eq(rn_ping(r.id, "n2", r.addrs[0]), 0);
+	ck_assert_int_eq(test_ns_sh(hub, "ping -c1 -W2 %s >/dev/null", r.addrs[2]), 0);
+	for (int i = 0; i < NODES; i++) {
+		char cmd[256], want[96];
+		snprintf(ns, sizeof(ns), "fl-%s-n%d", r.id, i);
+		ck_assert_int_eq(test_ns_sh(ns, "ip link show eth0 | grep -q NOARP"), 0);
+		snprintf(cmd, sizeof(cmd), "ip netns exec %s ip -4 neigh show nud all", ns);
+		out = rn_sh(cmd);
+		snprintf(want, sizeof(want),
+			 "%u.%u.%u.1 dev eth0 lladdr 02:66:%02x:%02x:%02x:01 PERMANENT", a, b, c, a,
+			 b, c);
+		ck_assert_msg(strstr(out, want) != NULL, "%s lacks \"%s\": %s", ns, want, out);
+		ck_assert_msg(strchr(out, '\n') == strrchr(out, '\n'),
+			      "%s: more than one entry: %s", ns, out);
+		free(out);
+	}
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip -4 neigh show nud all", hub);
+	out = rn_sh(cmd);
+	for (int i = 0; i < NODES; i++) {
+		char want[96];
+		snprintf(want, sizeof(want),
+			 "%s dev br-%s lladdr 02:66:%02x:%02x:%02x:%02x PERMANENT", r.addrs[i],
+			 r.id, a, b, c, i + 2);
+		ck_assert_msg(strstr(out, want) != NULL, "hub lacks \"%s\": %s", want, out);
+	}
+	ck_assert_msg(strstr(out, "REACHABLE") == NULL && strstr(out, "STALE") == NULL &&
+			  strstr(out, "INCOMPLETE") == NULL && strstr(out, "FAILED") == NULL,
+		      "a learnt entry in the hub: %s", out);
+	free(out);
+	ck_assert_int_eq(test_ns_sh(hub, "ip link show br-%s | grep -q NOARP", r.id), 0);
+	rn_down(&r);
+}
+END_TEST
+
 Suite *runtime_netns_suite(void)
 {
 	Suite *s = suite_create("runtime_netns");
@@ -269,6 +318,7 @@ Suite *runtime_netns_suite(void)
 	tcase_add_test(tc, teardown_leaves_nothing);
 	tcase_add_test(tc, teardown_kills_nodes_that_ignore_sigterm);
 	tcase_add_test(tc, two_runs_at_once_do_not_collide);
+	tcase_add_test(tc, lab_needs_no_arp);
 	suite_add_tcase(s, tc);
 	return s;
 }
