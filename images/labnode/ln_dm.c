@@ -541,8 +541,7 @@ static void give_up(struct ln_node *n, struct dm_out *o, const char *why)
 	if (o->mvds && o->state == OUT_PENDING) {
 		ln_msg_hash_hex(o->hash, hex);
 		ln_node_event(n, "failed", o->id, hex, kind_names[o->kind], o->to, o->text);
-		fprintf(stderr, "labnode %s: message %s to %.20s… dropped: %s\n", n->cfg.name,
-			o->id, o->to, why);
+		log_warn("message %s to %.20s… dropped: %s", o->id, o->to, why);
 	}
 	if (o->state != OUT_DELIVERED)
 		o->state = OUT_FAILED;

@@ -521,7 +521,7 @@ static void accept_resume(struct ln_timer *t)
 	struct fl_error err;
 
 	if (ln_loop_add(n->loop, &n->listen_io, EPOLLIN, &err) < 0)
-		fprintf(stderr, "labnode %s: %s\n", n->cfg.name, err.msg);
+		log_error("%s", err.msg);
 }
 
 /* Out of descriptors: the pending connection cannot be taken, and the listening socket stays
@@ -533,7 +533,7 @@ static void accept_pause(struct ln_node *n)
 	n->accept_retry.cb = accept_resume;
 	n->accept_retry.arg = n;
 	ln_loop_timer_at(n->loop, &n->accept_retry, ln_loop_now_ms() + 100);
-	fprintf(stderr, "labnode %s: accept: %s; pausing 100 ms\n", n->cfg.name, strerror(errno));
+	log_warn("accept: %s; pausing 100 ms", strerror(errno));
 }
 
 static void node_accept(struct ln_io *io, uint32_t events)

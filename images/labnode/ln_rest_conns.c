@@ -1,5 +1,7 @@
 #include "images/labnode/ln_rest_conns.h"
 
+#include "common/xalloc.h"
+
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -40,15 +42,10 @@ struct ln_rest_conn *ln_rest_conns_add(struct ln_rest_conns *cs, int fd, int64_t
 	unsigned room = cs->max > LN_REST_SPARE ? cs->max - LN_REST_SPARE : 1;
 
 	if (cs->n == cs->cap) {
-		unsigned cap = cs->cap ? 2 * cs->cap : 64;
-		void *v = realloc(cs->v, cap * sizeof(*cs->v));
-		if (!v)
-			return NULL;
-		cs->v = v;
-		cs->cap = cap;
+		cs->cap = cs->cap ? 2 * cs->cap : 64;
+		cs->v = fl_xreallocarray(cs->v, cs->cap, sizeof(*cs->v));
 	}
-	if (!(c = calloc(1, sizeof(*c))))
-		return NULL;
+	c = fl_xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->idle_since_ms = now_ms;
 	c->idx = cs->n;

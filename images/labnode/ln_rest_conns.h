@@ -27,8 +27,7 @@ struct ln_rest_conns {
 };
 
 /* A new connection on fd: tracked, and the longest-idle ones shut down while the count of
- * connections not already closing exceeds max − LN_REST_SPARE. Returns the record (NULL when
- * out of memory: then it is not tracked). */
+ * connections not already closing exceeds max − LN_REST_SPARE. Returns the record. */
 struct ln_rest_conn *ln_rest_conns_add(struct ln_rest_conns *cs, int fd, int64_t now_ms);
 void ln_rest_conns_del(struct ln_rest_conns *cs, struct ln_rest_conn *c);
 void ln_rest_conns_free(struct ln_rest_conns *cs);

@@ -535,6 +535,7 @@ const struct runtime_ops netns_ops = {
     .runs_images = 0,
     .init = netns_init,
     .node_netns = netns_node_netns,
+    .neigh_permanent = 1, /* no ARP: 2 permanent entries per node (netns_node_net) */
     .net_create = netns_net_create,
     .nodes_start = netns_nodes_start,
     .node_stop = netns_node_stop,
