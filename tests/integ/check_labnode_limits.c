@@ -1,7 +1,8 @@
 /* labnode's resource limits on loopback (issue 15, finding 5): the queue of unacknowledged
  * direct messages stays within --dm-pending-bytes and empties at --mvds-expiry (RSS sampled),
  * /health answers while more idle connections are held than the REST server takes, no socket
- * is left in CLOSE-WAIT once the clients are gone, and a second labnode on a taken port exits
+ * is left in CLOSE-WAIT once the clients are gone, idle connections are closed after
+ * --rest-idle-timeout, and a second labnode on a taken port exits
  * with the reason. Ports come from the pid; every child is killed at the end of its test. */
 #include "common/fltime.h"
 
@@ -420,6 +421,29 @@ START_TEST(test_no_close_wait_after_clients_close)
 }
 END_TEST
 
+/* --rest-idle-timeout: an idle connection is closed by the node, a busy one is not cut. */
+START_TEST(test_idle_connection_timed_out)
+{
+	char buf[16];
+	struct timeval tv = {5, 0};
+	double t0, ms;
+	int fd;
+
+	start_on(0, 0, 0, "--rest-idle-timeout", "1s", NULL);
+	wait_healthy(0);
+	fd = tcp_connect(rest_port(0));
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	t0 = fltime_mono_ms();
+	ck_assert_int_eq(recv(fd, buf, sizeof(buf), 0), 0);
+	ms = fltime_mono_ms() - t0;
+	fprintf(stderr, "idle REST connection closed after %.0f ms (timeout 1 s)\n", ms);
+	ck_assert_msg(ms > 500 && ms < 3000, "closed after %.0f ms", ms);
+	close(fd);
+	ck_assert_int_eq(wait_no_close_wait(rest_port(0), 3000), 0);
+}
+END_TEST
+
 static int wait_exit(int i, int timeout_ms)
 {
 	double t0 = fltime_mono_ms();
@@ -472,6 +496,7 @@ Suite *labnode_limits_suite(void)
 	tcase_add_test(tc, test_health_while_idle_connections_held);
 	tcase_add_test(tc, test_no_close_wait_after_clients_close);
 	tcase_add_test(tc, test_second_node_on_a_taken_port);
+	tcase_add_test(tc, test_idle_connection_timed_out);
 	suite_add_tcase(s, tc);
 	return s;
 }
