@@ -24,6 +24,9 @@
 #include <unistd.h>
 
 #define OUT_MAX (64u << 20)
+/* A peer's buffers keep up to this much storage between bursts; beyond, an emptied buffer is
+ * freed (a burst of 50 000 relayed 1 KiB messages left 62 MiB of RSS behind). */
+#define BUF_KEEP (256u << 10)
 
 static void pending_expire(struct ln_node *n, int64_t now, struct ln_peer *gone);
 
@@ -365,6 +368,7 @@ static void peer_write(struct ln_peer *p)
 		}
 		ln_buf_consume(&p->out, (size_t)w);
 	}
+	ln_buf_trim(&p->out, BUF_KEEP);
 	int want = ln_buf_used(&p->out) > 0;
 	if (want != p->want_write) {
 		p->want_write = want;
@@ -481,8 +485,10 @@ static void peer_read(struct ln_peer *p)
 				return;
 			ln_buf_consume(&p->in, used);
 		}
-		if ((size_t)r < 65536)
+		if ((size_t)r < 65536) {
+			ln_buf_trim(&p->in, BUF_KEEP);
 			return;
+		}
 	}
 }
 
