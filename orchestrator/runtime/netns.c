@@ -129,12 +129,15 @@ static struct netns_node *netns_find(struct netns_rt *p, const char *name)
 	return NULL;
 }
 
-/* The node's namespace, veth, lo/eth0 up and its address. No ARP anywhere in the lab
- * (issue 13: the kernel's neighbour table limits are shared by every namespace on the host):
- * eth0 and the hub's bridge are NOARP and every MAC is netns_link_mac(address). The node
- * reaches the rest of the subnet through the hub's .1 (its address without a prefix route,
- * .1 on-link, the subnet via .1), so it needs one permanent neighbour entry, and the hub one
- * per node: 2N entries for N nodes, where direct node-to-node L2 would need N². */
+/* The node's namespace, veth, lo/eth0 up and its address. The lab needs no ARP (issue 13:
+ * the kernel's neighbour table limits are shared by every namespace on the host): every MAC
+ * is netns_link_mac(address); the node reaches the rest of the subnet through the hub's .1
+ * (its address without a prefix route, .1 on-link, the subnet via .1), so it needs one
+ * permanent neighbour entry, and the hub one per node: 2N entries for N nodes, where direct
+ * node-to-node L2 would need N². ARP stays enabled as a fallback, not NOARP: taking eth0
+ * down (the link-down fault) makes the kernel drop the node's permanent entries with its
+ * routes (__neigh_ifdown does not skip them on NETDEV_DOWN); the agent puts the routes back,
+ * and the node then resolves .1 once, with one dynamic entry. */
 static int netns_node_net(struct netns_rt *p, struct netns_node *nn, size_t idx,
 			  const char *address, struct fl_error *err)
 {
@@ -158,8 +161,7 @@ static int netns_node_net(struct netns_rt *p, struct netns_node *nn, size_t idx,
 		return -1;
 	eth = netns_link_ifindex(sk, "eth0", err);
 	if (eth < 0 || netns_link_addr_add(sk, eth, ip, p->prefix, IFA_F_NOPREFIXROUTE, err) < 0 ||
-	    netns_link_set_flags(sk, eth, IFF_UP | IFF_NOARP, err) < 0 ||
-	    netns_link_route_add(sk, eth, hub, 32, 0, err) < 0 ||
+	    netns_link_up(sk, eth, err) < 0 || netns_link_route_add(sk, eth, hub, 32, 0, err) < 0 ||
 	    netns_link_route_add(sk, eth, p->net, p->prefix, hub, err) < 0 ||
 	    netns_link_neigh_add(sk, eth, hub, err) < 0 ||
 	    netns_link_neigh_add(p->hub_sk, p->br_ifindex, ip, err) < 0)

@@ -197,7 +197,7 @@ int netns_link_bridge_add(struct nl_sock *sk, const char *name, uint32_t addr, i
 
 	rtnl_link_set_name(br, name);
 	rtnl_link_set_addr(br, mac);
-	rtnl_link_set_flags(br, IFF_UP | IFF_NOARP);
+	rtnl_link_set_flags(br, IFF_UP);
 	rc = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
 	if (rc < 0)
 		return fl_err(err, "create bridge %s: %s", name, nl_geterror(rc));

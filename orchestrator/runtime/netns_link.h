@@ -28,7 +28,7 @@ void netns_link_mac(uint32_t addr, uint8_t mac[6]);
 int netns_link_up(struct nl_sock *sk, int ifindex, struct fl_error *err);
 /* Sets flags (IFF_UP, IFF_NOARP, ...) on the link; others stay as they are. */
 int netns_link_set_flags(struct nl_sock *sk, int ifindex, unsigned flags, struct fl_error *err);
-/* Creates an up bridge (STP off, NOARP) with the MAC of addr; *ifindex gets its index. */
+/* Creates an up bridge (STP off) with the MAC of addr; *ifindex gets its index. */
 int netns_link_bridge_add(struct nl_sock *sk, const char *name, uint32_t addr, int *ifindex,
 			  struct fl_error *err);
 /* Creates a veth pair: `name` in sk's namespace, up, enslaved to master; its peer named
