@@ -43,6 +43,12 @@ void ln_buf_consume(struct ln_buf *b, size_t n)
 		b->off = b->len = 0;
 }
 
+void ln_buf_trim(struct ln_buf *b, size_t keep)
+{
+	if (b->off == b->len && b->cap > keep)
+		ln_buf_free(b);
+}
+
 void ln_buf_free(struct ln_buf *b)
 {
 	free(b->data);

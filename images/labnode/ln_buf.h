@@ -18,6 +18,8 @@ void ln_buf_reserve(struct ln_buf *b, size_t extra);
 void ln_buf_append(struct ln_buf *b, const void *p, size_t n);
 void ln_buf_consume(struct ln_buf *b, size_t n);
 void ln_buf_free(struct ln_buf *b);
+/* An empty buffer that grew past keep bytes (a burst) gives its storage back. */
+void ln_buf_trim(struct ln_buf *b, size_t keep);
 static inline size_t ln_buf_used(const struct ln_buf *b)
 {
 	return b->len - b->off;

@@ -40,11 +40,15 @@ struct dm_out {
 	uint8_t hash[LN_HASH_LEN];
 	int64_t check_ms, expire_ms; /* 0 = not checking */
 	int check_inflight;
+	int64_t first_ms; /* first transmission: --mvds-expiry counts from here */
+	size_t bytes;	  /* what the record holds (text, envelope), in the queue's total */
+	int dropped;	  /* given up (expired or evicted): freed once no store query holds it */
 };
 
 struct ln_dm {
 	struct dm_out **out;
 	int n_out, cap;
+	size_t bytes;	       /* sum of the records' bytes (--dm-pending-bytes) */
 	struct ln_seen ids;    /* message ids handed to the app */
 	struct ln_seen hashes; /* Waku hashes of direct messages already processed */
 	char topic[LN_TOPIC_MAX];
@@ -120,15 +124,32 @@ static void build_msg(struct ln_node *n, const char *to, const char *payload, st
 	ln_msg_set_payload(m, payload, strlen(payload));
 }
 
-static void transmit(struct ln_node *n, struct dm_out *o)
+static char *dm_payload(struct ln_node *n, const char *id, enum ln_dm_kind kind, const char *text,
+			int ack)
 {
-	struct ln_dm *d = n->dm;
-	json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "t", "m", "id", o->id, "k",
-		      kind_names[o->kind], "from", n->pubkey, "text", o->text, "ack", o->mvds);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "t", "m", "id", id, "k",
+			      kind_names[kind], "from", n->pubkey, "text", text, "ack", ack);
 	char *payload = json_dumps(j, JSON_COMPACT);
 
 	json_decref(j);
+	return payload;
+}
+
+/* Sets what o holds (its text, and its envelope while a sent-check may republish it) in the
+ * queue's byte count. */
+static void account(struct ln_dm *d, struct dm_out *o)
+{
+	size_t b = sizeof(*o) + (o->text ? strlen(o->text) + 1 : 0) + o->msg.payload_len;
+
+	d->bytes = d->bytes - o->bytes + b;
+	o->bytes = b;
+}
+
+static void transmit(struct ln_node *n, struct dm_out *o)
+{
+	struct ln_dm *d = n->dm;
+	char *payload = dm_payload(n, o->id, o->kind, o->text, o->mvds);
+
 	ln_msg_free(&o->msg);
 	build_msg(n, o->to, payload, &o->msg);
 	free(payload);
@@ -139,7 +160,10 @@ static void transmit(struct ln_node *n, struct dm_out *o)
 		int64_t now = ln_loop_now_ms();
 		o->check_ms = now + n->cfg.sentcheck_interval_ms;
 		o->expire_ms = now + n->cfg.sentcheck_expiry_ms;
+	} else {
+		ln_msg_free(&o->msg); /* only a sent-check republishes the same envelope */
 	}
+	account(d, o);
 }
 
 static struct dm_out *out_new(struct ln_dm *d)
@@ -164,16 +188,27 @@ static void make_id(struct ln_node *n, const char *text, char out[67])
 	ln_msg_hash_hex(h, out);
 }
 
+static void bound_queue(struct ln_node *n, const struct dm_out *keep);
+
 int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, int n_to,
 	       const char *text, char id_out[67], char hash_out[67], struct fl_error *err)
 {
-	char hex[67];
+	char hex[67], *payload;
+	size_t len;
 
 	for (int i = 0; i < n_to; i++)
 		if (!key_valid(to[i]))
 			return fl_err(
 			    err, "recipient %d is not a public key (0x04 + 128 hex digits)", i);
 	make_id(n, text, id_out);
+	/* what cannot travel is refused here: peers drop a link that carries a payload over
+	 * LN_PAYLOAD_MAX (Waku's 150 KiB), and the record would be retransmitted forever */
+	payload = dm_payload(n, id_out, kind, text, 1);
+	len = payload ? strlen(payload) : 0;
+	free(payload);
+	if (!len || len > LN_PAYLOAD_MAX)
+		return fl_err(err, "message too large: its payload is %zu bytes, at most %d", len,
+			      LN_PAYLOAD_MAX);
 	hash_out[0] = '\0';
 	ln_node_say(n, NULL, "sent message: %s (ID=%s)", text, id_out);
 	for (int i = 0; i < n_to; i++) {
@@ -185,6 +220,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 		o->kind = kind;
 		o->text = fl_xstrdup(text);
 		o->mvds = (n->cfg.reliability & LN_REL_MVDS) != 0;
+		o->first_ms = ln_loop_now_ms();
 		transmit(n, o);
 		ln_msg_hash_hex(o->hash, hex);
 		if (!hash_out[0])
@@ -196,6 +232,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 			    ln_loop_now_ms() + ln_backoff_delay_ms(n->cfg.mvds_base_ms,
 								   n->cfg.mvds_max_ms, 1, &n->rng);
 		}
+		bound_queue(n, o);
 	}
 	rearm(n);
 	return 0;
@@ -226,7 +263,7 @@ static void peer_heard(struct ln_node *n, const char *key)
 
 	for (int i = 0; i < d->n_out; i++) {
 		struct dm_out *o = d->out[i];
-		if (!o->mvds || o->state == OUT_DELIVERED || strcmp(o->to, key))
+		if (!o->mvds || o->state == OUT_DELIVERED || o->dropped || strcmp(o->to, key))
 			continue;
 		/* only a grown back-off: a fresh message's first wait stays as it is */
 		if (o->state == OUT_FAILED ||
@@ -250,7 +287,8 @@ static void on_ack(struct ln_node *n, json_t *j, const char *from)
 		const char *id = json_string_value(v);
 		for (int i = 0; id && i < d->n_out; i++) {
 			struct dm_out *o = d->out[i];
-			if (o->state == OUT_DELIVERED || strcmp(o->id, id) || strcmp(o->to, from))
+			if (o->state == OUT_DELIVERED || o->dropped || strcmp(o->id, id) ||
+			    strcmp(o->to, from))
 				continue;
 			o->state = OUT_DELIVERED;
 			o->next_ms = 0;
@@ -428,6 +466,8 @@ static void check_done(struct ln_node *n, void *arg, const struct ln_field *f, i
 	int code = 0;
 
 	o->check_inflight = 0;
+	if (o->dropped)
+		return; /* given up while the query was out: freed at the next tick */
 	o->check_ms = ln_loop_now_ms() + n->cfg.sentcheck_interval_ms;
 	if (!f || ln_relay_decode_page(f, nf, &rpage, &code, desc, sizeof(desc)) < 0 ||
 	    code != 200) {
@@ -437,6 +477,8 @@ static void check_done(struct ln_node *n, void *arg, const struct ln_field *f, i
 	}
 	if (rpage.n > 0) {
 		o->check_ms = 0; /* the store has it */
+		ln_msg_free(&o->msg);
+		account(n->dm, o);
 	} else {
 		ln_msg_hash_hex(o->hash, hex);
 		log_info("sent-check: store lacks %s, republishing", hex);
@@ -453,6 +495,8 @@ static void sent_check(struct ln_node *n, struct dm_out *o, int64_t now)
 
 	if (now > o->expire_ms || o->state == OUT_DELIVERED) {
 		o->check_ms = 0;
+		ln_msg_free(&o->msg);
+		account(n->dm, o);
 		return;
 	}
 	memset(&q, 0, sizeof(q));
@@ -489,6 +533,67 @@ static void retransmit(struct ln_node *n, struct dm_out *o, int64_t now)
 					       o->attempts + 1, &n->rng);
 }
 
+/* Gives up on o (expired, or evicted from a full queue): a `failed` event for an mvds message
+ * not yet acknowledged nor failed, and its text and envelope freed at once; the record goes at
+ * the next tick, once no store query holds it. */
+static void give_up(struct ln_node *n, struct dm_out *o, const char *why)
+{
+	struct ln_dm *d = n->dm;
+	char hex[67];
+
+	if (o->mvds && o->state == OUT_PENDING) {
+		ln_msg_hash_hex(o->hash, hex);
+		ln_node_event(n, "failed", o->id, hex, kind_names[o->kind], o->to, o->text);
+		log_warn("message %s to %.20s… dropped: %s", o->id, o->to, why);
+	}
+	if (o->state != OUT_DELIVERED)
+		o->state = OUT_FAILED;
+	o->dropped = 1;
+	o->next_ms = o->check_ms = 0;
+	free(o->text);
+	o->text = NULL;
+	ln_msg_free(&o->msg);
+	d->bytes -= o->bytes;
+	o->bytes = 0;
+}
+
+static int queue_over(struct ln_node *n, long live)
+{
+	const struct ln_config *c = &n->cfg;
+
+	return (c->dm_pending_max > 0 && live > c->dm_pending_max) ||
+	       (c->dm_pending_bytes > 0 && n->dm->bytes > c->dm_pending_bytes);
+}
+
+/* --dm-pending-max / --dm-pending-bytes: the oldest failed records go first, then the oldest
+ * others; keep (the message just sent) stays even when it alone is over the bytes cap. */
+static void bound_queue(struct ln_node *n, const struct dm_out *keep)
+{
+	struct ln_dm *d = n->dm;
+	long live = 0;
+
+	for (int i = 0; i < d->n_out; i++)
+		live += !d->out[i]->dropped;
+	for (int pass = 0; pass < 2 && queue_over(n, live); pass++) {
+		for (int i = 0; i < d->n_out && queue_over(n, live); i++) {
+			struct dm_out *o = d->out[i];
+			if (o == keep || o->dropped || (pass == 0 && o->state != OUT_FAILED))
+				continue;
+			give_up(n, o, "the pending queue is full (--dm-pending-max/-bytes)");
+			live--;
+		}
+	}
+}
+
+/* A record is done once nothing is left to do with it: acknowledged (or sent without mvds)
+ * and no longer checked, or given up. */
+static int record_done(const struct dm_out *o)
+{
+	if (o->check_inflight)
+		return 0;
+	return o->dropped || (!o->check_ms && (o->state == OUT_DELIVERED || !o->mvds));
+}
+
 static void dm_tick(struct ln_timer *t)
 {
 	struct ln_node *n = t->arg;
@@ -498,15 +603,22 @@ static void dm_tick(struct ln_timer *t)
 
 	for (int i = 0; i < d->n_out; i++) {
 		struct dm_out *o = d->out[i];
+		if (o->dropped)
+			continue;
+		if (o->mvds && o->state != OUT_DELIVERED && n->cfg.mvds_expiry_ms > 0 &&
+		    now - o->first_ms >= n->cfg.mvds_expiry_ms) {
+			give_up(n, o, "expired (--mvds-expiry)");
+			continue;
+		}
 		if (o->state == OUT_PENDING && o->mvds && o->next_ms && o->next_ms <= now)
 			retransmit(n, o, now);
 		if (o->check_ms && !o->check_inflight && o->check_ms <= now)
 			sent_check(n, o, now);
 	}
-	/* delivered records with nothing left to check are done */
 	for (int i = 0; i < d->n_out; i++) {
 		struct dm_out *o = d->out[i];
-		if (o->state == OUT_DELIVERED && !o->check_ms && !o->check_inflight) {
+		if (record_done(o)) {
+			d->bytes -= o->bytes;
 			ln_msg_free(&o->msg);
 			free(o->text);
 			free(o);
@@ -521,15 +633,23 @@ static void dm_tick(struct ln_timer *t)
 static void rearm(struct ln_node *n)
 {
 	struct ln_dm *d = n->dm;
-	int64_t min = -1;
+	int64_t min = -1, due;
 
 	for (int i = 0; i < d->n_out; i++) {
 		struct dm_out *o = d->out[i];
+		if (record_done(o)) { /* free it soon */
+			min = ln_loop_now_ms();
+			break;
+		}
 		if (o->state == OUT_PENDING && o->mvds && o->next_ms &&
 		    (min < 0 || o->next_ms < min))
 			min = o->next_ms;
 		if (o->check_ms && !o->check_inflight && (min < 0 || o->check_ms < min))
 			min = o->check_ms;
+		due = o->first_ms + n->cfg.mvds_expiry_ms;
+		if (o->mvds && o->state != OUT_DELIVERED && !o->dropped &&
+		    n->cfg.mvds_expiry_ms > 0 && (min < 0 || due < min))
+			min = due;
 	}
 	if (min >= 0)
 		ln_loop_timer_at(n->loop, &d->timer, min);
@@ -546,7 +666,7 @@ static void resume_all(struct ln_node *n)
 
 	for (int i = 0; i < d->n_out; i++) {
 		struct dm_out *o = d->out[i];
-		if (!o->mvds || o->state == OUT_DELIVERED)
+		if (!o->mvds || o->state == OUT_DELIVERED || o->dropped)
 			continue;
 		o->state = OUT_PENDING;
 		o->attempts = 0;

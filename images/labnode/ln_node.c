@@ -24,6 +24,9 @@
 #include <unistd.h>
 
 #define OUT_MAX (64u << 20)
+/* A peer's buffers keep up to this much storage between bursts; beyond, an emptied buffer is
+ * freed (a burst of 50 000 relayed 1 KiB messages left 62 MiB of RSS behind). */
+#define BUF_KEEP (256u << 10)
 
 static void pending_expire(struct ln_node *n, int64_t now, struct ln_peer *gone);
 
@@ -52,6 +55,11 @@ void ln_config_defaults(struct ln_config *c)
 	c->recovery_lag_ms = 20000;
 	c->sentcheck_interval_ms = 3000;
 	c->sentcheck_expiry_ms = 10000;
+	c->dm_pending_max = 10000;
+	c->dm_pending_bytes = 16u << 20;
+	c->mvds_expiry_ms = 24 * 3600000LL;
+	c->rest_max_conns = 256;
+	c->rest_idle_timeout_ms = 30000;
 }
 
 static void sha256_parts(const void *a, size_t alen, const void *b, size_t blen, uint8_t *out)
@@ -360,6 +368,7 @@ static void peer_write(struct ln_peer *p)
 		}
 		ln_buf_consume(&p->out, (size_t)w);
 	}
+	ln_buf_trim(&p->out, BUF_KEEP);
 	int want = ln_buf_used(&p->out) > 0;
 	if (want != p->want_write) {
 		p->want_write = want;
@@ -476,8 +485,10 @@ static void peer_read(struct ln_peer *p)
 				return;
 			ln_buf_consume(&p->in, used);
 		}
-		if ((size_t)r < 65536)
+		if ((size_t)r < 65536) {
+			ln_buf_trim(&p->in, BUF_KEEP);
 			return;
+		}
 	}
 }
 
@@ -510,14 +521,39 @@ static void peer_io(struct ln_io *io, uint32_t events)
 		peer_write(p);
 }
 
+static void accept_resume(struct ln_timer *t)
+{
+	struct ln_node *n = t->arg;
+	struct fl_error err;
+
+	if (ln_loop_add(n->loop, &n->listen_io, EPOLLIN, &err) < 0)
+		log_error("%s", err.msg);
+}
+
+/* Out of descriptors: the pending connection cannot be taken, and the listening socket stays
+ * readable, so the loop would spin on it while the clients that give up wait in the backlog
+ * in CLOSE-WAIT. Accepting pauses for 100 ms instead. */
+static void accept_pause(struct ln_node *n)
+{
+	ln_loop_del(n->loop, &n->listen_io);
+	n->accept_retry.cb = accept_resume;
+	n->accept_retry.arg = n;
+	ln_loop_timer_at(n->loop, &n->accept_retry, ln_loop_now_ms() + 100);
+	log_warn("accept: %s; pausing 100 ms", strerror(errno));
+}
+
 static void node_accept(struct ln_io *io, uint32_t events)
 {
 	struct ln_node *n = io->arg;
 
 	for (;;) {
 		int fd = accept4(n->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				accept_pause(n);
 			return;
+		}
 		struct ln_peer *p = peer_new(n);
 		if (!p) {
 			close(fd);
@@ -741,6 +777,8 @@ void ln_node_stop(struct ln_node *n)
 		peer_free(n, p);
 	}
 	ln_dm_free(n);
+	if (n->loop)
+		ln_loop_timer_cancel(n->loop, &n->accept_retry);
 	if (n->listen_fd >= 0)
 		close(n->listen_fd);
 	ln_store_close(n->store);

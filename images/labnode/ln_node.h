@@ -49,6 +49,13 @@ struct ln_config {
 	int64_t sentcheck_interval_ms, sentcheck_expiry_ms;
 	const char *telemetry_url; /* --telemetry-url (ln_telemetry.c) */
 	int64_t telemetry_period_ms;
+	/* bounds of the outgoing direct messages kept for retransmission (ln_dm.c) */
+	long dm_pending_max;
+	uint64_t dm_pending_bytes;
+	int64_t mvds_expiry_ms;
+	/* REST connections (ln_rest_conns.h) */
+	unsigned rest_max_conns;
+	int64_t rest_idle_timeout_ms;
 };
 
 enum ln_peer_state { LN_PEER_IDLE, LN_PEER_CONNECTING, LN_PEER_HANDSHAKE, LN_PEER_UP };
@@ -112,6 +119,7 @@ struct ln_node {
 	char pubkey[133]; /* "0x04" + 128 hex digits */
 	int listen_fd;
 	struct ln_io listen_io;
+	struct ln_timer accept_retry; /* accepting paused: out of descriptors */
 	struct sockaddr_in listen_sa;
 	struct ln_peer *peers[LN_MAX_PEERS];
 	struct ln_seen seen;

@@ -3,6 +3,7 @@
 #include "common/xalloc.h"
 #include "images/labnode/ln_json.h"
 #include "images/labnode/ln_node.h"
+#include "images/labnode/ln_rest_conns.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define BODY_MAX (1u << 20)
 
@@ -19,11 +22,13 @@ struct ln_rest {
 	struct ln_io io;
 	struct ln_timer timer;
 	int run_needed;
+	struct ln_rest_conns conns;
 };
 
 struct rest_req {
 	struct ln_rest *rest;
 	struct MHD_Connection *conn;
+	struct ln_rest_conn *rc; /* the connection's record (busy while this request runs) */
 	struct ln_buf body;
 	int too_big, suspended, done;
 	unsigned status;
@@ -666,6 +671,32 @@ static enum MHD_Result queue(struct rest_req *r)
 	return ret;
 }
 
+static struct ln_rest_conn *conn_record(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct ln_rest *rest = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		ln_rest_conns_del(&rest->conns, *socket_ctx);
+		*socket_ctx = NULL;
+		rest->run_needed = 1;
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		*socket_ctx = ln_rest_conns_add(&rest->conns, ci->connect_fd, ln_loop_now_ms());
+	rest->run_needed = 1; /* evicted connections are closed on MHD's next run */
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -676,6 +707,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r = fl_xcalloc(1, sizeof(*r));
 		r->rest = cls;
 		r->conn = conn;
+		r->rc = conn_record(conn);
+		if (r->rc)
+			r->rc->busy = 1;
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -707,6 +741,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (!r)
 		return;
+	if (r->rc) {
+		r->rc->busy = 0;
+		r->rc->idle_since_ms = ln_loop_now_ms();
+	}
 	ln_buf_free(&r->body);
 	free(r->resp);
 	free(r);
@@ -739,10 +777,34 @@ void ln_rest_run(struct ln_node *n)
 		return;
 	rest->run_needed = 0;
 	MHD_run(rest->d);
-	if (MHD_get_timeout(rest->d, &to) == MHD_YES)
+	/* A connection closed during the run (on_connection set run_needed): MHD frees its slot
+	 * at the end of MHD_run but puts a listen socket it took out at the limit back into its
+	 * epoll set only on the next run, and nothing else may wake us up for it. */
+	if (rest->run_needed)
+		ln_loop_timer_at(n->loop, &rest->timer, ln_loop_now_ms());
+	else if (MHD_get_timeout(rest->d, &to) == MHD_YES)
 		ln_loop_timer_at(n->loop, &rest->timer, ln_loop_now_ms() + (int64_t)to);
 	else
 		ln_loop_timer_cancel(n->loop, &rest->timer);
+}
+
+/* The listening socket, made here rather than by MHD so that a taken port is reported with
+ * its errno, and with SO_REUSEADDR only: MHD_OPTION_LISTENING_ADDRESS_REUSE 1 would set
+ * SO_REUSEPORT, and a second labnode could then bind the same port and take half the
+ * connections. */
+static int rest_listen(const struct sockaddr_in *sa, const char *addr, struct fl_error *err)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return fl_err_errno(err, "REST: socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 || listen(fd, 1024) < 0) {
+		fl_err_errno(err, "REST: bind %s", addr);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int ln_rest_start(struct ln_node *n, const char *addr, struct fl_error *err)
@@ -751,7 +813,8 @@ int ln_rest_start(struct ln_node *n, const char *addr, struct fl_error *err)
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	const union MHD_DaemonInfo *info;
 	char host[64];
-	unsigned port;
+	unsigned port, idle_s = (unsigned)((n->cfg.rest_idle_timeout_ms + 999) / 1000);
+	int lfd;
 
 	if (sscanf(addr, "%63[^:]:%u", host, &port) != 2 || port > 65535 ||
 	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
@@ -760,14 +823,21 @@ int ln_rest_start(struct ln_node *n, const char *addr, struct fl_error *err)
 	}
 	sa.sin_port = htons((uint16_t)port);
 	rest->node = n;
-	rest->d = MHD_start_daemon(
-	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, (uint16_t)port, NULL, NULL,
-	    on_request, rest, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, rest, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-	    MHD_OPTION_CONNECTION_LIMIT, 1000U, MHD_OPTION_END);
-	if (!rest->d) {
+	rest->conns.max = n->cfg.rest_max_conns;
+	if ((lfd = rest_listen(&sa, addr, err)) < 0) {
 		free(rest);
-		return fl_err(err, "cannot start REST on %s (address in use?)", addr);
+		return -1;
+	}
+	rest->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
+				   (uint16_t)port, NULL, NULL, on_request, rest,
+				   MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_NOTIFY_COMPLETED,
+				   on_completed, rest, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+				   rest, MHD_OPTION_CONNECTION_LIMIT, n->cfg.rest_max_conns,
+				   MHD_OPTION_CONNECTION_TIMEOUT, idle_s, MHD_OPTION_END);
+	if (!rest->d) {
+		close(lfd);
+		free(rest);
+		return fl_err(err, "cannot start the REST server on %s", addr);
 	}
 	info = MHD_get_daemon_info(rest->d, MHD_DAEMON_INFO_EPOLL_FD);
 	rest->io.fd = info->epoll_fd;
@@ -796,6 +866,7 @@ void ln_rest_stop(struct ln_node *n)
 	ln_node_cancel_requests(n);
 	MHD_run(rest->d);
 	MHD_stop_daemon(rest->d);
+	ln_rest_conns_free(&rest->conns);
 	free(rest);
 	n->rest = NULL;
 }

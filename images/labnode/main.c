@@ -6,8 +6,10 @@
 #include "images/labnode/ln_rest.h"
 #include "images/labnode/ln_statuscli.h"
 #include "images/labnode/ln_telemetry.h"
+#include "images/labnode/ln_rest_conns.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -31,6 +33,9 @@ enum {
 	O_TRACES,
 	O_RETENTION,
 	O_RETRIES,
+	O_PENDING_MAX,
+	O_PENDING_BYTES,
+	O_REST_MAX,
 	O_VERSION,
 	O_HELP,
 	O_DUR,
@@ -62,6 +67,8 @@ static const struct dur_flag dur_flags[] = {
     DUR("sent-check-interval", sentcheck_interval_ms),
     DUR("sent-check-expiry", sentcheck_expiry_ms),
     DUR("telemetry-period", telemetry_period_ms),
+    DUR("mvds-expiry", mvds_expiry_ms),
+    DUR("rest-idle-timeout", rest_idle_timeout_ms),
 };
 
 static void usage(FILE *f)
@@ -71,7 +78,8 @@ static void usage(FILE *f)
 		"  [--rest ADDR:PORT|off] [--peer ADDR:PORT ...] [--events FILE] [--db FILE]\n"
 		"  [--identity-seed N | --key HEX] [--reliability mvds,store-recovery,sent-check]\n"
 		"  [--pubsub-topic T] [--traces on|off] [--store-retention N]\n"
-		"  [--mvds-max-retries N] [--telemetry-url http://ADDR:PORT]\n"
+		"  [--mvds-max-retries N] [--dm-pending-max N] [--dm-pending-bytes SIZE]\n"
+		"  [--rest-max-connections N] [--telemetry-url http://ADDR:PORT]\n"
 		"  [--<interval> DURATION ...]\n"
 		"   or: labnode serve|s [-n NAME] [-a KEY] [-p PORT] [-l] … [labnode options]\n"
 		"   or: labnode serve-account|sl -n NAME -kid KEY_UID … (status-cli mode)\n"
@@ -181,6 +189,20 @@ static int apply_opt(struct ln_config *c, int o, const char *name, const char *v
 			return -1;
 		c->mvds_max_retries = (int)l;
 		return 0;
+	case O_PENDING_MAX:
+		return parse_long(name, v, &c->dm_pending_max, err);
+	case O_PENDING_BYTES:
+		if (units_parse_size(v, &c->dm_pending_bytes, err) < 0)
+			return fl_wrap(err, "--%s", name);
+		return 0;
+	case O_REST_MAX:
+		if (parse_long(name, v, &l, err) < 0)
+			return -1;
+		if (l < 2 * LN_REST_SPARE || l > 100000)
+			return fl_err(err, "--%s: expected %d..100000, got %ld", name,
+				      2 * LN_REST_SPARE, l);
+		c->rest_max_conns = (unsigned)l;
+		return 0;
 	}
 	for (size_t i = 0; i < FL_ARRAY_SIZE(dur_flags); i++) {
 		if (strcmp(name, dur_flags[i].name))
@@ -210,10 +232,13 @@ static int parse_args(int argc, char **argv, struct ln_config *c, struct fl_erro
 	    {"traces", 1, 0, O_TRACES},
 	    {"store-retention", 1, 0, O_RETENTION},
 	    {"mvds-max-retries", 1, 0, O_RETRIES},
+	    {"dm-pending-max", 1, 0, O_PENDING_MAX},
+	    {"dm-pending-bytes", 1, 0, O_PENDING_BYTES},
+	    {"rest-max-connections", 1, 0, O_REST_MAX},
 	    {"version", 0, 0, O_VERSION},
 	    {"help", 0, 0, O_HELP},
 	};
-	int base = 16, o, idx;
+	int base = 19, o, idx;
 
 	for (size_t i = 0; i < FL_ARRAY_SIZE(dur_flags); i++)
 		opts[base + i] = (struct option){dur_flags[i].name, 1, 0, O_DUR};
@@ -272,6 +297,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	/* Buffers of 64 KiB and more (message payloads, request bodies) get their own mappings
+	 * and go back to the kernel when freed: glibc's default threshold grows with each such
+	 * free, and an expired or evicted direct-message queue then stays in the heap. */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 	ln_config_defaults(&node.cfg);
 	/* status-cli's command line (ln_statuscli.c), then labnode's own options */
 	if (ln_statuscli_args(&argc, &argv, &node.cfg, &err) < 0 ||

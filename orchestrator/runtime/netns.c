@@ -16,6 +16,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_addr.h>
+#include <net/if.h>
 #include <netlink/netlink.h>
 #include <sched.h>
 #include <signal.h>
@@ -73,6 +75,22 @@ static int netns_init(struct runtime *rt, struct fl_error *err)
 	return 0;
 }
 
+/* The hub routes between the nodes (see netns_node_net), in its own namespace: forwarding
+ * on, and no ICMP redirects, which would tell the nodes to reach each other directly. */
+static int netns_hub_forward(struct netns_rt *p, const char *br, struct fl_error *err)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", br);
+	if (netns_link_sysctl(p->hub_fd, p->orig_fd, "/proc/sys/net/ipv4/ip_forward", "1", err) <
+		0 ||
+	    netns_link_sysctl(p->hub_fd, p->orig_fd, "/proc/sys/net/ipv4/conf/all/send_redirects",
+			      "0", err) < 0 ||
+	    netns_link_sysctl(p->hub_fd, p->orig_fd, path, "0", err) < 0)
+		return -1;
+	return 0;
+}
+
 static int netns_net_create(struct runtime *rt, const struct runtime_net_spec *spec,
 			    struct fl_error *err)
 {
@@ -96,8 +114,9 @@ static int netns_net_create(struct runtime *rt, const struct runtime_net_spec *s
 	if (!p->hub_sk)
 		return fl_wrap(err, "hub namespace");
 	if (netns_link_up(p->hub_sk, 1, err) < 0 ||
-	    netns_link_bridge_add(p->hub_sk, br, &p->br_ifindex, err) < 0 ||
-	    netns_link_addr_add(p->hub_sk, p->br_ifindex, p->net + 1, p->prefix, err) < 0)
+	    netns_link_bridge_add(p->hub_sk, br, p->net + 1, &p->br_ifindex, err) < 0 ||
+	    netns_link_addr_add(p->hub_sk, p->br_ifindex, p->net + 1, p->prefix, 0, err) < 0 ||
+	    netns_hub_forward(p, br, err) < 0)
 		return fl_wrap(err, "hub namespace %s", p->hub_name);
 	return 0;
 }
@@ -110,29 +129,42 @@ static struct netns_node *netns_find(struct netns_rt *p, const char *name)
 	return NULL;
 }
 
-/* The node's namespace, veth, lo/eth0 up and its address. */
+/* The node's namespace, veth, lo/eth0 up and its address. The lab needs no ARP (issue 13:
+ * the kernel's neighbour table limits are shared by every namespace on the host): every MAC
+ * is netns_link_mac(address); the node reaches the rest of the subnet through the hub's .1
+ * (its address without a prefix route, .1 on-link, the subnet via .1), so it needs one
+ * permanent neighbour entry, and the hub one per node: 2N entries for N nodes, where direct
+ * node-to-node L2 would need N². ARP stays enabled as a fallback, not NOARP: taking eth0
+ * down (the link-down fault) makes the kernel drop the node's permanent entries with its
+ * routes (__neigh_ifdown does not skip them on NETDEV_DOWN); the agent puts the routes back,
+ * and the node then resolves .1 once, with one dynamic entry. */
 static int netns_node_net(struct netns_rt *p, struct netns_node *nn, size_t idx,
 			  const char *address, struct fl_error *err)
 {
 	FL_AUTO(nl_socket_free) struct nl_sock *sk = NULL;
 	char veth[IF_NAMESIZE];
 	struct in_addr a;
+	uint32_t ip, hub = p->net + 1;
 	int eth;
 
 	if (!address || inet_pton(AF_INET, address, &a) != 1)
 		return fl_err(err, "address \"%s\" is not an IPv4 address", address ? address : "");
+	ip = ntohl(a.s_addr);
 	nn->ns_fd = netns_link_ns_create(nn->ns_name, p->orig_fd, err);
 	if (nn->ns_fd < 0)
 		return -1;
 	snprintf(veth, sizeof(veth), "vn%zu", idx);
-	if (netns_link_veth_add(p->hub_sk, veth, p->br_ifindex, "eth0", nn->ns_fd, err) < 0)
+	if (netns_link_veth_add(p->hub_sk, veth, p->br_ifindex, "eth0", nn->ns_fd, ip, err) < 0)
 		return -1;
 	sk = netns_link_socket(nn->ns_fd, p->orig_fd, err);
 	if (!sk || netns_link_up(sk, 1, err) < 0)
 		return -1;
 	eth = netns_link_ifindex(sk, "eth0", err);
-	if (eth < 0 || netns_link_addr_add(sk, eth, ntohl(a.s_addr), p->prefix, err) < 0 ||
-	    netns_link_up(sk, eth, err) < 0)
+	if (eth < 0 || netns_link_addr_add(sk, eth, ip, p->prefix, IFA_F_NOPREFIXROUTE, err) < 0 ||
+	    netns_link_up(sk, eth, err) < 0 || netns_link_route_add(sk, eth, hub, 32, 0, err) < 0 ||
+	    netns_link_route_add(sk, eth, p->net, p->prefix, hub, err) < 0 ||
+	    netns_link_neigh_add(sk, eth, hub, err) < 0 ||
+	    netns_link_neigh_add(p->hub_sk, p->br_ifindex, ip, err) < 0)
 		return -1;
 	return 0;
 }
@@ -505,6 +537,7 @@ const struct runtime_ops netns_ops = {
     .runs_images = 0,
     .init = netns_init,
     .node_netns = netns_node_netns,
+    .neigh_permanent = 1, /* no ARP: 2 permanent entries per node (netns_node_net) */
     .net_create = netns_net_create,
     .nodes_start = netns_nodes_start,
     .node_stop = netns_node_stop,

@@ -14,8 +14,11 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +27,35 @@ FL_DEFINE_AUTO(struct rtnl_link, rtnl_link_put)
 FL_DEFINE_AUTO(struct rtnl_addr, rtnl_addr_put)
 FL_DEFINE_AUTO(struct nl_addr, nl_addr_put)
 FL_DEFINE_AUTO(struct nl_sock, nl_socket_free)
+FL_DEFINE_AUTO(struct rtnl_neigh, rtnl_neigh_put)
+FL_DEFINE_AUTO(struct rtnl_route, rtnl_route_put)
+
+void netns_link_mac(uint32_t addr, uint8_t mac[6])
+{
+	mac[0] = 0x02; /* locally administered, unicast */
+	mac[1] = 0x66;
+	mac[2] = (uint8_t)(addr >> 24);
+	mac[3] = (uint8_t)(addr >> 16);
+	mac[4] = (uint8_t)(addr >> 8);
+	mac[5] = (uint8_t)addr;
+}
+
+static struct nl_addr *mac_addr(uint32_t addr)
+{
+	uint8_t mac[6];
+
+	netns_link_mac(addr, mac);
+	return fl_xnonnull(nl_addr_build(AF_LLC, mac, sizeof(mac)));
+}
+
+static struct nl_addr *ip_addr(uint32_t addr, int prefix)
+{
+	uint32_t be = htonl(addr);
+	struct nl_addr *a = fl_xnonnull(nl_addr_build(AF_INET, &be, sizeof(be)));
+
+	nl_addr_set_prefixlen(a, prefix);
+	return a;
+}
 
 int netns_link_enter(int fd, const char *what, struct fl_error *err)
 {
@@ -125,18 +157,24 @@ struct nl_sock *netns_link_socket(int ns_fd, int orig_fd, struct fl_error *err)
 	return steal_ptr(&sk);
 }
 
-int netns_link_up(struct nl_sock *sk, int ifindex, struct fl_error *err)
+int netns_link_set_flags(struct nl_sock *sk, int ifindex, unsigned flags, struct fl_error *err)
 {
 	FL_AUTO(rtnl_link_put) struct rtnl_link *orig = fl_xnonnull(rtnl_link_alloc());
 	FL_AUTO(rtnl_link_put) struct rtnl_link *chg = fl_xnonnull(rtnl_link_alloc());
 	int rc;
 
 	rtnl_link_set_ifindex(orig, ifindex);
-	rtnl_link_set_flags(chg, IFF_UP);
+	rtnl_link_set_flags(chg, flags);
 	rc = rtnl_link_change(sk, orig, chg, 0);
 	if (rc < 0)
-		return fl_err(err, "set link %d up: %s", ifindex, nl_geterror(rc));
+		return fl_err(err, "set flags 0x%x on link %d: %s", flags, ifindex,
+			      nl_geterror(rc));
 	return 0;
+}
+
+int netns_link_up(struct nl_sock *sk, int ifindex, struct fl_error *err)
+{
+	return netns_link_set_flags(sk, ifindex, IFF_UP, err);
 }
 
 int netns_link_ifindex(struct nl_sock *sk, const char *name, struct fl_error *err)
@@ -149,13 +187,16 @@ int netns_link_ifindex(struct nl_sock *sk, const char *name, struct fl_error *er
 	return rtnl_link_get_ifindex(link);
 }
 
-int netns_link_bridge_add(struct nl_sock *sk, const char *name, int *ifindex, struct fl_error *err)
+int netns_link_bridge_add(struct nl_sock *sk, const char *name, uint32_t addr, int *ifindex,
+			  struct fl_error *err)
 {
 	/* libnl 3.7: NULL only when an allocation failed (rtnl_link_set_type's strdup/io_alloc) */
 	FL_AUTO(rtnl_link_put) struct rtnl_link *br = fl_xnonnull(rtnl_link_bridge_alloc());
+	FL_AUTO(nl_addr_put) struct nl_addr *mac = mac_addr(addr);
 	int rc;
 
 	rtnl_link_set_name(br, name);
+	rtnl_link_set_addr(br, mac);
 	rtnl_link_set_flags(br, IFF_UP);
 	rc = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
 	if (rc < 0)
@@ -165,9 +206,10 @@ int netns_link_bridge_add(struct nl_sock *sk, const char *name, int *ifindex, st
 }
 
 int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const char *peer_name,
-			int peer_ns_fd, struct fl_error *err)
+			int peer_ns_fd, uint32_t peer_addr, struct fl_error *err)
 {
 	struct rtnl_link *veth = fl_xnonnull(rtnl_link_veth_alloc()), *peer;
+	FL_AUTO(nl_addr_put) struct nl_addr *mac = mac_addr(peer_addr);
 	int rc;
 
 	peer = rtnl_link_veth_get_peer(veth);
@@ -175,6 +217,7 @@ int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const 
 	rtnl_link_set_flags(veth, IFF_UP);
 	rtnl_link_set_master(veth, master);
 	rtnl_link_set_name(peer, peer_name);
+	rtnl_link_set_addr(peer, mac);
 	rtnl_link_set_ns_fd(peer, peer_ns_fd);
 	rc = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(peer);
@@ -184,7 +227,7 @@ int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const 
 	return 0;
 }
 
-int netns_link_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, int prefix,
+int netns_link_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, int prefix, unsigned flags,
 			struct fl_error *err)
 {
 	FL_AUTO(rtnl_addr_put) struct rtnl_addr *a = fl_xnonnull(rtnl_addr_alloc());
@@ -196,8 +239,76 @@ int netns_link_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, int pref
 	nl_addr_set_prefixlen(local, prefix);
 	rtnl_addr_set_ifindex(a, ifindex);
 	rtnl_addr_set_local(a, local);
+	if (flags)
+		rtnl_addr_set_flags(a, flags);
 	rc = rtnl_addr_add(sk, a, 0);
 	if (rc < 0)
 		return fl_err(err, "RTM_NEWADDR on link %d: %s", ifindex, nl_geterror(rc));
 	return 0;
+}
+
+int netns_link_route_add(struct nl_sock *sk, int ifindex, uint32_t dst, int prefix, uint32_t gw,
+			 struct fl_error *err)
+{
+	FL_AUTO(rtnl_route_put) struct rtnl_route *r = fl_xnonnull(rtnl_route_alloc());
+	FL_AUTO(nl_addr_put) struct nl_addr *d = ip_addr(dst, prefix);
+	FL_AUTO(nl_addr_put) struct nl_addr *g = gw ? ip_addr(gw, 32) : NULL;
+	struct rtnl_nexthop *nh = fl_xnonnull(rtnl_route_nh_alloc());
+	int rc;
+
+	rtnl_route_set_family(r, AF_INET);
+	rtnl_route_set_dst(r, d);
+	rtnl_route_set_table(r, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(r, RTPROT_STATIC);
+	rtnl_route_set_scope(r, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+	rtnl_route_set_type(r, RTN_UNICAST);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	if (g)
+		rtnl_route_nh_set_gateway(nh, g);
+	rtnl_route_add_nexthop(r, nh); /* the route owns nh now */
+	rc = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_EXCL);
+	if (rc < 0)
+		return fl_err(err, "route %u.%u.%u.%u/%d on link %d: %s", dst >> 24,
+			      (dst >> 16) & 255, (dst >> 8) & 255, dst & 255, prefix, ifindex,
+			      nl_geterror(rc));
+	return 0;
+}
+
+int netns_link_neigh_add(struct nl_sock *sk, int ifindex, uint32_t addr, struct fl_error *err)
+{
+	FL_AUTO(rtnl_neigh_put) struct rtnl_neigh *n = fl_xnonnull(rtnl_neigh_alloc());
+	FL_AUTO(nl_addr_put) struct nl_addr *dst = ip_addr(addr, 32);
+	FL_AUTO(nl_addr_put) struct nl_addr *mac = mac_addr(addr);
+	int rc;
+
+	rtnl_neigh_set_family(n, AF_INET);
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_lladdr(n, mac);
+	rtnl_neigh_set_state(n, NUD_PERMANENT);
+	rc = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
+	if (rc < 0)
+		return fl_err(err, "neighbour %u.%u.%u.%u on link %d: %s", addr >> 24,
+			      (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, ifindex,
+			      nl_geterror(rc));
+	return 0;
+}
+
+int netns_link_sysctl(int ns_fd, int orig_fd, const char *path, const char *value,
+		      struct fl_error *err)
+{
+	int fd, rc = 0;
+	size_t len = strlen(value);
+
+	if (netns_link_enter(ns_fd, "a lab namespace", err) < 0)
+		return -1;
+	/* /proc/sys/net belongs to the namespace of the thread that opens it */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, len) != (ssize_t)len)
+		rc = fl_err_errno(err, "write %s", path);
+	if (fd >= 0)
+		close(fd);
+	if (setns(orig_fd, CLONE_NEWNET) < 0)
+		return fl_err_errno(err, "setns back to the original namespace");
+	return rc;
 }

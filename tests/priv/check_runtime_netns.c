@@ -258,6 +258,99 @@ START_TEST(two_runs_at_once_do_not_collide)
 }
 END_TEST
 
+/* Issue 13: the lab never needs ARP, so the host's neighbour-table limits (gc_thresh3, shared
+ * by every namespace) cannot break it. Each node holds one permanent entry (the hub's .1) and
+ * the hub one per node, with the MACs faultlab chose; with ARP made impossible (arp_ignore=8
+ * in every lab namespace: no request is ever answered) nodes and the hub still reach each
+ * other, and no other entry appears. Then the fallback: a link down/up drops the node's
+ * permanent entry and routes (kernel), the routes come back (as the link-down agent's revert
+ * does), and the node resolves .1 once by ARP. */
+static char *rn_neigh(const char *ns)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip -4 neigh show nud all", ns);
+	return rn_sh(cmd);
+}
+
+/* Entries resolved by ARP: lines that are neither PERMANENT nor NOARP (multicast, e.g. the
+ * IGMP group 224.0.0.22, needs no resolution). */
+static int rn_learnt(const char *s)
+{
+	int n = 0;
+
+	for (const char *l = s; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		char line[256];
+		snprintf(line, sizeof(line), "%.*s", (int)(len < 255 ? len : 255), l);
+		n += !strstr(line, " PERMANENT") && !strstr(line, " NOARP");
+		l = e ? e + 1 : l + len;
+	}
+	return n;
+}
+
+static void rn_arp_ignore(const char *ns, const char *dev, int v)
+{
+	ck_assert_int_eq(test_ns_sh(ns,
+				    "sysctl -qw net.ipv4.conf.all.arp_ignore=%d "
+				    "net.ipv4.conf.%s.arp_ignore=%d",
+				    v, dev, v),
+			 0);
+}
+
+START_TEST(lab_needs_no_arp)
+{
+	struct rn_run r = {0};
+	char ns[NODES][64], hub[64], br[32], want[128], *out;
+	unsigned a, b, c;
+
+	rn_up(&r, 'g');
+	sscanf(r.subnet, "%u.%u.%u", &a, &b, &c);
+	snprintf(hub, sizeof(hub), "fl-%s", r.id);
+	snprintf(br, sizeof(br), "br-%s", r.id);
+	rn_arp_ignore(hub, br, 8);
+	for (int i = 0; i < NODES; i++) {
+		snprintf(ns[i], sizeof(ns[i]), "fl-%s-n%d", r.id, i);
+		rn_arp_ignore(ns[i], "eth0", 8);
+	}
+	ck_assert_int_eq(rn_ping(r.id, "n0", r.addrs[1]), 0);
+	ck_assert_int_eq(rn_ping(r.id, "n2", r.addrs[0]), 0);
+	ck_assert_int_eq(test_ns_sh(hub, "ping -c1 -W2 %s >/dev/null", r.addrs[2]), 0);
+	for (int i = 0; i < NODES; i++) {
+		out = rn_neigh(ns[i]);
+		snprintf(want, sizeof(want),
+			 "%u.%u.%u.1 dev eth0 lladdr 02:66:%02x:%02x:%02x:01 PERMANENT", a, b, c, a,
+			 b, c);
+		ck_assert_msg(strstr(out, want) != NULL, "%s lacks \"%s\": %s", ns[i], want, out);
+		ck_assert_msg(rn_learnt(out) == 0, "%s: a learnt entry: %s", ns[i], out);
+		free(out);
+	}
+	out = rn_neigh(hub);
+	for (int i = 0; i < NODES; i++) {
+		snprintf(want, sizeof(want), "%s dev %s lladdr 02:66:%02x:%02x:%02x:%02x PERMANENT",
+			 r.addrs[i], br, a, b, c, i + 2);
+		ck_assert_msg(strstr(out, want) != NULL, "hub lacks \"%s\": %s", want, out);
+	}
+	ck_assert_msg(rn_learnt(out) == 0, "a learnt entry in the hub: %s", out);
+	free(out);
+	/* the fallback after a link-down */
+	rn_arp_ignore(hub, br, 0);
+	ck_assert_int_eq(test_ns_sh(ns[0],
+				    "ip link set eth0 down && ip link set eth0 up && "
+				    "ip route add %u.%u.%u.1/32 dev eth0 scope link && "
+				    "ip route add %s via %u.%u.%u.1 dev eth0",
+				    a, b, c, r.subnet, a, b, c),
+			 0);
+	ck_assert_int_eq(rn_ping(r.id, "n0", r.addrs[1]), 0);
+	out = rn_neigh(ns[0]);
+	ck_assert_msg(rn_learnt(out) == 1 && strstr(out, "PERMANENT") == NULL, "%s: %s", ns[0],
+		      out);
+	free(out);
+	rn_down(&r);
+}
+END_TEST
+
 Suite *runtime_netns_suite(void)
 {
 	Suite *s = suite_create("runtime_netns");
@@ -269,6 +362,7 @@ Suite *runtime_netns_suite(void)
 	tcase_add_test(tc, teardown_leaves_nothing);
 	tcase_add_test(tc, teardown_kills_nodes_that_ignore_sigterm);
 	tcase_add_test(tc, two_runs_at_once_do_not_collide);
+	tcase_add_test(tc, lab_needs_no_arp);
 	suite_add_tcase(s, tc);
 	return s;
 }
