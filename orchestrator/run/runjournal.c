@@ -57,11 +57,15 @@ static void runjournal_result(json_t *o, const char *error)
 void runjournal_run_start(struct runjournal *j, const char *run, const char *run_id, uint64_t seed,
 			  const char *runtime, const char *started_at, const char *subnet)
 {
+	double real0_ms;
+
 	j->mono0_ms = fltime_mono_ms();
-	runjournal_put(j, json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:s,s:s}", "type", "run-start", "run",
-				    run, "run_id", run_id, "seed", (json_int_t)seed, "runtime",
-				    runtime, "mono0_ms", runjournal_ms(j->mono0_ms), "started_at",
-				    started_at, "subnet", subnet));
+	real0_ms = (double)fltime_real_ns() / 1e6; /* the same moment on the wall clock, whole ms */
+	runjournal_put(j, json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:s,s:s}", "type", "run-start",
+				    "run", run, "run_id", run_id, "seed", (json_int_t)seed,
+				    "runtime", runtime, "mono0_ms", runjournal_ms(j->mono0_ms),
+				    "real0_ms", json_integer((json_int_t)(real0_ms + 0.5)),
+				    "started_at", started_at, "subnet", subnet));
 }
 
 void runjournal_environment(struct runjournal *j, const struct doctor_report *r)
