@@ -31,7 +31,8 @@ static const struct cli_verb verbs[] = {
      "recompute the report from a run directory, or analyze fleet logs",
      OPTS({"--out DIR", "write the reports there instead of RUN_DIR (--logs: FILE or DIR)"},
 	  {"--logs DIR", "follow message hashes through a folder of node logs"},
-	  {"--format nwaku|go-waku|labnode", "the logs' format (default: detected per file)"},
+	  {"--format FORMAT", "the logs' format: nwaku, nwaku-json, go-waku, go-waku-json, "
+			      "labnode, status-go (default: detected per line)"},
 	  {"--no-html", "skip report.html"}, {"--no-traces", "do not read fleet traces"},
 	  {"--quiet", "no summary on stdout"}),
      "faultlab analyze reports/runs/<run>"},

@@ -34,6 +34,19 @@ int fleetlog_format_parse(const char *s, enum fleetlog_format *out)
 	return -1;
 }
 
+const char *fleetlog_format_names(void)
+{
+	static char names[160];
+	size_t off = 0;
+
+	if (names[0])
+		return names;
+	for (size_t i = 0; i < sizeof(fleetlog_names) / sizeof(fleetlog_names[0]); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
+					fleetlog_names[i].name);
+	return names;
+}
+
 const char *fleetlog_format_name(enum fleetlog_format f)
 {
 	for (size_t i = 0; i < sizeof(fleetlog_names) / sizeof(fleetlog_names[0]); i++)

@@ -84,6 +84,8 @@ struct fleetlog {
 
 int fleetlog_format_parse(const char *s, enum fleetlog_format *out);
 const char *fleetlog_format_name(enum fleetlog_format f);
+/* "auto, nwaku, …": every name fleetlog_format_parse takes, for messages. */
+const char *fleetlog_format_names(void);
 /* Guesses a line's format; FLEETLOG_AUTO when the line says nothing (blank, plain text). */
 enum fleetlog_format fleetlog_detect(const char *line, size_t len);
 /* Parses one clean line (no colour, no CRI prefix) in format f (AUTO: detect it); year-less

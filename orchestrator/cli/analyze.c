@@ -61,10 +61,8 @@ int cli_analyze(int argc, char **argv)
 		enum fleetlog_format fmt;
 
 		if (a.format && fleetlog_format_parse(a.format, &fmt) < 0) {
-			fprintf(stderr,
-				"faultlab analyze: unknown --format \"%s\" (nwaku, go-waku, "
-				"labnode)\n",
-				a.format);
+			fprintf(stderr, "faultlab analyze: unknown --format \"%s\" (%s)\n",
+				a.format, fleetlog_format_names());
 			return FL_EXIT_INVALID;
 		}
 		if (fleetlog_analyze_dir(a.logs, &fo, &err) < 0) {

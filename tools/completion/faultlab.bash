@@ -61,7 +61,7 @@ _faultlab()
 		mapfile -t COMPREPLY < <(compgen -W "netns docker" -- "$cur")
 		return ;;
 	--format)
-		mapfile -t COMPREPLY < <(compgen -W "nwaku go-waku labnode" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "auto nwaku nwaku-json go-waku go-waku-json labnode status-go" -- "$cur")
 		return ;;
 	--seed | --pause-before | --only)
 		return ;;
