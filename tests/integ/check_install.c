@@ -92,7 +92,8 @@ START_TEST(completion_verbs_options_values)
 	o = inst_complete("faultlab run x.yaml --r");
 	ck_assert_str_eq(o, "--runtime rc=0\n");
 	ck_assert_str_eq(inst_complete("faultlab run x.yaml --runtime d"), "docker rc=0\n");
-	ck_assert_str_eq(inst_complete("faultlab analyze --logs d --format go"), "go-waku rc=0\n");
+	ck_assert_str_eq(inst_complete("faultlab analyze --logs d --format go"),
+			 "go-waku go-waku-json rc=0\n");
 	ck_assert_str_eq(inst_complete("faultlab image b"), "build rc=0\n");
 	ck_assert_str_eq(inst_complete("faultlab suite scenarios --o"), "--out rc=0\n");
 	o = inst_complete("faultlab run scenarios/sm");
