@@ -24,6 +24,32 @@ struct doctor_probe *doctor_add(struct doctor_report *r, const char *name, enum 
 	return p;
 }
 
+/* What fixes each missing capability, as a command to run (root). */
+static const struct {
+	const char *probe, *fix;
+} doctor_fixes[] = {
+    {"privileges", "run faultlab as root (sudo faultlab ...)"},
+    {"netns", "run as root on a kernel with network namespaces (CONFIG_NET_NS)"},
+    {"netem", "modprobe sch_netem (Ubuntu: apt-get install linux-modules-extra-$(uname -r))"},
+    {"tbf", "modprobe sch_tbf"},
+    {"ifb", "modprobe ifb"},
+    {"iptables-legacy", "apt-get install iptables && modprobe ip_tables iptable_filter"},
+    {"nft", "modprobe nf_tables"},
+    {"nfqueue", "modprobe nfnetlink_queue xt_NFQUEUE"},
+    {"freezer-v1", "mount -t cgroup -o freezer freezer /sys/fs/cgroup/freezer (or use cgroup2)"},
+    {"cgroup2",
+     "mount -t cgroup2 none /sys/fs/cgroup (or boot with systemd.unified_cgroup_hierarchy=1)"},
+    {"docker", "apt-get install docker.io && systemctl start docker (or: tools/setup docker)"},
+};
+
+const char *doctor_fix(const char *probe)
+{
+	for (size_t i = 0; i < sizeof(doctor_fixes) / sizeof(doctor_fixes[0]); i++)
+		if (strcmp(doctor_fixes[i].probe, probe) == 0)
+			return doctor_fixes[i].fix;
+	return NULL;
+}
+
 /* The decisions the agent makes from the same facts (SCENARIO.md "what serves them"). */
 static void doctor_decide(struct doctor_report *r)
 {

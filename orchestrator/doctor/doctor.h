@@ -27,6 +27,9 @@ struct doctor_report {
 	char docker_api[16];   /* daemon API version, "" when no daemon answers */
 };
 
+/* The command that fixes a missing capability (probe name), or NULL. */
+const char *doctor_fix(const char *probe);
+
 /* Runs every probe. Never fails: a probe that cannot run is reported as missing/skipped. */
 void doctor_run(struct doctor_report *r);
 

@@ -59,7 +59,13 @@ START_TEST(test_doctor_lists_every_probe)
 		json_t *p = json_array_get(probes, i);
 		ck_assert_str_eq(json_string_value(json_object_get(p, "name")), names[i]);
 		ck_assert(strlen(json_string_value(json_object_get(p, "detail"))) > 0);
+		/* a missing capability says how to fix it */
+		if (strcmp(json_string_value(json_object_get(p, "state")), "missing") == 0 &&
+		    strcmp(names[i], "kernel") != 0)
+			ck_assert(json_is_string(json_object_get(p, "fix")));
 	}
+	ck_assert(json_integer_value(
+		      json_object_get(json_object_get(o, "limits"), "mem_available_kib")) > 0);
 	ck_assert(json_is_true(json_object_get(o, "root")));
 	json_decref(o);
 }
@@ -76,8 +82,12 @@ START_TEST(test_doctor_text_names_the_fallback)
 	buf[n] = '\0';
 	ck_assert_int_eq(WEXITSTATUS(pclose(p)), 0);
 	ck_assert_ptr_nonnull(strstr(buf, "delay engine: "));
-	if (!tc_has_netem())
+	if (!tc_has_netem()) {
 		ck_assert_ptr_nonnull(strstr(buf, "the NFQUEUE engine serves delay"));
+		ck_assert_ptr_nonnull(strstr(buf, "fix: modprobe sch_netem"));
+	}
+	ck_assert_ptr_nonnull(strstr(buf, "host limits: "));
+	ck_assert_ptr_nonnull(strstr(buf, " IPv4 neighbour entries (all namespaces"));
 }
 END_TEST
 
