@@ -35,10 +35,8 @@ function reliability(flag, v) {
 }
 
 function pubsubTopic(flag, v) {
-	if (!/^\/waku\/2\/rs\/\d+\/\d+$/.test(v))
-		throw new UsageError(
-			`${flag}: "${v}": js-waku 0.0.27 relays only static-sharding topics /waku/2/rs/<cluster>/<shard>`
-		);
+	if (!/^\/waku\/2\/[^\s/][^\s]*$/.test(v))
+		throw new UsageError(`${flag}: "${v}" is not a Waku pubsub topic (/waku/2/â€¦)`);
 	return v;
 }
 
@@ -83,7 +81,7 @@ export function defaults() {
 		identitySeed: null,
 		key: null,
 		reliability: [],
-		pubsubTopic: "/waku/2/rs/0/0",
+		pubsubTopic: "/waku/2/default-waku/proto",
 		traces: true,
 		sdsMaxRetries: 8,
 		sdsBaseMs: 5000,
@@ -128,7 +126,8 @@ export const HELP = `usage: jswaku [options]   (node images/jswaku/jswaku.mjs â€
   --identity-seed N        deterministic secp256k1 node key from N
   --key HEX                the node's 32-byte private key (wins over the seed)
   --reliability LIST       "" / none, or sds (Scalable Data Sync for direct messages)
-  --pubsub-topic T         /waku/2/rs/<cluster>/<shard> (/waku/2/rs/0/0)
+  --pubsub-topic T         pubsub topic of the auto endpoints and direct messages
+                           (/waku/2/default-waku/proto)
   --traces on|off          fleet trace lines on stdout (on)
   --sds-max-retries N      SDS resends before a failed event (8)
   --sds-base DUR           SDS: resend n waits base*2^(n-1), jittered (5s)

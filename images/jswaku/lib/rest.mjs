@@ -30,9 +30,13 @@ function readBody(req) {
 	});
 }
 
+// nwaku's timestamps are int64 ns, past 2^53: JSON.parse would round them (and change the
+// message hash), so they are read as strings of digits first.
+const TIMESTAMP = /("timestamp"\s*:\s*)(-?\d+)/g;
+
 function parseJson(body) {
 	try {
-		return JSON.parse(body);
+		return JSON.parse(body.replace(TIMESTAMP, '$1"$2"'));
 	} catch (e) {
 		throw new HttpError(400, `Failed to decode request: ${e.message}`);
 	}
@@ -118,7 +122,7 @@ export class Rest {
 			body = e.message;
 			type = "text";
 		}
-		const text = type === "text" ? String(body) : JSON.stringify(body);
+		const text = type === "text" ? String(body) : JSON.stringify(body).replace(/"timestamp":"(\d+)"/g, '"timestamp":$1');
 		res.writeHead(status, {
 			"Content-Type": type === "text" ? "text/plain; charset=utf-8" : "application/json",
 			"Content-Length": Buffer.byteLength(text),
@@ -194,8 +198,8 @@ export class Rest {
 		const n = this.node;
 		const map = auto ? n.contentSubs : n.pubsubSubs;
 		for (const t of topicList(body)) {
-			if (!auto && add && t !== n.cfg.pubsubTopic)
-				throw new HttpError(400, `Failed to subscribe: js-waku relays only ${n.cfg.pubsubTopic}, not ${t}`);
+			if (!auto && add && !n.relays(t))
+				throw new HttpError(400, `Failed to subscribe: this node relays ${[...n.waku.relay.pubsubTopics].join(", ")}, not ${t}`);
 			if (add && !map.has(t)) map.set(t, []);
 			if (!add) map.delete(t);
 		}
@@ -204,7 +208,7 @@ export class Rest {
 
 	async publish(body, pubsubTopic) {
 		const n = this.node;
-		if (pubsubTopic !== n.cfg.pubsubTopic)
+		if (!n.relays(pubsubTopic))
 			throw new HttpError(400, `Failed to publish: Node not subscribed to topic: ${pubsubTopic}`);
 		let m;
 		try {

@@ -41,9 +41,11 @@ export function messageFromRest(j) {
 	if (j.meta !== undefined && (typeof j.meta !== "string" || !b64.test(j.meta))) throw new Error("meta is not base64");
 	if (j.version !== undefined && !(Number.isInteger(j.version) && j.version >= 0 && j.version < 2 ** 32))
 		throw new Error("version is not an unsigned integer");
-	if (j.timestamp !== undefined && !(Number.isInteger(j.timestamp) && j.timestamp >= 0))
+	const t = j.timestamp;
+	if (t !== undefined && !(typeof t === "string" ? /^\d{1,19}$/.test(t) : Number.isSafeInteger(t) && t >= 0))
 		throw new Error("timestamp is not a non-negative integer (ns)");
-	const ts = j.timestamp ? BigInt(j.timestamp) : realNs();
+	const ts = t !== undefined && BigInt(t) > 0n ? BigInt(t) : realNs();
+	if (ts >= 2n ** 63n) throw new Error("timestamp is past int64");
 	const m = {
 		payload: new Uint8Array(Buffer.from(j.payload, "base64")),
 		contentTopic: j.contentTopic,
@@ -60,7 +62,7 @@ export function messageToRest(m) {
 		payload: Buffer.from(m.payload ?? []).toString("base64"),
 		contentTopic: m.contentTopic,
 		version: m.version ?? 0,
-		timestamp: Number(m.timestamp ?? 0n),
+		timestamp: String(m.timestamp ?? 0n), // digits; the REST layer prints them unquoted
 	};
 	if (m.meta && m.meta.length) o.meta = Buffer.from(m.meta).toString("base64");
 	if (m.ephemeral) o.ephemeral = true;
@@ -99,10 +101,13 @@ export class JsWakuNode {
 		const ecdh = crypto.createECDH("secp256k1");
 		ecdh.setPrivateKey(priv);
 		this.publicKey = hex(ecdh.getPublicKey());
-		const [, , , , cluster, shard] = this.cfg.pubsubTopic.split("/");
+		// js-waku 0.0.27 derives its topics from static sharding only (/waku/2/rs/C/S);
+		// another topic (labnode's default /waku/2/default-waku/proto) is added to its relay
+		// below, on cluster 0 shard 0 for the metadata protocol.
+		const rs = /^\/waku\/2\/rs\/(\d+)\/(\d+)$/.exec(this.cfg.pubsubTopic);
 		const { host, port } = this.cfg.listen;
 		this.waku = await createRelayNode({
-			networkConfig: { clusterId: Number(cluster), shards: [Number(shard)] },
+			networkConfig: { clusterId: rs ? Number(rs[1]) : 0, shards: [rs ? Number(rs[2]) : 0] },
 			libp2p: {
 				peerId,
 				addresses: { listen: [`/ip4/${host}/tcp/${port}`] },
@@ -113,6 +118,12 @@ export class JsWakuNode {
 			},
 		});
 		await this.waku.start();
+		if (!rs) {
+			// Relay's own members (@waku/relay 0.0.14 dist/index.js): the topic set send()
+			// checks, and the subscribe that installs its validator and message listener.
+			this.waku.relay.pubsubTopics.add(this.cfg.pubsubTopic);
+			this.waku.relay.gossipSubSubscribe(this.cfg.pubsubTopic);
+		}
 		this.libp2p = this.waku.libp2p;
 		this.gossip = this.libp2p.services.pubsub;
 		this.peerId = this.libp2p.peerId.toString();
@@ -131,6 +142,10 @@ export class JsWakuNode {
 		for (const s of this.statics.values()) clearTimeout(s.timer);
 		this.started = false;
 		await this.waku.stop();
+	}
+
+	relays(topic) {
+		return this.waku.relay.pubsubTopics.has(topic);
 	}
 
 	// The configured listen address first (wildcard kept: drivers substitute the node's
