@@ -47,7 +47,7 @@ static int conndrop_parse(json_t *params, struct conndrop_params *p, struct fl_e
 	if (fault_params_only(params, known, err) < 0)
 		return -1;
 	if (mode && (!json_is_string(mode) || (strcmp(json_string_value(mode), "blackhole") != 0 &&
-					      strcmp(json_string_value(mode), "reset") != 0)))
+					       strcmp(json_string_value(mode), "reset") != 0)))
 		return fl_err(err, "params.mode: expected \"blackhole\" or \"reset\"");
 	p->reset = mode && strcmp(json_string_value(mode), "reset") == 0;
 	if (!ports)
@@ -117,14 +117,12 @@ static int conndrop_blackhole(const struct agent_node *node, const struct fault 
 	for (int i = 0; i < n; i++) {
 		const struct sockdiag_tcp *s = &conns[i];
 
-		in[i] = (struct iptc_rule_spec){IPTC_RULE_DROP_TCP4, .src_addr = s->remote_addr,
-						.dst_addr = s->local_addr,
-						.sport = ntohs(s->remote_port),
-						.dport = ntohs(s->local_port)};
-		out[i] = (struct iptc_rule_spec){IPTC_RULE_DROP_TCP4, .src_addr = s->local_addr,
-						 .dst_addr = s->remote_addr,
-						 .sport = ntohs(s->local_port),
-						 .dport = ntohs(s->remote_port)};
+		in[i] = (struct iptc_rule_spec){
+		    IPTC_RULE_DROP_TCP4, .src_addr = s->remote_addr, .dst_addr = s->local_addr,
+		    .sport = ntohs(s->remote_port), .dport = ntohs(s->local_port)};
+		out[i] = (struct iptc_rule_spec){
+		    IPTC_RULE_DROP_TCP4, .src_addr = s->local_addr, .dst_addr = s->remote_addr,
+		    .sport = ntohs(s->local_port), .dport = ntohs(s->remote_port)};
 	}
 	conndrop_chains(node, f->id, c, names);
 	c[0].rules = in;
@@ -168,8 +166,7 @@ static int conndrop_apply(const struct agent_node *node, struct fault *f, json_t
 	if (p.reset)
 		return conndrop_reset(conns, n, err) < 0 ? fl_wrap(err, "connection-drop") : 0;
 	/* Chains even when n is 0: revert stays uniform, and `iptables -S` shows the fault. */
-	return conndrop_blackhole(node, f, conns, n, err) < 0 ? fl_wrap(err, "connection-drop")
-							      : 0;
+	return conndrop_blackhole(node, f, conns, n, err) < 0 ? fl_wrap(err, "connection-drop") : 0;
 }
 
 static int conndrop_revert(const struct agent_node *node, struct fault *f, struct fl_error *err)

@@ -35,7 +35,10 @@ static int sockdiag_send(int fd, uint16_t type, uint16_t flags, const struct ine
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	struct sockdiag_req q = {
-	    .nlh = {.nlmsg_len = sizeof(q), .nlmsg_type = type, .nlmsg_flags = flags, .nlmsg_seq = 1},
+	    .nlh = {.nlmsg_len = sizeof(q),
+		    .nlmsg_type = type,
+		    .nlmsg_flags = flags,
+		    .nlmsg_seq = 1},
 	    .r = {.sdiag_family = AF_INET,
 		  .sdiag_protocol = IPPROTO_TCP,
 		  .idiag_states = id ? ~0u : 1u << TCP_ESTABLISHED},
@@ -74,7 +77,8 @@ int sockdiag_tcp_established(struct sockdiag_tcp *out, size_t max, struct fl_err
 	static _Alignas(struct nlmsghdr) char buf[SOCKDIAG_BUF];
 	size_t n = 0;
 
-	if (fd < 0 || sockdiag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, NULL, err) < 0)
+	if (fd < 0 ||
+	    sockdiag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, NULL, err) < 0)
 		return -1;
 	for (;;) {
 		ssize_t len = recv(fd, buf, sizeof(buf), 0);
@@ -92,7 +96,8 @@ int sockdiag_tcp_established(struct sockdiag_tcp *out, size_t max, struct fl_err
 				return fl_err_errno(err, "sock_diag dump");
 			}
 			if (sockdiag_take(NLMSG_DATA(h), out, max, &n) < 0)
-				return fl_err(err, "more than %zu established TCP connections", max);
+				return fl_err(err, "more than %zu established TCP connections",
+					      max);
 		}
 	}
 }

@@ -44,7 +44,7 @@ static int rest_port(int i)
 #define SKIP_WITHOUT_MODULES()                                                                     \
 	do {                                                                                       \
 		if (!have_modules) {                                                               \
-			printf("jswaku: skipped, %s is absent (tools/setup runs npm ci)\n",         \
+			printf("jswaku: skipped, %s is absent (tools/setup runs npm ci)\n",        \
 			       JSWAKU_MODULES);                                                    \
 			return;                                                                    \
 		}                                                                                  \
@@ -183,7 +183,8 @@ static int wait_line(int i, const char *suffix, int timeout_ms, const char *n1, 
 		char *s = slurp(i, suffix), *save = NULL;
 		int found = 0;
 
-		for (char *l = strtok_r(s, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save))
+		for (char *l = strtok_r(s, "\n", &save); l && !found;
+		     l = strtok_r(NULL, "\n", &save))
 			found = strstr(l, n1) && (!n2 || strstr(l, n2));
 		free(s);
 		if (found)
@@ -224,10 +225,10 @@ static int mesh_size(int i)
 	}
 	j = json_loads(b, 0, NULL);
 	free(b);
-	json_array_foreach(j, k, e) if (json_is_object(e) &&
-					 !strcmp(json_string_value(json_object_get(e, "pubsubTopic"))
-						     ?: "",
-						 TOPIC)) n = (int)json_array_size(json_object_get(e, "peers"));
+	json_array_foreach(
+	    j, k, e) if (json_is_object(e) &&
+			 !strcmp(json_string_value(json_object_get(e, "pubsubTopic")) ?: "", TOPIC))
+	    n = (int)json_array_size(json_object_get(e, "peers"));
 	json_decref(j);
 	return n;
 }
@@ -326,9 +327,9 @@ START_TEST(test_relay_two_hops_by_hash)
 	labnode_hash("68656c6c6f206a7377616b75", NULL, "/faultlab/1/relay/proto",
 		     1796000000123456789LL, hash);
 	peer_id(1, idb, sizeof(idb));
-	ck_assert_int_eq(http(2, "POST", "/relay/v1/auto/subscriptions",
-			      "[\"/faultlab/1/relay/proto\"]", NULL),
-			 200);
+	ck_assert_int_eq(
+	    http(2, "POST", "/relay/v1/auto/subscriptions", "[\"/faultlab/1/relay/proto\"]", NULL),
+	    200);
 	ck_assert_int_eq(http(0, "POST", "/relay/v1/auto/messages", body, NULL), 200);
 	snprintf(needle, sizeof(needle), "msg_hash=%s", hash);
 	ck_assert_msg(wait_line(1, "out", 10000, "received relay message", needle),
@@ -336,9 +337,9 @@ START_TEST(test_relay_two_hops_by_hash)
 	snprintf(from, sizeof(from), "from_peer_id=%s", idb);
 	ck_assert_msg(wait_line(2, "out", 10000, needle, from),
 		      "the far node did not receive %s from the middle node", hash);
-	ck_assert_int_eq(http(2, "GET", "/relay/v1/auto/messages/%2Ffaultlab%2F1%2Frelay%2Fproto",
-			      NULL, &got),
-			 200);
+	ck_assert_int_eq(
+	    http(2, "GET", "/relay/v1/auto/messages/%2Ffaultlab%2F1%2Frelay%2Fproto", NULL, &got),
+	    200);
 	ck_assert_msg(strstr(got, "\"payload\":\"aGVsbG8ganN3YWt1\"") &&
 			  strstr(got, "\"timestamp\":1796000000123456789"),
 		      "GET messages on the far node: %s", got);
@@ -396,8 +397,8 @@ START_TEST(test_hash_equals_labnode_vectors)
 }
 END_TEST
 
-static void expect(int node, const char *method, const char *path, const char *body,
-		   long status, const char *needle)
+static void expect(int node, const char *method, const char *path, const char *body, long status,
+		   const char *needle)
 {
 	char *ans = NULL;
 	long st = http(node, method, path, body, &ans);
@@ -419,8 +420,7 @@ START_TEST(test_rest_shapes)
 		 wire_port(0));
 	expect(0, "GET", "/debug/v1/info", NULL, 200, needle);
 	expect(0, "GET", "/debug/v1/info", NULL, 200, "\"publicKey\":\"0x04");
-	expect(1, "GET", "/admin/v1/peers", NULL, 200,
-	       "\"protocols\":[{\"protocol\":\"/vac/waku/");
+	expect(1, "GET", "/admin/v1/peers", NULL, 200, "\"protocols\":[{\"protocol\":\"/vac/waku/");
 	expect(1, "GET", "/admin/v1/peers", NULL, 200, "\"connected\":true,\"origin\":\"Static\"");
 	expect(1, "GET", "/admin/v1/peers", NULL, 200, "\"origin\":\"Incoming\"");
 	expect(0, "GET", "/admin/v1/peers/mesh", NULL, 200, "{\"pubsubTopic\":\"" TOPIC "\"");

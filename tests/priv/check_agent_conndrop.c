@@ -126,8 +126,7 @@ static void setup_node(struct agent_node *node, struct fault *f)
 	f->kind = &conndrop_fault_kind;
 }
 
-static int apply(struct agent_node *node, struct fault *f, const char *params,
-		 struct fl_error *err)
+static int apply(struct agent_node *node, struct fault *f, const char *params, struct fl_error *err)
 {
 	json_t *j = json_loads(params, 0, NULL);
 	int r;
@@ -195,8 +194,8 @@ START_TEST(test_reset_tells_both_ends)
 	ck_assert_msg(readable(c1, 2000), "the node's socket was not told");
 	errno = 0;
 	ck_assert_int_lt(recv(c1, &b, 1, 0), 1);
-	ck_assert_msg(errno == ECONNABORTED || errno == ECONNRESET || errno == 0,
-		      "node end: %s", strerror(errno));
+	ck_assert_msg(errno == ECONNABORTED || errno == ECONNRESET || errno == 0, "node end: %s",
+		      strerror(errno));
 	ck_assert_msg(readable(s1, 2000), "the peer's socket was not told");
 	errno = 0;
 	ck_assert_int_eq(recv(s1, &b, 1, 0), -1);
