@@ -77,7 +77,7 @@ export class Rest {
 			["GET", /^\/debug\/v1\/info$/, () => this.info()],
 			["GET", /^\/debug\/v1\/version$/, () => [200, "jswaku (@waku/sdk 0.0.27)", "text"]],
 			["GET", /^\/admin\/v1\/peers$/, () => this.peers()],
-			["POST", /^\/admin\/v1\/peers$/, (b) => this.addPeers(b)],
+			["POST", /^\/admin\/v1\/peers$/, (b, m, q) => this.addPeers(b, q.get("dial") === "new")],
 			["GET", /^\/admin\/v1\/peers\/mesh$/, () => this.mesh()],
 			["POST", /^\/relay\/v1\/subscriptions$/, (b) => this.subs(b, true, false)],
 			["DELETE", /^\/relay\/v1\/subscriptions$/, (b) => this.subs(b, false, false)],
@@ -116,7 +116,7 @@ export class Rest {
 			}
 			const m = route[1].exec(url.pathname).map((s, i) => (i ? decodeURIComponent(s) : s));
 			const b = req.method === "GET" ? "" : await readBody(req);
-			[status, body, type] = await route[2](b, m);
+			[status, body, type] = await route[2](b, m, url.searchParams);
 		} catch (e) {
 			status = e.status ?? 500;
 			body = e.message;
@@ -167,7 +167,9 @@ export class Rest {
 
 	// nwaku: connects each one, 400 "Failed to connect to peer at index: i - p" on a failure.
 	// The peers stay persistent (redialled with back-off), as labnode's --peer.
-	async addPeers(body) {
+	// ?dial=new (a lab extension): a new connection even when one is open (libp2p's force),
+	// what a client does that re-dials on its own timer while the old connection is dead.
+	async addPeers(body, fresh) {
 		const list = topicList(body);
 		for (const [i, p] of list.entries()) {
 			let s;
@@ -176,7 +178,7 @@ export class Rest {
 			} catch (e) {
 				throw new HttpError(400, `Couldn't parse remote peer info: ${e.message}`);
 			}
-			if (!(await this.node.dialStatic(s)))
+			if (!(await this.node.dialStatic(s, fresh)))
 				throw new HttpError(400, `Failed to connect to peer at index: ${i} - ${p}`);
 		}
 		return [200, "OK", "text"];

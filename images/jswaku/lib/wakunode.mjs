@@ -198,11 +198,12 @@ export class JsWakuNode {
 		s.timer = setTimeout(() => this.dialStatic(s).catch(() => {}), delayMs);
 	}
 
-	async dialStatic(s) {
+	async dialStatic(s, fresh = false) {
 		if (!this.started) return false;
-		if (s.peerId && this.libp2p.getConnections().some((c) => c.remotePeer.toString() === s.peerId)) return true;
+		if (!fresh && s.peerId && this.libp2p.getConnections().some((c) => c.remotePeer.toString() === s.peerId))
+			return true;
 		try {
-			const conn = await this.libp2p.dial(s.ma, { signal: AbortSignal.timeout(5000) });
+			const conn = await this.libp2p.dial(s.ma, { signal: AbortSignal.timeout(5000), force: fresh });
 			s.peerId = conn.remotePeer.toString();
 			s.attempt = 0;
 			return true;
