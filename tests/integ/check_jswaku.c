@@ -490,6 +490,37 @@ START_TEST(test_sds_dm_acknowledged)
 }
 END_TEST
 
+/* A direct message nobody acknowledges (no node holds the key): SDS resends it, writing
+ * retransmit events, then failed after --sds-max-retries. */
+START_TEST(test_sds_unacknowledged_retransmits_then_fails)
+{
+	static const char nobody[] =
+	    "0x04"
+	    "11111111111111111111111111111111111111111111111111111111111111"
+	    "11111111111111111111111111111111111111111111111111111111111111"
+	    "1111";
+	char req[512], *ans = NULL;
+
+	SKIP_WITHOUT_MODULES();
+	start(3, "--reliability", "sds", "--sds-base", "300ms", "--sds-max-retries", "2", NULL);
+	start(4, "--peer", peer_arg(3), NULL);
+	ck_assert(healthy(3, 30000) && healthy(4, 30000));
+	ck_assert_msg(wait_mesh(3, 1, 20000), "no mesh between 3 and 4");
+	snprintf(req, sizeof(req),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"wakuext_sendOneToOneMessage\","
+		 "\"params\":[{\"id\":\"%s\",\"message\":\"m9 to nobody\"}]}",
+		 nobody);
+	ck_assert_int_eq(http(3, "POST", "/", req, &ans), 200);
+	free(ans);
+	ck_assert_msg(wait_line(3, "events", 10000, "\"event\":\"retransmit\"", "m9 to nobody"),
+		      "no retransmit event");
+	ck_assert_msg(wait_line(3, "events", 15000, "\"event\":\"failed\"", "m9 to nobody"),
+		      "no failed event after 2 resends");
+	ck_assert_msg(!wait_line(3, "events", 100, "\"event\":\"delivered\"", "m9 to nobody"),
+		      "delivered without a recipient");
+}
+END_TEST
+
 Suite *jswaku_suite(void)
 {
 	Suite *s = suite_create("jswaku");
@@ -501,6 +532,7 @@ Suite *jswaku_suite(void)
 	tcase_add_test(tc, test_hash_equals_labnode_vectors);
 	tcase_add_test(tc, test_rest_shapes);
 	tcase_add_test(tc, test_sds_dm_acknowledged);
+	tcase_add_test(tc, test_sds_unacknowledged_retransmits_then_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
