@@ -9,7 +9,7 @@ import { createFromPrivKey } from "@libp2p/peer-id-factory";
 import { multiaddr } from "@multiformats/multiaddr";
 import { WakuMessage } from "@waku/proto";
 import { messageHash } from "@waku/message-hash";
-import { realNs } from "./out.mjs";
+import { monoMs, realNs } from "./out.mjs";
 
 export const RELAY_CODEC = "/vac/waku/relay/2.0.0";
 const CACHE_MAX = 1000;
@@ -166,7 +166,7 @@ export class JsWakuNode {
 
 	onPeer(peerId, up) {
 		const id = peerId.toString();
-		this.out.warn(`peer ${id} ${up ? "connected" : "lost"} t_ms=${Math.round(Number(process.hrtime.bigint() / 1000000n))}`);
+		this.out.warn(`peer ${id} ${up ? "connected" : "lost"} t_ms=${Math.round(monoMs())}`);
 		if (up) for (const h of this.connectHooks ?? []) h(id);
 		for (const s of this.statics.values()) {
 			if (s.peerId !== id) continue;
