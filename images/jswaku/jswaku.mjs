@@ -60,6 +60,9 @@ async function shutdown() {
 	out.close();
 	process.exit(0);
 }
+// A rejection nobody handled (ours or a library's) is reported, not fatal: the node keeps
+// serving, and the line tells which library let it through.
+process.on("unhandledRejection", (e) => out.warn(`unhandled rejection: ${e?.stack ?? e}`));
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 main();
