@@ -153,7 +153,7 @@ export class Dm {
 		const me = this.node.publicKey;
 		const id = "jswaku-dm:" + [me, peerKey].sort().join(":");
 		const ch = new MessageChannel(id, me, { causalHistorySize: 200, enableRepair: false });
-		c = { ch, peerKey, pending: new Map(), syncDue: 0, lastHash: new Map() };
+		c = { ch, peerKey, pending: new Map(), syncDue: 0, lastHash: new Map(), delivered: new Map() };
 		ch.addEventListener(MessageChannelEvent.OutMessageAcknowledged, (e) => this.sdsAcked(c, e.detail));
 		ch.addEventListener(MessageChannelEvent.InMessageDelivered, (e) => this.sdsDelivered(c, e.detail));
 		this.channels.set(peerKey, c);
@@ -208,6 +208,15 @@ export class Dm {
 			return;
 		}
 		const id = "0x" + crypto.createHash("sha256").update(m.content).digest("hex");
+		// @waku/sds 0.0.8 emits message-delivered again for every later copy of a message
+		// that was delivered at once (its duplicate check only knows buffered ones):
+		// counted and said on stderr; handed to the app once unless --sds-dedup off.
+		const copies = (c.delivered.get(msgId) ?? 0) + 1;
+		c.delivered.set(msgId, copies);
+		if (copies > 1) {
+			this.out.warn(`sds: message-delivered again for ${id} (copy ${copies})`);
+			if (this.node.cfg.sdsDedup) return;
+		}
 		this.out.line(`message received: ${env.text} (ID=${id})`);
 		this.out.event("received", id, c.lastHash.get(msgId) ?? "", env.k ?? "dm", c.peerKey, env.text ?? "");
 	}

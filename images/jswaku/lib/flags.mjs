@@ -65,6 +65,10 @@ const TABLE = {
 	"--sds-max-retries": ["sdsMaxRetries", count],
 	"--sds-base": ["sdsBaseMs", parseDuration],
 	"--sds-max": ["sdsMaxMs", parseDuration],
+	"--sds-dedup": ["sdsDedup", (f, v) => {
+		if (v !== "on" && v !== "off") throw new UsageError(`${f}: on or off, got "${v}"`);
+		return v === "on";
+	}],
 	"--backoff-base": ["backoffBaseMs", parseDuration],
 	"--backoff-max": ["backoffMaxMs", parseDuration],
 	"--mesh-poll": ["meshPollMs", parseDuration],
@@ -86,6 +90,7 @@ export function defaults() {
 		sdsMaxRetries: 8,
 		sdsBaseMs: 5000,
 		sdsMaxMs: 60000,
+		sdsDedup: true,
 		backoffBaseMs: 1000,
 		backoffMaxMs: 60000,
 		meshPollMs: 500,
@@ -132,6 +137,7 @@ export const HELP = `usage: jswaku [options]   (node images/jswaku/jswaku.mjs â€
   --sds-max-retries N      SDS resends before a failed event (8)
   --sds-base DUR           SDS: resend n waits base*2^(n-1), jittered (5s)
   --sds-max DUR            cap of the SDS wait (60s)
+  --sds-dedup on|off       hand a message SDS delivers again to the app once (on)
   --backoff-base DUR       first static-peer redial delay (1s)
   --backoff-max DUR        cap of the redial delay (60s)
   --mesh-poll DUR          how often the relay mesh size is sampled (500ms)
