@@ -40,11 +40,12 @@ static char *ji_sh(const char *fmt, ...)
 /* An HTTP request made inside container a (node's fetch): "<status> <body>". */
 static char *ji_http(const char *method, const char *url, const char *body)
 {
-	return ji_sh("docker exec %s /usr/bin/node -e 'fetch(process.argv[1], {method: "
-		     "process.argv[2], body: process.argv[3] || undefined}).then(async r => "
-		     "console.log(r.status, await r.text())).catch(e => console.log(0, e.message))' "
-		     "'%s' %s '%s' 2>&1",
-		     ca, url, method, body ? body : "");
+	return ji_sh(
+	    "docker exec %s /usr/bin/node -e 'fetch(process.argv[1], {method: "
+	    "process.argv[2], body: process.argv[3] || undefined}).then(async r => "
+	    "console.log(r.status, await r.text())).catch(e => console.log(0, e.message))' "
+	    "'%s' %s '%s' 2>&1",
+	    ca, url, method, body ? body : "");
 }
 
 static int ji_wait(const char *method, const char *url, const char *needle, int timeout_s)
@@ -60,7 +61,8 @@ static int ji_wait(const char *method, const char *url, const char *needle, int 
 static int ji_ready(void)
 {
 	if (access("images/jswaku/node_modules/@waku/sdk/package.json", R_OK) != 0) {
-		printf("jswaku_image: skipped, images/jswaku/node_modules is absent (tools/setup)\n");
+		printf(
+		    "jswaku_image: skipped, images/jswaku/node_modules is absent (tools/setup)\n");
 		return 0;
 	}
 	if (system("docker version >/dev/null 2>&1") != 0 &&
@@ -104,17 +106,18 @@ START_TEST(test_image_relays_by_hash)
 	      "127.0.0.1:60001 --rest 127.0.0.1:8646 --identity-seed 2 --peer 127.0.0.1:60000 "
 	      ">/dev/null",
 	      ca, cb);
-	ck_assert_msg(ji_wait("GET", "http://127.0.0.1:8645/health", "200 {\"nodeHealth\":\"Ready\"", 30) &&
-			  ji_wait("GET", "http://127.0.0.1:8646/health", "200 {\"nodeHealth\":\"Ready\"", 30),
-		      "the containers are not Ready: %s", ji_sh("docker logs %s 2>&1 | tail -5", cb));
+	ck_assert_msg(
+	    ji_wait("GET", "http://127.0.0.1:8645/health", "200 {\"nodeHealth\":\"Ready\"", 30) &&
+		ji_wait("GET", "http://127.0.0.1:8646/health", "200 {\"nodeHealth\":\"Ready\"", 30),
+	    "the containers are not Ready: %s", ji_sh("docker logs %s 2>&1 | tail -5", cb));
 	ck_assert(strstr(ji_http("POST", "http://127.0.0.1:8646/relay/v1/auto/subscriptions",
 				 "[\"/faultlab/1/relay/proto\"]"),
 			 "200 OK"));
 	ck_assert_msg(ji_wait("GET", "http://127.0.0.1:8645/admin/v1/peers/mesh", "\"peerId\"", 20),
 		      "no relay mesh between the containers");
-	ck_assert_msg(strstr(ji_http("POST", "http://127.0.0.1:8645/relay/v1/auto/messages", msg),
-			     "200 OK"),
-		      "publish refused");
+	ck_assert_msg(
+	    strstr(ji_http("POST", "http://127.0.0.1:8645/relay/v1/auto/messages", msg), "200 OK"),
+	    "publish refused");
 	memset(&m, 0, sizeof(m));
 	snprintf(m.content_topic, sizeof(m.content_topic), "/faultlab/1/relay/proto");
 	m.timestamp = 1796000000000000001LL;
