@@ -195,7 +195,9 @@ export class Dm {
 			c.syncDue = Date.now() + 100; // acknowledge (also duplicates: our sync may be lost)
 		}
 		c.ch.pushIncomingMessage(msg, undefined);
-		c.ch.processTasks().catch(() => {});
+		// a message waiting for its causal dependencies is delivered only by a sweep of the
+		// incoming buffer, which the app must call (MessageChannel.sweepIncomingBuffer)
+		c.ch.processTasks().then(() => c.ch.sweepIncomingBuffer()).catch(() => {});
 	}
 
 	sdsDelivered(c, msgId) {
@@ -234,6 +236,7 @@ export class Dm {
 		const now = Date.now();
 		const up = this.node.libp2p.getPeers().length > 0;
 		for (const c of this.channels.values()) {
+			c.ch.sweepIncomingBuffer();
 			if (c.syncDue && now >= c.syncDue) {
 				c.syncDue = 0;
 				await c.ch.pushOutgoingSyncMessage(async (msg) => {
