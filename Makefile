@@ -55,7 +55,7 @@ ALL_LIBS    := $(LIB_ORCH) $(LIB_AGENT) $(LIB_LABNODE) $(LIB_COMMON)
 BINS := $(BUILD)/faultlab $(BUILD)/faultlab-agent $(BUILD)/labnode
 
 .PHONY: all check check-unit check-integ check-priv bench fuzz fuzz-smoke format format-check \
-        clean setup demo image-labnode install uninstall
+        clean setup demo image-labnode image-jswaku install uninstall
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -157,6 +157,9 @@ fuzz-smoke: fuzz
 # --- docker image of labnode (no registry: FROM scratch with the binary and its libraries) --
 image-labnode: $(BUILD)/labnode
 	$(Q)tools/image-labnode $(BUILD)/labnode
+# jswaku: the host's node binary and libraries + images/jswaku with its node_modules
+image-jswaku: setup
+	$(Q)tools/image-jswaku
 
 # --- install (PREFIX=/usr/local, DESTDIR= for packaging) -----------------------------------
 # faultlab finds faultlab-agent, labnode and the image scripts (faultlab-image-*) next to

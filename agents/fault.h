@@ -80,6 +80,7 @@ extern const struct fault_kind freeze_fault_kind;
 extern const struct fault_kind suspend_fault_kind;
 extern const struct fault_kind netem_fault_kind;
 extern const struct fault_kind bandwidth_fault_kind;
+extern const struct fault_kind conndrop_fault_kind;
 
 /* The registry (agents/fault_registry.c). */
 const struct fault_kind *fault_kind_find(const char *name);

@@ -5,13 +5,8 @@
 #include <string.h>
 
 const struct fault_kind *const fault_kinds[] = {
-    &partition_fault_kind,
-    &linkdown_fault_kind,
-    &freeze_fault_kind,
-    &suspend_fault_kind,
-    &netem_fault_kind,
-    &bandwidth_fault_kind,
-    NULL,
+    &partition_fault_kind, &linkdown_fault_kind,  &freeze_fault_kind,	&suspend_fault_kind,
+    &netem_fault_kind,	   &bandwidth_fault_kind, &conndrop_fault_kind, NULL,
 };
 
 const struct fault_kind *fault_kind_find(const char *name)

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <libiptc/libiptc.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <netinet/in.h>
 #include <stdalign.h>
 #include <string.h>
 #include <sys/file.h>
@@ -91,6 +93,35 @@ static struct ipt_entry *iptc_rules_entry(unsigned char *buf, const char *target
 	return e;
 }
 
+/* -s src -d dst -p tcp --sport sport --dport dport -j DROP: the entry, one "tcp" match (the
+ * xt_tcpudp module, built with x_tables), then the verdict. */
+static struct ipt_entry *iptc_rules_tcp4(unsigned char *buf, const struct iptc_rule_spec *r)
+{
+	struct ipt_entry *e = (struct ipt_entry *)buf;
+	size_t msize = XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(sizeof(struct xt_tcp));
+	size_t tsize = XT_ALIGN(sizeof(struct xt_standard_target));
+	struct xt_entry_match *m = (struct xt_entry_match *)(buf + XT_ALIGN(sizeof(*e)));
+	struct xt_tcp *tcp = (struct xt_tcp *)m->data;
+	struct xt_standard_target *t;
+
+	memset(buf, 0, IPTC_RULES_ENTRY_MAX);
+	e->ip.src.s_addr = r->src_addr;
+	e->ip.smsk.s_addr = 0xffffffffu;
+	e->ip.dst.s_addr = r->dst_addr;
+	e->ip.dmsk.s_addr = 0xffffffffu;
+	e->ip.proto = IPPROTO_TCP;
+	e->target_offset = (uint16_t)(XT_ALIGN(sizeof(*e)) + msize);
+	e->next_offset = (uint16_t)(e->target_offset + tsize);
+	m->u.user.match_size = (uint16_t)msize;
+	snprintf(m->u.user.name, sizeof(m->u.user.name), "tcp");
+	tcp->spts[0] = tcp->spts[1] = r->sport;
+	tcp->dpts[0] = tcp->dpts[1] = r->dport;
+	t = (struct xt_standard_target *)(buf + e->target_offset);
+	t->target.u.user.target_size = (uint16_t)tsize;
+	snprintf(t->target.u.user.name, sizeof(t->target.u.user.name), "%s", IPTC_LABEL_DROP);
+	return e;
+}
+
 static void iptc_rules_not_lo(struct ipt_entry *e, int output)
 {
 	char *name = output ? e->ip.outiface : e->ip.iniface;
@@ -123,6 +154,8 @@ static struct ipt_entry *iptc_rules_build(unsigned char *buf, const struct iptc_
 		nfq.queues_total = 1;
 		nfq.flags = NFQ_FLAG_BYPASS;
 		return iptc_rules_entry(buf, "NFQUEUE", &nfq);
+	case IPTC_RULE_DROP_TCP4:
+		return iptc_rules_tcp4(buf, r);
 	}
 	fl_err(err, "unknown rule kind %d", (int)r->kind);
 	return NULL;

@@ -20,12 +20,16 @@ enum iptc_rule_kind {
 	IPTC_RULE_DROP_SRC,	   /* -s src_addr -j DROP */
 	IPTC_RULE_DROP_ALL_BUT_LO, /* ! -i lo -j DROP on INPUT, ! -o lo -j DROP on OUTPUT */
 	IPTC_RULE_NFQUEUE,	   /* -j NFQUEUE --queue-num queue_num --queue-bypass */
+	IPTC_RULE_DROP_TCP4, /* -s src_addr -d dst_addr -p tcp --sport sport --dport dport -j DROP
+			      */
 };
 
 struct iptc_rule_spec {
 	enum iptc_rule_kind kind;
-	uint32_t src_addr;  /* network order; IPTC_RULE_DROP_SRC only */
-	uint16_t queue_num; /* IPTC_RULE_NFQUEUE only; always with --queue-bypass */
+	uint32_t src_addr;     /* network order; IPTC_RULE_DROP_SRC and _DROP_TCP4 */
+	uint16_t queue_num;    /* IPTC_RULE_NFQUEUE only; always with --queue-bypass */
+	uint32_t dst_addr;     /* network order; IPTC_RULE_DROP_TCP4 only (as the ports) */
+	uint16_t sport, dport; /* host order */
 };
 
 /* Creates chain `chain` in table filter holding `rules` (in order) and inserts a jump to it

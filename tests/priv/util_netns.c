@@ -42,7 +42,7 @@ int test_can_netns(void)
 int test_pair_up(struct test_pair *p, int net)
 {
 	static int seq;
-	char cmd[1024];
+	char cmd[2048];
 	int id = (int)(getpid() % 10000) * 10 + (seq++ % 10);
 	int octet = net ? net : 254;
 
@@ -57,7 +57,14 @@ int test_pair_up(struct test_pair *p, int net)
 		 " ip link add %3$s netns %1$s type veth peer name %4$s netns %2$s;"
 		 " ip -n %1$s addr add %5$s/24 dev %3$s; ip -n %2$s addr add %6$s/24 dev %4$s;"
 		 " ip -n %1$s link set %3$s up; ip -n %2$s link set %4$s up;"
-		 " ip -n %1$s link set lo up; ip -n %2$s link set lo up",
+		 " ip -n %1$s link set lo up; ip -n %2$s link set lo up;"
+		 /* permanent neighbours: the ARP table is one for the whole host (gc_thresh3),
+		  * and a big run elsewhere can fill it, which fails every resolution here
+		  * with ENOBUFS; permanent entries are exempt from that limit */
+		 " ip -n %1$s neigh replace %6$s dev %3$s nud permanent lladdr"
+		 " $(ip -n %2$s -br link show dev %4$s | awk '{print $3}');"
+		 " ip -n %2$s neigh replace %5$s dev %4$s nud permanent lladdr"
+		 " $(ip -n %1$s -br link show dev %3$s | awk '{print $3}')",
 		 p->ns_a, p->ns_b, p->if_a, p->if_b, p->addr_a, p->addr_b);
 	if (sh(cmd) != 0) {
 		test_pair_down(p);
