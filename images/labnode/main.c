@@ -244,10 +244,8 @@ static int parse_args(int argc, char **argv, struct ln_config *c, struct fl_erro
 		opts[base + i] = (struct option){dur_flags[i].name, 1, 0, O_DUR};
 	opts[base + FL_ARRAY_SIZE(dur_flags)] = (struct option){"telemetry-url", 1, 0, O_TELEMETRY};
 	while ((o = getopt_long(argc, argv, "", opts, &idx)) != -1) {
-		if (o == '?') {
-			usage(stderr);
-			return fl_err(err, "bad command line");
-		}
+		if (o == '?') /* getopt named the option; the usage is one --help away */
+			return fl_err(err, "bad command line (labnode --help lists the options)");
 		if (o == O_HELP) {
 			usage(stdout);
 			exit(0);
