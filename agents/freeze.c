@@ -102,16 +102,25 @@ static char freeze_proc_state(pid_t pid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
-/* SIGSTOP lands asynchronously: the ack is the group leader seen stopped (or gone). */
+/* SIGSTOP lands asynchronously: the ack is the group leader seen stopped (or gone). The
+ * signal goes to the group again every 50 ms while waiting: a member forked while the first
+ * one was being delivered escapes it, and a second SIGSTOP is harmless. */
 static int freeze_wait_stopped(pid_t pgid, struct fl_error *err)
 {
-	uint64_t deadline = fltime_mono_ns() + (uint64_t)FREEZE_WAIT_MS * 1000000u;
+	uint64_t start = fltime_mono_ns(), resent = start;
+	uint64_t deadline = start + (uint64_t)FREEZE_WAIT_MS * 1000000u;
 	char st;
 
 	while ((st = freeze_proc_state(pgid)) != 'T' && st != 0) {
-		if (fltime_mono_ns() > deadline)
-			return fl_err(err, "process group %d not stopped after %d ms", (int)pgid,
-				      FREEZE_WAIT_MS);
+		uint64_t now = fltime_mono_ns();
+
+		if (now > deadline)
+			return fl_err(err, "process group %d not stopped after %d ms (state %c)",
+				      (int)pgid, FREEZE_WAIT_MS, st);
+		if (now - resent >= 50000000u) {
+			kill(-pgid, SIGSTOP);
+			resent = now;
+		}
 		usleep(100);
 	}
 	return 0;
