@@ -142,8 +142,8 @@ START_TEST(links_in_root_out_not_followed)
 	snprintf(out, sizeof(out), "%s/out1", safe_tmp);
 	safe_sh("mkdir -p %s && ln -s %s %s/scenario.yaml", out, target, out);
 	o = safe_sh("%s run %s --out %s --quiet 2>&1; echo rc=$?", safe_bin, sc, out);
-	ck_assert_msg(strstr(o, "rc=3") && strstr(o, "scenario.yaml (it must not exist yet)"),
-		      "%s", o);
+	ck_assert_msg(strstr(o, "rc=3") && strstr(o, "scenario.yaml (it must not exist yet)"), "%s",
+		      o);
 	snprintf(out, sizeof(out), "%s/out2", safe_tmp);
 	safe_sh("mkdir -p %s/nodes/a && ln -s %s %s/nodes/a/stdout.log", out, target, out);
 	o = safe_sh("%s run %s --out %s --quiet 2>&1; echo rc=$?", safe_bin, sc, out);
@@ -172,8 +172,9 @@ START_TEST(same_second_runs_unique_and_private)
 	for (int i = 0; i < 2; i++) {
 		char p[1200];
 
-		ck_assert_msg(strstr(safe_sh("grep -c '\"type\":\"send\"' %s/events.jsonl", dirs[i]), "8\n"),
-			      "%s", dirs[i]);
+		ck_assert_msg(
+		    strstr(safe_sh("grep -c '\"type\":\"send\"' %s/events.jsonl", dirs[i]), "8\n"),
+		    "%s", dirs[i]);
 		o = safe_sh("tr -d ' \\n' < %s/report.json | grep -o '\"totals\":{[^}]*}'",
 			    dirs[i]);
 		ck_assert_msg(strstr(o, "\"sent\":8,") && strstr(o, "\"duplicates\":0"), "%s: %s",
@@ -252,8 +253,8 @@ START_TEST(kept_run_secrets_and_socket)
 	o = safe_sh("setpriv --reuid=65534 --regid=65534 --clear-groups %s inject %s a "
 		    "'{netem: {delay: 10ms}}' 2>&1; echo rc=$?",
 		    safe_bin, id);
-	ck_assert_msg(strstr(o, "not allowed to use the control socket") && strstr(o, "rc=3"),
-		      "%s", o);
+	ck_assert_msg(strstr(o, "not allowed to use the control socket") && strstr(o, "rc=3"), "%s",
+		      o);
 	kill(pid, SIGINT);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 }
