@@ -109,14 +109,36 @@ static double inject_num(json_t *params, const char *key)
 	return json_number_value(json_object_get(params, key));
 }
 
+/* A text value among the names the agent reads (netem_params.c), or -1 + err. */
+static int inject_enum(json_t *params, const char *kind, const char *key, const char *const *names,
+		       struct fl_error *err)
+{
+	const char *v = json_string_value(json_object_get(params, key));
+
+	if (!v)
+		return 0;
+	for (const char *const *n = names; *n; n++)
+		if (!strcmp(v, *n))
+			return 0;
+	return fl_err(err, "%s.%s: expected %s, got \"%s\"", kind, key,
+		      !strcmp(key, "direction") ? "egress, ingress or both"
+						: "uniform, normal, pareto or paretonormal",
+		      v);
+}
+
 /* What the agent would refuse or what would change nothing, refused before the run sees it:
  * a netem without any effect, jitter or reorder without a delay, a bandwidth without a rate,
  * a partition without sources or from the node itself. */
 static int inject_sense(const char *kind, const char *node, json_t *req, struct fl_error *err)
 {
+	static const char *const dirs[] = {"egress", "ingress", "both", NULL};
+	static const char *const dists[] = {"uniform", "normal", "pareto", "paretonormal", NULL};
 	json_t *params = json_object_get(req, "params"), *from, *v;
 	size_t i;
 
+	if (inject_enum(params, kind, "direction", dirs, err) < 0 ||
+	    inject_enum(params, kind, "distribution", dists, err) < 0)
+		return -1;
 	if (!strcmp(kind, "netem")) {
 		if (!(inject_num(params, "delay_ms") > 0 || inject_num(params, "loss") > 0 ||
 		      inject_num(params, "duplicate") > 0 || inject_num(params, "reorder") > 0 ||

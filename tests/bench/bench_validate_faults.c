@@ -21,8 +21,8 @@ static int bench_write(const char *path, int n)
 	fprintf(f, "version: 1\nname: many\nseed: 1\nduration: 30h\ndrain: 1s\nnodes:\n"
 		   "  - name: a\n  - name: b\ntopology:\n  kind: full\nfaults:\n");
 	for (int i = 0; i < n; i++)
-		fprintf(f, "  - {name: f%d, at: %ds, for: 1s, netem: {target: b, delay: 10ms}}\n", i,
-			i);
+		fprintf(f, "  - {name: f%d, at: %ds, for: 1s, netem: {target: b, delay: 10ms}}\n",
+			i, i);
 	return fclose(f);
 }
 
@@ -63,7 +63,8 @@ int main(void)
 		qsort(ms, BENCH_RUNS, sizeof(ms[0]), cmp_double);
 		printf("bench_validate_faults: %6d faults: load+validate %8.1f ms (median of %d), "
 		       "%.2f us per fault\n",
-		       counts[k], ms[BENCH_RUNS / 2], BENCH_RUNS, ms[BENCH_RUNS / 2] * 1000 / counts[k]);
+		       counts[k], ms[BENCH_RUNS / 2], BENCH_RUNS,
+		       ms[BENCH_RUNS / 2] * 1000 / counts[k]);
 	}
 	unlink(path);
 	return 0;

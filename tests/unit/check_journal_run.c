@@ -375,6 +375,8 @@ static const struct {
     {"{bandwidth: {burst: 10kbit}}", "bandwidth needs a rate"},
     {"{partition: {from: [n]}}", "partition.from: n cannot be cut off from itself"},
     {"{partition: {}}", "partition needs from"},
+    {"{netem: {delay: 5ms, distribution: gauss}}", "netem.distribution: expected uniform"},
+    {"{bandwidth: {rate: 1mbit, direction: up}}", "bandwidth.direction: expected egress"},
     {"{netem: {delay: 2ms}", "column 21"},
     {"{for: 3s}", "names no fault kind"},
     {"[netem]", "expected a mapping"},
