@@ -143,8 +143,12 @@ int safefile_open(const char *path, int oflags, mode_t mode, struct fl_error *er
 
 	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
 		return fl_err(err, "not a file name: %s", path);
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
-		 slash ? (slash == path ? "/" : path) : ".");
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	dfd = safefile_dir(dir, 0, 0, err);
 	if (dfd < 0)
 		return -1;
