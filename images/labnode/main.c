@@ -76,8 +76,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: labnode --name NAME --role relay|service|light [--listen ADDR:PORT]\n"
 		   "  [--rest ADDR:PORT|off] [--peer ADDR:PORT ...] [--events FILE] [--db FILE]\n"
-		   "  [--identity-seed N | --identity-file FILE | --key HEX]\n"
-		   "  [--reliability mvds,store-recovery,sent-check]\n"
+		   "  [--identity-seed N | --identity-file FILE | --key HEX] "
+		   "[--reliability mvds,store-recovery,sent-check]\n"
 		   "  [--pubsub-topic T] [--traces on|off] [--store-retention N]\n"
 		   "  [--mvds-max-retries N] [--dm-pending-max N] [--dm-pending-bytes SIZE]\n"
 		   "  [--rest-max-connections N] [--telemetry-url http://ADDR:PORT]\n"
