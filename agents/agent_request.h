@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AGENT_REQUEST_LEASE_MAX_MS 86400000 /* a day */
+#include "common/limits_faults.h"
+
+#define AGENT_REQUEST_LEASE_MAX_MS ((int)FL_LIMIT_LEASE_MAX_MS) /* a day */
 
 enum agent_op { AGENT_OP_APPLY, AGENT_OP_REVERT, AGENT_OP_RENEW, AGENT_OP_LIST, AGENT_OP_PING };
 

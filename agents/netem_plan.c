@@ -1,6 +1,7 @@
 #include "agents/netem_plan.h"
 
 #include "common/cleanup.h"
+#include "common/limits_faults.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -90,12 +91,11 @@ static int netem_plan_check(const struct netem_params *p, struct fl_error *err)
 			return -1;
 	if (p->ge_r >= 0 && netem_plan_check_frac("ge_r", p->ge_r, err) < 0)
 		return -1;
-	if (!(p->delay_ms >= 0 && p->delay_ms <= 3600e3))
-		return fl_err(err, "params.delay_ms: %g must lie between 0 and 3600000",
-			      p->delay_ms);
-	if (!(p->jitter_ms >= 0 && p->jitter_ms <= 3600e3))
-		return fl_err(err, "params.jitter_ms: %g must lie between 0 and 3600000",
-			      p->jitter_ms);
+	/* the limits validate and inject check first (common/limits_faults.h) */
+	if (fl_limit_check(FL_LIMIT_DELAY, p->delay_ms, err) < 0)
+		return fl_wrap(err, "params.delay_ms");
+	if (fl_limit_check(FL_LIMIT_JITTER, p->jitter_ms, err) < 0)
+		return fl_wrap(err, "params.jitter_ms");
 	if (p->jitter_ms > 0 && p->delay_ms == 0)
 		return fl_err(err, "params.jitter_ms: jitter needs a delay_ms > 0");
 	if (p->reorder > 0 && p->delay_ms == 0)

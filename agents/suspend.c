@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 
-#define SUSPEND_WAKE_MAX_MS 600000
+#include "common/limits_faults.h"
+
+#define SUSPEND_WAKE_MAX_MS FL_LIMIT_WAKE_MAX_MS /* the table validate reads too */
 
 static const struct iptc_rule_spec suspend_rule = {.kind = IPTC_RULE_DROP_ALL_BUT_LO};
 

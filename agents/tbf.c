@@ -1,5 +1,7 @@
 #include "agents/tbf.h"
 
+#include "common/limits_faults.h"
+
 #include <inttypes.h>
 
 int tbf_plan_build(uint64_t rate_bps, uint64_t burst_bytes, struct tbf_plan *plan,
@@ -9,11 +11,11 @@ int tbf_plan_build(uint64_t rate_bps, uint64_t burst_bytes, struct tbf_plan *pla
 
 	if (rate == 0)
 		return fl_err(err, "params.rate_bps: expected a rate of at least 8 bit/s");
-	if (rate > INT32_MAX) /* libnl's tbf setter takes an int */
-		return fl_err(err, "params.rate_bps: %" PRIu64 " bit/s is above tbf's 17 Gbit/s",
-			      rate_bps);
-	if (burst_bytes > 64u * 1024 * 1024)
-		return fl_err(err, "params.burst_bytes: %" PRIu64 " is above 64 MiB", burst_bytes);
+	/* libnl's tbf setter takes an int of bytes/s: the table's rate limit */
+	if (fl_limit_check(FL_LIMIT_RATE, (double)rate_bps, err) < 0)
+		return fl_wrap(err, "params.rate_bps");
+	if (fl_limit_check(FL_LIMIT_BURST, (double)burst_bytes, err) < 0)
+		return fl_wrap(err, "params.burst_bytes");
 	burst = burst_bytes ? burst_bytes : rate / 100;
 	if (burst < TBF_BURST_MIN)
 		burst = TBF_BURST_MIN;

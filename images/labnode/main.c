@@ -27,6 +27,7 @@ enum {
 	O_EVENTS,
 	O_DB,
 	O_SEED,
+	O_SEED_FILE,
 	O_KEY,
 	O_REL,
 	O_PUBSUB,
@@ -73,17 +74,17 @@ static const struct dur_flag dur_flags[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: labnode --name NAME --role relay|service|light [--listen ADDR:PORT]\n"
-		"  [--rest ADDR:PORT|off] [--peer ADDR:PORT ...] [--events FILE] [--db FILE]\n"
-		"  [--identity-seed N | --key HEX] [--reliability mvds,store-recovery,sent-check]\n"
-		"  [--pubsub-topic T] [--traces on|off] [--store-retention N]\n"
-		"  [--mvds-max-retries N] [--dm-pending-max N] [--dm-pending-bytes SIZE]\n"
-		"  [--rest-max-connections N] [--telemetry-url http://ADDR:PORT]\n"
-		"  [--<interval> DURATION ...]\n"
-		"   or: labnode serve|s [-n NAME] [-a KEY] [-p PORT] [-l] … [labnode options]\n"
-		"   or: labnode serve-account|sl -n NAME -kid KEY_UID … (status-cli mode)\n"
-		"intervals:");
+	fprintf(f, "usage: labnode --name NAME --role relay|service|light [--listen ADDR:PORT]\n"
+		   "  [--rest ADDR:PORT|off] [--peer ADDR:PORT ...] [--events FILE] [--db FILE]\n"
+		   "  [--identity-seed N | --identity-file FILE | --key HEX] "
+		   "[--reliability mvds,store-recovery,sent-check]\n"
+		   "  [--pubsub-topic T] [--traces on|off] [--store-retention N]\n"
+		   "  [--mvds-max-retries N] [--dm-pending-max N] [--dm-pending-bytes SIZE]\n"
+		   "  [--rest-max-connections N] [--telemetry-url http://ADDR:PORT]\n"
+		   "  [--<interval> DURATION ...]\n"
+		   "   or: labnode serve|s [-n NAME] [-a KEY] [-p PORT] [-l] … [labnode options]\n"
+		   "   or: labnode serve-account|sl -n NAME -kid KEY_UID … (status-cli mode)\n"
+		   "intervals:");
 	for (size_t i = 0; i < FL_ARRAY_SIZE(dur_flags); i++)
 		fprintf(f, " --%s", dur_flags[i].name);
 	fprintf(f, "\nsee images/labnode/README.md\n");
@@ -134,10 +135,27 @@ static int parse_role(const char *s, enum ln_role *r, struct fl_error *err)
 	return 0;
 }
 
+/* --identity-file: the seed (decimal) in a file, so that it is not on the command line where
+ * any local user reads it (/proc/PID/cmdline). */
+static int read_seed_file(const char *path, long *out, struct fl_error *err)
+{
+	char buf[64];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return fl_err_errno(err, "--identity-file %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return parse_long("identity-file", buf, out, err);
+}
+
 static int apply_opt(struct ln_config *c, int o, const char *name, const char *v,
 		     struct fl_error *err)
 {
-	long l;
+	long l = 0;
 
 	switch (o) {
 	case O_NAME:
@@ -164,6 +182,12 @@ static int apply_opt(struct ln_config *c, int o, const char *name, const char *v
 		return 0;
 	case O_SEED:
 		if (parse_long(name, v, &l, err) < 0)
+			return -1;
+		c->seed = (uint64_t)l;
+		c->has_seed = 1;
+		return 0;
+	case O_SEED_FILE:
+		if (read_seed_file(v, &l, err) < 0)
 			return -1;
 		c->seed = (uint64_t)l;
 		c->has_seed = 1;
@@ -226,6 +250,7 @@ static int parse_args(int argc, char **argv, struct ln_config *c, struct fl_erro
 	    {"events", 1, 0, O_EVENTS},
 	    {"db", 1, 0, O_DB},
 	    {"identity-seed", 1, 0, O_SEED},
+	    {"identity-file", 1, 0, O_SEED_FILE},
 	    {"key", 1, 0, O_KEY},
 	    {"reliability", 1, 0, O_REL},
 	    {"pubsub-topic", 1, 0, O_PUBSUB},
@@ -238,7 +263,12 @@ static int parse_args(int argc, char **argv, struct ln_config *c, struct fl_erro
 	    {"version", 0, 0, O_VERSION},
 	    {"help", 0, 0, O_HELP},
 	};
-	int base = 19, o, idx;
+	static int base = -1; /* the fixed flags above, then the intervals */
+	int o, idx;
+
+	if (base < 0) /* counted once: the intervals are added after the fixed flags */
+		for (base = 0; opts[base].name; base++)
+			;
 
 	for (size_t i = 0; i < FL_ARRAY_SIZE(dur_flags); i++)
 		opts[base + i] = (struct option){dur_flags[i].name, 1, 0, O_DUR};

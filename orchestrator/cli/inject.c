@@ -18,6 +18,7 @@
 
 #include "common/cleanup.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -53,6 +54,20 @@ static int inject_run_id(const char *run, char *id, size_t len, struct fl_error 
 	return 0;
 }
 
+/* Why connect(2) failed, in words: a permission error is not a dead run. */
+static int inject_connect_error(const char *run_id, const char *path, struct fl_error *err)
+{
+	if (errno == EACCES || errno == EPERM)
+		return fl_err_errno(err,
+				    "not allowed to use the control socket %s of run %s (root's, "
+				    "mode 0600): run faultlab inject as root",
+				    path, run_id);
+	if (errno == ENOENT || errno == ECONNREFUSED)
+		return fl_err_errno(err, "run %s is not alive (no control socket %s)", run_id,
+				    path);
+	return fl_err_errno(err, "connect to %s", path);
+}
+
 /* Sends one request line to the run's control socket; *reply gets the answer. */
 static int inject_call(const char *run_id, json_t *req, json_t **reply, struct fl_error *err)
 {
@@ -64,9 +79,10 @@ static int inject_call(const char *run_id, json_t *req, json_t **reply, struct f
 	ssize_t n;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%.40s.sock", RUNLOCK_DIR, run_id);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return fl_err_errno(err, "run %s is not alive (no control socket %s)", run_id,
-				    sa.sun_path);
+	if (fd < 0)
+		return fl_err_errno(err, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return inject_connect_error(run_id, sa.sun_path, err);
 	signal(SIGPIPE, SIG_IGN);
 	if (!line || dprintf(fd, "%s\n", line) < 0)
 		return fl_err_errno(err, "write to %s", sa.sun_path);

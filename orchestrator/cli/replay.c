@@ -62,6 +62,7 @@ int cli_replay(int argc, char **argv)
 	    {"only", required_argument, NULL, 'n'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"share", no_argument, NULL, 'S'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct run_opts o;
@@ -80,6 +81,8 @@ int cli_replay(int argc, char **argv)
 			only = replay_split(optarg);
 		else if (ch == 'q')
 			o.quiet = 1;
+		else if (ch == 'S')
+			o.share = 1;
 		else
 			return cli_usage("replay");
 	}

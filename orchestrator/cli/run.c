@@ -1,4 +1,5 @@
-/* faultlab run SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet] */
+/* faultlab run SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet]
+ *   [--share] */
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/run/run.h"
 #include "orchestrator/runtime/runtime.h"
@@ -26,13 +27,10 @@ static int cli_run_seed(const char *s, uint64_t *out)
 int cli_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"seed", required_argument, NULL, 's'},
-	    {"runtime", required_argument, NULL, 'r'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"keep", no_argument, NULL, 'k'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"seed", required_argument, NULL, 's'}, {"runtime", required_argument, NULL, 'r'},
+	    {"out", required_argument, NULL, 'o'},  {"keep", no_argument, NULL, 'k'},
+	    {"quiet", no_argument, NULL, 'q'},	    {"share", no_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	static struct run_opts o;
 	int ch;
@@ -61,6 +59,9 @@ int cli_run(int argc, char **argv)
 			break;
 		case 'q':
 			o.quiet = 1;
+			break;
+		case 'S':
+			o.share = 1;
 			break;
 		default:
 			return cli_usage("run");

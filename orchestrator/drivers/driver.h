@@ -52,6 +52,12 @@ struct driver_launch {
 	size_t n_peers;
 };
 
+/* The node's identity seed, in decimal, in this file of its data dir (mode 0600), written by
+ * the run before the node starts (run_setup.c): a secret stays off command lines. */
+#define DRIVER_IDENTITY_FILE "identity.seed"
+/* The identity seed of node `name` in a plan with `seed` (stable across runs of one seed). */
+uint64_t driver_identity_seed(uint64_t seed, const char *name);
+
 /* Appends one argument (copied) to the command line being built. */
 typedef void (*driver_push_fn)(void *ctx, const char *arg);
 

@@ -162,8 +162,14 @@ static int labnode_send(struct driver_node *n, const char *kind, struct driver_n
 	return 0;
 }
 
+uint64_t driver_identity_seed(uint64_t seed, const char *name)
+{
+	return rng_derive(seed, name, 0) >> 11;
+}
+
 /* labnode's command line (LABNODE.md): its listen and REST ports, its events file and store
- * in the data dir, an identity derived from the plan's seed, and a --peer per dialled node. */
+ * in the data dir, an identity derived from the plan's seed (in a file of the data dir), and a
+ * --peer per dialled node. */
 static void labnode_launch_args(const struct driver_launch *l, driver_push_fn push, void *ctx)
 {
 	char buf[64];
@@ -175,8 +181,9 @@ static void labnode_launch_args(const struct driver_launch *l, driver_push_fn pu
 	push(ctx, "--events"), push(ctx, "@DATA@/events.jsonl");
 	if (strcmp(l->role, "service") == 0)
 		push(ctx, "--db"), push(ctx, "@DATA@/store.db");
-	snprintf(buf, sizeof(buf), "%" PRIu64, rng_derive(l->seed, l->name, 0) >> 11);
-	push(ctx, "--identity-seed"), push(ctx, buf);
+	/* the seed through a 0600 file the run writes (DRIVER_IDENTITY_FILE), never on the
+	 * command line that every local user can read */
+	push(ctx, "--identity-file"), push(ctx, "@DATA@/" DRIVER_IDENTITY_FILE);
 	push(ctx, "--reliability"), push(ctx, l->reliability);
 	for (size_t i = 0; i < l->n_peers; i++) {
 		snprintf(buf, sizeof(buf), "%s:60000", l->peers[i]);

@@ -4,6 +4,7 @@
 #include "orchestrator/analyze/ledger.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,11 +13,17 @@
 FILE *render_open(const char *path, char **tmp, struct fl_error *err)
 {
 	FILE *f;
+	int fd;
 
 	*tmp = fl_xasprintf("%s.tmp", path);
-	f = fopen(*tmp, "we");
+	/* the report's directory is the caller's choice; its files are never followed through
+	 * a link (a run directory another user could fill is refused by the run itself) */
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		fl_err_errno(err, "create %s", *tmp);
+		if (fd >= 0)
+			close(fd);
 		free(*tmp);
 		return NULL;
 	}

@@ -40,7 +40,8 @@ static void agentctl_child(const struct agentctl_spec *s, int in, int out)
 	dup2(in, 0);
 	dup2(out, 1);
 	if (s->log_path) {
-		int fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int fd =
+		    open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 		if (fd >= 0)
 			dup2(fd, 2);

@@ -2,6 +2,7 @@
 #include "orchestrator/run/injectspec.h"
 
 #include "common/cleanup.h"
+#include "common/limits_faults.h"
 #include "common/units.h"
 
 #include <stdlib.h>
@@ -10,24 +11,25 @@
 struct inject_key {
 	const char *kind, *key, *out;
 	char unit; /* d duration, f fraction, b bandwidth, s size/bits, t text, n node list */
+	int limit; /* the row of common/limits_faults.h, -1 none */
 };
 
 static const struct inject_key inject_keys[] = {
-    {"netem", "delay", "delay_ms", 'd'},
-    {"netem", "jitter", "jitter_ms", 'd'},
-    {"netem", "distribution", "distribution", 't'},
-    {"netem", "correlation", "correlation", 'f'},
-    {"netem", "loss", "loss", 'f'},
-    {"netem", "duplicate", "duplicate", 'f'},
-    {"netem", "reorder", "reorder", 'f'},
-    {"netem", "corrupt", "corrupt", 'f'},
-    {"netem", "rate", "rate_bps", 'b'},
-    {"netem", "direction", "direction", 't'},
-    {"bandwidth", "rate", "rate_bps", 'b'},
-    {"bandwidth", "burst", "burst_bytes", 's'},
-    {"bandwidth", "direction", "direction", 't'},
-    {"partition", "from", "drop_from_nodes", 'n'},
-    {"suspend", "wake-network-after", "wake_network_after_ms", 'd'},
+    {"netem", "delay", "delay_ms", 'd', FL_LIMIT_DELAY},
+    {"netem", "jitter", "jitter_ms", 'd', FL_LIMIT_JITTER},
+    {"netem", "distribution", "distribution", 't', -1},
+    {"netem", "correlation", "correlation", 'f', FL_LIMIT_FRACTION},
+    {"netem", "loss", "loss", 'f', FL_LIMIT_FRACTION},
+    {"netem", "duplicate", "duplicate", 'f', FL_LIMIT_FRACTION},
+    {"netem", "reorder", "reorder", 'f', FL_LIMIT_FRACTION},
+    {"netem", "corrupt", "corrupt", 'f', FL_LIMIT_FRACTION},
+    {"netem", "rate", "rate_bps", 'b', FL_LIMIT_RATE},
+    {"netem", "direction", "direction", 't', -1},
+    {"bandwidth", "rate", "rate_bps", 'b', FL_LIMIT_RATE},
+    {"bandwidth", "burst", "burst_bytes", 's', FL_LIMIT_BURST},
+    {"bandwidth", "direction", "direction", 't', -1},
+    {"partition", "from", "drop_from_nodes", 'n', -1},
+    {"suspend", "wake-network-after", "wake_network_after_ms", 'd', FL_LIMIT_WAKE},
 };
 
 static const char *const inject_kinds[] = {"netem",	"bandwidth", "partition",
@@ -65,6 +67,18 @@ static int inject_value(const struct inject_key *k, json_t *v, json_t *params, s
 	return fl_wrap(err, "%s.%s", k->kind, k->key);
 }
 
+/* A value against the shared limits table: refused here (exit 2), never by the agent. */
+static int inject_limit(const struct inject_key *k, json_t *params, struct fl_error *err)
+{
+	json_t *v = json_object_get(params, k->out);
+
+	if (k->limit < 0 || !json_is_number(v))
+		return 0;
+	if (fl_limit_check((enum fl_limit_kind)k->limit, json_number_value(v), err) < 0)
+		return fl_wrap(err, "%s", k->kind);
+	return 0;
+}
+
 static int inject_params(const char *kind, json_t *spec, json_t *req, struct fl_error *err)
 {
 	json_t *params = json_object(), *v;
@@ -83,8 +97,73 @@ static int inject_params(const char *kind, json_t *spec, json_t *req, struct fl_
 				k = &inject_keys[i];
 		if (!k)
 			return fl_err(err, "%s: unknown key \"%s\"", kind, key);
-		if (inject_value(k, v, k->unit == 'n' ? req : params, err) < 0)
+		if (inject_value(k, v, k->unit == 'n' ? req : params, err) < 0 ||
+		    inject_limit(k, params, err) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+static double inject_num(json_t *params, const char *key)
+{
+	return json_number_value(json_object_get(params, key));
+}
+
+/* A text value among the names the agent reads (netem_params.c), or -1 + err. */
+static int inject_enum(json_t *params, const char *kind, const char *key, const char *const *names,
+		       struct fl_error *err)
+{
+	const char *v = json_string_value(json_object_get(params, key));
+
+	if (!v)
+		return 0;
+	for (const char *const *n = names; *n; n++)
+		if (!strcmp(v, *n))
+			return 0;
+	return fl_err(err, "%s.%s: expected %s, got \"%s\"", kind, key,
+		      !strcmp(key, "direction") ? "egress, ingress or both"
+						: "uniform, normal, pareto or paretonormal",
+		      v);
+}
+
+/* What the agent would refuse or what would change nothing, refused before the run sees it:
+ * a netem without any effect, jitter or reorder without a delay, a bandwidth without a rate,
+ * a partition without sources or from the node itself. */
+static int inject_sense(const char *kind, const char *node, json_t *req, struct fl_error *err)
+{
+	static const char *const dirs[] = {"egress", "ingress", "both", NULL};
+	static const char *const dists[] = {"uniform", "normal", "pareto", "paretonormal", NULL};
+	json_t *params = json_object_get(req, "params"), *from, *v;
+	size_t i;
+
+	if (inject_enum(params, kind, "direction", dirs, err) < 0 ||
+	    inject_enum(params, kind, "distribution", dists, err) < 0)
+		return -1;
+	if (!strcmp(kind, "netem")) {
+		if (!(inject_num(params, "delay_ms") > 0 || inject_num(params, "loss") > 0 ||
+		      inject_num(params, "duplicate") > 0 || inject_num(params, "reorder") > 0 ||
+		      inject_num(params, "corrupt") > 0 || inject_num(params, "rate_bps") > 0))
+			return fl_err(err, "netem changes nothing: give at least one of delay, "
+					   "loss, duplicate, reorder, corrupt, rate above zero");
+		if (inject_num(params, "jitter_ms") > 0 && !(inject_num(params, "delay_ms") > 0))
+			return fl_err(err, "netem jitter needs a delay");
+		if (inject_num(params, "reorder") > 0 && !(inject_num(params, "delay_ms") > 0))
+			return fl_err(err, "netem reorder needs a delay");
+	}
+	if (!strcmp(kind, "bandwidth") && !json_object_get(params, "rate_bps"))
+		return fl_err(err, "bandwidth needs a rate");
+	if (strcmp(kind, "partition") != 0)
+		return 0;
+	from = json_object_get(req, "drop_from_nodes");
+	if (json_array_size(from) == 0)
+		return fl_err(err, "partition needs from: [NODE, ...] (the nodes cut off)");
+	json_array_foreach(from, i, v)
+	{
+		if (!json_is_string(v))
+			return fl_err(err, "partition.from: expected node names");
+		if (!strcmp(json_string_value(v), node))
+			return fl_err(err, "partition.from: %s cannot be cut off from itself",
+				      node);
 	}
 	return 0;
 }
@@ -129,6 +208,9 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 		return fl_err(err, "FAULT-SPEC names no fault kind");
 	if (lease <= 0)
 		return fl_err(err, "for: must be more than 0s");
+	if (fl_limit_check(FL_LIMIT_LEASE, (double)lease, err) < 0 ||
+	    inject_sense(kind, node, req, err) < 0)
+		return -1;
 	json_object_set_new(req, "kind", json_string(kind));
 	json_object_set_new(req, "lease_ms", json_integer(lease));
 	*out = json_incref(req);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A send waits this long for its node: a frozen or suspended sender answers after it wakes,
@@ -36,25 +37,18 @@ static int run_make_dir(struct run_opts *o, struct fl_error *err)
 	rc = -FL_EXIT_INVALID;
 	if (o->expect_plan && planfile_compare(&pf, o->expect_plan, err) < 0)
 		goto out;
-	if (o->out_dir) {
-		snprintf(path, sizeof(path), "%.4000s/plan.json", o->out_dir);
-		if (access(path, F_OK) == 0) {
-			fl_err(err, "%s already holds a run; choose another --out", o->out_dir);
-			goto out;
-		}
-	}
 	rc = -FL_EXIT_ENV;
-	if (o->out_dir)
-		snprintf(o->run_dir, sizeof(o->run_dir), "%s", o->out_dir);
-	else
-		rundir_path(o->runs_dir ? o->runs_dir : getenv("FL_RUNS_DIR"), pf.name, pf.seed,
-			    fltime_real_ns(), o->run_dir, sizeof(o->run_dir));
-	if (rundir_mkdirs(o->run_dir) < 0 || !realpath(o->run_dir, abs)) {
-		fl_err_errno(err, "create %s", o->run_dir);
+	if (rundir_create(o->out_dir, o->runs_dir ? o->runs_dir : getenv("FL_RUNS_DIR"), pf.name,
+			  pf.seed, fltime_real_ns(), abs, sizeof(abs), err) < 0)
 		goto out;
-	}
 	/* absolute: nodes run elsewhere (their cwd, a container) and get it through @DATA@ */
 	snprintf(o->run_dir, sizeof(o->run_dir), "%s", abs);
+	snprintf(path, sizeof(path), "%s/plan.json", o->run_dir);
+	if (access(path, F_OK) == 0) {
+		fl_err(err, "%s already holds a run; choose another --out", o->run_dir);
+		rc = -FL_EXIT_INVALID;
+		goto out;
+	}
 	snprintf(path, sizeof(path), "%s/scenario.yaml", o->run_dir);
 	if (rundir_copy(o->scenario_path, path, err) < 0)
 		goto out;
@@ -236,6 +230,8 @@ int run_main(struct run_opts *opts)
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
+	/* every file of the run (ours, the nodes', the agents') private to root unless --share */
+	umask(opts->share ? 022 : 077);
 	rc = run_make_dir(opts, &err);
 	if (rc < 0) {
 		if (err.msg[0])

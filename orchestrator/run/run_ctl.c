@@ -27,7 +27,8 @@
 int run_ctl_open(struct run_ctx *c, struct fl_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	mode_t old;
+	int fd, rc;
 
 	snprintf(c->ctl_path, sizeof(c->ctl_path), "%s/%s.sock", RUNLOCK_DIR, c->run_id);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", c->ctl_path);
@@ -35,11 +36,15 @@ int run_ctl_open(struct run_ctx *c, struct fl_error *err)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return fl_err_errno(err, "control socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+	/* born 0600: bind creates the socket file under the umask, so no other user can connect
+	 * between bind and a chmod (no sender or node thread creates files at this point) */
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0 || listen(fd, 4) < 0) {
 		close(fd);
 		return fl_err_errno(err, "bind %s", c->ctl_path);
 	}
-	chmod(c->ctl_path, 0600);
 	c->ctl_fd = fd;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "common/fltime.h"
 #include "common/log.h"
 #include "common/rng.h"
+#include "common/safefile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -111,15 +112,18 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	return 0;
 }
 
-static void run_node_files(struct run_ctx *c, size_t i)
+static int run_node_files(struct run_ctx *c, size_t i, struct fl_error *err)
 {
 	struct run_node *r = &c->rn[i];
 
 	snprintf(r->data_dir, sizeof(r->data_dir), "%.3900s/nodes/%.64s", c->opts->run_dir,
 		 c->plan.nodes[i].name);
-	rundir_mkdirs(r->data_dir);
+	if (rundir_mkdirs(r->data_dir, err) < 0)
+		return -1;
 	snprintf(r->log_path, sizeof(r->log_path), "%.4000s/stdout.log", r->data_dir);
 	snprintf(r->events_path, sizeof(r->events_path), "%.4000s/events.jsonl", r->data_dir);
+	return rundir_node_secret(r->data_dir,
+				  driver_identity_seed(c->plan.seed, c->plan.nodes[i].name), err);
 }
 
 static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
@@ -128,7 +132,8 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	struct run_node *r = &c->rn[i];
 	struct runtime_node_spec *s = &c->specs[i];
 
-	run_node_files(c, i);
+	if (run_node_files(c, i, err) < 0)
+		return -1;
 	r->drv = driver_find(pn->driver[0] ? pn->driver : NULL);
 	if (!r->drv)
 		return fl_err(err, "node %s: unknown driver \"%s\"", pn->name, pn->driver);
@@ -151,9 +156,9 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	s->host_data_dir = r->data_dir;
 	s->log_path = r->log_path;
 	if (r->drv->receipts) {
-		r->events = fopen(r->events_path, "a");
+		r->events = safefile_fopen(r->events_path, "a", err);
 		if (!r->events)
-			return fl_err_errno(err, "open %s", r->events_path);
+			return -1;
 		/* the node may append to the same file: each of our lines must be one write(2) */
 		setvbuf(r->events, NULL, _IOFBF, 2 << 20);
 	}

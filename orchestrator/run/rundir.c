@@ -6,6 +6,7 @@
 #include "common/cleanup.h"
 #include "common/fltime.h"
 #include "common/rng.h"
+#include "common/safefile.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -16,38 +17,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 void rundir_run_id(char *out, size_t len)
 {
 	static const char a[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	struct rng r;
+	unsigned char b[16];
 	size_t n = len > 11 ? 10 : len - 1;
 
-	rng_seed(&r, rng_os_seed() ^ fltime_mono_ns() ^ (uint64_t)getpid());
-	out[0] = a[rng_below(&r, 26)]; /* a letter first: reads as a name, never as a number */
+	/* the kernel's CSPRNG for every character: two runs started in the same nanosecond by
+	 * the same pid namespace still differ (36^9 * 26 ids) */
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		struct rng r;
+
+		rng_seed(&r, rng_os_seed() ^ fltime_mono_ns() ^ (uint64_t)getpid());
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)rng_below(&r, 256);
+	}
+	out[0] = a[b[0] % 26]; /* a letter first: reads as a name, never as a number */
 	for (size_t i = 1; i < n; i++)
-		out[i] = a[rng_below(&r, sizeof(a) - 1)];
+		out[i] = a[b[i] % (sizeof(a) - 1)];
 	out[n] = '\0';
 }
 
-int rundir_mkdirs(const char *path)
+int rundir_mkdirs(const char *path, struct fl_error *err)
 {
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
+	return safefile_mkdir(path, 0, 0755, err);
 }
 
 void rundir_path(const char *base, const char *name, uint64_t seed, uint64_t real_ns, char *out,
@@ -57,6 +54,43 @@ void rundir_path(const char *base, const char *name, uint64_t seed, uint64_t rea
 
 	fltime_utc_string(real_ns, 1, utc, sizeof(utc));
 	snprintf(out, len, "%s/%s-%s-%" PRIu64, base ? base : "reports/runs", name, utc, seed);
+}
+
+/* As root, the run directory and every directory above it must be root's (SAFEFILE_TRUST). */
+static int rundir_trust(void)
+{
+	return geteuid() == 0 ? SAFEFILE_TRUST : 0;
+}
+
+int rundir_create(const char *out_dir, const char *base, const char *name, uint64_t seed,
+		  uint64_t real_ns, char *run_dir, size_t len, struct fl_error *err)
+{
+	char path[PATH_MAX];
+
+	if (out_dir) {
+		snprintf(path, sizeof(path), "%s", out_dir);
+		if (safefile_mkdir(path, rundir_trust(), 0755, err) < 0)
+			return -1;
+	} else {
+		rundir_path(base, name, seed, real_ns, path, sizeof(path));
+		/* the parent first (shared by every run), then our own directory, which must be
+		 * new: a run started in the same second with the same seed gets "-2", "-3", … */
+		if (safefile_mkdir(base ? base : "reports/runs", rundir_trust(), 0755, err) < 0)
+			return -1;
+		for (int k = 2; safefile_mkdir(path, rundir_trust() | SAFEFILE_EXCL, 0755, err) < 0;
+		     k++) {
+			char first[PATH_MAX];
+
+			if (errno != EEXIST || k > 999)
+				return -1;
+			rundir_path(base, name, seed, real_ns, first, sizeof(first));
+			snprintf(path, sizeof(path), "%.4000s-%d", first, k);
+		}
+	}
+	if (!realpath(path, run_dir))
+		return fl_err_errno(err, "resolve %s", path);
+	(void)len;
+	return 0;
 }
 
 char *rundir_read(const char *path, size_t *len, struct fl_error *err)
@@ -85,10 +119,10 @@ char *rundir_read(const char *path, size_t *len, struct fl_error *err)
 
 int rundir_write(const char *path, const char *data, size_t len, struct fl_error *err)
 {
-	cleanup_fclose FILE *f = fopen(path, "wb");
+	cleanup_fclose FILE *f = safefile_fopen(path, "wx", err);
 
 	if (!f)
-		return fl_err_errno(err, "create %s", path);
+		return -1;
 	if (fwrite(data, 1, len, f) != len || fflush(f) != 0)
 		return fl_err_errno(err, "write %s", path);
 	return 0;
@@ -159,6 +193,21 @@ const char *rundir_node_image(const struct runplan_node *n, int runs_images)
 	if (img)
 		return runs_images ? img->docker_ref : img->name;
 	return n->image;
+}
+
+int rundir_node_secret(const char *data_dir, uint64_t identity_seed, struct fl_error *err)
+{
+	char path[PATH_MAX], text[32];
+	cleanup_close int fd = -1;
+	int n = snprintf(text, sizeof(text), "%" PRIu64 "\n", identity_seed);
+
+	snprintf(path, sizeof(path), "%.4000s/%s", data_dir, DRIVER_IDENTITY_FILE);
+	fd = safefile_open(path, O_WRONLY | O_CREAT | O_EXCL, 0600, err);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, 0600) < 0 || write(fd, text, (size_t)n) != n)
+		return fl_err_errno(err, "write %s", path);
+	return 0;
 }
 
 void rundir_argv_free(char **argv)

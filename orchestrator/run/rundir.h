@@ -9,12 +9,20 @@
 
 /* A fresh run id: 10 chars of [a-z0-9]. */
 void rundir_run_id(char *out, size_t len);
-/* mkdir -p; 0 or -1 (errno). */
-int rundir_mkdirs(const char *path);
+/* mkdir -p without following links (safefile.h); 0 or -1 + err. */
+int rundir_mkdirs(const char *path, struct fl_error *err);
+/* Creates the run directory into run_dir (absolute, PATH_MAX): out_dir when given (it may
+ * exist), else a new "<base>/<name>-<UTC second>-<seed>[-N]" (base: reports/runs) made with an
+ * exclusive mkdir, so simultaneous identical runs get distinct directories. As root, every
+ * directory of the path must be root-owned and not writable by others unless sticky, and no
+ * component may be a symbolic link (safefile.h). -1 + err. */
+int rundir_create(const char *out_dir, const char *base, const char *name, uint64_t seed,
+		  uint64_t real_ns, char *run_dir, size_t len, struct fl_error *err);
 /* "<base>/<name>-<YYYYmmddTHHMMSSZ>-<seed>" with base = reports/runs unless given. */
 void rundir_path(const char *base, const char *name, uint64_t seed, uint64_t real_ns, char *out,
 		 size_t len);
 int rundir_copy(const char *from, const char *to, struct fl_error *err);
+/* Creates path (it must not exist; no links followed) with data. */
 int rundir_write(const char *path, const char *data, size_t len, struct fl_error *err);
 /* Reads a whole file (NUL-terminated, caller frees); NULL + err. */
 char *rundir_read(const char *path, size_t *len, struct fl_error *err);
@@ -31,6 +39,9 @@ char **rundir_node_argv(const struct runplan *p, size_t i, int runs_images, uint
 char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
 				const char *real_subnet);
 void rundir_argv_free(char **argv);
+/* Writes the node's identity seed to data_dir/DRIVER_IDENTITY_FILE, mode 0600 (new file, no
+ * links followed). */
+int rundir_node_secret(const char *data_dir, uint64_t identity_seed, struct fl_error *err);
 /* What the runtime starts for node n: a built-in image's reference (runs_images) or name,
  * else the plan's image string. */
 const char *rundir_node_image(const struct runplan_node *n, int runs_images);

@@ -3,6 +3,7 @@
 #include "orchestrator/doctor/doctor.h"
 
 #include "common/fltime.h"
+#include "common/safefile.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -10,10 +11,10 @@
 int runjournal_open(struct runjournal *j, const char *path, struct fl_error *err)
 {
 	pthread_mutex_init(&j->mu, NULL);
-	j->f = fopen(path, "a");
+	j->f = safefile_fopen(path, "a", err);
 	j->mono0_ms = fltime_mono_ms();
 	if (!j->f)
-		return fl_err_errno(err, "open %s", path);
+		return -1;
 	return 0;
 }
 

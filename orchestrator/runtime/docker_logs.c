@@ -3,6 +3,7 @@
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
+#include "common/safefile.h"
 #include "common/xalloc.h"
 
 #include <curl/curl.h>
@@ -185,10 +186,10 @@ int docker_logs_add(struct docker_logs *dl, const char *id, const char *log_path
 	if (!s) {
 		s = fl_xcalloc(1, sizeof(*s));
 		snprintf(s->id, sizeof(s->id), "%s", id);
-		s->fd = open(log_path ? log_path : "/dev/null",
-			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		s->fd = log_path ? safefile_open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0666, err)
+				 : open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (s->fd < 0) {
-			rc = fl_err_errno(err, "open log %s", log_path);
+			rc = log_path ? -1 : fl_err_errno(err, "open /dev/null");
 			free(s);
 			s = NULL;
 		} else {

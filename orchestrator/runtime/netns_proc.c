@@ -3,6 +3,7 @@
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
+#include "common/safefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,9 +95,9 @@ int netns_proc_spawn_begin(const struct netns_proc_spec *spec, pid_t *pid, int *
 
 	if (netns_proc_resolve(spec->argv[0], path, sizeof(path), err) < 0)
 		return -1;
-	logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	logfd = safefile_open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND, 0666, err);
 	if (logfd < 0)
-		return fl_err_errno(err, "open log %s", spec->log_path);
+		return fl_wrap(err, "node log");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return fl_err_errno(err, "pipe");
 	p = fork();

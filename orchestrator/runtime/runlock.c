@@ -43,7 +43,7 @@ int runlock_hold(const char *run_id, const char *suffix, struct fl_error *err)
 	if (runlock_dir_ensure(err) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/%s%s", RUNLOCK_DIR, run_id, suffix);
-	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fl_err_errno(err, "open %s", p);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -72,13 +72,21 @@ static int runlock_write_json(const char *run_id, const struct runlock_info *inf
 {
 	char p[PATH_MAX], tmp[PATH_MAX + 8], when[32];
 	cleanup_fclose FILE *f = NULL;
+	int fd;
 
 	fltime_utc_string(fltime_real_ns(), 0, when, sizeof(when));
 	snprintf(p, sizeof(p), "%s/%s.json", RUNLOCK_DIR, run_id);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	f = fopen(tmp, "we");
-	if (!f)
-		return fl_err_errno(err, "open %s", tmp);
+	/* 0600 whatever the umask: it names the run directory and the scenario */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0 && fchmod(fd, 0600) == 0)
+		f = fdopen(fd, "w");
+	if (!f) {
+		fl_err_errno(err, "open %s", tmp);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	fprintf(f, "{\"run\":\"%s\",\"scenario\":\"", run_id);
 	log_json_escape(f, info && info->scenario ? info->scenario : "");
 	fprintf(f,

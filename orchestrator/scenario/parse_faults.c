@@ -1,6 +1,8 @@
 /* faults: a list of {name, at, for, repeat, <one kind>: {params}}; one key table per kind. */
 #include "orchestrator/scenario/parse.h"
 
+#include "common/limits_faults.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +35,36 @@ static int fault_link_direction(struct sparse *p, const struct ytree *v, void *o
 	return fault_enum(p, v, names, &((struct scenario_fault *)obj)->direction);
 }
 
+/* A parsed value against the shared limits table (common/limits_faults.h), at its mark. */
+static int fault_limit(struct sparse *p, const struct ytree *v, enum fl_limit_kind kind,
+		       double value)
+{
+	struct fl_error err = {0};
+
+	if (fl_limit_check(kind, value, &err) == 0)
+		return 0;
+	scenario_error_at(p, v->mark, "%s", err.msg);
+	return -1;
+}
+
+static int fault_duration_limited(struct sparse *p, const struct ytree *v, int64_t *ms,
+				  enum fl_limit_kind kind)
+{
+	if (scenario_value_duration(p, v, ms) < 0)
+		return -1;
+	return fault_limit(p, v, kind, (double)*ms);
+}
+
 static int fault_netem_delay(struct sparse *p, const struct ytree *v, void *obj)
 {
-	return scenario_value_duration(p, v, &((struct scenario_fault *)obj)->netem.delay_ms);
+	return fault_duration_limited(p, v, &((struct scenario_fault *)obj)->netem.delay_ms,
+				      FL_LIMIT_DELAY);
 }
 
 static int fault_netem_jitter(struct sparse *p, const struct ytree *v, void *obj)
 {
-	return scenario_value_duration(p, v, &((struct scenario_fault *)obj)->netem.jitter_ms);
+	return fault_duration_limited(p, v, &((struct scenario_fault *)obj)->netem.jitter_ms,
+				      FL_LIMIT_JITTER);
 }
 
 static int fault_netem_distribution(struct sparse *p, const struct ytree *v, void *obj)
@@ -78,7 +102,11 @@ static const struct scenario_key netem_keys[] = {
 
 static int fault_bw_rate(struct sparse *p, const struct ytree *v, void *obj)
 {
-	return scenario_value_bandwidth(p, v, &((struct scenario_fault *)obj)->rate_bps);
+	struct scenario_fault *f = obj;
+
+	if (scenario_value_bandwidth(p, v, &f->rate_bps) < 0)
+		return -1;
+	return fault_limit(p, v, FL_LIMIT_RATE, (double)f->rate_bps);
 }
 
 static int fault_bw_burst(struct sparse *p, const struct ytree *v, void *obj)
@@ -89,7 +117,7 @@ static int fault_bw_burst(struct sparse *p, const struct ytree *v, void *obj)
 	if (scenario_value_bandwidth(p, v, &bits) < 0)
 		return -1;
 	f->burst_bytes = (bits + 7) / 8;
-	return 0;
+	return fault_limit(p, v, FL_LIMIT_BURST, (double)f->burst_bytes);
 }
 
 static const struct scenario_key bandwidth_keys[] = {
@@ -140,8 +168,8 @@ static const struct scenario_key target_keys[] = {
 
 static int fault_wake(struct sparse *p, const struct ytree *v, void *obj)
 {
-	return scenario_value_duration(p, v,
-				       &((struct scenario_fault *)obj)->wake_network_after_ms);
+	return fault_duration_limited(p, v, &((struct scenario_fault *)obj)->wake_network_after_ms,
+				      FL_LIMIT_WAKE);
 }
 
 static const struct scenario_key suspend_keys[] = {
@@ -244,7 +272,7 @@ static int fault_times(struct sparse *p, const struct ytree *v, void *obj)
 {
 	uint64_t n;
 
-	if (scenario_value_uint(p, v, 1, 10000, &n) < 0)
+	if (scenario_value_uint(p, v, 1, FL_LIMIT_REPEAT_TIMES_MAX, &n) < 0)
 		return -1;
 	((struct scenario_fault *)obj)->times = (unsigned)n;
 	return 0;

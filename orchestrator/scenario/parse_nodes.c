@@ -65,12 +65,39 @@ static int node_reliability(struct sparse *p, const struct ytree *v, void *obj)
 	return rc;
 }
 
+/* The flags faultlab fills in with paths of the node's data dir (or its secret): a node's
+ * args may not name them, or a scenario would make root's node write anywhere
+ * (`args: ["--events", "/etc/x"]`). */
+static const char *const node_reserved_flags[] = {"--events", "--db", "--identity-file",
+						  "--identity-seed", NULL};
+
+static int node_arg_reserved(struct sparse *p, const struct ytree *item)
+{
+	const char *s = item->type == YTREE_SCALAR ? item->value : "";
+
+	for (const char *const *f = node_reserved_flags; *f; f++) {
+		size_t n = strlen(*f);
+
+		if (strncmp(s, *f, n) == 0 && (s[n] == '\0' || s[n] == '=')) {
+			scenario_error_at(p, item->mark,
+					  "args: %s is filled in by faultlab (a file of the node's "
+					  "data dir); a scenario may not set it",
+					  *f);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int node_args(struct sparse *p, const struct ytree *v, void *obj)
 {
 	struct node_entry *e = obj;
+	int rc = 0;
 
 	e->has_args = scenario_value_strv(p, v, &e->node.args) == 0;
-	return e->has_args ? 0 : -1;
+	for (size_t i = 0; e->has_args && i < v->n; i++)
+		rc |= node_arg_reserved(p, v->items[i]);
+	return e->has_args && rc == 0 ? 0 : -1;
 }
 
 static const struct scenario_key node_keys[] = {

@@ -100,10 +100,30 @@ size_t scenario_validate_selector(struct sparse *p, const struct scenario_select
 	return validate_selector_walk(p, sel);
 }
 
+/* The unknown images already reported, by the place that names them: a `defaults: image:`
+ * or a brace range shared by many nodes is one error, not one per node. */
+struct validate_seen {
+	struct scenario_mark *at;
+	size_t n;
+};
+
+static void validate_unknown_image(struct sparse *p, const struct scenario_node *n,
+				   struct validate_seen *seen)
+{
+	for (size_t k = 0; k < seen->n; k++)
+		if (seen->at[k].line == n->image_mark.line && seen->at[k].col == n->image_mark.col)
+			return;
+	seen->at = fl_xreallocarray(seen->at, seen->n + 1, sizeof(*seen->at));
+	seen->at[seen->n++] = n->image_mark;
+	scenario_error_at(p, n->image_mark, "unknown image \"%s\" (expected %s or a key of images)",
+			  n->image, image_names());
+}
+
 /* Duplicate names, known images, reliability only on labnode. */
 static void validate_nodes(struct sparse *p)
 {
 	const struct scenario *sc = p->sc;
+	struct validate_seen seen = {0};
 	int has_service = 0;
 
 	for (size_t i = 0; i < sc->n_nodes; i++)
@@ -117,9 +137,7 @@ static void validate_nodes(struct sparse *p)
 					  "duplicate node name \"%s\" (first at line %d)", n->name,
 					  sc->nodes[first].mark.line);
 		if (!image_find(n->image) && scenario_image_find(sc, n->image) < 0)
-			scenario_error_at(p, n->image_mark,
-					  "unknown image \"%s\" (expected %s or a key of images)",
-					  n->image, image_names());
+			validate_unknown_image(p, n, &seen);
 		else if (n->reliability_set && n->reliability.n &&
 			 !driver_find(scenario_node_driver(sc, n))->reliability)
 			scenario_error_at(
@@ -133,6 +151,7 @@ static void validate_nodes(struct sparse *p)
 			    "with role: service)",
 			    n->name);
 	}
+	free(seen.at);
 }
 
 static void validate_mesh(struct sparse *p)

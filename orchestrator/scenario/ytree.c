@@ -18,6 +18,8 @@ struct ybuild {
 	char *msg;
 	size_t msg_len;
 	size_t nodes;
+	const char *data; /* the input, for the place of a reader error */
+	size_t len;
 };
 
 static struct ytree *ybuild_fail(struct ybuild *b, yaml_mark_t mark, const char *fmt, ...)
@@ -35,6 +37,29 @@ static struct ytree *ybuild_fail(struct ybuild *b, yaml_mark_t mark, const char 
 	return NULL;
 }
 
+/* A reader error (NUL, a control character, bad UTF-8) has no problem_mark in libyaml, only
+ * a byte offset (yaml.h, struct yaml_parser_s: problem_offset, problem_value): its line and
+ * column (in characters) come from the input. */
+static void ybuild_reader_fail(struct ybuild *b)
+{
+	const yaml_parser_t *p = &b->parser;
+	size_t off = p->problem_offset < b->len ? p->problem_offset : b->len;
+	yaml_mark_t m = {0};
+
+	for (size_t i = 0; i < off; i++) {
+		if (b->data[i] == '\n')
+			m.line++, m.column = 0;
+		else if (((unsigned char)b->data[i] & 0xc0) != 0x80)
+			m.column++;
+	}
+	if (p->problem_value >= 0)
+		ybuild_fail(b, m, "invalid YAML: %s (byte 0x%02x)",
+			    p->problem ? p->problem : "unreadable input",
+			    (unsigned)p->problem_value);
+	else
+		ybuild_fail(b, m, "invalid YAML: %s", p->problem ? p->problem : "unreadable input");
+}
+
 static int ybuild_next(struct ybuild *b, yaml_event_t *ev)
 {
 	yaml_parser_t *p = &b->parser;
@@ -43,6 +68,8 @@ static int ybuild_next(struct ybuild *b, yaml_event_t *ev)
 		return 0;
 	if (p->error == YAML_MEMORY_ERROR)
 		fl_oom();
+	if (p->error == YAML_READER_ERROR)
+		return ybuild_reader_fail(b), -1;
 	if (p->context)
 		ybuild_fail(b, p->problem_mark, "invalid YAML: %s (%s)",
 			    p->problem ? p->problem : "error", p->context);
@@ -211,7 +238,7 @@ static int ybuild_finish(struct ybuild *b)
 struct ytree *ytree_parse(const char *data, size_t len, struct scenario_mark *at, char *msg,
 			  size_t msg_len)
 {
-	struct ybuild b = {.at = at, .msg = msg, .msg_len = msg_len};
+	struct ybuild b = {.at = at, .msg = msg, .msg_len = msg_len, .data = data, .len = len};
 	struct ytree *root = NULL;
 	yaml_event_t ev;
 

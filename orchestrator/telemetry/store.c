@@ -68,7 +68,10 @@ struct tm_store *tm_store_open(const char *dir, int64_t run_ms, int64_t unix_ms,
 	struct tm_store *st = fl_xcalloc(1, sizeof(*st));
 	char sql[256];
 
-	if (sqlite3_open(path, &st->db) != SQLITE_OK) {
+	/* a run directory's file: never opened through a link (issue 15, safefile.h) */
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
 		fl_err(err, "open %s: %s", path, st->db ? sqlite3_errmsg(st->db) : "no memory");
 		tm_store_close(st);
 		return NULL;

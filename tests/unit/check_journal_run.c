@@ -164,6 +164,10 @@ START_TEST(labnode_command_lines)
 	ck_assert(!argv_has(s, "--peer", "10.213.9.3:60000")); /* the service never dials it */
 	ck_assert(argv_has(s, "--db", "@DATA@/store.db"));
 	ck_assert(!argv_has(a, "--db", "@DATA@/store.db"));
+	/* issue 15 finding 8: the identity seed is in a 0600 file, never on the command line */
+	ck_assert(argv_has(a, "--identity-file", "@DATA@/identity.seed"));
+	for (char **x = a; *x; x++)
+		ck_assert_str_ne(*x, "--identity-seed");
 	for (char **x = a; *x; x++)
 		if (!x[1])
 			ck_assert_str_eq(*x, "--keepalive=5s"); /* the plan's args come last */
@@ -357,6 +361,22 @@ static const struct {
     {"{netem: {delay: 2}}", "netem.delay"},
     {"{freeze: {}, netem: {}}", "a second fault"},
     {"{wobble: {}}", "unknown key \"wobble\""},
+    /* issue 15 finding 6: what the agent would refuse is refused here, exit 2 */
+    {"{netem: {delay: 2h}}", "netem: delay 2h is above the limit of 1h"},
+    {"{netem: {delay: 1s, jitter: 2h}}", "netem: jitter 2h is above the limit of 1h"},
+    {"{suspend: {wake-network-after: 99h}}",
+     "suspend: wake-network-after 99h is above the limit of 10m"},
+    {"{bandwidth: {rate: 100gbit}}", "bandwidth: rate 100 Gbit/s is above the limit"},
+    {"{bandwidth: {rate: 1mbit, burst: 1gbit}}", "bandwidth: burst 119.2 MiB is above the limit"},
+    {"{netem: {delay: 1ms}, for: 25h}", "for 25h is above the limit of 24h"},
+    {"{netem: {}}", "netem changes nothing"},
+    {"{netem: {direction: egress}}", "netem changes nothing"},
+    {"{netem: {jitter: 5ms, loss: 1%}}", "netem jitter needs a delay"},
+    {"{bandwidth: {burst: 10kbit}}", "bandwidth needs a rate"},
+    {"{partition: {from: [n]}}", "partition.from: n cannot be cut off from itself"},
+    {"{partition: {}}", "partition needs from"},
+    {"{netem: {delay: 5ms, distribution: gauss}}", "netem.distribution: expected uniform"},
+    {"{bandwidth: {rate: 1mbit, direction: up}}", "bandwidth.direction: expected egress"},
     {"{netem: {delay: 2ms}", "column 21"},
     {"{for: 3s}", "names no fault kind"},
     {"[netem]", "expected a mapping"},

@@ -147,7 +147,7 @@ START_TEST(test_units)
 		"  - {kind: dm, from: alice, to: bob, rate: 5/s, count: 10, start: 1.5s}\n"
 		"  - {kind: dm, from: bob, to: alice, rate: 30/m, count: 10, size: 1MiB}\n"
 		"faults:\n"
-		"  - {at: 2s, for: 1m, bandwidth: {target: bob, rate: 2mbit, burst: 1gbit}}\n"
+		"  - {at: 2s, for: 1m, bandwidth: {target: bob, rate: 2mbit, burst: 400mbit}}\n"
 		"  - {at: 2m, for: 1s, netem: {target: bob, loss: 20%, duplicate: 0.2}}\n",
 		&sc);
 	ck_assert_int_eq(sc.drain_ms, 250);
@@ -157,7 +157,7 @@ START_TEST(test_units)
 	ck_assert_uint_eq(sc.traffic[1].size_min, 1048576);
 	ck_assert_int_eq(sc.faults[0].for_ms, 60000);
 	ck_assert_uint_eq(sc.faults[0].rate_bps, 2000000);
-	ck_assert_uint_eq(sc.faults[0].burst_bytes, 125000000);
+	ck_assert_uint_eq(sc.faults[0].burst_bytes, 50000000);
 	ck_assert_int_eq(sc.faults[1].at_ms, 120000);
 	ck_assert_int_eq(sc.duration_ms, 180000);
 	ck_assert_double_eq_tol(sc.faults[1].netem.loss, 0.2, 1e-12);

@@ -152,6 +152,35 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:7:36: no node named \"z\"\n"},
     {"start past", BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, start: 2m}\n",
      "t.yaml:8:50: traffic \"t1\": start 2m is not before the end of duration 1m\n"},
+    /* issue 15 finding 6: the limits the agent applies (common/limits_faults.h), at the value */
+    {"delay limit", BASE "faults:\n  - {at: 1s, for: 1s, netem: {target: b, delay: 999999999h}}\n",
+     "t.yaml:8:49: delay 999999999h is above the limit of 1h\n"},
+    {"jitter limit",
+     BASE "faults:\n  - {at: 1s, for: 1s, netem: {target: b, delay: 1s, jitter: 2h}}\n",
+     "t.yaml:8:61: jitter 2h is above the limit of 1h\n"},
+    {"wake limit",
+     BASE "faults:\n  - {at: 1s, for: 1s, suspend: {target: b, wake-network-after: 99h}}\n",
+     "t.yaml:8:64: wake-network-after 99h is above the limit of 10m\n"},
+    {"rate limit", BASE "faults:\n  - {at: 1s, for: 1s, bandwidth: {target: b, rate: 100gbit}}\n",
+     "t.yaml:8:52: rate 100 Gbit/s is above the limit of 17.2 Gbit/s\n"},
+    {"repeat times",
+     BASE "faults:\n  - {at: 1s, for: 1ms, repeat: {every: 1ms, times: 10001}, "
+	  "netem: {target: b, loss: 1%}}\n",
+     "t.yaml:8:52: expected an integer from 1 to 10000, got \"10001\"\n"},
+    /* issue 15 finding 2: node args cannot redirect what faultlab puts in the data dir */
+    {"args events", BASE "  - {name: c, args: [\"--keepalive=5s\", \"--events\", /etc/x]}\n",
+     "t.yaml:7:40: args: --events is filled in by faultlab (a file of the node's data dir); a "
+     "scenario may not set it\n"},
+    {"args db=", BASE "defaults: {args: [--db=/tmp/x.db]}\n",
+     "t.yaml:7:19: args: --db is filled in by faultlab (a file of the node's data dir); a "
+     "scenario may not set it\n"},
+    /* issue 15 finding 9: one error per place, not per node; bad bytes where they are */
+    {"image once",
+     "version: 1\nname: t\nduration: 1m\ndefaults: {image: nosuch}\nnodes:\n"
+     "  - name: n{1..4}\n",
+     "t.yaml:4:19: unknown image \"nosuch\" (expected labnode or a key of images)\n"},
+    {"bad utf-8", BASE "  - name: c\xff\n",
+     "t.yaml:7:12: invalid YAML: invalid leading UTF-8 octet (byte 0xff)\n"},
 };
 
 START_TEST(test_broken)
@@ -194,6 +223,46 @@ START_TEST(test_error_cap)
 }
 END_TEST
 
+/* A NUL byte is reported where it is (libyaml gives only its offset), not at 1:1. */
+START_TEST(test_nul_position)
+{
+	static const char yaml[] =
+	    "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: \xc3\xa9\0b\n";
+	struct scenario_errors errs;
+	struct scenario sc;
+	char line[1024];
+
+	ck_assert_int_eq(scenario_load_buffer("t.yaml", yaml, sizeof(yaml) - 1, &sc, &errs), -1);
+	scenario_errors_format(&errs, 0, line, sizeof(line));
+	ck_assert_str_eq(
+	    line, "t.yaml:5:12: invalid YAML: control characters are not allowed (byte 0x00)");
+}
+END_TEST
+
+/* The cap on planned fault occurrences: 11 faults repeated 10 000 times each. */
+START_TEST(test_fault_total_cap)
+{
+	char yaml[8192];
+	struct scenario_errors errs;
+	struct scenario sc;
+	char line[1024];
+	size_t used = snprintf(yaml, sizeof(yaml),
+			       "version: 1\nname: t\nduration: 10h\nnodes:\n  - name: "
+			       "a\n  - name: b\nfaults:\n");
+	for (int i = 0; i < 11; i++)
+		used += snprintf(
+		    yaml + used, sizeof(yaml) - used,
+		    "  - {name: f%d, at: 0s, for: 1ms, repeat: {every: 1ms, times: 10000}, "
+		    "netem: {target: b, loss: 1%%}}\n",
+		    i);
+	ck_assert_int_eq(scenario_load_buffer("t.yaml", yaml, used, &sc, &errs), -1);
+	ck_assert_uint_eq(errs.n, 1);
+	scenario_errors_format(&errs, 0, line, sizeof(line));
+	ck_assert_str_eq(line, "t.yaml:18:43: fault \"f10\" brings the planned fault occurrences "
+			       "to 110000, above the limit of 100000 for one scenario");
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct scenario_errors errs;
@@ -218,6 +287,8 @@ Suite *scenario_errors_suite(void)
 			    (int)(sizeof(broken_cases) / sizeof(broken_cases[0])));
 	tcase_add_test(tc, test_error_cap);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_nul_position);
+	tcase_add_test(tc, test_fault_total_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

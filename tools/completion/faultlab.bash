@@ -32,10 +32,10 @@ _faultlab_nodes()
 _faultlab_options()
 {
 	case $1 in
-	run) echo --seed --runtime --out --keep --quiet --help ;;
+	run) echo --seed --runtime --out --keep --quiet --share --help ;;
 	validate) echo --help ;;
 	plan) echo --seed --help ;;
-	replay) echo --pause-before --only --out --quiet --help ;;
+	replay) echo --pause-before --only --out --quiet --share --help ;;
 	analyze) echo --logs --format --out --no-html --no-traces --quiet --help ;;
 	suite) echo --junit --seed --runtime --out --help ;;
 	ps) echo --all --help ;;
