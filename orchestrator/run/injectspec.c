@@ -1,5 +1,6 @@
 /* FAULT-SPEC of `faultlab inject` → the run's control request (see run_ctl.c). */
 #include "orchestrator/run/injectspec.h"
+#include "orchestrator/scenario/fault_kind.h"
 
 #include "common/cleanup.h"
 #include "common/units.h"
@@ -7,83 +8,65 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct inject_key {
-	const char *kind, *key, *out;
-	char unit; /* d duration, f fraction, b bandwidth, s size/bits, t text, n node list */
-};
-
-static const struct inject_key inject_keys[] = {
-    {"netem", "delay", "delay_ms", 'd'},
-    {"netem", "jitter", "jitter_ms", 'd'},
-    {"netem", "distribution", "distribution", 't'},
-    {"netem", "correlation", "correlation", 'f'},
-    {"netem", "loss", "loss", 'f'},
-    {"netem", "duplicate", "duplicate", 'f'},
-    {"netem", "reorder", "reorder", 'f'},
-    {"netem", "corrupt", "corrupt", 'f'},
-    {"netem", "rate", "rate_bps", 'b'},
-    {"netem", "direction", "direction", 't'},
-    {"bandwidth", "rate", "rate_bps", 'b'},
-    {"bandwidth", "burst", "burst_bytes", 's'},
-    {"bandwidth", "direction", "direction", 't'},
-    {"partition", "from", "drop_from_nodes", 'n'},
-    {"suspend", "wake-network-after", "wake_network_after_ms", 'd'},
-};
-
-static const char *const inject_kinds[] = {"netem",	"bandwidth", "partition",
-					   "link-down", "freeze",    "suspend"};
-
-static int inject_value(const struct inject_key *k, json_t *v, json_t *params, struct fl_error *err)
+/* A FAULT-SPEC value in its field's unit → the request (base units, as plan.json has them). */
+static int inject_value(const struct fault_kind *k, const struct fault_field *fd, json_t *v,
+			json_t *req, json_t *params, struct fl_error *err)
 {
 	const char *s = json_string_value(v);
 	int64_t ms;
 	double frac;
 	uint64_t u;
 
-	if (k->unit == 'n') {
+	if (fd->type == FAULT_FIELD_GROUPS) {
 		if (!json_is_array(v))
-			return fl_err(err, "%s.%s: expected a list of node names", k->kind, k->key);
-		return json_object_set(params, k->out, v);
+			return fl_err(err, "%s.%s: expected a list of node names", k->name,
+				      fd->inject_key);
+		return json_object_set(req, "drop_from_nodes", v);
 	}
 	if (!s)
-		return fl_err(err, "%s.%s: expected a scalar", k->kind, k->key);
-	if (k->unit == 'd' && units_parse_duration_ms(s, &ms, err) == 0)
-		return json_object_set_new(params, k->out, json_integer(ms));
-	if (k->unit == 'f' && units_parse_fraction(s, &frac, err) == 0)
-		return json_object_set_new(params, k->out, json_real(frac));
-	if (k->unit == 'b' && units_parse_bandwidth(s, &u, err) == 0)
-		return json_object_set_new(params, k->out, json_integer((json_int_t)u));
-	if (k->unit == 's') {
+		return fl_err(err, "%s.%s: expected a scalar", k->name, fd->inject_key);
+	if (fd->type == FAULT_FIELD_MS && units_parse_duration_ms(s, &ms, err) == 0)
+		return json_object_set_new(params, fd->key, json_integer(ms));
+	if (fd->type == FAULT_FIELD_FRAC && units_parse_fraction(s, &frac, err) == 0)
+		return json_object_set_new(params, fd->key, json_real(frac));
+	if (fd->type == FAULT_FIELD_BPS && units_parse_bandwidth(s, &u, err) == 0)
+		return json_object_set_new(params, fd->key, json_integer((json_int_t)u));
+	if (fd->type == FAULT_FIELD_BYTES) {
 		if (units_parse_size(s, &u, err) == 0)
-			return json_object_set_new(params, k->out, json_integer((json_int_t)u));
+			return json_object_set_new(params, fd->key, json_integer((json_int_t)u));
 		if (units_parse_bandwidth(s, &u, err) == 0)
-			return json_object_set_new(params, k->out,
+			return json_object_set_new(params, fd->key,
 						   json_integer((json_int_t)(u / 8)));
 	}
-	if (k->unit == 't')
-		return json_object_set_new(params, k->out, json_string(s));
-	return fl_wrap(err, "%s.%s", k->kind, k->key);
+	if (fd->type == FAULT_FIELD_TEXT)
+		return json_object_set_new(params, fd->key, json_string(s));
+	return fl_wrap(err, "%s.%s", k->name, fd->inject_key);
 }
 
-static int inject_params(const char *kind, json_t *spec, json_t *req, struct fl_error *err)
+static const struct fault_field *inject_field(const struct fault_kind *k, const char *key)
+{
+	for (size_t i = 0; i < k->n_fields; i++)
+		if (k->fields[i].inject_key && strcmp(k->fields[i].inject_key, key) == 0)
+			return &k->fields[i];
+	return NULL;
+}
+
+static int inject_params(const struct fault_kind *k, json_t *spec, json_t *req,
+			 struct fl_error *err)
 {
 	json_t *params = json_object(), *v;
 	const char *key;
 
 	json_object_set_new(req, "params", params);
 	if (!json_is_object(spec))
-		return fl_err(err, "%s: expected a mapping of parameters", kind);
+		return fl_err(err, "%s: expected a mapping of parameters", k->name);
 	json_object_foreach(spec, key, v)
 	{
-		const struct inject_key *k = NULL;
+		const struct fault_field *fd = inject_field(k, key);
 
-		for (size_t i = 0; i < FL_ARRAY_SIZE(inject_keys); i++)
-			if (strcmp(inject_keys[i].kind, kind) == 0 &&
-			    strcmp(inject_keys[i].key, key) == 0)
-				k = &inject_keys[i];
-		if (!k)
-			return fl_err(err, "%s: unknown key \"%s\"", kind, key);
-		if (inject_value(k, v, k->unit == 'n' ? req : params, err) < 0)
+		if (!fd)
+			return fl_err(err, "%s: unknown key \"%s\"", k->name, key);
+		if (inject_value(k, fd, v, req, params, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -94,8 +77,10 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 {
 	json_auto_t *spec = injectspec_flowmap(spec_text, err);
 	json_auto_t *req = NULL;
-	const char *key, *kind = NULL;
+	const struct fault_kind *kind = NULL;
+	const char *key;
 	int64_t lease = 30000;
+	char kinds[160];
 	json_t *v;
 
 	if (!spec)
@@ -106,7 +91,8 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 	req = json_pack("{s:s,s:s}", "op", "apply", "node", node);
 	json_object_foreach(spec, key, v)
 	{
-		int known = 0;
+		const struct fault_kind *k = fault_kind_find(key);
+		int known = k && k->via == FAULT_VIA_AGENT;
 
 		if (strcmp(key, "for") == 0) {
 			if (!json_is_string(v) ||
@@ -114,14 +100,12 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 				return fl_wrap(err, "for");
 			continue;
 		}
-		for (size_t i = 0; i < FL_ARRAY_SIZE(inject_kinds); i++)
-			known |= strcmp(inject_kinds[i], key) == 0;
+		fault_kind_names(1, kinds, sizeof(kinds));
 		if (!known || kind)
 			return fl_err(err,
-				      "FAULT-SPEC: %s key \"%s\" (expected one of netem, "
-				      "bandwidth, partition, link-down, freeze, suspend, and for)",
-				      known ? "a second fault" : "unknown", key);
-		kind = key;
+				      "FAULT-SPEC: %s key \"%s\" (expected one of %s, and for)",
+				      known ? "a second fault" : "unknown", key, kinds);
+		kind = k;
 		if (inject_params(kind, v, req, err) < 0)
 			return -1;
 	}
@@ -129,7 +113,7 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 		return fl_err(err, "FAULT-SPEC names no fault kind");
 	if (lease <= 0)
 		return fl_err(err, "for: must be more than 0s");
-	json_object_set_new(req, "kind", json_string(kind));
+	json_object_set_new(req, "kind", json_string(kind->name));
 	json_object_set_new(req, "lease_ms", json_integer(lease));
 	*out = json_incref(req);
 	return 0;
