@@ -4,13 +4,9 @@
 #ifndef FL_CLI_H
 #define FL_CLI_H
 
-enum fl_exit {
-	FL_EXIT_OK = 0,
-	FL_EXIT_FAILED = 1,
-	FL_EXIT_INVALID = 2,
-	FL_EXIT_ENV = 3,
-	FL_EXIT_INTERRUPTED = 4,
-};
+#include "orchestrator/run/exit.h"
+
+struct run_opts;
 
 struct cli_opt {
 	const char *flag; /* "--seed N" */
@@ -38,6 +34,11 @@ int cli_shell(int argc, char **argv);
 int cli_inject(int argc, char **argv);
 int cli_clean(int argc, char **argv);
 int cli_image(int argc, char **argv);
+
+/* One run (run, replay, suite): plans into its directory, runs it, and says on stderr / stdout
+ * what went wrong (scenario errors, the seed when drawn, the environment error) and where the
+ * run directory is. Returns the exit code. */
+int cli_run_one(struct run_opts *o);
 
 /* Prints "usage: faultlab <verb> <usage>" and the verb's options to stderr and returns
  * FL_EXIT_INVALID. */

@@ -96,7 +96,7 @@ int cli_replay(int argc, char **argv)
 	o.scenario_path = scenario;
 	o.expect_plan = plan;
 	o.only = only;
-	rc = run_main(&o);
+	rc = cli_run_one(&o);
 	free(only);
 	return rc;
 }

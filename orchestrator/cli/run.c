@@ -4,7 +4,10 @@
 #include "orchestrator/run/run.h"
 #include "orchestrator/runtime/runtime.h"
 
+#include "orchestrator/scenario/scenario.h"
+
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,31 @@ static int cli_run_seed(const char *s, uint64_t *out)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_run_one(struct run_opts *o)
+{
+	struct fl_error err = {0};
+	enum fl_exit rc = run_plan_dir(o, &err);
+
+	if (rc != FL_EXIT_OK) {
+		if (o->errs)
+			scenario_errors_print(o->errs, stderr);
+		else
+			fprintf(stderr, "faultlab: %s\n", err.msg);
+		run_opts_free(o);
+		return rc;
+	}
+	if (o->seed_drawn)
+		fprintf(stderr, "faultlab: seed %" PRIu64 "\n", o->seed_used);
+	rc = run_main(o, &err);
+	if (rc == FL_EXIT_ENV || rc == FL_EXIT_INTERRUPTED)
+		fprintf(stderr, "faultlab: %s\n", err.msg);
+	if (!o->keep)
+		printf("%s\n", o->run_dir);
+	fflush(stdout);
+	run_opts_free(o);
+	return rc;
 }
 
 int cli_run(int argc, char **argv)
@@ -70,5 +98,5 @@ int cli_run(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage("run");
 	o.scenario_path = argv[optind];
-	return run_main(&o);
+	return cli_run_one(&o);
 }

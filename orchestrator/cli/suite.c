@@ -123,7 +123,7 @@ static int suite_run_all(struct suite_list *l, FILE *junit, struct run_opts *bas
 
 		o.scenario_path = l->v[i];
 		fprintf(stderr, "faultlab suite: [%zu/%zu] %s\n", i + 1, l->n, l->v[i]);
-		rc = run_main(&o);
+		rc = cli_run_one(&o);
 		if (junit && (rc > 1 || suite_copy_junit(junit, o.run_dir) < 0))
 			suite_error_case(junit, l->v[i], rc);
 		fprintf(stderr, "faultlab suite: %s → exit %d\n", l->v[i], rc);

@@ -1,6 +1,7 @@
 /* Fault occurrences: repeat expansion, targets (picks drawn once per fault), engine seeds,
  * apply/revert events. */
 #include "orchestrator/plan/plan.h"
+#include "orchestrator/scenario/fault_kind.h"
 
 #include "common/rng.h"
 #include "common/xalloc.h"
@@ -23,7 +24,7 @@ static int faults_targets(const struct plan *plan, size_t i, struct plan_fault *
 	pf->targets =
 	    fl_xcalloc(sc->n_nodes * (f->n_groups ? f->n_groups : 1) + 1, sizeof(*pf->targets));
 	pf->group_len = fl_xcalloc(f->n_groups + 1, sizeof(*pf->group_len));
-	if (f->kind != SCENARIO_FAULT_PARTITION) {
+	if (!fault_kind_of(f->kind)->groups) {
 		pf->n_targets = scenario_selector_resolve(sc, &f->target, &r, pf->targets);
 	} else {
 		pf->n_groups = f->n_groups;

@@ -1,9 +1,11 @@
 /* plan.json with a tiny printer: keys in the order of FORMATS.md, integers for every ms, the
  * shortest exact form for fractions, so the bytes depend on nothing but the plan. */
 #include "orchestrator/plan/plan.h"
+#include "orchestrator/scenario/fault_kind.h"
 #include "orchestrator/drivers/driver.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,53 +88,59 @@ static void json_traffic(FILE *f, const struct plan *plan, const struct plan_tra
 	fprintf(f, ", \"count\": %" PRIu64 "}", t->src->count);
 }
 
-static void json_fault_params(FILE *f, const struct plan *plan, const struct plan_fault *pf)
+static void json_fault_groups(FILE *f, const struct plan *plan, const struct plan_fault *pf)
 {
-	const struct scenario_fault *s = pf->src;
-	const struct scenario_netem *ne = &s->netem;
 	size_t off = 0;
 
-	switch (s->kind) {
-	case SCENARIO_FAULT_NETEM:
-		fprintf(f,
-			"{\"delay_ms\": %" PRId64 ", \"jitter_ms\": %" PRId64
-			", \"distribution\": \"%s\", \"correlation\": ",
-			ne->delay_ms, ne->jitter_ms, ne->distribution);
-		json_fraction(f, ne->correlation);
-		fputs(", \"loss\": ", f);
-		json_fraction(f, ne->loss);
-		fputs(", \"duplicate\": ", f);
-		json_fraction(f, ne->duplicate);
-		fputs(", \"reorder\": ", f);
-		json_fraction(f, ne->reorder);
-		fputs(", \"corrupt\": ", f);
-		json_fraction(f, ne->corrupt);
-		fprintf(f, ", \"direction\": \"%s\"}", s->direction);
-		return;
-	case SCENARIO_FAULT_BANDWIDTH:
-		fprintf(f,
-			"{\"rate_bps\": %" PRIu64 ", \"burst_bytes\": %" PRIu64
-			", \"direction\": \"%s\"}",
-			s->rate_bps, s->burst_bytes, s->direction);
-		return;
-	case SCENARIO_FAULT_PARTITION:
-		fputs("{\"groups\": [", f);
-		for (size_t g = 0; g < pf->n_groups; g++) {
-			fputs(g ? ", " : "", f);
-			json_nodes(f, plan, pf->targets + off, pf->group_len[g]);
-			off += pf->group_len[g];
-		}
-		fprintf(f, "], \"direction\": \"%s\"}", s->direction);
-		return;
-	case SCENARIO_FAULT_SUSPEND:
-		fprintf(f, "{\"wake_network_after_ms\": %" PRId64 "}", s->wake_network_after_ms);
-		return;
-	case SCENARIO_FAULT_KILL:
-		fprintf(f, "{\"signal\": \"%s\"}", s->signal);
-		return;
-	default:
-		fputs("{}", f);
+	fputc('[', f);
+	for (size_t g = 0; g < pf->n_groups; g++) {
+		fputs(g ? ", " : "", f);
+		json_nodes(f, plan, pf->targets + off, pf->group_len[g]);
+		off += pf->group_len[g];
 	}
+	fputc(']', f);
+}
+
+/* The kind's plan fields, in the order of its entry of the fault-kind table. */
+static void json_fault_params(FILE *f, const struct plan *plan, const struct plan_fault *pf)
+{
+	const struct fault_kind *k = fault_kind_of(pf->src->kind);
+	struct fault_params fp;
+	int first = 1;
+
+	fault_params_from_scenario(pf->src, &fp);
+	fputc('{', f);
+	for (size_t i = 0; i < k->n_fields; i++) {
+		const struct fault_field *fd = &k->fields[i];
+		const char *at = (const char *)&fp + fd->off;
+
+		if (!fd->in_plan)
+			continue;
+		fprintf(f, "%s\"%s\": ", first ? "" : ", ", fd->key);
+		first = 0;
+		switch (fd->type) {
+		case FAULT_FIELD_MS:
+			fprintf(f, "%" PRId64, *(const int64_t *)at);
+			break;
+		case FAULT_FIELD_FRAC:
+			json_fraction(f, *(const double *)at);
+			break;
+		case FAULT_FIELD_BPS:
+		case FAULT_FIELD_BYTES:
+			fprintf(f, "%" PRIu64, *(const uint64_t *)at);
+			break;
+		case FAULT_FIELD_TEXT:
+			fprintf(f, "\"%s\"", at);
+			break;
+		case FAULT_FIELD_SIGNAL:
+			fprintf(f, "\"%s\"", sigabbrev_np(*(const int *)at) ?: "KILL");
+			break;
+		case FAULT_FIELD_GROUPS:
+			json_fault_groups(f, plan, pf);
+			break;
+		}
+	}
+	fputc('}', f);
 }
 
 static void json_fault(FILE *f, const struct plan *plan, const struct plan_fault *pf)

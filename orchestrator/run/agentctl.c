@@ -1,4 +1,5 @@
-/* faultlab-agent control: spawn, JSON-lines request/reply, stop. */
+/* faultlab-agent control: spawn, JSON-lines request/reply, stop. The agent protocol's
+ * encoder: typed faults become JSON here and nowhere else in the run. */
 #include "orchestrator/run/agentctl.h"
 #include "common/xalloc.h"
 #include "orchestrator/run/rundir.h"
@@ -192,22 +193,62 @@ static int agentctl_call(struct agentctl *a, const char *req, struct agentctl_re
 	}
 }
 
-int agentctl_apply(struct agentctl *a, const char *id, const char *kind, int64_t lease_ms,
-		   uint64_t seed, const char *params_json, struct agentctl_reply *reply,
+static json_t *agentctl_field(const struct agentctl_fault *f, const struct fault_field *fd)
+{
+	const char *at = (const char *)f->params + fd->off;
+	json_t *arr;
+
+	switch (fd->type) {
+	case FAULT_FIELD_MS:
+		return json_integer((json_int_t) * (const int64_t *)at);
+	case FAULT_FIELD_FRAC:
+		return json_real(*(const double *)at);
+	case FAULT_FIELD_BPS:
+	case FAULT_FIELD_BYTES:
+		return json_integer((json_int_t) * (const uint64_t *)at);
+	case FAULT_FIELD_TEXT:
+		return json_string(at);
+	case FAULT_FIELD_SIGNAL:
+		return json_integer(*(const int *)at);
+	case FAULT_FIELD_GROUPS:
+		arr = json_array();
+		for (size_t i = 0; arr && i < f->n_drop_from; i++)
+			json_array_append_new(arr, json_string(f->drop_from[i]));
+		return arr;
+	}
+	return NULL;
+}
+
+char *agentctl_apply_request(const struct agentctl_fault *f)
+{
+	json_auto_t *params = json_object();
+	json_auto_t *req = NULL;
+	cleanup_free char *line = NULL;
+
+	for (size_t i = 0; params && i < f->kind->n_fields; i++) {
+		const struct fault_field *fd = &f->kind->fields[i];
+
+		if (fd->to_agent && (f->params->given & (1u << i)))
+			json_object_set_new(params,
+					    fd->type == FAULT_FIELD_GROUPS ? "drop_from" : fd->key,
+					    agentctl_field(f, fd));
+	}
+	req = json_pack("{s:s,s:s,s:s,s:I,s:I,s:O}", "op", "apply", "id", f->id, "kind",
+			f->kind->name, "lease_ms", (json_int_t)f->lease_ms, "seed",
+			(json_int_t)(f->seed & ((1ULL << 53) - 1)), "params", params);
+	if (!req || !(line = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+		return NULL;
+	return fl_xasprintf("%s\n", line);
+}
+
+int agentctl_apply(struct agentctl *a, const struct agentctl_fault *f, struct agentctl_reply *reply,
 		   struct fl_error *err)
 {
-	json_auto_t *params = json_loads(params_json ? params_json : "{}", 0, NULL);
-	json_auto_t *req = json_pack("{s:s,s:s,s:s,s:I,s:I,s:O}", "op", "apply", "id", id, "kind",
-				     kind, "lease_ms", (json_int_t)lease_ms, "seed",
-				     (json_int_t)(seed & ((1ULL << 53) - 1)), "params",
-				     params ? params : json_object());
-	cleanup_free char *line = NULL;
-	cleanup_free char *req_s = NULL;
+	cleanup_free char *req = agentctl_apply_request(f);
 
-	if (!req || !(line = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)))
-		return fl_err(err, "encode apply %s", id);
-	req_s = fl_xasprintf("%s\n", line);
-	return agentctl_call(a, req_s, reply, err);
+	if (!req)
+		return fl_err(err, "encode apply %s", f->id);
+	return agentctl_call(a, req, reply, err);
 }
 
 int agentctl_revert(struct agentctl *a, const char *id, struct agentctl_reply *reply,

@@ -6,6 +6,7 @@
 #define FL_AGENTCTL_H
 
 #include "common/error.h"
+#include "orchestrator/scenario/fault_kind.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,10 +41,23 @@ int agentctl_start(struct agentctl *a, const struct agentctl_spec *spec, struct 
  * wait), then await its ready line (≤ timeout_ms; on failure the agent is stopped). */
 int agentctl_spawn(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err);
 int agentctl_await(struct agentctl *a, int timeout_ms, struct fl_error *err);
-/* apply: params_json is the agent's params object (compact JSON). -1 + err when the agent
- * did not answer; an answer with ok:false is 0 with reply->ok = 0 and reply->error set. */
-int agentctl_apply(struct agentctl *a, const char *id, const char *kind, int64_t lease_ms,
-		   uint64_t seed, const char *params_json, struct agentctl_reply *reply,
+/* One fault for one node's agent, typed. */
+struct agentctl_fault {
+	const char *id;
+	const struct fault_kind *kind; /* via FAULT_VIA_AGENT */
+	int64_t lease_ms;
+	uint64_t seed;
+	const struct fault_params *params; /* the fields given are sent */
+	const char *const *drop_from;	   /* groups kinds: the addresses this node drops */
+	size_t n_drop_from;
+};
+
+/* The apply request line (newline included; malloc'd, NULL on ENOMEM): the one place where
+ * the agent's params are written, field by field from the kind's table entry. */
+char *agentctl_apply_request(const struct agentctl_fault *f);
+/* -1 + err when the agent did not answer; an answer with ok:false is 0 with reply->ok = 0
+ * and reply->error set. */
+int agentctl_apply(struct agentctl *a, const struct agentctl_fault *f, struct agentctl_reply *reply,
 		   struct fl_error *err);
 int agentctl_revert(struct agentctl *a, const char *id, struct agentctl_reply *reply,
 		    struct fl_error *err);

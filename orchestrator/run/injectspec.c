@@ -1,5 +1,6 @@
 /* FAULT-SPEC of `faultlab inject` → the run's control request (see run_ctl.c). */
 #include "orchestrator/run/injectspec.h"
+#include "orchestrator/scenario/fault_kind.h"
 
 #include "common/cleanup.h"
 #include "common/limits_faults.h"
@@ -8,97 +9,79 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct inject_key {
-	const char *kind, *key, *out;
-	char unit; /* d duration, f fraction, b bandwidth, s size/bits, t text, n node list */
-	int limit; /* the row of common/limits_faults.h, -1 none */
-};
-
-static const struct inject_key inject_keys[] = {
-    {"netem", "delay", "delay_ms", 'd', FL_LIMIT_DELAY},
-    {"netem", "jitter", "jitter_ms", 'd', FL_LIMIT_JITTER},
-    {"netem", "distribution", "distribution", 't', -1},
-    {"netem", "correlation", "correlation", 'f', FL_LIMIT_FRACTION},
-    {"netem", "loss", "loss", 'f', FL_LIMIT_FRACTION},
-    {"netem", "duplicate", "duplicate", 'f', FL_LIMIT_FRACTION},
-    {"netem", "reorder", "reorder", 'f', FL_LIMIT_FRACTION},
-    {"netem", "corrupt", "corrupt", 'f', FL_LIMIT_FRACTION},
-    {"netem", "rate", "rate_bps", 'b', FL_LIMIT_RATE},
-    {"netem", "direction", "direction", 't', -1},
-    {"bandwidth", "rate", "rate_bps", 'b', FL_LIMIT_RATE},
-    {"bandwidth", "burst", "burst_bytes", 's', FL_LIMIT_BURST},
-    {"bandwidth", "direction", "direction", 't', -1},
-    {"partition", "from", "drop_from_nodes", 'n', -1},
-    {"suspend", "wake-network-after", "wake_network_after_ms", 'd', FL_LIMIT_WAKE},
-};
-
-static const char *const inject_kinds[] = {"netem",	"bandwidth", "partition",
-					   "link-down", "freeze",    "suspend"};
-
-static int inject_value(const struct inject_key *k, json_t *v, json_t *params, struct fl_error *err)
+/* A FAULT-SPEC value in its field's unit → the request (base units, as plan.json has them). */
+static int inject_value(const struct fault_kind *k, const struct fault_field *fd, json_t *v,
+			json_t *req, json_t *params, struct fl_error *err)
 {
 	const char *s = json_string_value(v);
 	int64_t ms;
 	double frac;
 	uint64_t u;
 
-	if (k->unit == 'n') {
+	if (fd->type == FAULT_FIELD_GROUPS) {
 		if (!json_is_array(v))
-			return fl_err(err, "%s.%s: expected a list of node names", k->kind, k->key);
-		return json_object_set(params, k->out, v);
+			return fl_err(err, "%s.%s: expected a list of node names", k->name,
+				      fd->inject_key);
+		return json_object_set(req, "drop_from_nodes", v);
 	}
 	if (!s)
-		return fl_err(err, "%s.%s: expected a scalar", k->kind, k->key);
-	if (k->unit == 'd' && units_parse_duration_ms(s, &ms, err) == 0)
-		return json_object_set_new(params, k->out, json_integer(ms));
-	if (k->unit == 'f' && units_parse_fraction(s, &frac, err) == 0)
-		return json_object_set_new(params, k->out, json_real(frac));
-	if (k->unit == 'b' && units_parse_bandwidth(s, &u, err) == 0)
-		return json_object_set_new(params, k->out, json_integer((json_int_t)u));
-	if (k->unit == 's') {
+		return fl_err(err, "%s.%s: expected a scalar", k->name, fd->inject_key);
+	if (fd->type == FAULT_FIELD_MS && units_parse_duration_ms(s, &ms, err) == 0)
+		return json_object_set_new(params, fd->key, json_integer(ms));
+	if (fd->type == FAULT_FIELD_FRAC && units_parse_fraction(s, &frac, err) == 0)
+		return json_object_set_new(params, fd->key, json_real(frac));
+	if (fd->type == FAULT_FIELD_BPS && units_parse_bandwidth(s, &u, err) == 0)
+		return json_object_set_new(params, fd->key, json_integer((json_int_t)u));
+	if (fd->type == FAULT_FIELD_BYTES) {
 		if (units_parse_size(s, &u, err) == 0)
-			return json_object_set_new(params, k->out, json_integer((json_int_t)u));
+			return json_object_set_new(params, fd->key, json_integer((json_int_t)u));
 		if (units_parse_bandwidth(s, &u, err) == 0)
-			return json_object_set_new(params, k->out,
+			return json_object_set_new(params, fd->key,
 						   json_integer((json_int_t)(u / 8)));
 	}
-	if (k->unit == 't')
-		return json_object_set_new(params, k->out, json_string(s));
-	return fl_wrap(err, "%s.%s", k->kind, k->key);
+	if (fd->type == FAULT_FIELD_TEXT)
+		return json_object_set_new(params, fd->key, json_string(s));
+	return fl_wrap(err, "%s.%s", k->name, fd->inject_key);
 }
 
 /* A value against the shared limits table: refused here (exit 2), never by the agent. */
-static int inject_limit(const struct inject_key *k, json_t *params, struct fl_error *err)
+static int inject_limit(const struct fault_kind *k, const struct fault_field *fd, json_t *params,
+			struct fl_error *err)
 {
-	json_t *v = json_object_get(params, k->out);
+	json_t *v = json_object_get(params, fd->key);
 
-	if (k->limit < 0 || !json_is_number(v))
+	if (fd->limit < 0 || !json_is_number(v))
 		return 0;
-	if (fl_limit_check((enum fl_limit_kind)k->limit, json_number_value(v), err) < 0)
-		return fl_wrap(err, "%s", k->kind);
+	if (fl_limit_check((enum fl_limit_kind)fd->limit, json_number_value(v), err) < 0)
+		return fl_wrap(err, "%s", k->name);
 	return 0;
 }
 
-static int inject_params(const char *kind, json_t *spec, json_t *req, struct fl_error *err)
+static const struct fault_field *inject_field(const struct fault_kind *k, const char *key)
+{
+	for (size_t i = 0; i < k->n_fields; i++)
+		if (k->fields[i].inject_key && strcmp(k->fields[i].inject_key, key) == 0)
+			return &k->fields[i];
+	return NULL;
+}
+
+static int inject_params(const struct fault_kind *k, json_t *spec, json_t *req,
+			 struct fl_error *err)
 {
 	json_t *params = json_object(), *v;
 	const char *key;
 
 	json_object_set_new(req, "params", params);
 	if (!json_is_object(spec))
-		return fl_err(err, "%s: expected a mapping of parameters", kind);
+		return fl_err(err, "%s: expected a mapping of parameters", k->name);
 	json_object_foreach(spec, key, v)
 	{
-		const struct inject_key *k = NULL;
+		const struct fault_field *fd = inject_field(k, key);
 
-		for (size_t i = 0; i < FL_ARRAY_SIZE(inject_keys); i++)
-			if (strcmp(inject_keys[i].kind, kind) == 0 &&
-			    strcmp(inject_keys[i].key, key) == 0)
-				k = &inject_keys[i];
-		if (!k)
-			return fl_err(err, "%s: unknown key \"%s\"", kind, key);
-		if (inject_value(k, v, k->unit == 'n' ? req : params, err) < 0 ||
-		    inject_limit(k, params, err) < 0)
+		if (!fd)
+			return fl_err(err, "%s: unknown key \"%s\"", k->name, key);
+		if (inject_value(k, fd, v, req, params, err) < 0 ||
+		    inject_limit(k, fd, params, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -173,8 +156,10 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 {
 	json_auto_t *spec = injectspec_flowmap(spec_text, err);
 	json_auto_t *req = NULL;
-	const char *key, *kind = NULL;
+	const struct fault_kind *kind = NULL;
+	const char *key;
 	int64_t lease = 30000;
+	char kinds[160];
 	json_t *v;
 
 	if (!spec)
@@ -185,7 +170,8 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 	req = json_pack("{s:s,s:s}", "op", "apply", "node", node);
 	json_object_foreach(spec, key, v)
 	{
-		int known = 0;
+		const struct fault_kind *k = fault_kind_find(key);
+		int known = k && k->via == FAULT_VIA_AGENT;
 
 		if (strcmp(key, "for") == 0) {
 			if (!json_is_string(v) ||
@@ -193,14 +179,12 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 				return fl_wrap(err, "for");
 			continue;
 		}
-		for (size_t i = 0; i < FL_ARRAY_SIZE(inject_kinds); i++)
-			known |= strcmp(inject_kinds[i], key) == 0;
+		fault_kind_names(1, kinds, sizeof(kinds));
 		if (!known || kind)
 			return fl_err(err,
-				      "FAULT-SPEC: %s key \"%s\" (expected one of netem, "
-				      "bandwidth, partition, link-down, freeze, suspend, and for)",
-				      known ? "a second fault" : "unknown", key);
-		kind = key;
+				      "FAULT-SPEC: %s key \"%s\" (expected one of %s, and for)",
+				      known ? "a second fault" : "unknown", key, kinds);
+		kind = k;
 		if (inject_params(kind, v, req, err) < 0)
 			return -1;
 	}
@@ -209,9 +193,9 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 	if (lease <= 0)
 		return fl_err(err, "for: must be more than 0s");
 	if (fl_limit_check(FL_LIMIT_LEASE, (double)lease, err) < 0 ||
-	    inject_sense(kind, node, req, err) < 0)
+	    inject_sense(kind->name, node, req, err) < 0)
 		return -1;
-	json_object_set_new(req, "kind", json_string(kind));
+	json_object_set_new(req, "kind", json_string(kind->name));
 	json_object_set_new(req, "lease_ms", json_integer(lease));
 	*out = json_incref(req);
 	return 0;

@@ -16,19 +16,21 @@ static int planfile_is_json(const char *path)
 	return l > 5 && strcmp(path + l - 5, ".json") == 0;
 }
 
-static int planfile_from_json(const char *path, struct planfile *pf, struct fl_error *err)
+static int planfile_from_json(const char *path, struct planfile *pf, enum fl_exit *exit,
+			      struct fl_error *err)
 {
 	json_auto_t *j = NULL;
 	const char *name;
 
+	*exit = FL_EXIT_ENV;
 	pf->json = rundir_read(path, &pf->len, err);
 	if (!pf->json)
-		return -3;
+		return -1;
 	j = json_loads(pf->json, 0, NULL);
 	name = json_string_value(json_object_get(j, "scenario"));
 	if (!j || !name || json_integer_value(json_object_get(j, "faultlab_plan")) != 1) {
-		fl_err(err, "%s: not a faultlab plan", path);
-		return -2;
+		*exit = FL_EXIT_INVALID;
+		return fl_err(err, "%s: not a faultlab plan", path);
 	}
 	snprintf(pf->name, sizeof(pf->name), "%s", name);
 	pf->seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
@@ -36,15 +38,16 @@ static int planfile_from_json(const char *path, struct planfile *pf, struct fl_e
 }
 
 int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		      struct fl_error *err);
+		      enum fl_exit *exit, struct fl_error *err);
 
 int planfile_make(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		  struct fl_error *err)
+		  enum fl_exit *exit, struct fl_error *err)
 {
 	memset(pf, 0, sizeof(*pf));
+	*exit = FL_EXIT_OK;
 	if (planfile_is_json(path))
-		return planfile_from_json(path, pf, err);
-	return planfile_scenario(path, has_seed, seed, pf, err);
+		return planfile_from_json(path, pf, exit, err);
+	return planfile_scenario(path, has_seed, seed, pf, exit, err);
 }
 
 int planfile_compare(const struct planfile *pf, const char *path, struct fl_error *err)
@@ -71,5 +74,7 @@ int planfile_compare(const struct planfile *pf, const char *path, struct fl_erro
 void planfile_free(struct planfile *pf)
 {
 	free(pf->json);
+	free(pf->errs);
 	pf->json = NULL;
+	pf->errs = NULL;
 }

@@ -5,24 +5,31 @@
 #define FL_PLANFILE_H
 
 #include "common/error.h"
+#include "orchestrator/run/exit.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
+struct scenario_errors;
+
+/* plan.json's bytes, before they are written into the run directory. */
 struct planfile {
 	char *json;
 	size_t len;
 	uint64_t seed;
+	int seed_drawn; /* neither given nor in the scenario: drawn at random (say which) */
 	char name[128];
+	struct scenario_errors *errs; /* an invalid scenario's errors (file:line:col), else NULL */
 };
 
-/* 0; -2 when the scenario is invalid (its errors are already printed, file:line:col); -3 (or
- * -1) + err when it cannot be read. The seed: has_seed ? seed : the scenario's : a random one
- * (then "faultlab: seed N" goes to stderr). */
+/* 0, or -1 + err with *exit FL_EXIT_INVALID (an invalid scenario: pf->errs holds its errors,
+ * for the caller to print; or a plan that cannot be built) or FL_EXIT_ENV (unreadable,
+ * unwritable). The seed: has_seed ? seed : the scenario's : a random one. Prints nothing. */
 int planfile_make(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		  struct fl_error *err);
+		  enum fl_exit *exit, struct fl_error *err);
 /* -1 + err naming the first differing line when pf differs from the file's bytes. */
 int planfile_compare(const struct planfile *pf, const char *path, struct fl_error *err);
+/* Frees the bytes and the errors. */
 void planfile_free(struct planfile *pf);
 
 #endif

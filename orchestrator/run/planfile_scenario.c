@@ -6,13 +6,12 @@
 
 #include "common/rng.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		      struct fl_error *err);
+		      enum fl_exit *exit, struct fl_error *err);
 
 static int planfile_write(const struct plan *plan, struct planfile *pf, struct fl_error *err)
 {
@@ -30,31 +29,36 @@ static int planfile_write(const struct plan *plan, struct planfile *pf, struct f
 }
 
 int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		      struct fl_error *err)
+		      enum fl_exit *exit, struct fl_error *err)
 {
-	static struct scenario_errors errs; /* large: keep it off the stack */
 	struct scenario sc;
 	struct plan *plan = NULL;
-	int rc = -2;
+	int rc = -1;
 
-	if (scenario_load(path, &sc, &errs) < 0) {
-		scenario_errors_print(&errs, stderr);
-		return -2;
+	*exit = FL_EXIT_INVALID;
+	pf->errs = calloc(1, sizeof(*pf->errs)); /* large: off the stack */
+	if (!pf->errs) {
+		*exit = FL_EXIT_ENV;
+		return fl_err(err, "out of memory");
 	}
+	if (scenario_load(path, &sc, pf->errs) < 0)
+		return fl_err(err, "%s is not a valid scenario", path);
+	free(pf->errs);
+	pf->errs = NULL;
 	if (!has_seed) {
 		seed = sc.has_seed ? sc.seed : rng_os_seed() >> 11;
-		if (!sc.has_seed)
-			fprintf(stderr, "faultlab: seed %" PRIu64 "\n", seed);
+		pf->seed_drawn = !sc.has_seed;
 	}
 	if (plan_build(&sc, seed, &plan, err) < 0) {
 		fl_wrap(err, "%s: plan", path);
 		goto out;
 	}
-	rc = -3;
+	*exit = FL_EXIT_ENV;
 	if (planfile_write(plan, pf, err) < 0)
 		goto out;
 	snprintf(pf->name, sizeof(pf->name), "%s", sc.name);
 	pf->seed = seed;
+	*exit = FL_EXIT_OK;
 	rc = 0;
 out:
 	plan_free(plan);

@@ -24,20 +24,26 @@
  * like an app that queued the message while asleep. */
 #define RUN_SEND_TIMEOUT_MS 30000
 
-/* Plans the scenario into the run directory (plan.json + scenario.yaml). */
-static int run_make_dir(struct run_opts *o, struct fl_error *err)
+enum fl_exit run_plan_dir(struct run_opts *o, struct fl_error *err)
 {
 	struct planfile pf = {0};
 	char path[PATH_MAX + 32], abs[PATH_MAX];
-	int rc;
+	enum fl_exit rc;
 
-	rc = planfile_make(o->scenario_path, o->has_seed, o->seed, &pf, err);
-	if (rc < 0)
+	/* every file of the run (ours, the nodes', the agents') private to root unless --share */
+	umask(o->share ? 022 : 077);
+	if (planfile_make(o->scenario_path, o->has_seed, o->seed, &pf, &rc, err) < 0) {
+		o->errs = pf.errs;
+		pf.errs = NULL;
+		planfile_free(&pf);
 		return rc;
-	rc = -FL_EXIT_INVALID;
+	}
+	o->seed_used = pf.seed;
+	o->seed_drawn = pf.seed_drawn;
+	rc = FL_EXIT_INVALID;
 	if (o->expect_plan && planfile_compare(&pf, o->expect_plan, err) < 0)
 		goto out;
-	rc = -FL_EXIT_ENV;
+	rc = FL_EXIT_ENV;
 	if (rundir_create(o->out_dir, o->runs_dir ? o->runs_dir : getenv("FL_RUNS_DIR"), pf.name,
 			  pf.seed, fltime_real_ns(), abs, sizeof(abs), err) < 0)
 		goto out;
@@ -46,7 +52,7 @@ static int run_make_dir(struct run_opts *o, struct fl_error *err)
 	snprintf(path, sizeof(path), "%s/plan.json", o->run_dir);
 	if (access(path, F_OK) == 0) {
 		fl_err(err, "%s already holds a run; choose another --out", o->run_dir);
-		rc = -FL_EXIT_INVALID;
+		rc = FL_EXIT_INVALID;
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/scenario.yaml", o->run_dir);
@@ -55,10 +61,16 @@ static int run_make_dir(struct run_opts *o, struct fl_error *err)
 	snprintf(path, sizeof(path), "%s/plan.json", o->run_dir);
 	if (rundir_write(path, pf.json, pf.len, err) < 0)
 		goto out;
-	rc = 0;
+	rc = FL_EXIT_OK;
 out:
 	planfile_free(&pf);
 	return rc;
+}
+
+void run_opts_free(struct run_opts *opts)
+{
+	free(opts->errs);
+	opts->errs = NULL;
 }
 
 static int run_signals(struct run_ctx *c)
@@ -152,7 +164,7 @@ static void run_keep(struct run_ctx *c)
 		;
 }
 
-static int run_analyze(struct run_ctx *c)
+static enum fl_exit run_analyze(struct run_ctx *c)
 {
 	struct analyze_opts ao = {.quiet = c->opts->quiet};
 	struct fl_error err = {0};
@@ -175,7 +187,7 @@ static int run_timed(const char *what, double *t, int rc)
 	return rc;
 }
 
-static int run_phases(struct run_ctx *c, struct fl_error *err)
+static enum fl_exit run_phases(struct run_ctx *c, struct fl_error *err)
 {
 	double t = fltime_mono_ms();
 
@@ -214,7 +226,7 @@ static void run_free(struct run_ctx *c)
 		close(c->tickfd);
 }
 
-int run_main(struct run_opts *opts)
+enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 {
 	struct run_ctx c = {.opts = opts,
 			    .sigfd = -1,
@@ -225,25 +237,16 @@ int run_main(struct run_opts *opts)
 			    .lock = {.fd = -1},
 			    .mu = PTHREAD_MUTEX_INITIALIZER,
 			    .sock_mu = PTHREAD_MUTEX_INITIALIZER};
-	struct fl_error err = {0};
 	double t_end;
-	int rc;
+	enum fl_exit rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
-	/* every file of the run (ours, the nodes', the agents') private to root unless --share */
-	umask(opts->share ? 022 : 077);
-	rc = run_make_dir(opts, &err);
-	if (rc < 0) {
-		if (err.msg[0])
-			fprintf(stderr, "faultlab: %s\n", err.msg);
-		return -rc;
-	}
 	snprintf(c.run_name, sizeof(c.run_name), "%.250s",
 		 strrchr(opts->run_dir, '/') ? strrchr(opts->run_dir, '/') + 1 : opts->run_dir);
 	fltime_utc_string(fltime_real_ns(), 0, c.started_at, sizeof(c.started_at));
 	progress_init(&c.prog, opts->quiet);
 	run_signals(&c);
-	rc = run_phases(&c, &err);
+	rc = run_phases(&c, err);
 	run_sendq_stop(&c);
 	progress_done(&c.prog);
 	if (rc == FL_EXIT_OK && opts->keep) {
@@ -262,13 +265,10 @@ int run_main(struct run_opts *opts)
 	log_debug("phase teardown: %.1f ms", fltime_mono_ms() - t_end);
 	if (c.runjournal_open)
 		runjournal_close(&c.j);
-	if (rc == FL_EXIT_ENV || rc == FL_EXIT_INTERRUPTED)
-		fprintf(stderr, "faultlab: %s\n", err.msg[0] ? err.msg : "interrupted");
+	if (rc == FL_EXIT_INTERRUPTED && !err->msg[0])
+		fl_err(err, "interrupted");
 	if (rc == FL_EXIT_OK && !opts->keep)
 		rc = run_analyze(&c);
-	if (!opts->keep)
-		printf("%s\n", opts->run_dir);
-	fflush(stdout);
 	run_free(&c);
 	return rc;
 }

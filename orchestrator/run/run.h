@@ -9,8 +9,13 @@
 #ifndef FL_RUN_H
 #define FL_RUN_H
 
+#include "common/error.h"
+#include "orchestrator/run/exit.h"
+
 #include <stddef.h>
 #include <stdint.h>
+
+struct scenario_errors;
 
 struct run_opts {
 	const char *scenario_path;
@@ -26,13 +31,21 @@ struct run_opts {
 	const char *expect_plan;  /* plan.json the regenerated plan must equal byte for byte */
 	const char *pause_before; /* event id */
 	char **only;		  /* NULL-terminated node names, NULL = all */
-	/* filled by run_main */
+	/* filled by run_plan_dir */
 	char run_dir[4096];
+	uint64_t seed_used;
+	int seed_drawn;		      /* no seed given nor in the scenario: seed_used was drawn */
+	struct scenario_errors *errs; /* an invalid scenario's errors; run_opts_free */
 };
 
-/* Returns the process exit code (0 pass, 1 failed, 2 invalid, 3 environment, 4 interrupted);
- * errors are printed to stderr. */
-int run_main(struct run_opts *opts);
+/* Plans the scenario into a new run directory (plan.json + scenario.yaml). FL_EXIT_OK, or
+ * FL_EXIT_INVALID / FL_EXIT_ENV + err (an invalid scenario: opts->errs holds its errors). */
+enum fl_exit run_plan_dir(struct run_opts *opts, struct fl_error *err);
+/* Runs the planned run directory: returns the verdict (FL_EXIT_OK / FL_EXIT_FAILED), or
+ * FL_EXIT_ENV / FL_EXIT_INTERRUPTED with err saying why. Prints only the run's progress (and,
+ * with --keep, the run directory and how to reach the kept run). */
+enum fl_exit run_main(struct run_opts *opts, struct fl_error *err);
+void run_opts_free(struct run_opts *opts);
 
 /* Builds a message text: the plan message id, a space, then filler up to size bytes (never
  * shorter than "<id> "). Returns the length written (buf holds at least cap bytes). */

@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -69,57 +70,91 @@ static json_t *run_ctl_nodes(struct run_ctx *c)
 	return json_pack("{s:b,s:o}", "ok", 1, "nodes", arr);
 }
 
-static char *run_ctl_params(struct run_ctx *c, json_t *req, struct fl_error *err)
+/* partition: the nodes whose packets the target drops, as groups of the typed params (the
+ * others in group 0, the target in group 1, direction forward). */
+static int run_ctl_drop_from(struct run_ctx *c, size_t target, json_t *from,
+			     struct fault_params *fp, struct fl_error *err)
 {
-	json_t *from = json_object_get(req, "drop_from_nodes"), *v;
-	json_auto_t *p = NULL;
+	json_t *v;
 	size_t i;
 
-	if (!from)
-		return json_dumps(json_object_get(req, "params") ?: json_object(), JSON_COMPACT);
-	p = json_pack("{s:[]}", "drop_from");
+	if (!json_is_array(from))
+		return fl_err(err, "partition needs drop_from_nodes");
+	fp->group_of = fl_xcalloc(c->n + 1, sizeof(int));
+	for (i = 0; i < c->n; i++)
+		fp->group_of[i] = -1;
 	json_array_foreach(from, i, v)
 	{
 		long k = runplan_node_find(&c->plan, json_string_value(v) ?: "");
 
-		if (k < 0) {
-			fl_err(err, "unknown node \"%s\"", json_string_value(v) ?: "?");
-			return NULL;
-		}
-		json_array_append_new(json_object_get(p, "drop_from"),
-				      json_string(c->rn[k].dn.address));
+		if (k < 0)
+			return fl_err(err, "unknown node \"%s\"", json_string_value(v) ?: "?");
+		fp->group_of[k] = 0;
 	}
-	return json_dumps(p, JSON_COMPACT);
+	fp->group_of[target] = 1;
+	fp->n_groups = 2;
+	snprintf(fp->direction, sizeof(fp->direction), "forward");
+	return 0;
 }
 
-static json_t *run_ctl_apply(struct run_ctx *c, struct run_node *r, json_t *req,
-			     struct fl_error *err)
+/* The request → a typed fault (this socket is the run's edge: JSON ends here). */
+static int run_ctl_fault(struct run_ctx *c, size_t target, json_t *req, struct fault_params *fp,
+			 const struct fault_kind **kind, struct fl_error *err)
 {
-	const char *kind = json_string_value(json_object_get(req, "kind"));
+	const struct fault_kind *k =
+	    fault_kind_find(json_string_value(json_object_get(req, "kind")));
+
+	*kind = k;
+	memset(fp, 0, sizeof(*fp));
+	if (!k || k->via != FAULT_VIA_AGENT)
+		return fl_err(err, "apply needs the kind of an agent fault");
+	if (runplan_fault_params(&c->plan, k, json_object_get(req, "params"), fp) < 0)
+		return fl_err(err, "malformed params for %s", k->name);
+	if (!k->groups)
+		return 0;
+	for (size_t i = 0; i < k->n_fields; i++)
+		if (k->fields[i].type == FAULT_FIELD_GROUPS)
+			fp->given |= 1u << i;
+	return run_ctl_drop_from(c, target, json_object_get(req, "drop_from_nodes"), fp, err);
+}
+
+static json_t *run_ctl_apply(struct run_ctx *c, size_t target, json_t *req, struct fl_error *err)
+{
+	struct run_node *r = &c->rn[target];
 	json_int_t lease = json_integer_value(json_object_get(req, "lease_ms"));
-	cleanup_free char *params = run_ctl_params(c, req, err);
+	struct fault_params fp;
 	struct agentctl_reply rep = {0};
+	struct agentctl_fault af = {.params = &fp};
+	const char **drop = fl_xcalloc(c->n + 1, sizeof(*drop));
+	json_t *out = NULL;
 	char id[32];
 	struct runjournal_fault jf = {
 	    .type = "fault-apply", .id = "inject", .fault = id, .node = r->dn.name};
 
-	if (!params)
-		return NULL;
-	if (!kind || lease <= 0) {
-		fl_err(err, "apply needs kind and lease_ms > 0");
-		return NULL;
+	if (run_ctl_fault(c, target, req, &fp, &af.kind, err) < 0 || lease <= 0) {
+		if (lease <= 0)
+			fl_err(err, "apply needs kind and lease_ms > 0");
+		goto done;
 	}
 	snprintf(id, sizeof(id), "i%d", ++c->inject_seq);
+	af.id = id;
+	af.lease_ms = lease;
+	af.seed = (uint64_t)c->inject_seq;
+	af.drop_from = drop;
+	af.n_drop_from = af.kind->groups ? run_partition_drop_from(c, &fp, target, drop) : 0;
 	jf.planned_ms = jf.issued_ms = runjournal_now(&c->j);
-	if (agentctl_apply(&r->ag, id, kind, lease, (uint64_t)c->inject_seq, params, &rep, err) < 0)
-		return NULL;
+	if (agentctl_apply(&r->ag, &af, &rep, err) < 0)
+		goto done;
 	jf.done_ms = runjournal_now(&c->j);
 	jf.engine = rep.engine;
 	jf.error = rep.ok ? NULL : rep.error;
 	runjournal_fault(&c->j, &jf);
-	if (!rep.ok)
-		return json_pack("{s:b,s:s}", "ok", 0, "error", rep.error);
-	return json_pack("{s:b,s:s,s:s}", "ok", 1, "id", id, "engine", rep.engine);
+	out = rep.ok ? json_pack("{s:b,s:s,s:s}", "ok", 1, "id", id, "engine", rep.engine)
+		     : json_pack("{s:b,s:s}", "ok", 0, "error", rep.error);
+done:
+	fault_params_free(&fp);
+	free(drop);
+	return out;
 }
 
 static json_t *run_ctl_handle(struct run_ctx *c, json_t *req, struct fl_error *err)
@@ -141,7 +176,7 @@ static json_t *run_ctl_handle(struct run_ctx *c, json_t *req, struct fl_error *e
 		return NULL;
 	}
 	if (op && strcmp(op, "apply") == 0)
-		return run_ctl_apply(c, &c->rn[k], req, err);
+		return run_ctl_apply(c, (size_t)k, req, err);
 	if (op && strcmp(op, "revert") == 0) {
 		const char *id = json_string_value(json_object_get(req, "id"));
 

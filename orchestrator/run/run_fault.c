@@ -3,8 +3,8 @@
 #include "orchestrator/run/run_int.h"
 
 #include "common/log.h"
+#include "common/xalloc.h"
 
-#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,44 +43,16 @@ static int run_partition_drops(const char *direction, int rg, int sg)
 	return 1;
 }
 
-char *run_partition_params(struct run_ctx *c, const struct runplan_fault *f, size_t node)
+size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_params *fp, size_t node,
+			       const char **out)
 {
-	json_auto_t *o = json_object();
-	json_t *arr = json_array();
-	int rg = f->group_of ? f->group_of[node] : -1;
+	int rg = fp->group_of ? fp->group_of[node] : -1;
+	size_t n = 0;
 
-	json_object_set_new(o, "drop_from", arr);
-	for (size_t s = 0; s < c->n; s++) {
-		int sg = f->group_of ? f->group_of[s] : -1;
-
-		if (!run_partition_drops(f->direction, rg, sg))
-			continue;
-		json_array_append_new(arr, json_string(c->rn[s].dn.address));
-	}
-	if (json_array_size(arr) == 0)
-		return NULL;
-	return json_dumps(o, JSON_COMPACT);
-}
-
-static int run_signal_parse(const char *params_json)
-{
-	json_auto_t *p = json_loads(params_json ? params_json : "{}", 0, NULL);
-	json_t *s = json_object_get(p, "signal");
-	const char *name = json_string_value(s);
-
-	if (json_is_integer(s))
-		return (int)json_integer_value(s);
-	if (!name)
-		return SIGKILL;
-	if (strncmp(name, "SIG", 3) == 0)
-		name += 3;
-	for (int sig = 1; sig < 32; sig++) {
-		const char *abbr = sigabbrev_np(sig);
-
-		if (abbr && strcmp(abbr, name) == 0)
-			return sig;
-	}
-	return atoi(name) > 0 ? atoi(name) : SIGKILL;
+	for (size_t s = 0; s < c->n; s++)
+		if (run_partition_drops(fp->direction, rg, fp->group_of ? fp->group_of[s] : -1))
+			out[n++] = c->rn[s].dn.address;
+	return n;
 }
 
 /* A restarted container has a new network namespace (docker): its agent is replaced (the old
@@ -131,10 +103,10 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 				      .node = r->dn.name,
 				      .planned_ms = planned_ms,
 				      .engine = "runtime"};
-	int rc, sig = run_signal_parse(f->params_json);
+	int rc, sig = f->params.signal, stop = f->kind->via == FAULT_VIA_RUNTIME_STOP;
 
 	jf.issued_ms = runjournal_now(&c->j);
-	if (strcmp(f->kind, "kill") == 0) {
+	if (stop) {
 		r->expected_down = 1;
 		rc = c->rt->ops->node_stop(c->rt, &c->nodes[i], sig, &err);
 		r->up = 0;
@@ -153,11 +125,11 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 	jf.done_ms = runjournal_now(&c->j);
 	jf.error = rc < 0 ? err.msg : NULL;
 	runjournal_fault(&c->j, &jf);
-	if (strcmp(f->kind, "kill") == 0)
+	if (stop)
 		runjournal_node_exit(&c->j, r->dn.name, -1, sigabbrev_np(sig), 1);
 	else
 		runjournal_node_restart(&c->j, r->dn.name, rc < 0 ? err.msg : NULL);
-	if (strcmp(f->kind, "restart") == 0 && rc == 0)
+	if (!stop && rc == 0)
 		run_fault_reapply(c, i);
 }
 
@@ -168,7 +140,13 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 	struct run_node *r = &c->rn[i];
 	struct agentctl_reply rep = {0};
 	struct fl_error err = {0};
-	char *params = NULL;
+	const char **drop = f->kind->groups ? fl_xcalloc(c->n + 1, sizeof(*drop)) : NULL;
+	struct agentctl_fault af = {.id = f->id,
+				    .kind = f->kind,
+				    .lease_ms = f->end_ms - f->start_ms + RUN_LEASE_MARGIN_MS,
+				    .seed = f->engine_seed,
+				    .params = &f->params,
+				    .drop_from = drop};
 	struct runjournal_fault jf = {.type = "fault-apply",
 				      .id = e->id,
 				      .fault = f->id,
@@ -176,19 +154,19 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 				      .planned_ms = planned_ms};
 	int rc = -1;
 
-	if (strcmp(f->kind, "partition") == 0) {
-		params = run_partition_params(c, f, i);
-		if (!params)
+	if (f->kind->groups) {
+		af.n_drop_from = run_partition_drop_from(c, &f->params, i, drop);
+		if (af.n_drop_from == 0) {
+			free(drop);
 			return; /* this node drops nothing: no agent call, no journal line */
+		}
 	}
 	jf.issued_ms = runjournal_now(&c->j);
 	if (!r->agent_up)
 		fl_err(&err, "no agent for %s", r->dn.name);
 	else
-		rc = agentctl_apply(&r->ag, f->id, f->kind,
-				    f->end_ms - f->start_ms + RUN_LEASE_MARGIN_MS, f->engine_seed,
-				    params ? params : f->params_json, &rep, &err);
-	free(params);
+		rc = agentctl_apply(&r->ag, &af, &rep, &err);
+	free(drop);
 	jf.done_ms = runjournal_now(&c->j);
 	if (rc == 0 && !rep.ok)
 		snprintf(err.msg, sizeof(err.msg), "%s", rep.error), rc = -1;
@@ -204,7 +182,7 @@ static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, si
 void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms)
 {
 	const struct runplan_fault *f = &c->plan.faults[e->fault];
-	int process = strcmp(f->kind, "kill") == 0 || strcmp(f->kind, "restart") == 0;
+	int process = f->kind->via != FAULT_VIA_AGENT;
 
 	for (size_t t = 0; t < f->n_targets; t++) {
 		size_t i = f->targets[t];

@@ -127,8 +127,10 @@ void run_sendq_stop(struct run_ctx *c);
 void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert_all(struct run_ctx *c);
-/* The agent params of a partition for receiving node `node`, or NULL when it drops nothing. */
-char *run_partition_params(struct run_ctx *c, const struct runplan_fault *f, size_t node);
+/* Partition: the addresses receiving node `node` drops (pointers into the node table, out
+ * holds n + 1), from the groups and direction of fp. Returns how many (0: it drops nothing). */
+size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_params *fp, size_t node,
+			       const char **out);
 int run_only_has(const struct run_ctx *c, size_t node);
 
 /* run_ctl.c: the control socket of `faultlab inject` */

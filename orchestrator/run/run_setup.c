@@ -279,7 +279,7 @@ static int run_node_faulted(const struct run_ctx *c, size_t i)
 	for (size_t f = 0; f < c->plan.n_faults; f++) {
 		const struct runplan_fault *pf = &c->plan.faults[f];
 
-		if (strcmp(pf->kind, "kill") == 0 || strcmp(pf->kind, "restart") == 0)
+		if (pf->kind->via != FAULT_VIA_AGENT)
 			continue;
 		for (size_t t = 0; t < pf->n_targets; t++)
 			if (pf->targets[t] == i)

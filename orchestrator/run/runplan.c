@@ -1,4 +1,5 @@
-/* plan.json → struct runplan (edge code: the run's only reader of the plan file). */
+/* plan.json → struct runplan (edge code: the run's only reader of the plan file; fault params
+ * become typed struct fault_params here, through the fault-kind table). */
 #include "orchestrator/run/runplan.h"
 
 #include "common/cleanup.h"
@@ -6,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,17 +75,17 @@ static int runplan_names(const struct runplan *p, json_t *arr, uint32_t **out, s
 	return 0;
 }
 
-static int runplan_groups(const struct runplan *p, struct runplan_fault *f, json_t *params)
+/* partition: the groups ([[names], ...]) → the group of each plan node, -1 none. */
+static int runplan_groups(const struct runplan *p, struct fault_params *out, json_t *groups)
 {
-	json_t *groups = json_object_get(params, "groups"), *g, *v;
+	json_t *g, *v;
 	size_t i, j;
 
-	runplan_str(f->direction, sizeof(f->direction), params, "direction");
-	if (!f->direction[0])
-		snprintf(f->direction, sizeof(f->direction), "both");
-	f->group_of = fl_xcalloc(p->n_nodes, sizeof(int));
+	if (!json_is_array(groups))
+		return -1;
+	out->group_of = fl_xcalloc(p->n_nodes + 1, sizeof(int));
 	for (i = 0; i < p->n_nodes; i++)
-		f->group_of[i] = -1;
+		out->group_of[i] = -1;
 	json_array_foreach(groups, i, g)
 	{
 		json_array_foreach(g, j, v)
@@ -92,10 +94,64 @@ static int runplan_groups(const struct runplan *p, struct runplan_fault *f, json
 
 			if (k < 0)
 				return -1;
-			f->group_of[k] = (int)i;
+			out->group_of[k] = (int)i;
 		}
 	}
-	f->n_groups = (int)json_array_size(groups);
+	out->n_groups = (int)json_array_size(groups);
+	return 0;
+}
+
+static int runplan_field(const struct runplan *p, const struct fault_field *fd, json_t *v,
+			 struct fault_params *out)
+{
+	char *at = (char *)out + fd->off;
+
+	switch (fd->type) {
+	case FAULT_FIELD_MS:
+		if (!json_is_integer(v))
+			return -1;
+		*(int64_t *)at = json_integer_value(v);
+		return 0;
+	case FAULT_FIELD_FRAC:
+		if (!json_is_number(v))
+			return -1;
+		*(double *)at = json_number_value(v);
+		return 0;
+	case FAULT_FIELD_BPS:
+	case FAULT_FIELD_BYTES:
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return -1;
+		*(uint64_t *)at = (uint64_t)json_integer_value(v);
+		return 0;
+	case FAULT_FIELD_TEXT:
+		if (!json_is_string(v))
+			return -1;
+		snprintf(at, sizeof(out->direction), "%s", json_string_value(v));
+		return 0;
+	case FAULT_FIELD_SIGNAL:
+		*(int *)at = json_is_integer(v) ? (int)json_integer_value(v)
+						: fault_signal_parse(json_string_value(v));
+		return *(int *)at > 0 ? 0 : -1;
+	case FAULT_FIELD_GROUPS:
+		return runplan_groups(p, out, v);
+	}
+	return -1;
+}
+
+int runplan_fault_params(const struct runplan *p, const struct fault_kind *k,
+			 const struct json_t *obj, struct fault_params *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->signal = SIGKILL;
+	for (size_t i = 0; i < k->n_fields; i++) {
+		json_t *v = json_object_get(obj, k->fields[i].key);
+
+		if (!v)
+			continue;
+		if (runplan_field(p, &k->fields[i], v, out) < 0)
+			return -1;
+		out->given |= 1u << i;
+	}
 	return 0;
 }
 
@@ -105,17 +161,14 @@ static int runplan_fault_load(const struct runplan *p, struct runplan_fault *f, 
 
 	runplan_str(f->id, sizeof(f->id), o, "id");
 	runplan_str(f->name, sizeof(f->name), o, "name");
-	runplan_str(f->kind, sizeof(f->kind), o, "kind");
+	f->kind = fault_kind_find(json_string_value(json_object_get(o, "kind")));
 	f->start_ms = json_integer_value(json_object_get(o, "start_ms"));
 	f->end_ms = json_integer_value(json_object_get(o, "end_ms"));
 	f->engine_seed = (uint64_t)json_integer_value(json_object_get(o, "engine_seed"));
-	f->params_json = json_dumps(params ? params : json_object(), JSON_COMPACT);
-	if (!f->params_json ||
+	if (!f->kind ||
 	    runplan_names(p, json_object_get(o, "targets"), &f->targets, &f->n_targets) < 0)
 		return -1;
-	if (strcmp(f->kind, "partition") == 0)
-		return runplan_groups(p, f, params);
-	return 0;
+	return runplan_fault_params(p, f->kind, params, &f->params);
 }
 
 static long runplan_fault_find(const struct runplan *p, const char *id)
@@ -236,8 +289,7 @@ void runplan_free(struct runplan *p)
 	}
 	for (size_t i = 0; i < p->n_faults; i++) {
 		free(p->faults[i].targets);
-		free(p->faults[i].params_json);
-		free(p->faults[i].group_of);
+		fault_params_free(&p->faults[i].params);
 	}
 	for (size_t i = 0; i < p->n_events; i++)
 		free(p->events[i].to);

@@ -4,9 +4,12 @@
 #define FL_RUNPLAN_H
 
 #include "common/error.h"
+#include "orchestrator/scenario/fault_kind.h"
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct json_t;
 
 enum runplan_event_type { RUNPLAN_SEND, RUNPLAN_FAULT_APPLY, RUNPLAN_FAULT_REVERT };
 
@@ -23,16 +26,12 @@ struct runplan_node {
 struct runplan_fault {
 	char id[32];
 	char name[64];
-	char kind[16];
+	const struct fault_kind *kind; /* its entry of the fault-kind table */
 	uint32_t *targets;
 	size_t n_targets;
 	int64_t start_ms, end_ms;
 	uint64_t engine_seed;
-	char *params_json; /* the plan's params object, compact JSON */
-	/* partition only: group of each node (-1 none), and the direction */
-	int *group_of;
-	int n_groups;
-	char direction[16];
+	struct fault_params params; /* typed, parsed once here */
 };
 
 struct runplan_event {
@@ -69,7 +68,8 @@ struct runplan {
 	size_t n_events;
 };
 
-/* Reads plan.json. 0, or -1 + err naming the file and what is wrong. */
+/* Reads plan.json. 0, or -1 + err naming the file and what is wrong (an unknown fault kind or
+ * a parameter of the wrong type is "malformed faults"). */
 int runplan_load(const char *path, struct runplan *p, struct fl_error *err);
 void runplan_free(struct runplan *p);
 long runplan_node_find(const struct runplan *p, const char *name);
@@ -77,6 +77,11 @@ long runplan_event_find(const struct runplan *p, const char *id);
 
 /* Shifts a nominal address into the run's real subnet: the offset of `addr` inside `nominal`
  * ("10.213.0.0/24") added to the base of `real` ("10.213.7.0/24"). */
+/* A fault's params object (plan.json, or a `faultlab inject` request) → out, through the
+ * kind's fields: 0, or -1 when a field has the wrong type or names an unknown node. */
+int runplan_fault_params(const struct runplan *p, const struct fault_kind *k,
+			 const struct json_t *obj, struct fault_params *out);
+
 int runplan_address_shift(const char *nominal, const char *real, const char *addr, char *out,
 			  size_t len, struct fl_error *err);
 

@@ -15,6 +15,7 @@ struct sparse {
 	struct scenario_errors *errs;
 	struct scenario_node dflt;		    /* defaults: (image, role, reliability, args) */
 	int dflt_role, dflt_reliability, dflt_args; /* which of them defaults: set */
+	const struct ytree *fault_map;		    /* the fault mapping being read */
 };
 
 /* The node keys, shared by nodes: entries and defaults: (parse_nodes.c). */
@@ -79,6 +80,13 @@ int scenario_parse_expect(struct sparse *p, const struct ytree *v, void *obj);
 void scenario_validate(struct sparse *p);
 void scenario_validate_traffic(struct sparse *p);
 void scenario_validate_faults(struct sparse *p);
+/* The per-kind parts of the fault-kind table (scenario/fault_kind.h): each kind's keys
+ * (parse_faults.c) and own checks (validate_faults.c). */
+extern const struct scenario_key scenario_netem_keys[], scenario_bandwidth_keys[],
+    scenario_partition_keys[], scenario_target_keys[], scenario_suspend_keys[],
+    scenario_kill_keys[];
+void scenario_validate_netem(struct sparse *p, const struct scenario_fault *f);
+void scenario_validate_partition(struct sparse *p, const struct scenario_fault *f);
 void scenario_validate_expect(struct sparse *p);
 /* Records "no node named "x"", with a "did you mean" when a node name is close. */
 void scenario_validate_unknown_node(struct sparse *p, struct scenario_mark at, const char *name);

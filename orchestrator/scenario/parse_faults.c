@@ -1,4 +1,5 @@
 /* faults: a list of {name, at, for, repeat, <one kind>: {params}}; one key table per kind. */
+#include "orchestrator/scenario/fault_kind.h"
 #include "orchestrator/scenario/parse.h"
 
 #include "common/limits_faults.h"
@@ -8,9 +9,6 @@
 #include <string.h>
 
 #define FAULT_KIND_UNSET (-1)
-
-static const char *const fault_kind_names[] = {
-    "netem", "bandwidth", "partition", "link-down", "freeze", "suspend", "kill", "restart", NULL};
 
 static int fault_target(struct sparse *p, const struct ytree *v, void *obj)
 {
@@ -86,7 +84,7 @@ FAULT_FRACTION(duplicate)
 FAULT_FRACTION(reorder)
 FAULT_FRACTION(corrupt)
 
-static const struct scenario_key netem_keys[] = {
+const struct scenario_key scenario_netem_keys[] = {
     {"target", 1, fault_target},
     {"delay", 0, fault_netem_delay},
     {"jitter", 0, fault_netem_jitter},
@@ -120,7 +118,7 @@ static int fault_bw_burst(struct sparse *p, const struct ytree *v, void *obj)
 	return fault_limit(p, v, FL_LIMIT_BURST, (double)f->burst_bytes);
 }
 
-static const struct scenario_key bandwidth_keys[] = {
+const struct scenario_key scenario_bandwidth_keys[] = {
     {"target", 1, fault_target},
     {"rate", 1, fault_bw_rate},
     {"burst", 0, fault_bw_burst},
@@ -155,13 +153,13 @@ static int fault_partition_direction(struct sparse *p, const struct ytree *v, vo
 	return fault_enum(p, v, names, &((struct scenario_fault *)obj)->direction);
 }
 
-static const struct scenario_key partition_keys[] = {
+const struct scenario_key scenario_partition_keys[] = {
     {"groups", 1, fault_groups},
     {"direction", 0, fault_partition_direction},
     {NULL, 0, NULL},
 };
 
-static const struct scenario_key target_keys[] = {
+const struct scenario_key scenario_target_keys[] = {
     {"target", 1, fault_target},
     {NULL, 0, NULL},
 };
@@ -172,7 +170,7 @@ static int fault_wake(struct sparse *p, const struct ytree *v, void *obj)
 				      FL_LIMIT_WAKE);
 }
 
-static const struct scenario_key suspend_keys[] = {
+const struct scenario_key scenario_suspend_keys[] = {
     {"target", 1, fault_target},
     {"wake-network-after", 0, fault_wake},
     {NULL, 0, NULL},
@@ -185,47 +183,38 @@ static int fault_signal(struct sparse *p, const struct ytree *v, void *obj)
 	return fault_enum(p, v, names, &((struct scenario_fault *)obj)->signal);
 }
 
-static const struct scenario_key kill_keys[] = {
+const struct scenario_key scenario_kill_keys[] = {
     {"target", 1, fault_target},
     {"signal", 0, fault_signal},
     {NULL, 0, NULL},
 };
 
-/* In the order of enum scenario_fault_kind. */
-static const struct scenario_key *const fault_kind_keys[] = {
-    netem_keys,	 bandwidth_keys, partition_keys, target_keys,
-    target_keys, suspend_keys,	 kill_keys,	 target_keys,
-};
-
 static int fault_kind_read(struct sparse *p, const struct ytree *v, struct scenario_fault *f,
-			   enum scenario_fault_kind kind)
+			   const struct fault_kind *k)
 {
 	char what[96];
 
 	if ((int)f->kind != FAULT_KIND_UNSET) {
 		scenario_error_at(p, v->mark, "a fault takes exactly one kind, got both %s and %s",
-				  fault_kind_names[f->kind], fault_kind_names[kind]);
+				  fault_kind_of(f->kind)->name, k->name);
 		return -1;
 	}
-	f->kind = kind;
+	f->kind = k->kind;
 	f->kind_mark = v->mark;
-	snprintf(what, sizeof(what), "a mapping of %s parameters", fault_kind_names[kind]);
-	return scenario_keys_walk(p, v, what, fault_kind_names[kind], fault_kind_keys[kind], f);
+	snprintf(what, sizeof(what), "a mapping of %s parameters", k->name);
+	return scenario_keys_walk(p, v, what, k->name, k->keys, f);
 }
 
-#define FAULT_KIND(fn, kind)                                                                       \
-	static int fn(struct sparse *p, const struct ytree *v, void *obj)                          \
-	{                                                                                          \
-		return fault_kind_read(p, v, obj, kind);                                           \
-	}
-FAULT_KIND(fault_netem, SCENARIO_FAULT_NETEM)
-FAULT_KIND(fault_bandwidth, SCENARIO_FAULT_BANDWIDTH)
-FAULT_KIND(fault_partition, SCENARIO_FAULT_PARTITION)
-FAULT_KIND(fault_link_down, SCENARIO_FAULT_LINK_DOWN)
-FAULT_KIND(fault_freeze, SCENARIO_FAULT_FREEZE)
-FAULT_KIND(fault_suspend, SCENARIO_FAULT_SUSPEND)
-FAULT_KIND(fault_kill, SCENARIO_FAULT_KILL)
-FAULT_KIND(fault_restart, SCENARIO_FAULT_RESTART)
+/* The value of a kind key (netem:, kill:, ...): its kind is the key it sits under. */
+static int fault_kind_key(struct sparse *p, const struct ytree *v, void *obj)
+{
+	const struct ytree *map = p->fault_map;
+
+	for (size_t i = 0; map && i + 1 < map->n; i += 2)
+		if (map->items[i + 1] == v)
+			return fault_kind_read(p, v, obj, fault_kind_find(map->items[i]->value));
+	return -1;
+}
 
 static int fault_name(struct sparse *p, const struct ytree *v, void *obj)
 {
@@ -291,21 +280,24 @@ static int fault_repeat(struct sparse *p, const struct ytree *v, void *obj)
 				  obj);
 }
 
-static const struct scenario_key fault_keys[] = {
-    {"name", 0, fault_name},
-    {"at", 1, fault_at},
-    {"for", 0, fault_for},
-    {"repeat", 0, fault_repeat},
-    {"netem", 0, fault_netem},
-    {"bandwidth", 0, fault_bandwidth},
-    {"partition", 0, fault_partition},
-    {"link-down", 0, fault_link_down},
-    {"freeze", 0, fault_freeze},
-    {"suspend", 0, fault_suspend},
-    {"kill", 0, fault_kill},
-    {"restart", 0, fault_restart},
-    {NULL, 0, NULL},
-};
+/* name, at, for, repeat, then one key per fault kind (from the kind table). */
+static const struct scenario_key *fault_keys(void)
+{
+	static struct scenario_key keys[16];
+
+	if (!keys[0].key) {
+		size_t n = 0;
+
+		keys[n++] = (struct scenario_key){"name", 0, fault_name};
+		keys[n++] = (struct scenario_key){"at", 1, fault_at};
+		keys[n++] = (struct scenario_key){"for", 0, fault_for};
+		keys[n++] = (struct scenario_key){"repeat", 0, fault_repeat};
+		for (size_t i = 0; fault_kind_at(i) && n + 1 < sizeof(keys) / sizeof(keys[0]); i++)
+			keys[n++] =
+			    (struct scenario_key){fault_kind_at(i)->name, 0, fault_kind_key};
+	}
+	return keys;
+}
 
 /* Fills the defaults a kind's parameters start from. */
 static void fault_defaults(struct scenario_fault *f)
@@ -322,18 +314,20 @@ static void fault_entry(struct sparse *p, const struct ytree *v, size_t index)
 	struct scenario *sc = p->sc;
 	struct scenario_fault *f = scenario_array_push(&sc->faults, &sc->n_faults, sizeof(*f));
 	size_t before = p->errs->n + p->errs->dropped;
-	char buf[32];
+	char buf[32], kinds[160];
 
 	fault_defaults(f);
 	f->mark = v->mark;
 	/* Without a kind, say so, unless this fault has errors already (a misspelt kind shows
 	 * as an unknown key, and one message about it is enough). */
+	p->fault_map = v;
 	if (scenario_keys_walk(p, v, "a fault (a mapping with at, for and one kind)", "a fault",
-			       fault_keys, f) == 0 &&
-	    (int)f->kind == FAULT_KIND_UNSET && p->errs->n + p->errs->dropped == before)
-		scenario_error_at(p, v->mark,
-				  "a fault needs one of: netem, bandwidth, partition, link-down, "
-				  "freeze, suspend, kill, restart");
+			       fault_keys(), f) == 0 &&
+	    (int)f->kind == FAULT_KIND_UNSET && p->errs->n + p->errs->dropped == before) {
+		fault_kind_names(0, kinds, sizeof(kinds));
+		scenario_error_at(p, v->mark, "a fault needs one of: %s", kinds);
+	}
+	p->fault_map = NULL;
 	if ((int)f->kind == FAULT_KIND_UNSET)
 		f->kind = SCENARIO_FAULT_FREEZE; /* keeps the struct printable; an error is set */
 	if (!f->direction)
@@ -362,7 +356,7 @@ int scenario_parse_faults(struct sparse *p, const struct ytree *v, void *obj)
 
 const char *scenario_fault_kind_name(enum scenario_fault_kind kind)
 {
-	return fault_kind_names[kind];
+	return fault_kind_of(kind)->name;
 }
 
 int64_t scenario_fault_end_ms(const struct scenario_fault *f)

@@ -1,4 +1,5 @@
 /* Semantic checks of faults (targets, groups, for:, timing, netem sense) and expectations. */
+#include "orchestrator/scenario/fault_kind.h"
 #include "orchestrator/scenario/parse.h"
 
 #include "common/limits_faults.h"
@@ -9,14 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fault_kind_has_for(enum scenario_fault_kind kind)
-{
-	return kind != SCENARIO_FAULT_KILL && kind != SCENARIO_FAULT_RESTART;
-}
-
 /* Every group must match something and no node may sit in two groups. Picks count with all
  * the nodes they could draw, so an overlap that depends on the seed is refused too. */
-static void validate_partition(struct sparse *p, const struct scenario_fault *f)
+void scenario_validate_partition(struct sparse *p, const struct scenario_fault *f)
 {
 	const struct scenario *sc = p->sc;
 	uint32_t *out = fl_xcalloc(sc->n_nodes + 1, sizeof(*out));
@@ -47,7 +43,7 @@ static void validate_partition(struct sparse *p, const struct scenario_fault *f)
 	free(group_of);
 }
 
-static void validate_netem(struct sparse *p, const struct scenario_fault *f)
+void scenario_validate_netem(struct sparse *p, const struct scenario_fault *f)
 {
 	const struct scenario_netem *ne = &f->netem;
 
@@ -67,17 +63,16 @@ static void validate_netem(struct sparse *p, const struct scenario_fault *f)
 static void validate_fault_time(struct sparse *p, const struct scenario_fault *f)
 {
 	const struct scenario *sc = p->sc;
-	const char *kind = scenario_fault_kind_name(f->kind);
+	const struct fault_kind *k = fault_kind_of(f->kind);
+	const char *kind = k->name;
 	char end_s[32], dur_s[32], drain_s[32], every_s[32], for_s[32];
 
-	if (fault_kind_has_for(f->kind) && !f->has_for)
+	if (k->lasts && !f->has_for)
 		scenario_error_at(p, f->mark, "fault \"%s\": %s needs \"for:\" (how long it lasts)",
 				  f->name, kind);
-	if (!fault_kind_has_for(f->kind) && f->has_for)
-		scenario_error_at(
-		    p, f->for_mark, "fault \"%s\": %s takes no \"for:\" (%s)", f->name, kind,
-		    f->kind == SCENARIO_FAULT_KILL ? "the node stays down until a restart"
-						   : "it happens at one moment");
+	if (!k->lasts && f->has_for)
+		scenario_error_at(p, f->for_mark, "fault \"%s\": %s takes no \"for:\" (%s)",
+				  f->name, kind, k->moment_why);
 	if (f->every_ms && f->every_ms < f->for_ms) {
 		units_format_duration(f->every_ms, every_s, sizeof(every_s));
 		units_format_duration(f->for_ms, for_s, sizeof(for_s));
@@ -137,7 +132,6 @@ static void validate_fault_total(struct sparse *p)
 
 	for (size_t i = 0; i < sc->n_faults; i++) {
 		const struct scenario_fault *f = &sc->faults[i];
-
 		total += f->times ? f->times : 1;
 		if (total > FL_LIMIT_FAULT_EVENTS_MAX) {
 			scenario_error_at(
@@ -158,13 +152,12 @@ void scenario_validate_faults(struct sparse *p)
 	validate_fault_total(p);
 	for (size_t i = 0; i < sc->n_faults; i++) {
 		const struct scenario_fault *f = &sc->faults[i];
+		const struct fault_kind *k = fault_kind_of(f->kind);
 
-		if (f->kind == SCENARIO_FAULT_PARTITION)
-			validate_partition(p, f);
-		else
+		if (!k->groups)
 			scenario_validate_selector(p, &f->target);
-		if (f->kind == SCENARIO_FAULT_NETEM)
-			validate_netem(p, f);
+		if (k->validate)
+			k->validate(p, f);
 		validate_fault_time(p, f);
 	}
 }

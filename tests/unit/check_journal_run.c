@@ -76,9 +76,10 @@ START_TEST(plan_read_back)
 	ck_assert_uint_eq(p.events[0].to[0], 1);
 	ck_assert_uint_eq(p.events[0].size, 512);
 	ck_assert_int_eq(p.events[2].type, RUNPLAN_FAULT_REVERT);
-	ck_assert_int_eq(p.faults[0].group_of[0], 0);
-	ck_assert_int_eq(p.faults[0].group_of[2], 1);
-	ck_assert_ptr_nonnull(strstr(p.faults[0].params_json, "\"direction\":\"both\""));
+	ck_assert_ptr_eq(p.faults[0].kind, fault_kind_find("partition"));
+	ck_assert_int_eq(p.faults[0].params.group_of[0], 0);
+	ck_assert_int_eq(p.faults[0].params.group_of[2], 1);
+	ck_assert_str_eq(p.faults[0].params.direction, "both");
 	ck_assert_int_eq(runplan_event_find(&p, "e3"), 2);
 	runplan_free(&p);
 }
@@ -198,6 +199,21 @@ START_TEST(receipts_count_for_planned_recipients_only)
 }
 END_TEST
 
+/* The agent request of fault f for node i, as agentctl writes it. */
+static char *partition_request(struct run_ctx *c, size_t f, size_t i)
+{
+	const char *drop[4] = {0};
+	struct agentctl_fault af = {.id = c->plan.faults[f].id,
+				    .kind = c->plan.faults[f].kind,
+				    .lease_ms = 1000,
+				    .seed = 1,
+				    .params = &c->plan.faults[f].params,
+				    .drop_from = drop};
+
+	af.n_drop_from = run_partition_drop_from(c, af.params, i, drop);
+	return af.n_drop_from ? agentctl_apply_request(&af) : NULL;
+}
+
 START_TEST(partition_drop_lists)
 {
 	struct run_ctx c = {0};
@@ -211,20 +227,23 @@ START_TEST(partition_drop_lists)
 	snprintf(rn[0].dn.address, 16, "10.213.9.2");
 	snprintf(rn[1].dn.address, 16, "10.213.9.3");
 	snprintf(rn[2].dn.address, 16, "10.213.9.4");
-	/* both ways: alice drops bob and svc1; each of those drops alice only */
-	pa = run_partition_params(&c, &c.plan.faults[0], 0);
-	pb = run_partition_params(&c, &c.plan.faults[0], 1);
-	ps = run_partition_params(&c, &c.plan.faults[0], 2);
-	ck_assert_str_eq(pa, "{\"drop_from\":[\"10.213.9.3\",\"10.213.9.4\"]}");
-	ck_assert_str_eq(pb, "{\"drop_from\":[\"10.213.9.2\"]}");
-	ck_assert_str_eq(ps, "{\"drop_from\":[\"10.213.9.2\"]}");
+	/* both ways: alice drops bob and svc1; each of those drops alice only; the direction
+	 * stays with the run (the agent takes drop_from only) */
+	pa = partition_request(&c, 0, 0);
+	pb = partition_request(&c, 0, 1);
+	ps = partition_request(&c, 0, 2);
+	ck_assert_ptr_nonnull(strstr(pa, "\"kind\":\"partition\""));
+	ck_assert_ptr_nonnull(
+	    strstr(pa, "\"params\":{\"drop_from\":[\"10.213.9.3\",\"10.213.9.4\"]}}"));
+	ck_assert_ptr_nonnull(strstr(pb, "\"params\":{\"drop_from\":[\"10.213.9.2\"]}}"));
+	ck_assert_ptr_nonnull(strstr(ps, "\"params\":{\"drop_from\":[\"10.213.9.2\"]}}"));
 	free(pa), free(pb), free(ps);
 	/* forward: the first group cannot reach the second, so only bob drops (alice's packets) */
-	ck_assert_ptr_null(run_partition_params(&c, &c.plan.faults[1], 0));
-	pb = run_partition_params(&c, &c.plan.faults[1], 1);
-	ck_assert_str_eq(pb, "{\"drop_from\":[\"10.213.9.2\"]}");
+	ck_assert_ptr_null(partition_request(&c, 1, 0));
+	pb = partition_request(&c, 1, 1);
+	ck_assert_ptr_nonnull(strstr(pb, "\"params\":{\"drop_from\":[\"10.213.9.2\"]}}"));
 	free(pb);
-	ck_assert_ptr_null(run_partition_params(&c, &c.plan.faults[1], 2)); /* not in it */
+	ck_assert_ptr_null(partition_request(&c, 1, 2)); /* not in it */
 	runplan_free(&c.plan);
 }
 END_TEST

@@ -4,7 +4,14 @@
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/drivers/image.h"
 #include "orchestrator/run/rundir.h"
+#include "orchestrator/plan/plan.h"
+#include "orchestrator/run/agentctl.h"
 #include "orchestrator/runtime/runtime.h"
+#include "orchestrator/scenario/fault_kind.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <stdlib.h>
@@ -148,6 +155,95 @@ START_TEST(metric_table)
 }
 END_TEST
 
+START_TEST(fault_kind_table)
+{
+	char names[160];
+
+	for (size_t i = 0; fault_kind_at(i); i++) {
+		const struct fault_kind *k = fault_kind_at(i);
+
+		ck_assert_ptr_eq(fault_kind_find(k->name), k);
+		ck_assert_ptr_eq(fault_kind_of(k->kind), k);
+		ck_assert_ptr_nonnull(k->keys);
+		ck_assert_msg(k->lasts == (k->via == FAULT_VIA_AGENT), "%s", k->name);
+		ck_assert_msg(k->lasts || k->moment_why, "%s says why it takes no for:", k->name);
+	}
+	ck_assert_int_eq(fault_kind_find("kill")->via, FAULT_VIA_RUNTIME_STOP);
+	ck_assert_int_eq(fault_kind_find("restart")->via, FAULT_VIA_RUNTIME_RESTART);
+	ck_assert(fault_kind_find("partition")->groups);
+	ck_assert_ptr_null(fault_kind_find("connection-drop"));
+	fault_kind_names(1, names, sizeof(names));
+	ck_assert_str_eq(names, "netem, bandwidth, partition, link-down, freeze, suspend");
+	ck_assert_int_eq(fault_signal_parse("SIGTERM"), SIGTERM);
+	ck_assert_int_eq(fault_signal_parse("KILL"), SIGKILL);
+	ck_assert_int_eq(fault_signal_parse("bogus"), 0);
+}
+END_TEST
+
+/* Every param the planner writes reaches the agent with the same value, through plan.json →
+ * typed params → agentctl's encoder (partition's groups become drop_from per node). */
+START_TEST(fault_params_round_trip)
+{
+	struct scenario_errors errs;
+	struct scenario sc;
+	struct plan *plan;
+	struct runplan rp;
+	struct fl_error err = {0};
+	char path[64];
+	json_t *pj, *faults, *fj;
+	size_t i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/fl-tables-%d.json", (int)getpid());
+	ck_assert_int_eq(scenario_load("tests/data/scenarios/full-example.yaml", &sc, &errs), 0);
+	ck_assert_int_eq(plan_build(&sc, 7, &plan, &err), 0);
+	f = fopen(path, "w");
+	ck_assert_int_eq(plan_write_json(plan, f), 0);
+	fclose(f);
+	ck_assert_msg(runplan_load(path, &rp, &err) == 0, "%s", err.msg);
+	pj = json_load_file(path, 0, NULL);
+	faults = json_object_get(pj, "faults");
+	ck_assert_uint_eq(json_array_size(faults), rp.n_faults);
+	json_array_foreach(faults, i, fj)
+	{
+		const struct runplan_fault *rf = &rp.faults[i];
+		struct agentctl_fault af = {
+		    .id = rf->id, .kind = rf->kind, .lease_ms = 1, .params = &rf->params};
+		json_t *want = json_object_get(fj, "params"), *req, *got, *v;
+		const char *key;
+		char *line;
+
+		ck_assert_str_eq(rf->kind->name, json_string_value(json_object_get(fj, "kind")));
+		if (rf->kind->via == FAULT_VIA_RUNTIME_STOP)
+			ck_assert_int_eq(rf->params.signal, SIGKILL);
+		if (rf->kind->via != FAULT_VIA_AGENT || rf->kind->groups)
+			continue;
+		line = agentctl_apply_request(&af);
+		req = json_loads(line, 0, NULL);
+		got = json_object_get(req, "params");
+		ck_assert_uint_eq(json_object_size(got), json_object_size(want));
+		json_object_foreach(want, key, v)
+		{
+			json_t *g = json_object_get(got, key);
+
+			ck_assert_msg(g != NULL, "%s: %s lost on the way to the agent", rf->id,
+				      key);
+			if (json_is_number(v))
+				ck_assert_double_eq(json_number_value(g), json_number_value(v));
+			else
+				ck_assert_msg(json_equal(g, v), "%s: %s", rf->id, key);
+		}
+		json_decref(req);
+		free(line);
+	}
+	json_decref(pj);
+	runplan_free(&rp);
+	plan_free(plan);
+	scenario_free(&sc);
+	unlink(path);
+}
+END_TEST
+
 Suite *tables_suite(void)
 {
 	Suite *s = suite_create("tables");
@@ -160,6 +256,10 @@ Suite *tables_suite(void)
 	tcase_add_test(t, driver_table);
 	tcase_add_test(t, image_table);
 	tcase_add_test(t, command_lines_per_runtime);
+	suite_add_tcase(s, t);
+	t = tcase_create("fault_kind");
+	tcase_add_test(t, fault_kind_table);
+	tcase_add_test(t, fault_params_round_trip);
 	suite_add_tcase(s, t);
 	t = tcase_create("metric");
 	tcase_add_test(t, metric_table);

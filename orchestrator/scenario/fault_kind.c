@@ -1,0 +1,144 @@
+/* The fault-kind table. */
+#include "orchestrator/scenario/fault_kind.h"
+#include "orchestrator/scenario/parse.h"
+
+#include "common/limits_faults.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIELD(key, type, member, plan, agent, inject, limit)                                       \
+	{                                                                                          \
+		key, type, offsetof(struct fault_params, member), plan, agent, inject, limit       \
+	}
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct fault_field netem_fields[] = {
+    FIELD("delay_ms", FAULT_FIELD_MS, delay_ms, 1, 1, "delay", FL_LIMIT_DELAY),
+    FIELD("jitter_ms", FAULT_FIELD_MS, jitter_ms, 1, 1, "jitter", FL_LIMIT_JITTER),
+    FIELD("distribution", FAULT_FIELD_TEXT, distribution, 1, 1, "distribution", -1),
+    FIELD("correlation", FAULT_FIELD_FRAC, correlation, 1, 1, "correlation", FL_LIMIT_FRACTION),
+    FIELD("loss", FAULT_FIELD_FRAC, loss, 1, 1, "loss", FL_LIMIT_FRACTION),
+    FIELD("duplicate", FAULT_FIELD_FRAC, duplicate, 1, 1, "duplicate", FL_LIMIT_FRACTION),
+    FIELD("reorder", FAULT_FIELD_FRAC, reorder, 1, 1, "reorder", FL_LIMIT_FRACTION),
+    FIELD("corrupt", FAULT_FIELD_FRAC, corrupt, 1, 1, "corrupt", FL_LIMIT_FRACTION),
+    FIELD("rate_bps", FAULT_FIELD_BPS, rate_bps, 0, 1, "rate", FL_LIMIT_RATE),
+    FIELD("direction", FAULT_FIELD_TEXT, direction, 1, 1, "direction", -1),
+};
+
+static const struct fault_field bandwidth_fields[] = {
+    FIELD("rate_bps", FAULT_FIELD_BPS, rate_bps, 1, 1, "rate", FL_LIMIT_RATE),
+    FIELD("burst_bytes", FAULT_FIELD_BYTES, burst_bytes, 1, 1, "burst", FL_LIMIT_BURST),
+    FIELD("direction", FAULT_FIELD_TEXT, direction, 1, 1, "direction", -1),
+};
+
+/* The agent gets the addresses this node drops (drop_from), worked out per node by the run
+ * from the groups and the direction. */
+static const struct fault_field partition_fields[] = {
+    FIELD("groups", FAULT_FIELD_GROUPS, group_of, 1, 1, "from", -1),
+    FIELD("direction", FAULT_FIELD_TEXT, direction, 1, 0, NULL, -1),
+};
+
+static const struct fault_field suspend_fields[] = {
+    FIELD("wake_network_after_ms", FAULT_FIELD_MS, wake_network_after_ms, 1, 1,
+	  "wake-network-after", FL_LIMIT_WAKE),
+};
+
+static const struct fault_field kill_fields[] = {
+    FIELD("signal", FAULT_FIELD_SIGNAL, signal, 1, 0, NULL, -1),
+};
+
+/* In the order of enum scenario_fault_kind. */
+static const struct fault_kind fault_kind_table[] = {
+    {"netem", SCENARIO_FAULT_NETEM, FAULT_VIA_AGENT, 1, NULL, 0, netem_fields, N(netem_fields),
+     scenario_netem_keys, scenario_validate_netem},
+    {"bandwidth", SCENARIO_FAULT_BANDWIDTH, FAULT_VIA_AGENT, 1, NULL, 0, bandwidth_fields,
+     N(bandwidth_fields), scenario_bandwidth_keys, NULL},
+    {"partition", SCENARIO_FAULT_PARTITION, FAULT_VIA_AGENT, 1, NULL, 1, partition_fields,
+     N(partition_fields), scenario_partition_keys, scenario_validate_partition},
+    {"link-down", SCENARIO_FAULT_LINK_DOWN, FAULT_VIA_AGENT, 1, NULL, 0, NULL, 0,
+     scenario_target_keys, NULL},
+    {"freeze", SCENARIO_FAULT_FREEZE, FAULT_VIA_AGENT, 1, NULL, 0, NULL, 0, scenario_target_keys,
+     NULL},
+    {"suspend", SCENARIO_FAULT_SUSPEND, FAULT_VIA_AGENT, 1, NULL, 0, suspend_fields,
+     N(suspend_fields), scenario_suspend_keys, NULL},
+    {"kill", SCENARIO_FAULT_KILL, FAULT_VIA_RUNTIME_STOP, 0, "the node stays down until a restart",
+     0, kill_fields, N(kill_fields), scenario_kill_keys, NULL},
+    {"restart", SCENARIO_FAULT_RESTART, FAULT_VIA_RUNTIME_RESTART, 0, "it happens at one moment", 0,
+     NULL, 0, scenario_target_keys, NULL},
+};
+
+const struct fault_kind *fault_kind_at(size_t i)
+{
+	return i < N(fault_kind_table) ? &fault_kind_table[i] : NULL;
+}
+
+const struct fault_kind *fault_kind_of(enum scenario_fault_kind kind)
+{
+	return fault_kind_at((size_t)kind);
+}
+
+const struct fault_kind *fault_kind_find(const char *name)
+{
+	for (size_t i = 0; name && i < N(fault_kind_table); i++)
+		if (strcmp(fault_kind_table[i].name, name) == 0)
+			return &fault_kind_table[i];
+	return NULL;
+}
+
+void fault_kind_names(int agent_only, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < N(fault_kind_table) && off < len; i++)
+		if (!agent_only || fault_kind_table[i].via == FAULT_VIA_AGENT)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+						fault_kind_table[i].name);
+}
+
+int fault_signal_parse(const char *name)
+{
+	if (!name || !*name)
+		return 0;
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (int sig = 1; sig < 32; sig++) {
+		const char *abbr = sigabbrev_np(sig);
+
+		if (abbr && strcmp(abbr, name) == 0)
+			return sig;
+	}
+	return atoi(name) > 0 ? atoi(name) : 0;
+}
+
+void fault_params_from_scenario(const struct scenario_fault *f, struct fault_params *out)
+{
+	const struct scenario_netem *ne = &f->netem;
+
+	memset(out, 0, sizeof(*out));
+	out->given = ~0u;
+	out->delay_ms = ne->delay_ms;
+	out->jitter_ms = ne->jitter_ms;
+	snprintf(out->distribution, sizeof(out->distribution), "%s",
+		 ne->distribution ? ne->distribution : "");
+	out->correlation = ne->correlation;
+	out->loss = ne->loss;
+	out->duplicate = ne->duplicate;
+	out->reorder = ne->reorder;
+	out->corrupt = ne->corrupt;
+	snprintf(out->direction, sizeof(out->direction), "%s", f->direction ? f->direction : "");
+	out->rate_bps = f->rate_bps;
+	out->burst_bytes = f->burst_bytes;
+	out->wake_network_after_ms = f->wake_network_after_ms;
+	out->signal = fault_signal_parse(f->signal);
+}
+
+void fault_params_free(struct fault_params *p)
+{
+	free(p->group_of);
+	p->group_of = NULL;
+	p->n_groups = 0;
+}
