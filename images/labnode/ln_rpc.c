@@ -2,6 +2,7 @@
 #include "images/labnode/ln_dm.h"
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_rest.h"
+#include "images/labnode/ln_statuscli.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -112,6 +113,8 @@ char *ln_rpc_handle(struct ln_node *n, const char *body, size_t len, unsigned *s
 	if (!method) {
 		*status = 400;
 		out = rpc_error(id, -32600, "missing \"method\"");
+	} else if ((out = ln_statuscli_rpc(n, method, id, params, status))) {
+		/* status-go's shapes in status-cli mode */
 	} else if (!strcmp(method, "waku_info")) {
 		out = rpc_result(id, json_pack("{s:s, s:s, s:s}", "peerId", n->peer_id, "publicKey",
 					       n->pubkey, "name", n->cfg.name));

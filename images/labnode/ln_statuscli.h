@@ -23,6 +23,12 @@ int ln_statuscli_account(struct ln_config *c, struct fl_error *err);
 void ln_statuscli_ready(struct ln_node *n);
 void ln_statuscli_exiting(void);
 int ln_statuscli_on(void);
+/* status-cli mode's JSON-RPC methods that differ from labnode's own (ln_statuscli_rpc.c: group
+ * chats in status-go's shapes). The answer (status set), or NULL when method is not one of
+ * them or the mode is off. */
+struct json_t;
+char *ln_statuscli_rpc(struct ln_node *n, const char *method, struct json_t *id,
+		       struct json_t *params, unsigned *status);
 
 /* An application line: in status-cli mode a zap console line on stderr with caller (NULL:
  * status-cli prints no such line, nothing is printed); else the text on stdout. */

@@ -2,15 +2,17 @@
  * node family — labnode (REST + status-cli JSON-RPC), waku-rest (nwaku / go-waku REST) — so the
  * run loop never sees URLs or JSON.
  *
- * Every request goes through libcurl with the socket opened by the caller's factory (the
- * netns runtime's sockets live in the run's hub namespace, since node addresses are not
- * reachable from the host's root namespace). Requests are synchronous and bounded by
- * node->timeout_ms. */
+ * Every request goes through libcurl with the socket opened by the caller's factory. A run
+ * opens every driver socket inside the node's own network namespace (driver_node_netns,
+ * nodesock.c; both runtimes), so control surfaces bound to the node's loopback answer (real
+ * status-cli's JSON-RPC is 127.0.0.1 only, nwaku's REST defaults to 127.0.0.1) and requests
+ * go to http://127.0.0.1:<port>. Requests are synchronous and bounded by node->timeout_ms. */
 #ifndef FL_DRIVER_H
 #define FL_DRIVER_H
 
 #include "common/error.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +23,8 @@ typedef int (*driver_socket_fn)(void *ctx, int domain, int type, int protocol);
 struct driver_node {
 	char name[64];
 	char address[16];    /* node address (IPv4 dotted) */
+	char host[16];	     /* where requests go: "127.0.0.1" inside the node's namespace,
+			      * "" = address (a socket factory outside the node) */
 	int rest_port;	     /* REST / JSON-RPC port, 8645 by default */
 	long timeout_ms;     /* per request; 0 = 2000 */
 	char key[192];	     /* the node's messaging identity ("0x04…"), filled by identity() */
@@ -34,7 +38,14 @@ struct driver_node {
 	 * recipients count. */
 	int (*accept)(void *ctx, const struct driver_node *n, const char *text);
 	void *accept_ctx;
-	void *priv; /* driver state, freed by driver_node_release */
+	void *priv;		    /* driver state, freed by driver_node_release */
+	struct driver_netns *netns; /* node-namespace sockets (nodesock.c), NULL = none */
+	/* Set by driver_node_restarted: the node started again, so its identity and its
+	 * subscriptions are re-read / made again by the driver (log_from: its log's size at the
+	 * restart; lines before it belong to the previous process). key_mu guards key. */
+	int stale;
+	long log_from;
+	pthread_mutex_t key_mu;
 };
 
 /* What a send returned. */
@@ -69,6 +80,8 @@ struct driver_ops {
 	/* The host program that runs such a node on a runtime without images (netns): $env, else
 	 * `program` next to faultlab, else PATH. NULL: the node's image string is the program. */
 	const char *program_env, *program;
+	/* The node's REST / JSON-RPC port; 0 = 8645 (status-cli: 8545, its -p default). */
+	int port;
 	/* Pushes the node's own arguments (after argv[0], before the plan's args); NULL when the
 	 * image's command takes only the plan's args. */
 	void (*launch_args)(const struct driver_launch *l, driver_push_fn push, void *ctx);
@@ -142,8 +155,25 @@ int driver_hash_normalise(const char *in, char *out, size_t len);
 int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *topic,
 		    const char *kind, FILE *events, struct fl_error *err);
 
-/* Reads the labnode key from the first "messenger started, public key: 0x…" line of a log.
- * Returns 0 when found. */
-int driver_key_from_log(const char *log_path, char *key, size_t len);
+/* Reads the node key from the last "messenger started, public key: 0x…" line of a log at or
+ * after byte `from` (labnode and status-cli print it at each start). Returns 0 when found. */
+int driver_key_from_log(const char *log_path, long from, char *key, size_t len);
+/* 1 when the log holds `marker` at or after byte `from`, 0 when not, -1 when unreadable. */
+int driver_log_has(const char *log_path, long from, const char *marker);
+
+/* --- node-namespace sockets (drivers/nodesock.c) ------------------------------------------ */
+
+/* Makes every later request of n open its socket inside the network namespace at ns_path
+ * (/run/netns/… or /proc/<pid>/ns/net) and go to 127.0.0.1. Returns 0, or -1 + err when the
+ * namespace cannot be entered (no CAP_SYS_ADMIN, gone): n is left as it was. */
+int driver_node_netns(struct driver_node *n, const char *ns_path, struct fl_error *err);
+/* After a restart: the namespace may have moved (docker: a new pid), the identity and
+ * subscriptions are re-read lazily (n->stale). */
+void driver_node_restarted(struct driver_node *n, const char *ns_path);
+/* Closes what driver_node_netns opened. */
+void driver_node_close(struct driver_node *n);
+/* n->key copied under key_mu (senders read other nodes' keys while they are refreshed). */
+void driver_node_key(struct driver_node *n, char *out, size_t len);
+void driver_node_set_key(struct driver_node *n, const char *key);
 
 #endif

@@ -95,8 +95,8 @@ int driver_http(struct driver_node *n, const char *method, const char *path, con
 	memset(reply, 0, sizeof(*reply));
 	if (!c)
 		return fl_err(err, "curl_easy_init failed");
-	snprintf(url, sizeof(url), "http://%s:%d%s", n->address, n->rest_port ? n->rest_port : 8645,
-		 path);
+	snprintf(url, sizeof(url), "http://%s:%d%s", n->host[0] ? n->host : n->address,
+		 n->rest_port ? n->rest_port : 8645, path);
 	hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	driver_http_setup(c, n, method, url, json, hdrs, &b);
 	rc = curl_easy_perform(c);
@@ -191,13 +191,14 @@ int driver_hash_normalise(const char *in, char *out, size_t len)
 	return 0;
 }
 
-int driver_key_from_log(const char *log_path, char *key, size_t len)
+int driver_key_from_log(const char *log_path, long from, char *key, size_t len)
 {
 	static const char marker[] = "messenger started, public key: ";
 	cleanup_fclose FILE *f = fopen(log_path, "r");
-	char line[1024];
+	char line[4096];
+	int found = -1;
 
-	if (!f)
+	if (!f || (from > 0 && fseek(f, from, SEEK_SET) < 0))
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, marker);
@@ -208,10 +209,23 @@ int driver_key_from_log(const char *log_path, char *key, size_t len)
 		p += sizeof(marker) - 1;
 		n = strspn(p, "0123456789abcdefABCDEFx");
 		if (n < 3 || n + 1 > len)
-			return -1;
-		memcpy(key, p, n);
+			continue;
+		memcpy(key, p, n); /* the last start's key wins */
 		key[n] = '\0';
-		return 0;
+		found = 0;
 	}
-	return -1;
+	return found;
+}
+
+int driver_log_has(const char *log_path, long from, const char *marker)
+{
+	cleanup_fclose FILE *f = fopen(log_path, "r");
+	char line[4096];
+
+	if (!f || (from > 0 && fseek(f, from, SEEK_SET) < 0))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, marker))
+			return 1;
+	return 0;
 }

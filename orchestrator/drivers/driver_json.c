@@ -292,3 +292,36 @@ int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *
 	fflush(events);
 	return count;
 }
+
+json_t *driver_json_message_by_text(json_t *result, const char *text)
+{
+	json_t *msgs = json_object_get(result, "messages"), *m;
+	size_t i;
+
+	json_array_foreach(msgs, i, m)
+	{
+		const char *t = json_string_value(json_object_get(m, "text"));
+
+		if (t && strcmp(t, text) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+int driver_json_sent_from(const struct driver_node *n, const char *method, json_t *result,
+			  const char *text, struct driver_sent *out, struct fl_error *err)
+{
+	json_t *m = driver_json_message_by_text(result, text);
+	const char *h;
+
+	if (!json_is_object(m))
+		return fl_err(err, "%s: %s answered no message with the text sent (%zu messages)",
+			      n->name, method,
+			      json_array_size(json_object_get(result, "messages")));
+	snprintf(out->node_msg_id, sizeof(out->node_msg_id), "%s",
+		 json_string_value(json_object_get(m, "id")) ?: "");
+	h = json_string_value(json_object_get(m, "hash"));
+	if (h)
+		driver_hash_normalise(h, out->hash, sizeof(out->hash));
+	return 0;
+}

@@ -40,6 +40,15 @@ int driver_json_store_hashes(const char *body, char (*hashes)[80], int max, char
  * Returns the count or -1 when malformed. */
 int driver_json_peers_connected(const char *body);
 
+/* The message of a MessengerResponse (status-go protocol/messenger_response.go: `messages`
+ * is built from a Go map, so its order is random) whose "text" is text; NULL when none is.
+ * Borrowed reference. */
+json_t *driver_json_message_by_text(json_t *result, const char *text);
+/* Fills out from that message: its "id", and "hash" when the node gave one (labnode). -1 + err
+ * when no message carries text. */
+int driver_json_sent_from(const struct driver_node *n, const char *method, json_t *result,
+			  const char *text, struct driver_sent *out, struct fl_error *err);
+
 /* Base64 of len bytes into a new string (caller frees). */
 char *driver_json_b64(const void *data, size_t len);
 

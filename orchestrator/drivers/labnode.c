@@ -48,6 +48,13 @@ static int labnode_receipts(struct driver_node *n, FILE *events, struct fl_error
 	int light = strcmp(n->role, "light") == 0, total = 0;
 	char topic[128];
 
+	if (__atomic_load_n(&n->stale, __ATOMIC_ACQUIRE)) {
+		/* restarted: its subscriptions died with the process; subscribe again once it
+		 * answers (the events of an unanswered poll stay in the node's file) */
+		if (labnode_subscribe(n, err) < 0)
+			return 0;
+		__atomic_store_n(&n->stale, 0, __ATOMIC_RELEASE);
+	}
 	if (!n->priv)
 		return 0;
 	for (size_t k = 0; k < FL_ARRAY_SIZE(labnode_raw_kinds); k++) {
@@ -76,12 +83,16 @@ static void labnode_release(struct driver_node *n)
 static int labnode_identity(struct driver_node *n, struct fl_error *err)
 {
 	json_auto_t *res = NULL;
+	char key[sizeof(n->key)];
 	const char *k;
 
 	if (labnode_subscribe(n, err) < 0)
 		return -1;
-	if (n->log_path[0] && driver_key_from_log(n->log_path, n->key, sizeof(n->key)) == 0)
+	if (n->log_path[0] &&
+	    driver_key_from_log(n->log_path, n->log_from, key, sizeof(key)) == 0) {
+		driver_node_set_key(n, key);
 		return 0;
+	}
 	if (driver_json_rpc(n, "waku_info", json_array(), &res, err) < 0)
 		return fl_wrap(err, "%s: no public key in its log and waku_info failed", n->name);
 	k = json_string_value(json_object_get(res, "publicKey"));
@@ -91,7 +102,7 @@ static int labnode_identity(struct driver_node *n, struct fl_error *err)
 		k = json_string_value(json_object_get(res, "key"));
 	if (!k || strlen(k) >= sizeof(n->key))
 		return fl_err(err, "%s: waku_info has no publicKey", n->name);
-	snprintf(n->key, sizeof(n->key), "%s", k);
+	driver_node_set_key(n, k);
 	return 0;
 }
 
@@ -125,15 +136,21 @@ static json_t *labnode_params(const char *kind, struct driver_node *const *to, s
 			      const char *text)
 {
 	json_t *p = json_object();
+	char key[192];
 
 	if (strcmp(kind, "group") == 0) {
 		json_t *m = json_array();
 
-		for (size_t i = 0; i < nto; i++)
-			json_array_append_new(m, json_string(to[i]->key));
+		for (size_t i = 0; i < nto; i++) {
+			driver_node_key(to[i], key, sizeof(key));
+			json_array_append_new(m, json_string(key));
+		}
 		json_object_set_new(p, "members", m);
 	} else {
-		json_object_set_new(p, "id", json_string(nto ? to[0]->key : ""));
+		key[0] = '\0';
+		if (nto)
+			driver_node_key(to[0], key, sizeof(key));
+		json_object_set_new(p, "id", json_string(key));
 	}
 	json_object_set_new(p, "message", json_string(text));
 	return json_pack("[o]", p);
@@ -144,22 +161,13 @@ static int labnode_send(struct driver_node *n, const char *kind, struct driver_n
 {
 	const char *method = labnode_method(kind);
 	json_auto_t *res = NULL;
-	json_t *m;
 
 	memset(out, 0, sizeof(*out));
 	if (!method)
 		return driver_json_publish(n, kind, text, out, err);
 	if (driver_json_rpc(n, method, labnode_params(kind, to, nto, text), &res, err) < 0)
 		return -1;
-	m = json_array_get(json_object_get(res, "messages"), 0);
-	if (!json_is_object(m))
-		return fl_err(err, "%s: %s answered no messages[0]", n->name, method);
-	snprintf(out->node_msg_id, sizeof(out->node_msg_id), "%s",
-		 json_string_value(json_object_get(m, "id")) ?: "");
-	if (json_string_value(json_object_get(m, "hash")))
-		driver_hash_normalise(json_string_value(json_object_get(m, "hash")), out->hash,
-				      sizeof(out->hash));
-	return 0;
+	return driver_json_sent_from(n, method, res, text, out, err);
 }
 
 uint64_t driver_identity_seed(uint64_t seed, const char *name)
@@ -204,47 +212,4 @@ const struct driver_ops driver_labnode_ops = {
     .receipts = labnode_receipts,
     .own_events = labnode_own_events,
     .release = labnode_release,
-};
-
-/* status-cli (status-go cmd/status-cli): the same JSON-RPC subset and stdout lines as labnode,
- * but no REST: it is ready once waku_info answers. */
-static int status_cli_identity(struct driver_node *n, struct fl_error *err)
-{
-	json_auto_t *res = NULL;
-	const char *k;
-
-	if (n->log_path[0] && driver_key_from_log(n->log_path, n->key, sizeof(n->key)) == 0)
-		return 0;
-	if (driver_json_rpc(n, "waku_info", json_array(), &res, err) < 0)
-		return -1;
-	k = json_string_value(json_object_get(res, "publicKey"));
-	if (!k)
-		return fl_err(err, "%s: waku_info has no publicKey", n->name);
-	snprintf(n->key, sizeof(n->key), "%.190s", k);
-	return 0;
-}
-
-static int status_cli_health(struct driver_node *n, struct fl_error *err)
-{
-	json_auto_t *res = NULL;
-
-	return driver_json_rpc(n, "waku_info", json_array(), &res, err) == 0;
-}
-
-static int status_cli_connect(struct driver_node *n, const struct driver_node *peer,
-			      struct fl_error *err)
-{
-	return 0; /* status-cli finds its peers through its own discovery */
-}
-
-const struct driver_ops driver_status_cli_ops = {
-    .name = "status-cli",
-    .launch_args = NULL, /* the image's own command line */
-    .health = status_cli_health,
-    .identity = status_cli_identity,
-    .connect = status_cli_connect,
-    .send = labnode_send,
-    .receipts = NULL,
-    .own_events = labnode_own_events,
-    .release = NULL,
 };

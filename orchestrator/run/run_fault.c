@@ -119,6 +119,8 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 		rc = c->rt->ops->node_restart(c->rt, &c->specs[i], &c->nodes[i], &err);
 		r->up = rc == 0;
 		r->expected_down = rc < 0;
+		if (rc == 0)
+			driver_node_restarted(&r->dn, c->nodes[i].netns_path);
 		if (rc == 0 && strcmp(old_ns, c->nodes[i].netns_path) != 0)
 			run_agent_restart(c, i);
 	}

@@ -141,7 +141,7 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	if (runplan_address_shift(c->plan.subnet, c->subnet, pn->address, r->dn.address,
 				  sizeof(r->dn.address), err) < 0)
 		return fl_wrap(err, "node %s", pn->name);
-	r->dn.rest_port = 8645;
+	r->dn.rest_port = r->drv->port ? r->drv->port : 8645;
 	snprintf(r->dn.role, sizeof(r->dn.role), "%s", pn->role);
 	r->dn.accept = run_receipt_accept;
 	r->dn.accept_ctx = c;
@@ -184,10 +184,16 @@ int run_deploy(struct run_ctx *c, struct fl_error *err)
 		return fl_wrap(err, "start nodes");
 	}
 	for (size_t i = 0; i < c->n; i++) {
+		struct fl_error nerr = {0};
+
 		c->rn[i].up = 1;
 		c->rn[i].dn.open_socket = run_socket;
 		c->rn[i].dn.socket_ctx = c;
 		c->rn[i].dn.cancel = &c->interrupted;
+		/* driver requests from inside the node (its loopback); else from the hub */
+		if (driver_node_netns(&c->rn[i].dn, c->nodes[i].netns_path, &nerr) < 0)
+			log_warn("driver requests to %s from outside its namespace: %s",
+				 c->rn[i].dn.name, nerr.msg);
 	}
 	return 0;
 }
@@ -362,6 +368,7 @@ void run_teardown(struct run_ctx *c)
 		c->rn[i].events = NULL;
 		if (c->rn[i].drv && c->rn[i].drv->release)
 			c->rn[i].drv->release(&c->rn[i].dn);
+		driver_node_close(&c->rn[i].dn);
 	}
 	runlock_release(&c->lock);
 }

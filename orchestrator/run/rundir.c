@@ -1,5 +1,6 @@
 /* Run directory helpers and node command lines. */
 #include "orchestrator/run/rundir.h"
+#include "orchestrator/drivers/nodeargs.h"
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/drivers/image.h"
 
@@ -323,26 +324,56 @@ static void rundir_program(struct rundir_argv *a, const struct driver_ops *drv,
 	rundir_push(a, "%s", bin);
 }
 
+struct rundir_addr_ctx {
+	const struct runplan *p;
+	const char *real_subnet;
+};
+
+/* nodeargs' @ADDR:<node>@: the node's address, shifted like the peers'. */
+static const char *rundir_addr_of(void *ctx, const char *name, size_t len, char *buf, size_t cap)
+{
+	const struct rundir_addr_ctx *a = ctx;
+	struct fl_error err;
+
+	for (size_t k = 0; k < a->p->n_nodes; k++) {
+		if (strlen(a->p->nodes[k].name) != len || memcmp(a->p->nodes[k].name, name, len))
+			continue;
+		snprintf(buf, cap, "%s", a->p->nodes[k].address);
+		if (a->real_subnet)
+			runplan_address_shift(a->p->subnet, a->real_subnet, a->p->nodes[k].address,
+					      buf, cap, &err);
+		return buf;
+	}
+	return NULL;
+}
+
 char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
 				const char *real_subnet)
 {
 	const struct runplan_node *n = &p->nodes[i];
 	const struct driver_ops *drv = driver_find(n->driver[0] ? n->driver : NULL);
 	struct rundir_argv a = {0}, peers = {0};
+	struct rundir_addr_ctx ac = {.p = p, .real_subnet = real_subnet};
+	char self[16];
+	struct nodeargs x = {
+	    .name = n->name, .address = self, .addr_of = rundir_addr_of, .addr_ctx = &ac};
 
 	rundir_program(&a, drv, n, runs_images);
+	rundir_peers(&peers, p, i, real_subnet);
+	x.peers = (const char *const *)peers.v;
+	x.n_peers = peers.n;
+	rundir_addr_of(&ac, n->name, strlen(n->name), self, sizeof(self));
 	if (drv && drv->launch_args) {
 		struct driver_launch l = {
 		    .name = n->name, .role = n->role, .reliability = n->reliability, .seed = seed};
 
-		rundir_peers(&peers, p, i, real_subnet);
-		l.peers = (const char *const *)peers.v;
-		l.n_peers = peers.n;
+		l.peers = x.peers;
+		l.n_peers = x.n_peers;
 		drv->launch_args(&l, rundir_push_arg, &a);
-		rundir_argv_free(peers.v);
 	}
-	for (char **x = n->args; x && *x; x++)
-		rundir_push(&a, "%s", *x);
+	for (char **arg = n->args; arg && *arg; arg++) /* @PEER@, @ADDR:x@… (nodeargs.h) */
+		nodeargs_expand(&x, *arg, rundir_push_arg, &a);
+	rundir_argv_free(peers.v);
 	if (!a.v)
 		rundir_push(&a, "%s", "");
 	return a.v;
