@@ -280,6 +280,12 @@ static void publish(struct rest_req *r, const char *pubsub)
 
 	if (!j)
 		return;
+	/* nwaku v0.36.0 waku/waku_api/rest/relay/handlers.nim: a message without contentTopic
+	 * (auto) or payload (RelayWakuMessage's required field) is 400 */
+	if (!json_is_string(json_object_get(j, "payload"))) {
+		json_decref(j);
+		return reply_text(r, 400, "Field `payload` is missing");
+	}
 	if (ln_json_to_msg(j, &m, &err) < 0) {
 		json_decref(j);
 		snprintf(msg, sizeof(msg), "invalid message: %s", err.msg);
@@ -302,8 +308,19 @@ static void h_auto_post(struct rest_req *r, const char *arg)
 
 static void h_relay_post(struct rest_req *r, const char *arg)
 {
+	char msg[LN_TOPIC_MAX + 64];
+
 	if (!arg[0] || strlen(arg) >= LN_TOPIC_MAX)
 		return reply_text(r, 400, "missing pubsub topic in the path");
+	/* nwaku v0.36.0 relay/handlers.nim: publishing on a pubsub topic the node is not
+	 * subscribed to is 400 (labnode's own --pubsub-topic counts as subscribed, as nwaku's
+	 * configured shards are) */
+	if (strcmp(arg, r->rest->node->cfg.pubsub) != 0 &&
+	    !ln_relay_sub_find(r->rest->node, 0, arg)) {
+		snprintf(msg, sizeof(msg), "Failed to publish: Node not subscribed to topic: %s",
+			 arg);
+		return reply_text(r, 400, msg);
+	}
 	publish(r, arg);
 }
 
@@ -343,8 +360,11 @@ static void h_filter_get(struct rest_req *r, const char *arg)
 static void push_done(struct ln_node *n, void *arg, const struct ln_field *f, int nf)
 {
 	struct rest_req *r = arg;
-	char desc[300] = "request timed out";
-	uint64_t code = 504, cnt = 0;
+	/* nwaku v0.36.0 waku/waku_api/rest/lightpush/handlers.nim: a push that times out is
+	 * SERVICE_NOT_AVAILABLE (503) "Push request timed out"; 504 is OUT_OF_RLN_PROOF
+	 * (waku/waku_lightpush/common.nim) */
+	char desc[300] = "Push request timed out";
+	uint64_t code = 503, cnt = 0;
 	struct fl_error err;
 
 	if (f) {
@@ -513,12 +533,13 @@ static int store_params(struct rest_req *r, struct ln_store_query *q)
 	}
 	if (parse_i64(qarg(r, "startTime"), &q->start_ns) < 0 ||
 	    parse_i64(qarg(r, "endTime"), &q->end_ns) < 0 ||
-	    parse_i64(qarg(r, "pageSize"), &ps) < 0 || ps > LN_STORE_PAGE_MAX)
+	    parse_i64(qarg(r, "pageSize"), &ps) < 0)
 		return reply_text(r, 400,
-				  "startTime, endTime (ns) and pageSize (1..100) must be "
-				  "non-negative integers"),
+				  "startTime, endTime (ns) and pageSize must be non-negative "
+				  "integers"),
 		       -1;
-	q->page_size = (int)ps;
+	/* nwaku v0.36.0 waku/waku_archive/archive.nim: min(pageSize, MaxPageSize = 100) */
+	q->page_size = (int)(ps > LN_STORE_PAGE_MAX ? LN_STORE_PAGE_MAX : ps);
 	if ((v = qarg(r, "ascending")))
 		q->ascending = !strcmp(v, "true") || !strcmp(v, "1");
 	if ((v = qarg(r, "includeData")))
@@ -573,10 +594,10 @@ static void h_store(struct rest_req *r, const char *arg)
 
 	if (store_params(r, &q) < 0)
 		return;
+	/* nwaku v0.36.0 waku/waku_api/rest/store/handlers.nim NoPeerNoDiscError:
+	 * preconditionFailed = 412, text/plain (responses.nim) */
 	if (ln_relay_store_query(r->rest->node, &q, store_done, r) < 0)
-		return reply(r, 503,
-			     json_pack("{s:s, s:i, s:s, s:[]}", "requestId", "", "statusCode", 503,
-				       "statusDesc", "no store service peer", "messages"));
+		return reply_text(r, 412, "No suitable service peer & no discovery method");
 	if (!r->done)
 		suspend(r);
 }

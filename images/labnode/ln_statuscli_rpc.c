@@ -142,8 +142,8 @@ static char *sc_create_group(struct ln_node *n, json_t *id, json_t *params, unsi
 		return sc_rpc_error(id, -32000, err.msg);
 	}
 	sc_n_chats++;
-	return sc_rpc_result(id, json_pack("{s:o,s:[o]}", "chats", sc_chat_json(n, c), "messages",
-					   msg));
+	return sc_rpc_result(
+	    id, json_pack("{s:o,s:[o]}", "chats", sc_chat_json(n, c), "messages", msg));
 }
 
 static char *sc_send_group(struct ln_node *n, json_t *id, json_t *params, unsigned *status)
@@ -155,7 +155,8 @@ static char *sc_send_group(struct ln_node *n, json_t *id, json_t *params, unsign
 
 	if (!chat || !text) {
 		*status = 400;
-		return sc_rpc_error(id, -32602, "params must be [{\"id\": chat id, \"message\": text}]");
+		return sc_rpc_error(id, -32602,
+				    "params must be [{\"id\": chat id, \"message\": text}]");
 	}
 	for (int i = 0; i < sc_n_chats; i++) {
 		if (strcmp(sc_chats[i].id, chat) != 0)

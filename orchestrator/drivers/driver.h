@@ -45,6 +45,9 @@ struct driver_node {
 	 * restart; lines before it belong to the previous process). key_mu guards key. */
 	int stale;
 	long log_from;
+	/* A warning the run journals (type "driver-warning") and clears, e.g. a receipt poll
+	 * that may have lost messages to the node's cache. Written under the run's mu. */
+	char warning[512];
 	pthread_mutex_t key_mu;
 };
 

@@ -132,26 +132,25 @@ static json_t *driver_json_message(const char *kind, const char *text)
 			 "version", 0, "timestamp", (json_int_t)fltime_real_ns());
 }
 
-int driver_json_publish(struct driver_node *n, const char *kind, const char *text,
-			struct driver_sent *out, struct fl_error *err)
+int driver_json_publish_at(struct driver_node *n, const char *kind, const char *text,
+			   const char *path, long *status, struct fl_error *err)
 {
 	json_auto_t *msg = driver_json_message(kind, text);
 	json_auto_t *req = NULL;
 	cleanup_free char *body = NULL;
 	struct driver_http_reply r;
-	const char *path = "/relay/v1/auto/messages";
 
-	if (strcmp(kind, "lightpush") == 0) {
-		path = "/lightpush/v3/message";
+	*status = 0;
+	if (strstr(path, "/lightpush/"))
 		req = json_pack("{s:O}", "message", msg);
-	} else {
+	else
 		req = json_incref(msg);
-	}
 	body = json_dumps(req, JSON_COMPACT);
 	if (!body)
 		return fl_err(err, "%s: cannot encode message", n->name);
 	if (driver_http(n, "POST", path, body, &r, err) < 0)
 		return -1;
+	*status = r.status;
 	if (r.status >= 300) {
 		fl_err(err, "%s: POST %s: HTTP %ld: %.160s", n->name, path, r.status, r.body);
 		free(r.body);
@@ -159,6 +158,17 @@ int driver_json_publish(struct driver_node *n, const char *kind, const char *tex
 	}
 	free(r.body);
 	return 0;
+}
+
+int driver_json_publish(struct driver_node *n, const char *kind, const char *text,
+			struct driver_sent *out, struct fl_error *err)
+{
+	long status;
+
+	return driver_json_publish_at(n, kind, text,
+				      strcmp(kind, "lightpush") == 0 ? "/lightpush/v3/message"
+								     : "/relay/v1/auto/messages",
+				      &status, err);
 }
 
 int driver_json_store_hashes(const char *body, char (*hashes)[80], int max, char **cursor)
@@ -324,4 +334,22 @@ int driver_json_sent_from(const struct driver_node *n, const char *method, json_
 	if (h)
 		driver_hash_normalise(h, out->hash, sizeof(out->hash));
 	return 0;
+}
+
+int driver_waku_version_minor(const char *body)
+{
+	char *end;
+	long minor;
+
+	if (!body)
+		return -1;
+	while (*body == ' ' || *body == '"')
+		body++;
+	if (strncmp(body, "v0.", 3) != 0)
+		return -1;
+	minor = strtol(body + 3, &end, 10);
+	if (end == body + 3 ||
+	    (*end != '.' && *end != '-' && *end != '"' && *end != '\0' && *end != '\n'))
+		return -1;
+	return minor >= 0 && minor < 1000 ? (int)minor : -1;
 }

@@ -25,6 +25,12 @@ int driver_json_rpc(struct driver_node *n, const char *method, json_t *params, j
 int driver_json_publish(struct driver_node *n, const char *kind, const char *text,
 			struct driver_sent *out, struct fl_error *err);
 
+/* POSTs the raw message of kind (relay / lightpush) to path: the message itself, or for a
+ * lightpush path {"message": …}. *status gets the HTTP status (0 when none came); -1 + err on
+ * none or a status ≥ 300. */
+int driver_json_publish_at(struct driver_node *n, const char *kind, const char *text,
+			   const char *path, long *status, struct fl_error *err);
+
 /* The content topic faultlab uses: "/faultlab/1/<kind>/proto", or per recipient for direct
  * kinds "/faultlab/1/<kind>-<to>/proto". */
 void driver_json_topic(const char *kind, const char *to, char *buf, size_t len);
@@ -48,6 +54,10 @@ json_t *driver_json_message_by_text(json_t *result, const char *text);
  * when no message carries text. */
 int driver_json_sent_from(const struct driver_node *n, const char *method, json_t *result,
 			  const char *text, struct driver_sent *out, struct fl_error *err);
+
+/* The minor version of an nwaku GET /debug/v1/version text ("v0.36.0", "v0.35.1-rc.0-3-gabc"
+ * → 36, 35); -1 when the body is not "v0.<minor>…" (go-waku answers JSON there). */
+int driver_waku_version_minor(const char *body);
 
 /* Base64 of len bytes into a new string (caller frees). */
 char *driver_json_b64(const void *data, size_t len);

@@ -38,8 +38,7 @@ static void nodesock_back(void)
 {
 	if (setns(nodesock_orig_fd, CLONE_NEWNET) < 0) {
 		/* the thread would stay in the node: never return in that state */
-		log_error("nodesock: cannot return to the original namespace: %s",
-			  strerror(errno));
+		log_error("nodesock: cannot return to the original namespace: %s", strerror(errno));
 		abort();
 	}
 }

@@ -187,8 +187,8 @@ static int sc_group_create(struct driver_node *n, struct driver_node *const *to,
 	if (driver_json_rpc(n, "wakuext_createGroupChatWithMembers",
 			    json_pack("[n,s,o]", name, keys), &res, err) < 0)
 		return -1;
-	id = json_string_value(json_object_get(json_array_get(json_object_get(res, "chats"), 0),
-					       "id"));
+	id = json_string_value(
+	    json_object_get(json_array_get(json_object_get(res, "chats"), 0), "id"));
 	if (!id || strlen(id) >= len)
 		return fl_err(err, "%s: wakuext_createGroupChatWithMembers answered no chats[0].id",
 			      n->name);
@@ -265,11 +265,12 @@ static int sc_community(struct driver_node *owner, char *id, size_t len, struct 
 				     json_pack("[{s:i,s:s,s:s,s:s}]", "membership", 3, "name", name,
 					       "color", "#ffffff", "description", name),
 				     &res, err);
-		cid = json_string_value(json_object_get(
-		    json_array_get(json_object_get(res, "communities"), 0), "id"));
+		cid = json_string_value(
+		    json_object_get(json_array_get(json_object_get(res, "communities"), 0), "id"));
 		if (rc == 0 && (!cid || strlen(cid) >= sizeof(p->community_id)))
-			rc = fl_err(err, "%s: wakuext_createCommunity answered no communities[0].id",
-				    owner->name);
+			rc =
+			    fl_err(err, "%s: wakuext_createCommunity answered no communities[0].id",
+				   owner->name);
 		if (rc == 0)
 			snprintf(p->community_id, sizeof(p->community_id), "%s", cid);
 	}

@@ -19,15 +19,27 @@ static const char *const waku_rest_kinds[] = {"dm", "contact-request", "join-req
 					      "relay"};
 #define WAKU_REST_NTOPICS 5
 
+/* nwaku's REST relay cache (waku/waku_api/message_cache.nim @ v0.36.0:
+ * DefaultMessageCacheCapacity = 50, all topics together; --rest-relay-cache-capacity): a
+ * poll that returns this many may have missed older ones the cache dropped. */
+#define WAKU_REST_CACHE 50
+
 struct waku_rest_priv {
 	char multiaddr[512];
 	char topics[WAKU_REST_NTOPICS][160];
+	int minor;  /* nwaku 0.<minor> from /debug/v1/version, -1 unknown (go-waku) */
+	int lp_v1;  /* 1: POST /lightpush/v1/message (nwaku < v0.36, go-waku) */
+	int warned; /* the cache warning was given */
 };
 
 static struct waku_rest_priv *waku_rest_priv(struct driver_node *n)
 {
-	if (!n->priv)
-		n->priv = fl_xcalloc(1, sizeof(struct waku_rest_priv));
+	if (!n->priv) {
+		struct waku_rest_priv *p = fl_xcalloc(1, sizeof(*p));
+
+		p->minor = -1;
+		n->priv = p;
+	}
 	return n->priv;
 }
 
@@ -65,6 +77,23 @@ static int waku_rest_subscribe(struct driver_node *n, struct fl_error *err)
 	return driver_http_post(n, "/relay/v1/auto/subscriptions", body, "subscribe", err);
 }
 
+/* nwaku's GET /debug/v1/version is its git version as text ("v0.36.0", "v0.35.1-3-gabc")
+ * (waku/waku_api/rest/debug/handlers.nim @ v0.31.0–v0.37.0); go-waku's route answers its
+ * /debug/v1/info JSON instead (cmd/waku/server/rest/debug.go: ROUTE_DEBUG_VERSIONV1 =
+ * "/debug/v1/info"), so its version stays unknown. */
+static void waku_rest_version(struct driver_node *n)
+{
+	struct waku_rest_priv *p = waku_rest_priv(n);
+	struct driver_http_reply r;
+	struct fl_error err = {0};
+
+	if (driver_http(n, "GET", "/debug/v1/version", NULL, &r, &err) < 0)
+		return;
+	p->minor = r.status == 200 ? driver_waku_version_minor(r.body) : -1;
+	p->lp_v1 = p->minor >= 0 && p->minor < 36;
+	free(r.body);
+}
+
 static int waku_rest_identity(struct driver_node *n, struct fl_error *err)
 {
 	struct driver_http_reply r;
@@ -78,6 +107,7 @@ static int waku_rest_identity(struct driver_node *n, struct fl_error *err)
 		return fl_err(err, "%s: /debug/v1/info: not a JSON object", n->name);
 	if (waku_rest_multiaddr(n, info, err) < 0)
 		return -1;
+	waku_rest_version(n);
 	return waku_rest_subscribe(n, err);
 }
 
@@ -112,6 +142,25 @@ static int waku_rest_publish_to(struct driver_node *n, const char *topic, const 
 				err);
 }
 
+/* POST /lightpush/v3/message from nwaku v0.36.0 (waku/waku_api/rest/lightpush/handlers.nim),
+ * /lightpush/v1/message before it and on go-waku (cmd/waku/server/rest/lightpush_rest.go);
+ * a node of unknown version that has no v3 route (404) is asked at v1 from then on. */
+static int waku_rest_lightpush(struct driver_node *n, const char *text, struct fl_error *err)
+{
+	struct waku_rest_priv *p = waku_rest_priv(n);
+	long status = 0;
+
+	if (!p->lp_v1) {
+		if (driver_json_publish_at(n, "lightpush", text, "/lightpush/v3/message", &status,
+					   err) == 0)
+			return 0;
+		if (p->minor >= 0 || (status != 404 && status != 405))
+			return -1;
+		p->lp_v1 = 1;
+	}
+	return driver_json_publish_at(n, "lightpush", text, "/lightpush/v1/message", &status, err);
+}
+
 static int waku_rest_send(struct driver_node *n, const char *kind, struct driver_node *const *to,
 			  size_t nto, const char *text, struct driver_sent *out,
 			  struct fl_error *err)
@@ -119,7 +168,9 @@ static int waku_rest_send(struct driver_node *n, const char *kind, struct driver
 	char topic[256];
 
 	memset(out, 0, sizeof(*out));
-	if (strcmp(kind, "relay") == 0 || strcmp(kind, "lightpush") == 0)
+	if (strcmp(kind, "lightpush") == 0)
+		return waku_rest_lightpush(n, text, err);
+	if (strcmp(kind, "relay") == 0)
 		return driver_json_publish(n, kind, text, out, err);
 	for (size_t i = 0; i < nto; i++) {
 		driver_json_topic(kind, to[i]->name, topic, sizeof(topic));
@@ -129,12 +180,34 @@ static int waku_rest_send(struct driver_node *n, const char *kind, struct driver
 	return 0;
 }
 
+/* A poll that came back with as many messages as the cache holds may have lost some. */
+static void waku_rest_cache_check(struct driver_node *n, int polled)
+{
+	struct waku_rest_priv *p = n->priv;
+
+	if (polled < WAKU_REST_CACHE || p->warned)
+		return;
+	p->warned = 1;
+	snprintf(n->warning, sizeof(n->warning),
+		 "%s: one receipt poll returned %d messages, the size of nwaku's REST relay cache "
+		 "(50 by default, all topics together): older ones were dropped unseen. Raise "
+		 "--rest-relay-cache-capacity or lower the rate",
+		 n->name, polled);
+}
+
 static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_error *err)
 {
 	int total = 0;
 
 	if (!n->priv)
 		return 0;
+	if (__atomic_load_n(&n->stale, __ATOMIC_ACQUIRE)) {
+		/* restarted: nwaku's subscriptions and cache died with it (and its peer id may be
+		 * new): read it again and subscribe again once it answers */
+		if (waku_rest_identity(n, err) < 0)
+			return 0;
+		__atomic_store_n(&n->stale, 0, __ATOMIC_RELEASE);
+	}
 	for (int t = 0; t < WAKU_REST_NTOPICS; t++) {
 		struct waku_rest_priv *p = n->priv;
 		int c = driver_poll_raw(n, "/relay/v1/auto/messages/", p->topics[t],
@@ -144,6 +217,7 @@ static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_err
 			return -1;
 		total += c;
 	}
+	waku_rest_cache_check(n, total);
 	return total;
 }
 

@@ -114,6 +114,11 @@ static void run_poll_receipts(struct run_ctx *c)
 			continue; /* the node journals every direct message itself */
 		pthread_mutex_lock(&c->mu);
 		rc = r->drv->receipts(&r->dn, r->events, &err);
+		if (r->dn.warning[0]) { /* e.g. a receipt cache that may have overflowed */
+			runjournal_driver_warning(&c->j, r->dn.name, r->dn.warning);
+			log_warn("%s", r->dn.warning);
+			r->dn.warning[0] = '\0';
+		}
 		pthread_mutex_unlock(&c->mu);
 		if (rc < 0)
 			log_debug("receipts of %s: %s", r->dn.name, err.msg);

@@ -154,6 +154,12 @@ void runjournal_run_end(struct runjournal *j, const char *status)
 				    runjournal_ms(runjournal_now(j)), "status", status));
 }
 
+void runjournal_driver_warning(struct runjournal *j, const char *node, const char *text)
+{
+	runjournal_put(j, json_pack("{s:s,s:s,s:o,s:s}", "type", "driver-warning", "node", node,
+				    "t_ms", runjournal_ms(runjournal_now(j)), "text", text));
+}
+
 void runjournal_receipt(FILE *events, const char *event, const char *id, const char *hash,
 			const char *kind, const char *peer, const char *text)
 {

@@ -56,6 +56,8 @@ void runjournal_node_restart(struct runjournal *j, const char *node, const char 
  * the `messages` was received or given up, and every fault was reverted. */
 void runjournal_drain_end(struct runjournal *j, double planned_end_ms, size_t messages);
 void runjournal_run_end(struct runjournal *j, const char *status);
+/* A driver's warning about what it could not see (type "driver-warning", node, text). */
+void runjournal_driver_warning(struct runjournal *j, const char *node, const char *text);
 
 /* Appends a node receipt line (nodes/<n>/events.jsonl, FORMATS.md) for nodes that write none
  * themselves; t_ms is CLOCK_MONOTONIC ms, like the nodes'. */

@@ -118,9 +118,10 @@ START_TEST(labnode_send_dm_and_group)
 {
 	static const struct fake_drvhttp_route routes[] = {
 	    {"GET", "/health", 200, "{\"nodeHealth\":\"Ready\",\"protocolsHealth\":[]}"},
+	    /* messages come from a Go map in status-go: any order; matched by text */
 	    {"POST", "/", 200,
-	     "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"messages\":[{\"id\":\"0x5f01\","
-	     "\"text\":\"m1 x\"}]}}"},
+	     "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"messages\":[{\"id\":\"0x5f02\","
+	     "\"text\":\"m2 y\"},{\"id\":\"0x5f01\",\"text\":\"m1 x\"}]}}"},
 	};
 	struct fake_drvhttp f;
 	struct driver_node a, b, c;
@@ -139,9 +140,12 @@ START_TEST(labnode_send_dm_and_group)
 	ck_assert_int_eq(driver_labnode_ops.send(&a, "dm", to, 1, "m1 x", &out, &err), 0);
 	ck_assert_str_eq(out.node_msg_id, "0x5f01");
 	ck_assert_int_eq(driver_labnode_ops.send(&a, "group", to, 2, "m2 y", &out, &err), 0);
+	ck_assert_str_eq(out.node_msg_id, "0x5f02");
+	ck_assert_int_eq(driver_labnode_ops.send(&a, "dm", to, 1, "m3 z", &out, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no message with the text sent"));
 	fake_drvhttp_stop(&f);
 
-	ck_assert_int_eq(f.n_reqs, 3);
+	ck_assert_int_eq(f.n_reqs, 4);
 	req = json_loads(f.reqs[1].body, 0, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(req, "method")),
 			 "wakuext_sendOneToOneMessage");
@@ -233,12 +237,14 @@ START_TEST(waku_rest_identity_send_receipts)
 	fclose(ev);
 	fake_drvhttp_stop(&f);
 
+	/* its version asked first (the lightpush route depends on it) */
+	ck_assert_str_eq(f.reqs[1].url, "/debug/v1/version");
 	/* subscribed to its own dm topic */
-	ck_assert_ptr_nonnull(strstr(f.reqs[1].body, "/faultlab/1/dm-bob/proto"));
+	ck_assert_ptr_nonnull(strstr(f.reqs[2].body, "/faultlab/1/dm-bob/proto"));
 	/* connect sends the peer's multiaddr with the wildcard replaced by its address */
-	ck_assert_str_eq(f.reqs[2].url, "/admin/v1/peers");
-	ck_assert_ptr_nonnull(strstr(f.reqs[2].body, "/ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAmBob"));
-	req = json_loads(f.reqs[3].body, 0, NULL);
+	ck_assert_str_eq(f.reqs[3].url, "/admin/v1/peers");
+	ck_assert_ptr_nonnull(strstr(f.reqs[3].body, "/ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAmBob"));
+	req = json_loads(f.reqs[4].body, 0, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(req, "contentTopic")),
 			 "/faultlab/1/dm-bob/proto");
 	ck_assert_str_eq(json_string_value(json_object_get(req, "payload")), "bTMgaGVsbG8=");

@@ -63,7 +63,8 @@ START_TEST(driver_table)
 	ck_assert(driver_find("labnode")->reliability);
 	ck_assert(!driver_find("waku-rest")->reliability);
 	ck_assert_ptr_nonnull(driver_find("labnode")->launch_args);
-	ck_assert_ptr_null(driver_find("status-cli")->launch_args);
+	ck_assert_ptr_nonnull(driver_find("status-cli")->launch_args); /* serve -n -p */
+	ck_assert_int_eq(driver_find("status-cli")->port, 8545);
 }
 END_TEST
 

@@ -12,12 +12,23 @@ struct fake_drvhttp_conn {
 	size_t len;
 };
 
-static const struct fake_drvhttp_route *fake_drvhttp_route(struct fake_drvhttp *f,
-							   const char *method, const char *url)
+/* A prefix "#name" is a JSON-RPC route: POST / whose body calls method name. */
+static int fake_drvhttp_match(const struct fake_drvhttp_route *r, const char *url, const char *body)
+{
+	char want[160];
+
+	if (r->prefix[0] != '#')
+		return strncmp(url, r->prefix, strlen(r->prefix)) == 0;
+	snprintf(want, sizeof(want), "\"method\":\"%s\"", r->prefix + 1);
+	return strcmp(url, "/") == 0 && strstr(body, want);
+}
+
+static const struct fake_drvhttp_route *
+fake_drvhttp_route(struct fake_drvhttp *f, const char *method, const char *url, const char *body)
 {
 	for (int i = 0; i < f->n_routes; i++)
 		if (strcmp(f->routes[i].method, method) == 0 &&
-		    strncmp(url, f->routes[i].prefix, strlen(f->routes[i].prefix)) == 0)
+		    fake_drvhttp_match(&f->routes[i], url, body))
 			return &f->routes[i];
 	return NULL;
 }
@@ -53,7 +64,8 @@ static enum MHD_Result fake_drvhttp_answer(void *cls, struct MHD_Connection *con
 		snprintf(q->url, sizeof(q->url), "%s", url);
 		snprintf(q->body, sizeof(q->body), "%.*s", (int)c->len, c->body);
 	}
-	r = fake_drvhttp_route(f, method, url);
+	c->body[c->len] = '\0';
+	r = fake_drvhttp_route(f, method, url, c->body);
 	resp = MHD_create_response_from_buffer(
 	    r ? strlen(r->body) : 9, (void *)(r ? r->body : "not found"), MHD_RESPMEM_MUST_COPY);
 	ret = MHD_queue_response(conn, r ? (unsigned)r->status : 404u, resp);

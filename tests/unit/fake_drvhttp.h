@@ -6,7 +6,7 @@
 #define FAKE_DRVHTTP_MAX 32
 
 struct fake_drvhttp_route {
-	const char *method, *prefix;
+	const char *method, *prefix; /* prefix "#m": POST / calling JSON-RPC method m */
 	int status;
 	const char *body;
 };
