@@ -48,6 +48,7 @@ struct driver_node {
 	/* A warning the run journals (type "driver-warning") and clears, e.g. a receipt poll
 	 * that may have lost messages to the node's cache. Written under the run's mu. */
 	char warning[512];
+	long polled_raw; /* messages driver_poll_raw saw, accepted or not (adds up) */
 	pthread_mutex_t key_mu;
 };
 

@@ -297,6 +297,7 @@ int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *
 		return -1;
 	arr = json_loads(r.body, 0, NULL);
 	free(r.body);
+	n->polled_raw += (long)json_array_size(arr);
 	json_array_foreach(arr, i, m) count +=
 	    driver_json_receipt(n, m, kind, events, text, 1 << 20);
 	fflush(events);

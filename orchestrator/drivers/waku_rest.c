@@ -181,7 +181,7 @@ static int waku_rest_send(struct driver_node *n, const char *kind, struct driver
 }
 
 /* A poll that came back with as many messages as the cache holds may have lost some. */
-static void waku_rest_cache_check(struct driver_node *n, int polled)
+static void waku_rest_cache_check(struct driver_node *n, long polled)
 {
 	struct waku_rest_priv *p = n->priv;
 
@@ -189,7 +189,7 @@ static void waku_rest_cache_check(struct driver_node *n, int polled)
 		return;
 	p->warned = 1;
 	snprintf(n->warning, sizeof(n->warning),
-		 "%s: one receipt poll returned %d messages, the size of nwaku's REST relay cache "
+		 "%s: one receipt poll returned %ld messages, the size of nwaku's REST relay cache "
 		 "(50 by default, all topics together): older ones were dropped unseen. Raise "
 		 "--rest-relay-cache-capacity or lower the rate",
 		 n->name, polled);
@@ -208,6 +208,7 @@ static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_err
 			return 0;
 		__atomic_store_n(&n->stale, 0, __ATOMIC_RELEASE);
 	}
+	n->polled_raw = 0;
 	for (int t = 0; t < WAKU_REST_NTOPICS; t++) {
 		struct waku_rest_priv *p = n->priv;
 		int c = driver_poll_raw(n, "/relay/v1/auto/messages/", p->topics[t],
@@ -217,7 +218,7 @@ static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_err
 			return -1;
 		total += c;
 	}
-	waku_rest_cache_check(n, total);
+	waku_rest_cache_check(n, n->polled_raw);
 	return total;
 }
 
