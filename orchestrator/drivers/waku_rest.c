@@ -15,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const waku_rest_kinds[] = {"dm", "contact-request", "join-request", "group",
-					      "relay"};
-#define WAKU_REST_NTOPICS 5
+/* The direct kinds' per-recipient topics, then the raw kinds' shared ones (a lightpush
+ * message arrives on its own topic: without it every lightpush receipt was missed). */
+static const char *const waku_rest_kinds[] = {"dm",    "contact-request", "join-request",
+					      "group", "relay",		  "lightpush"};
+#define WAKU_REST_NTOPICS 6
+#define WAKU_REST_NDIRECT 4
 
 /* nwaku's REST relay cache (waku/waku_api/message_cache.nim @ v0.36.0:
  * DefaultMessageCacheCapacity = 50, all topics together; --rest-relay-cache-capacity): a
@@ -69,8 +72,8 @@ static int waku_rest_subscribe(struct driver_node *n, struct fl_error *err)
 	cleanup_free char *body = NULL;
 
 	for (int i = 0; i < WAKU_REST_NTOPICS; i++) {
-		driver_json_topic(waku_rest_kinds[i], i == 4 ? NULL : n->name, p->topics[i],
-				  sizeof(p->topics[i]));
+		driver_json_topic(waku_rest_kinds[i], i >= WAKU_REST_NDIRECT ? NULL : n->name,
+				  p->topics[i], sizeof(p->topics[i]));
 		json_array_append_new(arr, json_string(p->topics[i]));
 	}
 	body = json_dumps(arr, JSON_COMPACT);

@@ -138,9 +138,8 @@ START_TEST(sg_group_chat_by_id)
 	ck_assert_int_eq(driver_status_cli_ops.health(&a, &err), 1);
 	ck_assert_int_eq(driver_status_cli_ops.identity(&a, &err), 0);
 	ck_assert_str_eq(a.key, "0x04a1a1");
-	ck_assert_int_eq(driver_status_cli_ops.send(&a, "group", to, 2, "m2 to the group", &out,
-						    &err),
-			 0);
+	ck_assert_int_eq(
+	    driver_status_cli_ops.send(&a, "group", to, 2, "m2 to the group", &out, &err), 0);
 	ck_assert_str_eq(out.node_msg_id,
 			 "0x7d3300000000000000000000000000000000000000000000000000000000f00d");
 	/* the same members again: no second chat */
@@ -187,7 +186,7 @@ START_TEST(sg_key_after_restart)
 	stat(log, &st);
 	ck_assert_int_eq(a.log_from, st.st_size);
 	ck_assert_int_eq(driver_status_cli_ops.health(&a, &err), 0); /* not ready yet */
-	write_log(log, 2);						/* the new start */
+	write_log(log, 2);					     /* the new start */
 	ck_assert_int_eq(driver_status_cli_ops.health(&a, &err), 1);
 	ck_assert_int_eq(driver_key_from_log(log, a.log_from, a.key, sizeof(a.key)), 0);
 	ck_assert_str_eq(a.key, "0x04b2b2");
@@ -325,8 +324,9 @@ START_TEST(store_pages_both_encodings)
 		char hashes[4][80], *cursor = NULL, *body = slurp(files[i]), norm[80];
 
 		ck_assert_int_eq(driver_json_store_hashes(body, hashes, 4, &cursor), 2);
-		ck_assert_str_eq(hashes[0],
-				 "0x4c3200000000000000000000000000000000000000000000000000000000b826");
+		ck_assert_str_eq(
+		    hashes[0],
+		    "0x4c3200000000000000000000000000000000000000000000000000000000b826");
 		ck_assert_ptr_nonnull(cursor);
 		ck_assert_int_eq(driver_hash_normalise(cursor, norm, sizeof(norm)), 0);
 		ck_assert_str_eq(norm, hashes[1]);
