@@ -24,7 +24,8 @@ static void de_setup(void)
 	ck_assert(n > 0);
 	self[n] = '\0';
 	*strrchr(self, '/') = '\0';
-	snprintf(de_dir, sizeof(de_dir), "%s", getenv("FL_BUILD_DIR") ? getenv("FL_BUILD_DIR") : self);
+	snprintf(de_dir, sizeof(de_dir), "%s",
+		 getenv("FL_BUILD_DIR") ? getenv("FL_BUILD_DIR") : self);
 	snprintf(de_tmp, sizeof(de_tmp), "/tmp/fl-drv-e2e-%d", (int)getpid());
 	mkdir(de_tmp, 0755);
 }
@@ -100,8 +101,7 @@ START_TEST(status_cli_counts_every_delivery)
 	ck_assert_msg(strstr(out, "9 sent, 9 delivered, 0 lost"), "%s", out);
 	ck_assert_msg(strstr(out, "rc=0"), "%s", out);
 	/* no events file: the receipts are status-cli's console lines */
-	ck_assert_str_eq(de_sh("ls %s/sc/nodes/*/events.jsonl 2>/dev/null | wc -l", de_tmp),
-			 "0\n");
+	ck_assert_str_eq(de_sh("ls %s/sc/nodes/*/events.jsonl 2>/dev/null | wc -l", de_tmp), "0\n");
 	ck_assert_str_eq(
 	    de_sh("grep -c 'retrieve messages...' %s/sc/nodes/alice/stdout.log", de_tmp), "2\n");
 	/* two starts, two keys (serve makes a new account each time) */
@@ -110,8 +110,8 @@ START_TEST(status_cli_counts_every_delivery)
 			       de_tmp),
 			 "2\n");
 	/* the group was created once and messaged by its chat id */
-	ck_assert_str_eq(
-	    de_sh("grep -c 'created the group' %s/sc/nodes/carol/stdout.log", de_tmp), "1\n");
+	ck_assert_str_eq(de_sh("grep -c 'created the group' %s/sc/nodes/carol/stdout.log", de_tmp),
+			 "1\n");
 }
 END_TEST
 
@@ -119,29 +119,29 @@ END_TEST
  * middle node restarted: its subscriptions are made again, so the later round counts. */
 START_TEST(waku_rest_counts_every_delivery)
 {
-	const char *out = de_run("wr", "waku-rest",
-				 "  args: [\"--name\", \"@NAME@\", \"--peer=@PEER@:60000\"]\n"
-				 "nodes:\n  - name: n1\n  - name: n2\n    role: service\n"
-				 "    args: [\"--name\", \"@NAME@\", \"--role\", \"service\", "
-				 "\"--peer=@PEER@:60000\"]\n  - name: n3\n"
-				 "topology:\n  kind: line\n"
-				 "traffic:\n"
-				 "  - {kind: relay, from: n1, to: [n2, n3], count: 3, interval: 300ms}\n"
-				 "  - {kind: dm, from: n3, to: n1, count: 2, interval: 300ms}\n"
-				 "  - {kind: lightpush, from: n3, to: [n1, n2], count: 1, "
-				 "interval: 1s, start: 5s}\n"
-				 "  - {kind: relay, from: n1, to: [n2, n3], count: 3, interval: 300ms, "
-				 "start: 5s}\n"
-				 "faults:\n  - at: 2s\n    restart: {target: n2}\n"
-				 "duration: 7s\ndrain: 3s\n");
+	const char *out =
+	    de_run("wr", "waku-rest",
+		   "  args: [\"--name\", \"@NAME@\", \"--peer=@PEER@:60000\"]\n"
+		   "nodes:\n  - name: n1\n  - name: n2\n    role: service\n"
+		   "    args: [\"--name\", \"@NAME@\", \"--role\", \"service\", "
+		   "\"--peer=@PEER@:60000\"]\n  - name: n3\n"
+		   "topology:\n  kind: line\n"
+		   "traffic:\n"
+		   "  - {kind: relay, from: n1, to: [n2, n3], count: 3, interval: 300ms}\n"
+		   "  - {kind: dm, from: n3, to: n1, count: 2, interval: 300ms}\n"
+		   "  - {kind: lightpush, from: n3, to: [n1, n2], count: 1, "
+		   "interval: 1s, start: 5s}\n"
+		   "  - {kind: relay, from: n1, to: [n2, n3], count: 3, interval: 300ms, "
+		   "start: 5s}\n"
+		   "faults:\n  - at: 2s\n    restart: {target: n2}\n"
+		   "duration: 7s\ndrain: 3s\n");
 
 	/* 3×2 + 2 + 1×2 + 3×2 */
 	ck_assert_msg(strstr(out, "16 sent, 16 delivered, 0 lost"), "%s", out);
 	ck_assert_msg(strstr(out, "rc=0"), "%s", out);
 	/* n2 received the second round after its restart (the driver subscribed again) */
 	ck_assert_int_ge(
-	    atoi(de_sh("grep -c '\"event\":\"received\"' %s/wr/nodes/n2/events.jsonl", de_tmp)),
-	    7);
+	    atoi(de_sh("grep -c '\"event\":\"received\"' %s/wr/nodes/n2/events.jsonl", de_tmp)), 7);
 }
 END_TEST
 
