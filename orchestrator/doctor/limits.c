@@ -12,7 +12,7 @@
 #define LABNODE_RSS_KIB (6 * KIB_PER_MIB)
 #define AGENT_RSS_KIB (3 * KIB_PER_MIB)
 #define BASE_RSS_KIB (64 * KIB_PER_MIB) /* faultlab itself and its analyzer */
-#define FDS_PER_NODE 6			/* agent pipes, node log pipe, driver sockets */
+#define FDS_PER_NODE 7 /* agent pipes, node log pipe, driver sockets, its namespace (nodesock) */
 #define FDS_BASE 64
 #define TASKS_PER_NODE 4 /* node, agent (+ its NFQUEUE thread), send thread */
 

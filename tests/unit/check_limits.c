@@ -55,7 +55,7 @@ START_TEST(memory_and_files_name_their_figures)
 	limits_estimate(&n);
 	ck_assert_int_eq(limits_preflight(&h, &n, msg, sizeof(msg)), LIMITS_REFUSE);
 	ck_assert_msg(strstr(msg, "memory: ~8.9 GiB needed, 4.0 GiB available\n"), "%s", msg);
-	ck_assert_msg(strstr(msg, "open files: ~6064.0 needed, 1024.0 available — raise it with "
+	ck_assert_msg(strstr(msg, "open files: ~7064.0 needed, 1024.0 available — raise it with "
 				  "ulimit -n\n"),
 		      "%s", msg);
 }
