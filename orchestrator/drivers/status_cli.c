@@ -47,11 +47,15 @@ struct sc_group {
 	char chat_id[200];
 };
 
+/* Chats and the community belong to an account: each is kept with the key it was made
+ * under, and made again when the node's key changed (a restart of `serve`). */
 struct sc_priv {
-	pthread_mutex_t mu;	/* community_id (other senders ask this node for it) */
-	char community_id[160]; /* the community this node owns, "" until made */
+	pthread_mutex_t mu;	 /* community_* (other senders ask this node for it) */
+	char community_id[160];	 /* the community this node owns, "" until made */
+	char community_key[192]; /* the node's key when it was made */
 	struct sc_group groups[SC_MAX_GROUPS]; /* this node's chats (its sender thread only) */
 	size_t n_groups;
+	char groups_key[192]; /* the node's key when they were made */
 };
 
 static struct sc_priv *sc_priv(struct driver_node *n)
@@ -59,14 +63,12 @@ static struct sc_priv *sc_priv(struct driver_node *n)
 	return n->priv;
 }
 
-static void sc_forget(struct sc_priv *p)
+/* The node's own thread only. */
+static void sc_forget_groups(struct sc_priv *p)
 {
 	for (size_t i = 0; i < p->n_groups; i++)
 		free(p->groups[i].members);
 	p->n_groups = 0;
-	pthread_mutex_lock(&p->mu);
-	p->community_id[0] = '\0';
-	pthread_mutex_unlock(&p->mu);
 }
 
 static void sc_launch_args(const struct driver_launch *l, driver_push_fn push, void *ctx)
@@ -116,8 +118,9 @@ static int sc_identity(struct driver_node *n, struct fl_error *err)
 	return sc_read_key(n, err);
 }
 
-/* After a restart: once the new process is ready, its (new) key; its chats and community
- * died with its account. 0 when n is usable, -1 + err while it is not ready yet. */
+/* After a restart: once the new process is ready, its (new) key (its chats and community
+ * died with its old account: made again on next use, see sc_priv). Called by any sender for
+ * any node, so it touches only the key. 0 when n is usable, -1 + err while not ready yet. */
 static int sc_refresh(struct driver_node *n, struct fl_error *err)
 {
 	if (!__atomic_load_n(&n->stale, __ATOMIC_ACQUIRE))
@@ -127,8 +130,6 @@ static int sc_refresh(struct driver_node *n, struct fl_error *err)
 			      SC_READY);
 	if (sc_read_key(n, err) < 0)
 		return -1;
-	if (n->priv)
-		sc_forget(sc_priv(n));
 	__atomic_store_n(&n->stale, 0, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -228,6 +229,13 @@ static int sc_send_group(struct driver_node *n, struct driver_node *const *to, s
 	cleanup_free char *members = sc_members(to, nto);
 	json_auto_t *res = NULL;
 	struct sc_group *g = NULL;
+	char key[192];
+
+	driver_node_key(n, key, sizeof(key));
+	if (strcmp(key, p->groups_key) != 0) { /* a new account: its chats are gone */
+		sc_forget_groups(p);
+		snprintf(p->groups_key, sizeof(p->groups_key), "%s", key);
+	}
 
 	for (size_t i = 0; i < p->n_groups && !g; i++)
 		if (strcmp(p->groups[i].members, members) == 0)
@@ -254,9 +262,13 @@ static int sc_community(struct driver_node *owner, char *id, size_t len, struct 
 	struct sc_priv *p = sc_priv(owner);
 	json_auto_t *res = NULL;
 	const char *cid;
+	char key[192];
 	int rc = 0;
 
+	driver_node_key(owner, key, sizeof(key));
 	pthread_mutex_lock(&p->mu);
+	if (strcmp(key, p->community_key) != 0)
+		p->community_id[0] = '\0'; /* a new account: its community is gone */
 	if (!p->community_id[0]) {
 		char name[96];
 
@@ -271,8 +283,10 @@ static int sc_community(struct driver_node *owner, char *id, size_t len, struct 
 			rc =
 			    fl_err(err, "%s: wakuext_createCommunity answered no communities[0].id",
 				   owner->name);
-		if (rc == 0)
+		if (rc == 0) {
 			snprintf(p->community_id, sizeof(p->community_id), "%s", cid);
+			snprintf(p->community_key, sizeof(p->community_key), "%s", key);
+		}
 	}
 	snprintf(id, len, "%s", p->community_id);
 	pthread_mutex_unlock(&p->mu);
@@ -337,7 +351,7 @@ static void sc_release(struct driver_node *n)
 
 	if (!p)
 		return;
-	sc_forget(p);
+	sc_forget_groups(p);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 	n->priv = NULL;
