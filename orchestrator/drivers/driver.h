@@ -49,6 +49,7 @@ struct driver_node {
 	 * that may have lost messages to the node's cache. Written under the run's mu. */
 	char warning[512];
 	long polled_raw; /* messages driver_poll_raw saw, accepted or not (adds up) */
+	int poll_soon;	 /* the driver's ask: poll this node at the run's fastest tick (250 ms) */
 	pthread_mutex_t key_mu;
 };
 

@@ -221,6 +221,9 @@ static int waku_rest_receipts(struct driver_node *n, FILE *events, struct fl_err
 			return -1;
 		total += c;
 	}
+	/* half the cache in one poll: ask for the fastest polling (a big lab polls each node
+	 * once a second otherwise) */
+	n->poll_soon = n->polled_raw >= WAKU_REST_CACHE / 2;
 	waku_rest_cache_check(n, n->polled_raw);
 	return total;
 }

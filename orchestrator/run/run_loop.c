@@ -100,7 +100,8 @@ static void run_read_events(struct run_ctx *c)
 	}
 }
 
-static void run_poll_receipts(struct run_ctx *c)
+/* all = 0: only the nodes whose driver asked to be polled again soon (a busy cache). */
+static void run_poll_receipts(struct run_ctx *c, int all)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		struct run_node *r = &c->rn[i];
@@ -108,7 +109,7 @@ static void run_poll_receipts(struct run_ctx *c)
 
 		int rc;
 
-		if (!r->drv->receipts || !r->events || !r->up)
+		if (!r->drv->receipts || !r->events || !r->up || (!all && !r->dn.poll_soon))
 			continue;
 		if (r->drv->own_events && !c->raw_traffic)
 			continue; /* the node journals every direct message itself */
@@ -174,7 +175,9 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 	/* receipts are timed when polled: poll small labs 4×/s, big ones once a second */
 	if (now - c->last_receipts_ms >= (c->n <= 20 ? 250 : 1000)) {
 		c->last_receipts_ms = now;
-		run_poll_receipts(c);
+		run_poll_receipts(c, 1);
+	} else {
+		run_poll_receipts(c, 0); /* busy nodes every 250 ms in big labs too */
 	}
 	run_read_events(c);
 	run_drain_update(c, now);
@@ -364,6 +367,6 @@ int run_timeline(struct run_ctx *c)
 	}
 	if (run_finish(c) < 0)
 		return -1;
-	run_poll_receipts(c);
+	run_poll_receipts(c, 1);
 	return 0;
 }

@@ -369,6 +369,7 @@ START_TEST(relay_cache_overflow_warns)
 		fake_drvhttp_stop(&f);
 	}
 	ck_assert_ptr_nonnull(strstr(n.warning, "--rest-relay-cache-capacity"));
+	ck_assert_int_eq(n.poll_soon, 1); /* and asks to be polled at the fastest tick */
 	fclose(ev);
 	free(buf);
 	free(body);
