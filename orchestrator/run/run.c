@@ -84,8 +84,8 @@ static int run_signals(struct run_ctx *c)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	c->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return c->sigfd;
+	c->tl.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return c->tl.sigfd;
 }
 
 /* Connects the links of nodes whose driver needs it (labnode dials its --peer list); errs[l]
@@ -93,8 +93,8 @@ static int run_signals(struct run_ctx *c)
 static void run_connect(struct run_ctx *c, char (*errs)[256], unsigned char *done)
 {
 	for (size_t l = 0; l < c->plan.n_links; l++) {
-		struct run_node *a = &c->rn[c->plan.links[l][0]];
-		struct run_node *b = &c->rn[c->plan.links[l][1]];
+		struct run_node *a = &c->nt.rn[c->plan.links[l][0]];
+		struct run_node *b = &c->nt.rn[c->plan.links[l][1]];
 		struct fl_error err = {0};
 
 		if (a->drv == &driver_labnode_ops)
@@ -117,12 +117,12 @@ static void run_begin(struct run_ctx *c)
 	run_connect(c, errs, done);
 	run_settle(c);
 	log_debug("phase links+settle: %.1f ms", fltime_mono_ms() - t0);
-	runjournal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->runtime_name,
+	runjournal_run_start(&c->j, c->run_name, c->run_id, c->plan.seed, c->nt.runtime_name,
 			     c->started_at, c->subnet);
 	runjournal_environment(&c->j, &env);
-	for (size_t i = 0; i < c->n; i++)
-		runjournal_node_up(&c->j, c->rn[i].dn.name, c->rn[i].dn.address, c->rn[i].dn.key,
-				   c->rn[i].ready_ms);
+	for (size_t i = 0; i < c->nt.n; i++)
+		runjournal_node_up(&c->j, c->nt.rn[i].dn.name, c->nt.rn[i].dn.address,
+				   c->nt.rn[i].dn.key, c->nt.rn[i].ready_ms);
 	for (size_t l = 0; l < c->plan.n_links; l++)
 		if (done[l])
 			runjournal_link(&c->j, c->plan.nodes[c->plan.links[l][0]].name,
@@ -145,8 +145,8 @@ static int run_live(struct run_ctx *c)
 	}
 	c->runjournal_open = 1;
 	run_begin(c);
-	for (size_t i = 0; i < c->n; i++)
-		c->rn[i].dn.timeout_ms = RUN_SEND_TIMEOUT_MS;
+	for (size_t i = 0; i < c->nt.n; i++)
+		c->nt.rn[i].dn.timeout_ms = RUN_SEND_TIMEOUT_MS;
 	run_sendq_start(c);
 	return run_timeline(c);
 }
@@ -154,12 +154,12 @@ static int run_live(struct run_ctx *c)
 /* --keep: stay up (agents, control socket) until a signal. */
 static void run_keep(struct run_ctx *c)
 {
-	progress_done(&c->prog);
+	progress_done(&c->tl.prog);
 	fprintf(stderr,
 		"faultlab: run %s kept alive; enter a node with `faultlab shell %s NODE`, inject "
 		"with `faultlab inject %s NODE SPEC`; Ctrl-C (or kill %d) tears it down\n",
 		c->run_id, c->run_id, c->run_id, (int)getpid());
-	c->interrupted = 0;
+	c->tl.interrupted = 0;
 	while (run_wait_until(c, 1e18, "kept") == 0)
 		;
 }
@@ -196,47 +196,43 @@ static enum fl_exit run_phases(struct run_ctx *c, struct fl_error *err)
 	    run_timed("deploy", &t, run_deploy(c, err)) < 0 ||
 	    run_timed("ready", &t, run_wait_ready(c, err)) < 0 ||
 	    run_timed("agents", &t, run_agents_start(c, err)) < 0)
-		return c->interrupted ? FL_EXIT_INTERRUPTED : FL_EXIT_ENV;
+		return c->tl.interrupted ? FL_EXIT_INTERRUPTED : FL_EXIT_ENV;
 	if (run_ctl_open(c, err) < 0)
 		log_warn("no control socket: %s", err->msg);
-	if (run_live(c) < 0 && c->interrupted)
+	if (run_live(c) < 0 && c->tl.interrupted)
 		return FL_EXIT_INTERRUPTED;
 	return FL_EXIT_OK;
 }
 
 static void run_free(struct run_ctx *c)
 {
-	for (size_t i = 0; c->rn && i < c->n; i++)
-		rundir_argv_free(c->rn[i].argv);
-	free(c->rn);
-	free(c->specs);
-	free(c->nodes);
-	free(c->active);
+	for (size_t i = 0; c->nt.rn && i < c->nt.n; i++)
+		rundir_argv_free(c->nt.rn[i].argv);
+	free(c->nt.rn);
+	free(c->nt.specs);
+	free(c->nt.nodes);
+	free(c->tl.active);
 	free(c->msg_event);
-	drain_free(c->drain);
-	free(c->send_failed);
+	drain_free(c->tl.drain);
+	free(c->sq.send_failed);
 	runplan_free(&c->plan);
-	if (c->sigfd >= 0)
-		close(c->sigfd);
-	if (c->epfd >= 0)
-		close(c->epfd);
-	if (c->tfd >= 0)
-		close(c->tfd);
-	if (c->tickfd >= 0)
-		close(c->tickfd);
+	if (c->tl.sigfd >= 0)
+		close(c->tl.sigfd);
+	if (c->tl.epfd >= 0)
+		close(c->tl.epfd);
+	if (c->tl.tfd >= 0)
+		close(c->tl.tfd);
+	if (c->tl.tickfd >= 0)
+		close(c->tl.tickfd);
 }
 
 enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 {
 	struct run_ctx c = {.opts = opts,
-			    .sigfd = -1,
-			    .epfd = -1,
-			    .tfd = -1,
-			    .tickfd = -1,
-			    .ctl_fd = -1,
+			    .tl = {.sigfd = -1, .epfd = -1, .tfd = -1, .tickfd = -1, .ctl_fd = -1},
 			    .lock = {.fd = -1},
-			    .mu = PTHREAD_MUTEX_INITIALIZER,
-			    .sock_mu = PTHREAD_MUTEX_INITIALIZER};
+			    .sq = {.mu = PTHREAD_MUTEX_INITIALIZER},
+			    .nt = {.sock_mu = PTHREAD_MUTEX_INITIALIZER}};
 	double t_end;
 	enum fl_exit rc;
 
@@ -244,11 +240,11 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 	snprintf(c.run_name, sizeof(c.run_name), "%.250s",
 		 strrchr(opts->run_dir, '/') ? strrchr(opts->run_dir, '/') + 1 : opts->run_dir);
 	fltime_utc_string(fltime_real_ns(), 0, c.started_at, sizeof(c.started_at));
-	progress_init(&c.prog, opts->quiet);
+	progress_init(&c.tl.prog, opts->quiet);
 	run_signals(&c);
 	rc = run_phases(&c, err);
 	run_sendq_stop(&c);
-	progress_done(&c.prog);
+	progress_done(&c.tl.prog);
 	if (rc == FL_EXIT_OK && opts->keep) {
 		/* the report first, while everything is still up; then stay until a signal */
 		rc = run_analyze(&c);

@@ -31,9 +31,9 @@ int run_ctl_open(struct run_ctx *c, struct fl_error *err)
 	mode_t old;
 	int fd, rc;
 
-	snprintf(c->ctl_path, sizeof(c->ctl_path), "%s/%s.sock", RUNLOCK_DIR, c->run_id);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", c->ctl_path);
-	unlink(c->ctl_path);
+	snprintf(c->tl.ctl_path, sizeof(c->tl.ctl_path), "%s/%s.sock", RUNLOCK_DIR, c->run_id);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", c->tl.ctl_path);
+	unlink(c->tl.ctl_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return fl_err_errno(err, "control socket");
@@ -44,29 +44,29 @@ int run_ctl_open(struct run_ctx *c, struct fl_error *err)
 	umask(old);
 	if (rc < 0 || listen(fd, 4) < 0) {
 		close(fd);
-		return fl_err_errno(err, "bind %s", c->ctl_path);
+		return fl_err_errno(err, "bind %s", c->tl.ctl_path);
 	}
-	c->ctl_fd = fd;
+	c->tl.ctl_fd = fd;
 	return 0;
 }
 
 void run_ctl_close(struct run_ctx *c)
 {
-	if (c->ctl_fd >= 0) {
-		close(c->ctl_fd);
-		unlink(c->ctl_path);
+	if (c->tl.ctl_fd >= 0) {
+		close(c->tl.ctl_fd);
+		unlink(c->tl.ctl_path);
 	}
-	c->ctl_fd = -1;
+	c->tl.ctl_fd = -1;
 }
 
 static json_t *run_ctl_nodes(struct run_ctx *c)
 {
 	json_t *arr = json_array();
 
-	for (size_t i = 0; i < c->n; i++)
-		json_array_append_new(arr,
-				      json_pack("{s:s,s:s,s:b}", "name", c->rn[i].dn.name,
-						"address", c->rn[i].dn.address, "up", c->rn[i].up));
+	for (size_t i = 0; i < c->nt.n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:b}", "name", c->nt.rn[i].dn.name,
+						     "address", c->nt.rn[i].dn.address, "up",
+						     c->nt.rn[i].up));
 	return json_pack("{s:b,s:o}", "ok", 1, "nodes", arr);
 }
 
@@ -80,8 +80,8 @@ static int run_ctl_drop_from(struct run_ctx *c, size_t target, json_t *from,
 
 	if (!json_is_array(from))
 		return fl_err(err, "partition needs drop_from_nodes");
-	fp->group_of = fl_xcalloc(c->n + 1, sizeof(int));
-	for (i = 0; i < c->n; i++)
+	fp->group_of = fl_xcalloc(c->nt.n + 1, sizeof(int));
+	for (i = 0; i < c->nt.n; i++)
 		fp->group_of[i] = -1;
 	json_array_foreach(from, i, v)
 	{
@@ -120,12 +120,12 @@ static int run_ctl_fault(struct run_ctx *c, size_t target, json_t *req, struct f
 
 static json_t *run_ctl_apply(struct run_ctx *c, size_t target, json_t *req, struct fl_error *err)
 {
-	struct run_node *r = &c->rn[target];
+	struct run_node *r = &c->nt.rn[target];
 	json_int_t lease = json_integer_value(json_object_get(req, "lease_ms"));
 	struct fault_params fp;
 	struct agentctl_reply rep = {0};
 	struct agentctl_fault af = {.params = &fp};
-	const char **drop = fl_xcalloc(c->n + 1, sizeof(*drop));
+	const char **drop = fl_xcalloc(c->nt.n + 1, sizeof(*drop));
 	json_t *out = NULL;
 	char id[32];
 	struct runjournal_fault jf = {
@@ -136,10 +136,10 @@ static json_t *run_ctl_apply(struct run_ctx *c, size_t target, json_t *req, stru
 			fl_err(err, "apply needs kind and lease_ms > 0");
 		goto done;
 	}
-	snprintf(id, sizeof(id), "i%d", ++c->inject_seq);
+	snprintf(id, sizeof(id), "i%d", ++c->tl.inject_seq);
 	af.id = id;
 	af.lease_ms = lease;
-	af.seed = (uint64_t)c->inject_seq;
+	af.seed = (uint64_t)c->tl.inject_seq;
 	af.drop_from = drop;
 	af.n_drop_from = af.kind->groups ? run_partition_drop_from(c, &fp, target, drop) : 0;
 	jf.planned_ms = jf.issued_ms = runjournal_now(&c->j);
@@ -171,7 +171,7 @@ static json_t *run_ctl_handle(struct run_ctx *c, json_t *req, struct fl_error *e
 		fl_err(err, "unknown node \"%s\"", node ? node : "");
 		return NULL;
 	}
-	if (!c->rn[k].agent_up) {
+	if (!c->nt.rn[k].agent_up) {
 		fl_err(err, "node %s has no agent", node);
 		return NULL;
 	}
@@ -180,7 +180,7 @@ static json_t *run_ctl_handle(struct run_ctx *c, json_t *req, struct fl_error *e
 	if (op && strcmp(op, "revert") == 0) {
 		const char *id = json_string_value(json_object_get(req, "id"));
 
-		if (!id || agentctl_revert(&c->rn[k].ag, id, &rep, err) < 0)
+		if (!id || agentctl_revert(&c->nt.rn[k].ag, id, &rep, err) < 0)
 			return id ? NULL : (fl_err(err, "revert needs id"), NULL);
 		return json_pack("{s:b,s:s,s:s}", "ok", rep.ok, "id", id, "error", rep.error);
 	}
@@ -190,7 +190,7 @@ static json_t *run_ctl_handle(struct run_ctx *c, json_t *req, struct fl_error *e
 
 void run_ctl_serve(struct run_ctx *c)
 {
-	cleanup_close int fd = accept4(c->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	cleanup_close int fd = accept4(c->tl.ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char buf[8192];
 	ssize_t n;

@@ -15,7 +15,7 @@
 
 static unsigned char *run_active(struct run_ctx *c, size_t f, size_t node)
 {
-	return &c->active[f * (c->n + 1) + node];
+	return &c->tl.active[f * (c->nt.n + 1) + node];
 }
 
 static void run_count_active(struct run_ctx *c)
@@ -23,12 +23,12 @@ static void run_count_active(struct run_ctx *c)
 	int n = 0;
 
 	for (size_t f = 0; f < c->plan.n_faults; f++)
-		for (size_t i = 0; i < c->n; i++)
+		for (size_t i = 0; i < c->nt.n; i++)
 			if (*run_active(c, f, i)) {
 				n++;
 				break;
 			}
-	c->faults_active = n;
+	c->tl.faults_active = n;
 }
 
 /* Does a receiver in group rg drop what senders of group sg send? */
@@ -49,39 +49,19 @@ size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_param
 	int rg = fp->group_of ? fp->group_of[node] : -1;
 	size_t n = 0;
 
-	for (size_t s = 0; s < c->n; s++)
+	for (size_t s = 0; s < c->nt.n; s++)
 		if (run_partition_drops(fp->direction, rg, fp->group_of ? fp->group_of[s] : -1))
-			out[n++] = c->rn[s].dn.address;
+			out[n++] = c->nt.rn[s].dn.address;
 	return n;
-}
-
-/* A restarted container has a new network namespace (docker): its agent is replaced (the old
- * one reverts what it held in the dead namespace and exits). */
-static void run_agent_restart(struct run_ctx *c, size_t i)
-{
-	struct fl_error err = {0};
-
-	if (c->rn[i].agent_up)
-		agentctl_stop(&c->rn[i].ag);
-	c->rn[i].agent_up =
-	    run_agent_spawn(c, i, &err) == 0 && agentctl_await(&c->rn[i].ag, 10000, &err) == 0;
-	if (!c->rn[i].agent_up)
-		log_warn("agent of restarted %s: %s", c->rn[i].dn.name, err.msg);
-	c->rn[i].agent_new = 1;
 }
 
 static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, size_t fi, size_t i,
 			    double planned_ms);
 
-/* Faults still active on a node whose agent was replaced are applied again on the new one
- * (journalled with event id "restart"). */
-static void run_fault_reapply(struct run_ctx *c, size_t i)
+void run_fault_reapply(struct run_ctx *c, size_t i)
 {
 	struct runplan_event e = {.type = RUNPLAN_FAULT_APPLY};
 
-	if (!c->rn[i].agent_new)
-		return;
-	c->rn[i].agent_new = 0;
 	snprintf(e.id, sizeof(e.id), "restart");
 	for (size_t f = 0; f < c->plan.n_faults; f++) {
 		if (!*run_active(c, f, i))
@@ -90,12 +70,16 @@ static void run_fault_reapply(struct run_ctx *c, size_t i)
 		e.fault = (uint32_t)f;
 		run_agent_fault(c, &e, f, i, runjournal_now(&c->j));
 	}
+	run_count_active(c);
 }
 
+/* kill and restart, through the runtime. A restart that gives the node a new network
+ * namespace (docker) marks its agent stale; the timeline replaces it after this event
+ * (run_agents_refresh), so applying a fault never restarts an agent. */
 static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 			      const struct runplan_fault *f, size_t i, double planned_ms)
 {
-	struct run_node *r = &c->rn[i];
+	struct run_node *r = &c->nt.rn[i];
 	struct fl_error err = {0};
 	struct runjournal_fault jf = {.type = "fault-apply",
 				      .id = e->id,
@@ -108,21 +92,20 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 	jf.issued_ms = runjournal_now(&c->j);
 	if (stop) {
 		r->expected_down = 1;
-		rc = c->rt->ops->node_stop(c->rt, &c->nodes[i], sig, &err);
+		rc = c->nt.rt->ops->node_stop(c->nt.rt, &c->nt.nodes[i], sig, &err);
 		r->up = 0;
 	} else {
-		char old_ns[sizeof(c->nodes[i].netns_path)];
+		char old_ns[sizeof(c->nt.nodes[i].netns_path)];
 
-		snprintf(old_ns, sizeof(old_ns), "%s", c->nodes[i].netns_path);
+		snprintf(old_ns, sizeof(old_ns), "%s", c->nt.nodes[i].netns_path);
 		if (r->up)
-			c->rt->ops->node_stop(c->rt, &c->nodes[i], SIGTERM, &err);
-		rc = c->rt->ops->node_restart(c->rt, &c->specs[i], &c->nodes[i], &err);
+			c->nt.rt->ops->node_stop(c->nt.rt, &c->nt.nodes[i], SIGTERM, &err);
+		rc = c->nt.rt->ops->node_restart(c->nt.rt, &c->nt.specs[i], &c->nt.nodes[i], &err);
 		r->up = rc == 0;
 		r->expected_down = rc < 0;
 		if (rc == 0)
-			driver_node_restarted(&r->dn, c->nodes[i].netns_path);
-		if (rc == 0 && strcmp(old_ns, c->nodes[i].netns_path) != 0)
-			run_agent_restart(c, i);
+			driver_node_restarted(&r->dn, c->nt.nodes[i].netns_path);
+		r->agent_stale = rc == 0 && strcmp(old_ns, c->nt.nodes[i].netns_path) != 0;
 	}
 	jf.done_ms = runjournal_now(&c->j);
 	jf.error = rc < 0 ? err.msg : NULL;
@@ -131,18 +114,16 @@ static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
 		runjournal_node_exit(&c->j, r->dn.name, -1, sigabbrev_np(sig), 1);
 	else
 		runjournal_node_restart(&c->j, r->dn.name, rc < 0 ? err.msg : NULL);
-	if (!stop && rc == 0)
-		run_fault_reapply(c, i);
 }
 
 static void run_agent_fault(struct run_ctx *c, const struct runplan_event *e, size_t fi, size_t i,
 			    double planned_ms)
 {
 	const struct runplan_fault *f = &c->plan.faults[fi];
-	struct run_node *r = &c->rn[i];
+	struct run_node *r = &c->nt.rn[i];
 	struct agentctl_reply rep = {0};
 	struct fl_error err = {0};
-	const char **drop = f->kind->groups ? fl_xcalloc(c->n + 1, sizeof(*drop)) : NULL;
+	const char **drop = f->kind->groups ? fl_xcalloc(c->nt.n + 1, sizeof(*drop)) : NULL;
 	struct agentctl_fault af = {.id = f->id,
 				    .kind = f->kind,
 				    .lease_ms = f->end_ms - f->start_ms + RUN_LEASE_MARGIN_MS,
@@ -202,7 +183,7 @@ void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double pl
 static void run_revert_one(struct run_ctx *c, const char *event_id, size_t fi, size_t i,
 			   double planned_ms)
 {
-	struct run_node *r = &c->rn[i];
+	struct run_node *r = &c->nt.rn[i];
 	struct agentctl_reply rep = {0};
 	struct fl_error err = {0};
 	struct runjournal_fault jf = {.type = "fault-revert",
@@ -227,7 +208,7 @@ static void run_revert_one(struct run_ctx *c, const char *event_id, size_t fi, s
 
 void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms)
 {
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->nt.n; i++)
 		if (*run_active(c, e->fault, i))
 			run_revert_one(c, e->id, e->fault, i, planned_ms);
 	run_count_active(c);
@@ -235,10 +216,10 @@ void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double p
 
 void run_fault_revert_all(struct run_ctx *c)
 {
-	for (size_t f = 0; c->active && f < c->plan.n_faults; f++)
-		for (size_t i = 0; i < c->n; i++)
+	for (size_t f = 0; c->tl.active && f < c->plan.n_faults; f++)
+		for (size_t i = 0; i < c->nt.n; i++)
 			if (*run_active(c, f, i))
 				run_revert_one(c, "teardown", f, i, runjournal_now(&c->j));
-	if (c->active)
+	if (c->tl.active)
 		run_count_active(c);
 }

@@ -17,7 +17,8 @@
 #include <stdio.h>
 
 /* A node's send queue: one thread per node sends its messages in plan order, so a frozen or
- * cut-off sender delays only its own messages, never the timeline. */
+ * cut-off sender delays only its own messages, never the timeline. The timeline pushes, the
+ * node's send thread pops, under mu. */
 struct run_sendq {
 	pthread_t th;
 	int started;
@@ -29,25 +30,79 @@ struct run_sendq {
 	int busy;
 };
 
+/* One node as the run sees it. Written by the main thread (setup, faults, crash checks);
+ * the send threads read `drv`, `dn` and `up`, and append to `events` under run_sends.mu. */
 struct run_node {
 	const struct driver_ops *drv;
 	struct driver_node dn;
 	struct agentctl ag;
 	int agent_up;
-	int agent_new;	   /* replaced after a restart: active faults go to it again */
-	int up;		   /* process running (as far as the run knows) */
+	int agent_stale; /* its namespace changed (a docker restart): the agent must be replaced */
+	int up;		 /* process running (as far as the run knows) */
 	int expected_down; /* killed by the plan */
 	int ready;
 	double ready_ms; /* time from start to Ready */
 	FILE *events;	 /* receipts written by the driver (nodes without their own file) */
 	char events_path[PATH_MAX];
 	long events_off; /* progress: bytes of the node's events file already counted */
-	struct run_sendq q;
-	char **argv; /* owned */
+	char **argv;	 /* owned */
 	char data_dir[PATH_MAX];
 	char log_path[PATH_MAX];
 };
 
+/* The node table: the runtime and every node. Owned by the main thread, which sets it up
+ * (run_setup.c), applies faults to it (run_fault.c) and watches it (run_loop.c); the send
+ * threads only read it (and open sockets through sock_mu). */
+struct run_nodes {
+	const char *runtime_name;
+	const struct runtime_ops *rt_ops; /* the backend named runtime_name */
+	struct runtime *rt;
+	int net_made;
+	struct runtime_node_spec *specs;
+	struct runtime_node *nodes;
+	struct run_node *rn;
+	size_t n;
+	pthread_mutex_t sock_mu; /* the runtime's socket() (setns dance) */
+};
+
+/* The timeline: owned by the main thread alone (run_loop.c): its epoll set and timers, the
+ * signals, the control socket, the pause, the faults in force, the drain and the progress
+ * line. */
+struct run_timeline {
+	int sigfd;
+	int epfd, tfd, tickfd; /* epoll and timerfds, -1 until used */
+	int ctl_fd;	       /* control socket, -1 when none */
+	char ctl_path[PATH_MAX];
+	int interrupted;
+	double pause_ms; /* paused time (replay --pause-before): later events wait for it too;
+			  * the journal keeps real times, so a pause shows as lateness */
+	double last_check_ms;
+	double last_receipts_ms;
+	double last_status_ms;
+	int inject_seq;
+	unsigned char *active; /* [fault * n + node]: applied and not yet reverted */
+	int faults_active;
+	long received;
+	struct drain *drain;	   /* what is left to wait for (drain.h) */
+	double settled_ms;	   /* when the drain ledger last changed */
+	size_t drain_last_pending; /* pairs pending at settled_ms */
+	struct progress prog;
+};
+
+/* The send side: the queues (q[i] for node i, each drained by node i's send thread) and
+ * what the send threads share with the main thread under mu: the counters, the failed sends
+ * (for the drain) and the nodes' receipt files. */
+struct run_sends {
+	struct run_sendq *q;
+	long sent, send_errors;
+	const char **send_failed; /* plan ids of failed sends */
+	size_t n_send_failed, cap_send_failed;
+	pthread_mutex_t mu;
+};
+
+/* A run. Its identity and plan are set before any thread starts and only read after; each
+ * part below names the thread that owns it. The journal (runjournal.h) is written by the
+ * main thread and the send threads under its own lock. */
 struct run_ctx {
 	struct run_opts *opts;
 	struct runplan plan;
@@ -58,39 +113,12 @@ struct run_ctx {
 	char run_id[16];
 	char subnet[RUNTIME_SUBNET_LEN];
 	char started_at[32];
-	const char *runtime_name;
-	const struct runtime_ops *rt_ops; /* the backend named runtime_name */
 	struct runlock lock;
-	struct runtime *rt;
-	int net_made;
-	struct runtime_node_spec *specs;
-	struct runtime_node *nodes;
-	struct run_node *rn;
-	size_t n;
-	unsigned char *active; /* [fault * n + node]: applied and not yet reverted */
+	struct run_nodes nt;
+	struct run_timeline tl;
+	struct run_sends sq;
 	struct runjournal j;
 	int runjournal_open;
-	struct progress prog;
-	int sigfd;
-	int epfd, tfd, tickfd; /* the timeline's epoll and timerfds (run_loop.c), -1 until used */
-	int ctl_fd;	       /* control socket, -1 when none */
-	char ctl_path[PATH_MAX];
-	int interrupted;
-	long sent, send_errors, received;
-	struct drain *drain;	   /* main thread: what is left to wait for (drain.h) */
-	double settled_ms;	   /* main thread: when the drain ledger last changed */
-	size_t drain_last_pending; /* main thread: pairs pending at settled_ms */
-	const char **send_failed;  /* plan ids of failed sends, under mu, for the drain */
-	size_t n_send_failed, cap_send_failed;
-	int faults_active;
-	double pause_ms; /* paused time (replay --pause-before): later events wait for it too;
-			  * the journal keeps real times, so a pause shows as lateness */
-	double last_check_ms;
-	double last_receipts_ms;
-	double last_status_ms;
-	int inject_seq;
-	pthread_mutex_t mu;	 /* journal, receipt files and counters, shared with senders */
-	pthread_mutex_t sock_mu; /* the runtime's socket() (setns dance) */
 };
 
 /* run_setup.c */
@@ -107,6 +135,10 @@ void run_teardown(struct run_ctx *c);
 
 /* Spawns node i's agent (no wait; agentctl_await follows). */
 int run_agent_spawn(struct run_ctx *c, size_t i, struct fl_error *err);
+/* Replaces the agent of every node marked agent_stale (a restart gave it a new namespace):
+ * the old agent reverts what it held in the dead namespace and exits; the faults still
+ * active on the node are then applied again on the new one (run_fault_reapply). */
+void run_agents_refresh(struct run_ctx *c);
 
 /* run_loop.c */
 int run_timeline(struct run_ctx *c);
@@ -127,6 +159,9 @@ void run_sendq_stop(struct run_ctx *c);
 void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert_all(struct run_ctx *c);
+/* The faults still active on node i, applied again on its (new) agent; journalled with event
+ * id "restart". */
+void run_fault_reapply(struct run_ctx *c, size_t i);
 /* Partition: the addresses receiving node `node` drops (pointers into the node table, out
  * holds n + 1), from the groups and direction of fp. Returns how many (0: it drops nothing). */
 size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_params *fp, size_t node,

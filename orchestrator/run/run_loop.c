@@ -28,15 +28,15 @@ int run_check_signals(struct run_ctx *c)
 {
 	struct signalfd_siginfo si;
 
-	while (c->sigfd >= 0 && read(c->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	while (c->tl.sigfd >= 0 && read(c->tl.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
-			if (!c->interrupted)
+			if (!c->tl.interrupted)
 				log_warn("signal %d: reverting faults and tearing down",
 					 (int)si.ssi_signo);
-			c->interrupted = 1;
+			c->tl.interrupted = 1;
 		}
 	}
-	return c->interrupted;
+	return c->tl.interrupted;
 }
 
 static const char *run_signame(int sig)
@@ -52,18 +52,18 @@ static const char *run_signame(int sig)
 
 void run_check_nodes(struct run_ctx *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		struct run_node *r = &c->rn[i];
+	for (size_t i = 0; i < c->nt.n; i++) {
+		struct run_node *r = &c->nt.rn[i];
 		struct fl_error err = {0};
 		int code = -1, sig = -1;
 
 		if (!r->up || r->expected_down)
 			continue;
-		if (c->rt->ops->node_status(c->rt, &c->nodes[i], &code, &sig, &err) != 0)
+		if (c->nt.rt->ops->node_status(c->nt.rt, &c->nt.nodes[i], &code, &sig, &err) != 0)
 			continue;
 		r->up = 0;
-		if (c->drain) /* nothing restarts a crashed node: it will receive nothing more */
-			drain_node_gone(c->drain, (uint32_t)i);
+		if (c->tl.drain) /* nothing restarts a crashed node: it will receive nothing more */
+			drain_node_gone(c->tl.drain, (uint32_t)i);
 		log_warn("node %s exited unexpectedly (%s %d)", r->dn.name,
 			 sig > 0 ? "signal" : "code", sig > 0 ? sig : code);
 		runjournal_node_exit(&c->j, r->dn.name, sig > 0 ? -1 : code,
@@ -77,8 +77,8 @@ static void run_read_events(struct run_ctx *c)
 {
 	char line[8192];
 
-	for (size_t i = 0; i < c->n; i++) {
-		struct run_node *r = &c->rn[i];
+	for (size_t i = 0; i < c->nt.n; i++) {
+		struct run_node *r = &c->nt.rn[i];
 		FILE *f = fopen(r->events_path, "r");
 
 		if (!f)
@@ -91,9 +91,9 @@ static void run_read_events(struct run_ctx *c)
 					break; /* a line still being written: count it next time */
 				r->events_off += (long)l;
 				if (strstr(line, "\"received\""))
-					c->received++;
-				if (c->drain)
-					drain_line(c->drain, (uint32_t)i, line, l - 1);
+					c->tl.received++;
+				if (c->tl.drain)
+					drain_line(c->tl.drain, (uint32_t)i, line, l - 1);
 			}
 		}
 		fclose(f);
@@ -103,8 +103,8 @@ static void run_read_events(struct run_ctx *c)
 /* all = 0: only the nodes whose driver asked to be polled again soon (a busy cache). */
 static void run_poll_receipts(struct run_ctx *c, int all)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		struct run_node *r = &c->rn[i];
+	for (size_t i = 0; i < c->nt.n; i++) {
+		struct run_node *r = &c->nt.rn[i];
 		struct fl_error err = {0};
 
 		int rc;
@@ -113,14 +113,14 @@ static void run_poll_receipts(struct run_ctx *c, int all)
 			continue;
 		if (r->drv->own_events && !c->raw_traffic)
 			continue; /* the node journals every direct message itself */
-		pthread_mutex_lock(&c->mu);
+		pthread_mutex_lock(&c->sq.mu);
 		rc = r->drv->receipts(&r->dn, r->events, &err);
 		if (r->dn.warning[0]) { /* e.g. a receipt cache that may have overflowed */
 			runjournal_driver_warning(&c->j, r->dn.name, r->dn.warning);
 			log_warn("%s", r->dn.warning);
 			r->dn.warning[0] = '\0';
 		}
-		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(&c->sq.mu);
 		if (rc < 0)
 			log_debug("receipts of %s: %s", r->dn.name, err.msg);
 	}
@@ -129,34 +129,34 @@ static void run_poll_receipts(struct run_ctx *c, int all)
 static void run_progress(struct run_ctx *c, const char *phase)
 {
 	struct progress_state s = {
-	    .elapsed_ms = runjournal_now(&c->j) - c->pause_ms,
+	    .elapsed_ms = runjournal_now(&c->j) - c->tl.pause_ms,
 	    .total_ms = (double)(c->plan.duration_ms + c->plan.drain_ms),
-	    .nodes = (int)c->n,
-	    .faults_active = c->faults_active,
-	    .sent = c->sent,
-	    .received = c->received,
+	    .nodes = (int)c->nt.n,
+	    .faults_active = c->tl.faults_active,
+	    .sent = c->sq.sent,
+	    .received = c->tl.received,
 	    .phase = phase,
 	};
 
-	for (size_t i = 0; i < c->n; i++)
-		s.nodes_up += c->rn[i].up;
-	progress_update(&c->prog, &s);
+	for (size_t i = 0; i < c->nt.n; i++)
+		s.nodes_up += c->nt.rn[i].up;
+	progress_update(&c->tl.prog, &s);
 }
 
 /* The drain ledger takes the sends that failed (recorded by the send threads) and notes when
  * it last changed. */
 static void run_drain_update(struct run_ctx *c, double now)
 {
-	if (!c->drain)
+	if (!c->tl.drain)
 		return;
-	pthread_mutex_lock(&c->mu);
-	for (size_t i = 0; i < c->n_send_failed; i++)
-		drain_give_up(c->drain, c->send_failed[i]);
-	c->n_send_failed = 0;
-	pthread_mutex_unlock(&c->mu);
-	if (drain_pending(c->drain) != c->drain_last_pending) {
-		c->drain_last_pending = drain_pending(c->drain);
-		c->settled_ms = now;
+	pthread_mutex_lock(&c->sq.mu);
+	for (size_t i = 0; i < c->sq.n_send_failed; i++)
+		drain_give_up(c->tl.drain, c->sq.send_failed[i]);
+	c->sq.n_send_failed = 0;
+	pthread_mutex_unlock(&c->sq.mu);
+	if (drain_pending(c->tl.drain) != c->tl.drain_last_pending) {
+		c->tl.drain_last_pending = drain_pending(c->tl.drain);
+		c->tl.settled_ms = now;
 	}
 }
 
@@ -165,16 +165,16 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 {
 	double now = runjournal_now(&c->j);
 
-	if (now - c->last_check_ms < 250)
+	if (now - c->tl.last_check_ms < 250)
 		return;
-	c->last_check_ms = now;
-	if (now - c->last_status_ms >= (double)c->rt_ops->status_interval_ms) {
-		c->last_status_ms = now;
+	c->tl.last_check_ms = now;
+	if (now - c->tl.last_status_ms >= (double)c->nt.rt_ops->status_interval_ms) {
+		c->tl.last_status_ms = now;
 		run_check_nodes(c);
 	}
 	/* receipts are timed when polled: poll small labs 4×/s, big ones once a second */
-	if (now - c->last_receipts_ms >= (c->n <= 20 ? 250 : 1000)) {
-		c->last_receipts_ms = now;
+	if (now - c->tl.last_receipts_ms >= (c->nt.n <= 20 ? 250 : 1000)) {
+		c->tl.last_receipts_ms = now;
 		run_poll_receipts(c, 1);
 	} else {
 		run_poll_receipts(c, 0); /* busy nodes every 250 ms in big labs too */
@@ -191,19 +191,19 @@ static int run_loop_init(struct run_ctx *c)
 	struct itimerspec tick = {.it_interval = {0, 250000000}, .it_value = {0, 250000000}};
 	int fds[4], n = 0;
 
-	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	c->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (c->epfd < 0 || c->tfd < 0 || c->tickfd < 0)
+	c->tl.epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->tl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	c->tl.tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->tl.epfd < 0 || c->tl.tfd < 0 || c->tl.tickfd < 0)
 		return -1;
-	timerfd_settime(c->tickfd, 0, &tick, NULL);
-	fds[n++] = c->sigfd, fds[n++] = c->tfd, fds[n++] = c->tickfd;
-	if (c->ctl_fd >= 0)
-		fds[n++] = c->ctl_fd;
+	timerfd_settime(c->tl.tickfd, 0, &tick, NULL);
+	fds[n++] = c->tl.sigfd, fds[n++] = c->tl.tfd, fds[n++] = c->tl.tickfd;
+	if (c->tl.ctl_fd >= 0)
+		fds[n++] = c->tl.ctl_fd;
 	for (int i = 0; i < n; i++) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
 
-		if (fds[i] >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+		if (fds[i] >= 0 && epoll_ctl(c->tl.epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0)
 			return -1;
 	}
 	return 0;
@@ -220,15 +220,15 @@ static void run_loop_arm(struct run_ctx *c, double deadline_mono_ms)
 		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
 			its.it_value.tv_nsec = 1;
 	}
-	timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	timerfd_settime(c->tl.tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
 {
-	double deadline = c->j.mono0_ms + c->pause_ms + t_ms;
+	double deadline = c->j.mono0_ms + c->tl.pause_ms + t_ms;
 	uint64_t ticks;
 
-	if (c->epfd < 0 && run_loop_init(c) < 0)
+	if (c->tl.epfd < 0 && run_loop_init(c) < 0)
 		log_warn("event loop: %s", strerror(errno));
 	run_loop_arm(c, deadline);
 	for (;;) {
@@ -240,13 +240,13 @@ int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
 		run_periodic(c, phase);
 		if (fltime_mono_ms() >= deadline)
 			return 0;
-		n = epoll_wait(c->epfd, ev, 4, c->epfd < 0 ? 100 : -1);
+		n = epoll_wait(c->tl.epfd, ev, 4, c->tl.epfd < 0 ? 100 : -1);
 		for (int i = 0; i < n; i++) {
 			int fd = ev[i].data.fd;
 
-			if (fd == c->ctl_fd)
+			if (fd == c->tl.ctl_fd)
 				run_ctl_serve(c);
-			else if ((fd == c->tfd || fd == c->tickfd) &&
+			else if ((fd == c->tl.tfd || fd == c->tl.tickfd) &&
 				 read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 				log_debug("timerfd: %s", strerror(errno));
 		}
@@ -283,15 +283,15 @@ static void run_pause(struct run_ctx *c, const struct runplan_event *e)
 	char line[64];
 	int in = 0; /* stdin; -1 once it is at EOF (then only SIGUSR1 resumes) */
 
-	progress_done(&c->prog);
+	progress_done(&c->tl.prog);
 	fprintf(stderr, "faultlab: paused before %s (planned at %.1f s). Enter a node with:\n",
 		e->id, (double)e->t_ms / 1000.0);
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->nt.n; i++)
 		fprintf(stderr, "  faultlab shell %s %s\n", c->run_id, c->plan.nodes[i].name);
 	fprintf(stderr, "faultlab: press Enter (or kill -USR1 %d) to continue\n", (int)getpid());
 	for (;;) {
 		struct pollfd p[2] = {{.fd = in, .events = POLLIN},
-				      {.fd = c->sigfd, .events = POLLIN}};
+				      {.fd = c->tl.sigfd, .events = POLLIN}};
 		struct signalfd_siginfo si;
 		ssize_t n = -1;
 
@@ -303,14 +303,14 @@ static void run_pause(struct run_ctx *c, const struct runplan_event *e)
 			break;
 		if (n == 0)
 			in = -1;
-		if ((p[1].revents & POLLIN) && read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if ((p[1].revents & POLLIN) && read(c->tl.sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGCONT)
 				break;
-			c->interrupted = 1;
+			c->tl.interrupted = 1;
 			return;
 		}
 	}
-	c->pause_ms += fltime_mono_ms() - t0;
+	c->tl.pause_ms += fltime_mono_ms() - t0;
 }
 
 /* After the last planned event: the rest of the traffic phase and the drain, or less once
@@ -324,16 +324,16 @@ static int run_finish(struct run_ctx *c)
 	    c->plan.drain_quiet_ms >= 0 ? (double)c->plan.drain_quiet_ms : RUN_DRAIN_QUIET_MS;
 
 	for (;;) {
-		double now = runjournal_now(&c->j) - c->pause_ms;
+		double now = runjournal_now(&c->j) - c->tl.pause_ms;
 
 		if (now >= end)
 			return 0;
-		if (!c->plan.drain_exact && c->faults_active == 0 && c->settled_ms > 0 &&
-		    drain_pending(c->drain) == 0 && now - c->settled_ms >= quiet) {
-			runjournal_drain_end(&c->j, end, drain_messages(c->drain));
+		if (!c->plan.drain_exact && c->tl.faults_active == 0 && c->tl.settled_ms > 0 &&
+		    drain_pending(c->tl.drain) == 0 && now - c->tl.settled_ms >= quiet) {
+			runjournal_drain_end(&c->j, end, drain_messages(c->tl.drain));
 			log_info("nothing left to wait for: %zu messages accounted for, ended at "
 				 "%.1f s of %.1f s",
-				 drain_messages(c->drain), now / 1000.0, end / 1000.0);
+				 drain_messages(c->tl.drain), now / 1000.0, end / 1000.0);
 			return 0;
 		}
 		if (run_wait_until(c, now + 250 < end ? now + 250 : end,
@@ -344,8 +344,8 @@ static int run_finish(struct run_ctx *c)
 
 int run_timeline(struct run_ctx *c)
 {
-	c->drain = drain_new(c->n);
-	c->drain_last_pending = SIZE_MAX;
+	c->tl.drain = drain_new(c->nt.n);
+	c->tl.drain_last_pending = SIZE_MAX;
 	for (size_t k = 0; k < c->plan.n_events; k++) {
 		const struct runplan_event *e = &c->plan.events[k];
 
@@ -364,6 +364,7 @@ int run_timeline(struct run_ctx *c)
 			run_fault_apply(c, e, (double)e->t_ms);
 		else
 			run_fault_revert(c, e, (double)e->t_ms);
+		run_agents_refresh(c); /* after a restart that moved a node's namespace */
 	}
 	if (run_finish(c) < 0)
 		return -1;

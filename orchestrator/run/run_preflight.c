@@ -9,7 +9,7 @@
 
 int run_preflight(struct run_ctx *c, struct fl_error *err)
 {
-	const struct runtime_ops *ops = c->rt_ops;
+	const struct runtime_ops *ops = c->nt.rt_ops;
 	struct host_limits h;
 	struct limits_need need = {
 	    .nodes = c->plan.n_nodes,

@@ -17,7 +17,7 @@ struct run_send_arg {
 
 static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const char *refused)
 {
-	struct run_node *from = &c->rn[e->from];
+	struct run_node *from = &c->nt.rn[e->from];
 	struct driver_node *to[64];
 	struct driver_sent out = {0};
 	struct fl_error err = {0};
@@ -29,7 +29,7 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 
 	for (size_t i = 0; i < e->n_to && nto < 64; i++)
 		if (run_only_has(c, e->to[i]))
-			to[nto++] = &c->rn[e->to[i]].dn;
+			to[nto++] = &c->nt.rn[e->to[i]].dn;
 	run_text(e->msg, e->size, c->plan.seed, text, cap);
 	js.issued_ms = runjournal_now(&c->j);
 	if (refused)
@@ -42,23 +42,23 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	js.error = rc < 0 ? err.msg : NULL;
 	js.node_msg_id = out.node_msg_id;
 	js.hash = out.hash;
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(&c->sq.mu);
 	runjournal_send(&c->j, &js);
 	if (rc < 0) {
-		c->send_errors++;
-		if (c->n_send_failed == c->cap_send_failed) {
-			c->cap_send_failed = c->cap_send_failed * 2 + 16;
-			c->send_failed = fl_xreallocarray(c->send_failed, c->cap_send_failed,
-							  sizeof(*c->send_failed));
+		c->sq.send_errors++;
+		if (c->sq.n_send_failed == c->sq.cap_send_failed) {
+			c->sq.cap_send_failed = c->sq.cap_send_failed * 2 + 16;
+			c->sq.send_failed = fl_xreallocarray(
+			    c->sq.send_failed, c->sq.cap_send_failed, sizeof(*c->sq.send_failed));
 		}
-		c->send_failed[c->n_send_failed++] = e->msg;
+		c->sq.send_failed[c->sq.n_send_failed++] = e->msg;
 	} else {
-		c->sent++;
+		c->sq.sent++;
 	}
 	if (rc == 0 && from->events && !(from->drv->own_events && from->drv->own_events(e->kind)))
 		runjournal_receipt(from->events, "sent", out.node_msg_id, out.hash, e->kind,
 				   nto ? to[0]->key : "", text);
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->sq.mu);
 	if (rc < 0)
 		log_debug("send %s: %s", e->msg, err.msg);
 	free(text);
@@ -68,7 +68,7 @@ static void *run_sendq_main(void *arg)
 {
 	struct run_send_arg *a = arg;
 	struct run_ctx *c = a->c;
-	struct run_sendq *q = &c->rn[a->node].q;
+	struct run_sendq *q = &c->sq.q[a->node];
 
 	free(a);
 	pthread_mutex_lock(&q->mu);
@@ -92,8 +92,9 @@ static void *run_sendq_main(void *arg)
 
 void run_sendq_start(struct run_ctx *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		struct run_sendq *q = &c->rn[i].q;
+	c->sq.q = fl_xcalloc(c->nt.n + 1, sizeof(*c->sq.q));
+	for (size_t i = 0; i < c->nt.n; i++) {
+		struct run_sendq *q = &c->sq.q[i];
 		struct run_send_arg *a = fl_xmalloc(sizeof(*a));
 		size_t cap = 1;
 
@@ -114,18 +115,18 @@ void run_sendq_start(struct run_ctx *c)
 
 void run_sendq_push(struct run_ctx *c, const struct runplan_event *e)
 {
-	struct run_sendq *q = &c->rn[e->from].q;
+	struct run_sendq *q = c->sq.q ? &c->sq.q[e->from] : NULL;
 	uint32_t *to = fl_xcalloc(e->n_to + 1, sizeof(*to));
 	size_t nto = 0;
 
 	for (size_t i = 0; i < e->n_to; i++)
 		if (run_only_has(c, e->to[i]))
 			to[nto++] = e->to[i];
-	if (c->drain)
-		drain_expect(c->drain, e->msg, e->from, to, nto);
+	if (c->tl.drain)
+		drain_expect(c->tl.drain, e->msg, e->from, to, nto);
 	free(to);
 
-	if (!q->started) {
+	if (!q || !q->started) {
 		run_send_do(c, e, NULL);
 		return;
 	}
@@ -138,8 +139,8 @@ void run_sendq_push(struct run_ctx *c, const struct runplan_event *e)
 
 void run_sendq_stop(struct run_ctx *c)
 {
-	for (size_t i = 0; c->rn && i < c->n; i++) {
-		struct run_sendq *q = &c->rn[i].q;
+	for (size_t i = 0; c->sq.q && i < c->nt.n; i++) {
+		struct run_sendq *q = &c->sq.q[i];
 
 		if (!q->started)
 			continue;
@@ -150,8 +151,8 @@ void run_sendq_stop(struct run_ctx *c)
 		pthread_join(q->th, NULL);
 		q->started = 0;
 	}
-	for (size_t i = 0; c->rn && i < c->n; i++) {
-		free(c->rn[i].q.items);
-		c->rn[i].q.items = NULL;
-	}
+	for (size_t i = 0; c->sq.q && i < c->nt.n; i++)
+		free(c->sq.q[i].items);
+	free(c->sq.q);
+	c->sq.q = NULL;
 }

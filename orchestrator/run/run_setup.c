@@ -24,9 +24,9 @@ static int run_socket(void *ctx, int domain, int type, int protocol)
 	struct run_ctx *c = ctx;
 	int fd;
 
-	pthread_mutex_lock(&c->sock_mu);
-	fd = c->rt->ops->socket(c->rt, domain, type, protocol);
-	pthread_mutex_unlock(&c->sock_mu);
+	pthread_mutex_lock(&c->nt.sock_mu);
+	fd = c->nt.rt->ops->socket(c->nt.rt, domain, type, protocol);
+	pthread_mutex_unlock(&c->nt.sock_mu);
 	return fd;
 }
 
@@ -81,18 +81,19 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	snprintf(path, sizeof(path), "%s/plan.json", c->opts->run_dir);
 	if (runplan_load(path, &c->plan, err) < 0)
 		return -1;
-	c->n = c->plan.n_nodes;
+	c->nt.n = c->plan.n_nodes;
 	run_index_msgs(c);
-	c->runtime_name = c->opts->runtime ? c->opts->runtime : c->plan.runtime;
-	c->rt_ops = c->runtime_name[0] ? runtime_ops_find(c->runtime_name) : runtime_ops_at(0);
-	if (!c->rt_ops)
-		return fl_err(err, "unknown runtime \"%s\" (expected %s)", c->runtime_name,
+	c->nt.runtime_name = c->opts->runtime ? c->opts->runtime : c->plan.runtime;
+	c->nt.rt_ops =
+	    c->nt.runtime_name[0] ? runtime_ops_find(c->nt.runtime_name) : runtime_ops_at(0);
+	if (!c->nt.rt_ops)
+		return fl_err(err, "unknown runtime \"%s\" (expected %s)", c->nt.runtime_name,
 			      runtime_names());
-	c->runtime_name = c->rt_ops->name;
+	c->nt.runtime_name = c->nt.rt_ops->name;
 	rundir_run_id(c->run_id, sizeof(c->run_id));
 	info.scenario = c->plan.scenario;
-	info.runtime = c->runtime_name;
-	info.nodes = (int)c->n;
+	info.runtime = c->nt.runtime_name;
+	info.nodes = (int)c->nt.n;
 	info.run_dir = c->opts->run_dir;
 	if (geteuid() != 0)
 		return fl_err(err,
@@ -105,16 +106,16 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	if (runtime_subnet_pick_prefix(NULL, prefix, c->run_id, c->subnet, sizeof(c->subnet), err) <
 	    0)
 		return fl_wrap(err, "pick a subnet");
-	c->rn = fl_xcalloc(c->n + 1, sizeof(*c->rn));
-	c->specs = fl_xcalloc(c->n + 1, sizeof(*c->specs));
-	c->nodes = fl_xcalloc(c->n + 1, sizeof(*c->nodes));
-	c->active = fl_xcalloc((c->plan.n_faults + 1) * (c->n + 1), 1);
+	c->nt.rn = fl_xcalloc(c->nt.n + 1, sizeof(*c->nt.rn));
+	c->nt.specs = fl_xcalloc(c->nt.n + 1, sizeof(*c->nt.specs));
+	c->nt.nodes = fl_xcalloc(c->nt.n + 1, sizeof(*c->nt.nodes));
+	c->tl.active = fl_xcalloc((c->plan.n_faults + 1) * (c->nt.n + 1), 1);
 	return 0;
 }
 
 static int run_node_files(struct run_ctx *c, size_t i, struct fl_error *err)
 {
-	struct run_node *r = &c->rn[i];
+	struct run_node *r = &c->nt.rn[i];
 
 	snprintf(r->data_dir, sizeof(r->data_dir), "%.3900s/nodes/%.64s", c->opts->run_dir,
 		 c->plan.nodes[i].name);
@@ -129,8 +130,8 @@ static int run_node_files(struct run_ctx *c, size_t i, struct fl_error *err)
 static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 {
 	struct runplan_node *pn = &c->plan.nodes[i];
-	struct run_node *r = &c->rn[i];
-	struct runtime_node_spec *s = &c->specs[i];
+	struct run_node *r = &c->nt.rn[i];
+	struct runtime_node_spec *s = &c->nt.specs[i];
 
 	if (run_node_files(c, i, err) < 0)
 		return -1;
@@ -147,10 +148,10 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	r->dn.accept_ctx = c;
 	r->dn.timeout_ms = 3000;
 	snprintf(r->dn.log_path, sizeof(r->dn.log_path), "%s", r->log_path);
-	r->argv =
-	    rundir_node_argv_shifted(&c->plan, i, c->rt_ops->runs_images, c->plan.seed, c->subnet);
+	r->argv = rundir_node_argv_shifted(&c->plan, i, c->nt.rt_ops->runs_images, c->plan.seed,
+					   c->subnet);
 	s->name = pn->name;
-	s->image = rundir_node_image(pn, c->rt_ops->runs_images);
+	s->image = rundir_node_image(pn, c->nt.rt_ops->runs_images);
 	s->address = r->dn.address;
 	s->argv = r->argv;
 	s->host_data_dir = r->data_dir;
@@ -169,31 +170,31 @@ int run_deploy(struct run_ctx *c, struct fl_error *err)
 {
 	struct runtime_net_spec net = {.run_id = c->run_id, .subnet = c->subnet};
 
-	c->rt = runtime_new(c->runtime_name, err);
-	if (!c->rt)
-		return fl_wrap(err, "runtime %s", c->runtime_name);
-	for (size_t i = 0; i < c->n; i++)
+	c->nt.rt = runtime_new(c->nt.runtime_name, err);
+	if (!c->nt.rt)
+		return fl_wrap(err, "runtime %s", c->nt.runtime_name);
+	for (size_t i = 0; i < c->nt.n; i++)
 		if (run_node_setup(c, i, err) < 0)
 			return -1;
-	if (c->rt->ops->net_create(c->rt, &net, err) < 0)
-		return fl_wrap(err, "create the %s network %s", c->runtime_name, c->subnet);
-	c->net_made = 1;
-	if (c->rt->ops->nodes_start(c->rt, c->specs, c->n, c->nodes, err) < 0) {
-		for (size_t i = 0; i < c->n; i++)
-			c->rn[i].up = c->nodes[i].pid != 0;
+	if (c->nt.rt->ops->net_create(c->nt.rt, &net, err) < 0)
+		return fl_wrap(err, "create the %s network %s", c->nt.runtime_name, c->subnet);
+	c->nt.net_made = 1;
+	if (c->nt.rt->ops->nodes_start(c->nt.rt, c->nt.specs, c->nt.n, c->nt.nodes, err) < 0) {
+		for (size_t i = 0; i < c->nt.n; i++)
+			c->nt.rn[i].up = c->nt.nodes[i].pid != 0;
 		return fl_wrap(err, "start nodes");
 	}
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = 0; i < c->nt.n; i++) {
 		struct fl_error nerr = {0};
 
-		c->rn[i].up = 1;
-		c->rn[i].dn.open_socket = run_socket;
-		c->rn[i].dn.socket_ctx = c;
-		c->rn[i].dn.cancel = &c->interrupted;
+		c->nt.rn[i].up = 1;
+		c->nt.rn[i].dn.open_socket = run_socket;
+		c->nt.rn[i].dn.socket_ctx = c;
+		c->nt.rn[i].dn.cancel = &c->tl.interrupted;
 		/* driver requests from inside the node (its loopback); else from the hub */
-		if (driver_node_netns(&c->rn[i].dn, c->nodes[i].netns_path, &nerr) < 0)
+		if (driver_node_netns(&c->nt.rn[i].dn, c->nt.nodes[i].netns_path, &nerr) < 0)
 			log_warn("driver requests to %s from outside its namespace: %s",
-				 c->rn[i].dn.name, nerr.msg);
+				 c->nt.rn[i].dn.name, nerr.msg);
 	}
 	return 0;
 }
@@ -203,19 +204,19 @@ static int run_ready_fail(struct run_ctx *c, size_t i, const char *why, struct f
 {
 	char tail[2048];
 
-	rundir_log_tail(c->rn[i].log_path, 12, tail, sizeof(tail));
+	rundir_log_tail(c->nt.rn[i].log_path, 12, tail, sizeof(tail));
 	return fl_err(err, "node %s %s; last lines of %s:\n%s", c->plan.nodes[i].name, why,
-		      c->rn[i].log_path, tail[0] ? tail : "(empty)\n");
+		      c->nt.rn[i].log_path, tail[0] ? tail : "(empty)\n");
 }
 
 static int run_ready_poll(struct run_ctx *c, size_t i, double t0, struct fl_error *err)
 {
-	struct run_node *r = &c->rn[i];
+	struct run_node *r = &c->nt.rn[i];
 	struct fl_error herr = {0};
 	int code = -1, sig = -1;
 	char why[128];
 
-	if (c->rt->ops->node_status(c->rt, &c->nodes[i], &code, &sig, &herr) == 0) {
+	if (c->nt.rt->ops->node_status(c->nt.rt, &c->nt.nodes[i], &code, &sig, &herr) == 0) {
 		r->up = 0;
 		if (sig > 0)
 			snprintf(why, sizeof(why), "was killed by signal %d before becoming ready",
@@ -238,7 +239,7 @@ static long run_ready_timeout_ms(const struct run_ctx *c)
 
 	if (env && atol(env) > 0)
 		return atol(env);
-	return c->rt_ops->ready_timeout_ms;
+	return c->nt.rt_ops->ready_timeout_ms;
 }
 
 int run_wait_ready(struct run_ctx *c, struct fl_error *err)
@@ -246,22 +247,22 @@ int run_wait_ready(struct run_ctx *c, struct fl_error *err)
 	double t0 = fltime_mono_ms(), deadline = t0 + (double)run_ready_timeout_ms(c);
 	size_t ready = 0;
 
-	while (ready < c->n) {
+	while (ready < c->nt.n) {
 		ready = 0;
-		for (size_t i = 0; i < c->n; i++) {
-			if (!c->rn[i].ready && run_ready_poll(c, i, t0, err) < 0)
+		for (size_t i = 0; i < c->nt.n; i++) {
+			if (!c->nt.rn[i].ready && run_ready_poll(c, i, t0, err) < 0)
 				return -1;
-			ready += (size_t)c->rn[i].ready;
+			ready += (size_t)c->nt.rn[i].ready;
 		}
 		if (run_check_signals(c))
 			return fl_err(err, "interrupted while waiting for the nodes");
-		if (ready == c->n)
+		if (ready == c->nt.n)
 			break;
 		if (fltime_mono_ms() > deadline) {
 			char why[128];
 
-			for (size_t i = 0; i < c->n; i++)
-				if (!c->rn[i].ready) {
+			for (size_t i = 0; i < c->nt.n; i++)
+				if (!c->nt.rn[i].ready) {
 					snprintf(why, sizeof(why),
 						 "never became ready within %.0f s (GET /health)",
 						 (deadline - t0) / 1000.0);
@@ -270,10 +271,10 @@ int run_wait_ready(struct run_ctx *c, struct fl_error *err)
 		}
 		fltime_sleep_ms(50);
 	}
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = 0; i < c->nt.n; i++) {
 		struct fl_error ierr = {0};
 
-		if (c->rn[i].drv->identity(&c->rn[i].dn, &ierr) < 0)
+		if (c->nt.rn[i].drv->identity(&c->nt.rn[i].dn, &ierr) < 0)
 			log_warn("%s", ierr.msg);
 	}
 	return 0;
@@ -296,7 +297,7 @@ static int run_node_faulted(const struct run_ctx *c, size_t i)
 
 int run_agent_spawn(struct run_ctx *c, size_t i, struct fl_error *err)
 {
-	struct runtime_node *rn = &c->nodes[i];
+	struct runtime_node *rn = &c->nt.nodes[i];
 	char log[PATH_MAX + 16], bin[PATH_MAX];
 	struct agentctl_spec s = {
 	    .agent_bin = bin,
@@ -310,30 +311,49 @@ int run_agent_spawn(struct run_ctx *c, size_t i, struct fl_error *err)
 	};
 
 	agentctl_find_bin(bin, sizeof(bin));
-	snprintf(log, sizeof(log), "%.4000s/agent.log", c->rn[i].data_dir);
-	return agentctl_spawn(&c->rn[i].ag, &s, err);
+	snprintf(log, sizeof(log), "%.4000s/agent.log", c->nt.rn[i].data_dir);
+	return agentctl_spawn(&c->nt.rn[i].ag, &s, err);
+}
+
+void run_agents_refresh(struct run_ctx *c)
+{
+	for (size_t i = 0; i < c->nt.n; i++) {
+		struct run_node *r = &c->nt.rn[i];
+		struct fl_error err = {0};
+
+		if (!r->agent_stale)
+			continue;
+		r->agent_stale = 0;
+		if (r->agent_up)
+			agentctl_stop(&r->ag);
+		r->agent_up =
+		    run_agent_spawn(c, i, &err) == 0 && agentctl_await(&r->ag, 10000, &err) == 0;
+		if (!r->agent_up)
+			log_warn("agent of restarted %s: %s", r->dn.name, err.msg);
+		run_fault_reapply(c, i);
+	}
 }
 
 /* Spawns every agent, then collects their ready lines: 100 agents start in parallel. */
 int run_agents_start(struct run_ctx *c, struct fl_error *err)
 {
-	unsigned char *spawned = fl_xcalloc(c->n + 1, 1);
+	unsigned char *spawned = fl_xcalloc(c->nt.n + 1, 1);
 	int rc = 0;
 
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = 0; i < c->nt.n; i++) {
 		struct fl_error aerr = {0};
 
 		spawned[i] = run_agent_spawn(c, i, &aerr) == 0;
 		if (!spawned[i] && run_node_faulted(c, i) && rc == 0)
 			*err = aerr, rc = -1;
 	}
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = 0; i < c->nt.n; i++) {
 		struct fl_error aerr = {0};
 
 		if (!spawned[i])
 			continue;
-		if (agentctl_await(&c->rn[i].ag, 10000, &aerr) == 0) {
-			c->rn[i].agent_up = 1;
+		if (agentctl_await(&c->nt.rn[i].ag, 10000, &aerr) == 0) {
+			c->nt.rn[i].agent_up = 1;
 		} else if (run_node_faulted(c, i)) {
 			if (rc == 0)
 				*err = aerr, rc = -1;
@@ -351,24 +371,24 @@ void run_teardown(struct run_ctx *c)
 
 	if (c->runjournal_open)
 		run_fault_revert_all(c);
-	for (size_t i = 0; c->rn && i < c->n; i++) {
-		if (c->rn[i].agent_up)
-			agentctl_stop(&c->rn[i].ag);
-		c->rn[i].agent_up = 0;
+	for (size_t i = 0; c->nt.rn && i < c->nt.n; i++) {
+		if (c->nt.rn[i].agent_up)
+			agentctl_stop(&c->nt.rn[i].ag);
+		c->nt.rn[i].agent_up = 0;
 	}
 	run_ctl_close(c);
-	if (c->rt && c->net_made && c->rt->ops->teardown(c->rt, &err) < 0)
+	if (c->nt.rt && c->nt.net_made && c->nt.rt->ops->teardown(c->nt.rt, &err) < 0)
 		log_error("teardown: %s", err.msg);
-	if (c->rt)
-		c->rt->ops->free(c->rt);
-	c->rt = NULL;
-	for (size_t i = 0; c->rn && i < c->n; i++) {
-		if (c->rn[i].events)
-			fclose(c->rn[i].events);
-		c->rn[i].events = NULL;
-		if (c->rn[i].drv && c->rn[i].drv->release)
-			c->rn[i].drv->release(&c->rn[i].dn);
-		driver_node_close(&c->rn[i].dn);
+	if (c->nt.rt)
+		c->nt.rt->ops->free(c->nt.rt);
+	c->nt.rt = NULL;
+	for (size_t i = 0; c->nt.rn && i < c->nt.n; i++) {
+		if (c->nt.rn[i].events)
+			fclose(c->nt.rn[i].events);
+		c->nt.rn[i].events = NULL;
+		if (c->nt.rn[i].drv && c->nt.rn[i].drv->release)
+			c->nt.rn[i].drv->release(&c->nt.rn[i].dn);
+		driver_node_close(&c->nt.rn[i].dn);
 	}
 	runlock_release(&c->lock);
 }
@@ -389,18 +409,18 @@ static int run_peers_connected(struct run_node *r)
 void run_settle(struct run_ctx *c)
 {
 	double deadline = fltime_mono_ms() + 5000;
-	size_t *want = fl_xcalloc(c->n + 1, sizeof(size_t)), pending = 1;
+	size_t *want = fl_xcalloc(c->nt.n + 1, sizeof(size_t)), pending = 1;
 
 	for (size_t l = 0; l < c->plan.n_links; l++)
 		want[c->plan.links[l][0]]++, want[c->plan.links[l][1]]++;
 	while (pending && fltime_mono_ms() < deadline && !run_check_signals(c)) {
 		pending = 0;
-		for (size_t i = 0; i < c->n; i++) {
+		for (size_t i = 0; i < c->nt.n; i++) {
 			int got;
 
 			if (!want[i])
 				continue;
-			got = run_peers_connected(&c->rn[i]);
+			got = run_peers_connected(&c->nt.rn[i]);
 			if (got >= 0 && (size_t)got >= want[i])
 				want[i] = 0;
 			else

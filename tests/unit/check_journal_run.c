@@ -222,8 +222,8 @@ START_TEST(partition_drop_lists)
 
 	memset(rn, 0, sizeof(rn));
 	plan_file(&c.plan);
-	c.n = 3;
-	c.rn = rn;
+	c.nt.n = 3;
+	c.nt.rn = rn;
 	snprintf(rn[0].dn.address, 16, "10.213.9.2");
 	snprintf(rn[1].dn.address, 16, "10.213.9.3");
 	snprintf(rn[2].dn.address, 16, "10.213.9.4");
