@@ -8,6 +8,8 @@
 #include "orchestrator/runtime/cgroup.h"
 
 #include <arpa/inet.h>
+#include "tests/util_test.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -286,6 +288,8 @@ static int fl_chains(void)
 	const char *s = sh_out("iptables-legacy -S");
 	int n = 0;
 
+	/* every listing has the policies: without them, a count of 0 would mean nothing */
+	ck_assert_msg(strstr(s, "-P INPUT") != NULL, "iptables-legacy -S failed: %s", s);
 	for (const char *p = s; (p = strstr(p, "-N FL")); p++)
 		n++;
 	return n;
