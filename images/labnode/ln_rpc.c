@@ -1,4 +1,4 @@
-/* The status-cli JSON-RPC subset at POST / (LABNODE.md). */
+/* The status-cli JSON-RPC subset at POST / (docs/LABNODE.md). */
 #include "images/labnode/ln_dm.h"
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_rest.h"

@@ -1,5 +1,5 @@
 /* The labnode driver: nwaku-shaped REST for health and raw messages, the status-cli JSON-RPC
- * subset at POST / for direct messages (LABNODE.md). labnode writes its own events file, so
+ * subset at POST / for direct messages (docs/LABNODE.md). labnode writes its own events file, so
  * direct kinds need no receipts poll; raw relay / lightpush messages (which labnode does not
  * journal) are polled from its relay subscription (filter for light nodes). Its peers come
  * from --peer on its command line, so connect() only asks it to dial again. */
