@@ -620,8 +620,8 @@ START_TEST(test_hostprobe_net)
 		ck_assert_int_eq(r, tool_ok[i]);
 		/* removed: read from a listing that worked and shows what it always shows */
 		ck_assert_int_eq(test_sh_out(out, sizeof(out), "%s 2>&1", tools[i].list), 0);
-		ck_assert_msg(strstr(out, tools[i].always) && !strstr(out, tools[i].left),
-			      "%s: %s", tools[i].list, out);
+		ck_assert_msg(strstr(out, tools[i].always) && !strstr(out, tools[i].left), "%s: %s",
+			      tools[i].list, out);
 	}
 }
 END_TEST
