@@ -591,10 +591,12 @@ START_TEST(test_hostprobe_net)
 	static const struct {
 		const char *cmd, *list, *always, *left;
 	} tools[] = {
-	    {"tc qdisc add dev lo root netem delay 10ms 2>/dev/null", "tc qdisc show dev lo",
-	     "qdisc ", "netem"},
+	    /* ip link names lo's root qdisc ("qdisc noop" when there is none), which tc
+	     * qdisc show leaves out */
+	    {"tc qdisc add dev lo root netem delay 10ms 2>/dev/null", "ip link show dev lo",
+	     "qdisc ", "qdisc netem"},
 	    {"tc qdisc add dev lo root tbf rate 1mbit burst 5k limit 10k 2>/dev/null",
-	     "tc qdisc show dev lo", "qdisc ", "tbf"},
+	     "ip link show dev lo", "qdisc ", "qdisc tbf"},
 	    {"ip link add flp0 type ifb 2>/dev/null", "ip -o link show", "lo:", "flprobe0"},
 	};
 	char out[4096];
