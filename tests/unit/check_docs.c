@@ -49,7 +49,13 @@ START_TEST(test_no_pointer_outside_the_repository)
 {
 	static const char *const patterns[] = {"docs/*.md",  "*.md",	 "*/*.md",    "*/*/*.md",
 					       "*/*/*.[ch]", "*/*.[ch]", "*/*/*/*.md"};
-	static const char *const bad[] = {"../shared", "shared/design", "/work/"};
+	/* split, so that `git grep` for them finds nothing in the tree, this file included */
+	static const char *const bad[] = {"../"
+					  "shared",
+					  "shared"
+					  "/design",
+					  "/wo"
+					  "rk/"};
 	int files = 0;
 
 	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
@@ -60,8 +66,7 @@ START_TEST(test_no_pointer_outside_the_repository)
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			char *text;
 
-			if (strncmp(g.gl_pathv[i], "build/", 6) == 0 ||
-			    strcmp(g.gl_pathv[i], "tests/unit/check_docs.c") == 0)
+			if (strncmp(g.gl_pathv[i], "build/", 6) == 0)
 				continue;
 			text = docs_slurp(g.gl_pathv[i]);
 			for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
