@@ -168,7 +168,8 @@ uint64_t driver_identity_seed(uint64_t seed, const char *name)
 }
 
 /* labnode's command line (docs/LABNODE.md): its listen and REST ports, its events file and
- * store in the data dir, an identity derived from the plan's seed (in a file of the data dir), and a
+ * store in the data dir, an identity derived from the plan's seed (in a file of the data dir), and
+ * a
  * --peer per dialled node. */
 static void labnode_launch_args(const struct driver_launch *l, driver_push_fn push, void *ctx)
 {
