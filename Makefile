@@ -6,7 +6,8 @@
 #   images/labnode/**.c    → build/labnode           (main.c) + build/liblabnode.a
 #   tests/unit/check_*.c   → build/check_unit   (no privileges)
 #   tests/integ/check_*.c  → build/check_integ  (processes on loopback, no privileges)
-#   tests/priv/check_*.c   → build/check_priv   (root; skips cleanly without it)
+#   tests/priv/check_*.c   → build/check_priv   (root; a counted skip without it)
+#   tests/util_*.c         → linked into every runner (counted skips, report validation)
 #   tests/fuzz/fuzz_*.c    → build/fuzz/fuzz_*  (clang libFuzzer, `make fuzz`)
 #   tests/bench/bench_*.c  → build/bench/bench_* (`make bench` runs each)
 # Each check_<module>.c exports `Suite *<module>_suite(void)`; the runners are generated.
@@ -40,9 +41,10 @@ COMMON_SRC  := $(call srcs_in,common)
 ORCH_SRC    := $(filter-out orchestrator/main.c,$(call srcs_in,orchestrator))
 AGENT_SRC   := $(filter-out agents/main.c,$(call srcs_in,agents))
 LABNODE_SRC := $(filter-out images/labnode/main.c,$(call srcs_in,images/labnode))
-UNIT_SRC    := $(wildcard tests/unit/check_*.c) $(wildcard tests/unit/fake_*.c)
-INTEG_SRC   := $(wildcard tests/integ/check_*.c) $(wildcard tests/integ/util_*.c)
-PRIV_SRC    := $(wildcard tests/priv/check_*.c) $(wildcard tests/priv/util_*.c)
+TEST_UTIL   := $(wildcard tests/util_*.c)
+UNIT_SRC    := $(wildcard tests/unit/check_*.c) $(wildcard tests/unit/fake_*.c) $(TEST_UTIL)
+INTEG_SRC   := $(wildcard tests/integ/check_*.c) $(wildcard tests/integ/util_*.c) $(TEST_UTIL)
+PRIV_SRC    := $(wildcard tests/priv/check_*.c) $(wildcard tests/priv/util_*.c) $(TEST_UTIL)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC   := $(wildcard tests/bench/bench_*.c)
 
@@ -54,6 +56,7 @@ LIB_LABNODE := $(BUILD)/liblabnode.a
 ALL_LIBS    := $(LIB_ORCH) $(LIB_AGENT) $(LIB_LABNODE) $(LIB_COMMON)
 BINS := $(BUILD)/faultlab $(BUILD)/faultlab-agent $(BUILD)/labnode
 
+FORCE:
 .PHONY: all check check-unit check-integ check-priv bench fuzz fuzz-smoke format format-check \
         clean setup demo image-labnode image-jswaku install uninstall
 all: $(BINS)
@@ -91,10 +94,13 @@ $(BUILD)/labnode: $(call obj,images/labnode/main.c) $(LIB_LABNODE) $(LIB_COMMON)
 # --- tests -------------------------------------------------------------------------------
 # A runner per folder, its suite list generated from the file names.
 define runner
-$(BUILD)/gen/$(1)_suites.h: $(wildcard tests/$(1)/check_*.c) Makefile
+# Regenerated on every make but rewritten only when the list changed (a removed or moved
+# check_*.c must leave the list too).
+$(BUILD)/gen/$(1)_suites.h: FORCE
 	@mkdir -p $$(dir $$@)
 	$$(Q)for f in $(sort $(wildcard tests/$(1)/check_*.c)); do n=$$$${f##*/check_}; \
-		echo "SUITE($$$${n%.c})"; done > $$@.tmp && mv $$@.tmp $$@
+		echo "SUITE($$$${n%.c})"; done > $$@.tmp && \
+		{ cmp -s $$@.tmp $$@ && rm -f $$@.tmp || mv $$@.tmp $$@; }
 $(BUILD)/obj/tests/$(1)/runner.o: tests/runner.c $(BUILD)/gen/$(1)_suites.h
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) $$(FL_CFLAGS) $$(CFLAGS) -I$(BUILD)/gen -DSUITES_H='"$(1)_suites.h"' \

@@ -56,8 +56,7 @@ static int conndrop_parse(json_t *params, struct conndrop_params *p, struct fl_e
 	    json_array_size(ports) > CONNDROP_PORTS_MAX)
 		return fl_err(err, "params.ports: expected a list of 1 to %d TCP ports",
 			      CONNDROP_PORTS_MAX);
-	json_array_foreach(ports, i, v)
-	{
+	json_array_foreach(ports, i, v) {
 		json_int_t n = json_integer_value(v);
 
 		if (!json_is_integer(v) || n < 1 || n > 65535)

@@ -20,8 +20,7 @@ int fault_params_only(json_t *params, const char *const *known, struct fl_error 
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(params, key, v)
-	{
+	json_object_foreach(params, key, v) {
 		int ok = 0;
 
 		for (const char *const *k = known; *k && !ok; k++)

@@ -28,8 +28,7 @@ static int partition_parse(json_t *params, struct iptc_rule_spec *rules, struct 
 	    json_array_size(list) > PARTITION_SOURCES_MAX)
 		return fl_err(err, "params.drop_from: expected a list of 1 to %d IPv4 addresses",
 			      PARTITION_SOURCES_MAX);
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach(list, i, v) {
 		struct in_addr a;
 
 		if (!json_is_string(v) || inet_pton(AF_INET, json_string_value(v), &a) != 1)

@@ -1,4 +1,4 @@
-/* Parsers for the units of SCENARIO.md. Each returns 0, or -1 with an exact message in err
+/* Parsers for the units of docs/SCENARIO.md. Each returns 0, or -1 with an exact message in err
  * that says what was expected and quotes what was found, e.g.
  *   expected a duration with a unit (ms, s, m, h), got "5"
  * The parsers never look past the string they are given. */

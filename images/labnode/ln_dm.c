@@ -282,8 +282,7 @@ static void on_ack(struct ln_node *n, json_t *j, const char *from)
 	size_t k;
 	char hex[67];
 
-	json_array_foreach(ids, k, v)
-	{
+	json_array_foreach(ids, k, v) {
 		const char *id = json_string_value(v);
 		for (int i = 0; id && i < d->n_out; i++) {
 			struct dm_out *o = d->out[i];

@@ -200,8 +200,7 @@ static void h_peers_post(struct rest_req *r, const char *arg)
 		json_decref(j);
 		return reply_text(r, 400, "body must be a JSON array of multiaddrs");
 	}
-	json_array_foreach(j, i, v)
-	{
+	json_array_foreach(j, i, v) {
 		if (!json_is_string(v) ||
 		    addr_from_multiaddr(json_string_value(v), addr, sizeof(addr)) < 0 ||
 		    ln_node_add_peer(r->rest->node, addr, &err) < 0) {
@@ -225,8 +224,10 @@ static int topic_list(struct rest_req *r, json_t **out)
 		return -1;
 	if (!json_is_array(j))
 		goto bad;
-	json_array_foreach(j, i, v) if (!json_is_string(v) || !json_string_length(v) ||
-					json_string_length(v) >= LN_TOPIC_MAX) goto bad;
+	json_array_foreach(j, i, v)
+		if (!json_is_string(v) || !json_string_length(v) ||
+		    json_string_length(v) >= LN_TOPIC_MAX)
+			goto bad;
 	*out = j;
 	return 0;
 bad:
@@ -242,8 +243,7 @@ static void subs_change(struct rest_req *r, int kind, int add)
 
 	if (topic_list(r, &j) < 0)
 		return;
-	json_array_foreach(j, i, v)
-	{
+	json_array_foreach(j, i, v) {
 		if (!add)
 			ln_relay_sub_del(r->rest->node, kind, json_string_value(v));
 		else if (!ln_relay_sub_add(r->rest->node, kind, json_string_value(v)))
@@ -433,8 +433,7 @@ static void filter_change(struct rest_req *r, int add)
 		return reply_text(r, 400,
 				  "\"contentFilters\" must be a non-empty array of strings");
 	}
-	json_array_foreach(cf, i, v)
-	{
+	json_array_foreach(cf, i, v) {
 		const char *t = json_string_value(v);
 		int k = 0;
 		if (!t || !t[0] || strlen(t) >= LN_TOPIC_MAX)

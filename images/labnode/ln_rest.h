@@ -1,4 +1,4 @@
-/* The REST + JSON-RPC surface (nwaku's subset and shapes, LABNODE.md), on libmicrohttpd in
+/* The REST + JSON-RPC surface (nwaku's subset and shapes, docs/LABNODE.md), on libmicrohttpd in
  * external-epoll mode: its epoll fd sits in the node's loop, so handlers run on the loop's
  * thread and touch node state without locks. Answers that need a peer (lightpush from a light
  * node, store queries forwarded to a service) suspend the HTTP connection until the peer's

@@ -1,4 +1,4 @@
-/* The status-cli JSON-RPC subset at POST / (LABNODE.md). */
+/* The status-cli JSON-RPC subset at POST / (docs/LABNODE.md). */
 #include "images/labnode/ln_dm.h"
 #include "images/labnode/ln_node.h"
 #include "images/labnode/ln_rest.h"
@@ -73,8 +73,9 @@ static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t 
 	text = json_string_value(json_object_get(p, "message"));
 	if (kind == LN_DM_GROUP) {
 		members = json_object_get(p, "members");
-		json_array_foreach(members, i, v) if (n_to < LN_MAX_PEERS && json_is_string(v))
-		    to[n_to++] = json_string_value(v);
+		json_array_foreach(members, i, v)
+			if (n_to < LN_MAX_PEERS && json_is_string(v))
+				to[n_to++] = json_string_value(v);
 	} else if (json_is_string(json_object_get(p, "id"))) {
 		to[n_to++] = json_string_value(json_object_get(p, "id"));
 	}

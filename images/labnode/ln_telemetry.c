@@ -197,7 +197,8 @@ static int response_decodes(const char *body, size_t len)
 	int ok = j && (json_is_null(j) || json_is_array(j));
 
 	if (ok && json_is_array(j))
-		json_array_foreach(j, i, v) ok &= json_is_object(v) || json_is_null(v);
+		json_array_foreach(j, i, v)
+			ok &= json_is_object(v) || json_is_null(v);
 	json_decref(j);
 	return ok;
 }

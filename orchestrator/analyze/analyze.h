@@ -1,5 +1,5 @@
 /* The reliability analyzer: reads a run directory (plan.json, events.jsonl,
- * nodes/<n>/events.jsonl, nodes/<n>/stdout.log; reports/FORMATS.md) into a message ledger,
+ * nodes/<n>/events.jsonl, nodes/<n>/stdout.log; docs/FORMATS.md) into a message ledger,
  * judges the plan's expectations, and writes report.json, junit.xml, summary.md and
  * report.html next to them.
  *

@@ -1,4 +1,4 @@
-/* Line formats of the fleet logs (reports/FORMATS.md, "Fleet logs"; each format's source is
+/* Line formats of the fleet logs (docs/FORMATS.md, "Fleet logs"; each format's source is
  * named there and in tests/data/real/README.md). */
 #include "orchestrator/analyze/fleetlog.h"
 

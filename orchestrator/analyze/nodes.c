@@ -102,7 +102,7 @@ static uint32_t nodes_resolve_event(struct analyze_run *run, const struct nodes_
 }
 
 /* A copy surfaced to the receiving app: a `received` line. (`recovered` only says how a copy
- * came — from a store — and is always followed by its `received` line; FORMATS.md.) */
+ * came — from a store — and is always followed by its `received` line; docs/FORMATS.md.) */
 static void nodes_receipt(struct analyze_run *run, uint32_t mi, uint32_t node, double t_ms)
 {
 	struct analyze_message *m = &run->msgs[mi];

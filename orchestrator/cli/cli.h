@@ -1,5 +1,5 @@
 /* The faultlab verbs. Each takes the arguments after the verb (argv[0] is the verb) and
- * returns the process exit code of CLI-AND-REPORT.md:
+ * returns the process exit code of docs/CLI-AND-REPORT.md:
  * 0 pass, 1 an expectation failed, 2 invalid input, 3 environment, 4 interrupted. */
 #ifndef FL_CLI_H
 #define FL_CLI_H

@@ -50,7 +50,7 @@ const char *doctor_fix(const char *probe)
 	return NULL;
 }
 
-/* The decisions the agent makes from the same facts (SCENARIO.md "what serves them"). */
+/* The decisions the agent makes from the same facts (docs/SCENARIO.md "what serves them"). */
 static void doctor_decide(struct doctor_report *r)
 {
 	if (r->netem)

@@ -1,4 +1,4 @@
-/* Drivers: how the run talks to one node's control surfaces (LABNODE.md). One small vtable per
+/* Drivers: how the run talks to one node's control surfaces (docs/LABNODE.md). One small vtable per
  * node family — labnode (REST + status-cli JSON-RPC), waku-rest (nwaku / go-waku REST) — so the
  * run loop never sees URLs or JSON.
  *
@@ -103,8 +103,8 @@ struct driver_ops {
 	int (*send)(struct driver_node *n, const char *kind, struct driver_node *const *to,
 		    size_t nto, const char *text, struct driver_sent *out, struct fl_error *err);
 	/* Drivers of nodes that write no events file poll what the node received and append
-	 * FORMATS.md receipt lines to `events`; NULL when the node writes its own file. Returns
-	 * the number of new receipts. */
+	 * docs/FORMATS.md receipt lines to `events`; NULL when the node writes its own file.
+	 * Returns the number of new receipts. */
 	int (*receipts)(struct driver_node *n, FILE *events, struct fl_error *err);
 	/* 1 when the node itself writes its events file lines (sent/received) for `kind`; the
 	 * run writes the sent line of the others. NULL = never. */

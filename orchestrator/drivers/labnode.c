@@ -1,5 +1,5 @@
 /* The labnode driver: nwaku-shaped REST for health and raw messages, the status-cli JSON-RPC
- * subset at POST / for direct messages (LABNODE.md). labnode writes its own events file, so
+ * subset at POST / for direct messages (docs/LABNODE.md). labnode writes its own events file, so
  * direct kinds need no receipts poll; raw relay / lightpush messages (which labnode does not
  * journal) are polled from its relay subscription (filter for light nodes). Its peers come
  * from --peer on its command line, so connect() only asks it to dial again. */
@@ -175,8 +175,9 @@ uint64_t driver_identity_seed(uint64_t seed, const char *name)
 	return rng_derive(seed, name, 0) >> 11;
 }
 
-/* labnode's command line (LABNODE.md): its listen and REST ports, its events file and store
- * in the data dir, an identity derived from the plan's seed (in a file of the data dir), and a
+/* labnode's command line (docs/LABNODE.md): its listen and REST ports, its events file and
+ * store in the data dir, an identity derived from the plan's seed (in a file of the data dir), and
+ * a
  * --peer per dialled node. */
 static void labnode_launch_args(const struct driver_launch *l, driver_push_fn push, void *ctx)
 {

@@ -2,8 +2,8 @@
  * meaning to a bare Waku node, so a dm (contact-request, join-request, group member) from A to
  * B is a relay message on B's content topic "/faultlab/1/<kind>-<B>/proto"; every node
  * subscribes to its own topics when its identity is read. Such nodes write no events file, so
- * receipts() polls GET /relay/v1/auto/messages/<topic> and appends the FORMATS.md lines (t_ms is
- * the poll time: latency is as coarse as the poll period). */
+ * receipts() polls GET /relay/v1/auto/messages/<topic> and appends the docs/FORMATS.md lines (t_ms
+ * is the poll time: latency is as coarse as the poll period). */
 #include "orchestrator/drivers/driver.h"
 #include "common/xalloc.h"
 #include "orchestrator/drivers/driver_json.h"

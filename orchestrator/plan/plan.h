@@ -2,7 +2,7 @@
  *
  *   struct plan *plan;
  *   if (plan_build(&sc, seed, &plan, &err) < 0) ...;     // sc must outlive plan
- *   plan_write_json(plan, stdout);                       // plan.json of reports/FORMATS.md
+ *   plan_write_json(plan, stdout);                       // plan.json of docs/FORMATS.md
  *   plan_free(plan);
  *
  * One seed drives everything, through independent streams (common/rng.h rng_derive), so that
@@ -14,7 +14,7 @@
  *   <fault id> / 0          the fault's engine_seed (netem / NFQUEUE), below 2^53
  * The same scenario and seed give byte-identical JSON.
  *
- * Conventions (see FORMATS.md): node addresses are nominal, 10.213.0.2 upward in the
+ * Conventions (see docs/FORMATS.md): node addresses are nominal, 10.213.0.2 upward in the
  * smallest subnet (at most /24) that fits; fault ids f<N> (file order) or f<N>.<k> for the
  * k-th repeat occurrence (picks are drawn once per fault, so every occurrence hits the same
  * nodes); a fault's name defaults to f<N>; events are sorted by (t_ms, creation) where fault
@@ -101,7 +101,7 @@ struct plan {
 int plan_build(const struct scenario *sc, uint64_t seed, struct plan **out, struct fl_error *err);
 void plan_free(struct plan *plan);
 
-/* Writes plan.json (FORMATS.md: keys in order, two-space indent, one item per line). Returns
+/* Writes plan.json (docs/FORMATS.md: keys in order, two-space indent, one item per line). Returns
  * 0, or -1 when the stream reports a write error. */
 int plan_write_json(const struct plan *plan, FILE *f);
 

@@ -1,4 +1,4 @@
-/* plan.json with a tiny printer: keys in the order of FORMATS.md, integers for every ms, the
+/* plan.json with a tiny printer: keys in the order of docs/FORMATS.md, integers for every ms, the
  * shortest exact form for fractions, so the bytes depend on nothing but the plan. */
 #include "orchestrator/plan/plan.h"
 #include "orchestrator/scenario/fault_kind.h"

@@ -1,4 +1,4 @@
-/* The report renderers: each writes one file of CLI-AND-REPORT.md from an analyzed run
+/* The report renderers: each writes one file of docs/CLI-AND-REPORT.md from an analyzed run
  * (written to PATH.tmp, then renamed, so a reader never sees half a report). */
 #ifndef FL_RENDER_H
 #define FL_RENDER_H

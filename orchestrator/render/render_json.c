@@ -1,4 +1,4 @@
-/* report.json with exactly the field names of CLI-AND-REPORT.md, plus a few extra fields
+/* report.json with exactly the field names of docs/CLI-AND-REPORT.md, plus a few extra fields
  * (totals.failed, totals.acked, messages[].last_seen, nodes[].exit as an object). */
 #include "orchestrator/render/jsonw.h"
 #include "orchestrator/render/render.h"

@@ -1,7 +1,7 @@
-/* The run's side of the faultlab-agent protocol (/work/helpers/agent-protocol.md, copied in
- * agents/README.md): one agent process per node, JSON lines over pipes, synchronous
- * request → reply with a timeout. The agent's stdin write end is close-on-exec and held only
- * here, so when the orchestrator dies (even by SIGKILL) the agent reads EOF and reverts. */
+/* The run's side of the faultlab-agent protocol (agents/README.md): one agent process per
+ * node, JSON lines over pipes, synchronous request → reply with a timeout. The agent's stdin write
+ * end is close-on-exec and held only here, so when the orchestrator dies (even by SIGKILL) the
+ * agent reads EOF and reverts. */
 #ifndef FL_AGENTCTL_H
 #define FL_AGENTCTL_H
 

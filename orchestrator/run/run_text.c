@@ -1,4 +1,4 @@
-/* Message texts of the timeline (FORMATS.md: "m17 " then filler up to size). */
+/* Message texts of the timeline (docs/FORMATS.md: "m17 " then filler up to size). */
 #include "orchestrator/run/run.h"
 
 #include "common/rng.h"

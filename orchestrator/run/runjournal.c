@@ -1,4 +1,4 @@
-/* events.jsonl writer (edge code: jansson, keys in the FORMATS.md order). */
+/* events.jsonl writer (edge code: jansson, keys in the docs/FORMATS.md order). */
 #include "orchestrator/run/runjournal.h"
 #include "orchestrator/doctor/doctor.h"
 

@@ -1,4 +1,4 @@
-/* The run journal, events.jsonl (FORMATS.md): one JSON object per line, flushed at once, in
+/* The run journal, events.jsonl (docs/FORMATS.md): one JSON object per line, flushed at once, in
  * the order things happened. Times are ms since mono0 (the start of the timeline, which
  * run-start records as CLOCK_MONOTONIC ms so node t_ms values convert). */
 #ifndef FL_RUNJOURNAL_H
@@ -59,7 +59,7 @@ void runjournal_run_end(struct runjournal *j, const char *status);
 /* A driver's warning about what it could not see (type "driver-warning", node, text). */
 void runjournal_driver_warning(struct runjournal *j, const char *node, const char *text);
 
-/* Appends a node receipt line (nodes/<n>/events.jsonl, FORMATS.md) for nodes that write none
+/* Appends a node receipt line (nodes/<n>/events.jsonl, docs/FORMATS.md) for nodes that write none
  * themselves; t_ms is CLOCK_MONOTONIC ms, like the nodes'. */
 void runjournal_receipt(FILE *events, const char *event, const char *id, const char *hash,
 			const char *kind, const char *peer, const char *text);

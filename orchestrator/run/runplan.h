@@ -1,4 +1,4 @@
-/* The plan as the run executes it, read back from plan.json (FORMATS.md) so the run depends on
+/* The plan as the run executes it, read back from plan.json (docs/FORMATS.md) so the run depends on
  * the file contract only, exactly like replay and the analyzer. */
 #ifndef FL_RUNPLAN_H
 #define FL_RUNPLAN_H

@@ -1,4 +1,4 @@
-/* The netns runtime (ARCHITECTURE.md decision 1): per run a hub namespace holding a bridge
+/* The netns runtime (docs/ARCHITECTURE.md decision 1): per run a hub namespace holding a bridge
  * with the subnet's .1, one namespace per node joined to it by a veth, node processes forked
  * into their namespace and a cgroup of their own. The host's root namespace is never
  * changed. Names: see runtime.h. */

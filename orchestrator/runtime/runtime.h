@@ -1,4 +1,4 @@
-/* Runtimes: where nodes live. Two backends behind one small vtable (ARCHITECTURE.md
+/* Runtimes: where nodes live. Two backends behind one small vtable (docs/ARCHITECTURE.md
  * decision 1): `netns` (default; a process tree per node in its own network namespace, all
  * joined by a bridge that lives in a per-run hub namespace, so the host's root namespace is
  * never touched) and `docker` (Docker Engine API over /var/run/docker.sock with libcurl).

@@ -1,4 +1,4 @@
-/* The key-table walker: one table per mapping of SCENARIO.md. */
+/* The key-table walker: one table per mapping of docs/SCENARIO.md. */
 #include "orchestrator/scenario/parse.h"
 
 #include <stdio.h>

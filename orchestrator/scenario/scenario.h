@@ -1,4 +1,4 @@
-/* The scenario language of SCENARIO.md as plain C structs.
+/* The scenario language of docs/SCENARIO.md as plain C structs.
  *
  *   struct scenario sc;
  *   struct scenario_errors errs;

@@ -306,15 +306,13 @@ static int h_record_metrics(struct ctx *c, json_t *j)
 	/* json.Decoder into []TelemetryRequest: any element of the wrong shape fails it all */
 	if (!j || !(json_is_array(j) || json_is_null(j)))
 		goto bad;
-	json_array_foreach(j, i, it)
-	{
+	json_array_foreach(j, i, it) {
 		json_t *id = json_object_get(it, "id"), *ty = json_object_get(it, "telemetry_type");
 		if (!json_is_object(it) || (id && !json_is_null(id) && !json_is_integer(id)) ||
 		    (ty && !json_is_null(ty) && !json_is_string(ty)))
 			goto bad;
 	}
-	json_array_foreach(j, i, it)
-	{
+	json_array_foreach(j, i, it) {
 		const char *ty = json_string_value(json_object_get(it, "telemetry_type"));
 		if (batch_item(c, json_integer_value(json_object_get(it, "id")), ty ? ty : "",
 			       json_object_get(it, "telemetry_data")) < 0)

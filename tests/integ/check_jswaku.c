@@ -8,6 +8,8 @@
 #include "images/labnode/ln_buf.h"
 #include "images/labnode/ln_msg.h"
 
+#include "tests/util_test.h"
+
 #include <check.h>
 #include <curl/curl.h>
 #include <jansson.h>
@@ -43,11 +45,9 @@ static int rest_port(int i)
 
 #define SKIP_WITHOUT_MODULES()                                                                     \
 	do {                                                                                       \
-		if (!have_modules) {                                                               \
-			printf("jswaku: skipped, %s is absent (tools/setup runs npm ci)\n",        \
-			       JSWAKU_MODULES);                                                    \
-			return;                                                                    \
-		}                                                                                  \
+		if (!have_modules)                                                                 \
+			TEST_SKIP("npm", "%s is absent (tools/setup runs npm ci)",                 \
+				  JSWAKU_MODULES);                                                 \
 	} while (0)
 
 /* Starts node i with extra flags (NULL-terminated); stdout/stderr to dir/node<i>.out|err. */
@@ -225,10 +225,10 @@ static int mesh_size(int i)
 	}
 	j = json_loads(b, 0, NULL);
 	free(b);
-	json_array_foreach(
-	    j, k, e) if (json_is_object(e) &&
-			 !strcmp(json_string_value(json_object_get(e, "pubsubTopic")) ?: "", TOPIC))
-	    n = (int)json_array_size(json_object_get(e, "peers"));
+	json_array_foreach(j, k, e)
+		if (json_is_object(e) &&
+		    !strcmp(json_string_value(json_object_get(e, "pubsubTopic")) ?: "", TOPIC))
+			n = (int)json_array_size(json_object_get(e, "peers"));
 	json_decref(j);
 	return n;
 }

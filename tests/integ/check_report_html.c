@@ -1,6 +1,8 @@
 /* report.html in a real browser: headless Chromium, no network, renders the inline SVG
- * charts. Skips (passes with a note) when chromium is not installed. */
+ * charts. A counted SKIP (class chromium) when chromium is not installed. */
 #include "orchestrator/analyze/analyze.h"
+
+#include "tests/util_test.h"
 
 #include <check.h>
 #include <fcntl.h>
@@ -133,11 +135,8 @@ START_TEST(test_chromium_renders_charts)
 	int verdict;
 	char *text;
 
-	if (!chromium_path()) {
-		printf(
-		    "report_html: skipped, chromium is not installed (tools/setup installs it)\n");
-		return;
-	}
+	if (!chromium_path())
+		TEST_SKIP("chromium", "chromium is not installed (tools/setup installs it)");
 	ck_assert_msg(analyze_run_dir("tests/data/runs/mixed", &o, &verdict, &err) == 0, "%s",
 		      err.msg);
 	snprintf(url, sizeof(url), "file://%s/report.html", tmp);

@@ -167,7 +167,8 @@ static int connected(int i)
 
 	if (!p)
 		return -1;
-	json_array_foreach(p, k, v) c += json_is_true(json_object_get(v, "connected"));
+	json_array_foreach(p, k, v)
+		c += json_is_true(json_object_get(v, "connected"));
 	json_decref(p);
 	return c;
 }

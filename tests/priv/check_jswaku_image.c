@@ -5,6 +5,8 @@
  * Skips, saying why, without node_modules or a docker daemon. */
 #include "images/labnode/ln_msg.h"
 
+#include "tests/util_test.h"
+
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,13 +63,12 @@ static int ji_wait(const char *method, const char *url, const char *needle, int 
 static int ji_ready(void)
 {
 	if (access("images/jswaku/node_modules/@waku/sdk/package.json", R_OK) != 0) {
-		printf(
-		    "jswaku_image: skipped, images/jswaku/node_modules is absent (tools/setup)\n");
+		test_skip_at(__FILE__, "npm", "images/jswaku/node_modules is absent (tools/setup)");
 		return 0;
 	}
 	if (system("docker version >/dev/null 2>&1") != 0 &&
 	    system("tools/setup docker >/dev/null 2>&1") != 0) {
-		printf("jswaku_image: skipped, no docker daemon (tools/setup docker failed)\n");
+		test_skip_at(__FILE__, "docker", "no docker daemon (tools/setup docker failed)");
 		return 0;
 	}
 	return 1;

@@ -3,6 +3,8 @@
  * and suspend; without reliability messages are lost and `faultlab run` exits 1, with
  * [mvds, store-recovery] every one arrives once and it exits 0. Both runs go at once (each
  * ~35 s) into a temp dir named after the pid, removed afterwards. */
+#include "tests/util_test.h"
+
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,13 +41,17 @@ static void pair_setup(void)
 	mkdir(pair_tmp, 0755);
 }
 
+/* Both runs' report.json are validated against the schema, then the directory goes. */
 static void pair_teardown(void)
 {
+	static char msg[16384];
 	char cmd[256];
+	int n = test_reports_check(pair_tmp, msg, sizeof(msg));
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", pair_tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", pair_tmp);
+	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
 }
 
 /* Starts `faultlab run scenarios/dm-reliability-HALF.yaml --out TMP/HALF --quiet`, its

@@ -1,10 +1,13 @@
 /* `faultlab run` end to end, as root, through the real binaries (build/faultlab, labnode,
- * faultlab-agent): the run directory of CLI-AND-REPORT.md on netns (and docker when it is
+ * faultlab-agent): the run directory of docs/CLI-AND-REPORT.md on netns (and docker when it is
  * there), kill -9 mid-fault (faults reverted by the agents within 1 s, `faultlab clean`
  * removes the rest), two runs at once, a node that never becomes ready (exit 3 naming it with
  * its log tail), SIGINT (exit 4, nothing left). Scenarios are short (≤ 10 s). Output dirs and
  * scenario names carry the test's pid. */
+#include "tests/util_test.h"
+
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,13 +39,18 @@ static void e2e_setup(void)
 	mkdir(e2e_tmp, 0755);
 }
 
+/* Every report.json the test's runs wrote is validated against the schema, then the test
+ * directory goes (also when they do not validate). */
 static void e2e_teardown(void)
 {
+	static char msg[16384];
 	char cmd[PATH_MAX + 32];
+	int n = test_reports_check(e2e_tmp, msg, sizeof(msg));
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", e2e_tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", e2e_tmp);
+	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
 }
 
 static char *e2e_sh(const char *fmt, ...)
@@ -161,10 +169,56 @@ static const char e2e_body[] =
     "      groups: [[alice], [bob, svc1]]\n"
     "expect:\n  - metric: delivery\n    min: 0%\n";
 
+/* `ip netns list`, which must have worked (an empty answer is then evidence). */
+static const char *e2e_netns_list(void)
+{
+	static char out[16384];
+	int rc = test_sh_out(out, sizeof(out), "ip netns list 2>&1");
+
+	ck_assert_msg(rc == 0, "ip netns list: exit %d: %s", rc, out);
+	return out;
+}
+
+/* How many processes run argv[0] `prog` (by its base name) with `needle` in their command
+ * line; the scan must at least see this process. */
+static int e2e_procs(const char *prog, const char *needle)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0, seen = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		char path[300], cmd[8192];
+		const char *base;
+		size_t len;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		len = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		cmd[len] = '\0';
+		seen += atoi(e->d_name) == getpid();
+		base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+		for (size_t i = 0; i + 1 < len; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		n += strncmp(base, prog, strlen(prog)) == 0 && base[strlen(prog)] == ' ' &&
+		     strstr(cmd, needle) != NULL;
+	}
+	closedir(d);
+	ck_assert_msg(seen == 1, "the /proc scan did not see this process");
+	return n;
+}
+
 static void e2e_assert_nothing_left(const char *id)
 {
-	ck_assert_msg(strstr(e2e_sh("ip netns list"), id) == NULL, "namespaces of %s remain:\n%s",
-		      id, e2e_sh("ip netns list"));
+	ck_assert_msg(strstr(e2e_netns_list(), id) == NULL, "namespaces of %s remain:\n%s", id,
+		      e2e_netns_list());
 	ck_assert_msg(!e2e_exists("/run/faultlab/%s.lock", id), "run lock of %s remains", id);
 	ck_assert_msg(!e2e_exists("/run/faultlab/%s.sock", id), "control socket remains");
 }
@@ -196,6 +250,7 @@ START_TEST(netns_run_directory)
 				out),
 			 "2\n");
 	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s/report.json", out), "\"sent\": 8"));
+	ck_assert_int_eq(test_reports_valid(out), 1);
 	ck_assert_str_eq(e2e_sh("grep '\"type\":\"fault-apply\"' %s/events.jsonl | grep -c "
 				"'\"engine\":\"iptables\",\"result\":\"ok\"'",
 				out),
@@ -220,7 +275,7 @@ static const char e2e_cut[] = "duration: 10s\ndrain: 1s\n"
 
 START_TEST(kill9_mid_fault_then_clean)
 {
-	char out[256], id[32], ev[PATH_MAX + 16];
+	char out[256], id[32], ev[PATH_MAX + 16], chain[160];
 	const char *sc = e2e_scenario("k9", e2e_cut);
 	pid_t pid;
 	const char *left;
@@ -236,19 +291,20 @@ START_TEST(kill9_mid_fault_then_clean)
 	e2e_wait(pid, 5);
 	usleep(1000000);
 	/* the agents saw EOF and reverted: no FL chain of this run in either node namespace */
-	left = e2e_sh("for n in a b; do ip netns exec fl-%s-$n iptables-legacy -S 2>/dev/null; "
-		      "done | grep -c 'FL%s' || true",
-		      id, id);
-	ck_assert_msg(strcmp(left, "0\n") == 0, "chains left 1 s after kill -9: %s", left);
+	left = e2e_sh("for n in a b; do ip netns exec fl-%s-$n iptables-legacy -S || echo FAILED; "
+		      "done 2>&1",
+		      id);
+	snprintf(chain, sizeof(chain), "FL%s", id);
+	ck_assert_msg(!strstr(left, "FAILED") && strstr(left, "-P INPUT") &&
+			  strstr(strstr(left, "-P INPUT") + 1, "-P INPUT"),
+		      "the rules of a and b were not listed: %s", left);
+	ck_assert_msg(!strstr(left, chain), "chains left 1 s after kill -9: %s", left);
 	/* the namespaces may remain; clean removes everything of the dead run */
-	ck_assert_msg(strstr(e2e_sh("ip netns list"), id) != NULL,
-		      "expected leftovers before clean");
+	ck_assert_msg(strstr(e2e_netns_list(), id) != NULL, "expected leftovers before clean");
 	e2e_sh("%s clean --run %s 2>&1", e2e_bin, id);
 	e2e_assert_nothing_left(id);
-	ck_assert_str_eq(e2e_sh("pgrep -f 'labnode --name [ab] ' | xargs -r ps -o args= -p | "
-				"grep -c %s/k9 || true",
-				e2e_tmp),
-			 "0\n");
+	snprintf(chain, sizeof(chain), "%.100s/k9/", e2e_tmp);
+	ck_assert_int_eq(e2e_procs("labnode", chain), 0);
 }
 END_TEST
 
@@ -302,7 +358,7 @@ START_TEST(node_never_ready_exit3)
 	ck_assert_msg(strstr(err, "node broken") != NULL, "does not name the node: %s", err);
 	ck_assert_msg(strstr(err, "last lines of") != NULL, "no log tail: %s", err);
 	ck_assert_msg(strstr(err, "no-such-flag") != NULL, "log tail lacks the cause: %s", err);
-	ck_assert_str_eq(e2e_sh("ip netns list | grep -c -- '-broken' ; true"), "0\n");
+	ck_assert_msg(!strstr(e2e_netns_list(), "-broken"), "%s", e2e_netns_list());
 }
 END_TEST
 
@@ -340,7 +396,7 @@ START_TEST(preflight_refuses_exit3)
 			  strstr(o, "open files: ~344.0 needed, 100.0 available") &&
 			  strstr(o, "rc=3"),
 		      "%s", o);
-	ck_assert_str_eq(e2e_sh("ip netns list | grep -c 'fl-.*-n1 ' || true"), "0\n");
+	ck_assert_msg(!strstr(e2e_netns_list(), "-n1 "), "%s", e2e_netns_list());
 }
 END_TEST
 
@@ -445,10 +501,8 @@ START_TEST(docker_run_directory)
 	/* Installs docker.io and starts dockerd when missing; skips only when no daemon can be
 	 * had on this host. The labnode image is made stale first (an empty image under its tag):
 	 * the run must rebuild it from this tree's labnode by itself (no registry). */
-	if (system("tools/setup docker >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "run_e2e: no docker daemon could be started here, skipped\n");
-		return;
-	}
+	if (system("tools/setup docker >/dev/null 2>&1") != 0)
+		TEST_SKIP("docker", "no docker daemon could be started here");
 	ck_assert_int_eq(system("tar -cf - -T /dev/null | docker import - faultlab/labnode:latest "
 				">/dev/null"),
 			 0);

@@ -7,6 +7,8 @@
 #include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime.h"
 
+#include "tests/util_test.h"
+
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@ static int rd_docker_ready(void)
 	if (docker_api_open(&api, &err) < 0) {
 		if (system("tools/setup docker >/dev/null 2>&1") != 0 ||
 		    docker_api_open(&api, &err) < 0) {
-			printf("runtime_docker: skipped, %s\n", err.msg);
+			test_skip_at(__FILE__, "docker", "no docker daemon: %s", err.msg);
 			return 0;
 		}
 	}

@@ -297,8 +297,7 @@ START_TEST(test_fleet_report_file)
 	ck_assert_msg(root != NULL, "%s", jerr.text);
 	ck_assert_int_eq(
 	    json_integer_value(json_object_get(json_object_get(root, "totals"), "misses")), 5);
-	json_array_foreach(json_object_get(root, "hashes"), i, h)
-	{
+	json_array_foreach(json_object_get(root, "hashes"), i, h) {
 		if (strcmp(json_string_value(json_object_get(h, "hash")), H2) != 0)
 			continue;
 		ck_assert_double_eq_tol(json_number_value(json_object_get(h, "propagation_ms")), 10,

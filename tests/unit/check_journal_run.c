@@ -1,5 +1,5 @@
-/* The run's pure parts: the journal lines of FORMATS.md, plan.json read back, addresses shifted
- * into the run's subnet, message texts, labnode command lines, partition drop lists and the
+/* The run's pure parts: the journal lines of docs/FORMATS.md, plan.json read back, addresses
+ * shifted into the run's subnet, message texts, labnode command lines, partition drop lists and the
  * FAULT-SPEC of `faultlab inject`. */
 #include "orchestrator/run/injectspec.h"
 #include "orchestrator/run/runjournal.h"

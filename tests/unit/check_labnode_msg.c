@@ -1,4 +1,4 @@
-/* labnode's message hash against the four vectors of LABNODE.md (14/WAKU2-MESSAGE), its JSON
+/* labnode's message hash against the four vectors of docs/LABNODE.md (14/WAKU2-MESSAGE), its JSON
  * form, and the relay seen cache. */
 #include "images/labnode/ln_buf.h"
 #include "images/labnode/ln_json.h"

@@ -5,6 +5,8 @@
 #include "agents/netem_params.h"
 #include "agents/netem_plan.h"
 
+#include "tests/util_test.h"
+
 #include <check.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -326,10 +328,8 @@ START_TEST(test_msg_distribution)
 	int16_t *table;
 	size_t n;
 
-	if (netem_dist_load(NETEM_DIST_NORMAL, NULL, &table, &n, &err) < 0) {
-		fprintf(stderr, "skipped: %s\n", err.msg);
-		return;
-	}
+	if (netem_dist_load(NETEM_DIST_NORMAL, NULL, &table, &n, &err) < 0)
+		TEST_SKIP("tc-dist", "iproute2's netem tables are missing: %s", err.msg);
 	ck_assert_uint_eq(n, 4096);
 	netem_plan_params_init(&p);
 	p.delay_ms = 50;

@@ -1,13 +1,17 @@
 /* The four reports of a hand-built run, read back: report.json field by field (the names of
- * CLI-AND-REPORT.md), junit.xml through a small XML reader, summary.md and report.html. */
+ * docs/CLI-AND-REPORT.md), junit.xml through a small XML reader, summary.md and report.html. */
 #include "orchestrator/analyze/analyze.h"
+
+#include "tests/util_test.h"
 
 #include <check.h>
 #include <ftw.h>
+#include <glob.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char outdir[64];
@@ -349,6 +353,47 @@ START_TEST(test_empty_run)
 }
 END_TEST
 
+/* report.json of every hand-built run under tests/data/runs/ validates against
+ * reports/report.schema.json, and the validator does reject a report that breaks it (a
+ * missing field, an unknown one). */
+START_TEST(test_report_schema)
+{
+	char dir[160], msg[4096], *text, *p;
+	glob_t g;
+	FILE *f;
+
+	ck_assert_int_eq(glob("tests/data/runs/*", GLOB_ONLYDIR, NULL, &g), 0);
+	ck_assert_uint_ge(g.gl_pathc, 5);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct analyze_opts o = {.quiet = 1, .out = dir};
+		struct fl_error err = {0};
+		int verdict;
+
+		snprintf(dir, sizeof(dir), "%s/%s", outdir, strrchr(g.gl_pathv[i], '/') + 1);
+		ck_assert_msg(analyze_run_dir(g.gl_pathv[i], &o, &verdict, &err) == 0, "%s: %s",
+			      g.gl_pathv[i], err.msg);
+		ck_assert_int_eq(test_reports_valid(dir), 1);
+	}
+	globfree(&g);
+	text = slurp("mixed/report.json");
+	p = strstr(text, "\"verdict\": \"fail\"");
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, "\"verdikt\"", 9); /* an unknown key, and "verdict" missing */
+	snprintf(dir, sizeof(dir), "%s/broken", outdir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/broken/report.json", outdir);
+	f = fopen(dir, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	ck_assert_int_eq(test_reports_check(dir, msg, sizeof(msg)), -1);
+	ck_assert_msg(strstr(msg, "'verdict' is a required property") &&
+			  strstr(msg, "'verdikt' was unexpected"),
+		      "%s", msg);
+}
+END_TEST
+
 Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -359,6 +404,7 @@ Suite *render_suite(void)
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_summary_and_html);
 	tcase_add_test(tc, test_empty_run);
+	tcase_add_test(tc, test_report_schema);
 	suite_add_tcase(s, tc);
 	return s;
 }

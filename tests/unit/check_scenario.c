@@ -1,4 +1,4 @@
-/* The scenario parser on every example of SCENARIO.md: the full example (from
+/* The scenario parser on every example of docs/SCENARIO.md: the full example (from
  * tests/data/scenarios/, run from the repository root), the units, the selectors. */
 #include "orchestrator/scenario/scenario.h"
 
@@ -239,7 +239,7 @@ START_TEST(test_traffic_defaults)
 }
 END_TEST
 
-/* Every traffic kind and every metric of SCENARIO.md. */
+/* Every traffic kind and every metric of docs/SCENARIO.md. */
 START_TEST(test_kinds_and_metrics)
 {
 	static const char *kinds[] = {"dm",    "contact-request", "join-request",

@@ -205,8 +205,7 @@ START_TEST(fault_params_round_trip)
 	pj = json_load_file(path, 0, NULL);
 	faults = json_object_get(pj, "faults");
 	ck_assert_uint_eq(json_array_size(faults), rp.n_faults);
-	json_array_foreach(faults, i, fj)
-	{
+	json_array_foreach(faults, i, fj) {
 		const struct runplan_fault *rf = &rp.faults[i];
 		struct agentctl_fault af = {
 		    .id = rf->id, .kind = rf->kind, .lease_ms = 1, .params = &rf->params};
@@ -223,8 +222,7 @@ START_TEST(fault_params_round_trip)
 		req = json_loads(line, 0, NULL);
 		got = json_object_get(req, "params");
 		ck_assert_uint_eq(json_object_size(got), json_object_size(want));
-		json_object_foreach(want, key, v)
-		{
+		json_object_foreach(want, key, v) {
 			json_t *g = json_object_get(got, key);
 
 			ck_assert_msg(g != NULL, "%s: %s lost on the way to the agent", rf->id,

@@ -1,4 +1,4 @@
-/* The unit parsers of SCENARIO.md at their edges, with their exact messages. */
+/* The unit parsers of docs/SCENARIO.md at their edges, with their exact messages. */
 #include "common/units.h"
 
 #include <check.h>

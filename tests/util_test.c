@@ -1,0 +1,172 @@
+#include "tests/util_test.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The skip log: one line per skip, "<suite>/<test>\t<class>\t<reason>", appended by the test
+ * processes Check forks, read by the runner at the end. */
+#define SKIP_ENV "FL_SKIP_LOG"
+static char skip_path[64];
+
+void test_skip_at(const char *file, const char *cls, const char *fmt, ...)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	const char *log = getenv(SKIP_ENV);
+	char suite[64], reason[512];
+	va_list ap;
+	FILE *f;
+
+	if (strncmp(base, "check_", 6) == 0)
+		base += 6;
+	snprintf(suite, sizeof(suite), "%.*s", (int)strcspn(base, "."), base);
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	reason[strcspn(reason, "\t\n")] = '\0';
+	printf("SKIP: %s/%s: %s [%s]\n", suite, tcase_name(), reason, cls);
+	fflush(stdout);
+	if (log && (f = fopen(log, "a"))) {
+		fprintf(f, "%s/%s\t%s\t%s\n", suite, tcase_name(), cls, reason);
+		fclose(f);
+	}
+}
+
+void test_skip_begin(void)
+{
+	int fd;
+
+	snprintf(skip_path, sizeof(skip_path), "/tmp/fl-skips-%d-XXXXXX", (int)getpid());
+	fd = mkstemp(skip_path);
+	if (fd < 0) {
+		perror("skip log");
+		exit(EXIT_FAILURE);
+	}
+	close(fd);
+	setenv(SKIP_ENV, skip_path, 1);
+}
+
+/* A class is expected when FL_SKIP_OK lists it (or "all"). */
+static int skip_expected(const char *cls)
+{
+	const char *ok = getenv("FL_SKIP_OK");
+	size_t n = strlen(cls);
+
+	for (const char *p = ok; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != '\0')) {
+		size_t len = strcspn(p, ",");
+
+		if ((len == n && strncmp(p, cls, n) == 0) ||
+		    (len == 3 && strncmp(p, "all", 3) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+int test_skip_end(const char *runner)
+{
+	const char *ci = getenv("CI");
+	int strict = ci && strcmp(ci, "true") == 0;
+	int n = 0, bad = 0;
+	char line[700];
+	FILE *f = fopen(skip_path, "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, "\t"), *cls = strtok(NULL, "\t");
+
+		n++;
+		if (strict && cls && !skip_expected(cls)) {
+			printf("%s: unexpected skip under CI=true: %s [%s] (FL_SKIP_OK=%s)\n",
+			       runner, name, cls, getenv("FL_SKIP_OK") ? getenv("FL_SKIP_OK") : "");
+			bad++;
+		}
+	}
+	if (f)
+		fclose(f);
+	unlink(skip_path);
+	printf("%d skipped\n", n);
+	return bad;
+}
+
+int test_sh_out(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[4096];
+	size_t n = 0;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	for (size_t r; len > 1 && (r = fread(out + n, 1, len - 1 - n, p)) > 0;)
+		n += r;
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char reports_list[16384];
+static size_t reports_n;
+static int reports_count;
+
+static int report_cb(const char *p, const struct stat *st, int type, struct FTW *ftw)
+{
+	const char *base = p + ftw->base;
+
+	if (type == FTW_F && strcmp(base, "report.json") == 0) {
+		int w = snprintf(reports_list + reports_n, sizeof(reports_list) - reports_n,
+				 " '%s'", p);
+
+		if (w <= 0 || (size_t)w >= sizeof(reports_list) - reports_n)
+			return 1; /* too many files for one command line */
+		reports_n += (size_t)w;
+		reports_count++;
+	}
+	return 0;
+}
+
+int test_reports_check(const char *root, char *msg, size_t len)
+{
+	int rc;
+
+	reports_n = 0;
+	reports_count = 0;
+	reports_list[0] = '\0';
+	msg[0] = '\0';
+	if (access(root, F_OK) != 0)
+		return 0;
+	if (nftw(root, report_cb, 16, FTW_PHYS) != 0) {
+		snprintf(msg, len, "cannot walk %s (or too many report.json files)", root);
+		return -1;
+	}
+	if (reports_count == 0)
+		return 0;
+	/* the validator is found from the working directory (the repository's root) */
+	rc = test_sh_out(msg, len, "tools/validate-report%s 2>&1", reports_list);
+	if (rc != 0) {
+		size_t n = strlen(msg);
+
+		snprintf(msg + n, len - n, "(tools/validate-report: exit %d)", rc);
+		return -1;
+	}
+	return reports_count;
+}
+
+int test_reports_valid(const char *root)
+{
+	static char msg[16384];
+	int n = test_reports_check(root, msg, sizeof(msg));
+
+	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
+	return n;
+}
