@@ -126,8 +126,7 @@ static char *sc_create_group(struct ln_node *n, json_t *id, json_t *params, unsi
 	sc_uuid(uuid);
 	snprintf(c->id, sizeof(c->id), "%s-%s", uuid, n->pubkey);
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	json_array_foreach(keys, i, k)
-	{
+	json_array_foreach(keys, i, k) {
 		if (!json_is_string(k) || strlen(json_string_value(k)) != 132) {
 			*status = 400;
 			return sc_rpc_error(id, -32602, "a member is not a public key");

@@ -119,8 +119,7 @@ static int runload_nodes(struct analyze_run *run, json_t *nodes, struct fl_error
 	size_t i;
 	json_t *n;
 
-	json_array_foreach(nodes, i, n)
-	{
+	json_array_foreach(nodes, i, n) {
 		const char *name = json_string_value(json_object_get(n, "name"));
 		uint32_t idx;
 
@@ -151,8 +150,7 @@ static int runload_fault(struct analyze_run *run, struct analyze_fault *f, json_
 	f->end_ms = runload_jnum(j, "end_ms", f->start_ms);
 	f->applied_ms = f->reverted_ms = f->recovery_ms = NAN;
 	f->targets = amap_arena_alloc(&run->arena, (json_array_size(targets) + 1) * 4);
-	json_array_foreach(targets, i, t)
-	{
+	json_array_foreach(targets, i, t) {
 		const char *s = json_string_value(t);
 		uint32_t idx = s ? runload_node(run, s, strlen(s), 1) : ANALYZE_NONE;
 
@@ -168,8 +166,7 @@ static int runload_faults(struct analyze_run *run, json_t *faults, struct fl_err
 	json_t *j;
 
 	run->faults = fl_xcalloc(json_array_size(faults) + 1, sizeof(*run->faults));
-	json_array_foreach(faults, i, j)
-	{
+	json_array_foreach(faults, i, j) {
 		if (runload_fault(run, &run->faults[i], j, err) < 0)
 			return fl_wrap(err, "plan.json: faults[%zu]", i);
 		run->n_faults++;
@@ -211,8 +208,7 @@ static int runload_expects(struct analyze_run *run, json_t *expect, struct fl_er
 	json_t *j;
 
 	run->expects = fl_xcalloc(json_array_size(expect) + 1, sizeof(*run->expects));
-	json_array_foreach(expect, i, j)
-	{
+	json_array_foreach(expect, i, j) {
 		struct analyze_expect *e = &run->expects[run->n_expects++];
 		json_t *w = json_object_get(j, "where");
 

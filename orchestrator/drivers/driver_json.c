@@ -184,8 +184,7 @@ int driver_json_store_hashes(const char *body, char (*hashes)[80], int max, char
 	msgs = json_object_get(j, "messages");
 	if (!json_is_array(msgs))
 		return -1;
-	json_array_foreach(msgs, i, m)
-	{
+	json_array_foreach(msgs, i, m) {
 		const char *h = json_string_value(json_object_get(m, "messageHash"));
 
 		if (!h)
@@ -211,8 +210,7 @@ static int driver_json_peer_connected(json_t *p)
 	if (json_is_string(c))
 		return strcasecmp(json_string_value(c), "Connected") == 0;
 	protos = json_object_get(p, "protocols");
-	json_array_foreach(protos, i, pr)
-	{
+	json_array_foreach(protos, i, pr) {
 		if (json_is_object(pr) && json_is_true(json_object_get(pr, "connected")))
 			return 1;
 	}
@@ -228,8 +226,7 @@ int driver_json_peers_connected(const char *body)
 
 	if (!json_is_array(j))
 		return -1;
-	json_array_foreach(j, i, p)
-	{
+	json_array_foreach(j, i, p) {
 		if (!json_is_object(p))
 			return -1;
 		n += driver_json_peer_connected(p);
@@ -298,8 +295,8 @@ int driver_poll_raw(struct driver_node *n, const char *path_prefix, const char *
 	arr = json_loads(r.body, 0, NULL);
 	free(r.body);
 	n->polled_raw += (long)json_array_size(arr);
-	json_array_foreach(arr, i, m) count +=
-	    driver_json_receipt(n, m, kind, events, text, 1 << 20);
+	json_array_foreach(arr, i, m)
+		count += driver_json_receipt(n, m, kind, events, text, 1 << 20);
 	fflush(events);
 	return count;
 }
@@ -309,8 +306,7 @@ json_t *driver_json_message_by_text(json_t *result, const char *text)
 	json_t *msgs = json_object_get(result, "messages"), *m;
 	size_t i;
 
-	json_array_foreach(msgs, i, m)
-	{
+	json_array_foreach(msgs, i, m) {
 		const char *t = json_string_value(json_object_get(m, "text"));
 
 		if (t && strcmp(t, text) == 0)

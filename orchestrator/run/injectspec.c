@@ -74,8 +74,7 @@ static int inject_params(const struct fault_kind *k, json_t *spec, json_t *req,
 	json_object_set_new(req, "params", params);
 	if (!json_is_object(spec))
 		return fl_err(err, "%s: expected a mapping of parameters", k->name);
-	json_object_foreach(spec, key, v)
-	{
+	json_object_foreach(spec, key, v) {
 		const struct fault_field *fd = inject_field(k, key);
 
 		if (!fd)
@@ -140,8 +139,7 @@ static int inject_sense(const char *kind, const char *node, json_t *req, struct 
 	from = json_object_get(req, "drop_from_nodes");
 	if (json_array_size(from) == 0)
 		return fl_err(err, "partition needs from: [NODE, ...] (the nodes cut off)");
-	json_array_foreach(from, i, v)
-	{
+	json_array_foreach(from, i, v) {
 		if (!json_is_string(v))
 			return fl_err(err, "partition.from: expected node names");
 		if (!strcmp(json_string_value(v), node))
@@ -168,8 +166,7 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 		return fl_err(err,
 			      "FAULT-SPEC: expected a mapping such as '{netem: {delay: 200ms}}'");
 	req = json_pack("{s:s,s:s}", "op", "apply", "node", node);
-	json_object_foreach(spec, key, v)
-	{
+	json_object_foreach(spec, key, v) {
 		const struct fault_kind *k = fault_kind_find(key);
 		int known = k && k->via == FAULT_VIA_AGENT;
 

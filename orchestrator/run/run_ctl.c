@@ -83,8 +83,7 @@ static int run_ctl_drop_from(struct run_ctx *c, size_t target, json_t *from,
 	fp->group_of = fl_xcalloc(c->nt.n + 1, sizeof(int));
 	for (i = 0; i < c->nt.n; i++)
 		fp->group_of[i] = -1;
-	json_array_foreach(from, i, v)
-	{
+	json_array_foreach(from, i, v) {
 		long k = runplan_node_find(&c->plan, json_string_value(v) ?: "");
 
 		if (k < 0)

@@ -44,15 +44,15 @@ static int runplan_node_load(struct runplan_node *n, json_t *o)
 	runplan_str(n->image, sizeof(n->image), o, "image");
 	runplan_str(n->driver, sizeof(n->driver), o, "driver");
 	runplan_str(n->address, sizeof(n->address), o, "address");
-	json_array_foreach(rel, i, v)
-	{
+	json_array_foreach(rel, i, v) {
 		size_t l = strlen(n->reliability);
 
 		snprintf(n->reliability + l, sizeof(n->reliability) - l, "%s%s", i ? "," : "",
 			 json_string_value(v) ?: "");
 	}
 	n->args = fl_xcalloc(json_array_size(args) + 1, sizeof(char *));
-	json_array_foreach(args, i, v) n->args[i] = fl_xstrdup(json_string_value(v) ?: "");
+	json_array_foreach(args, i, v)
+		n->args[i] = fl_xstrdup(json_string_value(v) ?: "");
 	return n->name[0] ? 0 : -1;
 }
 
@@ -64,8 +64,7 @@ static int runplan_names(const struct runplan *p, json_t *arr, uint32_t **out, s
 
 	*n = 0;
 	*out = fl_xcalloc(json_array_size(arr) + 1, sizeof(uint32_t));
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach(arr, i, v) {
 		long k = runplan_node_find(p, json_string_value(v) ?: "");
 
 		if (k < 0)
@@ -86,10 +85,8 @@ static int runplan_groups(const struct runplan *p, struct fault_params *out, jso
 	out->group_of = fl_xcalloc(p->n_nodes + 1, sizeof(int));
 	for (i = 0; i < p->n_nodes; i++)
 		out->group_of[i] = -1;
-	json_array_foreach(groups, i, g)
-	{
-		json_array_foreach(g, j, v)
-		{
+	json_array_foreach(groups, i, g) {
+		json_array_foreach(g, j, v) {
 			long k = runplan_node_find(p, json_string_value(v) ?: "");
 
 			if (k < 0)
@@ -239,11 +236,11 @@ static int runplan_body(struct runplan *p, json_t *j, const char **what)
 	p->faults = fl_xcalloc(json_array_size(faults) + 1, sizeof(*p->faults));
 	p->events = fl_xcalloc(json_array_size(events) + 1, sizeof(*p->events));
 	*what = "nodes";
-	json_array_foreach(nodes, i,
-			   v) if (runplan_node_load(&p->nodes[p->n_nodes++], v) < 0) return -1;
+	json_array_foreach(nodes, i, v)
+		if (runplan_node_load(&p->nodes[p->n_nodes++], v) < 0)
+			return -1;
 	*what = "links";
-	json_array_foreach(links, i, v)
-	{
+	json_array_foreach(links, i, v) {
 		long a = runplan_node_find(p, json_string_value(json_array_get(v, 0)) ?: "");
 		long b = runplan_node_find(p, json_string_value(json_array_get(v, 1)) ?: "");
 
@@ -253,11 +250,13 @@ static int runplan_body(struct runplan *p, json_t *j, const char **what)
 		p->links[p->n_links++][1] = (uint32_t)b;
 	}
 	*what = "faults";
-	json_array_foreach(faults, i, v) if (runplan_fault_load(p, &p->faults[p->n_faults++], v) <
-					     0) return -1;
+	json_array_foreach(faults, i, v)
+		if (runplan_fault_load(p, &p->faults[p->n_faults++], v) < 0)
+			return -1;
 	*what = "events";
-	json_array_foreach(events, i, v) if (runplan_event_load(p, &p->events[p->n_events++], v) <
-					     0) return -1;
+	json_array_foreach(events, i, v)
+		if (runplan_event_load(p, &p->events[p->n_events++], v) < 0)
+			return -1;
 	return 0;
 }
 

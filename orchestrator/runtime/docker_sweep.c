@@ -87,8 +87,7 @@ void docker_sweep_list_ids(void (*fn)(const char *id, void *ctx), void *ctx)
 		return;
 	for (size_t k = 0; k < 2; k++) {
 		json_t *arr = docker_sweep_get(&api, kinds[k], NULL);
-		json_array_foreach(arr, i, v)
-		{
+		json_array_foreach(arr, i, v) {
 			const char *id = docker_sweep_label(v);
 			if (id)
 				fn(id, ctx);
@@ -110,8 +109,7 @@ int docker_sweep_run(const char *run_id)
 	if (docker_api_open(&api, &err) < 0)
 		return 0;
 	arr = docker_sweep_get(&api, "containers", run_id);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach(arr, i, v) {
 		snprintf(path, sizeof(path), "/containers/%s?force=1&v=1",
 			 json_string_value(json_object_get(v, "Id")));
 		if (docker_api_call(&api, "DELETE", path, NULL, &status, NULL, &err) == 0 &&
@@ -120,8 +118,7 @@ int docker_sweep_run(const char *run_id)
 	}
 	json_decref(arr);
 	arr = docker_sweep_get(&api, "networks", run_id);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach(arr, i, v) {
 		snprintf(path, sizeof(path), "/networks/%s",
 			 json_string_value(json_object_get(v, "Id")));
 		if (docker_api_call(&api, "DELETE", path, NULL, &status, NULL, &err) == 0 &&
@@ -154,10 +151,9 @@ void docker_sweep_list_subnets(void (*fn)(const char *cidr, void *ctx), void *ct
 	}
 	arr = json_loads(resp, 0, NULL);
 	free(resp);
-	json_array_foreach(arr, i, net)
-	{
-		json_array_foreach(json_object_get(json_object_get(net, "IPAM"), "Config"), k, cfg)
-		{
+	json_array_foreach(arr, i, net) {
+		json_array_foreach(json_object_get(json_object_get(net, "IPAM"), "Config"), k,
+				   cfg) {
 			const char *sub = json_string_value(json_object_get(cfg, "Subnet"));
 			if (sub && strchr(sub, '.'))
 				fn(sub, ctx);
