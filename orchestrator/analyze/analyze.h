@@ -34,6 +34,8 @@ struct analyze_node {
 	int exit_code;	/* -1 = null */
 	const char *exit_signal;
 	int exit_expected;
+	int warnings;		  /* driver-warning lines (what a driver could not see) */
+	const char *last_warning; /* the text of the last one */
 };
 
 struct analyze_fault {

@@ -15,7 +15,7 @@
 struct journal_line {
 	struct flatjson_val type, node, msg, fault, result, engine, node_msg_id, hash;
 	struct flatjson_val address, key, signal, code, expected, started_at, run, runtime;
-	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker;
+	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker, text;
 	double mono0_ms, real0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed,
 	    delivery;
 	double planned_end_ms;
@@ -33,12 +33,12 @@ struct journal_field {
 #define JN(f) {#f, sizeof(#f) - 1, offsetof(struct journal_line, f), 1}
 /* clang-format on */
 static const struct journal_field journal_fields[] = {
-    JF(type),		JF(node),	  JF(msg),	   JF(fault),	JF(result),   JF(engine),
-    JF(node_msg_id),	JF(hash),	  JF(address),	   JF(key),	JF(signal),   JF(code),
-    JF(expected),	JF(started_at),	  JF(run),	   JF(runtime), JF(status),   JF(kernel),
-    JF(netem),		JF(delay_engine), JF(freezer),	   JF(docker),	JN(mono0_ms), JN(issued_ms),
-    JN(done_ms),	JN(applied_ms),	  JN(reverted_ms), JN(t_ms),	JN(seed),     JN(delivery),
-    JN(planned_end_ms), JN(real0_ms),
+    JF(type),	     JF(node),		 JF(msg),	 JF(fault),	  JF(result), JF(engine),
+    JF(node_msg_id), JF(hash),		 JF(address),	 JF(key),	  JF(signal), JF(code),
+    JF(expected),    JF(started_at),	 JF(run),	 JF(runtime),	  JF(status), JF(kernel),
+    JF(netem),	     JF(delay_engine),	 JF(freezer),	 JF(docker),	  JF(text),   JN(mono0_ms),
+    JN(issued_ms),   JN(done_ms),	 JN(applied_ms), JN(reverted_ms), JN(t_ms),   JN(seed),
+    JN(delivery),    JN(planned_end_ms), JN(real0_ms),
 };
 
 static int journal_parse(const char *p, size_t n, struct journal_line *l)
@@ -137,6 +137,17 @@ static void journal_node_exit(struct analyze_run *run, const struct journal_line
 	node->exit_code = l->code.type == FLATJSON_NUM ? (int)l->code.num : -1;
 	node->exit_signal = runload_str(run, &l->signal);
 	node->exit_expected = l->expected.type == FLATJSON_TRUE;
+}
+
+/* A driver's note about what it could not see (e.g. an overflowed receipt cache). */
+static void journal_driver_warning(struct analyze_run *run, const struct journal_line *l)
+{
+	uint32_t ni = journal_node(run, &l->node);
+
+	if (ni == ANALYZE_NONE)
+		return;
+	run->nodes[ni].warnings++;
+	run->nodes[ni].last_warning = runload_str(run, &l->text);
 }
 
 static void journal_node_restart(struct analyze_run *run, const struct journal_line *l)
@@ -248,6 +259,8 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 		journal_environment(run, &l);
 	else if (journal_is(&l.type, "telemetry") && !isnan(l.delivery))
 		run->telemetry_delivery = l.delivery;
+	else if (journal_is(&l.type, "driver-warning"))
+		journal_driver_warning(run, &l);
 	else if (journal_is(&l.type, "drain-end")) {
 		run->ended_early_ms = l.t_ms;
 		run->planned_end_ms = l.planned_end_ms;

@@ -153,6 +153,8 @@ static void render_json_nodes(struct jsonw *w, const struct analyze_run *run)
 			   n->restarts	? (uint64_t)n->restarts
 			   : n->ups > 1 ? (uint64_t)n->ups - 1
 					: 0);
+		jsonw_ku64(w, "warnings", (uint64_t)n->warnings);
+		jsonw_kstr(w, "last_warning", n->last_warning);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);

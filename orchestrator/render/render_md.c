@@ -135,6 +135,20 @@ static void render_md_exits(FILE *f, const struct analyze_run *run)
 	}
 	if (any)
 		fputc('\n', f);
+	any = 0;
+	for (size_t i = 0; i < run->n_nodes; i++) {
+		const struct analyze_node *n = &run->nodes[i];
+
+		if (!n->warnings)
+			continue;
+		if (!any)
+			fputs("**Driver warnings** (what the run could not see)\n\n", f);
+		any = 1;
+		fprintf(f, "- %s: %d× — %s\n", n->name, n->warnings,
+			n->last_warning ? n->last_warning : "");
+	}
+	if (any)
+		fputc('\n', f);
 }
 
 int render_md_write(const struct analyze_run *run, const char *path, struct fl_error *err)

@@ -81,6 +81,42 @@ static double num(json_t *o, const char *key)
 	return json_number_value(v);
 }
 
+/* A driver's warning (journal driver-warning) reaches report.json and summary.md. */
+START_TEST(test_driver_warning)
+{
+	json_auto_t *root = NULL;
+	json_t *nodes, *n;
+	char *md, *js;
+	size_t i;
+	int seen = 0;
+
+	run_dir("mixed");
+	js = slurp("report.json");
+	root = json_loads(js, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	nodes = obj(root, "nodes", JSON_ARRAY);
+	json_array_foreach(nodes, i, n) {
+		const char *name = json_string_value(json_object_get(n, "name"));
+
+		ck_assert_int_eq(num(n, "warnings"), strcmp(name, "bob") == 0 ? 1 : 0);
+		if (strcmp(name, "bob") == 0) {
+			seen = 1;
+			ck_assert_ptr_nonnull(strstr(
+			    json_string_value(json_object_get(n, "last_warning")), "relay cache"));
+		} else {
+			ck_assert(json_is_null(json_object_get(n, "last_warning")));
+		}
+	}
+	ck_assert(seen);
+	md = slurp("summary.md");
+	ck_assert_msg(strstr(md, "**Driver warnings**") &&
+			  strstr(md, "- bob: 1× — bob: one receipt"),
+		      "%s", md);
+	free(md);
+	free(js);
+}
+END_TEST
+
 START_TEST(test_report_json)
 {
 	json_error_t jerr;
@@ -401,6 +437,7 @@ Suite *render_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_report_json);
+	tcase_add_test(tc, test_driver_warning);
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_summary_and_html);
 	tcase_add_test(tc, test_empty_run);
