@@ -98,7 +98,8 @@ static void journal_run_start(struct analyze_run *run, const struct journal_line
 		run->real0_ms = l->real0_ms;
 	run->started_at = runload_str(run, &l->started_at);
 	run->run_name = runload_str(run, &l->run);
-	if (!run->runtime)
+	/* what ran: `run --runtime` may override the plan's */
+	if (l->runtime.type == FLATJSON_STR)
 		run->runtime = runload_str(run, &l->runtime);
 	if (!run->has_seed && !isnan(l->seed)) {
 		run->seed = (uint64_t)l->seed;

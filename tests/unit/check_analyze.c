@@ -191,6 +191,8 @@ START_TEST(test_clean_and_empty)
 	analyze_free(run);
 	run = load("compact"); /* the same run, its plan on one line with events first */
 	ck_assert_str_eq(run->scenario, "compact");
+	/* its plan says netns, the run was told --runtime docker: the report says what ran */
+	ck_assert_str_eq(run->runtime, "docker");
 	ck_assert_uint_eq(run->n_msgs, 2);
 	ck_assert_uint_eq(run->totals.delivered, 2);
 	ck_assert_int_eq(run->verdict_ok, 1);
