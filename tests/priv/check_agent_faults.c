@@ -1,6 +1,7 @@
 /* faultlab-agent end to end, as root: the real binary in one of two namespaces joined by a
  * veth, real UDP traffic between them, and every check made from outside the agent
  * (iptables-legacy, ip route, the cgroup files, a worker process's progress). */
+#include "tests/priv/util_agent.h"
 #include "tests/priv/util_netns.h"
 
 #include "common/fltime.h"
@@ -25,12 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct agent_proc {
-	pid_t pid;
-	int in, out; /* its stdin (write end), its stdout (read end) */
-	char events[4096];
-};
-
 static struct test_pair pair;
 static char run_id[16];
 /* Test cgroups on this host's hierarchies, wherever common/hostprobe finds them mounted ("" when
@@ -46,57 +41,19 @@ static int janitor_fd = -1;
 
 static void faults_cleanup(void);
 
-static const char *agent_bin(void)
-{
-	const char *b = getenv("FL_AGENT_BIN");
-
-	return b ? b : "build/faultlab-agent";
-}
-
 static void ns_path(const char *ns, char *out, size_t len)
 {
 	snprintf(out, len, "/run/netns/%s", ns);
 }
 
-/* Forks and execs argv with pipes for stdin/stdout; 1 when it printed its ready line. */
-static int agent_spawn(struct agent_proc *p, const char *const *argv)
-{
-	int in[2], out[2], st;
-	char line[256];
-
-	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
-	p->pid = fork();
-	ck_assert_int_ge(p->pid, 0);
-	if (p->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	p->in = in[1];
-	p->out = out[0];
-	p->events[0] = '\0';
-	if (test_read_line(p->out, line, sizeof(line), 5000) && strstr(line, "\"event\":\"ready\""))
-		return 1;
-	close(p->in);
-	close(p->out);
-	kill(p->pid, SIGKILL);
-	waitpid(p->pid, &st, 0);
-	fprintf(stderr, "agent start: got \"%s\", status %d\n", line, st);
-	return 0;
-}
-
 /* Starts the agent in namespace `ns` with the extra arguments (NULL-terminated). Retries
  * a failed start: others relink build/faultlab-agent in the shared tree while tests run. */
-static void agent_start(struct agent_proc *p, const char *ns, const char *ifname, ...)
+static void agent_start(struct test_agent *p, const char *ns, const char *ifname, ...)
 {
 	char path[64];
-	const char *argv[24] = {agent_bin(), "--run", run_id,	  "--node", "a",
-				"--netns",   path,    "--ifname", ifname};
-	int argc = 9, ok = 0;
+	const char *argv[24] = {test_agent_bin(), "--run", run_id,     "--node", "a",
+				"--netns",	  path,	   "--ifname", ifname};
+	int argc = 9;
 	va_list ap;
 
 	ns_path(ns, path, sizeof(path));
@@ -104,62 +61,18 @@ static void agent_start(struct agent_proc *p, const char *ns, const char *ifname
 	while (argc < 22 && (argv[argc] = va_arg(ap, const char *)))
 		argc++;
 	va_end(ap);
-	for (int i = 0; i < 3 && !ok; i++)
-		ok = agent_spawn(p, argv);
-	ck_assert_msg(ok, "agent %s did not start", argv[0]);
+	ck_assert_msg(test_agent_start(p, argv) == 0, "agent %s did not start", argv[0]);
 }
 
-/* Sends a request and returns its reply; event lines before it are kept in p->events. */
-static const char *agent_req(struct agent_proc *p, const char *fmt, ...)
+/* A request's reply (util_agent.h); no reply in 5 s fails the test. */
+static const char *agent_reply(const char *reply)
 {
-	static char reply[1024];
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	line[n++] = '\n';
-	ck_assert_int_eq(write(p->in, line, (size_t)n), n);
-	while (test_read_line(p->out, reply, sizeof(reply), 5000)) {
-		if (strncmp(reply, "{\"ok\"", 5) == 0)
-			return reply;
-		snprintf(p->events + strlen(p->events), sizeof(p->events) - strlen(p->events),
-			 "%s\n", reply);
-	}
-	ck_abort_msg("no reply to %s", line);
-	return NULL;
+	ck_assert_msg(reply != NULL, "no reply from the agent");
+	return reply;
 }
+#define agent_req(p, ...) agent_reply(test_agent_req(p, __VA_ARGS__))
 
-/* Waits up to timeout_ms for an event line containing `what`. */
-static int agent_event(struct agent_proc *p, const char *what, int timeout_ms)
-{
-	char line[1024];
-
-	if (strstr(p->events, what))
-		return 1;
-	while (test_read_line(p->out, line, sizeof(line), timeout_ms)) {
-		snprintf(p->events + strlen(p->events), sizeof(p->events) - strlen(p->events),
-			 "%s\n", line);
-		if (strstr(line, what))
-			return 1;
-	}
-	return 0;
-}
-
-/* Closes the agent's stdin and reaps it; returns its exit status. */
-static int agent_stop(struct agent_proc *p)
-{
-	int st = 0;
-
-	close(p->in);
-	waitpid(p->pid, &st, 0);
-	close(p->out);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void apply_ok(struct agent_proc *p, const char *id, const char *kind, int lease_ms,
+static void apply_ok(struct test_agent *p, const char *id, const char *kind, int lease_ms,
 		     const char *params)
 {
 	const char *r = agent_req(p,
@@ -170,7 +83,7 @@ static void apply_ok(struct agent_proc *p, const char *id, const char *kind, int
 	ck_assert_msg(strncmp(r, "{\"ok\":true", 10) == 0, "apply %s: %s", id, r);
 }
 
-static void revert_ok(struct agent_proc *p, const char *id)
+static void revert_ok(struct test_agent *p, const char *id)
 {
 	const char *r = agent_req(p, "{\"op\":\"revert\",\"id\":\"%s\"}", id);
 
@@ -419,7 +332,7 @@ static int ping_loss_b_to_a(void)
 
 START_TEST(test_partition_full_loss_heals)
 {
-	struct agent_proc a, b;
+	struct test_agent a, b;
 	char params[128];
 
 	ck_assert_int_eq(ping_loss_b_to_a(), 0);
@@ -436,14 +349,14 @@ START_TEST(test_partition_full_loss_heals)
 	revert_ok(&b, "f1");
 	ck_assert_int_eq(ping_loss_b_to_a(), 0);
 	ck_assert_int_eq(fl_chains(), 0);
-	ck_assert_int_eq(agent_stop(&a), 0);
-	ck_assert_int_eq(agent_stop(&b), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&b), 0);
 }
 END_TEST
 
 START_TEST(test_partition_one_way)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	char params[128];
 
 	agent_start(&a, pair.ns_a, pair.if_a, NULL);
@@ -451,7 +364,7 @@ START_TEST(test_partition_one_way)
 	apply_ok(&a, "f1", "partition", 60000, params);
 	ck_assert_msg(!b_to_a(BLOCKED_MS), "b reaches a through the partition");
 	ck_assert_msg(a_to_b(OPEN_MS), "a no longer reaches b: the partition is not one-way");
-	ck_assert_int_eq(agent_stop(&a), 0); /* EOF reverts */
+	ck_assert_int_eq(test_agent_stop(&a), 0); /* EOF reverts */
 	ck_assert(b_to_a(OPEN_MS));
 	ck_assert_int_eq(fl_chains(), 0);
 }
@@ -459,7 +372,7 @@ END_TEST
 
 START_TEST(test_two_partitions_overlap)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	char params[128];
 
 	agent_start(&a, pair.ns_a, pair.if_a, NULL);
@@ -473,13 +386,13 @@ START_TEST(test_two_partitions_overlap)
 	revert_ok(&a, "f2");
 	ck_assert(b_to_a(OPEN_MS));
 	ck_assert_int_eq(fl_chains(), 0);
-	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
 }
 END_TEST
 
 START_TEST(test_lease_expires_by_itself)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	char params[128];
 	uint64_t t0 = fltime_mono_ns();
 
@@ -487,19 +400,20 @@ START_TEST(test_lease_expires_by_itself)
 	drop_from(params, sizeof(params), pair.addr_b);
 	apply_ok(&a, "f1", "partition", 1500, params);
 	ck_assert(!b_to_a(BLOCKED_MS));
-	ck_assert(agent_event(&a, "{\"event\":\"expired\",\"id\":\"f1\",\"result\":\"ok\"}", 3000));
+	ck_assert(
+	    test_agent_event(&a, "{\"event\":\"expired\",\"id\":\"f1\",\"result\":\"ok\"}", 3000));
 	ck_assert_uint_ge(fltime_mono_ns() - t0, 1500000000u);
 	ck_assert(b_to_a(OPEN_MS));
 	ck_assert_int_eq(fl_chains(), 0);
 	ck_assert_str_eq(agent_req(&a, "{\"op\":\"list\"}"),
 			 "{\"ok\":true,\"op\":\"list\",\"faults\":[]}");
-	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
 }
 END_TEST
 
 START_TEST(test_bad_requests_keep_serving)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	const char *r;
 
 	agent_start(&a, pair.ns_a, pair.if_a, NULL);
@@ -520,7 +434,7 @@ START_TEST(test_bad_requests_keep_serving)
 	ck_assert_ptr_nonnull(strstr(r, "\"field\":\"params.wake_network_after_ms\""));
 	ck_assert_int_eq(fl_chains(), 0); /* nothing of the failed applies remains */
 	ck_assert_str_eq(agent_req(&a, "{\"op\":\"ping\"}"), "{\"ok\":true,\"op\":\"ping\"}");
-	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
 }
 END_TEST
 
@@ -528,7 +442,7 @@ END_TEST
 
 START_TEST(test_link_down_restores_routes)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	const char *r;
 
 	ck_assert_int_eq(test_ns_sh(pair.ns_a, "ip route add 10.213.99.0/24 via %s dev %s",
@@ -547,7 +461,7 @@ START_TEST(test_link_down_restores_routes)
 	ck_assert_ptr_nonnull(strstr(sh_out("ip route"), "10.213.99.0/24 via 10.213.41.2"));
 	ck_assert_ptr_nonnull(strstr(sh_out("ip route"), "10.213.41.0/24 dev"));
 	ck_assert_int_eq(saved_snapshots(), 0);
-	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
 }
 END_TEST
 
@@ -622,7 +536,7 @@ static const char *frozen_state(const char *dir)
 
 static void freeze_case(const char *dir, const char *engine, const char *frozen)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	char pgid[16];
 	const char *r;
 
@@ -641,7 +555,7 @@ static void freeze_case(const char *dir, const char *engine, const char *frozen)
 	revert_ok(&a, "z1");
 	ck_assert_msg(worker_runs(), "the worker did not resume after the thaw");
 	ck_assert_str_ne(frozen_state(dir), frozen);
-	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
 }
 
 START_TEST(test_freeze_cgroup2)
@@ -670,7 +584,7 @@ END_TEST
 
 START_TEST(test_suspend_blackholes_then_restores)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	char engine[64];
 	const char *r;
 	uint64_t t_revert;
@@ -690,17 +604,17 @@ START_TEST(test_suspend_blackholes_then_restores)
 	ck_assert_msg(!b_to_a(BLOCKED_MS), "the network came back with the thaw, not after it");
 	ck_assert_msg(worker_runs(), "not thawed at once");
 	ck_assert(
-	    agent_event(&a, "{\"event\":\"restored\",\"id\":\"s1\",\"result\":\"ok\"}", 3000));
+	    test_agent_event(&a, "{\"event\":\"restored\",\"id\":\"s1\",\"result\":\"ok\"}", 3000));
 	ck_assert_uint_ge(fltime_mono_ns() - t_revert, 1500000000u);
 	ck_assert(a_to_b(OPEN_MS) && b_to_a(OPEN_MS));
 	ck_assert_int_eq(fl_chains(), 0);
-	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
 }
 END_TEST
 
 START_TEST(test_partition_and_suspend_overlap)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	char params[128];
 
 	worker_start(cgnode);
@@ -711,7 +625,7 @@ START_TEST(test_partition_and_suspend_overlap)
 	apply_ok(&a, "z1", "freeze", 60000, "{}");
 	ck_assert_int_eq(fl_chains(), 3);
 	revert_ok(&a, "s1");
-	ck_assert(agent_event(&a, "\"restored\",\"id\":\"s1\"", 3000));
+	ck_assert(test_agent_event(&a, "\"restored\",\"id\":\"s1\"", 3000));
 	ck_assert_msg(worker_still(), "reverting the suspend thawed the freeze still in force");
 	ck_assert_int_eq(fl_chains(), 1);
 	ck_assert_msg(a_to_b(OPEN_MS), "the suspend's OUTPUT drop stayed");
@@ -721,13 +635,13 @@ START_TEST(test_partition_and_suspend_overlap)
 	revert_ok(&a, "p1");
 	ck_assert(b_to_a(OPEN_MS));
 	ck_assert_int_eq(fl_chains(), 0);
-	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(test_agent_stop(&a), 0);
 }
 END_TEST
 
 /* --- the agent's own end ---------------------------------------------------------------- */
 
-static void apply_everything(struct agent_proc *a)
+static void apply_everything(struct test_agent *a)
 {
 	char params[128];
 
@@ -767,7 +681,7 @@ START_TEST(test_parent_kill9_leaves_nothing)
 	if (parent == 0) {
 		/* The orchestrator stand-in. Its stdin pipe for the agent is inherited by the
 		 * test process too, so the agent never sees EOF: only the parent's death. */
-		static struct agent_proc a;
+		static struct test_agent a;
 
 		agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cgnode, NULL);
 		apply_everything(&a);
@@ -788,14 +702,14 @@ END_TEST
 
 START_TEST(test_signal_reverts_all)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	int st;
 
 	worker_start(cgnode);
 	agent_start(&a, pair.ns_a, pair.if_a, "--cgroup", cgnode, NULL);
 	apply_everything(&a);
 	kill(a.pid, SIGTERM);
-	ck_assert(agent_event(
+	ck_assert(test_agent_event(
 	    &a, "\"reverted\",\"id\":\"p1\",\"result\":\"ok\",\"reason\":\"sigterm\"", 2000));
 	waitpid(a.pid, &st, 0);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -807,7 +721,7 @@ END_TEST
 
 START_TEST(test_sweep_after_crash)
 {
-	struct agent_proc a;
+	struct test_agent a;
 	char cmd[PATH_MAX + 512], path[64];
 	FILE *f;
 	char out[1024] = "";
@@ -827,7 +741,7 @@ START_TEST(test_sweep_after_crash)
 	ck_assert(worker_still());
 	ns_path(pair.ns_a, path, sizeof(path));
 	snprintf(cmd, sizeof(cmd), "%s --sweep --run %s --netns %s --ifname %s --cgroup %s",
-		 agent_bin(), run_id, path, pair.if_a, cgnode);
+		 test_agent_bin(), run_id, path, pair.if_a, cgnode);
 	f = popen(cmd, "r");
 	ck_assert_ptr_nonnull(fgets(out, sizeof(out), f));
 	ck_assert_int_eq(pclose(f), 0);
@@ -847,7 +761,7 @@ START_TEST(test_refuses_host_netns)
 	snprintf(cmd, sizeof(cmd),
 		 "%s --run %s --node x --netns /proc/1/ns/net --ifname lo "
 		 "</dev/null 2>/dev/null",
-		 agent_bin(), run_id);
+		 test_agent_bin(), run_id);
 	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
 }
 END_TEST
