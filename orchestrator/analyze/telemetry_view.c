@@ -35,6 +35,26 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, int64_t a, int64_t b,
 	return s;
 }
 
+/* Runs sql over [a, b] on the database at path, handing each row set to scan(s, out):
+ * 0, or -1 + err naming the file. */
+static int query_window(const char *path, const char *sql, int64_t a, int64_t b,
+			int (*scan)(sqlite3_stmt *s, void *out), void *out, struct fl_error *err)
+{
+	sqlite3 *db = open_ro(path, err);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!db)
+		return -1; /* the message names the file */
+	s = prepare(db, sql, a, b, err);
+	rc = s ? scan(s, out) : -1;
+	if (s && rc < 0)
+		fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc < 0 ? fl_wrap(err, "%s", path) : 0;
+}
+
 static void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
@@ -91,8 +111,9 @@ static void add_chat(struct telemetry_agg *out, const char *chat, struct group *
 	chat_r(c, g, n);
 }
 
-static int agg_scan(sqlite3_stmt *s, struct telemetry_agg *out)
+static int agg_scan(sqlite3_stmt *s, void *arg)
 {
+	struct telemetry_agg *out = arg;
 	char chat[128] = "", cur[128];
 	struct group *g = NULL;
 	size_t n = 0;
@@ -127,18 +148,9 @@ int telemetry_view_aggregate(const char *db_path, int64_t starts_at, int64_t end
 	memset(out, 0, sizeof(*out));
 	out->starts_at = starts_at;
 	out->ends_at = ends_at;
-	sqlite3 *db = open_ro(db_path, err);
-	if (!db)
-		return -1;
-	sqlite3_stmt *s = prepare(db, agg_sql, starts_at, ends_at, err);
-	int rc = s ? agg_scan(s, out) : -1;
-	if (s && rc < 0)
-		fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	if (rc < 0) {
+	if (query_window(db_path, agg_sql, starts_at, ends_at, agg_scan, out, err) < 0) {
 		telemetry_agg_free(out);
-		return fl_wrap(err, "%s", db_path);
+		return -1;
 	}
 	/* R = (R(0) + … + R(n)) / len(Rch) */
 	for (size_t i = 0; i < out->n_chats; i++)
@@ -180,8 +192,9 @@ static const char est_sql[] =
     "EXISTS (SELECT 1 FROM received_messages r WHERE r.topic = att.topic AND r.created_at >= ?1) "
     "FROM att GROUP BY att.topic ORDER BY att.topic";
 
-static int est_scan(sqlite3_stmt *s, struct telemetry_est *out)
+static int est_scan(sqlite3_stmt *s, void *arg)
 {
+	struct telemetry_est *out = arg;
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -209,18 +222,9 @@ int telemetry_view_estimate(const char *db_path, int64_t starts_at, int64_t ends
 	memset(out, 0, sizeof(*out));
 	out->starts_at = starts_at;
 	out->ends_at = ends_at;
-	sqlite3 *db = open_ro(db_path, err);
-	if (!db)
-		return -1;
-	sqlite3_stmt *s = prepare(db, est_sql, starts_at, ends_at, err);
-	int rc = s ? est_scan(s, out) : -1;
-	if (s && rc < 0)
-		fl_err(err, "telemetry.db: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	if (rc < 0) {
+	if (query_window(db_path, est_sql, starts_at, ends_at, est_scan, out, err) < 0) {
 		telemetry_est_free(out);
-		return fl_wrap(err, "%s", db_path);
+		return -1;
 	}
 	long attempts = out->sent + out->send_errors;
 	out->has_r = attempts > 0;
