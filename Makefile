@@ -56,6 +56,8 @@ LIB_LABNODE := $(BUILD)/liblabnode.a
 ALL_LIBS    := $(LIB_ORCH) $(LIB_AGENT) $(LIB_LABNODE) $(LIB_COMMON)
 BINS := $(BUILD)/faultlab $(BUILD)/faultlab-agent $(BUILD)/labnode
 
+# `make` alone builds the programs (FORCE, below, would otherwise be the first target).
+.DEFAULT_GOAL := all
 FORCE:
 .PHONY: all check check-unit check-integ check-priv bench fuzz fuzz-smoke format format-check \
         clean setup demo image-labnode image-jswaku install uninstall

@@ -1,10 +1,13 @@
-/* faultlab suite DIR|FILE... [--junit FILE] [--seed N] [--runtime R] [--out DIR]
+/* faultlab suite DIR|FILE... [--junit FILE] [--reruns N] [--history DIR] [--summary FILE]
+ *                             [--seed N] [--runtime R] [--out DIR]
  *
- * Runs scenarios one after another (a DIR contributes its *.yaml in name order) and writes one
- * JUnit file with one <testsuite> per scenario, taken from each run's junit.xml (the
- * analyzer's). A scenario that could not run (exit 2, 3) becomes a testsuite with one errored
- * testcase. Exit code: the worst of the runs (4 stops the suite at once). */
+ * Runs scenarios one after another (a DIR contributes its *.yaml in name order), reruns the
+ * ones that fail (suite.h), and writes one JUnit file (suite_junit.c), a Markdown summary and
+ * the history (suite_history.c). Exit code: the worst of the last attempts (4 stops the suite
+ * at once; a flaky scenario counts as passed). */
+#include "orchestrator/cli/suite.h"
 #include "orchestrator/cli/cli.h"
+#include "common/fltime.h"
 #include "common/xalloc.h"
 #include "orchestrator/run/run.h"
 #include "orchestrator/run/rundir.h"
@@ -13,10 +16,12 @@
 
 #include <dirent.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct suite_list {
 	char **v;
@@ -64,94 +69,73 @@ static void suite_collect(struct suite_list *l, const char *arg)
 	qsort(l->v + first, l->n - first, sizeof(char *), suite_cmp);
 }
 
-static void suite_xml_escape(FILE *f, const char *s)
+static int suite_cli_runner(struct run_opts *o, void *ctx)
 {
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
-	}
+	(void)ctx;
+	return cli_run_one(o);
 }
 
-/* Copies the <testsuite> elements of a run's junit.xml (without its XML declaration and
- * <testsuites> wrapper). 0 when at least one was found. */
-static int suite_copy_junit(FILE *out, const char *run_dir)
+static size_t suite_run_all(struct suite_list *l, struct suite_entry *v, struct run_opts *base,
+			    int reruns)
 {
-	char path[4200];
-	struct fl_error err;
-	cleanup_free char *x = NULL;
-	char *a, *b;
+	size_t i;
 
-	snprintf(path, sizeof(path), "%.4000s/junit.xml", run_dir);
-	x = rundir_read(path, NULL, &err);
-	if (!x || !(a = strstr(x, "<testsuite ")) || !(b = strstr(a, "</testsuite>")))
-		return -1;
-	for (char *last; (last = strstr(b + 1, "</testsuite>"));)
-		b = last;
-	fprintf(out, "  %.*s\n", (int)(b + strlen("</testsuite>") - a), a);
-	return 0;
-}
-
-static void suite_error_case(FILE *out, const char *scenario, int rc)
-{
-	fputs("  <testsuite name=\"", out);
-	suite_xml_escape(out, scenario);
-	fprintf(out,
-		"\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase name=\"run\" "
-		"classname=\"faultlab\"><error message=\"faultlab run exited %d (%s)\"/>"
-		"</testcase>\n  </testsuite>\n",
-		rc,
-		rc == 2	  ? "invalid scenario"
-		: rc == 4 ? "interrupted"
-			  : "environment");
-}
-
-static int suite_run_all(struct suite_list *l, FILE *junit, struct run_opts *base)
-{
-	int worst = 0;
-
-	for (size_t i = 0; i < l->n; i++) {
-		struct run_opts o = *base;
+	for (i = 0; i < l->n; i++) {
+		struct suite_entry *e = &v[i];
+		double t0 = fltime_mono_ms();
 		int rc;
 
-		o.scenario_path = l->v[i];
+		e->scenario = l->v[i];
 		fprintf(stderr, "faultlab suite: [%zu/%zu] %s\n", i + 1, l->n, l->v[i]);
-		rc = cli_run_one(&o);
-		if (junit && (rc > 1 || suite_copy_junit(junit, o.run_dir) < 0))
-			suite_error_case(junit, l->v[i], rc);
-		fprintf(stderr, "faultlab suite: %s → exit %d\n", l->v[i], rc);
-		if (rc > worst)
-			worst = rc;
+		rc = suite_run_entry(e, base, reruns, suite_cli_runner, NULL);
+		e->wall_s = (fltime_mono_ms() - t0) / 1000.0;
+		fprintf(stderr, "faultlab suite: %s → %s (exit %d, %zu attempt%s)\n", l->v[i],
+			suite_outcome_name(suite_outcome_of(e)), rc, e->n_at,
+			e->n_at == 1 ? "" : "s");
 		if (rc == FL_EXIT_INTERRUPTED)
-			break;
+			return i + 1;
 	}
-	return worst;
+	return i;
+}
+
+static int suite_write(const char *path, const struct suite_entry *v, size_t n, int junit)
+{
+	cleanup_fclose FILE *f = fopen(path, "w");
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	if (!junit) {
+		suite_summary_md(f, v, n);
+		return 0;
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"faultlab\">\n", f);
+	for (size_t i = 0; i < n; i++)
+		suite_junit_entry(f, &v[i]);
+	fputs("</testsuites>\n", f);
+	return 0;
 }
 
 int cli_suite(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"junit", required_argument, NULL, 'j'},
-	    {"seed", required_argument, NULL, 's'},
-	    {"runtime", required_argument, NULL, 'r'},
-	    {"out", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
+	    {"junit", required_argument, NULL, 'j'},   {"seed", required_argument, NULL, 's'},
+	    {"runtime", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
+	    {"reruns", required_argument, NULL, 'R'},  {"history", required_argument, NULL, 'H'},
+	    {"summary", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
 	};
 	struct run_opts base = {.quiet = 1};
 	struct suite_list l = {0};
-	const char *junit_path = NULL;
-	cleanup_fclose FILE *junit = NULL;
-	int ch, rc;
+	const char *junit_path = NULL, *history = NULL, *summary = NULL;
+	struct suite_entry *v;
+	size_t n;
+	time_t started = time(NULL);
+	int ch, rc, reruns = 0;
+	char *end;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "j:s:r:o:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "j:s:r:o:R:H:m:", longopts, NULL)) != -1) {
 		if (ch == 'o')
 			base.runs_dir = optarg;
 		else if (ch == 'j')
@@ -160,24 +144,45 @@ int cli_suite(int argc, char **argv)
 			base.seed = strtoull(optarg, NULL, 10), base.has_seed = 1;
 		else if (ch == 'r')
 			base.runtime = optarg;
-		else
+		else if (ch == 'H')
+			history = optarg;
+		else if (ch == 'm')
+			summary = optarg;
+		else if (ch == 'R' && (reruns = (int)strtol(optarg, &end, 10)) >= 0 &&
+			 reruns <= 20 && !*end && end != optarg)
+			continue;
+		else {
+			if (ch == 'R')
+				fprintf(stderr,
+					"faultlab suite: --reruns takes 0 to 20, not '%s'\n",
+					optarg);
 			return cli_usage("suite");
+		}
 	}
 	for (int i = optind; i < argc; i++)
 		suite_collect(&l, argv[i]);
 	if (l.n == 0)
 		return cli_usage("suite");
-	if (junit_path && !(junit = fopen(junit_path, "w"))) {
-		perror(junit_path);
-		return FL_EXIT_ENV;
+	v = fl_xcalloc(l.n, sizeof(*v));
+	n = suite_run_all(&l, v, &base, reruns);
+	rc = suite_exit_code(v, n);
+	if (junit_path && suite_write(junit_path, v, n, 1) < 0 && rc < FL_EXIT_ENV)
+		rc = FL_EXIT_ENV;
+	if (summary && suite_write(summary, v, n, 0) < 0 && rc < FL_EXIT_ENV)
+		rc = FL_EXIT_ENV;
+	if (history) {
+		struct fl_error err = {0};
+
+		if (suite_history_update(history, v, n, started, &err) < 0) {
+			fprintf(stderr, "faultlab suite: history %s: %s\n", history, err.msg);
+			if (rc < FL_EXIT_ENV)
+				rc = FL_EXIT_ENV;
+		}
 	}
-	if (junit)
-		fputs(
-		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"faultlab\">\n",
-		    junit);
-	rc = suite_run_all(&l, junit, &base);
-	if (junit)
-		fputs("</testsuites>\n", junit);
+	suite_summary_md(stderr, v, n);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].at);
+	free(v);
 	for (size_t i = 0; i < l.n; i++)
 		free(l.v[i]);
 	free(l.v);

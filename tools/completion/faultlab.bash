@@ -37,7 +37,7 @@ _faultlab_options()
 	plan) echo --seed --help ;;
 	replay) echo --pause-before --only --out --quiet --share --help ;;
 	analyze) echo --logs --format --out --no-html --no-traces --quiet --help ;;
-	suite) echo --junit --seed --runtime --out --help ;;
+	suite) echo --junit --reruns --history --summary --seed --runtime --out --help ;;
 	ps) echo --all --help ;;
 	shell | inject) echo --help ;;
 	clean) echo --run --all --help ;;
