@@ -25,8 +25,8 @@ struct history {
 	size_t n_names;
 };
 
-static int history_record(const char *dir, const struct suite_entry *v, size_t n,
-			  time_t started, struct fl_error *err)
+static int history_record(const char *dir, const struct suite_entry *v, size_t n, time_t started,
+			  struct fl_error *err)
 {
 	char stamp[32], path[4200];
 	json_t *list = json_array(), *rec;
@@ -44,8 +44,8 @@ static int history_record(const char *dir, const struct suite_entry *v, size_t n
 		json_array_append_new(
 		    list, json_pack("{s:s,s:s,s:I,s:i,s:s,s:s}", "scenario", e->scenario, "outcome",
 				    suite_outcome_name(suite_outcome_of(e)), "attempts",
-				    (json_int_t)e->n_at, "exit", last->rc, "seed",
-				    seed, "run_dir", last->run_dir));
+				    (json_int_t)e->n_at, "exit", last->rc, "seed", seed, "run_dir",
+				    last->run_dir));
 	}
 	rec = json_pack("{s:s,s:f,s:o}", "started_at", stamp, "wall_s", wall, "scenarios", list);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&started));
@@ -118,8 +118,7 @@ static int history_load(const char *dir, struct history *h, struct fl_error *err
 			continue;
 		}
 		h->runs[h->n++] = rec;
-		json_array_foreach(list, k, s)
-		{
+		json_array_foreach(list, k, s) {
 			const char *name = json_string_value(json_object_get(s, "scenario"));
 
 			if (name)
@@ -137,8 +136,7 @@ static const char *history_cell(json_t *r, const char *name)
 	json_t *list = json_object_get(r, "scenarios"), *s;
 	size_t k;
 
-	json_array_foreach(list, k, s)
-	{
+	json_array_foreach(list, k, s) {
 		const char *n = json_string_value(json_object_get(s, "scenario"));
 
 		if (n && !strcmp(n, name))
@@ -171,8 +169,9 @@ static void history_md(FILE *f, const struct history *h)
 {
 	size_t first = h->n > HISTORY_COLS ? h->n - HISTORY_COLS : 0;
 
-	fprintf(f, "# faultlab suite history\n\n%zu suite runs recorded; the latest %zu shown, "
-		   "counts over all.\n\n| scenario |",
+	fprintf(f,
+		"# faultlab suite history\n\n%zu suite runs recorded; the latest %zu shown, "
+		"counts over all.\n\n| scenario |",
 		h->n, h->n - first);
 	for (size_t r = first; r < h->n; r++)
 		fprintf(f, " %s |", history_date(h->runs[r]));

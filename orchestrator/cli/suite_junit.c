@@ -1,8 +1,9 @@
 /* The suite's JUnit file: one <testsuite> per scenario, copied from the last attempt's
  * junit.xml (the analyzer's, render_junit.c), with the earlier attempts' failures added the
  * way Maven Surefire reports reruns: <flakyFailure> inside a testcase that failed before and
- * passes in the last attempt, <rerunFailure> inside one that fails in the last attempt too. CI servers that read Surefire's
- * elements (Jenkins, GitLab) then show the scenario as flaky rather than as a plain pass. */
+ * passes in the last attempt, <rerunFailure> inside one that fails in the last attempt too. CI
+ * servers that read Surefire's elements (Jenkins, GitLab) then show the scenario as flaky rather
+ * than as a plain pass. */
 #include "orchestrator/cli/suite.h"
 #include "orchestrator/render/render.h"
 #include "orchestrator/run/rundir.h"
@@ -44,8 +45,8 @@ static char *junit_read(const struct suite_attempt *a)
 }
 
 /* The earlier attempts' failures of testcase `name` (escaped, len n), as `tag` elements. */
-static void junit_earlier(FILE *out, const struct suite_entry *e, const char *tag,
-			  const char *name, size_t n)
+static void junit_earlier(FILE *out, const struct suite_entry *e, const char *tag, const char *name,
+			  size_t n)
 {
 	for (size_t k = 0; k + 1 < e->n_at; k++) {
 		cleanup_free char *x = junit_read(&e->at[k]);
@@ -64,8 +65,8 @@ static void junit_earlier(FILE *out, const struct suite_entry *e, const char *ta
 			msg = junit_attr(f, strchr(f, '>'), "message", &ml);
 			fprintf(out, "\n      <%s type=\"expectation\" message=\"%.*s\">", tag,
 				(int)ml, msg ? msg : "");
-			fprintf(out, "<system-out>attempt %zu, seed %llu, %s</system-out></%s>", k + 1,
-				(unsigned long long)e->at[k].seed, e->at[k].run_dir, tag);
+			fprintf(out, "<system-out>attempt %zu, seed %llu, %s</system-out></%s>",
+				k + 1, (unsigned long long)e->at[k].seed, e->at[k].run_dir, tag);
 		}
 	}
 }
@@ -89,7 +90,8 @@ void suite_junit_entry(FILE *out, const struct suite_entry *e)
 	enum suite_outcome o = suite_outcome_of(e);
 	const struct suite_attempt *last = e->n_at ? &e->at[e->n_at - 1] : NULL;
 	cleanup_free char *x = last && last->rc <= FL_EXIT_FAILED ? junit_read(last) : NULL;
-	const char *a = x ? strstr(x, "<testsuite ") : NULL, *b = a ? strstr(a, "</testsuite>") : NULL;
+	const char *a = x ? strstr(x, "<testsuite ") : NULL,
+		   *b = a ? strstr(a, "</testsuite>") : NULL;
 	const char *p, *props;
 
 	if (!b) {

@@ -12,6 +12,42 @@
 
 #define PLAN_SEED_MASK ((1ull << 53) - 1)
 
+/* Resolves a partition's groups, one after another into pf->targets; the group written rest
+ * gets, in node order, every node that no other group drew. */
+static void faults_groups(const struct scenario *sc, const struct scenario_fault *f, struct rng *r,
+			  struct plan_fault *pf)
+{
+	uint32_t *drawn = fl_xcalloc(sc->n_nodes * f->n_groups + 1, sizeof(*drawn));
+	size_t *at = fl_xcalloc(f->n_groups + 1, sizeof(*at)), used = 0;
+	unsigned char *in = fl_xcalloc(sc->n_nodes + 1, 1);
+
+	pf->n_groups = f->n_groups;
+	for (size_t g = 0; g < f->n_groups; g++) { /* draws in group order, rest skipped */
+		at[g] = used;
+		if (g + 1 == f->rest_group)
+			continue;
+		pf->group_len[g] = scenario_selector_resolve(sc, &f->groups[g], r, drawn + used);
+		for (size_t k = 0; k < pf->group_len[g]; k++)
+			in[drawn[used + k]] = 1;
+		used += pf->group_len[g];
+	}
+	for (size_t g = 0; g < f->n_groups; g++) {
+		if (g + 1 != f->rest_group) {
+			memcpy(pf->targets + pf->n_targets, drawn + at[g],
+			       pf->group_len[g] * sizeof(*drawn));
+			pf->n_targets += pf->group_len[g];
+			continue;
+		}
+		for (uint32_t i = 0; i < sc->n_nodes; i++)
+			if (!in[i])
+				pf->targets[pf->n_targets + pf->group_len[g]++] = i;
+		pf->n_targets += pf->group_len[g];
+	}
+	free(drawn);
+	free(at);
+	free(in);
+}
+
 /* Resolves the target (or the partition groups, one after another) of fault i. */
 static int faults_targets(const struct plan *plan, size_t i, struct plan_fault *pf,
 			  struct fl_error *err)
@@ -27,12 +63,10 @@ static int faults_targets(const struct plan *plan, size_t i, struct plan_fault *
 	if (!fault_kind_of(f->kind)->groups) {
 		pf->n_targets = scenario_selector_resolve(sc, &f->target, &r, pf->targets);
 	} else {
-		pf->n_groups = f->n_groups;
-		for (size_t g = 0; g < f->n_groups; g++) {
-			pf->group_len[g] = scenario_selector_resolve(sc, &f->groups[g], &r,
-								     pf->targets + pf->n_targets);
-			pf->n_targets += pf->group_len[g];
-		}
+		faults_groups(sc, f, &r, pf);
+		if (f->rest_group && !pf->group_len[f->rest_group - 1])
+			return fl_err(err, "fault \"%s\": its partition group rest is empty",
+				      f->name);
 	}
 	if (!pf->n_targets)
 		return fl_err(err, "fault \"%s\" has no target", f->name);

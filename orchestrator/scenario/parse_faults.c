@@ -140,8 +140,20 @@ static int fault_groups(struct sparse *p, const struct ytree *v, void *obj)
 		struct scenario_selector *g =
 		    scenario_array_push(&f->groups, &f->n_groups, sizeof(*g));
 
-		if (scenario_value_selector(p, v->items[i], g) < 0)
+		/* the bare word rest: every node not in another group ([rest] names a node) */
+		if (v->items[i]->type == YTREE_SCALAR && !strcmp(v->items[i]->value, "rest")) {
+			g->kind = SCENARIO_SEL_ALL;
+			g->mark = v->items[i]->mark;
+			if (f->rest_group) {
+				scenario_error_at(p, g->mark,
+						  "only one partition group may be rest (the "
+						  "nodes in no other group)");
+				rc = -1;
+			}
+			f->rest_group = i + 1;
+		} else if (scenario_value_selector(p, v->items[i], g) < 0) {
 			rc = -1;
+		}
 	}
 	return rc;
 }

@@ -158,6 +158,7 @@ struct scenario_fault {
 	struct scenario_selector target;  /* every kind but partition */
 	struct scenario_selector *groups; /* partition */
 	size_t n_groups;
+	size_t rest_group; /* partition: 1 + the index of the group written `rest`, else 0 */
 	const char
 	    *direction; /* netem/bandwidth: egress|ingress|both; partition: both|forward|backward */
 	struct scenario_netem netem;

@@ -18,10 +18,16 @@ void scenario_validate_partition(struct sparse *p, const struct scenario_fault *
 	uint32_t *out = fl_xcalloc(sc->n_nodes + 1, sizeof(*out));
 	size_t *group_of = fl_xcalloc(sc->n_nodes + 1, sizeof(*group_of));
 
+	int picks = 0;
+	size_t rest = 0;
+
 	for (size_t g = 0; g < f->n_groups; g++) {
 		const struct scenario_selector *sel = &f->groups[g];
 		size_t n;
 
+		if (g + 1 == f->rest_group)
+			continue;
+		picks |= sel->kind == SCENARIO_SEL_PICK;
 		if (scenario_validate_selector(p, sel) == 0)
 			continue;
 		if (sel->kind == SCENARIO_SEL_PICK && sel->from)
@@ -39,6 +45,12 @@ void scenario_validate_partition(struct sparse *p, const struct scenario_fault *
 			group_of[out[i]] = g + 1;
 		}
 	}
+	for (size_t i = 0; f->rest_group && i < sc->n_nodes; i++)
+		rest += !group_of[i];
+	if (f->rest_group && !rest && !picks)
+		scenario_error_at(
+		    p, f->groups[f->rest_group - 1].mark,
+		    "partition group rest is empty: the other groups hold every node");
 	free(out);
 	free(group_of);
 }

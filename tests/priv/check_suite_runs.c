@@ -13,11 +13,12 @@
 
 static char dir[64];
 
-static const char suite_body[] = "version: 1\nname: %s\nduration: 3s\ndrain: 1s\n"
-				 "nodes:\n  - name: a\n  - name: b\ntopology:\n  kind: full\n"
-				 "traffic:\n  - kind: dm\n    from: a\n    to: b\n    interval: 1s\n"
-				 "    count: 2\n    start: 1s\n"
-				 "expect:\n  - metric: delivery\n    min: 100%%\n%s";
+static const char suite_body[] =
+    "version: 1\nname: %s\nduration: 3s\ndrain: 1s\n"
+    "nodes:\n  - name: a\n  - name: b\ntopology:\n  kind: full\n"
+    "traffic:\n  - kind: dm\n    from: a\n    to: b\n    interval: 1s\n"
+    "    count: 2\n    start: 1s\n"
+    "expect:\n  - metric: delivery\n    min: 100%%\n%s";
 
 static void suite_scenario(const char *file, const char *name, const char *extra)
 {
@@ -57,7 +58,8 @@ START_TEST(reruns_junit_history)
 	ck_assert(n > 0);
 	self[n] = '\0';
 	*strrchr(self, '/') = '\0';
-	snprintf(bin, sizeof(bin), "%.4000s/faultlab", getenv("FL_BUILD_DIR") ? getenv("FL_BUILD_DIR") : self);
+	snprintf(bin, sizeof(bin), "%.4000s/faultlab",
+		 getenv("FL_BUILD_DIR") ? getenv("FL_BUILD_DIR") : self);
 	suite_scenario("a-pass.yaml", "suite-pass", "");
 	/* nothing crosses a bridge in 0 ms: fails every time */
 	suite_scenario("b-fail.yaml", "suite-fail", "  - metric: latency.p50\n    max: 0ms\n");

@@ -197,6 +197,36 @@ START_TEST(test_picks)
 }
 END_TEST
 
+/* A partition group written rest holds, in node order, every node no other group drew —
+ * wherever it stands in the list and with picks drawn by the seed. */
+START_TEST(test_partition_rest)
+{
+	struct scenario sc;
+
+	sc_load("version: 1\nname: t\nduration: 1m\nnodes:\n  - name: n{1..6}\n"
+		"faults:\n  - at: 1s\n    for: 2s\n    partition:\n"
+		"      groups: [rest, {pick: 2, from: [n1, n2, n3]}]\n",
+		&sc);
+	for (uint64_t seed = 0; seed < 10; seed++) {
+		struct plan *plan = plan_of(&sc, seed);
+		const struct plan_fault *f = &plan->faults[0];
+		unsigned in = 0;
+
+		ck_assert_uint_eq(f->n_groups, 2);
+		ck_assert_uint_eq(f->group_len[0], 4);
+		ck_assert_uint_eq(f->group_len[1], 2);
+		for (size_t k = 0; k < 6; k++)
+			in |= 1u << f->targets[k];
+		ck_assert_uint_eq(in, 0x3f); /* every node once */
+		ck_assert_uint_lt(f->targets[0], f->targets[1]);
+		ck_assert_uint_eq(f->targets[3], 5); /* n4..n6 are always in rest */
+		ck_assert_uint_lt(f->targets[4], 3);
+		plan_free(plan);
+	}
+	scenario_free(&sc);
+}
+END_TEST
+
 #define TRAFFIC_YAML                                                                               \
 	"version: 1\nname: t\nduration: 1m\nnodes:\n  - name: a\n  - name: b\n  - name: c\n"       \
 	"traffic:\n"                                                                               \
@@ -364,6 +394,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_mesh_regular_connected);
 	tcase_add_test(tc, test_repeat_expansion);
 	tcase_add_test(tc, test_picks);
+	tcase_add_test(tc, test_partition_rest);
 	tcase_add_test(tc, test_fault_does_not_move_traffic);
 	tcase_add_test(tc, test_traffic_events);
 	tcase_add_test(tc, test_pairs_spread);

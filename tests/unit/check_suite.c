@@ -56,15 +56,17 @@ static int fake_run(struct run_opts *o, void *ctx)
 	ck_assert_int_eq(mkdir(o->run_dir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/junit.xml", o->run_dir);
 	ck_assert_ptr_nonnull(x = fopen(path, "w"));
-	fprintf(x, "<?xml version=\"1.0\"?>\n<testsuites name=\"faultlab\">\n"
-		   "  <testsuite name=\"s\" tests=\"2\" failures=\"%d\">\n    <properties>\n"
-		   "    </properties>\n    <testcase classname=\"faultlab.s\" name=\"latency.p95\" "
-		   "time=\"0\">\n      <system-out>measured 1 s</system-out>\n    </testcase>\n"
-		   "    <testcase classname=\"faultlab.s\" name=\"delivery\" time=\"0\">",
+	fprintf(x,
+		"<?xml version=\"1.0\"?>\n<testsuites name=\"faultlab\">\n"
+		"  <testsuite name=\"s\" tests=\"2\" failures=\"%d\">\n    <properties>\n"
+		"    </properties>\n    <testcase classname=\"faultlab.s\" name=\"latency.p95\" "
+		"time=\"0\">\n      <system-out>measured 1 s</system-out>\n    </testcase>\n"
+		"    <testcase classname=\"faultlab.s\" name=\"delivery\" time=\"0\">",
 		rc);
 	if (rc)
-		fprintf(x, "\n      <failure type=\"expectation\" message=\"delivery: measured "
-			   "%zu%%\">m</failure>\n    </testcase>\n",
+		fprintf(x,
+			"\n      <failure type=\"expectation\" message=\"delivery: measured "
+			"%zu%%\">m</failure>\n    </testcase>\n",
 			k + 1);
 	else
 		fputs("\n      <system-out>measured 100%</system-out>\n    </testcase>\n", x);
@@ -150,8 +152,8 @@ START_TEST(errors_not_rerun)
 	static const int pass[] = {0}, invalid[] = {2}, host[] = {3};
 	struct fake fp = {.rcs = pass}, fi = {.rcs = invalid}, fh = {.rcs = host};
 	struct run_opts base_opts = {0};
-	struct suite_entry v[3] = {{.scenario = "p.yaml"}, {.scenario = "i.yaml"},
-				   {.scenario = "h.yaml"}};
+	struct suite_entry v[3] = {
+	    {.scenario = "p.yaml"}, {.scenario = "i.yaml"}, {.scenario = "h.yaml"}};
 
 	suite_run_entry(&v[0], &base_opts, 2, fake_run, &fp);
 	suite_run_entry(&v[1], &base_opts, 2, fake_run, &fi);
