@@ -111,6 +111,13 @@ struct analyze_breakdown {
 	size_t n;
 };
 
+/* Failed sends of one cause (send_causes.c). */
+struct analyze_send_cause {
+	const char *cause, *example; /* example: the first error text of this cause */
+	size_t count;
+};
+#define ANALYZE_MAX_CAUSES 16
+
 struct analyze_run {
 	struct amap_arena arena;
 	const char *dir, *scenario, *runtime, *started_at, *run_name, *status;
@@ -137,7 +144,10 @@ struct analyze_run {
 	const char *kernel, *delay_engine, *freezer, *docker;
 	int netem;	       /* -1 unknown */
 	size_t stray_receipts; /* receipts that matched no planned (message, receiver) */
-	size_t trace_lines;    /* trace lines that named a known hash */
+	size_t send_failures;  /* journal send lines with result error */
+	struct analyze_send_cause send_causes[ANALYZE_MAX_CAUSES]; /* in order of first sight */
+	size_t n_send_causes;
+	size_t trace_lines; /* trace lines that named a known hash */
 	int verdict_ok;
 	uint8_t *canon; /* bit i: message i is named m<i+1> (found without a map or its string) */
 	size_t cap_canon;
@@ -155,6 +165,11 @@ void analyze_free(struct analyze_run *run);
  * (every expectation held) or 1. opts may be NULL. Returns 0, or -1 with err. */
 int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exit,
 		    struct fl_error *err);
+
+/* send_causes.c: the cause of a send error text (a table entry, "HTTP <code>", or the text's
+ * last clause with numbers as N; may be written into buf), and counting one failed send. */
+const char *analyze_send_cause(const char *err, size_t n, char *buf, size_t len);
+void analyze_send_failed(struct analyze_run *run, const char *err, size_t n);
 
 /* Helpers shared by the analyzer's files and the renderers. */
 const char *analyze_status_name(enum analyze_status s);

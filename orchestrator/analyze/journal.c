@@ -15,7 +15,7 @@
 struct journal_line {
 	struct flatjson_val type, node, msg, fault, result, engine, node_msg_id, hash;
 	struct flatjson_val address, key, signal, code, expected, started_at, run, runtime;
-	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker, text;
+	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker, text, error;
 	double mono0_ms, real0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed,
 	    delivery;
 	double planned_end_ms;
@@ -33,12 +33,15 @@ struct journal_field {
 #define JN(f) {#f, sizeof(#f) - 1, offsetof(struct journal_line, f), 1}
 /* clang-format on */
 static const struct journal_field journal_fields[] = {
-    JF(type),	     JF(node),		 JF(msg),	 JF(fault),	  JF(result), JF(engine),
-    JF(node_msg_id), JF(hash),		 JF(address),	 JF(key),	  JF(signal), JF(code),
-    JF(expected),    JF(started_at),	 JF(run),	 JF(runtime),	  JF(status), JF(kernel),
-    JF(netem),	     JF(delay_engine),	 JF(freezer),	 JF(docker),	  JF(text),   JN(mono0_ms),
-    JN(issued_ms),   JN(done_ms),	 JN(applied_ms), JN(reverted_ms), JN(t_ms),   JN(seed),
-    JN(delivery),    JN(planned_end_ms), JN(real0_ms),
+    JF(type),		JF(node),	JF(msg),	 JF(fault),
+    JF(result),		JF(engine),	JF(node_msg_id), JF(hash),
+    JF(address),	JF(key),	JF(signal),	 JF(code),
+    JF(expected),	JF(started_at), JF(run),	 JF(runtime),
+    JF(status),		JF(kernel),	JF(netem),	 JF(delay_engine),
+    JF(freezer),	JF(docker),	JF(text),	 JN(mono0_ms),
+    JF(error),		JN(issued_ms),	JN(done_ms),	 JN(applied_ms),
+    JN(reverted_ms),	JN(t_ms),	JN(seed),	 JN(delivery),
+    JN(planned_end_ms), JN(real0_ms),
 };
 
 static int journal_parse(const char *p, size_t n, struct journal_line *l)
@@ -183,7 +186,10 @@ static void journal_send(struct analyze_run *run, const struct journal_line *l)
 	    (mi = runload_msg_by_id(run, l->msg.p, l->msg.n)) == ANALYZE_NONE)
 		return;
 	if (journal_is(&l->result, "error")) {
+		const char *e = runload_str(run, &l->error);
+
 		run->msgs[mi].failed = 1;
+		analyze_send_failed(run, e, e ? strlen(e) : 0);
 		return;
 	}
 	if (isnan(run->msgs[mi].sent_ms))

@@ -339,6 +339,24 @@ static void html_lost(FILE *f, const struct analyze_run *run)
 	fputs("</table>\n", f);
 }
 
+static void html_send_failures(FILE *f, const struct analyze_run *run)
+{
+	if (!run->send_failures)
+		return;
+	fprintf(f,
+		"<h2>Failed sends (%zu)</h2>\n<table><tr><th>cause</th><th>sends</th>"
+		"<th>first error</th></tr>\n",
+		run->send_failures);
+	for (size_t i = 0; i < run->n_send_causes; i++) {
+		fputs("<tr><td>", f);
+		render_xml_escape(f, run->send_causes[i].cause);
+		fprintf(f, "</td><td>%zu</td><td>", run->send_causes[i].count);
+		render_xml_escape(f, run->send_causes[i].example);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 #define HTML_MAX_GROUPS 50
 
 static void html_breakdowns(FILE *f, const struct analyze_run *run)
@@ -428,6 +446,7 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	html_node_map(f, run, span);
 	html_faults(f, run);
 	html_lost(f, run);
+	html_send_failures(f, run);
 	html_breakdowns(f, run);
 	fputs("</body></html>\n", f);
 	return render_close(f, tmp, path, err);

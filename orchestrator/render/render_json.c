@@ -76,6 +76,25 @@ static void render_json_totals(struct jsonw *w, const struct analyze_stats *t)
 	jsonw_obj_end(w);
 }
 
+/* "send_failures": {"count": N, "by_cause": [{"cause", "count", "example"}, …]} */
+static void render_json_send_failures(struct jsonw *w, const struct analyze_run *run)
+{
+	jsonw_key(w, "send_failures");
+	jsonw_obj(w, 0);
+	jsonw_ku64(w, "count", run->send_failures);
+	jsonw_key(w, "by_cause");
+	jsonw_arr(w, 0);
+	for (size_t i = 0; i < run->n_send_causes; i++) {
+		jsonw_obj(w, 1);
+		jsonw_kstr(w, "cause", run->send_causes[i].cause);
+		jsonw_ku64(w, "count", run->send_causes[i].count);
+		jsonw_kstr(w, "example", run->send_causes[i].example);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+	jsonw_obj_end(w);
+}
+
 /* "breakdowns": {"kind": [{"name": "dm", "sent": …, "latency_ms": {…}}, …], "traffic": …} */
 static void render_json_breakdowns(struct jsonw *w, const struct analyze_run *run)
 {
@@ -238,6 +257,7 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 	jsonw_kstr(&w, "verdict", run->verdict_ok ? "pass" : "fail");
 	render_json_expects(&w, run);
 	render_json_totals(&w, &run->totals);
+	render_json_send_failures(&w, run);
 	render_json_breakdowns(&w, run);
 	render_json_faults(&w, run);
 	render_json_nodes(&w, run);

@@ -83,6 +83,19 @@ static void render_md_lost(FILE *f, const struct analyze_run *run)
 	fputc('\n', f);
 }
 
+/* Failed sends by cause, with the first error text of each. */
+static void render_md_send_failures(FILE *f, const struct analyze_run *run)
+{
+	if (!run->send_failures)
+		return;
+	fprintf(f, "**Failed sends** (%zu)\n\n| cause | sends | first error |\n|---|---|---|\n",
+		run->send_failures);
+	for (size_t i = 0; i < run->n_send_causes; i++)
+		fprintf(f, "| %s | %zu | %.160s |\n", run->send_causes[i].cause,
+			run->send_causes[i].count, run->send_causes[i].example);
+	fputc('\n', f);
+}
+
 #define RENDER_MD_GROUPS 8
 
 /* One table: a row per kind, traffic, sender and receiver (the first few of each). */
@@ -177,6 +190,7 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 	render_md_expects(f, run);
 	render_md_faults(f, run);
 	render_md_lost(f, run);
+	render_md_send_failures(f, run);
 	render_md_breakdowns(f, run);
 	render_md_exits(f, run);
 	return render_close(f, tmp, path, err);

@@ -72,6 +72,36 @@ START_TEST(test_mixed_totals)
 }
 END_TEST
 
+/* Failed sends by cause: the texts name nodes, addresses and numbers, the causes do not. */
+START_TEST(test_send_causes)
+{
+	static const struct {
+		const char *err, *cause;
+	} cases[] = {
+	    {"alice is down", "node down"},
+	    {"not sent: the run ended first", "run ended first"},
+	    {"POST http://10.77.0.5:8645/relay/v1/messages: Timeout was reached", "timeout"},
+	    {"GET http://10.77.0.9:8645/health: Couldn't connect to server", "connection refused"},
+	    {"bob: /relay/v1/auto/messages: HTTP 503", "HTTP 503"},
+	    {"carol: wakuext_sendOneToOneMessage: chat 0x04ab12 not found", "chat N not found"},
+	    {"node refused: no peers", "no peers"},
+	};
+	struct analyze_run *run = load("mixed");
+	char buf[160];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_str_eq(
+		    analyze_send_cause(cases[i].err, strlen(cases[i].err), buf, sizeof(buf)),
+		    cases[i].cause);
+	/* the mixed run's one refused send is counted, with its text as the example */
+	ck_assert_uint_eq(run->send_failures, 1);
+	ck_assert_uint_eq(run->n_send_causes, 1);
+	ck_assert_str_eq(run->send_causes[0].cause, "no peers");
+	ck_assert_str_eq(run->send_causes[0].example, "node refused: no peers");
+	analyze_free(run);
+}
+END_TEST
+
 START_TEST(test_mixed_messages)
 {
 	struct analyze_run *run = load("mixed");
@@ -222,6 +252,7 @@ Suite *analyze_suite(void)
 	TCase *tc = tcase_create("ledger");
 
 	tcase_add_test(tc, test_mixed_totals);
+	tcase_add_test(tc, test_send_causes);
 	tcase_add_test(tc, test_mixed_messages);
 	tcase_add_test(tc, test_mixed_faults);
 	tcase_add_test(tc, test_mixed_expectations);
