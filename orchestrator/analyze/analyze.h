@@ -36,6 +36,10 @@ struct analyze_node {
 	int exit_expected;
 	int warnings;		  /* driver-warning lines (what a driver could not see) */
 	const char *last_warning; /* the text of the last one */
+	/* node-resources (the end of the run): NAN when unknown; has_resources 0 without it */
+	int has_resources;
+	double cpu_ms, max_rss_bytes, rx_bytes, tx_bytes;
+	const char *resources_source; /* "cgroup2" | "proc" | NULL */
 };
 
 struct analyze_fault {

@@ -19,6 +19,8 @@ struct journal_line {
 	double mono0_ms, real0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed,
 	    delivery;
 	double planned_end_ms;
+	double cpu_ms, max_rss_bytes, rx_bytes, tx_bytes; /* node-resources */
+	struct flatjson_val source;
 };
 
 struct journal_field {
@@ -41,7 +43,8 @@ static const struct journal_field journal_fields[] = {
     JF(freezer),	JF(docker),	JF(text),	 JN(mono0_ms),
     JF(error),		JN(issued_ms),	JN(done_ms),	 JN(applied_ms),
     JN(reverted_ms),	JN(t_ms),	JN(seed),	 JN(delivery),
-    JN(planned_end_ms), JN(real0_ms),
+    JN(planned_end_ms), JN(real0_ms),	JN(cpu_ms),	 JN(max_rss_bytes),
+    JN(rx_bytes),	JN(tx_bytes),	JF(source),
 };
 
 static int journal_parse(const char *p, size_t n, struct journal_line *l)
@@ -141,6 +144,23 @@ static void journal_node_exit(struct analyze_run *run, const struct journal_line
 	node->exit_code = l->code.type == FLATJSON_NUM ? (int)l->code.num : -1;
 	node->exit_signal = runload_str(run, &l->signal);
 	node->exit_expected = l->expected.type == FLATJSON_TRUE;
+}
+
+/* A node's resource figures at the end of the run (run_resources.c). */
+static void journal_node_resources(struct analyze_run *run, const struct journal_line *l)
+{
+	uint32_t ni = journal_node(run, &l->node);
+	struct analyze_node *node;
+
+	if (ni == ANALYZE_NONE)
+		return;
+	node = &run->nodes[ni];
+	node->has_resources = 1;
+	node->cpu_ms = l->cpu_ms;
+	node->max_rss_bytes = l->max_rss_bytes;
+	node->rx_bytes = l->rx_bytes;
+	node->tx_bytes = l->tx_bytes;
+	node->resources_source = runload_str(run, &l->source);
 }
 
 /* A driver's note about what it could not see (e.g. an overflowed receipt cache). */
@@ -266,6 +286,8 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 		journal_environment(run, &l);
 	else if (journal_is(&l.type, "telemetry") && !isnan(l.delivery))
 		run->telemetry_delivery = l.delivery;
+	else if (journal_is(&l.type, "node-resources"))
+		journal_node_resources(run, &l);
 	else if (journal_is(&l.type, "driver-warning"))
 		journal_driver_warning(run, &l);
 	else if (journal_is(&l.type, "drain-end")) {

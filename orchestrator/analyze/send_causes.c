@@ -2,7 +2,8 @@
  * journal's send error texts, which name nodes, addresses and numbers, are reduced to a cause
  * that is the same for every occurrence of one failure — "node down", "timeout", "connection
  * refused", "HTTP 503", "run ended first", or the error's last clause with every word
- * that holds a digit (numbers, ids, hashes) replaced by N. The first text of each cause is kept as its example. */
+ * that holds a digit (numbers, ids, hashes) replaced by N. The first text of each cause is kept as
+ * its example. */
 #include "orchestrator/analyze/analyze.h"
 #include "orchestrator/analyze/amap.h"
 

@@ -25,6 +25,11 @@ void render_expect_name(const struct analyze_expect *e, char *buf, size_t len);
 void render_expect_values(const struct analyze_expect *e, char *buf, size_t len);
 /* Writes s with &<>"' escaped for XML/HTML. */
 void render_xml_escape(FILE *f, const char *s);
+/* "512 B", "1.5 MiB"; "—" for NAN. */
+void render_bytes(double b, char *buf, size_t len);
+/* render_resources.c: the per-node resource table (nothing without figures). */
+void render_md_resources(FILE *f, const struct analyze_run *run);
+void render_html_resources(FILE *f, const struct analyze_run *run);
 /* Indexes of the worst faults (most lost, then slowest recovery), at most max. */
 size_t render_worst_faults(const struct analyze_run *run, size_t *out, size_t max);
 

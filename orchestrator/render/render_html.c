@@ -448,6 +448,7 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	html_lost(f, run);
 	html_send_failures(f, run);
 	html_breakdowns(f, run);
+	render_html_resources(f, run);
 	fputs("</body></html>\n", f);
 	return render_close(f, tmp, path, err);
 }

@@ -174,6 +174,18 @@ static void render_json_nodes(struct jsonw *w, const struct analyze_run *run)
 					: 0);
 		jsonw_ku64(w, "warnings", (uint64_t)n->warnings);
 		jsonw_kstr(w, "last_warning", n->last_warning);
+		jsonw_key(w, "resources");
+		if (n->has_resources) {
+			jsonw_obj(w, 1);
+			jsonw_knum(w, "cpu_ms", n->cpu_ms);
+			jsonw_knum(w, "max_rss_bytes", n->max_rss_bytes);
+			jsonw_knum(w, "rx_bytes", n->rx_bytes);
+			jsonw_knum(w, "tx_bytes", n->tx_bytes);
+			jsonw_kstr(w, "source", n->resources_source);
+			jsonw_obj_end(w);
+		} else {
+			jsonw_null(w);
+		}
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);

@@ -193,5 +193,6 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 	render_md_send_failures(f, run);
 	render_md_breakdowns(f, run);
 	render_md_exits(f, run);
+	render_md_resources(f, run);
 	return render_close(f, tmp, path, err);
 }

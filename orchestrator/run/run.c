@@ -253,6 +253,7 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 		run_keep(&c);
 	}
 	if (c.runjournal_open) {
+		run_resources_journal(&c);
 		run_fault_revert_all(&c);
 		runjournal_run_end(&c.j, rc == FL_EXIT_INTERRUPTED ? "interrupted" : "completed");
 	}

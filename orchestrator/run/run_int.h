@@ -159,6 +159,8 @@ void run_sendq_stop(struct run_ctx *c);
 void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert_all(struct run_ctx *c);
+/* run_resources.c: one node-resources journal line per node (CPU, peak memory, bytes). */
+void run_resources_journal(struct run_ctx *c);
 /* The faults still active on node i, applied again on its (new) agent; journalled with event
  * id "restart". */
 void run_fault_reapply(struct run_ctx *c, size_t i);

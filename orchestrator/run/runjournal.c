@@ -6,6 +6,7 @@
 #include "common/safefile.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 int runjournal_open(struct runjournal *j, const char *path, struct fl_error *err)
@@ -34,6 +35,12 @@ double runjournal_now(const struct runjournal *j)
 static json_t *runjournal_ms(double ms)
 {
 	return json_real((double)(long long)(ms * 10.0 + (ms >= 0 ? 0.5 : -0.5)) / 10.0);
+}
+
+/* A count that may be unknown (NAN): an integer or null. */
+static json_t *runjournal_count(double v)
+{
+	return isnan(v) ? json_null() : json_integer((json_int_t)v);
 }
 
 static void runjournal_put(struct runjournal *j, json_t *o)
@@ -152,6 +159,21 @@ void runjournal_run_end(struct runjournal *j, const char *status)
 {
 	runjournal_put(j, json_pack("{s:s,s:o,s:s}", "type", "run-end", "t_ms",
 				    runjournal_ms(runjournal_now(j)), "status", status));
+}
+
+void runjournal_node_resources(struct runjournal *j, const char *node, double cpu_ms,
+			       double max_rss_bytes, double rx_bytes, double tx_bytes,
+			       const char *source)
+{
+	json_t *o = json_pack("{s:s,s:s,s:o}", "type", "node-resources", "node", node, "t_ms",
+			      runjournal_ms(runjournal_now(j)));
+
+	json_object_set_new(o, "cpu_ms", isnan(cpu_ms) ? json_null() : runjournal_ms(cpu_ms));
+	json_object_set_new(o, "max_rss_bytes", runjournal_count(max_rss_bytes));
+	json_object_set_new(o, "rx_bytes", runjournal_count(rx_bytes));
+	json_object_set_new(o, "tx_bytes", runjournal_count(tx_bytes));
+	json_object_set_new(o, "source", source ? json_string(source) : json_null());
+	runjournal_put(j, o);
 }
 
 void runjournal_driver_warning(struct runjournal *j, const char *node, const char *text)

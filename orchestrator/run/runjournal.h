@@ -57,6 +57,10 @@ void runjournal_node_restart(struct runjournal *j, const char *node, const char 
 void runjournal_drain_end(struct runjournal *j, double planned_end_ms, size_t messages);
 void runjournal_run_end(struct runjournal *j, const char *status);
 /* A driver's warning about what it could not see (type "driver-warning", node, text). */
+/* A node's resource figures at the end of the run (run_resources.c); NAN figures are null. */
+void runjournal_node_resources(struct runjournal *j, const char *node, double cpu_ms,
+			       double max_rss_bytes, double rx_bytes, double tx_bytes,
+			       const char *source);
 void runjournal_driver_warning(struct runjournal *j, const char *node, const char *text);
 
 /* Appends a node receipt line (nodes/<n>/events.jsonl, docs/FORMATS.md) for nodes that write none

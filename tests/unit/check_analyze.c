@@ -218,6 +218,13 @@ START_TEST(test_clean_and_empty)
 	ck_assert_double_eq_tol(run->totals.max, 60, 1e-9); /* node clocks via mono0_ms */
 	ck_assert_int_eq(run->nodes[1].ups, 2);
 	ck_assert_double_eq_tol(run->expects[3].actual, 0, 1e-9); /* telemetry said 1.0 */
+	/* node-resources: a's figures; b's line has none of them */
+	ck_assert_int_eq(run->nodes[0].has_resources, 1);
+	ck_assert_double_eq_tol(run->nodes[0].cpu_ms, 1234.5, 1e-9);
+	ck_assert_double_eq_tol(run->nodes[0].max_rss_bytes, 9089024, 1e-9);
+	ck_assert_double_eq_tol(run->nodes[0].tx_bytes, 2448, 1e-9);
+	ck_assert_str_eq(run->nodes[0].resources_source, "cgroup2");
+	ck_assert(isnan(run->nodes[1].cpu_ms) && !run->nodes[1].resources_source);
 	analyze_free(run);
 	run = load("compact"); /* the same run, its plan on one line with events first */
 	ck_assert_str_eq(run->scenario, "compact");

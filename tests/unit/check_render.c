@@ -351,6 +351,10 @@ START_TEST(test_junit)
 	ck_assert_int_eq(xml_count(els, n, "testcase"), 4);
 	ck_assert_int_eq(xml_count(els, n, "failure"), 0);
 	free(xml);
+	xml = slurp("summary.md"); /* the resource table, busiest first, unknowns as — */
+	ck_assert_ptr_nonnull(
+	    strstr(xml, "| a | 1.2 s | 8.7 MiB | 2.2 KiB | 2.4 KiB |\n| b | — |"));
+	free(xml);
 }
 END_TEST
 
