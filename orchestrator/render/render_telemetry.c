@@ -176,6 +176,27 @@ void render_md_telemetry(FILE *f, const struct analyze_run *run)
 	}
 }
 
+void render_junit_telemetry(FILE *f, const struct analyze_run *run)
+{
+	const struct analyze_telemetry *t = run->telemetry;
+
+	for (size_t i = 0; t && i < t->n_wins; i++) {
+		const struct analyze_tl_window *w = &t->wins[i];
+		const double v[3] = {w->truth, w->w.agg.has_r ? w->w.agg.r : NAN,
+				     w->w.est.has_r ? w->w.est.r : NAN};
+		static const char *const what[3] = {"truth", "aggregator", "estimator"};
+
+		for (int k = 0; k < 3; k++) {
+			char val[16];
+
+			fputs("      <property name=\"telemetry.", f);
+			render_xml_escape(f, w->fault ? w->fault : w->id);
+			fprintf(f, ".%s\" value=\"%s\"/>\n", what[k],
+				tl_frac(v[k], val, sizeof(val)));
+		}
+	}
+}
+
 #define TL_W 1100.0
 #define TL_L 60.0
 #define TL_R 40.0
@@ -240,7 +261,8 @@ void render_html_telemetry(FILE *f, const struct analyze_run *run, double span)
 		fprintf(f,
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
 			"<text x=\"4\" y=\"%.1f\" class=\"tick\">%.2f</text>\n",
-			TL_L, tl_y(k / 4.0), TL_W - TL_R, tl_y(k / 4.0), tl_y(k / 4.0) + 4, k / 4.0);
+			TL_L, tl_y(k / 4.0), TL_W - TL_R, tl_y(k / 4.0), tl_y(k / 4.0) + 4,
+			k / 4.0);
 	tl_html_line(f, t, 0, "#333", span);
 	tl_html_line(f, t, 1, "#e15759", span);
 	tl_html_line(f, t, 2, "#4e79a7", span);

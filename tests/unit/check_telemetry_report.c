@@ -176,11 +176,14 @@ START_TEST(rendered_in_every_report)
 	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(verdict, 0);
 	ck_assert_ptr_nonnull(strstr(tr_slurp("report.json"), "\"telemetry\": {"));
-	ck_assert_ptr_nonnull(strstr(tr_slurp("summary.md"),
-				     "| run (2.5–3.5 s) | 0.50 (1/2) | 1.00 | 0.50 | 0.75 | 0.25 | 0 |"));
-	ck_assert_ptr_nonnull(strstr(tr_slurp("summary.md"),
-				     "| contact-discovery-1 | b | 1.00 | 0.00 (0/1) |"));
+	ck_assert_ptr_nonnull(
+	    strstr(tr_slurp("summary.md"),
+		   "| run (2.5–3.5 s) | 0.50 (1/2) | 1.00 | 0.50 | 0.75 | 0.25 | 0 |"));
+	ck_assert_ptr_nonnull(
+	    strstr(tr_slurp("summary.md"), "| contact-discovery-1 | b | 1.00 | 0.00 (0/1) |"));
 	ck_assert_ptr_nonnull(strstr(tr_slurp("report.html"), "<table id=\"telemetry\">"));
+	ck_assert_ptr_nonnull(strstr(
+	    tr_slurp("junit.xml"), "<property name=\"telemetry.cut.aggregator\" value=\"1.00\"/>"));
 	ck_assert_int_eq(test_reports_valid(dir), 1);
 	tr_rm();
 }
