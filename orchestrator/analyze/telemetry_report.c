@@ -62,23 +62,33 @@ static void tl_chats(const struct analyze_run *run, struct analyze_tl_window *w,
 				c->missing = w->w.agg.chats[k].missing;
 			}
 		if (node != ANALYZE_NONE)
-			tl_truth(run, w->from_ms, w->to_ms, node, &c->sent, &c->delivered);
+			tl_truth(run, w->truth_from_ms, w->truth_to_ms, node, &c->sent,
+				 &c->delivered);
 		c->truth = tl_frac(c->delivered, c->sent);
 	}
 }
 
-/* Fills w over [from, to] (ms since the run's start). */
+/* Fills w over [from, to] (ms since the run's start). The truth counts the messages sent in
+ * the whole seconds the aggregator and the estimator read (sentAt BETWEEN starts_at AND
+ * ends_at, Unix s): the figures are held against the same messages. */
 static int tl_window(const struct analyze_run *run, const char *db, struct analyze_tl_window *w,
 		     double from, double to, const struct telemetry_chat_node *cn, size_t n_cn,
 		     struct fl_error *err)
 {
 	double m0 = isnan(run->mono0_ms) ? 0 : run->mono0_ms;
+	int64_t pair_run, pair_unix;
 
 	w->from_ms = from;
 	w->to_ms = to;
 	if (telemetry_view_window(db, (int64_t)(from + m0), (int64_t)(to + m0), &w->w, err) < 0)
 		return -1;
-	tl_truth(run, from, to, ANALYZE_NONE, &w->sent, &w->delivered);
+	if (telemetry_view_clock_pair(db, &pair_run, &pair_unix, err) < 0)
+		return -1;
+	/* [starts_at, ends_at + 1) Unix s → ms since the run's start */
+	w->truth_from_ms = (double)(w->w.agg.starts_at * 1000 - pair_unix + pair_run) - m0;
+	w->truth_to_ms =
+	    (double)((w->w.agg.ends_at + 1) * 1000 - pair_unix + pair_run) - m0 - 0.001;
+	tl_truth(run, w->truth_from_ms, w->truth_to_ms, ANALYZE_NONE, &w->sent, &w->delivered);
 	w->truth = tl_frac(w->delivered, w->sent);
 	w->drift_agg = w->w.agg.has_r ? fabs(w->w.agg.r - w->truth) : NAN;
 	w->drift_est = w->w.est.has_r ? fabs(w->w.est.r - w->truth) : NAN;
@@ -131,8 +141,7 @@ static int tl_load(struct analyze_run *run, struct analyze_telemetry *t, const c
 	t->wins = fl_xcalloc(run->n_faults + 1, sizeof(*t->wins));
 	t->wins[0].id = "run";
 	/* without a ReceivedMessages row the run's window is the timeline's (no R then) */
-	if (tl_window(run, db, &t->wins[t->n_wins++],
-		      first ? (double)first - m0 + 1000.0 : 0,
+	if (tl_window(run, db, &t->wins[t->n_wins++], first ? (double)first - m0 + 1000.0 : 0,
 		      last ? (double)last - m0 - 1000.0 : run->duration_ms, cn, n_cn, err) < 0)
 		goto out;
 	for (size_t f = 0; f < run->n_faults; f++) {
@@ -188,7 +197,7 @@ void telemetry_report_free(struct analyze_telemetry *t)
 }
 
 const struct analyze_tl_window *telemetry_report_window(const struct analyze_run *run,
-							 const char *fault)
+							const char *fault)
 {
 	const struct analyze_telemetry *t = run->telemetry;
 

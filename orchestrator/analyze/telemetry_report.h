@@ -21,9 +21,12 @@ struct analyze_tl_chat {
 };
 
 struct analyze_tl_window {
-	const char *id;		/* "run", a fault id, or "t<N>" (the series) */
-	const char *fault;	/* the fault's name; NULL for the others */
-	double from_ms, to_ms;	/* ms since the run's start */
+	const char *id;	       /* "run", a fault id, or "t<N>" (the series) */
+	const char *fault;     /* the fault's name; NULL for the others */
+	double from_ms, to_ms; /* ms since the run's start */
+	/* the truth's window: the whole seconds of sentAt the aggregator reads, on the run's
+	 * clock */
+	double truth_from_ms, truth_to_ms;
 	struct telemetry_window w;
 	size_t sent, delivered; /* truth: DM deliveries sent in the window */
 	double truth;		/* NAN when none */
@@ -50,6 +53,6 @@ int telemetry_report_load(struct analyze_run *run, struct fl_error *err);
 void telemetry_report_free(struct analyze_telemetry *t);
 /* The window an expectation's `where.fault` names (NULL: the run's); NULL when none. */
 const struct analyze_tl_window *telemetry_report_window(const struct analyze_run *run,
-							 const char *fault);
+							const char *fault);
 
 #endif

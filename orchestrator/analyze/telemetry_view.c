@@ -243,6 +243,18 @@ void telemetry_est_free(struct telemetry_est *e)
 int telemetry_view_run_to_unix(const char *db_path, int64_t run_ms, int64_t *unix_s,
 			       struct fl_error *err)
 {
+	int64_t pair[2];
+
+	if (telemetry_view_clock_pair(db_path, &pair[0], &pair[1], err) < 0)
+		return -1;
+	int64_t ms = pair[1] + (run_ms - pair[0]);
+	*unix_s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	return 0;
+}
+
+int telemetry_view_clock_pair(const char *db_path, int64_t *run_ms, int64_t *unix_ms,
+			      struct fl_error *err)
+{
 	sqlite3 *db = open_ro(db_path, err);
 	sqlite3_stmt *s = NULL;
 	int64_t pair[2] = {0, 0};
@@ -264,8 +276,8 @@ int telemetry_view_run_to_unix(const char *db_path, int64_t run_ms, int64_t *uni
 	sqlite3_close(db);
 	if (found != 2)
 		return fl_err(err, "%s: no clock pair in table meta", db_path);
-	int64_t ms = pair[1] + (run_ms - pair[0]);
-	*unix_s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	*run_ms = pair[0];
+	*unix_ms = pair[1];
 	return 0;
 }
 

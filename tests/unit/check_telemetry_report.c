@@ -4,10 +4,10 @@
  * b reports m1 m2 m4, c m5..m8, a every SentEnvelope, and one push was refused (429).
  *
  * The run's window is 1 s after the first ReceivedMessages arrival (1.5 s) to 1 s before the
- * last (4.5 s): 2.5–3.5 s, Unix seconds [T+2, T+3]. The aggregator keeps b's m2 and c's m6 m7
- * (both receivers reported before and after): R = 1. The truth of that window: m3 lost, m7
- * delivered: 0.50, so the drift is 0.50. The estimator: attempts m2 m3 m6 m7, three reported
- * received: 0.75 (drift 0.25). */
+ * last (4.5 s): 2.5–3.5 s, Unix seconds [T+2, T+3] of sentAt, i.e. messages sent 2.0–3.999 s.
+ * The aggregator keeps b's m2 and c's m6 m7 (both receivers reported before and after): R = 1.
+ * The truth of those seconds: m2 m6 m7 delivered, m3 lost: 0.75, so the drift is 0.25. The
+ * estimator: attempts m2 m3 m6 m7, three reported received: 0.75 (drift 0). */
 #include "orchestrator/analyze/analyze.h"
 #include "orchestrator/analyze/telemetry_report.h"
 #include "orchestrator/render/render.h"
@@ -116,15 +116,16 @@ START_TEST(windows_against_the_truth)
 	ck_assert_double_eq_tol(w->to_ms, 3500, 1e-6);
 	ck_assert(w->w.agg.has_r);
 	ck_assert_double_eq_tol(w->w.agg.r, 1.0, 1e-9);
-	ck_assert_int_eq(w->sent, 2);
-	ck_assert_int_eq(w->delivered, 1);
-	ck_assert_double_eq_tol(w->drift_agg, 0.5, 1e-9);
+	ck_assert_double_eq_tol(w->truth_from_ms, 2000, 1e-6);
+	ck_assert_int_eq(w->sent, 4);
+	ck_assert_int_eq(w->delivered, 3);
+	ck_assert_double_eq_tol(w->drift_agg, 0.25, 1e-9);
 	ck_assert_double_eq_tol(w->w.est.r, 0.75, 1e-9);
-	ck_assert_double_eq_tol(w->drift_est, 0.25, 1e-9);
+	ck_assert_double_eq_tol(w->drift_est, 0.0, 1e-9);
 	ck_assert_int_eq(w->n_chats, 2);
 	ck_assert_str_eq(w->chats[0].node, "b");
 	ck_assert(w->chats[0].has_r);
-	ck_assert_double_eq_tol(w->chats[0].truth, 0.0, 1e-9); /* m3, its only DM in the window */
+	ck_assert_double_eq_tol(w->chats[0].truth, 0.5, 1e-9); /* m2 delivered, m3 lost */
 	ck_assert_double_eq_tol(w->chats[1].truth, 1.0, 1e-9);
 	/* the fault's window, and telemetry-drift over both */
 	ck_assert_ptr_eq(telemetry_report_window(run, "cut"), &run->telemetry->wins[1]);
@@ -178,9 +179,9 @@ START_TEST(rendered_in_every_report)
 	ck_assert_ptr_nonnull(strstr(tr_slurp("report.json"), "\"telemetry\": {"));
 	ck_assert_ptr_nonnull(
 	    strstr(tr_slurp("summary.md"),
-		   "| run (2.5–3.5 s) | 0.50 (1/2) | 1.00 | 0.50 | 0.75 | 0.25 | 0 |"));
+		   "| run (2.5–3.5 s) | 0.75 (3/4) | 1.00 | 0.25 | 0.75 | 0.00 | 0 |"));
 	ck_assert_ptr_nonnull(
-	    strstr(tr_slurp("summary.md"), "| contact-discovery-1 | b | 1.00 | 0.00 (0/1) |"));
+	    strstr(tr_slurp("summary.md"), "| contact-discovery-1 | b | 1.00 | 0.50 (1/2) |"));
 	ck_assert_ptr_nonnull(strstr(tr_slurp("report.html"), "<table id=\"telemetry\">"));
 	ck_assert_ptr_nonnull(strstr(
 	    tr_slurp("junit.xml"), "<property name=\"telemetry.cut.aggregator\" value=\"1.00\"/>"));
