@@ -60,7 +60,8 @@ static long tr_records(const char *out, const char *node, const char *type)
 
 	snprintf(path, sizeof(path), "%s/telemetry.db", out);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM records WHERE node_name = ?1 AND type = ?2",
+	    sqlite3_prepare_v2(db,
+			       "SELECT COUNT(*) FROM records WHERE node_name = ?1 AND type = ?2",
 			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
@@ -96,7 +97,8 @@ START_TEST(collector_in_the_run_and_report)
 	ck_assert_int_ge(tr_records(out, "n0", "SentEnvelope"), 30);
 	ck_assert_int_ge(tr_records(out, "n1", "ReceivedMessages"), 15);
 	ck_assert_int_ge(tr_records(out, "n2", "ReceivedMessages"), 5);
-	ck_assert_ptr_nonnull(strstr(tr_file(out, "events.jsonl"), "\"type\":\"telemetry-collector\""));
+	ck_assert_ptr_nonnull(
+	    strstr(tr_file(out, "events.jsonl"), "\"type\":\"telemetry-collector\""));
 	ck_assert_ptr_nonnull(strstr(tr_file(out, "plan.json"), "\"telemetry\": true"));
 	/* the report: counts, the run's window and the fault's, R beside the truth */
 	rep = json_load_file(strcat(out, "/report.json"), 0, &jerr);
