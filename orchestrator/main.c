@@ -17,7 +17,9 @@ static const struct cli_verb verbs[] = {
 			"root it and every directory above it must be root's, no links"},
 	  {"--keep", "keep the nodes after the timeline, for shell and inject, until SIGTERM"},
 	  {"--quiet", "no progress line"},
-	  {"--share", "artefacts readable by other users (umask 022; default 077: 0700/0600)"}),
+	  {"--share", "artefacts readable by other users (umask 022; default 077: 0700/0600)"},
+	  {"--telemetry", "as the scenario's telemetry: on: a status-telemetry collector in the "
+			  "lab, labnodes push to it (telemetry.db)"}),
      "faultlab run scenarios/smoke.yaml --seed 7"},
     {"validate", cli_validate, "SCENARIO.yaml...", "parse and check scenarios", OPTS({NULL, NULL}),
      "faultlab validate scenarios/*.yaml"},

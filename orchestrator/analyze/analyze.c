@@ -1,6 +1,7 @@
 /* analyze_load: plan → journal → node receipts → traces → ledger → verdict.
  * analyze_run_dir: the same, then the four reports. */
 #include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/telemetry_report.h"
 
 #include "common/fltime.h"
 #include "common/xalloc.h"
@@ -47,6 +48,7 @@ void analyze_free(struct analyze_run *run)
 	free(run->canon);
 	free(run->dels);
 	free(run->expects);
+	telemetry_report_free(run->telemetry);
 	amap_arena_free(&run->arena);
 	free(run);
 }
@@ -86,7 +88,8 @@ static int analyze_steps(struct analyze_run *run, const struct analyze_opts *opt
 	if ((!opts || !opts->no_traces) && traces_load(run, err) < 0)
 		return -1;
 	analyze_step_done("traces", &t);
-	if (ledger_compute(run, err) < 0 || verdict_judge(run, err) < 0)
+	if (ledger_compute(run, err) < 0 || telemetry_report_load(run, err) < 0 ||
+	    verdict_judge(run, err) < 0)
 		return -1;
 	analyze_step_done("ledger", &t);
 	return 0;

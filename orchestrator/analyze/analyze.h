@@ -144,7 +144,8 @@ struct analyze_run {
 	size_t n_expects;
 	struct analyze_stats totals;
 	struct analyze_breakdown by[ANALYZE_N_DIMS];
-	double telemetry_delivery; /* NAN when no telemetry line; see verdict.c */
+	double telemetry_delivery;	     /* NAN when no telemetry line; see verdict.c */
+	struct analyze_telemetry *telemetry; /* telemetry.db's view (telemetry_report.h) or NULL */
 	const char *kernel, *delay_engine, *freezer, *docker;
 	int netem;	       /* -1 unknown */
 	size_t stray_receipts; /* receipts that matched no planned (message, receiver) */

@@ -2,11 +2,13 @@
  * measure (no message matched, nothing delivered, no fault matched) is NAN with a note: a
  * scenario that expects something it never exercised should not pass silently.
  *
- * telemetry-drift compares the true delivery with the nodes' own view: the last journal line
- * {"type":"telemetry","delivery":x} when the run recorded one, else the fraction the senders
- * saw acknowledged. */
+ * telemetry-drift compares the true delivery with telemetry's: with telemetry.db (telemetry:
+ * on), |aggregator R − truth| over the run's window or the fault where.fault names
+ * (telemetry_report.h); else the last journal line {"type":"telemetry","delivery":x} when the
+ * run recorded one, else the fraction the senders saw acknowledged. */
 #include "orchestrator/analyze/metric.h"
 #include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/telemetry_report.h"
 
 #include <math.h>
 #include <string.h>
@@ -58,6 +60,17 @@ static void metric_drift(const struct metric_desc *d, struct analyze_run *run,
 			 struct analyze_expect *e, const struct analyze_stats *st)
 {
 	double truth = metric_frac(st->delivered, st->sent);
+	const struct analyze_tl_window *w = telemetry_report_window(run, e->where.fault);
+
+	if (run->telemetry) {
+		e->actual = w ? w->drift_agg : NAN;
+		if (isnan(e->actual))
+			e->note = !w		    ? "no fault matched"
+				  : !w->w.agg.has_r ? "the aggregator has no R for this window (no "
+						      "receiver reported before and after it)"
+						    : "no DM was sent in this window";
+		return;
+	}
 	double seen = isnan(run->telemetry_delivery) ? metric_frac(st->acked, st->sent)
 						     : run->telemetry_delivery;
 

@@ -243,6 +243,18 @@ void telemetry_est_free(struct telemetry_est *e)
 int telemetry_view_run_to_unix(const char *db_path, int64_t run_ms, int64_t *unix_s,
 			       struct fl_error *err)
 {
+	int64_t pair[2];
+
+	if (telemetry_view_clock_pair(db_path, &pair[0], &pair[1], err) < 0)
+		return -1;
+	int64_t ms = pair[1] + (run_ms - pair[0]);
+	*unix_s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	return 0;
+}
+
+int telemetry_view_clock_pair(const char *db_path, int64_t *run_ms, int64_t *unix_ms,
+			      struct fl_error *err)
+{
 	sqlite3 *db = open_ro(db_path, err);
 	sqlite3_stmt *s = NULL;
 	int64_t pair[2] = {0, 0};
@@ -264,8 +276,8 @@ int telemetry_view_run_to_unix(const char *db_path, int64_t run_ms, int64_t *uni
 	sqlite3_close(db);
 	if (found != 2)
 		return fl_err(err, "%s: no clock pair in table meta", db_path);
-	int64_t ms = pair[1] + (run_ms - pair[0]);
-	*unix_s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	*run_ms = pair[0];
+	*unix_ms = pair[1];
 	return 0;
 }
 
@@ -351,6 +363,70 @@ int telemetry_view_counts(const char *db_path, struct telemetry_counts *out, str
 		telemetry_counts_free(out);
 		return fl_wrap(err, "%s", db_path);
 	}
+	return 0;
+}
+
+static int chat_nodes_scan(sqlite3_stmt *s, void *arg)
+{
+	struct {
+		struct telemetry_chat_node *v;
+		size_t n;
+	} *o = arg;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		o->v = fl_xreallocarray(o->v, o->n + 1, sizeof(*o->v));
+		copy_text(o->v[o->n].chat_id, sizeof(o->v[o->n].chat_id), s, 0);
+		copy_text(o->v[o->n].node, sizeof(o->v[o->n].node), s, 1);
+		o->n++;
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int telemetry_view_chat_nodes(const char *db_path, struct telemetry_chat_node **out, size_t *n,
+			      struct fl_error *err)
+{
+	struct {
+		struct telemetry_chat_node *v;
+		size_t n;
+	} o = {NULL, 0};
+	int rc = query_window(db_path,
+			      "SELECT chat_id, node_name FROM received_messages WHERE ?1 = ?2 "
+			      "GROUP BY chat_id, node_name ORDER BY chat_id, node_name",
+			      0, 0, chat_nodes_scan, &o, err);
+
+	if (rc < 0) {
+		free(o.v);
+		o.v = NULL, o.n = 0;
+	}
+	*out = o.v;
+	*n = o.n;
+	return rc;
+}
+
+static int span_scan(sqlite3_stmt *s, void *arg)
+{
+	int64_t *v = arg;
+
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return -1;
+	v[0] = sqlite3_column_int64(s, 0);
+	v[1] = sqlite3_column_int64(s, 1);
+	return 0;
+}
+
+int telemetry_view_received_span(const char *db_path, int64_t *first_ms, int64_t *last_ms,
+				 struct fl_error *err)
+{
+	int64_t v[2] = {0, 0};
+
+	if (query_window(db_path,
+			 "SELECT COALESCE(MIN(t_ms), 0), COALESCE(MAX(t_ms), 0) FROM "
+			 "received_messages WHERE ?1 = ?2",
+			 0, 0, span_scan, v, err) < 0)
+		return -1;
+	*first_ms = v[0];
+	*last_ms = v[1];
 	return 0;
 }
 

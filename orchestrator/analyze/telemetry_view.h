@@ -115,5 +115,22 @@ void telemetry_est_free(struct telemetry_est *e);
  * seconds, floor, as the aggregator's time.Unix() does. */
 int telemetry_view_run_to_unix(const char *db_path, int64_t run_ms, int64_t *unix_s,
 			       struct fl_error *err);
+/* The collector's clock pair: its clock (ms) and Unix ms at the same instant. */
+int telemetry_view_clock_pair(const char *db_path, int64_t *run_ms, int64_t *unix_ms,
+			      struct fl_error *err);
+
+/* Which node reported each chat id (ReceivedMessages nodeName): a DM chat id is one
+ * receiver's partitioned topic, so the report can put the truth of that receiver beside its
+ * Rch. Sorted by chat id, then node. */
+struct telemetry_chat_node {
+	char chat_id[128];
+	char node[64];
+};
+int telemetry_view_chat_nodes(const char *db_path, struct telemetry_chat_node **out, size_t *n,
+			      struct fl_error *err);
+/* The first and last arrival (t_ms, the collector's clock) of a ReceivedMessages row; 0 when
+ * there is none. */
+int telemetry_view_received_span(const char *db_path, int64_t *first_ms, int64_t *last_ms,
+				 struct fl_error *err);
 
 #endif

@@ -1,5 +1,5 @@
 /* faultlab run SCENARIO.yaml [--seed N] [--runtime netns|docker] [--out DIR] [--keep] [--quiet]
- *   [--share] */
+ *   [--share] [--telemetry] */
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/run/run.h"
 #include "orchestrator/runtime/runtime.h"
@@ -55,10 +55,15 @@ int cli_run_one(struct run_opts *o)
 int cli_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"seed", required_argument, NULL, 's'}, {"runtime", required_argument, NULL, 'r'},
-	    {"out", required_argument, NULL, 'o'},  {"keep", no_argument, NULL, 'k'},
-	    {"quiet", no_argument, NULL, 'q'},	    {"share", no_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+	    {"seed", required_argument, NULL, 's'},
+	    {"runtime", required_argument, NULL, 'r'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"share", no_argument, NULL, 'S'},
+	    {"telemetry", no_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static struct run_opts o;
 	int ch;
@@ -90,6 +95,9 @@ int cli_run(int argc, char **argv)
 			break;
 		case 'S':
 			o.share = 1;
+			break;
+		case 'T':
+			o.telemetry = 1;
 			break;
 		default:
 			return cli_usage("run");

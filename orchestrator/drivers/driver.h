@@ -66,6 +66,7 @@ struct driver_launch {
 	uint64_t seed;		  /* the plan's seed (identities derive from it) */
 	const char *const *peers; /* addresses of the nodes this node dials */
 	size_t n_peers;
+	const char *telemetry_url; /* the run's collector (telemetry: on), else NULL */
 };
 
 /* The node's identity seed, in decimal, in this file of its data dir (mode 0600), written by

@@ -198,6 +198,9 @@ static void labnode_launch_args(const struct driver_launch *l, driver_push_fn pu
 		snprintf(buf, sizeof(buf), "%s:60000", l->peers[i]);
 		push(ctx, "--peer"), push(ctx, buf);
 	}
+	if (l->telemetry_url) /* the run's collector; a 2 s period so a short run is seen */
+		push(ctx, "--telemetry-url"), push(ctx, l->telemetry_url),
+		    push(ctx, "--telemetry-period"), push(ctx, "2s");
 }
 
 const struct driver_ops driver_labnode_ops = {

@@ -240,6 +240,8 @@ int plan_write_json(const struct plan *plan, FILE *f)
 		fputs(", \"drain_exact\": true", f);
 	if (sc->drain_quiet_ms >= 0)
 		fprintf(f, ", \"drain_quiet_ms\": %" PRId64, sc->drain_quiet_ms);
+	if (sc->telemetry)
+		fputs(", \"telemetry\": true", f);
 	fputs(",\n", f);
 	fprintf(f, "  \"subnet\": \"%s\",\n", plan->subnet);
 #define NODE(i) json_plan_node(f, plan, &plan->nodes[i])

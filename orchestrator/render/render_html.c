@@ -2,6 +2,7 @@
  * fault timeline over sent/delivered counts, the latency distribution, and a node × time map
  * of who was faulted. Charts are binned, so a run of a million messages stays small. */
 #include "orchestrator/render/render.h"
+#include "orchestrator/render/render_telemetry.h"
 
 #include "orchestrator/analyze/ledger.h"
 
@@ -444,6 +445,7 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	html_latency(f, run);
 	fputs("<h2>Who was faulted</h2>\n", f);
 	html_node_map(f, run, span);
+	render_html_telemetry(f, run, span);
 	html_faults(f, run);
 	html_lost(f, run);
 	html_send_failures(f, run);

@@ -2,6 +2,7 @@
  * (totals.failed, totals.acked, messages[].last_seen, nodes[].exit as an object). */
 #include "orchestrator/render/jsonw.h"
 #include "orchestrator/render/render.h"
+#include "orchestrator/render/render_telemetry.h"
 
 #include "orchestrator/analyze/ledger.h"
 
@@ -275,6 +276,7 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 	render_json_nodes(&w, run);
 	render_json_messages(&w, run);
 	render_json_env(&w, run);
+	render_json_telemetry(&w, run);
 	jsonw_obj_end(&w);
 	return render_close(f, tmp, path, err);
 }

@@ -1,6 +1,7 @@
 /* junit.xml: one testsuite per scenario, one testcase per expectation; a failed one carries
  * the measured value and the threshold in its failure message. */
 #include "orchestrator/render/render.h"
+#include "orchestrator/render/render_telemetry.h"
 
 #include <math.h>
 
@@ -63,7 +64,9 @@ int render_junit_write(const struct analyze_run *run, const char *path, struct f
 			(unsigned long long)run->seed);
 	fputs("      <property name=\"run_dir\" value=\"", f);
 	render_xml_escape(f, run->dir);
-	fputs("\"/>\n    </properties>\n", f);
+	fputs("\"/>\n", f);
+	render_junit_telemetry(f, run);
+	fputs("    </properties>\n", f);
 	for (size_t i = 0; i < run->n_expects; i++)
 		render_junit_case(f, run, &run->expects[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);

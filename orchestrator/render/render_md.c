@@ -1,6 +1,7 @@
 /* summary.md, sized for a pull-request comment: verdict, expectations, worst faults, lost
  * messages and where they died, node exits. Long lists are cut with a count of the rest. */
 #include "orchestrator/render/render.h"
+#include "orchestrator/render/render_telemetry.h"
 
 #include "orchestrator/analyze/ledger.h"
 
@@ -193,6 +194,7 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 	render_md_send_failures(f, run);
 	render_md_breakdowns(f, run);
 	render_md_exits(f, run);
+	render_md_telemetry(f, run);
 	render_md_resources(f, run);
 	return render_close(f, tmp, path, err);
 }

@@ -255,6 +255,7 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 	if (c.runjournal_open) {
 		run_resources_journal(&c);
 		run_fault_revert_all(&c);
+		run_telemetry_stop(&c);
 		runjournal_run_end(&c.j, rc == FL_EXIT_INTERRUPTED ? "interrupted" : "completed");
 	}
 	t_end = fltime_mono_ms();

@@ -26,7 +26,8 @@ struct run_opts {
 	const char *runs_dir; /* NULL: $FL_RUNS_DIR, else reports/runs */
 	int keep;
 	int quiet;
-	int share; /* --share: artefacts readable by group and others (umask 022), else 077 */
+	int share;     /* --share: artefacts readable by group and others (umask 022), else 077 */
+	int telemetry; /* --telemetry: as the scenario's telemetry: on */
 	/* replay */
 	const char *expect_plan;  /* plan.json the regenerated plan must equal byte for byte */
 	const char *pause_before; /* event id */

@@ -119,6 +119,8 @@ struct run_ctx {
 	struct run_sends sq;
 	struct runjournal j;
 	int runjournal_open;
+	struct collector *telemetry; /* run_telemetry.c: NULL when telemetry is off */
+	char telemetry_addr[32];     /* <subnet>.1:8090 */
 };
 
 /* run_setup.c */
@@ -169,6 +171,12 @@ void run_fault_reapply(struct run_ctx *c, size_t i);
 size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_params *fp, size_t node,
 			       const char **out);
 int run_only_has(const struct run_ctx *c, size_t node);
+
+/* run_telemetry.c: the status-telemetry collector of `telemetry: on` (docs/TELEMETRY.md) */
+/* In the hub namespace on <subnet>.1:8090, once the network exists; 0 when telemetry is off. */
+int run_telemetry_start(struct run_ctx *c, struct fl_error *err);
+/* Waits for the nodes' last pushes, stops it and journals its counters (NULL-safe, once). */
+void run_telemetry_stop(struct run_ctx *c);
 
 /* run_ctl.c: the control socket of `faultlab inject` */
 int run_ctl_open(struct run_ctx *c, struct fl_error *err);

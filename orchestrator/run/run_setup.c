@@ -90,6 +90,7 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 		return fl_err(err, "unknown runtime \"%s\" (expected %s)", c->nt.runtime_name,
 			      runtime_names());
 	c->nt.runtime_name = c->nt.rt_ops->name;
+	c->plan.telemetry |= c->opts->telemetry;
 	rundir_run_id(c->run_id, sizeof(c->run_id));
 	info.scenario = c->plan.scenario;
 	info.runtime = c->nt.runtime_name;
@@ -179,6 +180,8 @@ int run_deploy(struct run_ctx *c, struct fl_error *err)
 	if (c->nt.rt->ops->net_create(c->nt.rt, &net, err) < 0)
 		return fl_wrap(err, "create the %s network %s", c->nt.runtime_name, c->subnet);
 	c->nt.net_made = 1;
+	if (run_telemetry_start(c, err) < 0)
+		return -1;
 	if (c->nt.rt->ops->nodes_start(c->nt.rt, c->nt.specs, c->nt.n, c->nt.nodes, err) < 0) {
 		for (size_t i = 0; i < c->nt.n; i++)
 			c->nt.rn[i].up = c->nt.nodes[i].pid != 0;
@@ -377,6 +380,7 @@ void run_teardown(struct run_ctx *c)
 		c->nt.rn[i].agent_up = 0;
 	}
 	run_ctl_close(c);
+	run_telemetry_stop(c);
 	if (c->nt.rt && c->nt.net_made && c->nt.rt->ops->teardown(c->nt.rt, &err) < 0)
 		log_error("teardown: %s", err.msg);
 	if (c->nt.rt)

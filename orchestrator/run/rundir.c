@@ -347,6 +347,15 @@ static const char *rundir_addr_of(void *ctx, const char *name, size_t len, char 
 	return NULL;
 }
 
+void rundir_telemetry_host(const char *subnet, char *out, size_t cap)
+{
+	unsigned a, b, c, d;
+
+	out[0] = '\0';
+	if (subnet && sscanf(subnet, "%u.%u.%u.%u", &a, &b, &c, &d) == 4)
+		snprintf(out, cap, "%u.%u.%u.%u", a, b, c, d + 1);
+}
+
 char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
 				const char *real_subnet)
 {
@@ -354,7 +363,7 @@ char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_imag
 	const struct driver_ops *drv = driver_find(n->driver[0] ? n->driver : NULL);
 	struct rundir_argv a = {0}, peers = {0};
 	struct rundir_addr_ctx ac = {.p = p, .real_subnet = real_subnet};
-	char self[16];
+	char self[16], host[32], url[64] = "";
 	struct nodeargs x = {
 	    .name = n->name, .address = self, .addr_of = rundir_addr_of, .addr_ctx = &ac};
 
@@ -369,6 +378,10 @@ char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_imag
 
 		l.peers = x.peers;
 		l.n_peers = x.n_peers;
+		rundir_telemetry_host(real_subnet ? real_subnet : p->subnet, host, sizeof(host));
+		if (p->telemetry && host[0])
+			snprintf(url, sizeof(url), "http://%s:%d", host, RUNDIR_TELEMETRY_PORT);
+		l.telemetry_url = url[0] ? url : NULL;
 		drv->launch_args(&l, rundir_push_arg, &a);
 	}
 	for (char **arg = n->args; arg && *arg; arg++) /* @PEER@, @ADDR:x@… (nodeargs.h) */

@@ -39,6 +39,10 @@ char **rundir_node_argv(const struct runplan *p, size_t i, int runs_images, uint
 char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
 				const char *real_subnet);
 void rundir_argv_free(char **argv);
+/* The run's telemetry collector (plan "telemetry": true): the hub's address, <subnet>.1, on
+ * this port; rundir_telemetry_host writes "a.b.c.1" of a CIDR ("" when malformed). */
+#define RUNDIR_TELEMETRY_PORT 8090
+void rundir_telemetry_host(const char *subnet, char *out, size_t cap);
 /* Writes the node's identity seed to data_dir/DRIVER_IDENTITY_FILE, mode 0600 (new file, no
  * links followed). */
 int rundir_node_secret(const char *data_dir, uint64_t identity_seed, struct fl_error *err);

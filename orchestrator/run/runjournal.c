@@ -182,6 +182,18 @@ void runjournal_driver_warning(struct runjournal *j, const char *node, const cha
 				    "t_ms", runjournal_ms(runjournal_now(j)), "text", text));
 }
 
+void runjournal_collector(struct runjournal *j, const char *address, uint64_t requests,
+			  uint64_t records, uint64_t refused, uint64_t rejected,
+			  uint64_t record_errors)
+{
+	runjournal_put(j,
+		       json_pack("{s:s,s:o,s:s,s:I,s:I,s:I,s:I,s:I}", "type", "telemetry-collector",
+				 "t_ms", runjournal_ms(runjournal_now(j)), "address", address,
+				 "requests", (json_int_t)requests, "records", (json_int_t)records,
+				 "refused", (json_int_t)refused, "rejected", (json_int_t)rejected,
+				 "record_errors", (json_int_t)record_errors));
+}
+
 void runjournal_receipt(FILE *events, const char *event, const char *id, const char *hash,
 			const char *kind, const char *peer, const char *text)
 {

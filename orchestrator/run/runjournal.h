@@ -63,6 +63,12 @@ void runjournal_node_resources(struct runjournal *j, const char *node, double cp
 			       const char *source);
 void runjournal_driver_warning(struct runjournal *j, const char *node, const char *text);
 
+/* The run's telemetry collector at its stop (type "telemetry-collector"): its address and
+ * counters (docs/TELEMETRY.md). */
+void runjournal_collector(struct runjournal *j, const char *address, uint64_t requests,
+			  uint64_t records, uint64_t refused, uint64_t rejected,
+			  uint64_t record_errors);
+
 /* Appends a node receipt line (nodes/<n>/events.jsonl, docs/FORMATS.md) for nodes that write none
  * themselves; t_ms is CLOCK_MONOTONIC ms, like the nodes'. */
 void runjournal_receipt(FILE *events, const char *event, const char *id, const char *hash,

@@ -218,6 +218,7 @@ static int runplan_head(struct runplan *p, json_t *j)
 	p->duration_ms = json_integer_value(json_object_get(j, "duration_ms"));
 	p->drain_ms = json_integer_value(json_object_get(j, "drain_ms"));
 	p->drain_exact = json_is_true(json_object_get(j, "drain_exact"));
+	p->telemetry = json_is_true(json_object_get(j, "telemetry"));
 	p->drain_quiet_ms = json_object_get(j, "drain_quiet_ms")
 				? json_integer_value(json_object_get(j, "drain_quiet_ms"))
 				: -1;

@@ -57,6 +57,7 @@ struct runplan {
 	int64_t duration_ms, drain_ms;
 	int drain_exact;	/* always wait the whole drain */
 	int64_t drain_quiet_ms; /* -1: the run's default */
+	int telemetry;		/* the run starts a collector (docs/TELEMETRY.md) */
 	char subnet[32];
 	struct runplan_node *nodes;
 	size_t n_nodes;

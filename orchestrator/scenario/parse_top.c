@@ -1,5 +1,5 @@
 /* The top level of a scenario: version, name, description, seed, runtime, duration, drain,
- * images; the sections are read by parse_*.c. */
+ * images, telemetry; the sections are read by parse_*.c. */
 #include "orchestrator/scenario/parse.h"
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/drivers/image.h"
@@ -125,6 +125,19 @@ static int top_drain(struct sparse *p, const struct ytree *v, void *obj)
 	return 0;
 }
 
+/* telemetry: on | off (true | false): a status-telemetry collector in the hub namespace, and
+ * labnodes that push to it (docs/TELEMETRY.md). */
+static int top_telemetry(struct sparse *p, const struct ytree *v, void *obj)
+{
+	static const char *const names[] = {"on", "off", "true", "false", NULL};
+	int i;
+
+	if (scenario_value_enum(p, v, names, &i) < 0)
+		return -1;
+	p->sc->telemetry = i == 0 || i == 2;
+	return 0;
+}
+
 static int top_defaults(struct sparse *p, const struct ytree *v, void *obj)
 {
 	return 0; /* read before the walk, so that nodes: may come first */
@@ -139,6 +152,7 @@ static const struct scenario_key top_keys[] = {
     {"duration", 1, top_duration},
     {"drain", 0, top_drain},
     {"images", 0, scenario_parse_images},
+    {"telemetry", 0, top_telemetry},
     {"defaults", 0, top_defaults},
     {"nodes", 1, scenario_parse_nodes},
     {"topology", 0, scenario_parse_topology},

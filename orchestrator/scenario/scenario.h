@@ -191,6 +191,7 @@ struct scenario {
 	int64_t duration_ms, drain_ms;
 	int drain_exact;	/* drain: {exactly: …}: always the whole wait */
 	int64_t drain_quiet_ms; /* drain: {quiet: …}; -1 = the run's default */
+	int telemetry;		/* telemetry: on: the run's collector, nodes push to it */
 	struct scenario_image *images;
 	size_t n_images;
 	struct scenario_node *nodes;

@@ -93,6 +93,8 @@ void tm_store_close(struct tm_store *st)
 {
 	if (!st)
 		return;
+	/* back to a rollback journal: the run directory keeps telemetry.db alone (no -wal, -shm) */
+	sqlite3_exec(st->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
 	sqlite3_close(st->db);
 	free(st);
 }

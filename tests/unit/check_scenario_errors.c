@@ -18,8 +18,8 @@ struct broken_case {
 static const struct broken_case broken_cases[] = {
     {"unknown top key", BASE "topolgy: {kind: full}\n",
      "t.yaml:7:1: unknown key \"topolgy\" in the scenario (expected one of: version, name, "
-     "description, seed, runtime, duration, drain, images, defaults, nodes, topology, traffic, "
-     "faults, expect)\n"},
+     "description, seed, runtime, duration, drain, images, telemetry, defaults, nodes, topology, "
+     "traffic, faults, expect)\n"},
     {"topology degre", BASE "topology:\n  kind: mesh\n  degre: 3\n",
      "t.yaml:9:3: unknown key \"degre\" in topology (expected one of: kind, degree, links)\n"},
     {"bare duration", "version: 1\nname: t\nduration: 5\nnodes:\n  - name: a\n  - name: b\n",

@@ -32,7 +32,7 @@ _faultlab_nodes()
 _faultlab_options()
 {
 	case $1 in
-	run) echo --seed --runtime --out --keep --quiet --share --help ;;
+	run) echo --seed --runtime --out --keep --quiet --share --telemetry --help ;;
 	validate) echo --help ;;
 	plan) echo --seed --help ;;
 	replay) echo --pause-before --only --out --quiet --share --help ;;
