@@ -65,7 +65,7 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:8:9: fault \"f1\" ends at 100s, after duration 1m + drain 30s\n"},
     {"partition rest twice",
      BASE "faults:\n  - at: 1s\n    for: 2s\n    partition:\n      groups: [rest, [a], rest]\n",
-     "t.yaml:11:29: only one partition group may be rest (the nodes in no other group)\n"},
+     "t.yaml:11:27: only one partition group may be rest (the nodes in no other group)\n"},
     {"partition rest empty",
      BASE "faults:\n  - at: 1s\n    for: 2s\n    partition:\n      groups: [[a], [b], rest]\n",
      "t.yaml:11:26: partition group rest is empty: the other groups hold every node\n"},
