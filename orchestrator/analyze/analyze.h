@@ -77,6 +77,7 @@ struct analyze_delivery {
 
 struct analyze_where {
 	const char *kind, *traffic, *from, *to, *fault;
+	const char *node; /* per-node metrics only; selects no messages */
 };
 
 struct analyze_expect {

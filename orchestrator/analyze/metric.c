@@ -98,24 +98,58 @@ static void metric_recovery(const struct metric_desc *d, struct analyze_run *run
 			     : "no fault matched";
 }
 
-#define LATENCY(pct)                                                                               \
-	{                                                                                          \
-		"latency." #pct, METRIC_MS, 0, metric_latency, offsetof(struct analyze_stats, pct) \
+/* A node's resource figure (nodes[].resources): the node where.node names, else the largest
+ * over the nodes that have it, so a max bounds every node. bytes adds received and sent. */
+static double metric_node_value(const struct metric_desc *d, const struct analyze_node *n)
+{
+	if (!n->has_resources)
+		return NAN;
+	if (d->stat == offsetof(struct analyze_node, rx_bytes))
+		return n->rx_bytes + n->tx_bytes;
+	return *(const double *)((const char *)n + d->stat);
+}
+
+static void metric_node(const struct metric_desc *d, struct analyze_run *run,
+			struct analyze_expect *e, const struct analyze_stats *st)
+{
+	for (size_t i = 0; i < run->n_nodes; i++) {
+		double v = metric_node_value(d, &run->nodes[i]);
+
+		if (e->where.node && strcmp(run->nodes[i].name, e->where.node) != 0)
+			continue;
+		if (!isnan(v) && (isnan(e->actual) || v > e->actual))
+			e->actual = v;
 	}
+	if (isnan(e->actual))
+		e->note = "no node-resources figure in the journal for this node";
+}
+
+/* clang-format off */
+#define METRIC(n, u, nf, fn) {.name = n, .unit = u, .needs_fault = nf, .measure = fn}
+#define LATENCY(pct) \
+	{.name = "latency." #pct, .unit = METRIC_MS, .measure = metric_latency, \
+	 .stat = offsetof(struct analyze_stats, pct)}
+#define NODE_METRIC(n, u, field) \
+	{.name = n, .unit = u, .measure = metric_node, \
+	 .stat = offsetof(struct analyze_node, field), .per_node = 1}
+/* clang-format on */
 
 static const struct metric_desc metric_table[] = {
-    {"delivery", METRIC_FRACTION, 0, metric_delivery, 0},
-    {"lost", METRIC_COUNT, 0, metric_lost, 0},
-    {"duplicates", METRIC_COUNT, 0, metric_duplicates, 0},
+    METRIC("delivery", METRIC_FRACTION, 0, metric_delivery),
+    METRIC("lost", METRIC_COUNT, 0, metric_lost),
+    METRIC("duplicates", METRIC_COUNT, 0, metric_duplicates),
     LATENCY(p50),
     LATENCY(p90),
     LATENCY(p95),
     LATENCY(p99),
     LATENCY(max),
-    {"recovery", METRIC_MS, 1, metric_recovery, 0},
-    {"reordered", METRIC_COUNT, 0, metric_reordered, 0},
-    {"acked", METRIC_FRACTION, 0, metric_acked, 0},
-    {"telemetry-drift", METRIC_FRACTION, 0, metric_drift, 0},
+    METRIC("recovery", METRIC_MS, 1, metric_recovery),
+    METRIC("reordered", METRIC_COUNT, 0, metric_reordered),
+    METRIC("acked", METRIC_FRACTION, 0, metric_acked),
+    METRIC("telemetry-drift", METRIC_FRACTION, 0, metric_drift),
+    NODE_METRIC("cpu", METRIC_MS, cpu_ms),
+    NODE_METRIC("rss", METRIC_BYTES, max_rss_bytes),
+    NODE_METRIC("bytes", METRIC_BYTES, rx_bytes),
 };
 #define METRIC_N (sizeof(metric_table) / sizeof(metric_table[0]))
 

@@ -14,7 +14,7 @@ struct analyze_stats;
 
 /* The unit of a metric's value and thresholds: fractions (0..1, scenarios write "99%"),
  * milliseconds (durations), counts (integers). */
-enum metric_unit { METRIC_FRACTION, METRIC_MS, METRIC_COUNT };
+enum metric_unit { METRIC_FRACTION, METRIC_MS, METRIC_COUNT, METRIC_BYTES };
 
 struct metric_desc {
 	const char *name; /* "delivery", "latency.p95", ... */
@@ -24,7 +24,9 @@ struct metric_desc {
 	 * the figures of the deliveries e->where selects. */
 	void (*measure)(const struct metric_desc *d, struct analyze_run *run,
 			struct analyze_expect *e, const struct analyze_stats *st);
-	size_t stat; /* latency.*: offset of the percentile in struct analyze_stats */
+	size_t stat;  /* latency.*: offset of the percentile in struct analyze_stats; per-node
+		       * metrics: offset of the figure in struct analyze_node */
+	int per_node; /* cpu, rss, bytes: a node's figure (where.node), else the largest */
 };
 
 /* The metric by name; NULL when unknown. metric_at(i) walks the table (NULL past its end). */

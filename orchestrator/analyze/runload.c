@@ -223,6 +223,7 @@ static int runload_expects(struct analyze_run *run, json_t *expect, struct fl_er
 		e->where.from = runload_jstr(run, w, "from");
 		e->where.to = runload_jstr(run, w, "to");
 		e->where.fault = runload_jstr(run, w, "fault");
+		e->where.node = runload_jstr(run, w, "node");
 	}
 	return 0;
 }

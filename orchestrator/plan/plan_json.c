@@ -168,8 +168,9 @@ static void json_threshold(FILE *f, const char *key, const struct scenario_expec
 
 static void json_expect(FILE *f, const struct scenario_expect *e)
 {
-	const char *keys[] = {"traffic", "from", "to", "fault"};
-	const char *vals[] = {e->where_traffic, e->where_from, e->where_to, e->where_fault};
+	const char *keys[] = {"traffic", "from", "to", "fault", "node"};
+	const char *vals[] = {e->where_traffic, e->where_from, e->where_to, e->where_fault,
+			      e->where_node};
 	int first = 1;
 
 	fprintf(f, "{\"metric\": \"%s\", \"where\": {", e->metric);
@@ -177,7 +178,7 @@ static void json_expect(FILE *f, const struct scenario_expect *e)
 		fprintf(f, "\"kind\": \"%s\"", scenario_traffic_kind_name(e->where_kind));
 		first = 0;
 	}
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		if (!vals[i])
 			continue;
 		fprintf(f, "%s\"%s\": ", first ? "" : ", ", keys[i]);

@@ -63,13 +63,13 @@ void render_ms(double ms, char *buf, size_t len)
 
 void render_expect_name(const struct analyze_expect *e, char *buf, size_t len)
 {
-	const char *keys[] = {"kind", "traffic", "from", "to", "fault"};
-	const char *vals[] = {e->where.kind, e->where.traffic, e->where.from, e->where.to,
-			      e->where.fault};
+	const char *keys[] = {"kind", "traffic", "from", "to", "fault", "node"};
+	const char *vals[] = {e->where.kind, e->where.traffic, e->where.from,
+			      e->where.to,   e->where.fault,   e->where.node};
 	size_t o = (size_t)snprintf(buf, len, "%s", e->metric);
 	int any = 0;
 
-	for (size_t i = 0; i < 5 && o < len; i++) {
+	for (size_t i = 0; i < 6 && o < len; i++) {
 		if (!vals[i])
 			continue;
 		o += (size_t)snprintf(buf + o, len - o, "%s%s: %s", any ? ", " : " {", keys[i],
@@ -92,6 +92,8 @@ static void render_value(const struct analyze_expect *e, double v, char *buf, si
 		snprintf(buf, len, "%.1f ms", v);
 	else if (unit == METRIC_FRACTION)
 		snprintf(buf, len, "%.4g%%", v * 100);
+	else if (unit == METRIC_BYTES)
+		render_bytes(v, buf, len);
 	else
 		snprintf(buf, len, "%.0f", v);
 }

@@ -89,7 +89,8 @@ void render_md_resources(FILE *f, const struct analyze_run *run)
 			const struct analyze_node *x = &run->nodes[v[k]];
 
 			res_cells(x->cpu_ms, x->max_rss_bytes, x->rx_bytes, x->tx_bytes, &c);
-			fprintf(f, "| %s | %s | %s | %s | %s |\n", x->name, c.cpu, c.rss, c.rx, c.tx);
+			fprintf(f, "| %s | %s | %s | %s | %s |\n", x->name, c.cpu, c.rss, c.rx,
+				c.tx);
 		}
 		if (n > RES_ROWS) {
 			res_totals(run, v, n, &c);
@@ -116,8 +117,8 @@ void render_html_resources(FILE *f, const struct analyze_run *run)
 			res_cells(x->cpu_ms, x->max_rss_bytes, x->rx_bytes, x->tx_bytes, &c);
 			fputs("<tr><td>", f);
 			render_xml_escape(f, x->name);
-			fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", c.cpu,
-				c.rss, c.rx, c.tx);
+			fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+				c.cpu, c.rss, c.rx, c.tx);
 		}
 		res_totals(run, v, n, &c);
 		fprintf(f,

@@ -28,6 +28,7 @@ static void load_free_expect(struct scenario_expect *e)
 	free(e->where_from);
 	free(e->where_to);
 	free(e->where_fault);
+	free(e->where_node);
 }
 
 void scenario_free(struct scenario *sc)

@@ -45,17 +45,22 @@ EXPECT_WHERE(traffic)
 EXPECT_WHERE(from)
 EXPECT_WHERE(to)
 EXPECT_WHERE(fault)
+EXPECT_WHERE(node)
 
 static const struct scenario_key where_keys[] = {
-    {"kind", 0, expect_kind},	      {"traffic", 0, expect_where_traffic},
-    {"from", 0, expect_where_from},   {"to", 0, expect_where_to},
-    {"fault", 0, expect_where_fault}, {NULL, 0, NULL},
+    {"kind", 0, expect_kind},
+    {"traffic", 0, expect_where_traffic},
+    {"from", 0, expect_where_from},
+    {"to", 0, expect_where_to},
+    {"fault", 0, expect_where_fault},
+    {"node", 0, expect_where_node},
+    {NULL, 0, NULL},
 };
 
 static int expect_where(struct sparse *p, const struct ytree *v, void *obj)
 {
-	return scenario_keys_walk(p, v, "a mapping with kind, traffic, from, to or fault", "where",
-				  where_keys, ((struct expect_entry *)obj)->e);
+	return scenario_keys_walk(p, v, "a mapping with kind, traffic, from, to, fault or node",
+				  "where", where_keys, ((struct expect_entry *)obj)->e);
 }
 
 static int expect_min(struct sparse *p, const struct ytree *v, void *obj)
@@ -93,6 +98,11 @@ static int expect_threshold(struct sparse *p, const struct scenario_expect *e,
 			return -1;
 		*out = (double)ms;
 		return 0;
+	case METRIC_BYTES:
+		if (scenario_value_size(p, v, &n) < 0)
+			return -1;
+		*out = (double)n;
+		return 0;
 	default:
 		if (scenario_value_uint(p, v, 0, 1000000000, &n) < 0)
 			return -1;
@@ -113,6 +123,12 @@ static void expect_entry(struct sparse *p, const struct ytree *v)
 			       "an expectation", expect_keys, &x) < 0 ||
 	    !e->metric)
 		return;
+	if (e->where_node && !e->desc->per_node)
+		scenario_error_at(
+		    p, e->node_mark,
+		    "where.node applies to the per-node metrics (cpu, rss, bytes), not "
+		    "to %s",
+		    e->metric);
 	if (!x.min && !x.max) {
 		scenario_error_at(p, v->mark, "expectation on %s needs min or max", e->metric);
 		return;

@@ -176,9 +176,10 @@ struct scenario_expect {
 	const struct metric_desc *desc; /* its entry of the metric table (analyze/metric.h) */
 	int where_kind;			/* enum scenario_traffic_kind, -1 when not given */
 	char *where_traffic, *where_from, *where_to, *where_fault; /* NULL when not given */
-	double min, max;					   /* fractions, ms or counts */
+	char *where_node; /* per-node metrics (cpu, rss, bytes): the node, NULL = the largest */
+	double min, max;  /* fractions, ms or counts */
 	int has_min, has_max;
-	struct scenario_mark mark, traffic_mark, from_mark, to_mark, fault_mark;
+	struct scenario_mark mark, traffic_mark, from_mark, to_mark, fault_mark, node_mark;
 };
 
 struct scenario {

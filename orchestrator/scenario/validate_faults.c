@@ -197,6 +197,8 @@ void scenario_validate_expect(struct sparse *p)
 			scenario_validate_unknown_node(p, e->from_mark, e->where_from);
 		if (e->where_to && scenario_node_find(sc, e->where_to) < 0)
 			scenario_validate_unknown_node(p, e->to_mark, e->where_to);
+		if (e->where_node && scenario_node_find(sc, e->where_node) < 0)
+			scenario_validate_unknown_node(p, e->node_mark, e->where_node);
 		if (e->desc && e->desc->needs_fault && sc->n_faults == 0)
 			scenario_error_at(p, e->mark,
 					  "%s is measured after faults, and there are none",

@@ -225,6 +225,9 @@ START_TEST(test_clean_and_empty)
 	ck_assert_double_eq_tol(run->nodes[0].tx_bytes, 2448, 1e-9);
 	ck_assert_str_eq(run->nodes[0].resources_source, "cgroup2");
 	ck_assert(isnan(run->nodes[1].cpu_ms) && !run->nodes[1].resources_source);
+	/* cpu where node a; rss without a node: the largest (a's, b has none) */
+	ck_assert_double_eq_tol(run->expects[4].actual, 1234.5, 1e-9);
+	ck_assert_double_eq_tol(run->expects[5].actual, 9089024, 1e-9);
 	analyze_free(run);
 	run = load("compact"); /* the same run, its plan on one line with events first */
 	ck_assert_str_eq(run->scenario, "compact");

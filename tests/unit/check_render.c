@@ -348,7 +348,7 @@ START_TEST(test_junit)
 	ck_assert_int_eq(run_dir("clean"), 0);
 	xml = slurp("junit.xml");
 	n = xml_parse(xml, els, 64);
-	ck_assert_int_eq(xml_count(els, n, "testcase"), 4);
+	ck_assert_int_eq(xml_count(els, n, "testcase"), 6);
 	ck_assert_int_eq(xml_count(els, n, "failure"), 0);
 	free(xml);
 	xml = slurp("summary.md"); /* the resource table, busiest first, unknowns as — */

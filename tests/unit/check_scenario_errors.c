@@ -127,9 +127,15 @@ static const struct broken_case broken_cases[] = {
      BASE "faults:\n  - at: 1s\n    for: 2s\n    netem: {target: a, direction: both}\n",
      "t.yaml:10:12: netem needs at least one of delay, loss, duplicate, reorder, corrupt above "
      "zero\n"},
+    {"where node on delivery", BASE "expect:\n  - {metric: delivery, where: {node: a}, min: 1}\n",
+     "t.yaml:8:38: where.node applies to the per-node metrics (cpu, rss, bytes), not to "
+     "delivery\n"},
+    {"where node unknown", BASE "expect:\n  - {metric: rss, where: {node: c}, max: 2MiB}\n",
+     "t.yaml:8:33: no node named \"c\"\n"},
     {"metric typo", BASE "expect:\n  - {metric: delivered, min: 1}\n",
      "t.yaml:8:14: expected one of: delivery, lost, duplicates, latency.p50, latency.p90, "
-     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, telemetry-drift, got "
+     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, telemetry-drift, cpu, "
+     "rss, bytes, got "
      "\"delivered\"\n"},
     {"wrong type count", BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, count: many}\n",
      "t.yaml:8:50: expected an integer from 1 to 10000000, got \"many\"\n"},
