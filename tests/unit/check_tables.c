@@ -6,6 +6,7 @@
 #include "orchestrator/run/rundir.h"
 #include "orchestrator/plan/plan.h"
 #include "orchestrator/run/agentctl.h"
+#include "orchestrator/runtime/docker_image.h"
 #include "orchestrator/runtime/runtime.h"
 #include "orchestrator/scenario/fault_kind.h"
 
@@ -55,13 +56,22 @@ START_TEST(driver_table)
 	const char *const *names = driver_names();
 
 	ck_assert_str_eq(names[0], "labnode");
-	ck_assert_str_eq(names[1], "waku-rest");
-	ck_assert_str_eq(names[2], "status-cli");
-	ck_assert_ptr_null(names[3]); /* aliases are not offered */
+	ck_assert_str_eq(names[1], "jswaku");
+	ck_assert_str_eq(names[2], "waku-rest");
+	ck_assert_str_eq(names[3], "status-cli");
+	ck_assert_ptr_null(names[4]); /* aliases are not offered */
 	ck_assert_ptr_eq(driver_find(NULL), driver_default());
 	ck_assert_ptr_eq(driver_find("go-waku"), &driver_waku_rest_ops);
-	ck_assert(driver_find("labnode")->reliability);
+	ck_assert(driver_takes_reliability(driver_find("labnode"), "mvds"));
+	ck_assert(!driver_takes_reliability(driver_find("labnode"), "sds"));
+	ck_assert(driver_takes_reliability(driver_find("jswaku"), "sds"));
+	ck_assert(!driver_takes_reliability(driver_find("jswaku"), "mvds"));
 	ck_assert(!driver_find("waku-rest")->reliability);
+	ck_assert(driver_takes_role(driver_find("jswaku"), "relay"));
+	ck_assert(!driver_takes_role(driver_find("jswaku"), "service"));
+	ck_assert(driver_takes_role(driver_find("labnode"), "light"));
+	ck_assert_str_eq(driver_reliability_names()[3], "sds"); /* after labnode's three */
+	ck_assert_ptr_null(driver_reliability_names()[4]);
 	ck_assert_ptr_nonnull(driver_find("labnode")->launch_args);
 	ck_assert_ptr_nonnull(driver_find("status-cli")->launch_args); /* serve -n -p */
 	ck_assert_int_eq(driver_find("status-cli")->port, 8545);
@@ -77,7 +87,13 @@ START_TEST(image_table)
 	ck_assert_ptr_nonnull(driver_find(l->driver));
 	ck_assert_str_eq(l->docker_ref, "faultlab/labnode:latest");
 	ck_assert_ptr_null(image_find("nwaku"));
-	ck_assert_str_eq(image_names(), "labnode");
+	ck_assert_str_eq(image_names(), "labnode or jswaku");
+	/* one entry per image: its driver and how its docker image is built */
+	ck_assert_str_eq(image_find("jswaku")->driver, "jswaku");
+	ck_assert_str_eq(image_find("jswaku")->tool, "image-jswaku");
+	ck_assert_ptr_eq(docker_image_find("faultlab/jswaku:latest"), image_find("jswaku"));
+	ck_assert_ptr_eq(docker_image_find("labnode"), l);
+	ck_assert_ptr_null(docker_image_find("wakuorg/nwaku:v0.31"));
 }
 END_TEST
 
@@ -131,6 +147,25 @@ START_TEST(command_lines_per_runtime)
 	a = rundir_node_argv(&p, 0, runtime_ops_find("netns")->runs_images, 7);
 	ck_assert_str_eq(a[0], "/opt/labnode");
 	rundir_argv_free(a);
+	/* jswaku: a script; on netns node runs it after the polyfill, on docker the image's
+	 * entrypoint takes the flags; the identity seed comes through a file */
+	snprintf(nodes[0].image, sizeof(nodes[0].image), "jswaku");
+	snprintf(nodes[0].driver, sizeof(nodes[0].driver), "jswaku");
+	setenv("FL_JSWAKU", "/opt/jsw/jswaku.mjs", 1);
+	a = rundir_node_argv(&p, 0, runtime_ops_find("netns")->runs_images, 7);
+	ck_assert_str_eq(a[0], "node");
+	ck_assert_str_eq(a[1], "--import");
+	ck_assert_str_eq(a[2], "/opt/jsw/lib/polyfill.mjs");
+	ck_assert_str_eq(a[3], "/opt/jsw/jswaku.mjs");
+	ck_assert_str_eq(a[4], "--name");
+	for (char **x = a; *x; x++)
+		ck_assert_msg(strcmp(*x, "--identity-seed") != 0, "no seed on the command line");
+	rundir_argv_free(a);
+	a = rundir_node_argv(&p, 0, runtime_ops_find("docker")->runs_images, 7);
+	ck_assert_str_eq(a[1], "--name");
+	rundir_argv_free(a);
+	ck_assert_str_eq(rundir_node_image(&nodes[0], 1), "faultlab/jswaku:latest");
+	unsetenv("FL_JSWAKU");
 }
 END_TEST
 
