@@ -1,5 +1,6 @@
 /* analyze_load: plan → journal → node receipts → traces → ledger → verdict.
  * analyze_run_dir: the same, then the four reports. */
+#include "orchestrator/analyze/mesh.h"
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/fltime.h"
@@ -47,6 +48,7 @@ void analyze_free(struct analyze_run *run)
 	free(run->canon);
 	free(run->dels);
 	free(run->expects);
+	mesh_free(run);
 	amap_arena_free(&run->arena);
 	free(run);
 }

@@ -9,8 +9,8 @@
 int labnode_health(struct driver_node *n, struct fl_error *err);
 int labnode_identity(struct driver_node *n, struct fl_error *err);
 int labnode_connect(struct driver_node *n, const struct driver_node *peer, struct fl_error *err);
-int labnode_send(struct driver_node *n, const char *kind, struct driver_node *const *to,
-		 size_t nto, const char *text, struct driver_sent *out, struct fl_error *err);
+int labnode_send(struct driver_node *n, const char *kind, struct driver_node *const *to, size_t nto,
+		 const char *text, struct driver_sent *out, struct fl_error *err);
 int labnode_receipts(struct driver_node *n, FILE *events, struct fl_error *err);
 int labnode_own_events(const char *kind);
 void labnode_release(struct driver_node *n);

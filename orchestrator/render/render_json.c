@@ -1,5 +1,6 @@
 /* report.json with exactly the field names of docs/CLI-AND-REPORT.md, plus a few extra fields
  * (totals.failed, totals.acked, messages[].last_seen, nodes[].exit as an object). */
+#include "orchestrator/analyze/mesh.h"
 #include "orchestrator/render/jsonw.h"
 #include "orchestrator/render/render.h"
 
@@ -155,6 +156,7 @@ static void render_json_nodes(struct jsonw *w, const struct analyze_run *run)
 					: 0);
 		jsonw_ku64(w, "warnings", (uint64_t)n->warnings);
 		jsonw_kstr(w, "last_warning", n->last_warning);
+		mesh_json(w, run, i);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);

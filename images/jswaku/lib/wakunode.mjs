@@ -99,7 +99,7 @@ export class JsWakuNode {
 		this.pubsubSubs = new Map(); // pubsub topic → cached messages
 		this.contentSubs = new Map(); // content topic → cached messages
 		this.statics = new Map(); // dial string → {ma, attempt, timer, peerId}
-		this.mesh = new Map(); // topic → last mesh size traced
+		this.mesh = new Map(); // topic → last mesh/subscribers/connected traced
 		this.handlers = []; // (pubsubTopic, msg, hash, fromPeerId) callbacks (dm layer)
 		this.started = false;
 	}
@@ -263,16 +263,21 @@ export class JsWakuNode {
 	sampleMesh() {
 		for (const topic of this.gossip.getTopics()) {
 			const peers = this.gossip.getMeshPeers(topic);
-			if (this.mesh.get(topic) === peers.length) continue;
-			this.mesh.set(topic, peers.length);
+			const subscribers = this.gossip.getSubscribers(topic).length;
+			const connected = this.libp2p.getPeers().length;
+			// a change of any of the three: "connected but not in the mesh" must show
+			const state = `${peers.length}/${subscribers}/${connected}`;
+			if (this.mesh.get(topic) === state) continue;
+			this.mesh.set(topic, state);
 			this.out.trace("relay mesh changed", {
 				my_peer_id: this.peerId,
 				topic,
 				meshPeers: peers.length,
-				subscribers: this.gossip.getSubscribers(topic).length,
-				connectedPeers: this.libp2p.getPeers().length,
+				subscribers,
+				connectedPeers: connected,
 				peers: `"${peers.join(",")}"`,
 			});
+			this.out.meshEvent(topic, peers.length, subscribers, connected);
 		}
 	}
 
