@@ -50,8 +50,7 @@ static struct mesh_series *mesh_series(struct analyze_run *run, uint32_t node, c
 	return &m->v[m->n++];
 }
 
-void mesh_event(struct analyze_run *run, uint32_t node, const char *line, size_t len,
-		double t_ms)
+void mesh_event(struct analyze_run *run, uint32_t node, const char *line, size_t len, double t_ms)
 {
 	struct flatjson it;
 	struct flatjson_val v;
@@ -110,7 +109,8 @@ static void mesh_fault_window(const struct analyze_run *run, double *begin, doub
 {
 	*begin = *end = NAN;
 	for (size_t i = 0; i < run->n_faults; i++) {
-		double b = ledger_fault_begin(&run->faults[i]), e = ledger_fault_end(&run->faults[i]);
+		double b = ledger_fault_begin(&run->faults[i]),
+		       e = ledger_fault_end(&run->faults[i]);
 
 		*begin = isnan(*begin) || b < *begin ? b : *begin;
 		*end = isnan(*end) || e > *end ? e : *end;
@@ -221,11 +221,13 @@ void mesh_html(FILE *f, const struct analyze_run *run)
 		span = fmax(span, ledger_fault_end(&run->faults[i]));
 	if (!isnan(run->wall_s))
 		span = fmax(span, run->wall_s * 1000);
-	fputs("<h2>Relay mesh</h2>\n<p class=\"legend\">gossipsub mesh peers per node and topic, as "
-	      "the node journalled them (0 = the node relays to nobody); shaded: faults</p>\n",
-	      f);
-	fprintf(f, "<svg id=\"mesh\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
-		   "height=\"%.0f\">\n",
+	fputs(
+	    "<h2>Relay mesh</h2>\n<p class=\"legend\">gossipsub mesh peers per node and topic, as "
+	    "the node journalled them (0 = the node relays to nobody); shaded: faults</p>\n",
+	    f);
+	fprintf(f,
+		"<svg id=\"mesh\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		"height=\"%.0f\">\n",
 		W, (double)m->n * (H + gap) + 20);
 	for (size_t i = 0; i < run->n_faults; i++) {
 		double b = L + (W - L - R) * ledger_fault_begin(&run->faults[i]) / span;
@@ -251,13 +253,14 @@ void mesh_html(FILE *f, const struct analyze_run *run)
 			double y = y0 - H * (double)s->s[j].mesh / top;
 
 			if (j)
-				fprintf(f, "%.1f,%.1f ", nx, y0 - H * (double)s->s[j - 1].mesh / top);
+				fprintf(f, "%.1f,%.1f ", nx,
+					y0 - H * (double)s->s[j - 1].mesh / top);
 			fprintf(f, "%.1f,%.1f ", nx, y);
 		}
 		if (s->n)
 			fprintf(f, "%.1f,%.1f", W - R, y0 - H * (double)s->s[s->n - 1].mesh / top);
-		fprintf(f, "\"/>\n<text class=\"tick\" x=\"%.0f\" y=\"%.0f\">%d</text>\n", W - R + 2,
-			y0, s->n ? s->s[s->n - 1].mesh : 0);
+		fprintf(f, "\"/>\n<text class=\"tick\" x=\"%.0f\" y=\"%.0f\">%d</text>\n",
+			W - R + 2, y0, s->n ? s->s[s->n - 1].mesh : 0);
 	}
 	fputs("</svg>\n", f);
 }

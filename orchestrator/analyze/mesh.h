@@ -15,8 +15,7 @@
 struct jsonw;
 
 /* A mesh line of node `node`'s events file (the raw JSON line; t_ms since the run's start). */
-void mesh_event(struct analyze_run *run, uint32_t node, const char *line, size_t len,
-		double t_ms);
+void mesh_event(struct analyze_run *run, uint32_t node, const char *line, size_t len, double t_ms);
 void mesh_free(struct analyze_run *run);
 
 /* report.json: the value of nodes[i].mesh (null without samples). */

@@ -207,9 +207,11 @@ START_TEST(fault_kind_table)
 	ck_assert_int_eq(fault_kind_find("kill")->via, FAULT_VIA_RUNTIME_STOP);
 	ck_assert_int_eq(fault_kind_find("restart")->via, FAULT_VIA_RUNTIME_RESTART);
 	ck_assert(fault_kind_find("partition")->groups);
-	ck_assert_ptr_null(fault_kind_find("connection-drop"));
+	ck_assert_int_eq(fault_kind_find("connection-drop")->via, FAULT_VIA_AGENT);
+	ck_assert_ptr_null(fault_kind_find("conndrop"));
 	fault_kind_names(1, names, sizeof(names));
-	ck_assert_str_eq(names, "netem, bandwidth, partition, link-down, freeze, suspend");
+	ck_assert_str_eq(
+	    names, "netem, bandwidth, partition, link-down, freeze, suspend, connection-drop");
 	ck_assert_int_eq(fault_signal_parse("SIGTERM"), SIGTERM);
 	ck_assert_int_eq(fault_signal_parse("KILL"), SIGKILL);
 	ck_assert_int_eq(fault_signal_parse("bogus"), 0);
