@@ -185,8 +185,13 @@ json_t *fault_ports_to_json(const struct fault_params *p)
 json_t *fault_ports_parse(const char *s)
 {
 	json_t *arr = json_array();
+	size_t len = strlen(s);
 	char *end;
 
+	if (len == 0 || s[len - 1] == ',') { /* "60000," names no last port */
+		json_decref(arr);
+		return NULL;
+	}
 	while (arr && *s) {
 		long port = strtol(s, &end, 10);
 

@@ -218,6 +218,69 @@ START_TEST(fault_kind_table)
 }
 END_TEST
 
+/* connection-drop's mode and ports go scenario → plan.json → typed params → the agent's
+ * request as the agent reads them (agents/conndrop.c); without ports none is sent (every
+ * port); a FAULT-SPEC's "60000,8080" is the same list. */
+START_TEST(conndrop_params_round_trip)
+{
+	static const char yaml[] =
+	    "version: 1\nname: t\nduration: 20s\nnodes:\n  - {name: a, image: jswaku}\n"
+	    "  - {name: b, image: jswaku}\nfaults:\n"
+	    "  - {at: 1s, for: 2s, connection-drop: {target: a, mode: reset, ports: [60000, "
+	    "8080]}}\n"
+	    "  - {at: 5s, for: 2s, connection-drop: {target: b}}\n";
+	struct scenario_errors errs;
+	struct scenario sc;
+	struct plan *plan;
+	struct runplan rp;
+	struct fl_error err = {0};
+	char path[64], *line;
+	const char *want[] = {"{\"mode\":\"reset\",\"ports\":[60000,8080]}",
+			      "{\"mode\":\"blackhole\"}"};
+	json_t *ports;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/fl-conndrop-%d.json", (int)getpid());
+	ck_assert_int_eq(scenario_load_buffer("t.yaml", yaml, strlen(yaml), &sc, &errs), 0);
+	ck_assert_int_eq(plan_build(&sc, 7, &plan, &err), 0);
+	f = fopen(path, "w");
+	ck_assert_int_eq(plan_write_json(plan, f), 0);
+	fclose(f);
+	ck_assert_msg(runplan_load(path, &rp, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(rp.n_faults, 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct agentctl_fault af = {.id = rp.faults[i].id,
+					    .kind = rp.faults[i].kind,
+					    .lease_ms = 1,
+					    .params = &rp.faults[i].params};
+		json_t *req, *params;
+		char *got;
+
+		line = agentctl_apply_request(&af);
+		req = json_loads(line, 0, NULL);
+		params = json_object_get(req, "params");
+		got = json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		ck_assert_str_eq(got, want[i]);
+		ck_assert_str_eq(json_string_value(json_object_get(req, "kind")), "connection-drop");
+		free(got);
+		json_decref(req);
+		free(line);
+	}
+	ports = fault_ports_parse("60000,8080");
+	line = json_dumps(ports, JSON_COMPACT);
+	ck_assert_str_eq(line, "[60000,8080]");
+	free(line);
+	json_decref(ports);
+	ck_assert_ptr_null(fault_ports_parse("60000,"));
+	ck_assert_ptr_null(fault_ports_parse("0"));
+	ck_assert_ptr_null(fault_ports_parse("x"));
+	runplan_free(&rp);
+	plan_free(plan);
+	scenario_free(&sc);
+	unlink(path);
+}
+END_TEST
+
 /* Every param the planner writes reaches the agent with the same value, through plan.json →
  * typed params → agentctl's encoder (partition's groups become drop_from per node). */
 START_TEST(fault_params_round_trip)
@@ -296,6 +359,7 @@ Suite *tables_suite(void)
 	t = tcase_create("fault_kind");
 	tcase_add_test(t, fault_kind_table);
 	tcase_add_test(t, fault_params_round_trip);
+	tcase_add_test(t, conndrop_params_round_trip);
 	suite_add_tcase(s, t);
 	t = tcase_create("metric");
 	tcase_add_test(t, metric_table);
