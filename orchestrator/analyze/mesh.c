@@ -206,7 +206,7 @@ void mesh_json(struct jsonw *w, const struct analyze_run *run, size_t node)
 void mesh_html(FILE *f, const struct analyze_run *run)
 {
 	const struct analyze_mesh *m = run->mesh;
-	const double W = 900, L = 50, R = 20, H = 24, gap = 8;
+	const double W = 1000, L = 260, R = 30, H = 24, gap = 8;
 	double span = 1000;
 	int top = 1;
 
@@ -242,14 +242,15 @@ void mesh_html(FILE *f, const struct analyze_run *run)
 		const struct mesh_series *s = &m->v[i];
 		double y0 = (double)i * (H + gap) + H;
 
-		fprintf(f, "<text class=\"tick\" x=\"2\" y=\"%.0f\"><title>", y0);
-		render_xml_escape(f, s->topic);
-		fputs("</title>", f);
+		fprintf(f, "<text class=\"tick\" x=\"2\" y=\"%.0f\">", y0);
 		render_xml_escape(f, run->nodes[s->node].name);
+		fputs(" ", f);
+		render_xml_escape(f, s->topic);
 		fprintf(f, "</text>\n<polyline class=\"mesh\" fill=\"none\" stroke=\"#4e79a7\" "
 			   "points=\"");
 		for (size_t j = 0; j < s->n; j++) {
-			double nx = L + (W - L - R) * s->s[j].t_ms / span;
+			/* samples before the run's start (node start-up) sit at 0 */
+			double nx = L + (W - L - R) * fmax(s->s[j].t_ms, 0) / span;
 			double y = y0 - H * (double)s->s[j].mesh / top;
 
 			if (j)
@@ -261,6 +262,13 @@ void mesh_html(FILE *f, const struct analyze_run *run)
 			fprintf(f, "%.1f,%.1f", W - R, y0 - H * (double)s->s[s->n - 1].mesh / top);
 		fprintf(f, "\"/>\n<text class=\"tick\" x=\"%.0f\" y=\"%.0f\">%d</text>\n",
 			W - R + 2, y0, s->n ? s->s[s->n - 1].mesh : 0);
+	}
+	for (int i = 0; i <= 5; i++) {
+		char lab[32];
+
+		render_ms(span * i / 5, lab, sizeof(lab));
+		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.0f\">%s</text>\n",
+			L + (W - L - R) * i / 5, (double)m->n * (H + gap) + 14, lab);
 	}
 	fputs("</svg>\n", f);
 }

@@ -261,7 +261,8 @@ START_TEST(conndrop_params_round_trip)
 		params = json_object_get(req, "params");
 		got = json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		ck_assert_str_eq(got, want[i]);
-		ck_assert_str_eq(json_string_value(json_object_get(req, "kind")), "connection-drop");
+		ck_assert_str_eq(json_string_value(json_object_get(req, "kind")),
+				 "connection-drop");
 		free(got);
 		json_decref(req);
 		free(line);
