@@ -1,5 +1,6 @@
 /* analyze_load: plan → journal → node receipts → traces → ledger → verdict.
  * analyze_run_dir: the same, then the four reports. */
+#include "orchestrator/analyze/mesh.h"
 #include "orchestrator/analyze/ledger.h"
 #include "orchestrator/analyze/telemetry_report.h"
 
@@ -49,6 +50,7 @@ void analyze_free(struct analyze_run *run)
 	free(run->dels);
 	free(run->expects);
 	telemetry_report_free(run->telemetry);
+	mesh_free(run);
 	amap_arena_free(&run->arena);
 	free(run);
 }

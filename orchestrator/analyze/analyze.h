@@ -159,6 +159,7 @@ struct analyze_run {
 	size_t cap_canon;
 	int node_id_map; /* msg_by_node_id is built (only receipts without a text need it) */
 	struct amap node_by_name, node_by_key, msg_by_id, msg_by_hash, msg_by_node_id;
+	struct analyze_mesh *mesh; /* relay mesh timelines (mesh.c), NULL none */
 };
 
 /* Loads and analyzes dir. NULL + err when plan.json is missing or malformed. */

@@ -1,5 +1,6 @@
 /* nodes/<node>/events.jsonl (what each node's CLI reported: sent, received, delivered,
  * failed, retransmit, recovered), joined to the plan's messages. */
+#include "orchestrator/analyze/mesh.h"
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/cleanup.h"
@@ -183,6 +184,10 @@ static int nodes_event_cb(void *ctx, const char *p, size_t n)
 	if (n == 0 || nodes_parse(p, n, &e) < 0 || ev->type != FLATJSON_STR)
 		return 0;
 	t_ms = e.t_ms - c->run->mono0_ms;
+	if (flatjson_key_is(ev->p, ev->n, "mesh")) { /* the relay mesh, not a message (mesh.c) */
+		mesh_event(c->run, c->node, p, n, t_ms);
+		return 0;
+	}
 	mi = nodes_resolve_event(c->run, &e);
 	if (flatjson_key_is(ev->p, ev->n, "received")) {
 		if (mi != ANALYZE_NONE)

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef int (*image_fn)(struct docker_api *api, const struct docker_image_kind *k);
+typedef int (*image_fn)(struct docker_api *api, const struct image_desc *k);
 
-static int image_build(struct docker_api *api, const struct docker_image_kind *k)
+static int image_build(struct docker_api *api, const struct image_desc *k)
 {
 	struct fl_error err;
 
-	fprintf(stderr, "faultlab image: building %s\n", k->ref);
+	fprintf(stderr, "faultlab image: building %s\n", k->docker_ref);
 	if (docker_image_build(k, &err) < 0) {
 		fprintf(stderr, "faultlab image: %s\n", err.msg);
 		return FL_EXIT_ENV;
@@ -22,7 +22,7 @@ static int image_build(struct docker_api *api, const struct docker_image_kind *k
 	return FL_EXIT_OK;
 }
 
-static int image_rm(struct docker_api *api, const struct docker_image_kind *k)
+static int image_rm(struct docker_api *api, const struct image_desc *k)
 {
 	struct fl_error err;
 
@@ -30,11 +30,11 @@ static int image_rm(struct docker_api *api, const struct docker_image_kind *k)
 		fprintf(stderr, "faultlab image: %s\n", err.msg);
 		return FL_EXIT_ENV;
 	}
-	printf("removed %s\n", k->ref);
+	printf("removed %s\n", k->docker_ref);
 	return FL_EXIT_OK;
 }
 
-static int image_ls_one(struct docker_api *api, const struct docker_image_kind *k)
+static int image_ls_one(struct docker_api *api, const struct image_desc *k)
 {
 	enum docker_image_state state;
 	struct fl_error err;
@@ -44,7 +44,7 @@ static int image_ls_one(struct docker_api *api, const struct docker_image_kind *
 		fprintf(stderr, "faultlab image: %s\n", err.msg);
 		return FL_EXIT_ENV;
 	}
-	printf("%-10s %-28s %-8s %s\n", k->name, k->ref, docker_image_state_name(state), fp);
+	printf("%-10s %-28s %-8s %s\n", k->name, k->docker_ref, docker_image_state_name(state), fp);
 	return FL_EXIT_OK;
 }
 
@@ -57,16 +57,14 @@ static int image_each(struct docker_api *api, int argc, char **argv, image_fn fn
 		if (!docker_image_find(argv[i])) {
 			fprintf(stderr, "faultlab image: \"%s\" is not an image faultlab ships (",
 				argv[i]);
-			for (const struct docker_image_kind *k = docker_images_shipped; k->name;
-			     k++)
-				fprintf(stderr, "%s%s", k == docker_images_shipped ? "" : ", ",
-					k->name);
+			for (size_t j = 0; image_at(j); j++)
+				fprintf(stderr, "%s%s", j ? ", " : "", image_at(j)->name);
 			fprintf(stderr, ")\n");
 			return FL_EXIT_INVALID;
 		}
 	if (argc == 0)
-		for (const struct docker_image_kind *k = docker_images_shipped; k->name; k++)
-			rc = (r = fn(api, k)) > rc ? r : rc;
+		for (size_t j = 0; image_at(j); j++)
+			rc = (r = fn(api, image_at(j))) > rc ? r : rc;
 	for (int i = 0; i < argc; i++)
 		rc = (r = fn(api, docker_image_find(argv[i]))) > rc ? r : rc;
 	return rc;

@@ -36,6 +36,8 @@ static const struct {
     {"iptables-legacy", "apt-get install iptables && modprobe ip_tables iptable_filter"},
     {"nft", "modprobe nf_tables"},
     {"nfqueue", "modprobe nfnetlink_queue xt_NFQUEUE"},
+    {"sock-diag", "modprobe inet_diag tcp_diag (mode reset: a kernel built with "
+		  "CONFIG_INET_DIAG_DESTROY)"},
     {"freezer-v1", "mount -t cgroup -o freezer freezer /sys/fs/cgroup/freezer (or use cgroup2)"},
     {"cgroup2",
      "mount -t cgroup2 none /sys/fs/cgroup (or boot with systemd.unified_cgroup_hierarchy=1)"},

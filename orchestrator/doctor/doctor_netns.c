@@ -11,7 +11,10 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,12 +68,66 @@ static void netns_probe_iptc(struct doctor_report *r)
 	r->iptc = h != NULL;
 	if (h) {
 		iptc_free(h);
-		doctor_add(r, "iptables-legacy", DOCTOR_OK, "partitions and suspend (libiptc)",
+		doctor_add(r, "iptables-legacy", DOCTOR_OK,
+			   "partitions, suspend and connection-drop blackhole (libiptc)",
 			   "libiptc opened table filter");
 	} else {
-		doctor_add(r, "iptables-legacy", DOCTOR_MISSING, "no partitions or suspend",
+		doctor_add(r, "iptables-legacy", DOCTOR_MISSING,
+			   "no partitions, suspend or connection-drop blackhole",
 			   "libiptc cannot open table filter: %s", iptc_strerror(errno));
 	}
+}
+
+/* sock_diag, as connection-drop uses it (agents/sockdiag.c): SOCK_DESTROY of a TCP socket that
+ * does not exist answers ENOENT where the kernel can destroy sockets (CONFIG_INET_DIAG_DESTROY),
+ * EOPNOTSUPP where it cannot, and no answer at all without inet_diag. 0, or -errno. */
+static int netns_sockdiag_destroy(void)
+{
+	cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 r;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof(req),
+		   .nlmsg_type = SOCK_DESTROY,
+		   .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK},
+	    .r = {.sdiag_family = AF_INET,
+		  .sdiag_protocol = IPPROTO_TCP,
+		  .idiag_states = 1u << 1, /* TCP_ESTABLISHED */
+		  .id = {.idiag_sport = htons(1),
+			 .idiag_dport = htons(1),
+			 .idiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}}},
+	};
+	char buf[1024];
+	struct timeval tv = {.tv_sec = 1};
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		return -errno;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < (ssize_t)sizeof(struct nlmsghdr))
+		return -EIO;
+	if (((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR)
+		return ((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error;
+	return 0;
+}
+
+static void netns_probe_sockdiag(struct doctor_report *r)
+{
+	int rc = netns_sockdiag_destroy();
+
+	if (rc == -ENOENT || rc == 0)
+		doctor_add(r, "sock-diag", DOCTOR_OK, "connection-drop (blackhole and reset)",
+			   "sock_diag lists and destroys TCP sockets");
+	else if (rc == -EOPNOTSUPP)
+		doctor_add(r, "sock-diag", DOCTOR_MISSING, "connection-drop mode blackhole only",
+			   "sock_diag cannot destroy sockets (CONFIG_INET_DIAG_DESTROY off)");
+	else
+		doctor_add(r, "sock-diag", DOCTOR_MISSING, "no connection-drop",
+			   "sock_diag unavailable: %s", strerror(-rc));
 }
 
 /* Asks nf_tables for its generation id over a raw netfilter netlink socket. */
@@ -157,6 +214,7 @@ static void netns_child(struct doctor_report *r, int fd)
 		netns_probe_iptc(r);
 		netns_probe_nft(r);
 		netns_probe_nfqueue(r);
+		netns_probe_sockdiag(r);
 	}
 	if (write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
 		_exit(1);

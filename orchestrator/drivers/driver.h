@@ -79,13 +79,24 @@ uint64_t driver_identity_seed(uint64_t seed, const char *name);
 typedef void (*driver_push_fn)(void *ctx, const char *arg);
 
 struct driver_ops {
-	const char *name; /* "labnode" | "waku-rest" | "status-cli" */
-	/* 1 when the node takes the scenario's `reliability:` list (the planner writes it into
-	 * plan.json only for these; the validator refuses it on the others). */
-	int reliability;
+	const char *name; /* "labnode" | "jswaku" | "waku-rest" | "status-cli" */
+	/* The layers of the scenario's `reliability:` list the node takes, NULL-terminated; NULL
+	 * when it takes none (the planner writes the list into plan.json only for nodes that
+	 * take some; the validator refuses a layer the node's driver does not list). */
+	const char *const *reliability;
+	/* The scenario roles the node can play, NULL-terminated; NULL: every role. */
+	const char *const *roles;
+	/* The wire protocol between nodes ("labnode": labnode's own, "waku": libp2p + Waku);
+	 * the validator refuses a link between nodes of two different wires. NULL: unknown (any
+	 * link is allowed). */
+	const char *wire;
 	/* The host program that runs such a node on a runtime without images (netns): $env, else
-	 * `program` next to faultlab, else PATH. NULL: the node's image string is the program. */
+	 * `program` next to faultlab (a path relative to faultlab's folder), else PATH. NULL:
+	 * the node's image string is the program. */
 	const char *program_env, *program;
+	/* When the program is a script: pushes argv[0..] (interpreter, its arguments, the
+	 * program found above) on a runtime without images. NULL: argv[0] is the program. */
+	void (*host_argv)(const char *program, driver_push_fn push, void *ctx);
 	/* The node's REST / JSON-RPC port; 0 = 8645 (status-cli: 8545, its -p default). */
 	int port;
 	/* Pushes the node's own arguments (after argv[0], before the plan's args); NULL when the
@@ -122,7 +133,14 @@ struct driver_entry {
 	int alias; /* accepted by driver_find, not offered in messages ("nwaku", "go-waku") */
 };
 
-/* The driver by name ("labnode", "waku-rest" (also "nwaku", "go-waku"), "status-cli");
+/* 1 when the driver's reliability list holds `layer`. */
+int driver_takes_reliability(const struct driver_ops *d, const char *layer);
+/* 1 when the driver's role list holds `role` (or it has none). */
+int driver_takes_role(const struct driver_ops *d, const char *role);
+/* Every layer some driver takes, once each, NULL-terminated (the parser's vocabulary). */
+const char *const *driver_reliability_names(void);
+
+/* The driver by name ("labnode", "jswaku", "waku-rest" (also "nwaku", "go-waku"), "status-cli");
  * NULL: labnode; unknown: NULL. */
 const struct driver_ops *driver_find(const char *name);
 /* The default driver (labnode's), and the names a scenario may use, NULL-terminated, in table
@@ -131,6 +149,7 @@ const struct driver_ops *driver_default(void);
 const char *const *driver_names(void);
 
 extern const struct driver_ops driver_labnode_ops;
+extern const struct driver_ops driver_jswaku_ops;
 extern const struct driver_ops driver_waku_rest_ops;
 extern const struct driver_ops driver_status_cli_ops;
 

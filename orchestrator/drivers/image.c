@@ -5,13 +5,22 @@
 #include <string.h>
 
 static const struct image_desc image_table[] = {
-    {"labnode", "labnode", "faultlab/labnode:latest"},
+    {"labnode", "labnode", "faultlab/labnode:latest", "image-labnode", "labnode", "FL_LABNODE"},
+    /* js-waku (images/jswaku): the host's node binary and the node program with its
+     * node_modules; the input is the program (FL_JSWAKU) or its folder */
+    {"jswaku", "jswaku", "faultlab/jswaku:latest", "image-jswaku", "../images/jswaku/jswaku.mjs",
+     "FL_JSWAKU"},
 };
 #define IMAGE_N (sizeof(image_table) / sizeof(image_table[0]))
 
 const struct image_desc *image_default(void)
 {
 	return &image_table[0];
+}
+
+const struct image_desc *image_at(size_t i)
+{
+	return i < IMAGE_N ? &image_table[i] : NULL;
 }
 
 const struct image_desc *image_find(const char *name)

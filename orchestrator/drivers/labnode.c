@@ -5,6 +5,7 @@
  * from --peer on its command line, so connect() only asks it to dial again. */
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/drivers/driver_json.h"
+#include "orchestrator/drivers/labnode.h"
 
 #include "common/cleanup.h"
 #include "common/rng.h"
@@ -15,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int labnode_health(struct driver_node *n, struct fl_error *err)
+int labnode_health(struct driver_node *n, struct fl_error *err)
 {
 	return driver_json_health(n, err);
 }
@@ -43,7 +44,7 @@ static int labnode_subscribe(struct driver_node *n, struct fl_error *err)
 	return 0;
 }
 
-static int labnode_receipts(struct driver_node *n, FILE *events, struct fl_error *err)
+int labnode_receipts(struct driver_node *n, FILE *events, struct fl_error *err)
 {
 	int light = strcmp(n->role, "light") == 0, total = 0;
 	char topic[128];
@@ -70,17 +71,17 @@ static int labnode_receipts(struct driver_node *n, FILE *events, struct fl_error
 	return total;
 }
 
-static int labnode_own_events(const char *kind)
+int labnode_own_events(const char *kind)
 {
 	return strcmp(kind, "relay") != 0 && strcmp(kind, "lightpush") != 0;
 }
 
-static void labnode_release(struct driver_node *n)
+void labnode_release(struct driver_node *n)
 {
 	n->priv = NULL;
 }
 
-static int labnode_identity(struct driver_node *n, struct fl_error *err)
+int labnode_identity(struct driver_node *n, struct fl_error *err)
 {
 	json_auto_t *res = NULL;
 	char key[sizeof(n->key)];
@@ -106,8 +107,7 @@ static int labnode_identity(struct driver_node *n, struct fl_error *err)
 	return 0;
 }
 
-static int labnode_connect(struct driver_node *n, const struct driver_node *peer,
-			   struct fl_error *err)
+int labnode_connect(struct driver_node *n, const struct driver_node *peer, struct fl_error *err)
 {
 	char body[128];
 
@@ -156,8 +156,8 @@ static json_t *labnode_params(const char *kind, struct driver_node *const *to, s
 	return json_pack("[o]", p);
 }
 
-static int labnode_send(struct driver_node *n, const char *kind, struct driver_node *const *to,
-			size_t nto, const char *text, struct driver_sent *out, struct fl_error *err)
+int labnode_send(struct driver_node *n, const char *kind, struct driver_node *const *to, size_t nto,
+		 const char *text, struct driver_sent *out, struct fl_error *err)
 {
 	const char *method = labnode_method(kind);
 	json_auto_t *res = NULL;
@@ -203,9 +203,12 @@ static void labnode_launch_args(const struct driver_launch *l, driver_push_fn pu
 		    push(ctx, "--telemetry-period"), push(ctx, "2s");
 }
 
+static const char *const labnode_reliability[] = {"mvds", "store-recovery", "sent-check", NULL};
+
 const struct driver_ops driver_labnode_ops = {
     .name = "labnode",
-    .reliability = 1,
+    .reliability = labnode_reliability,
+    .wire = "labnode",
     .program_env = "FL_LABNODE",
     .program = "labnode",
     .launch_args = labnode_launch_args,

@@ -114,8 +114,8 @@ static void json_fault_params(FILE *f, const struct plan *plan, const struct pla
 		const struct fault_field *fd = &k->fields[i];
 		const char *at = (const char *)&fp + fd->off;
 
-		if (!fd->in_plan)
-			continue;
+		if (!fd->in_plan || (fd->type == FAULT_FIELD_PORTS && fp.n_ports == 0))
+			continue; /* no ports: every port (the agent takes no empty list) */
 		fprintf(f, "%s\"%s\": ", first ? "" : ", ", fd->key);
 		first = 0;
 		switch (fd->type) {
@@ -137,6 +137,12 @@ static void json_fault_params(FILE *f, const struct plan *plan, const struct pla
 			break;
 		case FAULT_FIELD_GROUPS:
 			json_fault_groups(f, plan, pf);
+			break;
+		case FAULT_FIELD_PORTS:
+			fputc('[', f);
+			for (size_t j = 0; j < fp.n_ports; j++)
+				fprintf(f, "%s%u", j ? ", " : "", (unsigned)fp.ports[j]);
+			fputc(']', f);
 			break;
 		}
 	}

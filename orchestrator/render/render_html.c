@@ -1,6 +1,7 @@
 /* report.html: one self-contained file, inline SVG and CSS, no script and no network: the
  * fault timeline over sent/delivered counts, the latency distribution, and a node × time map
  * of who was faulted. Charts are binned, so a run of a million messages stays small. */
+#include "orchestrator/analyze/mesh.h"
 #include "orchestrator/render/render.h"
 #include "orchestrator/render/render_telemetry.h"
 
@@ -446,6 +447,7 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	fputs("<h2>Who was faulted</h2>\n", f);
 	html_node_map(f, run, span);
 	render_html_telemetry(f, run, span);
+	mesh_html(f, run);
 	html_faults(f, run);
 	html_lost(f, run);
 	html_send_failures(f, run);

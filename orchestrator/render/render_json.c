@@ -1,5 +1,6 @@
 /* report.json with exactly the field names of docs/CLI-AND-REPORT.md, plus a few extra fields
  * (totals.failed, totals.acked, messages[].last_seen, nodes[].exit as an object). */
+#include "orchestrator/analyze/mesh.h"
 #include "orchestrator/render/jsonw.h"
 #include "orchestrator/render/render.h"
 #include "orchestrator/render/render_telemetry.h"
@@ -187,6 +188,7 @@ static void render_json_nodes(struct jsonw *w, const struct analyze_run *run)
 		} else {
 			jsonw_null(w);
 		}
+		mesh_json(w, run, i);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);

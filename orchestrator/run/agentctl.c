@@ -215,6 +215,8 @@ static json_t *agentctl_field(const struct agentctl_fault *f, const struct fault
 		for (size_t i = 0; arr && i < f->n_drop_from; i++)
 			json_array_append_new(arr, json_string(f->drop_from[i]));
 		return arr;
+	case FAULT_FIELD_PORTS:
+		return fault_ports_to_json(f->params);
 	}
 	return NULL;
 }

@@ -41,6 +41,13 @@ static int inject_value(const struct fault_kind *k, const struct fault_field *fd
 	}
 	if (fd->type == FAULT_FIELD_TEXT)
 		return json_object_set_new(params, fd->key, json_string(s));
+	if (fd->type == FAULT_FIELD_PORTS) {
+		json_t *ports = fault_ports_parse(s);
+
+		if (ports)
+			return json_object_set_new(params, fd->key, ports);
+		fl_err(err, "expected TCP ports 1..65535, comma-separated, got \"%s\"", s);
+	}
 	return fl_wrap(err, "%s.%s", k->name, fd->inject_key);
 }
 

@@ -305,8 +305,8 @@ static void rundir_push_arg(void *ctx, const char *arg)
 	rundir_push(ctx, "%s", arg);
 }
 
-/* argv[0]: ignored on a runtime with images; else the driver's host program, or the image
- * string itself for a driver without one. */
+/* argv[0]: ignored on a runtime with images; else the driver's host program (after its
+ * interpreter when it is a script), or the image string itself for a driver without one. */
 static void rundir_program(struct rundir_argv *a, const struct driver_ops *drv,
 			   const struct runplan_node *n, int runs_images)
 {
@@ -321,7 +321,10 @@ static void rundir_program(struct rundir_argv *a, const struct driver_ops *drv,
 		return;
 	}
 	rundir_find_bin(drv->program_env, drv->program, 0, bin, sizeof(bin));
-	rundir_push(a, "%s", bin);
+	if (drv->host_argv)
+		drv->host_argv(bin, rundir_push_arg, a);
+	else
+		rundir_push(a, "%s", bin);
 }
 
 struct rundir_addr_ctx {

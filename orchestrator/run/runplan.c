@@ -131,6 +131,8 @@ static int runplan_field(const struct runplan *p, const struct fault_field *fd, 
 		return *(int *)at > 0 ? 0 : -1;
 	case FAULT_FIELD_GROUPS:
 		return runplan_groups(p, out, v);
+	case FAULT_FIELD_PORTS:
+		return fault_ports_from_json(v, out);
 	}
 	return -1;
 }

@@ -14,15 +14,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const struct docker_image_kind docker_images_shipped[] = {
-    {"labnode", "faultlab/labnode:latest", "image-labnode", "labnode", "FL_LABNODE"},
-    {NULL, NULL, NULL, NULL, NULL},
-};
-
-const struct docker_image_kind *docker_image_find(const char *name_or_ref)
+const struct image_desc *docker_image_find(const char *name_or_ref)
 {
-	for (const struct docker_image_kind *k = docker_images_shipped; k->name; k++)
-		if (strcmp(k->name, name_or_ref) == 0 || strcmp(k->ref, name_or_ref) == 0)
+	const struct image_desc *k;
+
+	for (size_t i = 0; (k = image_at(i)); i++)
+		if (k->tool &&
+		    (strcmp(k->name, name_or_ref) == 0 || strcmp(k->docker_ref, name_or_ref) == 0))
 			return k;
 	return NULL;
 }
@@ -52,11 +50,11 @@ static int image_self_dir(char *out, size_t len)
 
 /* The tool (installed: faultlab-<tool> beside us; build tree: ../tools/<tool>) and its input
  * ($env, else beside us). */
-static int image_paths(const struct docker_image_kind *k, char *tool, char *input, size_t len,
+static int image_paths(const struct image_desc *k, char *tool, char *input, size_t len,
 		       struct fl_error *err)
 {
 	char self[PATH_MAX];
-	const char *env = getenv(k->env);
+	const char *env = getenv(k->input_env);
 
 	if (image_self_dir(self, sizeof(self)) < 0)
 		return fl_err(err, "cannot find faultlab's own folder: %s", strerror(errno));
@@ -65,13 +63,13 @@ static int image_paths(const struct docker_image_kind *k, char *tool, char *inpu
 		snprintf(tool, len, "%.3900s/../tools/%s", self, k->tool);
 	if (access(tool, X_OK) < 0)
 		return fl_err(err, "no %s beside %s/faultlab (nor in ../tools) to build image %s",
-			      k->tool, self, k->ref);
+			      k->tool, self, k->docker_ref);
 	if (env && *env)
 		snprintf(input, len, "%s", env);
 	else
 		snprintf(input, len, "%.3900s/%s", self, k->input);
 	if (access(input, R_OK) < 0)
-		return fl_err(err, "cannot read %s to build image %s: %s", input, k->ref,
+		return fl_err(err, "cannot read %s to build image %s: %s", input, k->docker_ref,
 			      strerror(errno));
 	return 0;
 }
@@ -144,7 +142,7 @@ static int image_label(struct docker_api *api, const char *ref, int *missing, ch
 	return 0;
 }
 
-int docker_image_state(struct docker_api *api, const struct docker_image_kind *k,
+int docker_image_state(struct docker_api *api, const struct image_desc *k,
 		       enum docker_image_state *state, char *fp, size_t fp_len,
 		       struct fl_error *err)
 {
@@ -154,8 +152,8 @@ int docker_image_state(struct docker_api *api, const struct docker_image_kind *k
 	if (image_paths(k, tool, input, sizeof(tool), err) < 0)
 		return -1;
 	if (image_exec((char *[]){tool, "--fingerprint", input, NULL}, fp, fp_len, err) < 0)
-		return fl_wrap(err, "fingerprint of image %s", k->ref);
-	if (image_label(api, k->ref, &missing, have, sizeof(have), err) < 0)
+		return fl_wrap(err, "fingerprint of image %s", k->docker_ref);
+	if (image_label(api, k->docker_ref, &missing, have, sizeof(have), err) < 0)
 		return -1;
 	*state = missing		 ? DOCKER_IMAGE_MISSING
 		 : strcmp(have, fp) == 0 ? DOCKER_IMAGE_CURRENT
@@ -163,36 +161,35 @@ int docker_image_state(struct docker_api *api, const struct docker_image_kind *k
 	return 0;
 }
 
-int docker_image_build(const struct docker_image_kind *k, struct fl_error *err)
+int docker_image_build(const struct image_desc *k, struct fl_error *err)
 {
 	char tool[PATH_MAX], input[PATH_MAX];
 
 	if (image_paths(k, tool, input, sizeof(tool), err) < 0)
 		return -1;
-	if (image_exec((char *[]){tool, input, (char *)k->ref, NULL}, NULL, 0, err) < 0)
-		return fl_wrap(err, "build image %s", k->ref);
+	if (image_exec((char *[]){tool, input, (char *)k->docker_ref, NULL}, NULL, 0, err) < 0)
+		return fl_wrap(err, "build image %s", k->docker_ref);
 	return 0;
 }
 
-int docker_image_remove(struct docker_api *api, const struct docker_image_kind *k,
-			struct fl_error *err)
+int docker_image_remove(struct docker_api *api, const struct image_desc *k, struct fl_error *err)
 {
 	char path[512], msg[256];
 	cleanup_free char *resp = NULL;
 	long status;
 
-	snprintf(path, sizeof(path), "/images/%s", k->ref);
+	snprintf(path, sizeof(path), "/images/%s", k->docker_ref);
 	if (docker_api_call(api, "DELETE", path, NULL, &status, &resp, err) < 0)
 		return -1;
 	if (status != 200 && status != 404)
-		return fl_err(err, "remove image %s: HTTP %ld: %s", k->ref, status,
+		return fl_err(err, "remove image %s: HTTP %ld: %s", k->docker_ref, status,
 			      docker_api_message(resp, msg, sizeof(msg)));
 	return 0;
 }
 
 int docker_image_ensure(struct docker_api *api, const char *ref, struct fl_error *err)
 {
-	const struct docker_image_kind *k = docker_image_find(ref);
+	const struct image_desc *k = docker_image_find(ref);
 	enum docker_image_state state;
 	char fp[128];
 	int missing;
@@ -211,14 +208,14 @@ int docker_image_ensure(struct docker_api *api, const char *ref, struct fl_error
 		return -1;
 	if (state == DOCKER_IMAGE_CURRENT)
 		return 0;
-	log_info("image %s is %s: building it (fingerprint %s)", k->ref,
+	log_info("image %s is %s: building it (fingerprint %s)", k->docker_ref,
 		 docker_image_state_name(state), fp);
 	if (docker_image_build(k, err) < 0)
 		return -1;
 	if (docker_image_state(api, k, &state, fp, sizeof(fp), err) < 0)
 		return -1;
 	if (state != DOCKER_IMAGE_CURRENT)
-		return fl_err(err, "image %s is still %s after building it", k->ref,
+		return fl_err(err, "image %s is still %s after building it", k->docker_ref,
 			      docker_image_state_name(state));
 	return 0;
 }

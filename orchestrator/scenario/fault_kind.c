@@ -4,6 +4,7 @@
 
 #include "common/limits_faults.h"
 
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,13 @@ static const struct fault_field kill_fields[] = {
     FIELD("signal", FAULT_FIELD_SIGNAL, signal, 1, 0, NULL, -1),
 };
 
+/* connection-drop (agents/conndrop.c): the TCP connections established at apply time are
+ * blackholed (new ones pass) or reset; ports narrows them (none: every non-loopback one). */
+static const struct fault_field conndrop_fields[] = {
+    FIELD("mode", FAULT_FIELD_TEXT, mode, 1, 1, "mode", -1),
+    FIELD("ports", FAULT_FIELD_PORTS, ports, 1, 1, "ports", -1),
+};
+
 /* In the order of enum scenario_fault_kind. */
 static const struct fault_kind fault_kind_table[] = {
     {"netem", SCENARIO_FAULT_NETEM, FAULT_VIA_AGENT, 1, NULL, 0, netem_fields, N(netem_fields),
@@ -68,6 +76,8 @@ static const struct fault_kind fault_kind_table[] = {
      0, kill_fields, N(kill_fields), scenario_kill_keys, NULL},
     {"restart", SCENARIO_FAULT_RESTART, FAULT_VIA_RUNTIME_RESTART, 0, "it happens at one moment", 0,
      NULL, 0, scenario_target_keys, NULL},
+    {"connection-drop", SCENARIO_FAULT_CONNECTION_DROP, FAULT_VIA_AGENT, 1, NULL, 0,
+     conndrop_fields, N(conndrop_fields), scenario_conndrop_keys, NULL},
 };
 
 const struct fault_kind *fault_kind_at(size_t i)
@@ -134,6 +144,9 @@ void fault_params_from_scenario(const struct scenario_fault *f, struct fault_par
 	out->burst_bytes = f->burst_bytes;
 	out->wake_network_after_ms = f->wake_network_after_ms;
 	out->signal = fault_signal_parse(f->signal);
+	snprintf(out->mode, sizeof(out->mode), "%s", f->mode ? f->mode : "blackhole");
+	memcpy(out->ports, f->ports, sizeof(out->ports));
+	out->n_ports = f->n_ports;
 }
 
 void fault_params_free(struct fault_params *p)
@@ -141,4 +154,56 @@ void fault_params_free(struct fault_params *p)
 	free(p->group_of);
 	p->group_of = NULL;
 	p->n_groups = 0;
+}
+
+int fault_ports_from_json(const json_t *v, struct fault_params *out)
+{
+	size_t i;
+	json_t *x;
+
+	if (!json_is_array(v) || json_array_size(v) > SCENARIO_PORTS_MAX)
+		return -1;
+	out->n_ports = 0;
+	json_array_foreach(v, i, x) {
+		if (!json_is_integer(x) || json_integer_value(x) < 1 ||
+		    json_integer_value(x) > 65535)
+			return -1;
+		out->ports[out->n_ports++] = (uint16_t)json_integer_value(x);
+	}
+	return 0;
+}
+
+json_t *fault_ports_to_json(const struct fault_params *p)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < p->n_ports; i++)
+		json_array_append_new(arr, json_integer(p->ports[i]));
+	return arr;
+}
+
+json_t *fault_ports_parse(const char *s)
+{
+	json_t *arr = json_array();
+	size_t len = strlen(s);
+	char *end;
+
+	if (len == 0 || s[len - 1] == ',') { /* "60000," names no last port */
+		json_decref(arr);
+		return NULL;
+	}
+	while (arr && *s) {
+		long port = strtol(s, &end, 10);
+
+		if (end == s || port < 1 || port > 65535 ||
+		    json_array_size(arr) >= SCENARIO_PORTS_MAX || (*end && *end != ','))
+			break;
+		json_array_append_new(arr, json_integer(port));
+		s = *end ? end + 1 : end;
+	}
+	if (*s || json_array_size(arr) == 0) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
 }

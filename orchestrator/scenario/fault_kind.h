@@ -35,6 +35,8 @@ enum fault_field_type {
 	FAULT_FIELD_TEXT,   /* char[16] (an enum word: direction, distribution) */
 	FAULT_FIELD_SIGNAL, /* int signal; plan: its name without SIG ("KILL") */
 	FAULT_FIELD_GROUPS, /* partition: plan "groups" of node names; agent "drop_from" */
+	FAULT_FIELD_PORTS,  /* TCP ports (ports, n_ports); plan and agent: a list of integers,
+			     * FAULT-SPEC: comma-separated */
 };
 
 /* Typed parameters of one fault, parsed once (from the scenario, plan.json or a FAULT-SPEC).
@@ -44,7 +46,9 @@ struct fault_params {
 	int64_t delay_ms, jitter_ms, wake_network_after_ms;
 	double correlation, loss, duplicate, reorder, corrupt;
 	uint64_t rate_bps, burst_bytes;
-	char distribution[16], direction[16];
+	char distribution[16], direction[16], mode[16];
+	uint16_t ports[SCENARIO_PORTS_MAX];
+	size_t n_ports;
 	int signal;
 	int *group_of; /* partition: group of each plan node, -1 none (owned; fault_params_free) */
 	int n_groups;
@@ -86,6 +90,13 @@ void fault_kind_names(int agent_only, char *buf, size_t len);
  * them from its resolved targets). */
 void fault_params_from_scenario(const struct scenario_fault *f, struct fault_params *out);
 void fault_params_free(struct fault_params *p);
+/* FAULT_FIELD_PORTS as JSON (plan.json and the agent: a list of integers): read into
+ * out->ports (0, or -1 when v is not 0..SCENARIO_PORTS_MAX ports), written from p; and a
+ * FAULT-SPEC's "60000,60001" as that list (NULL when malformed). */
+struct json_t;
+int fault_ports_from_json(const struct json_t *v, struct fault_params *out);
+struct json_t *fault_ports_to_json(const struct fault_params *p);
+struct json_t *fault_ports_parse(const char *s);
 /* The signal named "KILL", "SIGTERM", "15", ...; 0 when none. */
 int fault_signal_parse(const char *name);
 

@@ -201,6 +201,41 @@ const struct scenario_key scenario_kill_keys[] = {
     {NULL, 0, NULL},
 };
 
+static int fault_conndrop_mode(struct sparse *p, const struct ytree *v, void *obj)
+{
+	static const char *const names[] = {"blackhole", "reset", NULL};
+
+	return fault_enum(p, v, names, &((struct scenario_fault *)obj)->mode);
+}
+
+/* A port or a list of 1..SCENARIO_PORTS_MAX ports. */
+static int fault_conndrop_ports(struct sparse *p, const struct ytree *v, void *obj)
+{
+	struct scenario_fault *f = obj;
+	const struct ytree *const *items =
+	    v->type == YTREE_SEQ ? (const struct ytree *const *)v->items : &v;
+	size_t n = v->type == YTREE_SEQ ? v->n : 1;
+	uint64_t port;
+
+	if (n == 0 || n > SCENARIO_PORTS_MAX) {
+		scenario_error_at(p, v->mark, "expected 1 to %d TCP ports", SCENARIO_PORTS_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (scenario_value_uint(p, items[i], 1, 65535, &port) < 0)
+			return -1;
+		f->ports[f->n_ports++] = (uint16_t)port;
+	}
+	return 0;
+}
+
+const struct scenario_key scenario_conndrop_keys[] = {
+    {"target", 1, fault_target},
+    {"mode", 0, fault_conndrop_mode},
+    {"ports", 0, fault_conndrop_ports},
+    {NULL, 0, NULL},
+};
+
 static int fault_kind_read(struct sparse *p, const struct ytree *v, struct scenario_fault *f,
 			   const struct fault_kind *k)
 {
@@ -318,6 +353,7 @@ static void fault_defaults(struct scenario_fault *f)
 	f->times = 1;
 	f->netem.distribution = "uniform";
 	f->signal = "KILL";
+	f->mode = "blackhole";
 	f->wake_network_after_ms = 1000;
 }
 

@@ -52,7 +52,8 @@ static int node_image(struct sparse *p, const struct ytree *v, void *obj)
 
 static int node_reliability(struct sparse *p, const struct ytree *v, void *obj)
 {
-	static const char *const features[] = {"mvds", "store-recovery", "sent-check", NULL};
+	/* every layer some driver takes; validate.c checks the node's own driver's list */
+	const char *const *features = driver_reliability_names();
 	struct node_entry *e = obj;
 	int rc, i;
 

@@ -139,7 +139,10 @@ enum scenario_fault_kind {
 	SCENARIO_FAULT_SUSPEND,
 	SCENARIO_FAULT_KILL,
 	SCENARIO_FAULT_RESTART,
+	SCENARIO_FAULT_CONNECTION_DROP,
 };
+
+#define SCENARIO_PORTS_MAX 16 /* connection-drop ports: (the agent's limit) */
 
 struct scenario_netem {
 	int64_t delay_ms, jitter_ms;
@@ -162,9 +165,12 @@ struct scenario_fault {
 	const char
 	    *direction; /* netem/bandwidth: egress|ingress|both; partition: both|forward|backward */
 	struct scenario_netem netem;
-	uint64_t rate_bps, burst_bytes; /* bandwidth */
-	int64_t wake_network_after_ms;	/* suspend */
-	const char *signal;		/* kill: KILL, TERM, ... */
+	uint64_t rate_bps, burst_bytes;	    /* bandwidth */
+	int64_t wake_network_after_ms;	    /* suspend */
+	const char *signal;		    /* kill: KILL, TERM, ... */
+	const char *mode;		    /* connection-drop: blackhole | reset */
+	uint16_t ports[SCENARIO_PORTS_MAX]; /* connection-drop: 0 of them = every port */
+	size_t n_ports;
 	struct scenario_mark mark, at_mark, for_mark, repeat_mark, kind_mark;
 };
 

@@ -119,7 +119,64 @@ static void validate_unknown_image(struct sparse *p, const struct scenario_node 
 			  n->image, image_names());
 }
 
-/* Duplicate names, known images, reliability only on labnode. */
+/* "a, b or c" of a NULL-terminated list, for messages. */
+static void validate_list(const char *const *list, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; list && list[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i == 0	      ? ""
+					: list[i + 1] ? ", "
+						      : " or ",
+					list[i]);
+}
+
+/* The node's reliability layers against its driver's list. A list inherited from defaults:
+ * is checked only on nodes whose driver takes some layers (the others ignore it). */
+static void validate_reliability(struct sparse *p, const struct scenario_node *n)
+{
+	const char *dname = scenario_node_driver(p->sc, n);
+	const struct driver_ops *d = driver_find(dname);
+	char takes[128];
+
+	if (!n->reliability.n || !d || (!n->reliability_set && !d->reliability))
+		return;
+	for (size_t k = 0; k < n->reliability.n; k++) {
+		if (driver_takes_reliability(d, n->reliability.v[k]))
+			continue;
+		validate_list(d->reliability, takes, sizeof(takes));
+		if (d->reliability)
+			scenario_error_at(p, n->reliability_mark,
+					  "reliability \"%s\" does not apply to node \"%s\" (%s "
+					  "takes %s)",
+					  n->reliability.v[k], n->name, dname, takes);
+		else
+			scenario_error_at(p, n->reliability_mark,
+					  "reliability does not apply to node \"%s\" (%s takes no "
+					  "reliability layers)",
+					  n->name, dname);
+		return;
+	}
+}
+
+/* The node's role against its driver's list. */
+static void validate_role(struct sparse *p, const struct scenario_node *n)
+{
+	const char *dname = scenario_node_driver(p->sc, n);
+	const struct driver_ops *d = driver_find(dname);
+	char takes[128];
+
+	if (driver_takes_role(d, scenario_role_name(n->role)))
+		return;
+	validate_list(d->roles, takes, sizeof(takes));
+	scenario_error_at(p, n->role_mark.line ? n->role_mark : n->mark,
+			  "node \"%s\" cannot have role %s (%s nodes take %s)", n->name,
+			  scenario_role_name(n->role), dname, takes);
+}
+
+/* Duplicate names, known images, each node's reliability and role against its driver. */
 static void validate_nodes(struct sparse *p)
 {
 	const struct scenario *sc = p->sc;
@@ -136,14 +193,12 @@ static void validate_nodes(struct sparse *p)
 			scenario_error_at(p, n->mark,
 					  "duplicate node name \"%s\" (first at line %d)", n->name,
 					  sc->nodes[first].mark.line);
-		if (!image_find(n->image) && scenario_image_find(sc, n->image) < 0)
+		if (!image_find(n->image) && scenario_image_find(sc, n->image) < 0) {
 			validate_unknown_image(p, n, &seen);
-		else if (n->reliability_set && n->reliability.n &&
-			 !driver_find(scenario_node_driver(sc, n))->reliability)
-			scenario_error_at(
-			    p, n->reliability_mark,
-			    "reliability applies to labnode nodes only (\"%s\" uses %s)", n->name,
-			    scenario_node_driver(sc, n));
+		} else {
+			validate_reliability(p, n);
+			validate_role(p, n);
+		}
 		if (n->role == SCENARIO_ROLE_LIGHT && !has_service)
 			scenario_error_at(
 			    p, n->role_mark.line ? n->role_mark : n->mark,
@@ -152,6 +207,59 @@ static void validate_nodes(struct sparse *p)
 			    n->name);
 	}
 	free(seen.at);
+}
+
+/* The wire protocol node i speaks (its driver's), NULL when unknown. */
+static const char *validate_wire(const struct scenario *sc, size_t i)
+{
+	const struct driver_ops *d = driver_find(scenario_node_driver(sc, &sc->nodes[i]));
+
+	return d ? d->wire : NULL;
+}
+
+/* A link between nodes of two wires (labnode's own and Waku's) would never carry a message:
+ * refused at the link, or at the topology when it generates links over both. */
+static void validate_wires(struct sparse *p)
+{
+	const struct scenario *sc = p->sc;
+	const struct scenario_topology *t = &sc->topology;
+	long first = -1;
+
+	for (size_t i = 0; t->kind != SCENARIO_TOPO_NONE && i < sc->n_nodes; i++) {
+		const char *w = validate_wire(sc, i);
+
+		if (!w)
+			continue;
+		if (first < 0) {
+			first = (long)i;
+		} else if (strcmp(w, validate_wire(sc, (size_t)first)) != 0) {
+			scenario_error_at(
+			    p, t->mark,
+			    "a %s topology links nodes that cannot speak to each other: \"%s\" "
+			    "(%s) and \"%s\" (%s) (use kind: none and links within each)",
+			    scenario_topology_kind_name(t->kind), sc->nodes[first].name,
+			    scenario_node_driver(sc, &sc->nodes[first]), sc->nodes[i].name,
+			    scenario_node_driver(sc, &sc->nodes[i]));
+			break;
+		}
+	}
+	for (size_t i = 0; i < t->n_links; i++) {
+		long a = scenario_node_find(sc, t->links[i].a),
+		     b = scenario_node_find(sc, t->links[i].b);
+		const char *wa, *wb;
+
+		if (a < 0 || b < 0)
+			continue;
+		wa = validate_wire(sc, (size_t)a);
+		wb = validate_wire(sc, (size_t)b);
+		if (wa && wb && strcmp(wa, wb) != 0)
+			scenario_error_at(p, t->links[i].mark_a,
+					  "link [%s, %s]: %s and %s nodes cannot speak to each "
+					  "other (%s wire vs %s)",
+					  t->links[i].a, t->links[i].b,
+					  scenario_node_driver(sc, &sc->nodes[a]),
+					  scenario_node_driver(sc, &sc->nodes[b]), wa, wb);
+	}
 }
 
 static void validate_mesh(struct sparse *p)
@@ -215,6 +323,7 @@ void scenario_validate(struct sparse *p)
 	if (p->errs->n)
 		return; /* everything below resolves node names */
 	validate_topology(p);
+	validate_wires(p);
 	scenario_validate_traffic(p);
 	scenario_validate_faults(p);
 	scenario_validate_expect(p);

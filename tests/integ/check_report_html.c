@@ -145,11 +145,12 @@ START_TEST(test_chromium_renders_charts)
 	/* the DOM chromium built holds the three charts and their shapes */
 	chromium_run(url, "--dump-dom", dom);
 	text = slurp(dom);
-	ck_assert_msg(count(text, "<svg") == 3, "dump-dom:\n%.2000s", text);
+	ck_assert_msg(count(text, "<svg") == 4, "dump-dom:\n%.2000s", text);
 	ck_assert_int_ge(count(text, "class=\"sent\""), 8);  /* send-time bars */
 	ck_assert_int_ge(count(text, "class=\"fault\""), 3); /* fault bands */
 	ck_assert_int_ge(count(text, "class=\"nf\""), 4);    /* node × time map */
 	ck_assert_int_ge(count(text, "class=\"lat\""), 4);   /* latency bars */
+	ck_assert_int_ge(count(text, "class=\"mesh\""), 2);  /* dave's relay mesh lines */
 	free(text);
 
 	/* the screenshot is full size and far from blank */

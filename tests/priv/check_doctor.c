@@ -49,9 +49,9 @@ END_TEST
 
 START_TEST(test_doctor_lists_every_probe)
 {
-	static const char *const names[] = {"privileges", "netns",	     "netem",  "tbf",
-					    "ifb",	  "iptables-legacy", "nft",    "nfqueue",
-					    "freezer-v1", "cgroup2",	     "docker", "kernel"};
+	static const char *const names[] = {
+	    "privileges", "netns",     "netem",	     "tbf",	"ifb",	  "iptables-legacy", "nft",
+	    "nfqueue",	  "sock-diag", "freezer-v1", "cgroup2", "docker", "kernel"};
 	json_t *o = doctor_json(), *probes = json_object_get(o, "probes");
 
 	ck_assert_int_eq(json_array_size(probes), sizeof(names) / sizeof(names[0]));

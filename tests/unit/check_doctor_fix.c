@@ -6,9 +6,9 @@
 
 START_TEST(every_capability_has_a_fix)
 {
-	static const char *const probes[] = {"privileges", "netns",	      "netem", "tbf",
-					     "ifb",	   "iptables-legacy", "nft",   "nfqueue",
-					     "freezer-v1", "cgroup2",	      "docker"};
+	static const char *const probes[] = {
+	    "privileges", "netns",   "netem",	   "tbf",     "ifb",	"iptables-legacy",
+	    "nft",	  "nfqueue", "freezer-v1", "cgroup2", "docker", "sock-diag"};
 
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		ck_assert_msg(doctor_fix(probes[i]) && strlen(doctor_fix(probes[i])) > 8, "%s",

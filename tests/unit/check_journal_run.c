@@ -370,6 +370,17 @@ START_TEST(inject_spec_netem)
 	    injectspec_request("a", "{\"link-down\": {}, \"for\": \"2s\"}", &req, &err), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(req, "kind")), "link-down");
 	json_decref(req);
+	ck_assert_int_eq(
+	    injectspec_request("a",
+			       "{connection-drop: {mode: reset, ports: \"60000,8080\"}, "
+			       "for: 5s}",
+			       &req, &err),
+	    0);
+	ck_assert_str_eq(json_string_value(json_object_get(req, "kind")), "connection-drop");
+	p = json_object_get(req, "params");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "mode")), "reset");
+	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(p, "ports"), 1)), 8080);
+	json_decref(req);
 }
 END_TEST
 
@@ -380,6 +391,7 @@ static const struct {
     {"{netem: {delay: 2}}", "netem.delay"},
     {"{freeze: {}, netem: {}}", "a second fault"},
     {"{wobble: {}}", "unknown key \"wobble\""},
+    {"{connection-drop: {ports: \"60000,x\"}}", "connection-drop.ports"},
     /* issue 15 finding 6: what the agent would refuse is refused here, exit 2 */
     {"{netem: {delay: 2h}}", "netem: delay 2h is above the limit of 1h"},
     {"{netem: {delay: 1s, jitter: 2h}}", "netem: jitter 2h is above the limit of 1h"},

@@ -393,6 +393,50 @@ START_TEST(test_empty_run)
 }
 END_TEST
 
+/* nodes[].mesh: dave journalled two topics' gossipsub mesh (the jswaku events lines); one came
+ * back after the faults, the other stayed empty; the others journalled none. */
+START_TEST(test_report_mesh)
+{
+	json_error_t jerr;
+	json_t *root, *nodes, *dave = NULL, *a, *b;
+	char path[128];
+	char *html;
+
+	ck_assert_int_eq(run_dir("mixed"), 1);
+	snprintf(path, sizeof(path), "%s/report.json", outdir);
+	root = json_load_file(path, 0, &jerr);
+	ck_assert_msg(root != NULL, "report.json: %s", jerr.text);
+	nodes = obj(root, "nodes", JSON_ARRAY);
+	for (size_t i = 0; i < json_array_size(nodes); i++) {
+		json_t *n = json_array_get(nodes, i);
+
+		if (strcmp(json_string_value(obj(n, "name", JSON_STRING)), "dave") == 0)
+			dave = n;
+		else
+			ck_assert(json_is_null(json_object_get(n, "mesh")));
+	}
+	ck_assert_ptr_nonnull(dave);
+	ck_assert_int_eq(json_array_size(obj(dave, "mesh", JSON_ARRAY)), 2);
+	a = json_array_get(json_object_get(dave, "mesh"), 0);
+	b = json_array_get(json_object_get(dave, "mesh"), 1);
+	ck_assert_str_eq(json_string_value(obj(a, "topic", JSON_STRING)),
+			 "/waku/2/default-waku/proto");
+	ck_assert_int_eq(json_integer_value(obj(a, "last", JSON_INTEGER)), 1);
+	ck_assert_int_eq(json_integer_value(obj(a, "min_after_fault", JSON_INTEGER)), 0);
+	ck_assert_int_eq(json_integer_value(obj(a, "max_after_fault_end", JSON_INTEGER)), 1);
+	ck_assert(json_is_null(json_object_get(a, "empty_since_ms")));
+	ck_assert_int_eq(json_array_size(obj(a, "timeline", JSON_ARRAY)), 5);
+	ck_assert_int_eq(json_integer_value(obj(b, "last", JSON_INTEGER)), 0);
+	ck_assert_int_eq(json_integer_value(obj(b, "max_after_fault_end", JSON_INTEGER)), 0);
+	ck_assert_double_eq_tol(num(b, "empty_since_ms"), 12000, 1e-9);
+	json_decref(root);
+	html = slurp("report.html");
+	ck_assert_ptr_nonnull(strstr(html, "<h2>Relay mesh</h2>"));
+	ck_assert_ptr_nonnull(strstr(html, "<svg id=\"mesh\""));
+	free(html);
+}
+END_TEST
+
 /* report.json of every hand-built run under tests/data/runs/ validates against
  * reports/report.schema.json, and the validator does reject a report that breaks it (a
  * missing field, an unknown one). */
@@ -446,6 +490,7 @@ Suite *render_suite(void)
 	tcase_add_test(tc, test_summary_and_html);
 	tcase_add_test(tc, test_empty_run);
 	tcase_add_test(tc, test_report_schema);
+	tcase_add_test(tc, test_report_mesh);
 	suite_add_tcase(s, tc);
 	return s;
 }

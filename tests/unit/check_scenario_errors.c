@@ -34,7 +34,7 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:1:1: missing key \"nodes\" in the scenario\n"},
     {"no kind", BASE "faults:\n  - at: 1s\n    for: 2s\n",
      "t.yaml:8:5: a fault needs one of: netem, bandwidth, partition, link-down, freeze, suspend, "
-     "kill, restart\n"},
+     "kill, restart, connection-drop\n"},
     {"full too big", "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: n{1..2000}\n",
      "t.yaml:1:1: a full topology of 2000 nodes makes 1999000 links (at most 1000000)\n"},
     {"too many messages",
@@ -95,7 +95,7 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:11:11: a fault takes exactly one kind, got both freeze and kill\n"},
     {"kind typo", BASE "faults:\n  - at: 1s\n    for: 2s\n    partiton: {groups: [[a], [b]]}\n",
      "t.yaml:10:5: unknown key \"partiton\" in a fault (expected one of: name, at, for, repeat, "
-     "netem, bandwidth, partition, link-down, freeze, suspend, kill, restart)\n"},
+     "netem, bandwidth, partition, link-down, freeze, suspend, kill, restart, connection-drop)\n"},
     {"alias", BASE "defaults: &d {image: labnode}\nexpect: *d\n",
      "t.yaml:7:11: anchors (&d) are not supported\n"},
     {"nodes scalar", "version: 1\nname: t\nduration: 1m\nnodes: a\n",
@@ -122,7 +122,7 @@ static const struct broken_case broken_cases[] = {
      BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, count: 5, size: 2KiB..200B}\n",
      "t.yaml:8:59: size \"2KiB..200B\" must lie between 16B and 1MiB, smallest first\n"},
     {"unknown image", BASE "  - name: c\n    image: nwaku\n",
-     "t.yaml:8:12: unknown image \"nwaku\" (expected labnode or a key of images)\n"},
+     "t.yaml:8:12: unknown image \"nwaku\" (expected labnode or jswaku or a key of images)\n"},
     {"netem nothing",
      BASE "faults:\n  - at: 1s\n    for: 2s\n    netem: {target: a, direction: both}\n",
      "t.yaml:10:12: netem needs at least one of delay, loss, duplicate, reorder, corrupt above "
@@ -190,7 +190,29 @@ static const struct broken_case broken_cases[] = {
     {"image once",
      "version: 1\nname: t\nduration: 1m\ndefaults: {image: nosuch}\nnodes:\n"
      "  - name: n{1..4}\n",
-     "t.yaml:4:19: unknown image \"nosuch\" (expected labnode or a key of images)\n"},
+     "t.yaml:4:19: unknown image \"nosuch\" (expected labnode or jswaku or a key of images)\n"},
+    /* issue 10: reliability layers and roles per driver, links only between nodes of one wire */
+    {"sds on labnode", BASE "  - {name: c, reliability: [sds]}\n",
+     "t.yaml:7:28: reliability \"sds\" does not apply to node \"c\" (labnode takes mvds, "
+     "store-recovery or sent-check)\n"},
+    {"mvds on jswaku", BASE "  - {name: c, image: jswaku, reliability: [mvds]}\n",
+     "t.yaml:7:43: reliability \"mvds\" does not apply to node \"c\" (jswaku takes sds)\n"},
+    {"jswaku service", BASE "  - {name: c, image: jswaku, role: service}\n",
+     "t.yaml:7:36: node \"c\" cannot have role service (jswaku nodes take relay)\n"},
+    {"labnode jswaku link",
+     BASE "  - {name: c, image: jswaku}\n  - {name: d, image: jswaku}\n"
+	  "topology: {kind: none, links: [[c, d], [b, c]]}\n",
+     "t.yaml:9:41: link [b, c]: labnode and jswaku nodes cannot speak to each other (labnode "
+     "wire vs waku)\n"},
+    {"mixed line", BASE "  - {name: c, image: jswaku}\ntopology: {kind: line}\n",
+     "t.yaml:8:11: a line topology links nodes that cannot speak to each other: \"a\" "
+     "(labnode) and \"c\" (jswaku) (use kind: none and links within each)\n"},
+    {"conndrop mode",
+     BASE "faults:\n  - {at: 1s, for: 1s, connection-drop: {target: b, mode: drop}}\n",
+     "t.yaml:8:58: expected one of: blackhole, reset, got \"drop\"\n"},
+    {"conndrop ports",
+     BASE "faults:\n  - {at: 1s, for: 1s, connection-drop: {target: b, ports: [0]}}\n",
+     "t.yaml:8:60: expected an integer from 1 to 65535, got \"0\"\n"},
     {"bad utf-8", BASE "  - name: c\xff\n",
      "t.yaml:7:12: invalid YAML: invalid leading UTF-8 octet (byte 0xff)\n"},
 };

@@ -6,6 +6,7 @@
 #include "orchestrator/run/rundir.h"
 #include "orchestrator/plan/plan.h"
 #include "orchestrator/run/agentctl.h"
+#include "orchestrator/runtime/docker_image.h"
 #include "orchestrator/runtime/runtime.h"
 #include "orchestrator/scenario/fault_kind.h"
 
@@ -55,13 +56,22 @@ START_TEST(driver_table)
 	const char *const *names = driver_names();
 
 	ck_assert_str_eq(names[0], "labnode");
-	ck_assert_str_eq(names[1], "waku-rest");
-	ck_assert_str_eq(names[2], "status-cli");
-	ck_assert_ptr_null(names[3]); /* aliases are not offered */
+	ck_assert_str_eq(names[1], "jswaku");
+	ck_assert_str_eq(names[2], "waku-rest");
+	ck_assert_str_eq(names[3], "status-cli");
+	ck_assert_ptr_null(names[4]); /* aliases are not offered */
 	ck_assert_ptr_eq(driver_find(NULL), driver_default());
 	ck_assert_ptr_eq(driver_find("go-waku"), &driver_waku_rest_ops);
-	ck_assert(driver_find("labnode")->reliability);
+	ck_assert(driver_takes_reliability(driver_find("labnode"), "mvds"));
+	ck_assert(!driver_takes_reliability(driver_find("labnode"), "sds"));
+	ck_assert(driver_takes_reliability(driver_find("jswaku"), "sds"));
+	ck_assert(!driver_takes_reliability(driver_find("jswaku"), "mvds"));
 	ck_assert(!driver_find("waku-rest")->reliability);
+	ck_assert(driver_takes_role(driver_find("jswaku"), "relay"));
+	ck_assert(!driver_takes_role(driver_find("jswaku"), "service"));
+	ck_assert(driver_takes_role(driver_find("labnode"), "light"));
+	ck_assert_str_eq(driver_reliability_names()[3], "sds"); /* after labnode's three */
+	ck_assert_ptr_null(driver_reliability_names()[4]);
 	ck_assert_ptr_nonnull(driver_find("labnode")->launch_args);
 	ck_assert_ptr_nonnull(driver_find("status-cli")->launch_args); /* serve -n -p */
 	ck_assert_int_eq(driver_find("status-cli")->port, 8545);
@@ -77,7 +87,13 @@ START_TEST(image_table)
 	ck_assert_ptr_nonnull(driver_find(l->driver));
 	ck_assert_str_eq(l->docker_ref, "faultlab/labnode:latest");
 	ck_assert_ptr_null(image_find("nwaku"));
-	ck_assert_str_eq(image_names(), "labnode");
+	ck_assert_str_eq(image_names(), "labnode or jswaku");
+	/* one entry per image: its driver and how its docker image is built */
+	ck_assert_str_eq(image_find("jswaku")->driver, "jswaku");
+	ck_assert_str_eq(image_find("jswaku")->tool, "image-jswaku");
+	ck_assert_ptr_eq(docker_image_find("faultlab/jswaku:latest"), image_find("jswaku"));
+	ck_assert_ptr_eq(docker_image_find("labnode"), l);
+	ck_assert_ptr_null(docker_image_find("wakuorg/nwaku:v0.31"));
 }
 END_TEST
 
@@ -131,6 +147,25 @@ START_TEST(command_lines_per_runtime)
 	a = rundir_node_argv(&p, 0, runtime_ops_find("netns")->runs_images, 7);
 	ck_assert_str_eq(a[0], "/opt/labnode");
 	rundir_argv_free(a);
+	/* jswaku: a script; on netns node runs it after the polyfill, on docker the image's
+	 * entrypoint takes the flags; the identity seed comes through a file */
+	snprintf(nodes[0].image, sizeof(nodes[0].image), "jswaku");
+	snprintf(nodes[0].driver, sizeof(nodes[0].driver), "jswaku");
+	setenv("FL_JSWAKU", "/opt/jsw/jswaku.mjs", 1);
+	a = rundir_node_argv(&p, 0, runtime_ops_find("netns")->runs_images, 7);
+	ck_assert_str_eq(a[0], "node");
+	ck_assert_str_eq(a[1], "--import");
+	ck_assert_str_eq(a[2], "/opt/jsw/lib/polyfill.mjs");
+	ck_assert_str_eq(a[3], "/opt/jsw/jswaku.mjs");
+	ck_assert_str_eq(a[4], "--name");
+	for (char **x = a; *x; x++)
+		ck_assert_msg(strcmp(*x, "--identity-seed") != 0, "no seed on the command line");
+	rundir_argv_free(a);
+	a = rundir_node_argv(&p, 0, runtime_ops_find("docker")->runs_images, 7);
+	ck_assert_str_eq(a[1], "--name");
+	rundir_argv_free(a);
+	ck_assert_str_eq(rundir_node_image(&nodes[0], 1), "faultlab/jswaku:latest");
+	unsetenv("FL_JSWAKU");
 }
 END_TEST
 
@@ -172,12 +207,78 @@ START_TEST(fault_kind_table)
 	ck_assert_int_eq(fault_kind_find("kill")->via, FAULT_VIA_RUNTIME_STOP);
 	ck_assert_int_eq(fault_kind_find("restart")->via, FAULT_VIA_RUNTIME_RESTART);
 	ck_assert(fault_kind_find("partition")->groups);
-	ck_assert_ptr_null(fault_kind_find("connection-drop"));
+	ck_assert_int_eq(fault_kind_find("connection-drop")->via, FAULT_VIA_AGENT);
+	ck_assert_ptr_null(fault_kind_find("conndrop"));
 	fault_kind_names(1, names, sizeof(names));
-	ck_assert_str_eq(names, "netem, bandwidth, partition, link-down, freeze, suspend");
+	ck_assert_str_eq(
+	    names, "netem, bandwidth, partition, link-down, freeze, suspend, connection-drop");
 	ck_assert_int_eq(fault_signal_parse("SIGTERM"), SIGTERM);
 	ck_assert_int_eq(fault_signal_parse("KILL"), SIGKILL);
 	ck_assert_int_eq(fault_signal_parse("bogus"), 0);
+}
+END_TEST
+
+/* connection-drop's mode and ports go scenario → plan.json → typed params → the agent's
+ * request as the agent reads them (agents/conndrop.c); without ports none is sent (every
+ * port); a FAULT-SPEC's "60000,8080" is the same list. */
+START_TEST(conndrop_params_round_trip)
+{
+	static const char yaml[] =
+	    "version: 1\nname: t\nduration: 20s\nnodes:\n  - {name: a, image: jswaku}\n"
+	    "  - {name: b, image: jswaku}\nfaults:\n"
+	    "  - {at: 1s, for: 2s, connection-drop: {target: a, mode: reset, ports: [60000, "
+	    "8080]}}\n"
+	    "  - {at: 5s, for: 2s, connection-drop: {target: b}}\n";
+	struct scenario_errors errs;
+	struct scenario sc;
+	struct plan *plan;
+	struct runplan rp;
+	struct fl_error err = {0};
+	char path[64], *line;
+	const char *want[] = {"{\"mode\":\"reset\",\"ports\":[60000,8080]}",
+			      "{\"mode\":\"blackhole\"}"};
+	json_t *ports;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/fl-conndrop-%d.json", (int)getpid());
+	ck_assert_int_eq(scenario_load_buffer("t.yaml", yaml, strlen(yaml), &sc, &errs), 0);
+	ck_assert_int_eq(plan_build(&sc, 7, &plan, &err), 0);
+	f = fopen(path, "w");
+	ck_assert_int_eq(plan_write_json(plan, f), 0);
+	fclose(f);
+	ck_assert_msg(runplan_load(path, &rp, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(rp.n_faults, 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct agentctl_fault af = {.id = rp.faults[i].id,
+					    .kind = rp.faults[i].kind,
+					    .lease_ms = 1,
+					    .params = &rp.faults[i].params};
+		json_t *req, *params;
+		char *got;
+
+		line = agentctl_apply_request(&af);
+		req = json_loads(line, 0, NULL);
+		params = json_object_get(req, "params");
+		got = json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		ck_assert_str_eq(got, want[i]);
+		ck_assert_str_eq(json_string_value(json_object_get(req, "kind")),
+				 "connection-drop");
+		free(got);
+		json_decref(req);
+		free(line);
+	}
+	ports = fault_ports_parse("60000,8080");
+	line = json_dumps(ports, JSON_COMPACT);
+	ck_assert_str_eq(line, "[60000,8080]");
+	free(line);
+	json_decref(ports);
+	ck_assert_ptr_null(fault_ports_parse("60000,"));
+	ck_assert_ptr_null(fault_ports_parse("0"));
+	ck_assert_ptr_null(fault_ports_parse("x"));
+	runplan_free(&rp);
+	plan_free(plan);
+	scenario_free(&sc);
+	unlink(path);
 }
 END_TEST
 
@@ -259,6 +360,7 @@ Suite *tables_suite(void)
 	t = tcase_create("fault_kind");
 	tcase_add_test(t, fault_kind_table);
 	tcase_add_test(t, fault_params_round_trip);
+	tcase_add_test(t, conndrop_params_round_trip);
 	suite_add_tcase(s, t);
 	t = tcase_create("metric");
 	tcase_add_test(t, metric_table);

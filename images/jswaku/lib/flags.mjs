@@ -52,6 +52,7 @@ const TABLE = {
 	"--peer": ["peers", (f, v) => v, true],
 	"--events": ["events", (f, v) => v],
 	"--identity-seed": ["identitySeed", count],
+	"--identity-file": ["identityFile", (f, v) => v],
 	"--key": ["key", (f, v) => {
 		if (!/^(0x)?[0-9a-fA-F]{64}$/.test(v)) throw new UsageError(`${f}: expected 64 hex digits`);
 		return v.replace(/^0x/, "").toLowerCase();
@@ -72,6 +73,8 @@ const TABLE = {
 	"--backoff-base": ["backoffBaseMs", parseDuration],
 	"--backoff-max": ["backoffMaxMs", parseDuration],
 	"--mesh-poll": ["meshPollMs", parseDuration],
+	"--keepalive": ["keepaliveMs", (f, v) => (v === "off" || v === "0" ? 0 : parseDuration(f, v))],
+	"--keepalive-timeout": ["keepaliveTimeoutMs", parseDuration],
 };
 
 export function defaults() {
@@ -83,6 +86,7 @@ export function defaults() {
 		peers: [],
 		events: null,
 		identitySeed: null,
+		identityFile: null,
 		key: null,
 		reliability: [],
 		pubsubTopic: "/waku/2/default-waku/proto",
@@ -94,6 +98,8 @@ export function defaults() {
 		backoffBaseMs: 1000,
 		backoffMaxMs: 60000,
 		meshPollMs: 500,
+		keepaliveMs: 0,
+		keepaliveTimeoutMs: 3000,
 	};
 }
 
@@ -129,6 +135,7 @@ export const HELP = `usage: jswaku [options]   (node images/jswaku/jswaku.mjs â€
   --peer ADDR:PORT|MADDR   static peer, repeatable; redialled with back-off while unconnected
   --events FILE            CLI results, one JSON object per line (reports/FORMATS.md)
   --identity-seed N        deterministic secp256k1 node key from N
+  --identity-file FILE     the same seed N, read from FILE (decimal; off the command line)
   --key HEX                the node's 32-byte private key (wins over the seed)
   --reliability LIST       "" / none, or sds (Scalable Data Sync for direct messages)
   --pubsub-topic T         pubsub topic of the auto endpoints and direct messages
@@ -141,4 +148,7 @@ export const HELP = `usage: jswaku [options]   (node images/jswaku/jswaku.mjs â€
   --backoff-base DUR       first static-peer redial delay (1s)
   --backoff-max DUR        cap of the redial delay (60s)
   --mesh-poll DUR          how often the relay mesh size is sampled (500ms)
+  --keepalive DUR|off      ping each connected static peer every DUR; after a failed ping
+                           dial it again on a new connection (off)
+  --keepalive-timeout DUR  how long a keepalive ping may take (3s)
 `;

@@ -48,6 +48,14 @@ export class Out {
 		fs.writeSync(this.fd, JSON.stringify(o) + "\n");
 	}
 
+	// The relay mesh of a topic changed: {"t_ms","event":"mesh","id":"","hash":"","kind":"relay",
+	// "peer":"","text":"","topic","mesh","subscribers","connected"} (report.json nodes[].mesh).
+	meshEvent(topic, mesh, subscribers, connected) {
+		if (this.fd < 0) return;
+		const o = { t_ms: Math.round(monoMs() * 10) / 10, event: "mesh", id: "", hash: "", kind: "relay", peer: "", text: "", topic, mesh, subscribers, connected };
+		fs.writeSync(this.fd, JSON.stringify(o) + "\n");
+	}
+
 	close() {
 		if (this.fd >= 0) fs.closeSync(this.fd);
 		this.fd = -1;

@@ -2,6 +2,7 @@
 // control surfaces need — REST message caches, static peers redialled with back-off, the
 // relay mesh size per topic sampled and traced, nwaku-form traces of each relay message.
 import crypto from "node:crypto";
+import fs from "node:fs";
 import { createRelayNode } from "@waku/sdk/relay";
 import { tcp } from "@libp2p/tcp";
 import { supportedKeys } from "@libp2p/crypto/keys";
@@ -18,9 +19,19 @@ export function hex(bytes) {
 	return "0x" + Buffer.from(bytes).toString("hex");
 }
 
-// 32-byte secp256k1 private key: --key, else sha256 of the seed, else random.
+// The seed in --identity-file (decimal digits, as labnode's --identity-file; the run writes
+// it 0600 so that the secret stays off command lines); throws when the file holds no seed.
+export function seedFromFile(path) {
+	const text = fs.readFileSync(path, "utf8").trim();
+	if (!/^\d{1,20}$/.test(text)) throw new Error(`--identity-file ${path}: expected a decimal seed`);
+	return text;
+}
+
+// 32-byte secp256k1 private key: --key, else sha256 of the seed (--identity-seed or
+// --identity-file), else random.
 function privateKeyBytes(cfg) {
 	if (cfg.key) return Buffer.from(cfg.key, "hex");
+	if (cfg.identityFile !== null && cfg.identitySeed === null) cfg.identitySeed = seedFromFile(cfg.identityFile);
 	if (cfg.identitySeed !== null)
 		return crypto.createHash("sha256").update(`faultlab-jswaku-identity:${cfg.identitySeed}`).digest();
 	return crypto.randomBytes(32);
@@ -88,7 +99,7 @@ export class JsWakuNode {
 		this.pubsubSubs = new Map(); // pubsub topic → cached messages
 		this.contentSubs = new Map(); // content topic → cached messages
 		this.statics = new Map(); // dial string → {ma, attempt, timer, peerId}
-		this.mesh = new Map(); // topic → last mesh size traced
+		this.mesh = new Map(); // topic → last mesh/subscribers/connected traced
 		this.handlers = []; // (pubsubTopic, msg, hash, fromPeerId) callbacks (dm layer)
 		this.started = false;
 	}
@@ -134,11 +145,13 @@ export class JsWakuNode {
 		this.libp2p.addEventListener("connection:close", (e) => this.onConn(e.detail, "close"));
 		for (const p of this.cfg.peers) this.scheduleDial(this.addStatic(p), 0);
 		this.meshTimer = setInterval(() => this.sampleMesh(), this.cfg.meshPollMs);
+		if (this.cfg.keepaliveMs > 0) this.keepaliveTimer = setInterval(() => this.keepalive(), this.cfg.keepaliveMs);
 		this.started = true;
 	}
 
 	async stop() {
 		clearInterval(this.meshTimer);
+		clearInterval(this.keepaliveTimer);
 		for (const s of this.statics.values()) clearTimeout(s.timer);
 		this.started = false;
 		await this.waku.stop();
@@ -217,6 +230,30 @@ export class JsWakuNode {
 		}
 	}
 
+	// --- keepalive (--keepalive): what a client whose connection went silent does ---
+	// Each connected static peer is pinged (libp2p ping, on an existing connection); when the
+	// ping fails the peer is dialled again on a NEW connection (libp2p's force) while the old
+	// one is still open: a mobile client after a Wi-Fi roam or a NAT mapping expiry.
+
+	keepalive() {
+		for (const s of this.statics.values()) {
+			if (!s.peerId || s.pinging) continue;
+			const conns = this.libp2p.getConnections().filter((c) => c.remotePeer.toString() === s.peerId);
+			if (!conns.length) continue;
+			s.pinging = true;
+			this.libp2p.services.ping
+				.ping(conns[0].remotePeer, { signal: AbortSignal.timeout(this.cfg.keepaliveTimeoutMs) })
+				.catch((e) => {
+					this.out.warn(`keepalive: ping ${s.peerId} failed (${e.message}): dialling it on a new connection`);
+					return this.dialStatic(s, true);
+				})
+				.catch(() => {})
+				.finally(() => {
+					s.pinging = false;
+				});
+		}
+	}
+
 	// --- relay mesh: sampled, traced on change (the "why delivery stopped" of a report) ---
 
 	meshPeers(topic) {
@@ -226,16 +263,21 @@ export class JsWakuNode {
 	sampleMesh() {
 		for (const topic of this.gossip.getTopics()) {
 			const peers = this.gossip.getMeshPeers(topic);
-			if (this.mesh.get(topic) === peers.length) continue;
-			this.mesh.set(topic, peers.length);
+			const subscribers = this.gossip.getSubscribers(topic).length;
+			const connected = this.libp2p.getPeers().length;
+			// a change of any of the three: "connected but not in the mesh" must show
+			const state = `${peers.length}/${subscribers}/${connected}`;
+			if (this.mesh.get(topic) === state) continue;
+			this.mesh.set(topic, state);
 			this.out.trace("relay mesh changed", {
 				my_peer_id: this.peerId,
 				topic,
 				meshPeers: peers.length,
-				subscribers: this.gossip.getSubscribers(topic).length,
-				connectedPeers: this.libp2p.getPeers().length,
+				subscribers,
+				connectedPeers: connected,
 				peers: `"${peers.join(",")}"`,
 			});
+			this.out.meshEvent(topic, peers.length, subscribers, connected);
 		}
 	}
 
