@@ -431,6 +431,24 @@ static int docker_node_restart(struct runtime *rt, const struct runtime_node_spe
 	return docker_start_all(p, (size_t)(dn - p->nodes), spec, 1, node, err);
 }
 
+/* pause/unpause (the engine's own freezer), unless the container's cgroup already is in that
+ * state: a freeze fault of the agent holds it, and unpause would undo the fault. */
+static int docker_node_freeze(struct runtime *rt, struct runtime_node *node, int frozen,
+			      struct fl_error *err)
+{
+	struct docker_node *dn = docker_node_of(rt, node, err);
+	char path[256];
+
+	if (!dn)
+		return -1;
+	if (cgroup_frozen(node->cgroup) == frozen)
+		return 1;
+	snprintf(path, sizeof(path), "/containers/%s/%s", dn->id, frozen ? "pause" : "unpause");
+	if (docker_request(docker_priv(rt), "POST", path, NULL, 204, 204, NULL, err) < 0)
+		return fl_wrap(err, "%s node %s", frozen ? "pause" : "unpause", node->name);
+	return 0;
+}
+
 static int docker_node_status(struct runtime *rt, struct runtime_node *node, int *exit_code,
 			      int *signal, struct fl_error *err)
 {
@@ -529,6 +547,7 @@ const struct runtime_ops docker_ops = {
     .nodes_start = docker_nodes_start,
     .node_stop = docker_node_stop,
     .node_restart = docker_node_restart,
+    .node_freeze = docker_node_freeze,
     .node_status = docker_node_status,
     .socket = docker_socket,
     .teardown = docker_teardown,
