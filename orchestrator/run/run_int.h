@@ -168,6 +168,25 @@ size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_param
 			       const char **out);
 int run_only_has(const struct run_ctx *c, size_t node);
 
+/* run_freeze.c: the lab frozen while a replay is paused. mine[i]: node i was frozen by the
+ * pause (and is thawed by it). */
+struct run_freeze {
+	unsigned char *mine;
+	double t0; /* when the pause began (CLOCK_MONOTONIC ms) */
+};
+/* Waits (≤ 5 s) for the send queues to empty, then freezes every node not kept running
+ * (--keep-running); returns how many it froze. */
+size_t run_freeze_lab(struct run_ctx *c, struct run_freeze *fz);
+/* Freezes or thaws one node; 0 done (or nothing to do), 1 left as it was (a fault holds it),
+ * -1 failed (warned). */
+int run_freeze_node(struct run_ctx *c, struct run_freeze *fz, size_t i, int frozen);
+void run_freeze_thaw(struct run_ctx *c, struct run_freeze *fz);
+/* Renews the lease of every agent fault in force for its planned rest after at_ms (the
+ * timeline's position) plus a margin, so none runs out during the pause. */
+void run_freeze_leases(struct run_ctx *c, double at_ms);
+/* 1 when node i was named by --keep-running. */
+int run_freeze_kept(const struct run_ctx *c, size_t i);
+
 /* run_ctl.c: the control socket of `faultlab inject` */
 int run_ctl_open(struct run_ctx *c, struct fl_error *err);
 void run_ctl_serve(struct run_ctx *c);
