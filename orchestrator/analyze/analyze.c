@@ -1,6 +1,7 @@
 /* analyze_load: plan → journal → node receipts → traces → ledger → verdict.
  * analyze_run_dir: the same, then the four reports. */
 #include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/replay_compare.h"
 
 #include "common/fltime.h"
 #include "common/xalloc.h"
@@ -46,6 +47,8 @@ void analyze_free(struct analyze_run *run)
 	free(run->msgs);
 	free(run->canon);
 	free(run->dels);
+	free(run->pauses);
+	replay_compare_free(run->cmp);
 	free(run->expects);
 	amap_arena_free(&run->arena);
 	free(run);
@@ -86,6 +89,7 @@ static int analyze_steps(struct analyze_run *run, const struct analyze_opts *opt
 	if ((!opts || !opts->no_traces) && traces_load(run, err) < 0)
 		return -1;
 	analyze_step_done("traces", &t);
+	pauses_apply(run);
 	if (ledger_compute(run, err) < 0 || verdict_judge(run, err) < 0)
 		return -1;
 	analyze_step_done("ledger", &t);
@@ -166,6 +170,7 @@ int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exi
 
 	if (!run)
 		return fl_wrap(err, "analyze %s", dir);
+	replay_compare_run(run);
 	r = analyze_write(run, out, opts, err);
 	if (r == 0) {
 		*verdict_exit = run->verdict_ok ? 0 : 1;

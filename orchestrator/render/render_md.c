@@ -3,6 +3,7 @@
 #include "orchestrator/render/render.h"
 
 #include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/replay_compare.h"
 
 #include <math.h>
 
@@ -174,6 +175,7 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 			"Ended early at %.1f s of the planned %.1f s: every message was received "
 			"or given up and every fault reverted.\n\n",
 			run->ended_early_ms / 1000.0, run->planned_end_ms / 1000.0);
+	replay_compare_md(f, run);
 	render_md_expects(f, run);
 	render_md_faults(f, run);
 	render_md_lost(f, run);
