@@ -268,13 +268,15 @@ void replay_compare_md(FILE *f, const struct analyze_run *run)
 			"Paused %.1f s before %s (at %.1f s; %zu node(s) frozen%s%s): left out of "
 			"every figure.\n\n",
 			run->pauses[i].duration_ms / 1000.0,
-			run->pauses[i].event ? run->pauses[i].event : "?", run->pauses[i].at_ms / 1000.0,
-			run->pauses[i].frozen, run->pauses[i].kept_running[0] ? ", kept running: " : "",
+			run->pauses[i].event ? run->pauses[i].event : "?",
+			run->pauses[i].at_ms / 1000.0, run->pauses[i].frozen,
+			run->pauses[i].kept_running[0] ? ", kept running: " : "",
 			run->pauses[i].kept_running);
 	if (!c)
 		return;
 	if (c->error[0]) {
-		fprintf(f, "Replay of `%s`: the original could not be read (%s).\n\n", c->of, c->error);
+		fprintf(f, "Replay of `%s`: the original could not be read (%s).\n\n", c->of,
+			c->error);
 		return;
 	}
 	fprintf(f,
@@ -313,13 +315,14 @@ void replay_compare_html(FILE *f, const struct analyze_run *run)
 		fputs(").</p>\n", f);
 		return;
 	}
-	fprintf(f,
-		"</code>: verdict %s (original %s, replay %s); lost deliveries %zu → %zu, %zu in "
-		"both, overlap %.2f.</p>\n<table><tr><th>figure</th><th>original</th><th>replay</th>"
-		"</tr>\n",
-		c->same_verdict ? "reproduced" : "<b>differs</b>", c->orig_verdict_ok ? "pass" : "fail",
-		c->replay_verdict_ok ? "pass" : "fail", c->lost_orig, c->lost_replay, c->lost_both,
-		c->jaccard);
+	fprintf(
+	    f,
+	    "</code>: verdict %s (original %s, replay %s); lost deliveries %zu → %zu, %zu in "
+	    "both, overlap %.2f.</p>\n<table><tr><th>figure</th><th>original</th><th>replay</th>"
+	    "</tr>\n",
+	    c->same_verdict ? "reproduced" : "<b>differs</b>", c->orig_verdict_ok ? "pass" : "fail",
+	    c->replay_verdict_ok ? "pass" : "fail", c->lost_orig, c->lost_replay, c->lost_both,
+	    c->jaccard);
 	for (size_t i = 0; i < c->n_metrics; i++) {
 		fputs("<tr><td>", f);
 		render_xml_escape(f, c->metrics[i].name);

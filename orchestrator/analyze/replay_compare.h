@@ -12,8 +12,8 @@
 struct jsonw;
 
 struct replay_cmp_metric {
-	char name[160];	      /* "p95_ms", "recovery_ms{fault=split}", "delivery{kind=dm}" */
-	double orig, replay;  /* NAN: nothing to measure */
+	char name[160];		/* "p95_ms", "recovery_ms{fault=split}", "delivery{kind=dm}" */
+	double orig, replay;	/* NAN: nothing to measure */
 	int orig_ok, replay_ok; /* expectations only; -1 for plain figures */
 };
 

@@ -158,7 +158,7 @@ static int cgroup_read(const char *dir, const char *file, char *buf, size_t len)
 	return 1;
 }
 
-int cgroup_frozen(const char *dir)
+int cgroup_freeze_state(const char *dir)
 {
 	char buf[512];
 
@@ -189,7 +189,7 @@ int cgroup_freeze(const char *dir, int frozen, int wait_ms, struct fl_error *err
 		return fl_err_errno(err, "write %s to %s", val, p);
 	/* freezing is asynchronous: wait until the kernel reports every task frozen (a v1
 	 * group that met a busy task stays FREEZING until FROZEN is written again) */
-	while (cgroup_frozen(dir) != frozen ||
+	while (cgroup_freeze_state(dir) != frozen ||
 	       (e == HOSTPROBE_FREEZER_V1 && frozen &&
 		cgroup_read(dir, "freezer.state", buf, sizeof(buf)) &&
 		strncmp(buf, "FROZEN", 6) != 0)) {
@@ -218,7 +218,7 @@ static char cgroup_proc_state(pid_t pid)
 int cgroup_node_freeze(struct runtime *rt, struct runtime_node *node, int frozen,
 		       struct fl_error *err)
 {
-	int now = cgroup_frozen(node->cgroup);
+	int now = cgroup_freeze_state(node->cgroup);
 
 	(void)rt;
 	if (now >= 0) {

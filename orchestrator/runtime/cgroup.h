@@ -35,7 +35,7 @@ int cgroup_kill(const char *dir, int wait_ms);
  * Returns 1 when dir was removed, 0 when it did not exist, -1 (err) otherwise. */
 int cgroup_remove(const char *dir, struct fl_error *err);
 /* 1 frozen (or freezing), 0 thawed, -1 no freezer in dir (or dir ""). */
-int cgroup_frozen(const char *dir);
+int cgroup_freeze_state(const char *dir);
 /* Freezes (frozen 1) or thaws dir through cgroup.freeze or freezer.state and waits up to
  * wait_ms for the kernel to report it done. */
 int cgroup_freeze(const char *dir, int frozen, int wait_ms, struct fl_error *err);

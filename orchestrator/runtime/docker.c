@@ -441,7 +441,7 @@ static int docker_node_freeze(struct runtime *rt, struct runtime_node *node, int
 
 	if (!dn)
 		return -1;
-	if (cgroup_frozen(node->cgroup) == frozen)
+	if (cgroup_freeze_state(node->cgroup) == frozen)
 		return 1;
 	snprintf(path, sizeof(path), "/containers/%s/%s", dn->id, frozen ? "pause" : "unpause");
 	if (docker_request(docker_priv(rt), "POST", path, NULL, 204, 204, NULL, err) < 0)
