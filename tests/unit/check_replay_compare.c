@@ -104,8 +104,11 @@ START_TEST(test_json)
 	struct analyze_run orig, rep;
 	struct analyze_delivery d1[4], d2[4];
 	static const int lost_orig[] = {1, 0, 0, 0}, lost_rep[] = {1, 0, 0, 0};
-	struct analyze_pause pause = {.event = "e3", .kept_running = "alice,bob", .at_ms = 900,
-				      .duration_ms = 20000, .frozen = 2};
+	struct analyze_pause pause = {.event = "e3",
+				      .kept_running = "alice,bob",
+				      .at_ms = 900,
+				      .duration_ms = 20000,
+				      .frozen = 2};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -128,7 +131,8 @@ START_TEST(test_json)
 	r = json_object_get(j, "replay");
 	ck_assert_str_eq(json_string_value(json_object_get(r, "of")), "/runs/orig");
 	ck_assert(json_is_true(json_object_get(r, "same_verdict")));
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "lost"), "both")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "lost"), "both")),
+			 1);
 	ck_assert_double_eq_tol(
 	    json_number_value(json_object_get(json_object_get(r, "lost"), "jaccard")), 1.0, 1e-9);
 	r = json_array_get(json_object_get(j, "pauses"), 0);
