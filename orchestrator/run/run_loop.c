@@ -387,7 +387,8 @@ static void run_pause(struct run_ctx *c, const struct runplan_event *e)
 		if (kept[i])
 			kept_names[n_kept++] = c->plan.nodes[i].name;
 	runjournal_pause(&c->j, e->id, (double)e->t_ms, at, dur, frozen, kept_names, n_kept);
-	log_info("resumed after %.1f s of pause (left out of every figure)", dur / 1000.0);
+	if (!c->tl.interrupted)
+		log_info("resumed after %.1f s of pause (left out of every figure)", dur / 1000.0);
 	free(kept);
 	free(kept_names);
 }

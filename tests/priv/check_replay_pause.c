@@ -3,8 +3,8 @@
  * (DMs from a sit in b's 2 s ingress delay across it) and c kept running. While paused, a and
  * b are frozen (their cgroup says "frozen", their events files do not grow) and c is not; the
  * replay's report lists the pause, its latencies and wall time leave it out (the DMs in flight
- * across it count until the pause began, not 4 s more), nothing is lost (reliability is off: a pause
- * seen by labnode's keep-alives would lose messages), and it compares itself with the
+ * across it count until the pause began, not 4 s more), nothing is lost (reliability is off: a
+ * pause seen by labnode's keep-alives would lose messages), and it compares itself with the
  * original. ~25 s. */
 #include "orchestrator/runtime/cgroup.h"
 #include "tests/util_test.h"
@@ -125,10 +125,11 @@ static long rp_size(const char *path)
 START_TEST(test_paused_replay_is_frozen_and_left_out)
 {
 	char orig[256], rep[256], log[300], path[PATH_MAX], cg[3][PATH_MAX], run_id[32] = "";
-	char *run_argv[] = {"faultlab", "run", "tests/data/scenarios/replay-pause.yaml", "--out",
-			    orig, "--quiet", NULL};
+	char *run_argv[] = {"faultlab", "run", "tests/data/scenarios/replay-pause.yaml",
+			    "--out",	orig,  "--quiet",
+			    NULL};
 	char *rep_argv[] = {"faultlab", "replay", orig, "--pause-before", "e8", "--keep-running",
-			    "c", "--out", rep, "--quiet", NULL};
+			    "c",	"--out",  rep,	"--quiet",	  NULL};
 	static const char *const names[] = {"a", "b", "c"};
 	long events_a, events_b;
 	json_t *r, *p, *msgs;
