@@ -431,8 +431,10 @@ static int docker_node_restart(struct runtime *rt, const struct runtime_node_spe
 	return docker_start_all(p, (size_t)(dn - p->nodes), spec, 1, node, err);
 }
 
-/* pause/unpause (the engine's own freezer), unless the container's cgroup already is in that
- * state: a freeze fault of the agent holds it, and unpause would undo the fault. */
+/* pause/unpause (the engine's own freezer). A container whose cgroup a freeze fault of the
+ * agent already holds is not paused (so not unpaused after: that would undo the fault). Only
+ * the freeze asks the cgroup: on a hybrid host the engine pauses through the v1 freezer while
+ * node->cgroup may be the container's cgroup2 dir, which then reads thawed while paused. */
 static int docker_node_freeze(struct runtime *rt, struct runtime_node *node, int frozen,
 			      struct fl_error *err)
 {
@@ -441,7 +443,7 @@ static int docker_node_freeze(struct runtime *rt, struct runtime_node *node, int
 
 	if (!dn)
 		return -1;
-	if (cgroup_freeze_state(node->cgroup) == frozen)
+	if (frozen && cgroup_freeze_state(node->cgroup) == 1)
 		return 1;
 	snprintf(path, sizeof(path), "/containers/%s/%s", dn->id, frozen ? "pause" : "unpause");
 	if (docker_request(docker_priv(rt), "POST", path, NULL, 204, 204, NULL, err) < 0)
