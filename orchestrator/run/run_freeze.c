@@ -1,8 +1,8 @@
-/* The lab frozen for a paused replay (replay --pause-before): every node but the ones the
- * developer keeps running is frozen through the runtime (runtime_ops.node_freeze: the node's
- * cgroup on netns, pause/unpause on docker), and the faults in force keep their leases (the
- * agents are not frozen: they must still revert when faultlab dies, so their leases are
- * renewed for the planned rest of each fault instead). */
+/* A paused replay (replay --pause-before; run_pause, called by the timeline before the event):
+ * every node but the ones the developer keeps running is frozen through the runtime
+ * (runtime_ops.node_freeze: the node's cgroup on netns, pause/unpause on docker), and the faults in
+ * force keep their leases (the agents are not frozen: they must still revert when faultlab dies, so
+ * their leases are renewed for the planned rest of each fault instead). */
 #include "orchestrator/run/run_int.h"
 
 #include "common/fltime.h"
@@ -10,6 +10,9 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,4 +143,119 @@ void run_freeze_leases(struct run_ctx *c, double at_ms)
 					 c->nt.rn[i].dn.name, rep.error[0] ? rep.error : err.msg);
 		}
 	}
+}
+
+/* How often a paused replay renews the leases of the faults in force. */
+#define RUN_PAUSE_RENEW_MS 5000.0
+
+static ssize_t run_pause_node(const struct run_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nt.n; i++)
+		if (strcmp(c->plan.nodes[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static void run_pause_banner(struct run_ctx *c, const struct runplan_event *e,
+			     const struct run_freeze *fz, size_t frozen)
+{
+	fprintf(
+	    stderr,
+	    "faultlab: paused before %s (planned at %.1f s): %zu node(s) frozen, the run's clock "
+	    "stopped. Enter a node with:\n",
+	    e->id, (double)e->t_ms / 1000.0, frozen);
+	for (size_t i = 0; i < c->nt.n; i++)
+		fprintf(stderr, "  faultlab shell %s %-16s # %s\n", c->run_id,
+			c->plan.nodes[i].name, fz->mine[i] ? "frozen" : "running");
+	fprintf(stderr,
+		"faultlab: type a node's name and Enter to let it run; Enter alone (or kill "
+		"-USR1 %d) continues\n",
+		(int)getpid());
+}
+
+/* One line typed at the pause: "" continues (returns 1), a node name thaws that node. */
+static int run_pause_line(struct run_ctx *c, struct run_freeze *fz, unsigned char *kept, char *line)
+{
+	ssize_t i;
+
+	line[strcspn(line, " \t\r\n")] = '\0';
+	if (!line[0])
+		return 1;
+	i = run_pause_node(c, line);
+	if (i < 0)
+		fprintf(stderr, "faultlab: no node \"%s\"\n", line);
+	else if (run_freeze_node(c, fz, (size_t)i, 0) == 0) {
+		kept[i] = 1;
+		fprintf(stderr, "faultlab: %s runs (faultlab shell %s %s)\n", line, c->run_id,
+			line);
+	}
+	return 0;
+}
+
+/* replay --pause-before: the lab frozen (run_freeze.c) but for the nodes kept running, the
+ * timeline's clock stopped (pause_ms: later events, the drain and the progress wait for it;
+ * the journal's "pause" line lets the analyzer take it out of every figure), the leases of
+ * the faults in force renewed. Enter (or SIGUSR1) goes on; SIGINT/SIGTERM thaw and end it. */
+void run_pause(struct run_ctx *c, const struct runplan_event *e)
+{
+	struct run_freeze fz = {0};
+	unsigned char *kept = fl_xcalloc(c->nt.n + 1, 1);
+	const char **kept_names = fl_xcalloc(c->nt.n + 1, sizeof(*kept_names));
+	double t0 = fltime_mono_ms(), at = runjournal_now(&c->j), renewed, dur;
+	char line[256];
+	size_t len = 0, frozen, n_kept = 0;
+	int in = 0, done = 0; /* stdin; -1 once it is at EOF (then only SIGUSR1 resumes) */
+
+	progress_done(&c->tl.prog);
+	for (size_t i = 0; i < c->nt.n; i++)
+		kept[i] = (unsigned char)run_freeze_kept(c, i);
+	frozen = run_freeze_lab(c, &fz);
+	run_freeze_leases(c, (double)e->t_ms);
+	renewed = fltime_mono_ms();
+	run_pause_banner(c, e, &fz, frozen);
+	while (!done) {
+		struct pollfd p[2] = {{.fd = in, .events = POLLIN},
+				      {.fd = c->tl.sigfd, .events = POLLIN}};
+		struct signalfd_siginfo si;
+		ssize_t n = -1;
+
+		if (poll(p, 2, 500) < 0 && errno != EINTR)
+			break;
+		if (fltime_mono_ms() - renewed >= RUN_PAUSE_RENEW_MS) {
+			run_freeze_leases(c, (double)e->t_ms);
+			renewed = fltime_mono_ms();
+		}
+		if (p[0].revents & (POLLIN | POLLHUP))
+			n = read(in, line + len, sizeof(line) - 1 - len);
+		if (n == 0)
+			in = -1;
+		for (len += n > 0 ? (size_t)n : 0;
+		     !done && (memchr(line, '\n', len) || len == sizeof(line) - 1);) {
+			char *nl = memchr(line, '\n', len);
+			size_t used = nl ? (size_t)(nl - line) + 1 : len;
+
+			line[used - (nl ? 1 : 0)] = '\0';
+			done = run_pause_line(c, &fz, kept, line);
+			memmove(line, line + used, len - used);
+			len -= used;
+		}
+		if (!done && (p[1].revents & POLLIN) &&
+		    read(c->tl.sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo != SIGUSR1 && si.ssi_signo != SIGCONT)
+				c->tl.interrupted = 1;
+			done = 1;
+		}
+	}
+	run_freeze_thaw(c, &fz);
+	dur = fltime_mono_ms() - t0;
+	c->tl.pause_ms += dur;
+	run_freeze_leases(c, (double)e->t_ms);
+	for (size_t i = 0; i < c->nt.n; i++)
+		if (kept[i])
+			kept_names[n_kept++] = c->plan.nodes[i].name;
+	runjournal_pause(&c->j, e->id, (double)e->t_ms, at, dur, frozen, kept_names, n_kept);
+	if (!c->tl.interrupted)
+		log_info("resumed after %.1f s of pause (left out of every figure)", dur / 1000.0);
+	free(kept);
+	free(kept_names);
 }

@@ -75,7 +75,8 @@ struct run_timeline {
 	char ctl_path[PATH_MAX];
 	int interrupted;
 	double pause_ms; /* paused time (replay --pause-before): later events wait for it too;
-			  * the journal keeps real times, so a pause shows as lateness */
+			  * the journal keeps real times and a "pause" line, which the analyzer
+			  * takes out of every figure (run_freeze.c) */
 	double last_check_ms;
 	double last_receipts_ms;
 	double last_status_ms;
@@ -186,6 +187,10 @@ void run_freeze_thaw(struct run_ctx *c, struct run_freeze *fz);
 void run_freeze_leases(struct run_ctx *c, double at_ms);
 /* 1 when node i was named by --keep-running. */
 int run_freeze_kept(const struct run_ctx *c, size_t i);
+/* replay --pause-before: the lab frozen but for the nodes kept running, the timeline's clock
+ * stopped (pause_ms), the leases renewed, until Enter or SIGUSR1 (SIGINT/SIGTERM/SIGHUP:
+ * interrupted); journalled as a "pause" line. */
+void run_pause(struct run_ctx *c, const struct runplan_event *e);
 
 /* run_ctl.c: the control socket of `faultlab inject` */
 int run_ctl_open(struct run_ctx *c, struct fl_error *err);
