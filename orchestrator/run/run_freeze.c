@@ -84,7 +84,7 @@ int run_freeze_node(struct run_ctx *c, struct run_freeze *fz, size_t i, int froz
 	if (!r->up || fz->mine[i] == frozen)
 		return 0;
 	if (!frozen)
-		run_freeze_mark(c, i, fltime_mono_ms() - fz->t0);
+		run_freeze_mark(c, i, (fz->t1 > 0 ? fz->t1 : fltime_mono_ms()) - fz->t0);
 	rc = c->nt.rt_ops->node_freeze(c->nt.rt, &c->nt.nodes[i], frozen, &err);
 	if (rc < 0) {
 		log_warn("%s", err.msg);
@@ -114,6 +114,7 @@ size_t run_freeze_lab(struct run_ctx *c, struct run_freeze *fz)
 
 void run_freeze_thaw(struct run_ctx *c, struct run_freeze *fz)
 {
+	fz->t1 = fltime_mono_ms();
 	for (size_t i = 0; fz->mine && i < c->nt.n; i++)
 		run_freeze_node(c, fz, i, 0);
 	free(fz->mine);
@@ -201,7 +202,7 @@ void run_pause(struct run_ctx *c, const struct runplan_event *e)
 	struct run_freeze fz = {0};
 	unsigned char *kept = fl_xcalloc(c->nt.n + 1, 1);
 	const char **kept_names = fl_xcalloc(c->nt.n + 1, sizeof(*kept_names));
-	double t0 = fltime_mono_ms(), at = runjournal_now(&c->j), renewed, dur;
+	double t0 = fltime_mono_ms(), renewed, dur;
 	char line[256];
 	size_t len = 0, frozen, n_kept = 0;
 	int in = 0, done = 0; /* stdin; -1 once it is at EOF (then only SIGUSR1 resumes) */
@@ -247,13 +248,18 @@ void run_pause(struct run_ctx *c, const struct runplan_event *e)
 		}
 	}
 	run_freeze_thaw(c, &fz);
-	dur = fltime_mono_ms() - t0;
-	c->tl.pause_ms += dur;
+	/* the pause is [the first freeze, the first thaw): a node's events before or after it
+	 * fall outside it, so the analyzer moves those after it by exactly its length. The
+	 * timeline also waited for the sends in flight and the thaws: that is run time, and a
+	 * later event is issued that much late (the journal shows it). */
+	dur = fz.t1 - fz.t0;
+	c->tl.pause_ms += fltime_mono_ms() - t0;
 	run_freeze_leases(c, (double)e->t_ms);
 	for (size_t i = 0; i < c->nt.n; i++)
 		if (kept[i])
 			kept_names[n_kept++] = c->plan.nodes[i].name;
-	runjournal_pause(&c->j, e->id, (double)e->t_ms, at, dur, frozen, kept_names, n_kept);
+	runjournal_pause(&c->j, e->id, (double)e->t_ms, fz.t0 - c->j.mono0_ms, dur, frozen,
+			 kept_names, n_kept);
 	if (!c->tl.interrupted)
 		log_info("resumed after %.1f s of pause (left out of every figure)", dur / 1000.0);
 	free(kept);

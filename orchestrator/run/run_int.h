@@ -173,7 +173,8 @@ int run_only_has(const struct run_ctx *c, size_t node);
  * pause (and is thawed by it). */
 struct run_freeze {
 	unsigned char *mine;
-	double t0; /* when the pause began (CLOCK_MONOTONIC ms) */
+	double t0; /* the first freeze (CLOCK_MONOTONIC ms) */
+	double t1; /* the first thaw, 0 until then */
 };
 /* Waits (≤ 5 s) for the send queues to empty, then freezes every node not kept running
  * (--keep-running); returns how many it froze. */
