@@ -5,8 +5,11 @@
  * replay's report lists the pause, its latencies and wall time leave it out (the DMs in flight
  * across it count until the pause began, not 4 s more), nothing is lost (reliability is off: a
  * pause seen by labnode's keep-alives would lose messages), and it compares itself with the
- * original. ~25 s. */
+ * original. ~20 s. And the lease renewal a pause relies on (agentctl_renew, run_freeze.c): a
+ * fault renewed past its first lease is still in force when that lease has run out. */
+#include "orchestrator/run/agentctl.h"
 #include "orchestrator/runtime/cgroup.h"
+#include "tests/priv/util_netns.h"
 #include "tests/util_test.h"
 
 #include <check.h>
@@ -221,6 +224,47 @@ START_TEST(test_paused_replay_is_frozen_and_left_out)
 }
 END_TEST
 
+/* The kernel's view of the pair's interface in ns_a: 1 up, 0 down. */
+static int rp_link_up(const struct test_pair *p)
+{
+	return test_ns_sh(p->ns_a, "ip -o link show %s | grep -qw UP", p->if_a) == 0;
+}
+
+START_TEST(test_renewed_lease_outlives_the_first)
+{
+	struct test_pair p;
+	struct agentctl a = {0};
+	struct agentctl_reply rep = {0};
+	struct fl_error err = {0};
+	struct fault_params none = {0};
+	char bin[PATH_MAX], netns[64], run[16];
+	struct agentctl_spec spec = {
+	    .agent_bin = bin, .run_id = run, .node = "a", .netns_path = netns};
+	struct agentctl_fault f = {.id = "f1", .lease_ms = 1000, .params = &none};
+
+	ck_assert_msg(test_pair_up(&p, 0) == 0, "no namespace pair");
+	agentctl_find_bin(bin, sizeof(bin));
+	snprintf(netns, sizeof(netns), "/run/netns/%s", p.ns_a);
+	snprintf(run, sizeof(run), "rp%d", (int)getpid() % 100000);
+	spec.ifname = p.if_a;
+	f.kind = fault_kind_find("link-down");
+	ck_assert_ptr_nonnull(f.kind);
+	ck_assert_msg(agentctl_start(&a, &spec, &err) == 0, "%s", err.msg);
+	ck_assert_msg(agentctl_apply(&a, &f, &rep, &err) == 0 && rep.ok, "apply: %s %s", err.msg,
+		      rep.error);
+	ck_assert_int_eq(rp_link_up(&p), 0);
+	ck_assert_msg(agentctl_renew(&a, "f1", 3000, &rep, &err) == 0 && rep.ok, "renew: %s %s",
+		      err.msg, rep.error);
+	usleep(1800000); /* the first lease ran out 0.8 s ago */
+	ck_assert_msg(!rp_link_up(&p), "link-down reverted at its first lease, not renewed");
+	for (int i = 0; i < 40 && !rp_link_up(&p); i++) /* the renewed one runs out at 3 s */
+		usleep(100000);
+	ck_assert_msg(rp_link_up(&p), "link still down 5.8 s after a 3 s renewal");
+	agentctl_stop(&a);
+	test_pair_down(&p);
+}
+END_TEST
+
 Suite *replay_pause_suite(void)
 {
 	Suite *s = suite_create("replay_pause");
@@ -229,6 +273,7 @@ Suite *replay_pause_suite(void)
 	tcase_add_checked_fixture(tc, rp_setup, rp_teardown);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_paused_replay_is_frozen_and_left_out);
+	tcase_add_test(tc, test_renewed_lease_outlives_the_first);
 	suite_add_tcase(s, tc);
 	return s;
 }
