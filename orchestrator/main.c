@@ -27,7 +27,9 @@ static const struct cli_verb verbs[] = {
      OPTS({"--seed N", "the timeline's seed (overrides the scenario's)"}),
      "faultlab plan scenarios/smoke.yaml --seed 7 > plan.json"},
     {"replay", cli_replay, "RUN_DIR [options]", "re-run a saved plan with its seed",
-     OPTS({"--pause-before EVENT", "stop the timeline before that event id; Enter resumes"},
+     OPTS({"--pause-before EVENT", "freeze the lab and the timeline before that event id; Enter "
+				   "resumes; the pause is left out of every figure"},
+	  {"--keep-running NODE,...", "nodes not frozen during the pause (to use from a shell)"},
 	  {"--only NODE,...", "keep only the traffic between, and faults on, these nodes"},
 	  {"--out DIR", "the new run directory"}, {"--quiet", "no progress line"},
 	  {"--share", "as for run"}),

@@ -4,6 +4,8 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -20,9 +22,55 @@ struct ln_loop {
 	void *idle_arg;
 };
 
+/* A lab pause (faultlab replay --pause-before freezes every node, then writes the pause's
+ * running total, in ms, to the pause file before thawing): time the whole lab stood still is
+ * not time this node waited, so the loop's clock skips it and no keep-alive, retry or
+ * sleep detector sees it. A freeze fault writes nothing there: it still reads as a stall. The
+ * file is read only after the clock jumped (> LN_LOOP_STALL_MS between two readings). */
+#define LN_LOOP_STALL_MS 500
+static char *ln_pause_file;
+static int64_t ln_skipped_ms, ln_pause_seen_ms, ln_last_boot_ms;
+
+void ln_loop_set_pause_file(const char *path)
+{
+	free(ln_pause_file);
+	ln_pause_file = path ? fl_xstrdup(path) : NULL;
+}
+
+int64_t ln_loop_skipped_ms(void)
+{
+	return ln_skipped_ms;
+}
+
+static void ln_loop_check_pause(void)
+{
+	struct timespec ts;
+	int64_t boot, total;
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	boot = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (boot - ln_last_boot_ms > LN_LOOP_STALL_MS && ln_last_boot_ms &&
+	    (fd = open(ln_pause_file, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		total = strtoll(buf, NULL, 10);
+		if (total > ln_pause_seen_ms) {
+			ln_skipped_ms += total - ln_pause_seen_ms;
+			ln_pause_seen_ms = total;
+		}
+	}
+	ln_last_boot_ms = boot;
+}
+
 int64_t ln_loop_now_ms(void)
 {
-	return (int64_t)(fltime_mono_ns() / 1000000u);
+	if (ln_pause_file)
+		ln_loop_check_pause();
+	return (int64_t)(fltime_mono_ns() / 1000000u) - ln_skipped_ms;
 }
 
 static void rearm(struct ln_loop *l)
@@ -37,6 +85,7 @@ static void rearm(struct ln_loop *l)
 		return;
 	l->armed_ms = min;
 	if (min >= 0) {
+		min += ln_skipped_ms; /* back onto CLOCK_MONOTONIC */
 		if (min < 1)
 			min = 1;
 		its.it_value.tv_sec = min / 1000;

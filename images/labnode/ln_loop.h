@@ -37,6 +37,13 @@ void ln_loop_set_idle(struct ln_loop *l, void (*cb)(void *arg), void *arg);
 /* Runs until ln_loop_stop(). */
 int ln_loop_run(struct ln_loop *l, struct fl_error *err);
 void ln_loop_stop(struct ln_loop *l);
+/* The lab-pause file, next to the --events file (faultlab's run_freeze.c writes it). */
+#define LN_PAUSE_FILE "lab-paused-ms"
+/* Monotonic ms, less the lab pauses read from the pause file (ln_loop_set_pause_file). */
 int64_t ln_loop_now_ms(void);
+/* The file faultlab writes a lab pause's running total to (ms); NULL: none. */
+void ln_loop_set_pause_file(const char *path);
+/* The lab pauses skipped so far (ms). */
+int64_t ln_loop_skipped_ms(void);
 
 #endif

@@ -692,7 +692,7 @@ static int64_t boot_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - ln_loop_skipped_ms();
 }
 
 static void node_tick(struct ln_timer *t)
@@ -744,6 +744,14 @@ int ln_node_start(struct ln_node *n, struct ln_loop *loop, struct fl_error *err)
 	ln_seen_init(&n->seen, n->cfg.seen_ttl_ms, ln_loop_now_ms());
 	if (n->cfg.events_path && !(n->events = fopen(n->cfg.events_path, "a")))
 		return fl_err_errno(err, "open --events %s", n->cfg.events_path);
+	if (n->cfg.events_path) { /* faultlab's lab-pause file sits next to the events file */
+		const char *slash = strrchr(n->cfg.events_path, '/');
+		char *pf = fl_xasprintf("%.*s%s", slash ? (int)(slash - n->cfg.events_path + 1) : 0,
+					n->cfg.events_path, LN_PAUSE_FILE);
+
+		ln_loop_set_pause_file(pf);
+		free(pf);
+	}
 	if (n->cfg.role == LN_ROLE_SERVICE) {
 		n->store = ln_store_open(
 		    n->cfg.db_path ? n->cfg.db_path : ":memory:", n->cfg.store_retention, err);

@@ -3,6 +3,7 @@
 #include "orchestrator/analyze/mesh.h"
 #include "orchestrator/analyze/ledger.h"
 #include "orchestrator/analyze/telemetry_report.h"
+#include "orchestrator/analyze/replay_compare.h"
 
 #include "common/fltime.h"
 #include "common/xalloc.h"
@@ -48,6 +49,8 @@ void analyze_free(struct analyze_run *run)
 	free(run->msgs);
 	free(run->canon);
 	free(run->dels);
+	free(run->pauses);
+	replay_compare_free(run->cmp);
 	free(run->expects);
 	telemetry_report_free(run->telemetry);
 	mesh_free(run);
@@ -90,6 +93,7 @@ static int analyze_steps(struct analyze_run *run, const struct analyze_opts *opt
 	if ((!opts || !opts->no_traces) && traces_load(run, err) < 0)
 		return -1;
 	analyze_step_done("traces", &t);
+	pauses_apply(run);
 	if (ledger_compute(run, err) < 0 || telemetry_report_load(run, err) < 0 ||
 	    verdict_judge(run, err) < 0)
 		return -1;
@@ -171,6 +175,7 @@ int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exi
 
 	if (!run)
 		return fl_wrap(err, "analyze %s", dir);
+	replay_compare_run(run);
 	r = analyze_write(run, out, opts, err);
 	if (r == 0) {
 		*verdict_exit = run->verdict_ok ? 0 : 1;

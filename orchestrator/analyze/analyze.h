@@ -122,6 +122,17 @@ struct analyze_send_cause {
 	size_t count;
 };
 #define ANALYZE_MAX_CAUSES 16
+/* A replay's pause (journal "pause"): at_ms on the run's clock (pauses before it left out),
+ * t_ms on the journal's real clock; every time after it is duration_ms late on the real
+ * clock, which the analyzer takes out of every figure (pauses.c). */
+struct analyze_pause {
+	const char *event;	  /* the event it came before */
+	const char *kept_running; /* "a,b" of the nodes not frozen; "" none */
+	double at_ms, t_ms, duration_ms;
+	size_t frozen; /* nodes frozen */
+};
+
+struct replay_cmp; /* replay_compare.h */
 
 struct analyze_run {
 	struct amap_arena arena;
@@ -158,6 +169,11 @@ struct analyze_run {
 	uint8_t *canon; /* bit i: message i is named m<i+1> (found without a map or its string) */
 	size_t cap_canon;
 	int node_id_map; /* msg_by_node_id is built (only receipts without a text need it) */
+	struct analyze_pause *pauses; /* in order */
+	size_t n_pauses;
+	double paused_ms;	/* their total */
+	const char *replay_of;	/* a replay: the original run directory (journal "replay") */
+	struct replay_cmp *cmp; /* a replay compared with its original (analyze_run_dir) */
 	struct amap node_by_name, node_by_key, msg_by_id, msg_by_hash, msg_by_node_id;
 	struct analyze_mesh *mesh; /* relay mesh timelines (mesh.c), NULL none */
 };

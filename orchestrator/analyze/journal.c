@@ -16,9 +16,10 @@ struct journal_line {
 	struct flatjson_val type, node, msg, fault, result, engine, node_msg_id, hash;
 	struct flatjson_val address, key, signal, code, expected, started_at, run, runtime;
 	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker, text, error;
+	struct flatjson_val event, kept_running, of;
 	double mono0_ms, real0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed,
 	    delivery;
-	double planned_end_ms;
+	double planned_end_ms, duration_ms, frozen;
 	double cpu_ms, max_rss_bytes, rx_bytes, tx_bytes; /* node-resources */
 	struct flatjson_val source;
 };
@@ -44,7 +45,8 @@ static const struct journal_field journal_fields[] = {
     JF(error),		JN(issued_ms),	JN(done_ms),	 JN(applied_ms),
     JN(reverted_ms),	JN(t_ms),	JN(seed),	 JN(delivery),
     JN(planned_end_ms), JN(real0_ms),	JN(cpu_ms),	 JN(max_rss_bytes),
-    JN(rx_bytes),	JN(tx_bytes),	JF(source),
+    JN(rx_bytes),	JN(tx_bytes),	JF(source),	 JF(event),
+    JF(kept_running),	JF(of),		JN(duration_ms), JN(frozen),
 };
 
 static int journal_parse(const char *p, size_t n, struct journal_line *l)
@@ -290,6 +292,10 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 		journal_node_resources(run, &l);
 	else if (journal_is(&l.type, "driver-warning"))
 		journal_driver_warning(run, &l);
+	else if (journal_is(&l.type, "pause"))
+		pauses_line(run, &l.event, &l.kept_running, l.t_ms, l.duration_ms, l.frozen);
+	else if (journal_is(&l.type, "replay"))
+		run->replay_of = runload_str(run, &l.of);
 	else if (journal_is(&l.type, "drain-end")) {
 		run->ended_early_ms = l.t_ms;
 		run->planned_end_ms = l.planned_end_ms;

@@ -26,6 +26,14 @@ int nodes_load_events(struct analyze_run *run, struct fl_error *err);
 /* traces.c: nodes/<n>/stdout.log fleet traces → each message's last sighting. */
 int traces_load(struct analyze_run *run, struct fl_error *err);
 
+/* pauses.c: a replay's pauses. pauses_line records one journal "pause" line; pauses_apply
+ * then moves every time read from the journal and the nodes onto the run's clock (a time
+ * after a pause is that pause's length earlier; one inside it counts as its start). */
+void pauses_line(struct analyze_run *run, const struct flatjson_val *event,
+		 const struct flatjson_val *kept, double t_ms, double duration_ms, double frozen);
+double pauses_unshift(const struct analyze_run *run, double t_ms);
+void pauses_apply(struct analyze_run *run);
+
 /* ledger.c: statuses, reordering, totals and per-fault figures. */
 int ledger_compute(struct analyze_run *run, struct fl_error *err);
 /* Figures over the deliveries the filter selects. Returns -1 on ENOMEM. */

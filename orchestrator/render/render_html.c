@@ -6,6 +6,7 @@
 #include "orchestrator/render/render_telemetry.h"
 
 #include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/replay_compare.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -436,6 +437,7 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	if (!f)
 		return -1;
 	html_head(f, run);
+	replay_compare_html(f, run);
 	html_expects(f, run);
 	fputs("<h2>Traffic and faults</h2>\n<p class=\"legend\"><span style=\"background:#4e79a7\">"
 	      "</span>sent <span style=\"background:#59a14f\"></span>delivered (copies received)"

@@ -6,6 +6,7 @@
 #include "orchestrator/render/render_telemetry.h"
 
 #include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/replay_compare.h"
 
 #include <math.h>
 #include <string.h>
@@ -279,6 +280,7 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 	render_json_messages(&w, run);
 	render_json_env(&w, run);
 	render_json_telemetry(&w, run);
+	replay_compare_json(&w, run); /* "pauses", "replay" */
 	jsonw_obj_end(&w);
 	return render_close(f, tmp, path, err);
 }

@@ -4,6 +4,7 @@
 #include "orchestrator/render/render_telemetry.h"
 
 #include "orchestrator/analyze/ledger.h"
+#include "orchestrator/analyze/replay_compare.h"
 
 #include <math.h>
 
@@ -188,6 +189,7 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 			"Ended early at %.1f s of the planned %.1f s: every message was received "
 			"or given up and every fault reverted.\n\n",
 			run->ended_early_ms / 1000.0, run->planned_end_ms / 1000.0);
+	replay_compare_md(f, run);
 	render_md_expects(f, run);
 	render_md_faults(f, run);
 	render_md_lost(f, run);

@@ -262,6 +262,16 @@ int agentctl_revert(struct agentctl *a, const char *id, struct agentctl_reply *r
 	return agentctl_call(a, req, reply, err);
 }
 
+int agentctl_renew(struct agentctl *a, const char *id, int64_t lease_ms,
+		   struct agentctl_reply *reply, struct fl_error *err)
+{
+	char req[256];
+
+	snprintf(req, sizeof(req), "{\"op\":\"renew\",\"id\":\"%s\",\"lease_ms\":%lld}\n", id,
+		 (long long)lease_ms);
+	return agentctl_call(a, req, reply, err);
+}
+
 int agentctl_ping(struct agentctl *a, struct fl_error *err)
 {
 	struct agentctl_reply r;

@@ -62,6 +62,9 @@ int agentctl_apply(struct agentctl *a, const struct agentctl_fault *f, struct ag
 int agentctl_revert(struct agentctl *a, const char *id, struct agentctl_reply *reply,
 		    struct fl_error *err);
 int agentctl_ping(struct agentctl *a, struct fl_error *err);
+/* Restarts fault id's lease at lease_ms (the agent's "renew"). */
+int agentctl_renew(struct agentctl *a, const char *id, int64_t lease_ms,
+		   struct agentctl_reply *reply, struct fl_error *err);
 /* Closes its stdin (the agent reverts everything and exits), waits ≤ 2 s, then SIGKILL. */
 void agentctl_stop(struct agentctl *a);
 /* Finds faultlab-agent: $FL_AGENT, else next to the running binary, else PATH. */

@@ -31,6 +31,8 @@ struct run_opts {
 	/* replay */
 	const char *expect_plan;  /* plan.json the regenerated plan must equal byte for byte */
 	const char *pause_before; /* event id */
+	char **keep_running;	  /* nodes left running during the pause (NULL-terminated) */
+	const char *replay_of;	  /* the original run directory (journal "replay" line) */
 	char **only;		  /* NULL-terminated node names, NULL = all */
 	/* filled by run_plan_dir */
 	char run_dir[4096];

@@ -75,7 +75,8 @@ struct run_timeline {
 	char ctl_path[PATH_MAX];
 	int interrupted;
 	double pause_ms; /* paused time (replay --pause-before): later events wait for it too;
-			  * the journal keeps real times, so a pause shows as lateness */
+			  * the journal keeps real times and a "pause" line, which the analyzer
+			  * takes out of every figure (run_freeze.c) */
 	double last_check_ms;
 	double last_receipts_ms;
 	double last_status_ms;
@@ -177,6 +178,29 @@ int run_only_has(const struct run_ctx *c, size_t node);
 int run_telemetry_start(struct run_ctx *c, struct fl_error *err);
 /* Waits for the nodes' last pushes, stops it and journals its counters (NULL-safe, once). */
 void run_telemetry_stop(struct run_ctx *c);
+/* run_freeze.c: the lab frozen while a replay is paused. mine[i]: node i was frozen by the
+ * pause (and is thawed by it). */
+struct run_freeze {
+	unsigned char *mine;
+	double t0; /* the first freeze (CLOCK_MONOTONIC ms) */
+	double t1; /* the first thaw, 0 until then */
+};
+/* Waits (≤ 5 s) for the send queues to empty, then freezes every node not kept running
+ * (--keep-running); returns how many it froze. */
+size_t run_freeze_lab(struct run_ctx *c, struct run_freeze *fz);
+/* Freezes or thaws one node; 0 done (or nothing to do), 1 left as it was (a fault holds it),
+ * -1 failed (warned). */
+int run_freeze_node(struct run_ctx *c, struct run_freeze *fz, size_t i, int frozen);
+void run_freeze_thaw(struct run_ctx *c, struct run_freeze *fz);
+/* Renews the lease of every agent fault in force for its planned rest after at_ms (the
+ * timeline's position) plus a margin, so none runs out during the pause. */
+void run_freeze_leases(struct run_ctx *c, double at_ms);
+/* 1 when node i was named by --keep-running. */
+int run_freeze_kept(const struct run_ctx *c, size_t i);
+/* replay --pause-before: the lab frozen but for the nodes kept running, the timeline's clock
+ * stopped (pause_ms), the leases renewed, until Enter or SIGUSR1 (SIGINT/SIGTERM/SIGHUP:
+ * interrupted); journalled as a "pause" line. */
+void run_pause(struct run_ctx *c, const struct runplan_event *e);
 
 /* run_ctl.c: the control socket of `faultlab inject` */
 int run_ctl_open(struct run_ctx *c, struct fl_error *err);

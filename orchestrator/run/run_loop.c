@@ -180,7 +180,7 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 		run_poll_receipts(c, 0); /* busy nodes every 250 ms in big labs too */
 	}
 	run_read_events(c);
-	run_drain_update(c, now);
+	run_drain_update(c, now - c->tl.pause_ms); /* run_finish's clock: pauses left out */
 	run_progress(c, phase);
 }
 
@@ -277,42 +277,6 @@ static int run_event_selected(const struct run_ctx *c, const struct runplan_even
 	return 0;
 }
 
-static void run_pause(struct run_ctx *c, const struct runplan_event *e)
-{
-	double t0 = fltime_mono_ms();
-	char line[64];
-	int in = 0; /* stdin; -1 once it is at EOF (then only SIGUSR1 resumes) */
-
-	progress_done(&c->tl.prog);
-	fprintf(stderr, "faultlab: paused before %s (planned at %.1f s). Enter a node with:\n",
-		e->id, (double)e->t_ms / 1000.0);
-	for (size_t i = 0; i < c->nt.n; i++)
-		fprintf(stderr, "  faultlab shell %s %s\n", c->run_id, c->plan.nodes[i].name);
-	fprintf(stderr, "faultlab: press Enter (or kill -USR1 %d) to continue\n", (int)getpid());
-	for (;;) {
-		struct pollfd p[2] = {{.fd = in, .events = POLLIN},
-				      {.fd = c->tl.sigfd, .events = POLLIN}};
-		struct signalfd_siginfo si;
-		ssize_t n = -1;
-
-		if (poll(p, 2, 500) < 0 && errno != EINTR)
-			break;
-		if (p[0].revents & (POLLIN | POLLHUP))
-			n = read(in, line, sizeof(line));
-		if (n > 0)
-			break;
-		if (n == 0)
-			in = -1;
-		if ((p[1].revents & POLLIN) && read(c->tl.sigfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGCONT)
-				break;
-			c->tl.interrupted = 1;
-			return;
-		}
-	}
-	c->tl.pause_ms += fltime_mono_ms() - t0;
-}
-
 /* After the last planned event: the rest of the traffic phase and the drain, or less once
  * nothing is left to wait for — no planned event left (so every planned fault is reverted), no
  * injected fault active, every message received or given up, and the ledger unchanged for the
@@ -346,6 +310,8 @@ int run_timeline(struct run_ctx *c)
 {
 	c->tl.drain = drain_new(c->nt.n);
 	c->tl.drain_last_pending = SIZE_MAX;
+	if (c->opts->replay_of)
+		runjournal_replay(&c->j, c->opts->replay_of, c->opts->pause_before);
 	for (size_t k = 0; k < c->plan.n_events; k++) {
 		const struct runplan_event *e = &c->plan.events[k];
 

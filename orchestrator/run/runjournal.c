@@ -194,6 +194,25 @@ void runjournal_collector(struct runjournal *j, const char *address, uint64_t re
 				 "record_errors", (json_int_t)record_errors));
 }
 
+void runjournal_replay(struct runjournal *j, const char *of, const char *pause_before)
+{
+	runjournal_put(j, json_pack("{s:s,s:s,s:o}", "type", "replay", "of", of, "pause_before",
+				    pause_before ? json_string(pause_before) : json_null()));
+}
+
+void runjournal_pause(struct runjournal *j, const char *event, double planned_ms, double t_ms,
+		      double duration_ms, size_t frozen, const char *const *kept, size_t n_kept)
+{
+	json_t *k = json_array();
+
+	for (size_t i = 0; k && i < n_kept; i++)
+		json_array_append_new(k, json_string(kept[i]));
+	runjournal_put(j, json_pack("{s:s,s:s,s:o,s:o,s:o,s:I,s:o}", "type", "pause", "event",
+				    event, "planned_ms", runjournal_ms(planned_ms), "t_ms",
+				    runjournal_ms(t_ms), "duration_ms", runjournal_ms(duration_ms),
+				    "frozen", (json_int_t)frozen, "kept_running", k));
+}
+
 void runjournal_receipt(FILE *events, const char *event, const char *id, const char *hash,
 			const char *kind, const char *peer, const char *text)
 {

@@ -68,6 +68,13 @@ void runjournal_driver_warning(struct runjournal *j, const char *node, const cha
 void runjournal_collector(struct runjournal *j, const char *address, uint64_t requests,
 			  uint64_t records, uint64_t refused, uint64_t rejected,
 			  uint64_t record_errors);
+/* A replay's origin (type "replay", of = the original run directory, pause_before). */
+void runjournal_replay(struct runjournal *j, const char *of, const char *pause_before);
+/* A replay's pause (type "pause"): t_ms when it began (real ms since mono0), how long it
+ * lasted, the event it came before (planned at planned_ms), the nodes frozen and the nodes
+ * kept running. Every later time of the run is that much late (the analyzer subtracts it). */
+void runjournal_pause(struct runjournal *j, const char *event, double planned_ms, double t_ms,
+		      double duration_ms, size_t frozen, const char *const *kept, size_t n_kept);
 
 /* Appends a node receipt line (nodes/<n>/events.jsonl, docs/FORMATS.md) for nodes that write none
  * themselves; t_ms is CLOCK_MONOTONIC ms, like the nodes'. */

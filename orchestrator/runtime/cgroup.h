@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct runtime;
+struct runtime_node;
+
 /* Finds the hierarchy to use (hostprobe_cgroup_pick); root gets its mount point. Never
  * fails: HOSTPROBE_FREEZER_NONE (root "") when no usable hierarchy is mounted. */
 enum hostprobe_freezer cgroup_detect(char *root, size_t len);
@@ -31,5 +34,15 @@ int cgroup_kill(const char *dir, int wait_ms);
 /* Kills what is left and removes dir, then its parent (the run's dir) when empty.
  * Returns 1 when dir was removed, 0 when it did not exist, -1 (err) otherwise. */
 int cgroup_remove(const char *dir, struct fl_error *err);
+/* 1 frozen (or freezing), 0 thawed, -1 no freezer in dir (or dir ""). */
+int cgroup_freeze_state(const char *dir);
+/* Freezes (frozen 1) or thaws dir through cgroup.freeze or freezer.state and waits up to
+ * wait_ms for the kernel to report it done. */
+int cgroup_freeze(const char *dir, int frozen, int wait_ms, struct fl_error *err);
+/* runtime_ops.node_freeze of the netns runtime: the node's cgroup, else SIGSTOP/SIGCONT of its
+ * process group. 1 when it already was in that state (nothing done, so the caller must not
+ * undo it: a freeze fault holds it), 0 done, -1 + err. */
+int cgroup_node_freeze(struct runtime *rt, struct runtime_node *node, int frozen,
+		       struct fl_error *err);
 
 #endif

@@ -431,6 +431,26 @@ static int docker_node_restart(struct runtime *rt, const struct runtime_node_spe
 	return docker_start_all(p, (size_t)(dn - p->nodes), spec, 1, node, err);
 }
 
+/* pause/unpause (the engine's own freezer). A container whose cgroup a freeze fault of the
+ * agent already holds is not paused (so not unpaused after: that would undo the fault). Only
+ * the freeze asks the cgroup: on a hybrid host the engine pauses through the v1 freezer while
+ * node->cgroup may be the container's cgroup2 dir, which then reads thawed while paused. */
+static int docker_node_freeze(struct runtime *rt, struct runtime_node *node, int frozen,
+			      struct fl_error *err)
+{
+	struct docker_node *dn = docker_node_of(rt, node, err);
+	char path[256];
+
+	if (!dn)
+		return -1;
+	if (frozen && cgroup_freeze_state(node->cgroup) == 1)
+		return 1;
+	snprintf(path, sizeof(path), "/containers/%s/%s", dn->id, frozen ? "pause" : "unpause");
+	if (docker_request(docker_priv(rt), "POST", path, NULL, 204, 204, NULL, err) < 0)
+		return fl_wrap(err, "%s node %s", frozen ? "pause" : "unpause", node->name);
+	return 0;
+}
+
 static int docker_node_status(struct runtime *rt, struct runtime_node *node, int *exit_code,
 			      int *signal, struct fl_error *err)
 {
@@ -529,6 +549,7 @@ const struct runtime_ops docker_ops = {
     .nodes_start = docker_nodes_start,
     .node_stop = docker_node_stop,
     .node_restart = docker_node_restart,
+    .node_freeze = docker_node_freeze,
     .node_status = docker_node_status,
     .socket = docker_socket,
     .teardown = docker_teardown,

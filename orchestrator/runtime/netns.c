@@ -542,6 +542,7 @@ const struct runtime_ops netns_ops = {
     .nodes_start = netns_nodes_start,
     .node_stop = netns_node_stop,
     .node_restart = netns_node_restart,
+    .node_freeze = cgroup_node_freeze,
     .node_status = netns_node_status,
     .socket = netns_socket,
     .teardown = netns_teardown,

@@ -86,6 +86,12 @@ struct runtime_ops {
 	/* Starts a stopped node again with the same spec, address and data dir. */
 	int (*node_restart)(struct runtime *rt, const struct runtime_node_spec *spec,
 			    struct runtime_node *node, struct fl_error *err);
+	/* Freezes (frozen 1) or thaws every process of the node, for a paused replay (netns: the
+	 * node's cgroup, else SIGSTOP/SIGCONT of its process group; docker: pause/unpause).
+	 * 0 done; 1 it already was in that state and was left alone (a freeze fault holds it:
+	 * do not undo it); -1 + err. */
+	int (*node_freeze)(struct runtime *rt, struct runtime_node *node, int frozen,
+			   struct fl_error *err);
 	/* 1 running, 0 exited (then *exit_code / *signal say how; -1 unknown). */
 	int (*node_status)(struct runtime *rt, struct runtime_node *node, int *exit_code,
 			   int *signal, struct fl_error *err);
