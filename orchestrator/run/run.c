@@ -7,6 +7,7 @@
 #include "orchestrator/analyze/analyze.h"
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/doctor/doctor.h"
+#include "orchestrator/runtime/sweep.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
@@ -258,6 +259,10 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 	}
 	t_end = fltime_mono_ms();
 	run_teardown(&c);
+	/* what agents kept for a sweep (link-down's routes) means nothing once the namespaces
+	 * are gone */
+	if (c.run_id[0])
+		sweep_agent_files(c.run_id);
 	log_debug("phase teardown: %.1f ms", fltime_mono_ms() - t_end);
 	if (c.runjournal_open)
 		runjournal_close(&c.j);
@@ -265,6 +270,8 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 		fl_err(err, "interrupted");
 	if (rc == FL_EXIT_OK && !opts->keep)
 		rc = run_analyze(&c);
+	else if (rc == FL_EXIT_INTERRUPTED && c.runjournal_open && !opts->keep)
+		run_analyze(&c); /* the reports, marked interrupted; the exit code stays 4 */
 	run_free(&c);
 	return rc;
 }
