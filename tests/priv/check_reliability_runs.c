@@ -215,11 +215,12 @@ START_TEST(refused_fault_fails_the_run)
 	rc = rel_wait(rel_start(sc, out, wrap), 60);
 	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, rel_sh("cat %s.err", out));
 	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/report.json", out), "\"verdict\": \"fail\""));
-	ck_assert_str_eq(rel_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
-				"f = r['faults'][0]; e = f['errors'][0]; print(f['status'], e['node'], "
-				"e['phase'], 'nope0' in e['error'], r['fault_errors'])\"",
-				out),
-			 "error b apply True 1\n");
+	ck_assert_str_eq(
+	    rel_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
+		   "f = r['faults'][0]; e = f['errors'][0]; print(f['status'], e['node'], "
+		   "e['phase'], 'nope0' in e['error'], r['fault_errors'])\"",
+		   out),
+	    "error b apply True 1\n");
 	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/summary.md", out), "fault f1 (slow) on b"));
 	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/junit.xml", out), "<error type=\"fault\""));
 	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/report.html", out), "id=\"run-errors\""));
@@ -259,22 +260,24 @@ START_TEST(agent_kill_mid_fault_fails_and_reverts)
 	rc = rel_wait(pid, 60);
 	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, rel_sh("cat %s.err", out));
 	/* seen within a second of the kill (the kill is after the apply line; 1 s bounds it) */
-	lost_ms = atof(rel_sh("grep '\"fault-lost\"' %s | sed 's/.*\"t_ms\":\\([0-9.]*\\).*/\\1/'", ev));
+	lost_ms =
+	    atof(rel_sh("grep '\"fault-lost\"' %s | sed 's/.*\"t_ms\":\\([0-9.]*\\).*/\\1/'", ev));
 	restart_ms = atof(
 	    rel_sh("grep '\"agent-restart\"' %s | sed 's/.*\"t_ms\":\\([0-9.]*\\).*/\\1/'", ev));
 	ck_assert_msg(lost_ms > 1000 && restart_ms - lost_ms < 1000, "lost %.0f restart %.0f",
 		      lost_ms, restart_ms);
 	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s", ev), "\"sweep\":\"ok\",\"result\":\"ok\""));
-	ck_assert_str_eq(rel_sh("grep -c '\"fault-apply\",\"id\":\"agent-restart\".*\"ok\"' %s", ev),
-			 "1\n");
-	ck_assert_str_eq(rel_sh("grep -c '\"fault-revert\".*\"fault\":\"f1\".*\"result\":\"ok\"' %s",
-				ev),
-			 "1\n");
-	ck_assert_str_eq(rel_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
-				"e = r['faults'][0]['errors'][0]; print(r['verdict'], e['node'], "
-				"e['phase'], 'SIGKILL' in e['error'], r['nodes'][1]['agent_restarts'])\"",
-				out),
-			 "fail b lost True 1\n");
+	ck_assert_str_eq(
+	    rel_sh("grep -c '\"fault-apply\",\"id\":\"agent-restart\".*\"ok\"' %s", ev), "1\n");
+	ck_assert_str_eq(
+	    rel_sh("grep -c '\"fault-revert\".*\"fault\":\"f1\".*\"result\":\"ok\"' %s", ev),
+	    "1\n");
+	ck_assert_str_eq(
+	    rel_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
+		   "e = r['faults'][0]['errors'][0]; print(r['verdict'], e['node'], "
+		   "e['phase'], 'SIGKILL' in e['error'], r['nodes'][1]['agent_restarts'])\"",
+		   out),
+	    "fail b lost True 1\n");
 	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/summary.md", out), "fault f1 (slow) on b"));
 	rel_assert_nothing_left(id, "agent kill");
 }
@@ -309,8 +312,8 @@ static void rel_signal_in(const char *tag, int sig, const char *phase)
 		ck_assert_msg(id[0], "%s: no lock file: %s", tag, rel_sh("cat %s.err", out));
 		usleep(50000);
 	} else {
-		ck_assert_msg(rel_wait_for(ev, "\"fault-apply\"", 30), "%s: never applied: %s",
-			      tag, rel_sh("cat %s.err", out));
+		ck_assert_msg(rel_wait_for(ev, "\"fault-apply\"", 30), "%s: never applied: %s", tag,
+			      rel_sh("cat %s.err", out));
 		rel_run_id(out, id, sizeof(id));
 		if (strcmp(phase, "drain") == 0)
 			usleep(4300000); /* applied at 1 s; the drain runs from 5 s to 6 s */
@@ -322,7 +325,8 @@ static void rel_signal_in(const char *tag, int sig, const char *phase)
 		ck_assert_ptr_nonnull(strstr(rel_sh("tail -1 %s", ev), "\"interrupted\""));
 		ck_assert_ptr_nonnull(
 		    strstr(rel_sh("cat %s/report.json", out), "\"status\": \"interrupted\""));
-		rc = atoi(rel_sh("%s analyze %s --no-html > %s.an 2>&1; echo $?", rel_bin, out, out));
+		rc = atoi(
+		    rel_sh("%s analyze %s --no-html > %s.an 2>&1; echo $?", rel_bin, out, out));
 		ck_assert_msg(rc == 1, "%s: analyze exit %d", tag, rc);
 		ck_assert_ptr_nonnull(strstr(rel_sh("cat %s.an", out), "interrupted"));
 	}
@@ -365,8 +369,8 @@ START_TEST(kill9_at_random_moments)
 			if (agents)
 				usleep(50000);
 		}
-		ck_assert_msg(!id[0] || agents == 0, "trial %d (kill at %d ms): agents of %s remain",
-			      t, at_ms, id);
+		ck_assert_msg(!id[0] || agents == 0,
+			      "trial %d (kill at %d ms): agents of %s remain", t, at_ms, id);
 		if (id[0]) {
 			rel_sh("%s clean --run %s >/dev/null 2>&1", rel_bin, id);
 			rel_assert_nothing_left(id, "kill -9");
@@ -383,7 +387,8 @@ static char *rel_root_snapshot(void)
 	return strdup(rel_sh(
 	    "{ iptables-legacy-save -c 2>/dev/null | sed 's/\\[[0-9:]*\\]//g' | grep -v '^#' | "
 	    "grep -iv docker; iptables-nft-save 2>/dev/null | sed 's/\\[[0-9:]*\\]//g' | grep -v "
-	    "'^#' | grep -iv docker; tc qdisc show | grep -v -e veth -e docker -e 'br-'; ip -o link "
+	    "'^#' | grep -iv docker; tc qdisc show | grep -v -e veth -e docker -e 'br-'; ip -o "
+	    "link "
 	    "show | grep -v -e veth -e docker -e 'br-' | sed 's/^[0-9]*: //; s/ state .*//'; "
 	    "ip route show table all | grep -v -e docker -e 'br-'; sysctl net.ipv4.ip_forward "
 	    "net.ipv4.conf.all.rp_filter net.ipv4.neigh.default.gc_thresh3 "
@@ -401,13 +406,12 @@ START_TEST(root_namespace_unchanged)
 	snprintf(out, sizeof(out), "%s/root", rel_tmp);
 	rc = rel_wait(rel_start(sc, out, NULL), 60);
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, rel_sh("cat %s.err", out));
-	ck_assert_str_eq(rel_sh("grep -c '\"fault-revert\".*\"result\":\"ok\"' %s/events.jsonl",
-				out),
-			 "6\n");
+	ck_assert_str_eq(
+	    rel_sh("grep -c '\"fault-revert\".*\"result\":\"ok\"' %s/events.jsonl", out), "6\n");
 	rel_run_id(out, id, sizeof(id));
 	after = rel_root_snapshot();
-	ck_assert_msg(strcmp(before, after) == 0, "root namespace changed:\n--- before\n%s\n--- after\n%s",
-		      before, after);
+	ck_assert_msg(strcmp(before, after) == 0,
+		      "root namespace changed:\n--- before\n%s\n--- after\n%s", before, after);
 	rel_assert_nothing_left(id, "root snapshot");
 	free(before);
 	free(after);
