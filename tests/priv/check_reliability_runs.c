@@ -371,6 +371,19 @@ START_TEST(kill9_at_random_moments)
 		}
 		ck_assert_msg(!id[0] || agents == 0,
 			      "trial %d (kill at %d ms): agents of %s remain", t, at_ms, id);
+		/* and what they held is gone from the nodes, which stay until clean */
+		if (id[0]) {
+			const char *held = rel_sh(
+			    "for ns in $(ip netns list | grep -o 'fl-%s-[a-z]*'); do "
+			    "ip netns exec $ns iptables-legacy-save 2>/dev/null | grep 'FL%s'; "
+			    "ip netns exec $ns tc qdisc show 2>/dev/null | grep -E 'netem|tbf'; "
+			    "ip netns exec $ns ip -o link show eth0 2>/dev/null | grep -v ',UP'; "
+			    "done",
+			    id, id);
+
+			ck_assert_msg(!held[0], "trial %d (kill at %d ms): left in force:\n%s", t,
+				      at_ms, held);
+		}
 		if (id[0]) {
 			rel_sh("%s clean --run %s >/dev/null 2>&1", rel_bin, id);
 			rel_assert_nothing_left(id, "kill -9");
