@@ -80,16 +80,18 @@ static char *agentctl_line_until(struct agentctl *a, double deadline, struct fl_
 			return line;
 		}
 		left = deadline - fltime_mono_ms();
-		if (left <= 0) {
-			fl_err(err, "agent of %s: no answer in time", a->node);
-			return NULL;
-		}
-		if (poll(&p, 1, (int)left + 1) < 0 && errno != EINTR) {
+		/* past the deadline, what is already in the pipe still counts: a batch's replies
+		 * are read one agent after the other */
+		if (poll(&p, 1, left > 0 ? (int)left + 1 : 0) < 0 && errno != EINTR) {
 			fl_err_errno(err, "poll agent of %s", a->node);
 			return NULL;
 		}
-		if (!(p.revents & (POLLIN | POLLHUP)))
-			continue;
+		if (!(p.revents & (POLLIN | POLLHUP))) {
+			if (left > 0)
+				continue;
+			fl_err(err, "agent of %s: no answer in time", a->node);
+			return NULL;
+		}
 		if (a->len >= sizeof(a->buf) - 1)
 			a->len = 0; /* an absurd line: drop it */
 		r = read(a->out_fd, a->buf + a->len, sizeof(a->buf) - 1 - a->len);

@@ -213,6 +213,7 @@ static void run_free(struct run_ctx *c)
 	free(c->nt.specs);
 	free(c->nt.nodes);
 	free(c->tl.active);
+	free(c->tl.planned);
 	free(c->msg_event);
 	drain_free(c->tl.drain);
 	free(c->sq.send_failed);

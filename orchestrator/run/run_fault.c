@@ -20,6 +20,14 @@ static unsigned char *run_active(struct run_ctx *c, size_t f, size_t node)
 	return &c->tl.active[f * (c->nt.n + 1) + node];
 }
 
+/* Whether fault f should be in force on node now, by the plan's events so far. */
+static unsigned char *run_planned(struct run_ctx *c, size_t f, size_t node)
+{
+	if (!c->tl.planned)
+		c->tl.planned = fl_xcalloc((c->plan.n_faults + 1) * (c->nt.n + 1), 1);
+	return &c->tl.planned[f * (c->nt.n + 1) + node];
+}
+
 static void run_count_active(struct run_ctx *c)
 {
 	int n = 0;
@@ -224,10 +232,12 @@ void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double pl
 	/* every target's agent gets its request first, then the replies are collected: the
 	 * agents apply at once, not node after node */
 	k = fl_xcalloc(f->n_targets + 1, sizeof(*k));
-	for (size_t t = 0; t < f->n_targets; t++)
-		if (run_only_has(c, f->targets[t]))
-			n += (size_t)run_apply_send(c, e->id, e->fault, f->targets[t], planned_ms,
-						    &k[n]);
+	for (size_t t = 0; t < f->n_targets; t++) {
+		if (!run_only_has(c, f->targets[t]))
+			continue;
+		*run_planned(c, e->fault, f->targets[t]) = 1;
+		n += (size_t)run_apply_send(c, e->id, e->fault, f->targets[t], planned_ms, &k[n]);
+	}
 	run_calls_finish(c, k, n);
 	free(k);
 	run_count_active(c);
@@ -278,11 +288,15 @@ static void run_revert_batch(struct run_ctx *c, const char *event_id, size_t f_o
 
 void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms)
 {
+	for (size_t i = 0; i < c->nt.n; i++)
+		*run_planned(c, e->fault, i) = 0;
 	run_revert_batch(c, e->id, e->fault, planned_ms);
 }
 
 void run_fault_revert_all(struct run_ctx *c)
 {
+	free(c->tl.planned); /* nothing is to be in force any more */
+	c->tl.planned = NULL;
 	run_revert_batch(c, "teardown", SIZE_MAX, -1);
 }
 
@@ -304,6 +318,9 @@ void run_agent_lost(struct run_ctx *c, size_t i)
 	snprintf(msg, sizeof(msg), "agent of %s %s", r->dn.name, why);
 	log_warn("%s: sweeping %s and starting a new agent", msg, r->dn.name);
 	for (size_t f = 0; c->tl.active && f < c->plan.n_faults; f++) {
+		/* applied again: what the plan has in force now (also an apply that the agent's
+		 * death made fail); lost: what it held */
+		held[f] = c->tl.planned && *run_planned(c, f, i);
 		if (!*run_active(c, f, i))
 			continue;
 		held[f] = 1;

@@ -80,7 +80,9 @@ struct run_timeline {
 	double last_receipts_ms;
 	double last_status_ms;
 	int inject_seq;
-	unsigned char *active; /* [fault * n + node]: applied and not yet reverted */
+	unsigned char *active;	/* [fault * n + node]: applied and not yet reverted */
+	unsigned char *planned; /* the same shape: its apply event came, its revert not yet (what a
+				 * replaced agent applies again; run_fault.c allocates it) */
 	int faults_active;
 	long received;
 	struct drain *drain;	   /* what is left to wait for (drain.h) */

@@ -178,6 +178,17 @@ static const char rel_body[] =
     "  - {name: ice, at: 2s, for: 1s, freeze: {target: c}}\n"
     "expect:\n  - metric: delivery\n    min: 0%\n";
 
+/* The same with a 4 s drain, to be interrupted in it. */
+static const char rel_body_drain[] =
+    "duration: 5s\ndrain: {exactly: 4s}\n"
+    "nodes:\n  - name: a\n  - name: b\n  - name: c\n"
+    "topology:\n  kind: full\n"
+    "traffic:\n  - {kind: dm, from: a, to: c, rate: 2/s, count: 8, start: 0.5s}\n"
+    "faults:\n"
+    "  - {name: slow, at: 1s, for: 3s, netem: {target: b, delay: 40ms}}\n"
+    "  - {name: cut, at: 1s, for: 3s, partition: {groups: [[a], [c]]}}\n"
+    "expect:\n  - metric: delivery\n    min: 0%\n";
+
 /* netem on b for 4 s, nothing else: the fault the agent tests break. */
 static const char rel_netem[] =
     "duration: 6s\ndrain: {exactly: 1s}\n"
@@ -245,8 +256,12 @@ START_TEST(agent_kill_mid_fault_fails_and_reverts)
 		 rel_sh("ip netns exec fl-%s-b iptables-legacy-save 2>/dev/null | grep -c -- '-j "
 			"NFQUEUE'; ip netns exec fl-%s-b tc qdisc show dev eth0 | grep -c netem",
 			id, id));
-	agent = (pid_t)atoi(rel_sh("pgrep -f '[f]aultlab-agent --run %s --node b '", id));
-	ck_assert_int_gt(agent, 0);
+	for (int i = 0; i < 40 && (agent = (pid_t)atoi(rel_sh(
+				       "pgrep -f '[f]aultlab-agent --run %s --node b '", id))) <= 0;
+	     i++)
+		usleep(50000);
+	ck_assert_msg(agent > 0, "no agent of b in run %s: %s\n%s", id, rel_sh("cat %s", ev),
+		      rel_sh("pgrep -af faultlab-agent"));
 	kill(agent, SIGKILL);
 	ck_assert_msg(rel_wait_for(ev, "\"agent-restart\"", 3), "no agent-restart: %s",
 		      rel_sh("cat %s.err", out));
@@ -298,7 +313,7 @@ static void rel_lock_id(const char *out, char *id, size_t len)
 static void rel_signal_in(const char *tag, int sig, const char *phase)
 {
 	char out[256], ev[300], id[32] = "";
-	const char *sc = rel_scenario(tag, rel_body);
+	const char *sc = rel_scenario(tag, strcmp(phase, "drain") == 0 ? rel_body_drain : rel_body);
 	int deploy = strcmp(phase, "deploy") == 0;
 	pid_t pid;
 	int rc;
@@ -315,8 +330,10 @@ static void rel_signal_in(const char *tag, int sig, const char *phase)
 		ck_assert_msg(rel_wait_for(ev, "\"fault-apply\"", 30), "%s: never applied: %s", tag,
 			      rel_sh("cat %s.err", out));
 		rel_run_id(out, id, sizeof(id));
-		if (strcmp(phase, "drain") == 0)
-			usleep(4300000); /* applied at 1 s; the drain runs from 5 s to 6 s */
+		/* the drain runs from 5 s to 9 s: 1.5 s after the plan's last revert (4 s) */
+		if (strcmp(phase, "drain") == 0 &&
+		    rel_wait_for(ev, "\"fault-revert\",\"id\":\"e", 30))
+			usleep(1500000);
 	}
 	kill(pid, sig);
 	rc = rel_wait(pid, 30);
@@ -393,41 +410,48 @@ START_TEST(kill9_at_random_moments)
 }
 END_TEST
 
-/* The root namespace as a user would compare it: rules, qdiscs, links, routes, sysctls (other
- * runs' own devices filtered out: the host is shared). */
-static char *rel_root_snapshot(void)
+/* The root namespace as a user would compare it — rules, qdiscs, links, routes, sysctls — into
+ * file. The host is shared: other runs' own devices (docker's veths and fl-<id> bridges) come
+ * and go, so they are left out here and this run's are looked for by name afterwards. */
+static void rel_root_snapshot(const char *file)
 {
-	return strdup(rel_sh(
-	    "{ iptables-legacy-save -c 2>/dev/null | sed 's/\\[[0-9:]*\\]//g' | grep -v '^#' | "
-	    "grep -iv docker; iptables-nft-save 2>/dev/null | sed 's/\\[[0-9:]*\\]//g' | grep -v "
-	    "'^#' | grep -iv docker; tc qdisc show | grep -v -e veth -e docker -e 'br-'; ip -o "
-	    "link "
-	    "show | grep -v -e veth -e docker -e 'br-' | sed 's/^[0-9]*: //; s/ state .*//'; "
-	    "ip route show table all | grep -v -e docker -e 'br-'; sysctl net.ipv4.ip_forward "
-	    "net.ipv4.conf.all.rp_filter net.ipv4.neigh.default.gc_thresh3 "
-	    "net.netfilter.nf_conntrack_max kernel.pid_max 2>/dev/null; } 2>&1"));
+	rel_sh("{ iptables-legacy-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9:]*\\]//g'; "
+	       "iptables-nft-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9:]*\\]//g'; "
+	       "tc qdisc show; ip -o link show | sed 's/^[0-9]*: //; s/ state .*//'; "
+	       "ip route show table all; ip -6 route show table all; "
+	       "sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter "
+	       "net.ipv4.neigh.default.gc_thresh1 net.ipv4.neigh.default.gc_thresh2 "
+	       "net.ipv4.neigh.default.gc_thresh3 net.netfilter.nf_conntrack_max kernel.pid_max; "
+	       "} 2>&1 | grep -v -i -e veth -e docker -e 'fl-' -e 'br-' | sort > %s",
+	       file);
 }
 
 START_TEST(root_namespace_unchanged)
 {
-	char out[256], id[32];
+	char out[256], id[32], before[300], after[300];
 	const char *sc = rel_scenario("root", rel_body);
-	char *before, *after;
+	const char *diff;
 	int rc;
 
-	before = rel_root_snapshot();
+	snprintf(before, sizeof(before), "%s/root-before", rel_tmp);
+	snprintf(after, sizeof(after), "%s/root-after", rel_tmp);
+	rel_root_snapshot(before);
+	ck_assert_msg(atoi(rel_sh("wc -l < %s", before)) > 10, "root snapshot: %s",
+		      rel_sh("head -c 2000 %s", before));
 	snprintf(out, sizeof(out), "%s/root", rel_tmp);
 	rc = rel_wait(rel_start(sc, out, NULL), 60);
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, rel_sh("cat %s.err", out));
 	ck_assert_str_eq(
 	    rel_sh("grep -c '\"fault-revert\".*\"result\":\"ok\"' %s/events.jsonl", out), "6\n");
 	rel_run_id(out, id, sizeof(id));
-	after = rel_root_snapshot();
-	ck_assert_msg(strcmp(before, after) == 0,
-		      "root namespace changed:\n--- before\n%s\n--- after\n%s", before, after);
+	rel_root_snapshot(after);
+	diff = rel_sh("diff %s %s | head -c 3000", before, after);
+	ck_assert_msg(!diff[0], "root namespace changed:\n%s", diff);
+	ck_assert_msg(!rel_sh("{ ip -o link show; ip route show table all; iptables-legacy-save; "
+			      "tc qdisc show; } 2>/dev/null | grep -- '%s' | head -c 2000",
+			      id)[0],
+		      "objects of run %s in the root namespace", id);
 	rel_assert_nothing_left(id, "root snapshot");
-	free(before);
-	free(after);
 }
 END_TEST
 

@@ -16,7 +16,8 @@ static char scratch[4096]; /* output of the shell commands that only must succee
 static void setup(void)
 {
 	snprintf(tmp, sizeof(tmp), "/tmp/fl-anf-%d", (int)getpid());
-	ck_assert_int_eq(test_sh_out(scratch, sizeof(scratch), "rm -rf %s && mkdir -p %s", tmp, tmp), 0);
+	ck_assert_int_eq(
+	    test_sh_out(scratch, sizeof(scratch), "rm -rf %s && mkdir -p %s", tmp, tmp), 0);
 }
 
 static void teardown(void)
@@ -46,10 +47,11 @@ static const char *fixture(const char *from, const char *to, const char *sed_scr
 	static char dir[128];
 
 	snprintf(dir, sizeof(dir), "%s/%s", tmp, to);
-	ck_assert_int_eq(test_sh_out(scratch, sizeof(scratch),
-				     "cp -r tests/data/runs/%s %s && sed -i -e '%s' %s/events.jsonl",
-				     from, dir, sed_script, dir),
-			 0);
+	ck_assert_int_eq(
+	    test_sh_out(scratch, sizeof(scratch),
+			"cp -r tests/data/runs/%s %s && sed -i -e '%s' %s/events.jsonl", from, dir,
+			sed_script, dir),
+	    0);
 	return dir;
 }
 
@@ -75,22 +77,24 @@ START_TEST(fault_errors_fail_and_are_named)
 	ck_assert_int_eq(verdict, 1);
 	ck_assert_int_eq(test_reports_valid(dir), 1);
 	ck_assert_int_eq(
-	    test_sh_out(out, sizeof(out),
-			"python3 -c \"import json; r = json.load(open('%s/report.json')); "
-			"print(r['verdict'], r['fault_errors'], r['status'], r['interrupted']); "
-			"[print(f['id'], f['status'], [(e['node'], e['phase'], e['error']) for e in "
-			"f['errors']]) for f in r['faults']]; "
-			"print([(n['name'], n['fault_errors']) for n in r['nodes']])\"",
-			dir),
+	    test_sh_out(
+		out, sizeof(out),
+		"python3 -c \"import json; r = json.load(open('%s/report.json')); "
+		"print(r['verdict'], r['fault_errors'], r['status'], r['interrupted']); "
+		"[print(f['id'], f['status'], [(e['node'], e['phase'], e['error']) for e in "
+		"f['errors']]) for f in r['faults']]; "
+		"print([(n['name'], n['fault_errors']) for n in r['nodes']])\"",
+		dir),
 	    0);
-	ck_assert_str_eq(out, "fail 3 completed None\n"
-			      "f1 error [('bob', 'lost', 'agent of bob killed by SIGKILL'), "
-			      "('alice', 'revert', 'never reverted (no fault-revert line for this "
-			      "node)')]\n"
-			      "f2 error [('carol', 'apply', 'agent of carol refused: interface nope0: "
-			      "No such device')]\n"
-			      "f3 ok []\n"
-			      "[('alice', 1), ('bob', 1), ('carol', 1), ('dave', 0)]\n");
+	ck_assert_str_eq(out,
+			 "fail 3 completed None\n"
+			 "f1 error [('bob', 'lost', 'agent of bob killed by SIGKILL'), "
+			 "('alice', 'revert', 'never reverted (no fault-revert line for this "
+			 "node)')]\n"
+			 "f2 error [('carol', 'apply', 'agent of carol refused: interface nope0: "
+			 "No such device')]\n"
+			 "f3 ok []\n"
+			 "[('alice', 1), ('bob', 1), ('carol', 1), ('dave', 0)]\n");
 	ck_assert_ptr_nonnull(strstr(slurp(dir, "summary.md"),
 				     "fault f2 (quiet) on carol: apply failed at 40.0 s: agent of "
 				     "carol refused: interface nope0: No such device"));
@@ -111,16 +115,18 @@ START_TEST(interrupted_counts_only_what_was_sent)
 	int verdict = -1;
 	char out[1024];
 
-	ck_assert_int_eq(test_sh_out(scratch, sizeof(scratch), "rm %s/nodes/*/events.jsonl", dir), 0);
+	ck_assert_int_eq(test_sh_out(scratch, sizeof(scratch), "rm %s/nodes/*/events.jsonl", dir),
+			 0);
 	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(verdict, 1);
 	ck_assert_int_eq(test_reports_valid(dir), 1);
-	ck_assert_int_eq(test_sh_out(out, sizeof(out),
-				     "python3 -c \"import json; r = json.load(open('%s/report.json')); "
-				     "t = r['totals']; print(r['verdict'], r['status'], "
-				     "r['interrupted'], t['sent'], t['failed'], len(r['messages']))\"",
-				     dir),
-			 0);
+	ck_assert_int_eq(
+	    test_sh_out(out, sizeof(out),
+			"python3 -c \"import json; r = json.load(open('%s/report.json')); "
+			"t = r['totals']; print(r['verdict'], r['status'], "
+			"r['interrupted'], t['sent'], t['failed'], len(r['messages']))\"",
+			dir),
+	    0);
 	ck_assert_str_eq(out, "fail interrupted {'at_ms': 6000, 'unsent_messages': 1} 1 0 1\n");
 	ck_assert_ptr_nonnull(strstr(slurp(dir, "summary.md"), "the run was interrupted at 6.0 s"));
 	ck_assert_ptr_nonnull(strstr(slurp(dir, "junit.xml"), "type=\"interrupted\""));
