@@ -119,10 +119,10 @@ struct run_call {
 };
 
 /* Requests in flight at once in a batch (run_calls_finish): the agents work in parallel and
- * the round trips overlap. A partition of 100 nodes (tests/bench/bench_scale.sh 100, in force
- * after, 2 cores, shared host): one at a time 87–137 ms, 8 at once 62–144 ms, all 100 at once
- * 98–366 ms — every iptables change takes the host's one xtables lock, and 100 agents polling
- * it at once slow the holder down. */
+ * the round trips overlap. A partition of 100 nodes (tests/bench/bench_scale.sh 100, 2 cores,
+ * shared host, in force after): node after node 75–251 ms (1086 ms under heavy load), 8 at
+ * once 70–161 ms (85 ms under that load); all 100 at once was slower than one at a time when
+ * idle — every iptables change takes the host's one xtables lock (agents/iptc_rules.c). */
 #ifndef RUN_CALLS_WINDOW
 #define RUN_CALLS_WINDOW 8
 #endif
