@@ -59,7 +59,7 @@ BINS := $(BUILD)/faultlab $(BUILD)/faultlab-agent $(BUILD)/labnode
 # `make` alone builds the programs (FORCE, below, would otherwise be the first target).
 .DEFAULT_GOAL := all
 FORCE:
-.PHONY: all check check-unit check-integ check-priv bench fuzz fuzz-smoke format format-check \
+.PHONY: all check check-unit check-integ check-priv soak bench fuzz fuzz-smoke format format-check \
         clean setup demo image-labnode image-jswaku install uninstall
 all: $(BINS)
 
@@ -128,6 +128,13 @@ check-integ: $(BUILD)/check_integ $(BINS)
 	$(Q)$(BUILD)/check_integ
 check-priv: $(BUILD)/check_priv $(BINS)
 	$(Q)$(BUILD)/check_priv
+
+# The reliability suite (tests/priv/check_reliability_runs.c) with many kill -9 trials of
+# faultlab at random moments: `make soak` (SOAK_TRIALS=25 by default; root).
+SOAK_TRIALS ?= 25
+soak: $(BUILD)/check_priv $(BINS)
+	$(Q)FL_RELIABILITY_TRIALS=$(SOAK_TRIALS) CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} \
+		CK_RUN_SUITE=reliability_runs $(BUILD)/check_priv
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory all

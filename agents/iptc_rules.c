@@ -12,6 +12,7 @@
 #include <stdalign.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 
 #define IPTC_RULES_LOCK "/run/xtables.lock"
 #define IPTC_RULES_LOCK_WAIT_MS 5000
@@ -38,7 +39,9 @@ static int iptc_rules_lock(struct fl_error *err)
 		if (fltime_mono_ns() > deadline)
 			return fl_err(err, "%s: held by another process for %d ms", IPTC_RULES_LOCK,
 				      IPTC_RULES_LOCK_WAIT_MS);
-		fltime_sleep_ms(1);
+		/* 0.1 ms: a run asks several agents at once, and each holder keeps the lock for
+		 * well under a millisecond; 1 ms polls left the lock idle most of the time */
+		nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
 	}
 	return steal_fd(&fd);
 }

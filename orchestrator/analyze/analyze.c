@@ -33,10 +33,19 @@ const char *analyze_dim_name(enum analyze_dim d)
 	return d < ANALYZE_N_DIMS ? names[d] : "?";
 }
 
+const char *analyze_fault_phase_name(int phase)
+{
+	return phase == ANALYZE_PH_APPLY ? "apply" : phase == ANALYZE_PH_REVERT ? "revert" : "lost";
+}
+
 void analyze_free(struct analyze_run *run)
 {
 	if (!run)
 		return;
+	for (size_t i = 0; run->faults && i < run->n_faults; i++) {
+		free(run->faults[i].errs);
+		free(run->faults[i].held);
+	}
 	for (int d = 0; d < ANALYZE_N_DIMS; d++)
 		free(run->by[d].groups);
 	amap_free(&run->node_by_name);
@@ -163,6 +172,18 @@ static void analyze_print(const struct analyze_run *run, const char *out)
 		       run->expects[i].note ? " — " : "",
 		       run->expects[i].note ? run->expects[i].note : "");
 	}
+	if (run->interrupted)
+		printf("  FAIL the run was interrupted at %.1f s: %zu planned messages never sent "
+		       "(not counted)\n",
+		       run->interrupted_ms / 1000.0, run->unsent_msgs);
+	for (size_t i = 0; i < run->n_faults; i++)
+		for (size_t e = 0; e < run->faults[i].n_errs; e++) {
+			const struct analyze_fault_error *fe = &run->faults[i].errs[e];
+
+			printf("  FAIL fault %s (%s) on %s: %s: %s\n", run->faults[i].id,
+			       run->faults[i].name, analyze_node_name(run, fe->node) ?: "?",
+			       analyze_fault_phase_name(fe->phase), fe->error ? fe->error : "");
+		}
 	printf("verdict: %s (reports in %s)\n", run->verdict_ok ? "pass" : "fail", out);
 }
 

@@ -34,6 +34,8 @@ struct analyze_node {
 	int exit_code;	/* -1 = null */
 	const char *exit_signal;
 	int exit_expected;
+	int fault_errors;	  /* faults that failed on this node (analyze_fault_error) */
+	int agent_restarts;	  /* its agent died and was replaced (journal agent-restart) */
 	int warnings;		  /* driver-warning lines (what a driver could not see) */
 	const char *last_warning; /* the text of the last one */
 	/* node-resources (the end of the run): NAN when unknown; has_resources 0 without it */
@@ -42,13 +44,28 @@ struct analyze_node {
 	const char *resources_source; /* "cgroup2" | "proc" | NULL */
 };
 
+/* What went wrong with a fault on one node (the journal's fault-apply / fault-revert lines with
+ * result error, fault-lost lines, and a node still holding it at the journal's end). */
+enum analyze_fault_phase { ANALYZE_PH_APPLY, ANALYZE_PH_REVERT, ANALYZE_PH_LOST };
+
+struct analyze_fault_error {
+	uint32_t node; /* node index, ANALYZE_NONE unknown */
+	uint8_t phase; /* enum analyze_fault_phase */
+	double at_ms;  /* NAN unknown */
+	const char *error;
+};
+
 struct analyze_fault {
 	const char *id, *name, *kind, *engine;
 	uint32_t *targets; /* node indexes */
 	size_t n_targets;
-	double start_ms, end_ms;	/* planned */
-	double applied_ms, reverted_ms; /* from the journal; NAN when absent */
-	int errors;			/* apply/revert lines with result error */
+	double start_ms, end_ms;	  /* planned */
+	double applied_ms, reverted_ms;	  /* from the journal; NAN when absent */
+	int errors;			  /* apply/revert lines with result error */
+	struct analyze_fault_error *errs; /* every error, in journal order (malloc'd) */
+	size_t n_errs;
+	uint8_t *held; /* [node]: applied there and not yet reverted (journal order; malloc'd) */
+	size_t n_held;
 	/* computed */
 	size_t sent_during, lost_during;
 	double recovery_ms; /* NAN: some message sent before the end never arrived */
@@ -60,6 +77,7 @@ struct analyze_message {
 	double planned_ms;
 	double sent_ms;	     /* NAN: no evidence it was sent */
 	int failed;	     /* the sender's node refused it */
+	int unsent;	     /* an interrupted run never sent it ("not sent: …" in the journal) */
 	int acked;	     /* a `delivered` event at the sender */
 	uint32_t first, n;   /* its deliveries: deliveries[first .. first+n) */
 	uint32_t trace_node; /* the last node whose trace saw its hash, UINT32_MAX none */
@@ -166,6 +184,10 @@ struct analyze_run {
 	size_t n_send_causes;
 	size_t trace_lines; /* trace lines that named a known hash */
 	int verdict_ok;
+	int interrupted;       /* run-end status "interrupted", or no run-end after a run-start */
+	double interrupted_ms; /* its t_ms */
+	size_t unsent_msgs;    /* messages an interrupted run never sent: not counted */
+	size_t fault_errors;   /* sum of faults[].n_errs */
 	uint8_t *canon; /* bit i: message i is named m<i+1> (found without a map or its string) */
 	size_t cap_canon;
 	int node_id_map; /* msg_by_node_id is built (only receipts without a text need it) */
@@ -196,6 +218,8 @@ void analyze_send_failed(struct analyze_run *run, const char *err, size_t n);
 
 /* Helpers shared by the analyzer's files and the renderers. */
 const char *analyze_status_name(enum analyze_status s);
+/* "apply", "revert", "lost". */
+const char *analyze_fault_phase_name(int phase);
 const char *analyze_node_name(const struct analyze_run *run, uint32_t idx);
 /* "kind", "traffic", "from", "to". */
 const char *analyze_dim_name(enum analyze_dim d);

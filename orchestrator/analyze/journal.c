@@ -4,6 +4,7 @@
 #include "orchestrator/analyze/linescan.h"
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -211,7 +212,11 @@ static void journal_send(struct analyze_run *run, const struct journal_line *l)
 		const char *e = runload_str(run, &l->error);
 
 		run->msgs[mi].failed = 1;
-		analyze_send_failed(run, e, e ? strlen(e) : 0);
+		/* queued when the run stopped (run_sendq_stop): never left faultlab */
+		run->msgs[mi].unsent = l->error.type == FLATJSON_STR && l->error.n >= 9 &&
+				       memcmp(l->error.p, "not sent:", 9) == 0;
+		if (!run->msgs[mi].unsent)
+			analyze_send_failed(run, e, e ? strlen(e) : 0);
 		return;
 	}
 	if (isnan(run->msgs[mi].sent_ms))
@@ -229,27 +234,98 @@ static struct analyze_fault *journal_fault(struct analyze_run *run, const struct
 	return NULL;
 }
 
+static void journal_fault_error(struct analyze_run *run, struct analyze_fault *f,
+				const struct journal_line *l, int phase, double at_ms)
+{
+	struct analyze_fault_error *e;
+
+	if (f->n_errs % 16 == 0)
+		f->errs = fl_xreallocarray(f->errs, f->n_errs + 16, sizeof(*f->errs));
+	e = &f->errs[f->n_errs++];
+	e->node = journal_node(run, &l->node);
+	e->phase = (uint8_t)phase;
+	e->at_ms = at_ms;
+	e->error = runload_str(run, &l->error);
+	f->errors++;
+	if (e->node != ANALYZE_NONE)
+		run->nodes[e->node].fault_errors++;
+}
+
+/* Per node: what it holds (applied, not reverted since). */
+static uint8_t *journal_held(struct analyze_run *run, struct analyze_fault *f, uint32_t ni)
+{
+	if (ni == ANALYZE_NONE)
+		return NULL;
+	if (!f->held) {
+		f->n_held = run->n_nodes;
+		f->held = fl_xcalloc(f->n_held + 1, 1);
+	}
+	return ni < f->n_held ? &f->held[ni] : NULL;
+}
+
 /* A fault on several nodes has one line per node: it is applied when the first node has it
- * and reverted when the last one is clean. */
-static void journal_fault_line(struct analyze_run *run, const struct journal_line *l, int apply)
+ * and reverted when the last one is clean. A line with result error is an error of the fault
+ * on that node; so is a fault-lost line (its agent died while it was in force). */
+static void journal_fault_line(struct analyze_run *run, const struct journal_line *l, int phase)
 {
 	struct analyze_fault *f = journal_fault(run, &l->fault);
+	uint8_t *held;
 
 	if (!f)
 		return;
-	if (journal_is(&l->result, "error")) {
-		f->errors++;
+	held = journal_held(run, f, journal_node(run, &l->node));
+	if (phase == ANALYZE_PH_LOST) {
+		journal_fault_error(run, f, l, phase, l->t_ms);
+		if (held)
+			*held = 0;
 		return;
 	}
-	if (apply) {
+	if (journal_is(&l->result, "error")) {
+		journal_fault_error(run, f, l, phase, l->issued_ms);
+		if (held && phase == ANALYZE_PH_REVERT)
+			*held = 0; /* an error already says so; not also "never reverted" */
+		return;
+	}
+	if (phase == ANALYZE_PH_APPLY) {
+		/* a process fault (kill, restart) holds nothing to revert */
+		if (held && !journal_is(&l->engine, "runtime"))
+			*held = 1;
 		if (!isnan(l->applied_ms) &&
 		    (isnan(f->applied_ms) || l->applied_ms < f->applied_ms))
 			f->applied_ms = l->applied_ms;
 		if (!f->engine && l->engine.type == FLATJSON_STR && l->engine.n)
 			f->engine = runload_str(run, &l->engine);
-	} else if (!isnan(l->reverted_ms) &&
-		   (isnan(f->reverted_ms) || l->reverted_ms > f->reverted_ms)) {
-		f->reverted_ms = l->reverted_ms;
+	} else {
+		if (held)
+			*held = 0;
+		if (!isnan(l->reverted_ms) &&
+		    (isnan(f->reverted_ms) || l->reverted_ms > f->reverted_ms))
+			f->reverted_ms = l->reverted_ms;
+	}
+}
+
+/* A node still holding a fault when the journal ends: no revert was ever journalled. */
+static void journal_unreverted(struct analyze_run *run)
+{
+	static const char msg[] = "never reverted (no fault-revert line for this node)";
+
+	for (size_t i = 0; i < run->n_faults; i++) {
+		struct analyze_fault *f = &run->faults[i];
+
+		for (uint32_t ni = 0; f->held && ni < f->n_held; ni++) {
+			struct analyze_fault_error *e;
+
+			if (!f->held[ni])
+				continue;
+			if (f->n_errs % 16 == 0)
+				f->errs =
+				    fl_xreallocarray(f->errs, f->n_errs + 16, sizeof(*f->errs));
+			e = &f->errs[f->n_errs++];
+			*e = (struct analyze_fault_error){
+			    .node = ni, .phase = ANALYZE_PH_REVERT, .at_ms = NAN, .error = msg};
+			f->errors++;
+			run->nodes[ni].fault_errors++;
+		}
 	}
 }
 
@@ -273,10 +349,17 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 	if (journal_is(&l.type, "send"))
 		journal_send(run, &l);
 	else if (journal_is(&l.type, "fault-apply"))
-		journal_fault_line(run, &l, 1);
+		journal_fault_line(run, &l, ANALYZE_PH_APPLY);
 	else if (journal_is(&l.type, "fault-revert"))
-		journal_fault_line(run, &l, 0);
-	else if (journal_is(&l.type, "run-start"))
+		journal_fault_line(run, &l, ANALYZE_PH_REVERT);
+	else if (journal_is(&l.type, "fault-lost"))
+		journal_fault_line(run, &l, ANALYZE_PH_LOST);
+	else if (journal_is(&l.type, "agent-restart")) {
+		uint32_t ni = journal_node(run, &l.node);
+
+		if (ni != ANALYZE_NONE)
+			run->nodes[ni].agent_restarts++;
+	} else if (journal_is(&l.type, "run-start"))
 		journal_run_start(run, &l);
 	else if (journal_is(&l.type, "node-up"))
 		journal_node_up(run, &l);
@@ -302,6 +385,8 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 	} else if (journal_is(&l.type, "run-end")) {
 		run->wall_s = l.t_ms / 1000.0;
 		run->status = runload_str(run, &l.status);
+		run->interrupted = journal_is(&l.status, "interrupted");
+		run->interrupted_ms = l.t_ms;
 	}
 	return 0;
 }
@@ -318,5 +403,14 @@ int journal_load(struct analyze_run *run, struct fl_error *err)
 		*err = e2;
 		return -1;
 	}
+	journal_unreverted(run);
+	if ((run->run_name || run->started_at) && !run->status) {
+		/* a run-start and no run-end: faultlab died mid-run */
+		run->interrupted = 1;
+		run->status = "crashed";
+		run->interrupted_ms = NAN;
+	}
+	for (size_t i = 0; i < run->n_faults; i++)
+		run->fault_errors += run->faults[i].n_errs;
 	return 0;
 }

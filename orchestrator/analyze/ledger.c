@@ -273,8 +273,39 @@ static int ledger_reorder(struct analyze_run *run)
 	return 0;
 }
 
+/* An interrupted run: the messages it never sent (no send line, or "not sent: …") are not
+ * part of the ledger at all; their deliveries go, the others keep their order. */
+static void ledger_drop_unsent(struct analyze_run *run)
+{
+	size_t k = 0;
+
+	if (!run->interrupted)
+		return;
+	for (size_t m = 0; m < run->n_msgs; m++) {
+		struct analyze_message *msg = &run->msgs[m];
+
+		if (msg->unsent || (isnan(msg->sent_ms) && !msg->failed)) {
+			msg->unsent = 1;
+			run->unsent_msgs++;
+		}
+		msg->n = 0;
+	}
+	for (size_t i = 0; i < run->n_dels; i++) {
+		struct analyze_message *msg = &run->msgs[run->dels[i].msg];
+
+		if (msg->unsent)
+			continue;
+		if (msg->n == 0)
+			msg->first = (uint32_t)k;
+		msg->n++;
+		run->dels[k++] = run->dels[i];
+	}
+	run->n_dels = k;
+}
+
 int ledger_compute(struct analyze_run *run, struct fl_error *err)
 {
+	ledger_drop_unsent(run);
 	for (size_t i = 0; i < run->n_dels; i++) {
 		struct analyze_delivery *d = &run->dels[i];
 		const struct analyze_message *m = &run->msgs[d->msg];

@@ -37,5 +37,8 @@ int verdict_judge(struct analyze_run *run, struct fl_error *err)
 		if (!e->ok)
 			run->verdict_ok = 0;
 	}
+	/* a fault that did not happen as planned, or a run that did not finish, never passes */
+	if (run->fault_errors || run->interrupted)
+		run->verdict_ok = 0;
 	return 0;
 }

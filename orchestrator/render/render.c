@@ -170,3 +170,43 @@ size_t render_worst_faults(const struct analyze_run *run, size_t *out, size_t ma
 	free(all);
 	return n;
 }
+
+size_t render_problems_count(const struct analyze_run *run)
+{
+	return (run->interrupted ? 1 : 0) + run->fault_errors;
+}
+
+void render_problem(const struct analyze_run *run, size_t k, char *buf, size_t len)
+{
+	char at[32];
+
+	if (run->interrupted && k-- == 0) {
+		if (isnan(run->interrupted_ms))
+			snprintf(buf, len,
+				 "the run did not finish (its journal has no run-end: faultlab "
+				 "died); %zu planned messages never sent are not counted",
+				 run->unsent_msgs);
+		else
+			snprintf(buf, len,
+				 "the run was interrupted at %.1f s; %zu planned messages never "
+				 "sent are not counted",
+				 run->interrupted_ms / 1000.0, run->unsent_msgs);
+		return;
+	}
+	for (size_t i = 0; i < run->n_faults; i++) {
+		const struct analyze_fault *f = &run->faults[i];
+
+		if (k >= f->n_errs) {
+			k -= f->n_errs;
+			continue;
+		}
+		render_ms(f->errs[k].at_ms, at, sizeof(at));
+		snprintf(buf, len, "fault %s (%s) on %s: %s failed%s%s: %s", f->id,
+			 f->name ? f->name : "?", analyze_node_name(run, f->errs[k].node) ?: "?",
+			 analyze_fault_phase_name(f->errs[k].phase),
+			 isnan(f->errs[k].at_ms) ? "" : " at ", isnan(f->errs[k].at_ms) ? "" : at,
+			 f->errs[k].error ? f->errs[k].error : "");
+		return;
+	}
+	snprintf(buf, len, "?");
+}

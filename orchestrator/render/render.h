@@ -33,4 +33,9 @@ void render_html_resources(FILE *f, const struct analyze_run *run);
 /* Indexes of the worst faults (most lost, then slowest recovery), at most max. */
 size_t render_worst_faults(const struct analyze_run *run, size_t *out, size_t max);
 
+/* The run's problems besides its expectations, one sentence each (summary, JUnit, HTML): an
+ * interruption first, then every fault error (analyze_fault_error). */
+size_t render_problems_count(const struct analyze_run *run);
+void render_problem(const struct analyze_run *run, size_t k, char *buf, size_t len);
+
 #endif

@@ -437,6 +437,18 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	if (!f)
 		return -1;
 	html_head(f, run);
+	if (render_problems_count(run)) {
+		char msg[1024];
+
+		fputs("<h2>Run errors</h2>\n<ul id=\"run-errors\">\n", f);
+		for (size_t k = 0; k < render_problems_count(run); k++) {
+			render_problem(run, k, msg, sizeof(msg));
+			fputs("<li class=\"fail\">", f);
+			render_xml_escape(f, msg);
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
+	}
 	replay_compare_html(f, run);
 	html_expects(f, run);
 	fputs("<h2>Traffic and faults</h2>\n<p class=\"legend\"><span style=\"background:#4e79a7\">"

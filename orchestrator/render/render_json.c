@@ -141,6 +141,18 @@ static void render_json_faults(struct jsonw *w, const struct analyze_run *run)
 		jsonw_ku64(w, "sent_during", f->sent_during);
 		jsonw_ku64(w, "lost_during", f->lost_during);
 		jsonw_knum(w, "recovery_ms", f->recovery_ms);
+		jsonw_kstr(w, "status", f->n_errs ? "error" : "ok");
+		jsonw_key(w, "errors");
+		jsonw_arr(w, 0);
+		for (size_t e = 0; e < f->n_errs; e++) {
+			jsonw_obj(w, 1);
+			jsonw_kstr(w, "node", analyze_node_name(run, f->errs[e].node));
+			jsonw_kstr(w, "phase", analyze_fault_phase_name(f->errs[e].phase));
+			jsonw_knum(w, "at_ms", f->errs[e].at_ms);
+			jsonw_kstr(w, "error", f->errs[e].error);
+			jsonw_obj_end(w);
+		}
+		jsonw_arr_end(w);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
@@ -175,6 +187,8 @@ static void render_json_nodes(struct jsonw *w, const struct analyze_run *run)
 			   n->restarts	? (uint64_t)n->restarts
 			   : n->ups > 1 ? (uint64_t)n->ups - 1
 					: 0);
+		jsonw_ku64(w, "fault_errors", (uint64_t)n->fault_errors);
+		jsonw_ku64(w, "agent_restarts", (uint64_t)n->agent_restarts);
 		jsonw_ku64(w, "warnings", (uint64_t)n->warnings);
 		jsonw_kstr(w, "last_warning", n->last_warning);
 		jsonw_key(w, "resources");
@@ -270,6 +284,17 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 			   "every message received or given up, every fault reverted");
 		jsonw_obj_end(&w);
 	}
+	jsonw_kstr(&w, "status", run->status);
+	jsonw_key(&w, "interrupted");
+	if (!run->interrupted) {
+		jsonw_null(&w);
+	} else {
+		jsonw_obj(&w, 1);
+		jsonw_knum(&w, "at_ms", run->interrupted_ms);
+		jsonw_ku64(&w, "unsent_messages", run->unsent_msgs);
+		jsonw_obj_end(&w);
+	}
+	jsonw_ku64(&w, "fault_errors", run->fault_errors);
 	jsonw_kstr(&w, "verdict", run->verdict_ok ? "pass" : "fail");
 	render_json_expects(&w, run);
 	render_json_totals(&w, &run->totals);

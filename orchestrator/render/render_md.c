@@ -189,6 +189,16 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 			"Ended early at %.1f s of the planned %.1f s: every message was received "
 			"or given up and every fault reverted.\n\n",
 			run->ended_early_ms / 1000.0, run->planned_end_ms / 1000.0);
+	if (render_problems_count(run)) {
+		char msg[1024];
+
+		fputs("**Run errors** (each fails the run)\n\n", f);
+		for (size_t k = 0; k < render_problems_count(run); k++) {
+			render_problem(run, k, msg, sizeof(msg));
+			fprintf(f, "- ❌ %s\n", msg);
+		}
+		fputc('\n', f);
+	}
 	replay_compare_md(f, run);
 	render_md_expects(f, run);
 	render_md_faults(f, run);

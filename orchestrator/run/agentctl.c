@@ -63,11 +63,9 @@ static void agentctl_child(const struct agentctl_spec *s, int in, int out)
 	_exit(127);
 }
 
-/* Reads one line (≤ timeout_ms); returns a malloc'd line or NULL. */
-static char *agentctl_line(struct agentctl *a, int timeout_ms, struct fl_error *err)
+/* Reads one line (until deadline, fltime_mono_ms clock); returns a malloc'd line or NULL. */
+static char *agentctl_line_until(struct agentctl *a, double deadline, struct fl_error *err)
 {
-	double deadline = fltime_mono_ms() + timeout_ms;
-
 	for (;;) {
 		char *nl = memchr(a->buf, '\n', a->len);
 		struct pollfd p = {.fd = a->out_fd, .events = POLLIN};
@@ -82,16 +80,18 @@ static char *agentctl_line(struct agentctl *a, int timeout_ms, struct fl_error *
 			return line;
 		}
 		left = deadline - fltime_mono_ms();
-		if (left <= 0) {
-			fl_err(err, "agent of %s: no answer within %d ms", a->node, timeout_ms);
-			return NULL;
-		}
-		if (poll(&p, 1, (int)left + 1) < 0 && errno != EINTR) {
+		/* past the deadline, what is already in the pipe still counts: a batch's replies
+		 * are read one agent after the other */
+		if (poll(&p, 1, left > 0 ? (int)left + 1 : 0) < 0 && errno != EINTR) {
 			fl_err_errno(err, "poll agent of %s", a->node);
 			return NULL;
 		}
-		if (!(p.revents & (POLLIN | POLLHUP)))
-			continue;
+		if (!(p.revents & (POLLIN | POLLHUP))) {
+			if (left > 0)
+				continue;
+			fl_err(err, "agent of %s: no answer in time", a->node);
+			return NULL;
+		}
 		if (a->len >= sizeof(a->buf) - 1)
 			a->len = 0; /* an absurd line: drop it */
 		r = read(a->out_fd, a->buf + a->len, sizeof(a->buf) - 1 - a->len);
@@ -104,6 +104,26 @@ static char *agentctl_line(struct agentctl *a, int timeout_ms, struct fl_error *
 	}
 }
 
+static char *agentctl_line(struct agentctl *a, int timeout_ms, struct fl_error *err)
+{
+	char *line = agentctl_line_until(a, fltime_mono_ms() + timeout_ms, err);
+
+	if (!line && strstr(err->msg, "no answer in time"))
+		fl_err(err, "agent of %s: no answer within %d ms", a->node, timeout_ms);
+	return line;
+}
+
+static void agentctl_save(struct agentctl_saved *sv, const struct agentctl_spec *s)
+{
+	snprintf(sv->bin, sizeof(sv->bin), "%s", s->agent_bin);
+	snprintf(sv->run_id, sizeof(sv->run_id), "%s", s->run_id);
+	snprintf(sv->netns, sizeof(sv->netns), "%s", s->netns_path);
+	snprintf(sv->ifname, sizeof(sv->ifname), "%s", s->ifname);
+	snprintf(sv->cgroup, sizeof(sv->cgroup), "%s", s->cgroup ? s->cgroup : "");
+	snprintf(sv->log_path, sizeof(sv->log_path), "%s", s->log_path ? s->log_path : "");
+	sv->pgid = s->pgid;
+}
+
 int agentctl_spawn(struct agentctl *a, const struct agentctl_spec *spec, struct fl_error *err)
 {
 	int in[2], out[2];
@@ -111,6 +131,7 @@ int agentctl_spawn(struct agentctl *a, const struct agentctl_spec *spec, struct 
 	memset(a, 0, sizeof(*a));
 	a->in_fd = a->out_fd = -1;
 	snprintf(a->node, sizeof(a->node), "%s", spec->node);
+	agentctl_save(&a->saved, spec);
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return fl_err_errno(err, "pipe");
 	if (pipe2(out, O_CLOEXEC) < 0) {
@@ -164,12 +185,12 @@ static void agentctl_parse(const char *line, struct agentctl_reply *r)
 	r->ack_us = (long)json_integer_value(json_object_get(j, "ack_us"));
 }
 
-/* Sends one request line and waits for its reply; unsolicited event lines are logged. */
-static int agentctl_call(struct agentctl *a, const char *req, struct agentctl_reply *r,
-			 struct fl_error *err)
+int agentctl_send(struct agentctl *a, const char *req, struct fl_error *err)
 {
 	size_t len = strlen(req), off = 0;
 
+	if (a->in_fd < 0)
+		return fl_err(err, "agent of %s is not running", a->node);
 	while (off < len) {
 		ssize_t w = write(a->in_fd, req + off, len - off);
 
@@ -179,8 +200,15 @@ static int agentctl_call(struct agentctl *a, const char *req, struct agentctl_re
 			return fl_err_errno(err, "write to agent of %s", a->node);
 		off += (size_t)w;
 	}
+	return 0;
+}
+
+/* Waits for the reply; unsolicited event lines are logged. */
+int agentctl_collect(struct agentctl *a, double deadline_ms, struct agentctl_reply *r,
+		     struct fl_error *err)
+{
 	for (;;) {
-		cleanup_free char *line = agentctl_line(a, 5000, err);
+		cleanup_free char *line = agentctl_line_until(a, deadline_ms, err);
 
 		if (!line)
 			return -1;
@@ -191,6 +219,15 @@ static int agentctl_call(struct agentctl *a, const char *req, struct agentctl_re
 		agentctl_parse(line, r);
 		return 0;
 	}
+}
+
+/* Sends one request line and waits (≤ 5 s) for its reply. */
+static int agentctl_call(struct agentctl *a, const char *req, struct agentctl_reply *r,
+			 struct fl_error *err)
+{
+	if (agentctl_send(a, req, err) < 0)
+		return -1;
+	return agentctl_collect(a, fltime_mono_ms() + 5000, r, err);
 }
 
 static json_t *agentctl_field(const struct agentctl_fault *f, const struct fault_field *fd)
@@ -305,4 +342,126 @@ void agentctl_stop(struct agentctl *a)
 	if (a->out_fd >= 0)
 		close(a->out_fd);
 	a->out_fd = -1;
+}
+
+int agentctl_pump(struct agentctl *a)
+{
+	for (;;) {
+		struct pollfd p = {.fd = a->out_fd, .events = POLLIN};
+		char *nl;
+		ssize_t r;
+
+		if (a->out_fd < 0)
+			return -1;
+		if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+			return 0;
+		if (a->len >= sizeof(a->buf) - 1)
+			a->len = 0;
+		r = read(a->out_fd, a->buf + a->len, sizeof(a->buf) - 1 - a->len);
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+			return -1;
+		if (r > 0)
+			a->len += (size_t)r;
+		while ((nl = memchr(a->buf, '\n', a->len))) {
+			log_debug("agent %s: %.*s", a->node, (int)(nl - a->buf), a->buf);
+			a->len -= (size_t)(nl + 1 - a->buf);
+			memmove(a->buf, nl + 1, a->len);
+		}
+	}
+}
+
+void agentctl_reap(struct agentctl *a, char *why, size_t len)
+{
+	double deadline = fltime_mono_ms() + 1000;
+	int status = 0;
+	pid_t r = 0;
+
+	if (a->in_fd >= 0)
+		close(a->in_fd);
+	if (a->out_fd >= 0)
+		close(a->out_fd);
+	a->in_fd = a->out_fd = -1;
+	while (a->pid > 0 && (r = waitpid(a->pid, &status, WNOHANG)) == 0 &&
+	       fltime_mono_ms() < deadline)
+		fltime_sleep_ms(5);
+	if (a->pid > 0 && r == 0) {
+		kill(a->pid, SIGKILL);
+		r = waitpid(a->pid, &status, 0);
+	}
+	if (r == a->pid && WIFSIGNALED(status))
+		snprintf(why, len, "killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ?: "?");
+	else if (r == a->pid && WIFEXITED(status))
+		snprintf(why, len, "exited with code %d", WEXITSTATUS(status));
+	else
+		snprintf(why, len, "gone");
+	a->pid = 0;
+}
+
+int agentctl_sweep(const struct agentctl *a, struct fl_error *err)
+{
+	const struct agentctl_saved *s = &a->saved;
+	char pgid[32];
+	const char *argv[16];
+	double deadline = fltime_mono_ms() + 10000;
+	int k = 0, status = 0;
+	pid_t pid, r;
+
+	snprintf(pgid, sizeof(pgid), "%d", (int)s->pgid);
+	argv[k++] = s->bin;
+	argv[k++] = "--sweep";
+	argv[k++] = "--run", argv[k++] = s->run_id;
+	argv[k++] = "--netns", argv[k++] = s->netns;
+	argv[k++] = "--ifname", argv[k++] = s->ifname;
+	if (s->cgroup[0])
+		argv[k++] = "--cgroup", argv[k++] = s->cgroup;
+	if (s->pgid > 0)
+		argv[k++] = "--pgid", argv[k++] = pgid;
+	argv[k] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return fl_err_errno(err, "fork");
+	if (pid == 0) {
+		sigset_t none;
+		int fd = s->log_path[0]
+			     ? open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600)
+			     : open("/dev/null", O_WRONLY);
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (fd >= 0)
+			dup2(fd, 1), dup2(fd, 2);
+		setpgid(0, 0);
+		execvp(s->bin, (char *const *)argv);
+		_exit(127);
+	}
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && fltime_mono_ms() < deadline)
+		fltime_sleep_ms(10);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return fl_err(err, "sweep of %s: no end within 10 s", a->node);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fl_err(err, "sweep of %s failed (status %d, see its agent.log)", a->node,
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
+int agentctl_restart(struct agentctl *a, int timeout_ms, struct fl_error *err)
+{
+	struct agentctl_saved sv = a->saved;
+	char node[64];
+	struct agentctl_spec spec = {.agent_bin = sv.bin,
+				     .run_id = sv.run_id,
+				     .node = node,
+				     .netns_path = sv.netns,
+				     .ifname = sv.ifname,
+				     .cgroup = sv.cgroup,
+				     .pgid = sv.pgid,
+				     .log_path = sv.log_path[0] ? sv.log_path : NULL};
+
+	snprintf(node, sizeof(node), "%s", a->node);
+	if (agentctl_spawn(a, &spec, err) < 0)
+		return fl_wrap(err, "start faultlab-agent for %s", node);
+	return agentctl_await(a, timeout_ms, err);
 }

@@ -12,13 +12,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <limits.h>
+
+/* What an agent was started with: kept to sweep its node and start it again after it died. */
+struct agentctl_saved {
+	char bin[PATH_MAX], run_id[16], netns[PATH_MAX], ifname[32], cgroup[PATH_MAX];
+	char log_path[PATH_MAX];
+	pid_t pgid;
+};
+
 struct agentctl {
 	pid_t pid;
-	int in_fd;  /* agent's stdin (we write) */
-	int out_fd; /* agent's stdout (we read) */
+	int in_fd;   /* agent's stdin (we write) */
+	int out_fd;  /* agent's stdout (we read) */
+	int watched; /* out_fd is in the timeline's epoll set (0 again for every spawn) */
 	char node[64];
 	char buf[16384];
 	size_t len;
+	struct agentctl_saved saved;
 };
 
 struct agentctl_spec {
@@ -65,6 +76,23 @@ int agentctl_ping(struct agentctl *a, struct fl_error *err);
 /* Restarts fault id's lease at lease_ms (the agent's "renew"). */
 int agentctl_renew(struct agentctl *a, const char *id, int64_t lease_ms,
 		   struct agentctl_reply *reply, struct fl_error *err);
+/* The two halves of a call, to ask many agents at once: send one request line (-1 + err when
+ * the agent's stdin is gone), then collect its reply until deadline_ms (fltime_mono_ms
+ * clock). */
+int agentctl_send(struct agentctl *a, const char *req, struct fl_error *err);
+int agentctl_collect(struct agentctl *a, double deadline_ms, struct agentctl_reply *reply,
+		     struct fl_error *err);
+/* Between calls: reads what the agent wrote (event lines are logged and dropped). Returns 0,
+ * or -1 when its stdout is at EOF (the agent is gone). */
+int agentctl_pump(struct agentctl *a);
+/* Reaps a dead agent (its fds closed, waited ≤ 1 s, then SIGKILL); why = "killed by SIGKILL",
+ * "exited with code 1". */
+void agentctl_reap(struct agentctl *a, char *why, size_t len);
+/* `faultlab-agent --sweep` for the node of a (the saved spec), waited ≤ 10 s: removes what a
+ * dead agent left (chains, qdiscs, a frozen or stopped node). 0, or -1 + err. */
+int agentctl_sweep(const struct agentctl *a, struct fl_error *err);
+/* Starts the agent again with its saved spec and waits (≤ timeout_ms) for its ready line. */
+int agentctl_restart(struct agentctl *a, int timeout_ms, struct fl_error *err);
 /* Closes its stdin (the agent reverts everything and exits), waits ≤ 2 s, then SIGKILL. */
 void agentctl_stop(struct agentctl *a);
 /* Finds faultlab-agent: $FL_AGENT, else next to the running binary, else PATH. */

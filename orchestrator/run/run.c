@@ -7,6 +7,7 @@
 #include "orchestrator/analyze/analyze.h"
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/doctor/doctor.h"
+#include "orchestrator/runtime/sweep.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
@@ -212,6 +213,7 @@ static void run_free(struct run_ctx *c)
 	free(c->nt.specs);
 	free(c->nt.nodes);
 	free(c->tl.active);
+	free(c->tl.planned);
 	free(c->msg_event);
 	drain_free(c->tl.drain);
 	free(c->sq.send_failed);
@@ -260,6 +262,10 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 	}
 	t_end = fltime_mono_ms();
 	run_teardown(&c);
+	/* what agents kept for a sweep (link-down's routes) means nothing once the namespaces
+	 * are gone */
+	if (c.run_id[0])
+		sweep_agent_files(c.run_id);
 	log_debug("phase teardown: %.1f ms", fltime_mono_ms() - t_end);
 	if (c.runjournal_open)
 		runjournal_close(&c.j);
@@ -267,6 +273,8 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 		fl_err(err, "interrupted");
 	if (rc == FL_EXIT_OK && !opts->keep)
 		rc = run_analyze(&c);
+	else if (rc == FL_EXIT_INTERRUPTED && c.runjournal_open && !opts->keep)
+		run_analyze(&c); /* the reports, marked interrupted; the exit code stays 4 */
 	run_free(&c);
 	return rc;
 }

@@ -81,7 +81,9 @@ struct run_timeline {
 	double last_receipts_ms;
 	double last_status_ms;
 	int inject_seq;
-	unsigned char *active; /* [fault * n + node]: applied and not yet reverted */
+	unsigned char *active;	/* [fault * n + node]: applied and not yet reverted */
+	unsigned char *planned; /* the same shape: its apply event came, its revert not yet (what a
+				 * replaced agent applies again; run_fault.c allocates it) */
 	int faults_active;
 	long received;
 	struct drain *drain;	   /* what is left to wait for (drain.h) */
@@ -167,6 +169,14 @@ void run_resources_journal(struct run_ctx *c);
 /* The faults still active on node i, applied again on its (new) agent; journalled with event
  * id "restart". */
 void run_fault_reapply(struct run_ctx *c, size_t i);
+/* The same with another event id, for the faults which[f] != 0 (NULL: those active on i). */
+void run_fault_reapply_as(struct run_ctx *c, size_t i, const char *event_id,
+			  const unsigned char *which);
+/* Node i's agent is gone: its faults journalled as lost (fault-lost), the node swept, a new
+ * agent started (agent-restart) and the lost faults applied again (id "agent-restart"). */
+void run_agent_lost(struct run_ctx *c, size_t i);
+/* Reads what node i's agent wrote; calls run_agent_lost when its stdout hung up. */
+void run_agent_check(struct run_ctx *c, size_t i);
 /* Partition: the addresses receiving node `node` drops (pointers into the node table, out
  * holds n + 1), from the groups and direction of fp. Returns how many (0: it drops nothing). */
 size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_params *fp, size_t node,

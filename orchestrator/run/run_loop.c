@@ -201,7 +201,7 @@ static int run_loop_init(struct run_ctx *c)
 	if (c->tl.ctl_fd >= 0)
 		fds[n++] = c->tl.ctl_fd;
 	for (int i = 0; i < n; i++) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)fds[i]};
 
 		if (fds[i] >= 0 && epoll_ctl(c->tl.epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0)
 			return -1;
@@ -223,6 +223,24 @@ static void run_loop_arm(struct run_ctx *c, double deadline_mono_ms)
 	timerfd_settime(c->tl.tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* epoll data of an agent's stdout: this bit + the node index (other fds: the fd itself). */
+#define RUN_AGENT_TAG (1ULL << 40)
+
+/* Puts every running agent's stdout into the epoll set (once per agent): a dead agent is seen
+ * at once (its pipe hangs up), not at its next request. */
+static void run_agents_watch(struct run_ctx *c)
+{
+	for (size_t i = 0; c->tl.epfd >= 0 && i < c->nt.n; i++) {
+		struct agentctl *a = &c->nt.rn[i].ag;
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = RUN_AGENT_TAG | i};
+
+		if (!c->nt.rn[i].agent_up || a->watched || a->out_fd < 0)
+			continue;
+		if (epoll_ctl(c->tl.epfd, EPOLL_CTL_ADD, a->out_fd, &ev) == 0 || errno == EEXIST)
+			a->watched = 1;
+	}
+}
+
 int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
 {
 	double deadline = c->j.mono0_ms + c->tl.pause_ms + t_ms;
@@ -240,11 +258,14 @@ int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
 		run_periodic(c, phase);
 		if (fltime_mono_ms() >= deadline)
 			return 0;
+		run_agents_watch(c);
 		n = epoll_wait(c->tl.epfd, ev, 4, c->tl.epfd < 0 ? 100 : -1);
 		for (int i = 0; i < n; i++) {
-			int fd = ev[i].data.fd;
+			int fd = (int)(ev[i].data.u64 & 0xffffffffu);
 
-			if (fd == c->tl.ctl_fd)
+			if (ev[i].data.u64 & RUN_AGENT_TAG)
+				run_agent_check(c, (size_t)(ev[i].data.u64 & ~RUN_AGENT_TAG));
+			else if (fd == c->tl.ctl_fd)
 				run_ctl_serve(c);
 			else if ((fd == c->tl.tfd || fd == c->tl.tickfd) &&
 				 read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)

@@ -176,6 +176,28 @@ void runjournal_node_resources(struct runjournal *j, const char *node, double cp
 	runjournal_put(j, o);
 }
 
+void runjournal_fault_lost(struct runjournal *j, const char *fault, const char *node,
+			   const char *error)
+{
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:s,s:o}", "type", "fault-lost", "id", "agent-exit", "fault",
+		      fault, "node", node, "t_ms", runjournal_ms(runjournal_now(j)));
+
+	runjournal_result(o, error);
+	runjournal_put(j, o);
+}
+
+void runjournal_agent_restart(struct runjournal *j, const char *node, const char *why,
+			      const char *sweep_error, const char *start_error)
+{
+	json_t *o = json_pack("{s:s,s:s,s:o,s:s,s:s}", "type", "agent-restart", "node", node,
+			      "t_ms", runjournal_ms(runjournal_now(j)), "reason", why, "sweep",
+			      sweep_error ? sweep_error : "ok");
+
+	runjournal_result(o, start_error);
+	runjournal_put(j, o);
+}
+
 void runjournal_driver_warning(struct runjournal *j, const char *node, const char *text)
 {
 	runjournal_put(j, json_pack("{s:s,s:s,s:o,s:s}", "type", "driver-warning", "node", node,

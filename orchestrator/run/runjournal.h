@@ -56,6 +56,13 @@ void runjournal_node_restart(struct runjournal *j, const char *node, const char 
  * the `messages` was received or given up, and every fault was reverted. */
 void runjournal_drain_end(struct runjournal *j, double planned_end_ms, size_t messages);
 void runjournal_run_end(struct runjournal *j, const char *status);
+/* A fault that was in force on node when its agent died (type "fault-lost", result error). */
+void runjournal_fault_lost(struct runjournal *j, const char *fault, const char *node,
+			   const char *error);
+/* A dead agent replaced (type "agent-restart"): why it died, the sweep's and the new agent's
+ * errors (NULL = ok). */
+void runjournal_agent_restart(struct runjournal *j, const char *node, const char *why,
+			      const char *sweep_error, const char *start_error);
 /* A driver's warning about what it could not see (type "driver-warning", node, text). */
 /* A node's resource figures at the end of the run (run_resources.c); NAN figures are null. */
 void runjournal_node_resources(struct runjournal *j, const char *node, double cpu_ms,

@@ -39,6 +39,18 @@ static int sweep_ns_id(const char *name, char *id, size_t len)
 	return runlock_valid_id(id);
 }
 
+/* "<id>-<ino>-<if>.routes" → id */
+static int sweep_state_id(const char *name, char *id, size_t len)
+{
+	size_t n = strcspn(name, "-");
+
+	if (name[n] != '-' || n == 0 || n >= len)
+		return 0;
+	memcpy(id, name, n);
+	id[n] = '\0';
+	return runlock_valid_id(id);
+}
+
 /* "<id>.lock" etc. → id */
 static int sweep_file_id(const char *name, char *id, size_t len)
 {
@@ -81,6 +93,7 @@ void sweep_list_ids(int include_docker, void (*fn)(const char *id, void *ctx), v
 
 	sweep_dir_ids(NETNS_LINK_DIR, sweep_ns_id, fn, ctx);
 	sweep_dir_ids(RUNLOCK_DIR, sweep_file_id, fn, ctx);
+	sweep_dir_ids(SWEEP_AGENT_STATE_DIR, sweep_state_id, fn, ctx);
 	for (size_t i = 0; i < n_roots; i++) {
 		snprintf(p, sizeof(p), "%s/faultlab", roots[i]);
 		sweep_dir_ids(p, sweep_cg_id, fn, ctx);
@@ -179,6 +192,25 @@ static int sweep_namespaces(const char *id)
 	return removed + (r > 0);
 }
 
+int sweep_agent_files(const char *id)
+{
+	DIR *d = opendir(SWEEP_AGENT_STATE_DIR);
+	struct dirent *e;
+	char pre[32], p[PATH_MAX];
+	int removed = 0;
+
+	if (!d)
+		return 0;
+	snprintf(pre, sizeof(pre), "%s-", id);
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, pre, strlen(pre)) == 0) {
+			snprintf(p, sizeof(p), "%s/%s", SWEEP_AGENT_STATE_DIR, e->d_name);
+			removed += unlink(p) == 0;
+		}
+	closedir(d);
+	return removed;
+}
+
 static int sweep_files(const char *id)
 {
 	static const char *const sfx[] = {".json", ".subnet", ".sock", ".lock", ".rt.lock"};
@@ -218,6 +250,7 @@ static int sweep_one(const char *id, int include_docker)
 	removed += sweep_namespaces(id);
 	removed += sweep_cgroups(id);
 	removed += sweep_files(id);
+	removed += sweep_agent_files(id);
 	return removed;
 }
 

@@ -20,6 +20,12 @@ int sweep_runs(const char *run_id, int include_docker, struct sweep_result *res,
 /* Run ids that have anything on this host (namespaces, cgroups, run files; containers and
  * networks when include_docker): calls fn(id, ctx) once per id. */
 void sweep_list_ids(int include_docker, void (*fn)(const char *id, void *ctx), void *ctx);
+/* Where faultlab-agent keeps what a sweep needs (agents/linkdown.c: link-down's saved routes,
+ * `<RUNID>-<netns inode>-<IF>.routes`). */
+#define SWEEP_AGENT_STATE_DIR "/run/faultlab-agent"
+/* Removes the run's files there (after its namespaces are gone they restore nothing).
+ * Returns how many. */
+int sweep_agent_files(const char *run_id);
 /* SIGKILLs every process whose network namespace is the one bind-mounted at ns_path. */
 int sweep_kill_ns_pids(const char *ns_path);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The scale curve (root): for N labnodes in a degree-4 mesh on the netns runtime, one
 # `faultlab run` each — deploy, ready, agents, a partition of N/10 nodes from the rest (the
-# slowest node's apply time), teardown, faultlab's own max RSS and CPU seconds, and labnode /
+# slowest node's apply time, and in_force_ms: planned time → the last node's applied_ms; the
+# agents are asked at once, so that is the whole apply), teardown, faultlab's own max RSS and CPU seconds, and labnode /
 # agent RSS per node sampled while the run is up. Prints one table row per N.
 #
 #   tests/bench/bench_scale.sh [N...]        (default: 100 250 500 1000)
@@ -46,8 +47,8 @@ avg_rss() {
 	awk -v s="$s" -v k="$k" 'BEGIN { printf "%.1f", k ? s / k / 1024 : 0 }'
 }
 
-printf '%6s %9s %9s %9s %12s %10s %12s %10s %12s %12s\n' N deploy_s ready_s agents_s \
-	partition_ms teardown_s faultlab_MiB cpu_s labnode_MiB agent_MiB
+printf '%6s %9s %9s %9s %12s %11s %10s %12s %10s %12s %12s\n' N deploy_s ready_s agents_s \
+	partition_ms in_force_ms teardown_s faultlab_MiB cpu_s labnode_MiB agent_MiB
 for n in $ns; do
 	scenario "$n" >"$tmp/s$n.yaml"
 	FL_LOG_LEVEL=debug /usr/bin/time -f '%M %U %S' -o "$tmp/time$n" \
@@ -69,9 +70,12 @@ for n in $ns; do
 	part=$(grep '"fault-apply"' "$tmp/run$n/events.jsonl" 2>/dev/null |
 		sed 's/.*"issued_ms":\([0-9.]*\).*"applied_ms":\([0-9.]*\).*/\1 \2/' |
 		awk '{ d = $2 - $1; if (d > m) m = d } END { printf "%.1f", m }')
+	inforce=$(grep '"fault-apply"' "$tmp/run$n/events.jsonl" 2>/dev/null |
+		sed 's/.*"planned_ms":\([0-9.]*\).*"applied_ms":\([0-9.]*\).*/\1 \2/' |
+		awk '{ d = $2 - $1; if (d > m) m = d } END { printf "%.1f", m }')
 	read -r maxrss ut st <"$tmp/time$n"
-	printf '%6s %9s %9s %9s %12s %10s %12.1f %10.2f %12s %12s\n' "$n" "$(phase deploy)" \
-		"$(phase ready)" "$(phase agents)" "$part" "$(phase teardown)" \
+	printf '%6s %9s %9s %9s %12s %11s %10s %12.1f %10.2f %12s %12s\n' "$n" "$(phase deploy)" \
+		"$(phase ready)" "$(phase agents)" "$part" "$inforce" "$(phase teardown)" \
 		"$(echo "$maxrss / 1024" | bc -l)" "$(echo "$ut + $st" | bc -l)" "$ln_rss" "$ag_rss"
 	grep -q 'nodes .* up' "$tmp/err$n" || tail -3 "$tmp/err$n"
 done
