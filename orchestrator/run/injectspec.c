@@ -1,5 +1,6 @@
 /* FAULT-SPEC of `faultlab inject` → the run's control request (see run_ctl.c). */
 #include "orchestrator/run/injectspec.h"
+#include "orchestrator/run/runplan.h"
 #include "orchestrator/scenario/fault_kind.h"
 
 #include "common/cleanup.h"
@@ -93,11 +94,6 @@ static int inject_params(const struct fault_kind *k, json_t *spec, json_t *req,
 	return 0;
 }
 
-static double inject_num(json_t *params, const char *key)
-{
-	return json_number_value(json_object_get(params, key));
-}
-
 /* A text value among the names the agent reads (netem_params.c), or -1 + err. */
 static int inject_enum(json_t *params, const char *kind, const char *key, const char *const *names,
 		       struct fl_error *err)
@@ -118,30 +114,28 @@ static int inject_enum(json_t *params, const char *kind, const char *key, const 
 /* What the agent would refuse or what would change nothing, refused before the run sees it:
  * a netem without any effect, jitter or reorder without a delay, a bandwidth without a rate,
  * a partition without sources or from the node itself. */
-static int inject_sense(const char *kind, const char *node, json_t *req, struct fl_error *err)
+static int inject_sense(const struct fault_kind *k, const char *node, json_t *req,
+			struct fl_error *err)
 {
 	static const char *const dirs[] = {"egress", "ingress", "both", NULL};
 	static const char *const dists[] = {"uniform", "normal", "pareto", "paretonormal", NULL};
 	json_t *params = json_object_get(req, "params"), *from, *v;
 	size_t i;
 
-	if (inject_enum(params, kind, "direction", dirs, err) < 0 ||
-	    inject_enum(params, kind, "distribution", dists, err) < 0)
+	if (inject_enum(params, k->name, "direction", dirs, err) < 0 ||
+	    inject_enum(params, k->name, "distribution", dists, err) < 0)
 		return -1;
-	if (!strcmp(kind, "netem")) {
-		if (!(inject_num(params, "delay_ms") > 0 || inject_num(params, "loss") > 0 ||
-		      inject_num(params, "duplicate") > 0 || inject_num(params, "reorder") > 0 ||
-		      inject_num(params, "corrupt") > 0 || inject_num(params, "rate_bps") > 0))
-			return fl_err(err, "netem changes nothing: give at least one of delay, "
-					   "loss, duplicate, reorder, corrupt, rate above zero");
-		if (inject_num(params, "jitter_ms") > 0 && !(inject_num(params, "delay_ms") > 0))
-			return fl_err(err, "netem jitter needs a delay");
-		if (inject_num(params, "reorder") > 0 && !(inject_num(params, "delay_ms") > 0))
-			return fl_err(err, "netem reorder needs a delay");
+	if (k->sense) {
+		struct fault_params fp;
+		const char *why;
+		int rc = runplan_fault_params(NULL, k, params, &fp);
+
+		why = rc < 0 ? "malformed params" : k->sense(&fp);
+		fault_params_free(&fp);
+		if (why)
+			return fl_err(err, "%s", why);
 	}
-	if (!strcmp(kind, "bandwidth") && !json_object_get(params, "rate_bps"))
-		return fl_err(err, "bandwidth needs a rate");
-	if (strcmp(kind, "partition") != 0)
+	if (!k->groups)
 		return 0;
 	from = json_object_get(req, "drop_from_nodes");
 	if (json_array_size(from) == 0)
@@ -197,7 +191,7 @@ int injectspec_request(const char *node, const char *spec_text, json_t **out, st
 	if (lease <= 0)
 		return fl_err(err, "for: must be more than 0s");
 	if (fl_limit_check(FL_LIMIT_LEASE, (double)lease, err) < 0 ||
-	    inject_sense(kind->name, node, req, err) < 0)
+	    inject_sense(kind, node, req, err) < 0)
 		return -1;
 	json_object_set_new(req, "kind", json_string(kind->name));
 	json_object_set_new(req, "lease_ms", json_integer(lease));

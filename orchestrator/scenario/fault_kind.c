@@ -58,26 +58,45 @@ static const struct fault_field conndrop_fields[] = {
     FIELD("ports", FAULT_FIELD_PORTS, ports, 1, 1, "ports", -1),
 };
 
+static const char *netem_sense(const struct fault_params *p)
+{
+	if (!(p->delay_ms > 0 || p->loss > 0 || p->duplicate > 0 || p->reorder > 0 ||
+	      p->corrupt > 0 || p->rate_bps > 0))
+		return "netem changes nothing: give at least one of delay, loss, duplicate, "
+		       "reorder, corrupt above zero";
+	if (p->jitter_ms > 0 && !(p->delay_ms > 0))
+		return "netem jitter needs a delay";
+	if (p->reorder > 0 && !(p->delay_ms > 0))
+		return "netem reorder needs a delay (reordered packets are the ones sent without "
+		       "it)";
+	return NULL;
+}
+
+static const char *bandwidth_sense(const struct fault_params *p)
+{
+	return p->rate_bps ? NULL : "bandwidth needs a rate";
+}
+
 /* In the order of enum scenario_fault_kind. */
 static const struct fault_kind fault_kind_table[] = {
     {"netem", SCENARIO_FAULT_NETEM, FAULT_VIA_AGENT, 1, NULL, 0, netem_fields, N(netem_fields),
-     scenario_netem_keys, scenario_validate_netem},
+     scenario_netem_keys, NULL, netem_sense},
     {"bandwidth", SCENARIO_FAULT_BANDWIDTH, FAULT_VIA_AGENT, 1, NULL, 0, bandwidth_fields,
-     N(bandwidth_fields), scenario_bandwidth_keys, NULL},
+     N(bandwidth_fields), scenario_bandwidth_keys, NULL, bandwidth_sense},
     {"partition", SCENARIO_FAULT_PARTITION, FAULT_VIA_AGENT, 1, NULL, 1, partition_fields,
-     N(partition_fields), scenario_partition_keys, scenario_validate_partition},
+     N(partition_fields), scenario_partition_keys, scenario_validate_partition, NULL},
     {"link-down", SCENARIO_FAULT_LINK_DOWN, FAULT_VIA_AGENT, 1, NULL, 0, NULL, 0,
-     scenario_target_keys, NULL},
+     scenario_target_keys, NULL, NULL},
     {"freeze", SCENARIO_FAULT_FREEZE, FAULT_VIA_AGENT, 1, NULL, 0, NULL, 0, scenario_target_keys,
-     NULL},
+     NULL, NULL},
     {"suspend", SCENARIO_FAULT_SUSPEND, FAULT_VIA_AGENT, 1, NULL, 0, suspend_fields,
-     N(suspend_fields), scenario_suspend_keys, NULL},
+     N(suspend_fields), scenario_suspend_keys, NULL, NULL},
     {"kill", SCENARIO_FAULT_KILL, FAULT_VIA_RUNTIME_STOP, 0, "the node stays down until a restart",
-     0, kill_fields, N(kill_fields), scenario_kill_keys, NULL},
+     0, kill_fields, N(kill_fields), scenario_kill_keys, NULL, NULL},
     {"restart", SCENARIO_FAULT_RESTART, FAULT_VIA_RUNTIME_RESTART, 0, "it happens at one moment", 0,
-     NULL, 0, scenario_target_keys, NULL},
+     NULL, 0, scenario_target_keys, NULL, NULL},
     {"connection-drop", SCENARIO_FAULT_CONNECTION_DROP, FAULT_VIA_AGENT, 1, NULL, 0,
-     conndrop_fields, N(conndrop_fields), scenario_conndrop_keys, NULL},
+     conndrop_fields, N(conndrop_fields), scenario_conndrop_keys, NULL, NULL},
 };
 
 const struct fault_kind *fault_kind_at(size_t i)

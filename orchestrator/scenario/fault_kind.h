@@ -76,6 +76,11 @@ struct fault_kind {
 	/* scenario: its parameter keys, and its own checks beyond the common ones (NULL none) */
 	const struct scenario_key *keys;
 	void (*validate)(struct sparse *p, const struct scenario_fault *f);
+	/* What the agent would refuse, or a fault that would change nothing, as a sentence
+	 * ("netem jitter needs a delay"); NULL when the params make sense. Read by validate (a
+	 * scenario's fault) and by `faultlab inject` (a FAULT-SPEC), on typed params. NULL: no
+	 * such check for the kind. */
+	const char *(*sense)(const struct fault_params *p);
 };
 
 /* The kind by name (NULL when unknown), by the scenario's enum, or the i-th (NULL past the

@@ -85,7 +85,6 @@ void scenario_validate_faults(struct sparse *p);
 extern const struct scenario_key scenario_netem_keys[], scenario_bandwidth_keys[],
     scenario_partition_keys[], scenario_target_keys[], scenario_suspend_keys[],
     scenario_kill_keys[], scenario_conndrop_keys[];
-void scenario_validate_netem(struct sparse *p, const struct scenario_fault *f);
 void scenario_validate_partition(struct sparse *p, const struct scenario_fault *f);
 void scenario_validate_expect(struct sparse *p);
 /* Records "no node named "x"", with a "did you mean" when a node name is close. */

@@ -55,21 +55,19 @@ void scenario_validate_partition(struct sparse *p, const struct scenario_fault *
 	free(group_of);
 }
 
-void scenario_validate_netem(struct sparse *p, const struct scenario_fault *f)
+/* The kind's sense check (fault_kind.h) on the fault's typed params, at its kind key. */
+static void validate_fault_sense(struct sparse *p, const struct scenario_fault *f)
 {
-	const struct scenario_netem *ne = &f->netem;
+	const struct fault_kind *k = fault_kind_of(f->kind);
+	struct fault_params fp;
+	const char *why;
 
-	if (!ne->delay_ms && !ne->loss && !ne->duplicate && !ne->reorder && !ne->corrupt)
-		scenario_error_at(p, f->kind_mark,
-				  "netem needs at least one of delay, loss, duplicate, reorder, "
-				  "corrupt above zero");
-	if (ne->jitter_ms && !ne->delay_ms)
-		scenario_error_at(p, f->kind_mark, "netem jitter needs a delay");
-	if (ne->reorder && !ne->delay_ms)
-		scenario_error_at(
-		    p, f->kind_mark,
-		    "netem reorder needs a delay (reordered packets are the ones sent "
-		    "without it)");
+	if (!k->sense)
+		return;
+	fault_params_from_scenario(f, &fp);
+	if ((why = k->sense(&fp)))
+		scenario_error_at(p, f->kind_mark, "%s", why);
+	fault_params_free(&fp);
 }
 
 static void validate_fault_time(struct sparse *p, const struct scenario_fault *f)
@@ -170,6 +168,7 @@ void scenario_validate_faults(struct sparse *p)
 			scenario_validate_selector(p, &f->target);
 		if (k->validate)
 			k->validate(p, f);
+		validate_fault_sense(p, f);
 		validate_fault_time(p, f);
 	}
 }

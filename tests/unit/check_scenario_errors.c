@@ -125,8 +125,8 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:8:12: unknown image \"nwaku\" (expected labnode or jswaku or a key of images)\n"},
     {"netem nothing",
      BASE "faults:\n  - at: 1s\n    for: 2s\n    netem: {target: a, direction: both}\n",
-     "t.yaml:10:12: netem needs at least one of delay, loss, duplicate, reorder, corrupt above "
-     "zero\n"},
+     "t.yaml:10:12: netem changes nothing: give at least one of delay, loss, duplicate, "
+     "reorder, corrupt above zero\n"},
     {"where node on delivery", BASE "expect:\n  - {metric: delivery, where: {node: a}, min: 1}\n",
      "t.yaml:8:38: where.node applies to the per-node metrics (cpu, rss, bytes), not to "
      "delivery\n"},
