@@ -171,13 +171,15 @@ static int netns_node_net(struct netns_rt *p, struct netns_node *nn, size_t idx,
 
 /* Forks the node's process. With report_fd the exec is not waited for: the caller finishes
  * with netns_proc_spawn_end(); without, this returns once the exec happened. */
-static int netns_node_spawn(struct netns_node *nn, const struct runtime_node_spec *spec,
-			    int *report_fd, struct fl_error *err)
+static int netns_node_spawn(const struct netns_rt *p, struct netns_node *nn,
+			    const struct runtime_node_spec *spec, int *report_fd,
+			    struct fl_error *err)
 {
 	char **argv = runtime_argv_expand(spec->argv, spec->host_data_dir, err);
-	cleanup_close int cg = -1;
+	cleanup_close int cg = -1, cg_dir = -1;
 	struct netns_proc_spec ps = {.ns_fd = nn->ns_fd,
 				     .cgroup_fd = -1,
+				     .cgroup_dir_fd = -1,
 				     .log_path = spec->log_path,
 				     .cwd = spec->host_data_dir};
 	int rc;
@@ -190,9 +192,12 @@ static int netns_node_spawn(struct netns_node *nn, const struct runtime_node_spe
 			runtime_argv_free(argv);
 			return -1;
 		}
+		if (p->cg_kind == HOSTPROBE_FREEZER_CGROUP2)
+			cg_dir = open(nn->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	ps.argv = argv;
 	ps.cgroup_fd = cg;
+	ps.cgroup_dir_fd = cg_dir;
 	if (!ps.log_path)
 		ps.log_path = "/dev/null";
 	if (report_fd)
@@ -311,7 +316,7 @@ static int netns_nodes_start(struct runtime *rt, const struct runtime_node_spec 
 	t1 = fltime_mono_ms();
 	for (i = 0; i < n && rc == 0; i++) {
 		struct netns_node *nn = &p->nodes[idx[i]];
-		if (netns_node_spawn(nn, &specs[i], &fds[i], err) < 0) {
+		if (netns_node_spawn(p, nn, &specs[i], &fds[i], err) < 0) {
 			rc = fl_wrap(err, "node %s", specs[i].name);
 			break;
 		}
@@ -385,7 +390,7 @@ static int netns_node_restart(struct runtime *rt, const struct runtime_node_spec
 		return fl_err(err, "no node %s in this run", node->name);
 	if (nn->pid > 0 && netns_node_kill(nn, SIGTERM, RUNTIME_STOP_TIMEOUT_MS) < 0)
 		return fl_err(err, "node %s (pid %d) did not exit", nn->name, (int)nn->pid);
-	if (netns_node_spawn(nn, spec, NULL, err) < 0)
+	if (netns_node_spawn(p, nn, spec, NULL, err) < 0)
 		return fl_wrap(err, "restart node %s", nn->name);
 	netns_fill(p, nn, spec, node);
 	return 0;
