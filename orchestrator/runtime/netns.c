@@ -193,7 +193,10 @@ static int netns_node_spawn(const struct netns_rt *p, struct netns_node *nn,
 			runtime_argv_free(argv);
 			return -1;
 		}
-		if (p->cg_kind == HOSTPROBE_FREEZER_CGROUP2)
+		/* into the group at creation: first starts only. A restart right after the
+		 * node's group was emptied (cgroup.kill) sometimes saw its new process die
+		 * (runtime_netns stop_and_restart_a_node, 1 run in 3); it joins after the fork */
+		if (report_fd && p->cg_kind == HOSTPROBE_FREEZER_CGROUP2)
 			cg_dir = open(nn->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	ps.argv = argv;

@@ -279,11 +279,12 @@ static int sig_round(const char *sc, int round, const char *after, long jitter_m
 
 START_TEST(sigint_any_phase_exit4_nothing_left)
 {
-	long n = sig_env("FL_SCALE_SIGNALS_NODES", 150), max_ms = sig_env("FL_SCALE_SIGNALS_MAX_MS", 2000);
+	long n = sig_env("FL_SCALE_SIGNALS_NODES", 150),
+	     max_ms = sig_env("FL_SCALE_SIGNALS_MAX_MS", 2000);
 	unsigned seed = (unsigned)sig_env("FL_SCALE_SIGNALS_SEED", (long)time(NULL) % 100000 + 1);
 	/* the line that ends the phase before the one to interrupt */
-	const char *after[] = {NULL, "phase deploy:", "phase ready:", "phase agents:",
-			       "phase links+settle:"};
+	const char *after[] = {
+	    NULL, "phase deploy:", "phase ready:", "phase agents:", "phase links+settle:"};
 	const char *sc;
 
 	if (geteuid() != 0)
