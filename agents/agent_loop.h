@@ -10,7 +10,7 @@
 
 #include <sys/types.h>
 
-#define AGENT_LOOP_PARENT_CHECK_MS 100
+#define AGENT_LOOP_PARENT_CHECK_MS 1000
 #define AGENT_LOOP_LINE_MAX 65536
 
 /* Blocks the signals the loop reads and arms the parent-death signal; call first thing in

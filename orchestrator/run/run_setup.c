@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,12 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	return 0;
 }
 
+/* The runtime's question between two nodes (runtime.h: rt->cancelled). */
+static int run_cancelled(void *ctx)
+{
+	return run_check_signals(ctx);
+}
+
 int run_deploy(struct run_ctx *c, struct fl_error *err)
 {
 	struct runtime_net_spec net = {.run_id = c->run_id, .subnet = c->subnet};
@@ -174,9 +181,14 @@ int run_deploy(struct run_ctx *c, struct fl_error *err)
 	c->nt.rt = runtime_new(c->nt.runtime_name, err);
 	if (!c->nt.rt)
 		return fl_wrap(err, "runtime %s", c->nt.runtime_name);
-	for (size_t i = 0; i < c->nt.n; i++)
+	c->nt.rt->cancelled = run_cancelled;
+	c->nt.rt->cancel_ctx = c;
+	for (size_t i = 0; i < c->nt.n; i++) {
+		if (run_check_signals(c))
+			return fl_err(err, "interrupted while preparing the nodes");
 		if (run_node_setup(c, i, err) < 0)
 			return -1;
+	}
 	if (c->nt.rt->ops->net_create(c->nt.rt, &net, err) < 0)
 		return fl_wrap(err, "create the %s network %s", c->nt.runtime_name, c->subnet);
 	c->nt.net_made = 1;
@@ -253,12 +265,13 @@ int run_wait_ready(struct run_ctx *c, struct fl_error *err)
 	while (ready < c->nt.n) {
 		ready = 0;
 		for (size_t i = 0; i < c->nt.n; i++) {
+			/* one check per node: a pass over 1 000 nodes takes seconds */
+			if (run_check_signals(c))
+				return fl_err(err, "interrupted while waiting for the nodes");
 			if (!c->nt.rn[i].ready && run_ready_poll(c, i, t0, err) < 0)
 				return -1;
 			ready += (size_t)c->nt.rn[i].ready;
 		}
-		if (run_check_signals(c))
-			return fl_err(err, "interrupted while waiting for the nodes");
 		if (ready == c->nt.n)
 			break;
 		if (fltime_mono_ms() > deadline) {
@@ -277,6 +290,8 @@ int run_wait_ready(struct run_ctx *c, struct fl_error *err)
 	for (size_t i = 0; i < c->nt.n; i++) {
 		struct fl_error ierr = {0};
 
+		if (run_check_signals(c))
+			return fl_err(err, "interrupted while asking the nodes for their identity");
 		if (c->nt.rn[i].drv->identity(&c->nt.rn[i].dn, &ierr) < 0)
 			log_warn("%s", ierr.msg);
 	}
@@ -337,48 +352,140 @@ void run_agents_refresh(struct run_ctx *c)
 	}
 }
 
-/* Spawns every agent, then collects their ready lines: 100 agents start in parallel. */
-int run_agents_start(struct run_ctx *c, struct fl_error *err)
+/* An agent that did not come up: fatal when a fault of the plan needs it, else a warning. */
+static void run_agent_failed(struct run_ctx *c, size_t i, struct fl_error *aerr, int *rc,
+			     struct fl_error *err)
 {
-	unsigned char *spawned = fl_xcalloc(c->nt.n + 1, 1);
-	int rc = 0;
+	if (!run_node_faulted(c, i))
+		log_warn("%s (no fault of the plan needs it)", aerr->msg);
+	else if (*rc == 0)
+		*err = *aerr, *rc = -1;
+}
 
-	for (size_t i = 0; i < c->nt.n; i++) {
-		struct fl_error aerr = {0};
+/* How long the agents may take to say ready, all together: they start in parallel, but on a
+ * 2-core host 1 000 of them queue for the CPU. */
+static double run_agents_deadline_ms(const struct run_ctx *c)
+{
+	return 10000.0 + 20.0 * (double)c->nt.n;
+}
 
-		spawned[i] = run_agent_spawn(c, i, &aerr) == 0;
-		if (!spawned[i] && run_node_faulted(c, i) && rc == 0)
-			*err = aerr, rc = -1;
-	}
-	for (size_t i = 0; i < c->nt.n; i++) {
-		struct fl_error aerr = {0};
+/* Waits for the ready line of every agent in `pending` (1 = spawned, not yet heard from)
+ * under one deadline, polling all of them and the signals at once: a signal ends the wait
+ * within the poll interval. Returns 1 when interrupted. */
+static int run_agents_collect(struct run_ctx *c, unsigned char *pending, int *rc,
+			      struct fl_error *err)
+{
+	struct pollfd *pf = fl_xcalloc(c->nt.n + 1, sizeof(*pf));
+	size_t *who = fl_xcalloc(c->nt.n + 1, sizeof(*who));
+	double deadline = fltime_mono_ms() + run_agents_deadline_ms(c);
+	int interrupted = 0;
 
-		if (!spawned[i])
-			continue;
-		if (agentctl_await(&c->nt.rn[i].ag, 10000, &aerr) == 0) {
-			c->nt.rn[i].agent_up = 1;
-		} else if (run_node_faulted(c, i)) {
-			if (rc == 0)
-				*err = aerr, rc = -1;
-		} else {
-			log_warn("%s (no fault of the plan needs it)", aerr.msg);
+	for (;;) {
+		size_t k = 0;
+
+		if (run_check_signals(c)) {
+			interrupted = 1;
+			break;
+		}
+		for (size_t i = 0; i < c->nt.n; i++)
+			if (pending[i]) {
+				pf[k] =
+				    (struct pollfd){.fd = c->nt.rn[i].ag.out_fd, .events = POLLIN};
+				who[k++] = i;
+			}
+		if (k == 0 || fltime_mono_ms() > deadline)
+			break;
+		if (c->tl.sigfd >= 0)
+			pf[k++] = (struct pollfd){.fd = c->tl.sigfd, .events = POLLIN};
+		if (poll(pf, k, 200) < 0 && errno != EINTR)
+			break;
+		for (size_t j = 0; j < k; j++) {
+			struct fl_error aerr = {0};
+			size_t i = who[j];
+
+			if (pf[j].fd == c->tl.sigfd ||
+			    !(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			/* the ready line is one short write: it is there, or the agent is gone */
+			pending[i] = 0;
+			if (agentctl_await(&c->nt.rn[i].ag, 1000, &aerr) == 0)
+				c->nt.rn[i].agent_up = 1;
+			else
+				run_agent_failed(c, i, &aerr, rc, err);
 		}
 	}
-	free(spawned);
+	for (size_t i = 0; i < c->nt.n && !interrupted; i++)
+		if (pending[i]) { /* never answered */
+			struct fl_error aerr = {0};
+
+			pending[i] = 0;
+			agentctl_stop(&c->nt.rn[i].ag);
+			fl_err(&aerr, "start faultlab-agent for %s: no ready line within %.0f s",
+			       c->plan.nodes[i].name, run_agents_deadline_ms(c) / 1000);
+			run_agent_failed(c, i, &aerr, rc, err);
+		}
+	free(pf);
+	free(who);
+	return interrupted;
+}
+
+/* Spawns every agent, then collects their ready lines as they come (all at once, one
+ * deadline): 1 000 agents start in parallel, and Ctrl-C is honoured at any point. */
+int run_agents_start(struct run_ctx *c, struct fl_error *err)
+{
+	unsigned char *pending = fl_xcalloc(c->nt.n + 1, 1);
+	int rc = 0, interrupted = 0;
+
+	for (size_t i = 0; i < c->nt.n; i++) {
+		struct fl_error aerr = {0};
+
+		if (run_check_signals(c)) {
+			interrupted = 1;
+			break;
+		}
+		pending[i] = run_agent_spawn(c, i, &aerr) == 0;
+		if (!pending[i] && run_node_faulted(c, i) && rc == 0)
+			*err = aerr, rc = -1;
+	}
+	if (!interrupted)
+		interrupted = run_agents_collect(c, pending, &rc, err);
+	if (interrupted) {
+		/* spawned, not yet ready: they go now (the ready ones with the teardown) */
+		for (size_t i = 0; i < c->nt.n; i++)
+			if (pending[i])
+				agentctl_stop(&c->nt.rn[i].ag);
+		rc = fl_err(err, "interrupted while starting the agents");
+	}
+	free(pending);
 	return rc;
 }
 
-void run_teardown(struct run_ctx *c)
+/* Every agent at once: all stdins closed first (each agent reverts and exits on EOF), then
+ * the waits, which find them gone — not one exit after the other. */
+static void run_agents_stop(struct run_ctx *c)
 {
-	struct fl_error err = {0};
-
-	if (c->runjournal_open)
-		run_fault_revert_all(c);
+	for (size_t i = 0; c->nt.rn && i < c->nt.n; i++)
+		if (c->nt.rn[i].agent_up && c->nt.rn[i].ag.in_fd >= 0) {
+			close(c->nt.rn[i].ag.in_fd);
+			c->nt.rn[i].ag.in_fd = -1;
+		}
 	for (size_t i = 0; c->nt.rn && i < c->nt.n; i++) {
 		if (c->nt.rn[i].agent_up)
 			agentctl_stop(&c->nt.rn[i].ag);
 		c->nt.rn[i].agent_up = 0;
 	}
+}
+
+void run_teardown(struct run_ctx *c)
+{
+	struct fl_error err = {0};
+	double t0 = fltime_mono_ms(), t1, t2;
+
+	if (c->runjournal_open)
+		run_fault_revert_all(c);
+	t1 = fltime_mono_ms();
+	run_agents_stop(c);
+	t2 = fltime_mono_ms();
 	run_ctl_close(c);
 	run_telemetry_stop(c);
 	if (c->nt.rt && c->nt.net_made && c->nt.rt->ops->teardown(c->nt.rt, &err) < 0)
@@ -386,6 +493,9 @@ void run_teardown(struct run_ctx *c)
 	if (c->nt.rt)
 		c->nt.rt->ops->free(c->nt.rt);
 	c->nt.rt = NULL;
+	log_debug(
+	    "teardown: faults reverted in %.1f ms, agents stopped in %.1f ms, runtime %.1f ms",
+	    t1 - t0, t2 - t1, fltime_mono_ms() - t2);
 	for (size_t i = 0; c->nt.rn && i < c->nt.n; i++) {
 		if (c->nt.rn[i].events)
 			fclose(c->nt.rn[i].events);
@@ -424,6 +534,8 @@ void run_settle(struct run_ctx *c)
 
 			if (!want[i])
 				continue;
+			if (run_check_signals(c))
+				break;
 			got = run_peers_connected(&c->nt.rn[i]);
 			if (got >= 0 && (size_t)got >= want[i])
 				want[i] = 0;

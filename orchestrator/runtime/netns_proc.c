@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,21 +43,24 @@ static int netns_proc_resolve(const char *cmd, char *out, size_t len, struct fl_
 	return fl_err(err, "%s: command not found in PATH", cmd);
 }
 
-/* In the child: only async-signal-safe calls. Reports errno on `errfd` and exits. */
+/* In the child: only async-signal-safe calls, and no writes to memory but its own stack (it may
+ * share ours until it execs). Reports errno on `errfd` and exits. */
 static void netns_proc_child(const struct netns_proc_spec *spec, const char *path, int logfd,
-			     int errfd)
+			     int errfd, int in_cgroup)
 {
 	sigset_t none;
 	char pid[24];
 	int n = 0, e, rep = errfd;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* handlers first, then the mask: until it execs, the child may share our memory, and
+	 * no handler of ours may run in it */
 	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
 			signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
-	if (spec->cgroup_fd >= 0) {
+	if (!in_cgroup && spec->cgroup_fd >= 0) {
 		char tmp[24];
 		for (pid_t p = getpid(); p > 0; p /= 10)
 			tmp[n++] = (char)('0' + p % 10);
@@ -85,11 +89,124 @@ fail:
 	_exit(127);
 }
 
+/* clone3's arguments up to `cgroup` (CLONE_ARGS_SIZE_VER2), spelled out here: <linux/sched.h>
+ * does not mix with glibc's <sched.h> on every libc. */
+struct netns_proc_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
+};
+#define NETNS_PROC_CLONE_INTO_CGROUP 0x200000000ULL
+#define NETNS_PROC_STACK (64 * 1024)
+
+/* What the child needs, on the parent's stack (the child shares the parent's memory until it
+ * execs, and the parent waits: CLONE_VM | CLONE_VFORK). */
+struct netns_proc_child_args {
+	const struct netns_proc_spec *spec;
+	const char *path;
+	int logfd, errfd, in_cgroup;
+};
+
+static void netns_proc_child(const struct netns_proc_spec *spec, const char *path, int logfd,
+			     int errfd, int in_cgroup);
+
+static void netns_proc_child_entry(struct netns_proc_child_args *a)
+{
+	netns_proc_child(a->spec, a->path, a->logfd, a->errfd, a->in_cgroup);
+}
+
+/* 1 until clone3 failed in a way that says the kernel (or the hierarchy) cannot do it; then
+ * every later spawn goes straight to fork + cgroup.procs. */
+static int netns_proc_clone3_ok = 1;
+
+#if defined(__x86_64__) && defined(SYS_clone3)
+/* clone3 with a stack of the child's own: the child starts on `stack` and calls
+ * entry(arg), which never returns (it execs or _exits). Not expressible with syscall(2): the
+ * child would return through the wrapper's frame on the parent's stack. */
+static long netns_proc_clone3(struct netns_proc_clone_args *ca,
+			      void (*entry)(struct netns_proc_child_args *),
+			      struct netns_proc_child_args *arg)
+{
+	register long rax __asm__("rax") = SYS_clone3;
+	register void *rdi __asm__("rdi") = ca;
+	register long rsi __asm__("rsi") = (long)sizeof(*ca);
+	register void *r12 __asm__("r12") = (void *)entry;
+	register void *r13 __asm__("r13") = arg;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r13, %%rdi\n\t"
+			 "call *%%r12\n\t"
+			 "ud2\n"
+			 "1:\n"
+			 : "+r"(rax)
+			 : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13)
+			 : "rcx", "r11", "memory");
+	return rax;
+}
+#define NETNS_PROC_VFORK 1
+#else
+#define NETNS_PROC_VFORK 0
+#endif
+
+/* Starts the child: clone3 into the cgroup2 group `cgroup_dir_fd` (when >= 0) sharing our
+ * memory until it execs (x86-64), else a plain fork. Why: a write to cgroup.procs after the
+ * fork takes the cgroup threadgroup lock for writing (an RCU grace period), and fork() copies
+ * the page tables of a parent whose size grows with the node count, then every page the
+ * parent writes faults once more — both per node, so the deploy grew as N². Returns the pid
+ * (0 never: the child does not return), -1 with errno; *in_cgroup says whether the child was
+ * created in the group (else it writes its pid into cgroup.procs itself). */
+static pid_t netns_proc_start(struct netns_proc_child_args *a, int cgroup_dir_fd)
+{
+	a->in_cgroup = 0;
+#if NETNS_PROC_VFORK
+	if (netns_proc_clone3_ok) {
+		void *stack = malloc(NETNS_PROC_STACK);
+		struct netns_proc_clone_args ca = {
+		    .flags = CLONE_VM | CLONE_VFORK,
+		    .exit_signal = SIGCHLD,
+		    .stack = (uint64_t)(uintptr_t)stack,
+		    .stack_size = NETNS_PROC_STACK,
+		};
+		long p = -ENOMEM;
+
+		if (cgroup_dir_fd >= 0) {
+			ca.flags |= NETNS_PROC_CLONE_INTO_CGROUP;
+			ca.cgroup = (uint64_t)cgroup_dir_fd;
+			a->in_cgroup = 1;
+		}
+		if (stack)
+			p = netns_proc_clone3(&ca, netns_proc_child_entry, a);
+		free(stack);
+		if (p > 0)
+			return (pid_t)p;
+		a->in_cgroup = 0;
+		/* ENOSYS (< 5.3), E2BIG (< 5.7: no cgroup field), EOPNOTSUPP/EBADF (not a
+		 * cgroup2 group, e.g. a v1 hierarchy): fork as before, from now on */
+		if (p == -ENOSYS || p == -E2BIG || p == -EINVAL || p == -EOPNOTSUPP || p == -EBADF)
+			netns_proc_clone3_ok = 0;
+		else if (p != -ENOMEM) {
+			errno = (int)-p;
+			return -1;
+		}
+	}
+#else
+	(void)cgroup_dir_fd;
+#endif
+	pid_t p = fork();
+
+	if (p == 0)
+		netns_proc_child_entry(a);
+	return p;
+}
+
 int netns_proc_spawn_begin(const struct netns_proc_spec *spec, pid_t *pid, int *report_fd,
 			   struct fl_error *err)
 {
 	char path[PATH_MAX];
 	cleanup_close int logfd = -1;
+	struct netns_proc_child_args child;
 	int pipefd[2];
 	pid_t p;
 
@@ -100,15 +217,13 @@ int netns_proc_spawn_begin(const struct netns_proc_spec *spec, pid_t *pid, int *
 		return fl_wrap(err, "node log");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return fl_err_errno(err, "pipe");
-	p = fork();
+	child = (struct netns_proc_child_args){
+	    .spec = spec, .path = path, .logfd = logfd, .errfd = pipefd[1]};
+	p = netns_proc_start(&child, spec->cgroup_dir_fd);
 	if (p < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return fl_err_errno(err, "fork");
-	}
-	if (p == 0) {
-		close(pipefd[0]);
-		netns_proc_child(spec, path, logfd, pipefd[1]);
 	}
 	close(pipefd[1]);
 	*pid = p;

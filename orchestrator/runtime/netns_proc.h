@@ -1,4 +1,5 @@
-/* Node processes of the netns runtime: fork, join cgroup, setsid, setns, redirect, exec. */
+/* Node processes of the netns runtime: fork (into the node's cgroup2 group when the kernel can,
+ * else joining it after the fork), setsid, setns, redirect, exec. */
 #ifndef FL_RUNTIME_NETNS_PROC_H
 #define FL_RUNTIME_NETNS_PROC_H
 
@@ -10,6 +11,9 @@ struct netns_proc_spec {
 	char *const *argv; /* argv[0] resolved against PATH when it has no '/' */
 	int ns_fd;	   /* the node's network namespace */
 	int cgroup_fd;	   /* open <cgroup>/cgroup.procs, or -1 */
+	/* the same group's directory (O_DIRECTORY) when it is a cgroup2 group, else -1: the
+	 * child is then created in it (clone3 CLONE_INTO_CGROUP), cgroup_fd is the fallback */
+	int cgroup_dir_fd;
 	const char *log_path;
 	const char *cwd; /* may be NULL */
 };

@@ -107,7 +107,18 @@ struct runtime {
 	const struct runtime_ops *ops;
 	char run_id[16];
 	void *priv; /* backend state */
+	/* Set by the caller (may stay NULL): nodes_start asks it between nodes and gives up
+	 * ("interrupted", nodes already started in `out`) when it returns non-zero, so a run
+	 * of 1 000 nodes honours Ctrl-C within a second of deploying. */
+	int (*cancelled)(void *ctx);
+	void *cancel_ctx;
 };
+
+/* 1 when rt->cancelled says the caller wants to stop. */
+static inline int runtime_cancelled(struct runtime *rt)
+{
+	return rt->cancelled && rt->cancelled(rt->cancel_ctx);
+}
 
 /* The backend by name; NULL when unknown. runtime_ops_at(i) walks the table (NULL past its
  * end); runtime_names() is "netns or docker", for messages. */

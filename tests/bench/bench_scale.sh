@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The scale curve (root): for N labnodes in a degree-4 mesh on the netns runtime, one
 # `faultlab run` each — deploy, ready, agents, a partition of N/10 nodes from the rest (the
-# slowest node's apply time, and in_force_ms: planned time → the last node's applied_ms; the
-# agents are asked at once, so that is the whole apply), teardown, faultlab's own max RSS and CPU seconds, and labnode /
+# slowest node's apply time, and in_force_ms: planned time → the last node's applied_ms; one
+# way, the rest drop the N/10: a two-way cut would give each of the N/10 a drop list of 0.9 N
+# addresses, and an agent takes at most 256 per fault), teardown, faultlab's own max RSS and
+# CPU seconds, and labnode /
 # agent RSS per node sampled while the run is up. Prints one table row per N.
 #
 #   tests/bench/bench_scale.sh [N...]        (default: 100 250 500 1000)
@@ -30,7 +32,7 @@ topology: {kind: mesh, degree: 4}
 traffic:
   - {kind: relay, from: a1, to: b1, interval: 1s, count: 8, start: 1s}
 faults:
-  - {at: 4s, for: 4s, partition: {groups: [["a*"], ["b*"]]}}
+  - {at: 4s, for: 4s, partition: {groups: [["a*"], ["b*"]], direction: forward}}
 YAML
 }
 
