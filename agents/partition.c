@@ -5,14 +5,13 @@
 #include "agents/iptc_rules.h"
 
 #include "common/cleanup.h"
+#include "common/limits_faults.h"
 #include "common/xalloc.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PARTITION_SOURCES_MAX 256
 
 /* Parses params.drop_from into rules (network-order addresses); returns how many. */
 static int partition_parse(json_t *params, struct iptc_rule_spec *rules, struct fl_error *err)
@@ -25,9 +24,9 @@ static int partition_parse(json_t *params, struct iptc_rule_spec *rules, struct 
 	if (fault_params_only(params, known, err) < 0)
 		return -1;
 	if (!json_is_array(list) || json_array_size(list) == 0 ||
-	    json_array_size(list) > PARTITION_SOURCES_MAX)
+	    json_array_size(list) > FL_LIMIT_PARTITION_SOURCES_MAX)
 		return fl_err(err, "params.drop_from: expected a list of 1 to %d IPv4 addresses",
-			      PARTITION_SOURCES_MAX);
+			      FL_LIMIT_PARTITION_SOURCES_MAX);
 	json_array_foreach(list, i, v) {
 		struct in_addr a;
 
@@ -43,7 +42,7 @@ static int partition_apply(const struct agent_node *node, struct fault *f, json_
 			   struct fl_error *err)
 {
 	cleanup_free struct iptc_rule_spec *rules =
-	    fl_xcalloc(PARTITION_SOURCES_MAX, sizeof(*rules));
+	    fl_xcalloc(FL_LIMIT_PARTITION_SOURCES_MAX, sizeof(*rules));
 	char chain[32];
 	int n;
 

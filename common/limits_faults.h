@@ -14,6 +14,8 @@
  *   repeat times            -      1      10 000     per fault
  *   planned fault events    -      -      100 000    every occurrence of every fault, in all
  *                                                    (a 10 KB scenario must not plan a million)
+ *   partition sources       -      1      256        addresses one node drops in one partition
+ *                                                    (partition.c: one iptables rule each)
  */
 #ifndef FL_LIMITS_FAULTS_H
 #define FL_LIMITS_FAULTS_H
@@ -31,6 +33,7 @@
 #define FL_LIMIT_LEASE_MAX_MS 86400000LL
 #define FL_LIMIT_REPEAT_TIMES_MAX 10000
 #define FL_LIMIT_FAULT_EVENTS_MAX 100000
+#define FL_LIMIT_PARTITION_SOURCES_MAX 256
 
 enum fl_limit_kind {
 	FL_LIMIT_DELAY,

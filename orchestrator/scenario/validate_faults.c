@@ -10,6 +10,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The agent drops at most FL_LIMIT_PARTITION_SOURCES_MAX source addresses per node and
+ * fault: with direction both, a node of group g drops every node of the other groups; forward,
+ * the second group drops the first; backward, the first drops the second. */
+static void validate_partition_sources(struct sparse *p, const struct scenario_fault *f,
+				       const size_t *group_of, size_t rest)
+{
+	size_t *len = fl_xcalloc(f->n_groups + 1, sizeof(*len)), all = 0, worst = 0;
+	const char *dir = f->direction ? f->direction : "both";
+
+	for (size_t i = 0; i < p->sc->n_nodes; i++)
+		if (group_of[i])
+			len[group_of[i] - 1]++;
+	if (f->rest_group)
+		len[f->rest_group - 1] = rest;
+	for (size_t g = 0; g < f->n_groups; g++)
+		all += len[g];
+	if (!strcmp(dir, "forward"))
+		worst = len[0];
+	else if (!strcmp(dir, "backward"))
+		worst = f->n_groups > 1 ? len[1] : 0;
+	else
+		for (size_t g = 0; g < f->n_groups; g++)
+			worst = all - len[g] > worst ? all - len[g] : worst;
+	if (worst > FL_LIMIT_PARTITION_SOURCES_MAX)
+		scenario_error_at(p, f->kind_mark,
+				  "partition: a node would drop packets from %zu nodes, and the "
+				  "agent takes at most %d sources per fault (cut one way: with "
+				  "direction: forward the second group drops what the first sends, "
+				  "so put the smaller group first)",
+				  worst, FL_LIMIT_PARTITION_SOURCES_MAX);
+	free(len);
+}
+
 /* Every group must match something and no node may sit in two groups. Picks count with all
  * the nodes they could draw, so an overlap that depends on the seed is refused too. */
 void scenario_validate_partition(struct sparse *p, const struct scenario_fault *f)
@@ -51,6 +84,8 @@ void scenario_validate_partition(struct sparse *p, const struct scenario_fault *
 		scenario_error_at(
 		    p, f->groups[f->rest_group - 1].mark,
 		    "partition group rest is empty: the other groups hold every node");
+	else if (!picks)
+		validate_partition_sources(p, f, group_of, rest);
 	free(out);
 	free(group_of);
 }

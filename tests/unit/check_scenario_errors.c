@@ -69,6 +69,12 @@ static const struct broken_case broken_cases[] = {
     {"partition rest empty",
      BASE "faults:\n  - at: 1s\n    for: 2s\n    partition:\n      groups: [[a], [b], rest]\n",
      "t.yaml:11:26: partition group rest is empty: the other groups hold every node\n"},
+    {"partition too many sources",
+     "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: n{1..300}\nfaults:\n  - at: 1s\n"
+     "    for: 2s\n    partition:\n      groups: [[n1, n2], rest]\n",
+     "t.yaml:10:7: partition: a node would drop packets from 298 nodes, and the agent takes at "
+     "most 256 sources per fault (cut one way: with direction: forward the second group drops "
+     "what the first sends, so put the smaller group first)\n"},
     {"partition overlap",
      BASE "faults:\n  - at: 1s\n    for: 2s\n    partition:\n      groups: [[a, b], [b]]\n",
      "t.yaml:11:24: partition groups overlap: \"b\" is in group 1 and group 2\n"},
