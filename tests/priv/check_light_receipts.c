@@ -46,16 +46,17 @@ START_TEST(filter_receiver_counts_every_lightpush)
 	snprintf(path, sizeof(path), "%s/lpt.yaml", lr_tmp);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "version: 1\nname: e2e-light-rcpt-%d\nseed: 3\nduration: 5s\ndrain: 5s\n"
-		   "nodes:\n  - {name: svc, role: service}\n  - {name: pub, role: light}\n"
-		   "  - {name: sub, role: light}\n"
-		   "topology:\n  kind: star\n"
-		   "traffic:\n  - {kind: lightpush, from: pub, to: sub, count: 8, interval: 500ms, "
-		   "start: 1s, size: 1KiB..64KiB}\n",
+	fprintf(f,
+		"version: 1\nname: e2e-light-rcpt-%d\nseed: 3\nduration: 5s\ndrain: 5s\n"
+		"nodes:\n  - {name: svc, role: service}\n  - {name: pub, role: light}\n"
+		"  - {name: sub, role: light}\n"
+		"topology:\n  kind: star\n"
+		"traffic:\n  - {kind: lightpush, from: pub, to: sub, count: 8, interval: 500ms, "
+		"start: 1s, size: 1KiB..64KiB}\n",
 		(int)getpid());
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s/faultlab run %s --out %s/run 2>&1; echo rc=$?", lr_dir,
-		 path, lr_tmp);
+	snprintf(cmd, sizeof(cmd), "%s/faultlab run %s --out %s/run 2>&1; echo rc=$?", lr_dir, path,
+		 lr_tmp);
 	f = popen(cmd, "r");
 	ck_assert_ptr_nonnull(f);
 	n = fread(out, 1, sizeof(out) - 1, f);

@@ -54,7 +54,8 @@ static const struct {
      "test_community_messages.py::test_community_messages_with_node_pause_30_seconds"},
     {"contact-request-baseline", "test_contact_request.py::test_contact_request_baseline"},
     {"contact-request-latency", "test_contact_request.py::test_contact_request_with_latency"},
-    {"contact-request-packet-loss", "test_contact_request.py::test_contact_request_with_packet_loss"},
+    {"contact-request-packet-loss",
+     "test_contact_request.py::test_contact_request_with_packet_loss"},
     {"contact-request-low-bandwith",
      "test_contact_request.py::test_contact_request_with_low_bandwith"},
     {"contact-request-node-pause", "test_contact_request.py::test_contact_request_with_node_pause"},
@@ -64,16 +65,19 @@ static const struct {
      "test_create_private_groups.py::test_create_group_with_node_pause"},
     {"fetch-community-baseline", "test_fetch_community.py::test_fetch_community_baseline"},
     {"fetch-community-latency", "test_fetch_community.py::test_fetch_community_with_latency"},
-    {"fetch-community-packet-loss", "test_fetch_community.py::test_fetch_community_with_packet_loss"},
+    {"fetch-community-packet-loss",
+     "test_fetch_community.py::test_fetch_community_with_packet_loss"},
     {"fetch-community-low-bandwith",
      "test_fetch_community.py::test_fetch_community_with_low_bandwith"},
     {"join-community-baseline", "test_join_community.py::test_join_community_baseline"},
     {"join-community-latency", "test_join_community.py::test_join_community_with_latency"},
     {"join-community-packet-loss", "test_join_community.py::test_join_community_with_packet_loss"},
-    {"join-community-low-bandwith", "test_join_community.py::test_join_community_with_low_bandwith"},
+    {"join-community-low-bandwith",
+     "test_join_community.py::test_join_community_with_low_bandwith"},
     {"join-community-node-pause", "test_join_community.py::test_join_community_with_node_pause"},
     {"leave-community-baseline", "test_leave_community.py::test_leave_community_baseline"},
-    {"one-to-one-messages-baseline", "test_one_to_one_messages.py::test_one_to_one_message_baseline"},
+    {"one-to-one-messages-baseline",
+     "test_one_to_one_messages.py::test_one_to_one_message_baseline"},
     {"one-to-one-messages-latency",
      "test_one_to_one_messages.py::test_one_to_one_message_with_latency"},
     {"one-to-one-messages-packet-loss",
@@ -100,7 +104,8 @@ START_TEST(test_status_cli_tests_named)
 		FILE *f;
 		size_t n;
 
-		snprintf(path, sizeof(path), "scenarios/status-cli-tests/%s.yaml", upstream[i].file);
+		snprintf(path, sizeof(path), "scenarios/status-cli-tests/%s.yaml",
+			 upstream[i].file);
 		f = fopen(path, "r");
 		ck_assert_msg(f != NULL, "missing %s", path);
 		n = fread(buf, 1, sizeof(buf) - 1, f);
