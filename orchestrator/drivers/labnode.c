@@ -87,8 +87,13 @@ int labnode_identity(struct driver_node *n, struct fl_error *err)
 	char key[sizeof(n->key)];
 	const char *k;
 
-	if (labnode_subscribe(n, err) < 0)
-		return -1;
+	if (labnode_subscribe(n, err) < 0) {
+		if (strcmp(n->role, "light") != 0)
+			return -1;
+		/* a light node answers 503 until it has a service peer: receipts() subscribes
+		 * again on its next poll, as after a restart */
+		__atomic_store_n(&n->stale, 1, __ATOMIC_RELEASE);
+	}
 	if (n->log_path[0] &&
 	    driver_key_from_log(n->log_path, n->log_from, key, sizeof(key)) == 0) {
 		driver_node_set_key(n, key);
