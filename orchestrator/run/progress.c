@@ -1,6 +1,7 @@
 /* Progress line. */
 #include "orchestrator/run/progress.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -40,4 +41,16 @@ void progress_done(struct progress *p)
 	if (p->line_open)
 		fputc('\n', stderr);
 	p->line_open = 0;
+}
+
+void progress_note(struct progress *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	progress_done(p);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
 }

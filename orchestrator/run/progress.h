@@ -21,6 +21,10 @@ void progress_init(struct progress *p, int quiet);
 void progress_update(struct progress *p, const struct progress_state *s);
 /* Ends the status line (newline) so other output starts clean. */
 void progress_done(struct progress *p);
+/* A notice the user acts on (a kept run, a paused replay's instructions): ends the status
+ * line and writes the text and a newline to stderr, also with --quiet. The run's only other
+ * output besides the status line; nothing else below main prints. */
+void progress_note(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Formats the status text (no \r), for tests. */
 void progress_format(const struct progress_state *s, char *buf, unsigned len);
 

@@ -155,11 +155,11 @@ static int run_live(struct run_ctx *c)
 /* --keep: stay up (agents, control socket) until a signal. */
 static void run_keep(struct run_ctx *c)
 {
-	progress_done(&c->tl.prog);
-	fprintf(stderr,
-		"faultlab: run %s kept alive; enter a node with `faultlab shell %s NODE`, inject "
-		"with `faultlab inject %s NODE SPEC`; Ctrl-C (or kill %d) tears it down\n",
-		c->run_id, c->run_id, c->run_id, (int)getpid());
+	progress_note(
+	    &c->tl.prog,
+	    "faultlab: run %s kept alive; enter a node with `faultlab shell %s NODE`, inject "
+	    "with `faultlab inject %s NODE SPEC`; Ctrl-C (or kill %d) tears it down",
+	    c->run_id, c->run_id, c->run_id, (int)getpid());
 	c->tl.interrupted = 0;
 	while (run_wait_until(c, 1e18, "kept") == 0)
 		;

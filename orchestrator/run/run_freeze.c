@@ -160,18 +160,20 @@ static ssize_t run_pause_node(const struct run_ctx *c, const char *name)
 static void run_pause_banner(struct run_ctx *c, const struct runplan_event *e,
 			     const struct run_freeze *fz, size_t frozen)
 {
-	fprintf(
-	    stderr,
-	    "faultlab: paused before %s (planned at %.1f s): %zu node(s) frozen, the run's clock "
-	    "stopped. Enter a node with:\n",
+	struct progress *pr = &c->tl.prog;
+
+	progress_note(
+	    pr,
+	    "faultlab: paused before %s (planned at %.1f s): %zu node(s) frozen, the run's "
+	    "clock stopped. Enter a node with:",
 	    e->id, (double)e->t_ms / 1000.0, frozen);
 	for (size_t i = 0; i < c->nt.n; i++)
-		fprintf(stderr, "  faultlab shell %s %-16s # %s\n", c->run_id,
-			c->plan.nodes[i].name, fz->mine[i] ? "frozen" : "running");
-	fprintf(stderr,
-		"faultlab: type a node's name and Enter to let it run; Enter alone (or kill "
-		"-USR1 %d) continues\n",
-		(int)getpid());
+		progress_note(pr, "  faultlab shell %s %-16s # %s", c->run_id,
+			      c->plan.nodes[i].name, fz->mine[i] ? "frozen" : "running");
+	progress_note(pr,
+		      "faultlab: type a node's name and Enter to let it run; Enter alone (or kill "
+		      "-USR1 %d) continues",
+		      (int)getpid());
 }
 
 /* One line typed at the pause: "" continues (returns 1), a node name thaws that node. */
@@ -184,11 +186,11 @@ static int run_pause_line(struct run_ctx *c, struct run_freeze *fz, unsigned cha
 		return 1;
 	i = run_pause_node(c, line);
 	if (i < 0)
-		fprintf(stderr, "faultlab: no node \"%s\"\n", line);
+		progress_note(&c->tl.prog, "faultlab: no node \"%s\"", line);
 	else if (run_freeze_node(c, fz, (size_t)i, 0) == 0) {
 		kept[i] = 1;
-		fprintf(stderr, "faultlab: %s runs (faultlab shell %s %s)\n", line, c->run_id,
-			line);
+		progress_note(&c->tl.prog, "faultlab: %s runs (faultlab shell %s %s)", line,
+			      c->run_id, line);
 	}
 	return 0;
 }

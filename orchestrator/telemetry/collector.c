@@ -3,6 +3,7 @@
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "orchestrator/telemetry/ratelimit.h"
 #include "orchestrator/telemetry/routes.h"
@@ -157,7 +158,7 @@ static enum MHD_Result finish(struct collector *c, struct MHD_Connection *conn, 
 		tm_routes_refuse(refuse, &r);
 		journal_refusal(c, &a, method, path, refuse);
 	} else if (tm_routes_handle(c->st, &a, method, path, q->body, q->len, &r, &err) < 0) {
-		fprintf(stderr, "telemetry collector: %s %s: %s\n", method, path, err.msg);
+		log_warn("telemetry collector: %s %s: %s", method, path, err.msg);
 	}
 	count(c, &r);
 	enum MHD_Result ret = reply(conn, &r);
