@@ -484,6 +484,9 @@ Suite *render_suite(void)
 	TCase *tc = tcase_create("reports");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	/* test_report_schema runs the Python validator once per hand-built run (~0.3 s each when
+	 * idle): Check's 4 s default was hit on a host loaded by other runs */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_report_json);
 	tcase_add_test(tc, test_driver_warning);
 	tcase_add_test(tc, test_junit);
