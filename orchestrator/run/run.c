@@ -214,6 +214,9 @@ static void run_free(struct run_ctx *c)
 	free(c->nt.nodes);
 	free(c->tl.active);
 	free(c->tl.planned);
+	free(c->tl.until_from);
+	free(c->tl.until_from_n0);
+	free(c->tl.until_ended);
 	free(c->msg_event);
 	drain_free(c->tl.drain);
 	free(c->sq.send_failed);

@@ -260,6 +260,15 @@ void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double pl
 	run_calls_finish(c, k, n);
 	free(k);
 	run_count_active(c);
+	if (f->until_delivered) {
+		if (!c->tl.until_from) {
+			c->tl.until_from = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
+			c->tl.until_from_n0 = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
+			c->tl.until_ended = fl_xcalloc(c->plan.n_faults + 1, 1);
+		}
+		c->tl.until_from_n0[e->fault] = c->tl.drain ? drain_messages(c->tl.drain) : 0;
+		c->tl.until_from[e->fault] = c->tl.until_from_n0[e->fault] + 1;
+	}
 }
 
 void run_fault_reapply(struct run_ctx *c, size_t i)
@@ -309,7 +318,51 @@ void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double p
 {
 	for (size_t i = 0; i < c->nt.n; i++)
 		*run_planned(c, e->fault, i) = 0;
+	if (c->tl.until_from)
+		c->tl.until_from[e->fault] = 0;
+	/* after an until: delivered revert nothing is active: no request, no journal line */
 	run_revert_batch(c, e->id, e->fault, planned_ms);
+}
+
+/* The planned revert event of fault f (its id goes on the early revert's journal lines). */
+static const struct runplan_event *run_revert_event(const struct run_ctx *c, size_t f)
+{
+	for (size_t k = 0; k < c->plan.n_events; k++)
+		if (c->plan.events[k].type == RUNPLAN_FAULT_REVERT && c->plan.events[k].fault == f)
+			return &c->plan.events[k];
+	return NULL;
+}
+
+void run_fault_until_check(struct run_ctx *c)
+{
+	size_t n;
+
+	if (!c->tl.until_from || !c->tl.drain)
+		return;
+	n = drain_messages(c->tl.drain);
+	for (size_t f = 0; f < c->plan.n_faults; f++) {
+		const struct runplan_event *e;
+		size_t from = c->tl.until_from[f];
+
+		/* at least one message sent during the fault, and every one of them settled */
+		if (!from || n < from)
+			continue;
+		from = drain_settled_from(c->tl.drain, from - 1);
+		c->tl.until_from[f] = from + 1; /* settled messages stay settled */
+		if (from < n || !(e = run_revert_event(c, f)))
+			continue;
+		log_info("fault %s: the %zu message(s) sent during it have arrived; reverting it "
+			 "%.1f s before its cap",
+			 c->plan.faults[f].id, n - c->tl.until_from_n0[f],
+			 ((double)e->t_ms - (runjournal_now(&c->j) - c->tl.pause_ms)) / 1000.0);
+		run_fault_revert(c, e, (double)e->t_ms);
+		c->tl.until_ended[f] = 1;
+	}
+}
+
+int run_fault_ended_early(const struct run_ctx *c, size_t f)
+{
+	return c->tl.until_ended && c->tl.until_ended[f];
 }
 
 void run_fault_revert_all(struct run_ctx *c)

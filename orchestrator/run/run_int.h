@@ -85,6 +85,11 @@ struct run_timeline {
 	unsigned char *planned; /* the same shape: its apply event came, its revert not yet (what a
 				 * replaced agent applies again; run_fault.c allocates it) */
 	int faults_active;
+	size_t *until_from;    /* [fault]: 1 + the drain's message count when an until: delivered
+				* fault was applied (the first message sent during it), moved past
+				* the settled ones; 0 = none */
+	size_t *until_from_n0; /* [fault]: the drain's message count at its apply */
+	unsigned char *until_ended; /* [fault]: reverted early (its planned revert is moot) */
 	long received;
 	struct drain *drain;	   /* what is left to wait for (drain.h) */
 	double settled_ms;	   /* when the drain ledger last changed */
@@ -163,6 +168,12 @@ void run_sendq_stop(struct run_ctx *c);
 /* run_fault.c */
 void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
+/* until: delivered — reverts, ahead of its planned revert (which is then a no-op), every such
+ * fault in force once every message sent since it was applied has arrived (or is settled as the
+ * drain ledger settles it). Called by the timeline's periodic work. */
+void run_fault_until_check(struct run_ctx *c);
+/* 1 when fault f was reverted early by run_fault_until_check. */
+int run_fault_ended_early(const struct run_ctx *c, size_t f);
 void run_fault_revert_all(struct run_ctx *c);
 /* run_resources.c: one node-resources journal line per node (CPU, peak memory, bytes). */
 void run_resources_journal(struct run_ctx *c);

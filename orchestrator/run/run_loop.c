@@ -181,6 +181,7 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 	}
 	run_read_events(c);
 	run_drain_update(c, now - c->tl.pause_ms); /* run_finish's clock: pauses left out */
+	run_fault_until_check(c);
 	run_progress(c, phase);
 }
 
@@ -327,6 +328,24 @@ static int run_finish(struct run_ctx *c)
 	}
 }
 
+/* Waits for event e's time; the planned revert of an until: delivered fault is waited for
+ * in slices, and not at all once the fault ended early (the revert is then a no-op). */
+static int run_wait_event(struct run_ctx *c, const struct runplan_event *e)
+{
+	double t = (double)e->t_ms;
+
+	if (e->type != RUNPLAN_FAULT_REVERT || !c->plan.faults[e->fault].until_delivered)
+		return run_wait_until(c, t, "run");
+	for (;;) {
+		double now = runjournal_now(&c->j) - c->tl.pause_ms;
+
+		if (run_fault_ended_early(c, e->fault) || now >= t)
+			return 0;
+		if (run_wait_until(c, now + 250 < t ? now + 250 : t, "run") < 0)
+			return -1;
+	}
+}
+
 int run_timeline(struct run_ctx *c)
 {
 	c->tl.drain = drain_new(c->nt.n);
@@ -343,7 +362,7 @@ int run_timeline(struct run_ctx *c)
 				return -1;
 			run_pause(c, e);
 		}
-		if (run_wait_until(c, (double)e->t_ms, "run") < 0)
+		if (run_wait_event(c, e) < 0)
 			return -1;
 		if (e->type == RUNPLAN_SEND)
 			run_sendq_push(c, e);

@@ -171,7 +171,9 @@ struct scenario_fault {
 	const char *mode;		    /* connection-drop: blackhole | reset */
 	uint16_t ports[SCENARIO_PORTS_MAX]; /* connection-drop: 0 of them = every port */
 	size_t n_ports;
-	struct scenario_mark mark, at_mark, for_mark, repeat_mark, kind_mark;
+	const char
+	    *until; /* "delivered": revert once the messages sent during it arrived; or NULL */
+	struct scenario_mark mark, at_mark, for_mark, repeat_mark, kind_mark, until_mark;
 };
 
 /* Thresholds are fractions for delivery, acked, telemetry-drift; ms for latency.* and
