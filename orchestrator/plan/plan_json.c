@@ -158,6 +158,8 @@ static void json_fault(FILE *f, const struct plan *plan, const struct plan_fault
 	fprintf(f, ", \"start_ms\": %" PRId64 ", \"end_ms\": %" PRId64, pf->start_ms, pf->end_ms);
 	if (pf->src->until) /* only then: plans without it stay as they were */
 		fprintf(f, ", \"until\": \"%s\"", pf->src->until);
+	if (pf->src->at_boot)
+		fputs(", \"at\": \"boot\"", f);
 	fprintf(f, ", \"engine_seed\": %" PRIu64 ", \"params\": ", pf->engine_seed);
 	json_fault_params(f, plan, pf);
 	fputc('}', f);

@@ -196,6 +196,23 @@ static void run_revert_send(struct run_ctx *c, const char *event_id, size_t fi, 
 		k->req = fl_xstrdup(req);
 }
 
+/* A fault line to the journal, or held until run-start while the at: boot faults go on. */
+static void run_journal_fault(struct run_ctx *c, const struct runjournal_fault *jf)
+{
+	struct runjournal_fault *h;
+
+	if (!c->tl.boot_hold) {
+		runjournal_fault(&c->j, jf);
+		return;
+	}
+	c->tl.boot_held =
+	    fl_xreallocarray(c->tl.boot_held, c->tl.n_boot_held + 1, sizeof(*c->tl.boot_held));
+	h = &c->tl.boot_held[c->tl.n_boot_held++];
+	*h = *jf; /* type, id, fault and node point into the plan and stay */
+	h->engine = jf->engine ? fl_xstrdup(jf->engine) : NULL;
+	h->error = jf->error ? fl_xstrdup(jf->error) : NULL;
+}
+
 /* Collects every reply of the batch under one deadline, journals one line per node and
  * updates the faults in force. */
 static void run_calls_finish(struct run_ctx *c, struct run_call *k, size_t n)
@@ -227,7 +244,7 @@ static void run_calls_finish(struct run_ctx *c, struct run_call *k, size_t n)
 		k[x].jf.done_ms = runjournal_now(&c->j);
 		k[x].jf.engine = apply ? k[x].rep.engine : NULL;
 		k[x].jf.error = rc < 0 ? k[x].err.msg : NULL;
-		runjournal_fault(&c->j, &k[x].jf);
+		run_journal_fault(c, &k[x].jf);
 		*run_active(c, k[x].fault, k[x].node) = apply && rc == 0;
 		if (rc < 0)
 			log_warn("fault %s on %s: %s %s", k[x].jf.fault, r->dn.name,
@@ -269,6 +286,37 @@ void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double pl
 		c->tl.until_from_n0[e->fault] = c->tl.drain ? drain_messages(c->tl.drain) : 0;
 		c->tl.until_from[e->fault] = c->tl.until_from_n0[e->fault] + 1;
 	}
+}
+
+void run_fault_boot(struct run_ctx *c)
+{
+	c->tl.boot_hold = 1;
+	c->tl.boot_mono0 = c->j.mono0_ms;
+	for (size_t k = 0; k < c->plan.n_events; k++) {
+		const struct runplan_event *e = &c->plan.events[k];
+
+		if (e->type == RUNPLAN_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
+			run_fault_apply(c, e, 0);
+	}
+	c->tl.boot_hold = 0;
+}
+
+void run_fault_boot_journal(struct run_ctx *c)
+{
+	double shift = c->tl.boot_mono0 - c->j.mono0_ms; /* to run-start's clock: below 0 */
+
+	for (size_t i = 0; i < c->tl.n_boot_held; i++) {
+		struct runjournal_fault *h = &c->tl.boot_held[i];
+
+		h->issued_ms += shift;
+		h->done_ms += shift;
+		runjournal_fault(&c->j, h);
+		free((char *)h->engine);
+		free((char *)h->error);
+	}
+	free(c->tl.boot_held);
+	c->tl.boot_held = NULL;
+	c->tl.n_boot_held = 0;
 }
 
 void run_fault_reapply(struct run_ctx *c, size_t i)

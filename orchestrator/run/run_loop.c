@@ -357,6 +357,8 @@ int run_timeline(struct run_ctx *c)
 
 		if (!run_event_selected(c, e))
 			continue;
+		if (e->type == RUNPLAN_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
+			continue; /* applied before the links (run_fault_boot) */
 		if (c->opts->pause_before && strcmp(c->opts->pause_before, e->id) == 0) {
 			if (run_wait_until(c, (double)e->t_ms, "run") < 0)
 				return -1;

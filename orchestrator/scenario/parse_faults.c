@@ -274,6 +274,11 @@ static int fault_at(struct sparse *p, const struct ytree *v, void *obj)
 	struct scenario_fault *f = obj;
 
 	f->at_mark = v->mark;
+	if (v->type == YTREE_SCALAR && !strcmp(v->value, "boot")) {
+		f->at_boot = 1; /* before the links are made; the timeline's 0 for its for: */
+		f->at_ms = 0;
+		return 0;
+	}
 	return scenario_value_duration(p, v, &f->at_ms);
 }
 

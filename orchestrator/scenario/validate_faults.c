@@ -128,6 +128,18 @@ static void validate_fault_time(struct sparse *p, const struct scenario_fault *f
 				  "fault \"%s\": \"until: %s\" needs \"for:\" (the longest it may "
 				  "last)",
 				  f->name, f->until);
+	if (f->at_boot && !k->lasts)
+		scenario_error_at(
+		    p, f->at_mark,
+		    "fault \"%s\": %s cannot be at: boot (only a fault that lasts is in "
+		    "force while the nodes connect)",
+		    f->name, kind);
+	else if (f->at_boot && f->times > 1)
+		scenario_error_at(
+		    p, f->repeat_mark,
+		    "fault \"%s\": at: boot takes no repeat (write a second fault for "
+		    "the later occurrences)",
+		    f->name);
 	if (f->every_ms && f->every_ms < f->for_ms) {
 		units_format_duration(f->every_ms, every_s, sizeof(every_s));
 		units_format_duration(f->for_ms, for_s, sizeof(for_s));

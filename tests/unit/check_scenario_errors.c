@@ -89,6 +89,16 @@ static const struct broken_case broken_cases[] = {
      BASE "faults:\n  - at: 1s\n    until: delivered\n    netem: {target: a, delay: 1s}\n",
      "t.yaml:9:12: fault \"f1\": \"until: delivered\" needs \"for:\" (the longest it may "
      "last)\n"},
+    {"kill at boot", BASE "faults:\n  - {at: boot, kill: {target: a}}\n",
+     "t.yaml:8:10: fault \"f1\": kill cannot be at: boot (only a fault that lasts is in force "
+     "while the nodes connect)\n"},
+    {"boot repeat",
+     BASE "faults:\n  - at: boot\n    for: 1s\n    repeat: {every: 5s, times: 2}\n"
+	  "    freeze: {target: a}\n",
+     "t.yaml:10:13: fault \"f1\": at: boot takes no repeat (write a second fault for the "
+     "later occurrences)\n"},
+    {"at word", BASE "faults:\n  - {at: start, for: 1s, freeze: {target: a}}\n",
+     "t.yaml:8:10: expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"start\"\n"},
     {"until unknown", BASE "faults:\n  - {at: 1s, for: 2s, until: quiet, freeze: {target: a}}\n",
      "t.yaml:8:30: expected one of: delivered, got \"quiet\"\n"},
     {"missing for", BASE "faults:\n  - at: 1s\n    freeze: {target: a}\n",
