@@ -279,6 +279,12 @@ static int fault_at(struct sparse *p, const struct ytree *v, void *obj)
 		f->at_ms = 0;
 		return 0;
 	}
+	if (v->type == YTREE_SCALAR && v->value[0] >= 'a' && v->value[0] <= 'z') {
+		scenario_error_at(p, v->mark,
+				  "expected a duration such as 2s or the word boot, got \"%s\"",
+				  v->value);
+		return -1;
+	}
 	return scenario_value_duration(p, v, &f->at_ms);
 }
 

@@ -481,6 +481,8 @@ START_TEST(fault_until_delivered)
 	ck_assert_msg(strstr(o, "\"until\": \"delivered\", \"ended_early\": true") &&
 			  strstr(o, "\"planned_end_ms\": 20500"),
 		      "%.1500s", o);
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("cat %s/summary.md", out), "| netem, until delivered: ended at "));
 }
 END_TEST
 

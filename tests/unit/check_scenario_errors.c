@@ -98,7 +98,7 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:10:13: fault \"f1\": at: boot takes no repeat (write a second fault for the "
      "later occurrences)\n"},
     {"at word", BASE "faults:\n  - {at: start, for: 1s, freeze: {target: a}}\n",
-     "t.yaml:8:10: expected a duration such as 250ms, 2s, 1.5s, 3m or 1h, got \"start\"\n"},
+     "t.yaml:8:10: expected a duration such as 2s or the word boot, got \"start\"\n"},
     {"until unknown", BASE "faults:\n  - {at: 1s, for: 2s, until: quiet, freeze: {target: a}}\n",
      "t.yaml:8:30: expected one of: delivered, got \"quiet\"\n"},
     {"missing for", BASE "faults:\n  - at: 1s\n    freeze: {target: a}\n",
