@@ -219,6 +219,7 @@ static void run_free(struct run_ctx *c)
 	free(c->tl.until_from);
 	free(c->tl.until_from_n0);
 	free(c->tl.until_ended);
+	free(c->tl.until_last_send);
 	free(c->msg_event);
 	drain_free(c->tl.drain);
 	free(c->sq.send_failed);

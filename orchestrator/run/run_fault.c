@@ -282,6 +282,14 @@ void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double pl
 			c->tl.until_from = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
 			c->tl.until_from_n0 = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
 			c->tl.until_ended = fl_xcalloc(c->plan.n_faults + 1, 1);
+			c->tl.until_last_send = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
+		}
+		for (size_t x = 0; x < c->plan.n_events; x++) {
+			const struct runplan_event *s = &c->plan.events[x];
+
+			if (s->type == RUNPLAN_SEND && s->t_ms >= f->start_ms &&
+			    s->t_ms < f->end_ms)
+				c->tl.until_last_send[e->fault] = x + 1;
 		}
 		c->tl.until_from_n0[e->fault] = c->tl.drain ? drain_messages(c->tl.drain) : 0;
 		c->tl.until_from[e->fault] = c->tl.until_from_n0[e->fault] + 1;
@@ -392,8 +400,10 @@ void run_fault_until_check(struct run_ctx *c)
 		const struct runplan_event *e;
 		size_t from = c->tl.until_from[f];
 
-		/* at least one message sent during the fault, and every one of them settled */
-		if (!from || n < from)
+		/* every send planned before its cap queued (at least one), and all of them
+		 * settled */
+		if (!from || n < from || !c->tl.until_last_send[f] ||
+		    c->tl.event_pos < c->tl.until_last_send[f])
 			continue;
 		from = drain_settled_from(c->tl.drain, from - 1);
 		c->tl.until_from[f] = from + 1; /* settled messages stay settled */

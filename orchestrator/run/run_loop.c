@@ -355,6 +355,7 @@ int run_timeline(struct run_ctx *c)
 	for (size_t k = 0; k < c->plan.n_events; k++) {
 		const struct runplan_event *e = &c->plan.events[k];
 
+		c->tl.event_pos = k;
 		if (!run_event_selected(c, e))
 			continue;
 		if (e->type == RUNPLAN_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
@@ -374,6 +375,7 @@ int run_timeline(struct run_ctx *c)
 			run_fault_revert(c, e, (double)e->t_ms);
 		run_agents_refresh(c); /* after a restart that moved a node's namespace */
 	}
+	c->tl.event_pos = c->plan.n_events;
 	if (run_finish(c) < 0)
 		return -1;
 	run_poll_receipts(c, 1);

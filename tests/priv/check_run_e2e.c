@@ -446,14 +446,15 @@ START_TEST(drain_ends_when_settled)
 END_TEST
 
 /* until: delivered: a 300 ms delay on a, capped at 20 s, is reverted once the five messages
- * a sends during it have arrived at b (~2.1 s), journalled once, and the run does not wait
- * for the cap (a no-op by then). */
+ * a sends during it (one every 700 ms: each arrives before the next leaves) have all been
+ * sent and arrived at b (~4.1 s), journalled once, and the run does not wait for the cap (a
+ * no-op by then). */
 START_TEST(fault_until_delivered)
 {
-	static const char body[] = "duration: 4s\ndrain: 30s\nnodes:\n  - name: a\n  - name: b\n"
+	static const char body[] = "duration: 5s\ndrain: 30s\nnodes:\n  - name: a\n  - name: b\n"
 				   "topology:\n  kind: full\n"
 				   "traffic:\n  - kind: dm\n    from: a\n    to: b\n"
-				   "    interval: 200ms\n    count: 5\n    start: 1s\n"
+				   "    interval: 700ms\n    count: 5\n    start: 1s\n"
 				   "faults:\n  - name: slow\n    at: 500ms\n    for: 20s\n"
 				   "    until: delivered\n    netem: {target: a, delay: 300ms}\n"
 				   "expect:\n  - metric: delivery\n    min: 100%\n";
@@ -475,8 +476,8 @@ START_TEST(fault_until_delivered)
 		   "'s/.*\"reverted_ms\":\\([0-9.]*\\).*/\\1/'",
 		   out);
 	reverted = atof(o);
-	/* the last message leaves a at ~1.8 s and lands ~300 ms later; the check runs 4×/s */
-	ck_assert_msg(reverted >= 2000 && reverted <= 4500, "reverted at %s", o);
+	/* the last message leaves a at 3.8 s and lands ~300 ms later; the check runs 4×/s */
+	ck_assert_msg(reverted >= 4100 && reverted <= 6500, "reverted at %s", o);
 	o = e2e_sh("cat %s/report.json", out);
 	ck_assert_msg(strstr(o, "\"until\": \"delivered\", \"ended_early\": true") &&
 			  strstr(o, "\"planned_end_ms\": 20500"),
