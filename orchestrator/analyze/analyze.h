@@ -60,6 +60,7 @@ struct analyze_fault {
 	uint32_t *targets; /* node indexes */
 	size_t n_targets;
 	double start_ms, end_ms;	  /* planned */
+	const char *until;		  /* "delivered" (end_ms is then its cap) or NULL */
 	double applied_ms, reverted_ms;	  /* from the journal; NAN when absent */
 	int errors;			  /* apply/revert lines with result error */
 	struct analyze_fault_error *errs; /* every error, in journal order (malloc'd) */

@@ -155,10 +155,12 @@ static void json_fault(FILE *f, const struct plan *plan, const struct plan_fault
 	json_str(f, pf->src->name);
 	fprintf(f, ", \"kind\": \"%s\", \"targets\": ", scenario_fault_kind_name(pf->src->kind));
 	json_nodes(f, plan, pf->targets, pf->n_targets);
-	fprintf(f,
-		", \"start_ms\": %" PRId64 ", \"end_ms\": %" PRId64 ", \"engine_seed\": %" PRIu64
-		", \"params\": ",
-		pf->start_ms, pf->end_ms, pf->engine_seed);
+	fprintf(f, ", \"start_ms\": %" PRId64 ", \"end_ms\": %" PRId64, pf->start_ms, pf->end_ms);
+	if (pf->src->until) /* only then: plans without it stay as they were */
+		fprintf(f, ", \"until\": \"%s\"", pf->src->until);
+	if (pf->src->at_boot)
+		fputs(", \"at\": \"boot\"", f);
+	fprintf(f, ", \"engine_seed\": %" PRIu64 ", \"params\": ", pf->engine_seed);
 	json_fault_params(f, plan, pf);
 	fputc('}', f);
 }

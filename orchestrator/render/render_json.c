@@ -137,6 +137,11 @@ static void render_json_faults(struct jsonw *w, const struct analyze_run *run)
 		jsonw_knum(w, "planned_end_ms", f->end_ms);
 		jsonw_knum(w, "applied_ms", f->applied_ms);
 		jsonw_knum(w, "reverted_ms", f->reverted_ms);
+		if (f->until) { /* until: delivered: did it end before its cap? */
+			jsonw_kstr(w, "until", f->until);
+			jsonw_key(w, "ended_early");
+			jsonw_bool(w, !isnan(f->reverted_ms) && f->reverted_ms < f->end_ms);
+		}
 		jsonw_kstr(w, "engine", f->engine);
 		jsonw_ku64(w, "sent_during", f->sent_during);
 		jsonw_ku64(w, "lost_during", f->lost_during);

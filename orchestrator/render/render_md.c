@@ -47,7 +47,13 @@ static void render_md_faults(FILE *f, const struct analyze_run *run)
 			snprintf(rec, sizeof(rec), "never");
 		else
 			render_ms(fa->recovery_ms, rec, sizeof(rec));
-		fprintf(f, "| %s (%s) | %s | ", fa->name, fa->id, fa->kind ? fa->kind : "?");
+		fprintf(f, "| %s (%s) | %s", fa->name, fa->id, fa->kind ? fa->kind : "?");
+		if (fa->until && !isnan(fa->reverted_ms) && fa->reverted_ms < fa->end_ms)
+			fprintf(f, ", until %s: ended at %.1f s of %.1f s", fa->until,
+				fa->reverted_ms / 1000.0, fa->end_ms / 1000.0);
+		else if (fa->until)
+			fprintf(f, ", until %s: held to its cap", fa->until);
+		fputs(" | ", f);
 		for (size_t t = 0; t < fa->n_targets && t < 6; t++)
 			fprintf(f, "%s%s", t ? ", " : "", analyze_node_name(run, fa->targets[t]));
 		if (fa->n_targets > 6)

@@ -158,3 +158,12 @@ size_t drain_messages(const struct drain *d)
 {
 	return d->n;
 }
+
+size_t drain_settled_from(const struct drain *d, size_t from)
+{
+	for (; from < d->n; from++)
+		for (size_t i = 0; i < d->msgs[from].n_to; i++)
+			if (d->msgs[from].state[i] == DRAIN_WAITING)
+				return from;
+	return d->n;
+}

@@ -28,5 +28,8 @@ void drain_node_gone(struct drain *d, uint32_t node);
 /* Pairs neither received nor given up; the number of messages queued so far. */
 size_t drain_pending(const struct drain *d);
 size_t drain_messages(const struct drain *d);
+/* The index (queue order) of the first message at or after `from` with a pair still pending;
+ * drain_messages() when every one of them is settled. */
+size_t drain_settled_from(const struct drain *d, size_t from);
 
 #endif

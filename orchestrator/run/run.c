@@ -115,6 +115,7 @@ static void run_begin(struct run_ctx *c)
 	struct doctor_report env;
 
 	doctor_run(&env);
+	run_fault_boot(c); /* at: boot faults: in force before any link the run makes */
 	run_connect(c, errs, done);
 	run_settle(c);
 	log_debug("phase links+settle: %.1f ms", fltime_mono_ms() - t0);
@@ -124,6 +125,7 @@ static void run_begin(struct run_ctx *c)
 	for (size_t i = 0; i < c->nt.n; i++)
 		runjournal_node_up(&c->j, c->nt.rn[i].dn.name, c->nt.rn[i].dn.address,
 				   c->nt.rn[i].dn.key, c->nt.rn[i].ready_ms);
+	run_fault_boot_journal(c);
 	for (size_t l = 0; l < c->plan.n_links; l++)
 		if (done[l])
 			runjournal_link(&c->j, c->plan.nodes[c->plan.links[l][0]].name,
@@ -214,6 +216,10 @@ static void run_free(struct run_ctx *c)
 	free(c->nt.nodes);
 	free(c->tl.active);
 	free(c->tl.planned);
+	free(c->tl.until_from);
+	free(c->tl.until_from_n0);
+	free(c->tl.until_ended);
+	free(c->tl.until_last_send);
 	free(c->msg_event);
 	drain_free(c->tl.drain);
 	free(c->sq.send_failed);

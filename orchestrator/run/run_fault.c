@@ -196,6 +196,23 @@ static void run_revert_send(struct run_ctx *c, const char *event_id, size_t fi, 
 		k->req = fl_xstrdup(req);
 }
 
+/* A fault line to the journal, or held until run-start while the at: boot faults go on. */
+static void run_journal_fault(struct run_ctx *c, const struct runjournal_fault *jf)
+{
+	struct runjournal_fault *h;
+
+	if (!c->tl.boot_hold) {
+		runjournal_fault(&c->j, jf);
+		return;
+	}
+	c->tl.boot_held =
+	    fl_xreallocarray(c->tl.boot_held, c->tl.n_boot_held + 1, sizeof(*c->tl.boot_held));
+	h = &c->tl.boot_held[c->tl.n_boot_held++];
+	*h = *jf; /* type, id, fault and node point into the plan and stay */
+	h->engine = jf->engine ? fl_xstrdup(jf->engine) : NULL;
+	h->error = jf->error ? fl_xstrdup(jf->error) : NULL;
+}
+
 /* Collects every reply of the batch under one deadline, journals one line per node and
  * updates the faults in force. */
 static void run_calls_finish(struct run_ctx *c, struct run_call *k, size_t n)
@@ -227,7 +244,7 @@ static void run_calls_finish(struct run_ctx *c, struct run_call *k, size_t n)
 		k[x].jf.done_ms = runjournal_now(&c->j);
 		k[x].jf.engine = apply ? k[x].rep.engine : NULL;
 		k[x].jf.error = rc < 0 ? k[x].err.msg : NULL;
-		runjournal_fault(&c->j, &k[x].jf);
+		run_journal_fault(c, &k[x].jf);
 		*run_active(c, k[x].fault, k[x].node) = apply && rc == 0;
 		if (rc < 0)
 			log_warn("fault %s on %s: %s %s", k[x].jf.fault, r->dn.name,
@@ -260,6 +277,54 @@ void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double pl
 	run_calls_finish(c, k, n);
 	free(k);
 	run_count_active(c);
+	if (f->until_delivered) {
+		if (!c->tl.until_from) {
+			c->tl.until_from = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
+			c->tl.until_from_n0 = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
+			c->tl.until_ended = fl_xcalloc(c->plan.n_faults + 1, 1);
+			c->tl.until_last_send = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
+		}
+		for (size_t x = 0; x < c->plan.n_events; x++) {
+			const struct runplan_event *s = &c->plan.events[x];
+
+			if (s->type == RUNPLAN_SEND && s->t_ms >= f->start_ms &&
+			    s->t_ms < f->end_ms)
+				c->tl.until_last_send[e->fault] = x + 1;
+		}
+		c->tl.until_from_n0[e->fault] = c->tl.drain ? drain_messages(c->tl.drain) : 0;
+		c->tl.until_from[e->fault] = c->tl.until_from_n0[e->fault] + 1;
+	}
+}
+
+void run_fault_boot(struct run_ctx *c)
+{
+	c->tl.boot_hold = 1;
+	c->tl.boot_mono0 = c->j.mono0_ms;
+	for (size_t k = 0; k < c->plan.n_events; k++) {
+		const struct runplan_event *e = &c->plan.events[k];
+
+		if (e->type == RUNPLAN_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
+			run_fault_apply(c, e, 0);
+	}
+	c->tl.boot_hold = 0;
+}
+
+void run_fault_boot_journal(struct run_ctx *c)
+{
+	double shift = c->tl.boot_mono0 - c->j.mono0_ms; /* to run-start's clock: below 0 */
+
+	for (size_t i = 0; i < c->tl.n_boot_held; i++) {
+		struct runjournal_fault *h = &c->tl.boot_held[i];
+
+		h->issued_ms += shift;
+		h->done_ms += shift;
+		runjournal_fault(&c->j, h);
+		free((char *)h->engine);
+		free((char *)h->error);
+	}
+	free(c->tl.boot_held);
+	c->tl.boot_held = NULL;
+	c->tl.n_boot_held = 0;
 }
 
 void run_fault_reapply(struct run_ctx *c, size_t i)
@@ -309,7 +374,53 @@ void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double p
 {
 	for (size_t i = 0; i < c->nt.n; i++)
 		*run_planned(c, e->fault, i) = 0;
+	if (c->tl.until_from)
+		c->tl.until_from[e->fault] = 0;
+	/* after an until: delivered revert nothing is active: no request, no journal line */
 	run_revert_batch(c, e->id, e->fault, planned_ms);
+}
+
+/* The planned revert event of fault f (its id goes on the early revert's journal lines). */
+static const struct runplan_event *run_revert_event(const struct run_ctx *c, size_t f)
+{
+	for (size_t k = 0; k < c->plan.n_events; k++)
+		if (c->plan.events[k].type == RUNPLAN_FAULT_REVERT && c->plan.events[k].fault == f)
+			return &c->plan.events[k];
+	return NULL;
+}
+
+void run_fault_until_check(struct run_ctx *c)
+{
+	size_t n;
+
+	if (!c->tl.until_from || !c->tl.drain)
+		return;
+	n = drain_messages(c->tl.drain);
+	for (size_t f = 0; f < c->plan.n_faults; f++) {
+		const struct runplan_event *e;
+		size_t from = c->tl.until_from[f];
+
+		/* every send planned before its cap queued (at least one), and all of them
+		 * settled */
+		if (!from || n < from || !c->tl.until_last_send[f] ||
+		    c->tl.event_pos < c->tl.until_last_send[f])
+			continue;
+		from = drain_settled_from(c->tl.drain, from - 1);
+		c->tl.until_from[f] = from + 1; /* settled messages stay settled */
+		if (from < n || !(e = run_revert_event(c, f)))
+			continue;
+		log_info("fault %s: the %zu message(s) sent during it have arrived; reverting it "
+			 "%.1f s before its cap",
+			 c->plan.faults[f].id, n - c->tl.until_from_n0[f],
+			 ((double)e->t_ms - (runjournal_now(&c->j) - c->tl.pause_ms)) / 1000.0);
+		run_fault_revert(c, e, (double)e->t_ms);
+		c->tl.until_ended[f] = 1;
+	}
+}
+
+int run_fault_ended_early(const struct run_ctx *c, size_t f)
+{
+	return c->tl.until_ended && c->tl.until_ended[f];
 }
 
 void run_fault_revert_all(struct run_ctx *c)

@@ -85,6 +85,18 @@ struct run_timeline {
 	unsigned char *planned; /* the same shape: its apply event came, its revert not yet (what a
 				 * replaced agent applies again; run_fault.c allocates it) */
 	int faults_active;
+	size_t *until_from;    /* [fault]: 1 + the drain's message count when an until: delivered
+				* fault was applied (the first message sent during it), moved past
+				* the settled ones; 0 = none */
+	size_t *until_from_n0; /* [fault]: the drain's message count at its apply */
+	unsigned char *until_ended; /* [fault]: reverted early (its planned revert is moot) */
+	size_t *until_last_send;    /* [fault]: 1 + the index of the last send event planned before
+				     * its cap (0: none); it ends early only once that one is queued */
+	size_t event_pos;	    /* the timeline's next event (events before it are done) */
+	int boot_hold; /* at: boot applies (before run-start): journal lines held, not written */
+	struct runjournal_fault *boot_held; /* their lines, strings malloc'd, times by boot_mono0 */
+	size_t n_boot_held;
+	double boot_mono0; /* the journal's mono0 while they were taken */
 	long received;
 	struct drain *drain;	   /* what is left to wait for (drain.h) */
 	double settled_ms;	   /* when the drain ledger last changed */
@@ -163,6 +175,17 @@ void run_sendq_stop(struct run_ctx *c);
 /* run_fault.c */
 void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
 void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
+/* until: delivered — reverts, ahead of its planned revert (which is then a no-op), every such
+ * fault in force once every send planned before its cap is queued and every message sent since
+ * it was applied has arrived (or is settled as the drain ledger settles it). Called by the
+ * timeline's periodic work. */
+void run_fault_until_check(struct run_ctx *c);
+/* at: boot: applies those faults (after the agents, before the links and the settling); their
+ * journal lines wait for run-start and run_fault_boot_journal writes them, times before 0. */
+void run_fault_boot(struct run_ctx *c);
+void run_fault_boot_journal(struct run_ctx *c);
+/* 1 when fault f was reverted early by run_fault_until_check. */
+int run_fault_ended_early(const struct run_ctx *c, size_t f);
 void run_fault_revert_all(struct run_ctx *c);
 /* run_resources.c: one node-resources journal line per node (CPU, peak memory, bytes). */
 void run_resources_journal(struct run_ctx *c);

@@ -181,6 +181,7 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 	}
 	run_read_events(c);
 	run_drain_update(c, now - c->tl.pause_ms); /* run_finish's clock: pauses left out */
+	run_fault_until_check(c);
 	run_progress(c, phase);
 }
 
@@ -327,6 +328,24 @@ static int run_finish(struct run_ctx *c)
 	}
 }
 
+/* Waits for event e's time; the planned revert of an until: delivered fault is waited for
+ * in slices, and not at all once the fault ended early (the revert is then a no-op). */
+static int run_wait_event(struct run_ctx *c, const struct runplan_event *e)
+{
+	double t = (double)e->t_ms;
+
+	if (e->type != RUNPLAN_FAULT_REVERT || !c->plan.faults[e->fault].until_delivered)
+		return run_wait_until(c, t, "run");
+	for (;;) {
+		double now = runjournal_now(&c->j) - c->tl.pause_ms;
+
+		if (run_fault_ended_early(c, e->fault) || now >= t)
+			return 0;
+		if (run_wait_until(c, now + 250 < t ? now + 250 : t, "run") < 0)
+			return -1;
+	}
+}
+
 int run_timeline(struct run_ctx *c)
 {
 	c->tl.drain = drain_new(c->nt.n);
@@ -336,14 +355,17 @@ int run_timeline(struct run_ctx *c)
 	for (size_t k = 0; k < c->plan.n_events; k++) {
 		const struct runplan_event *e = &c->plan.events[k];
 
+		c->tl.event_pos = k;
 		if (!run_event_selected(c, e))
 			continue;
+		if (e->type == RUNPLAN_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
+			continue; /* applied before the links (run_fault_boot) */
 		if (c->opts->pause_before && strcmp(c->opts->pause_before, e->id) == 0) {
 			if (run_wait_until(c, (double)e->t_ms, "run") < 0)
 				return -1;
 			run_pause(c, e);
 		}
-		if (run_wait_until(c, (double)e->t_ms, "run") < 0)
+		if (run_wait_event(c, e) < 0)
 			return -1;
 		if (e->type == RUNPLAN_SEND)
 			run_sendq_push(c, e);
@@ -353,6 +375,7 @@ int run_timeline(struct run_ctx *c)
 			run_fault_revert(c, e, (double)e->t_ms);
 		run_agents_refresh(c); /* after a restart that moved a node's namespace */
 	}
+	c->tl.event_pos = c->plan.n_events;
 	if (run_finish(c) < 0)
 		return -1;
 	run_poll_receipts(c, 1);

@@ -163,6 +163,9 @@ static int runplan_fault_load(const struct runplan *p, struct runplan_fault *f, 
 	f->kind = fault_kind_find(json_string_value(json_object_get(o, "kind")));
 	f->start_ms = json_integer_value(json_object_get(o, "start_ms"));
 	f->end_ms = json_integer_value(json_object_get(o, "end_ms"));
+	f->until_delivered =
+	    !strcmp(json_string_value(json_object_get(o, "until")) ?: "", "delivered");
+	f->at_boot = !strcmp(json_string_value(json_object_get(o, "at")) ?: "", "boot");
 	f->engine_seed = (uint64_t)json_integer_value(json_object_get(o, "engine_seed"));
 	if (!f->kind ||
 	    runplan_names(p, json_object_get(o, "targets"), &f->targets, &f->n_targets) < 0)

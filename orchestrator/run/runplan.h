@@ -30,6 +30,8 @@ struct runplan_fault {
 	uint32_t *targets;
 	size_t n_targets;
 	int64_t start_ms, end_ms;
+	int until_delivered; /* "until": "delivered": end_ms is the cap */
+	int at_boot;	     /* "at": "boot": applied before the links, not by the timeline */
 	uint64_t engine_seed;
 	struct fault_params params; /* typed, parsed once here */
 };

@@ -1,4 +1,5 @@
-/* faults: a list of {name, at, for, repeat, <one kind>: {params}}; one key table per kind. */
+/* faults: a list of {name, at, for, repeat, until, <one kind>: {params}}; one key table per kind.
+ */
 #include "orchestrator/scenario/fault_kind.h"
 #include "orchestrator/scenario/parse.h"
 
@@ -273,6 +274,17 @@ static int fault_at(struct sparse *p, const struct ytree *v, void *obj)
 	struct scenario_fault *f = obj;
 
 	f->at_mark = v->mark;
+	if (v->type == YTREE_SCALAR && !strcmp(v->value, "boot")) {
+		f->at_boot = 1; /* before the links are made; the timeline's 0 for its for: */
+		f->at_ms = 0;
+		return 0;
+	}
+	if (v->type == YTREE_SCALAR && v->value[0] >= 'a' && v->value[0] <= 'z') {
+		scenario_error_at(p, v->mark,
+				  "expected a duration such as 2s or the word boot, got \"%s\"",
+				  v->value);
+		return -1;
+	}
 	return scenario_value_duration(p, v, &f->at_ms);
 }
 
@@ -289,6 +301,16 @@ static int fault_for(struct sparse *p, const struct ytree *v, void *obj)
 		return -1;
 	}
 	return 0;
+}
+
+/* until: delivered — the fault ends early once every message sent during it has arrived. */
+static int fault_until(struct sparse *p, const struct ytree *v, void *obj)
+{
+	static const char *const names[] = {"delivered", NULL};
+	struct scenario_fault *f = obj;
+
+	f->until_mark = v->mark;
+	return fault_enum(p, v, names, &f->until);
 }
 
 static int fault_every(struct sparse *p, const struct ytree *v, void *obj)
@@ -327,7 +349,7 @@ static int fault_repeat(struct sparse *p, const struct ytree *v, void *obj)
 				  obj);
 }
 
-/* name, at, for, repeat, then one key per fault kind (from the kind table). */
+/* name, at, for, repeat, until, then one key per fault kind (from the kind table). */
 static const struct scenario_key *fault_keys(void)
 {
 	static struct scenario_key keys[16];
@@ -339,6 +361,7 @@ static const struct scenario_key *fault_keys(void)
 		keys[n++] = (struct scenario_key){"at", 1, fault_at};
 		keys[n++] = (struct scenario_key){"for", 0, fault_for};
 		keys[n++] = (struct scenario_key){"repeat", 0, fault_repeat};
+		keys[n++] = (struct scenario_key){"until", 0, fault_until};
 		for (size_t i = 0; fault_kind_at(i) && n + 1 < sizeof(keys) / sizeof(keys[0]); i++)
 			keys[n++] =
 			    (struct scenario_key){fault_kind_at(i)->name, 0, fault_kind_key};

@@ -171,7 +171,10 @@ struct scenario_fault {
 	const char *mode;		    /* connection-drop: blackhole | reset */
 	uint16_t ports[SCENARIO_PORTS_MAX]; /* connection-drop: 0 of them = every port */
 	size_t n_ports;
-	struct scenario_mark mark, at_mark, for_mark, repeat_mark, kind_mark;
+	const char
+	    *until;  /* "delivered": revert once the messages sent during it arrived; or NULL */
+	int at_boot; /* at: boot — applied before the nodes are connected; at_ms is 0 */
+	struct scenario_mark mark, at_mark, for_mark, repeat_mark, kind_mark, until_mark;
 };
 
 /* Thresholds are fractions for delivery, acked, telemetry-drift; ms for latency.* and

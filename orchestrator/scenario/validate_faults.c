@@ -112,12 +112,34 @@ static void validate_fault_time(struct sparse *p, const struct scenario_fault *f
 	const char *kind = k->name;
 	char end_s[32], dur_s[32], drain_s[32], every_s[32], for_s[32];
 
-	if (k->lasts && !f->has_for)
+	if (k->lasts && !f->has_for && !f->until) /* else said at until: below */
 		scenario_error_at(p, f->mark, "fault \"%s\": %s needs \"for:\" (how long it lasts)",
 				  f->name, kind);
 	if (!k->lasts && f->has_for)
 		scenario_error_at(p, f->for_mark, "fault \"%s\": %s takes no \"for:\" (%s)",
 				  f->name, kind, k->moment_why);
+	if (f->until && !k->lasts)
+		scenario_error_at(p, f->until_mark,
+				  "fault \"%s\": %s takes no \"until:\" (it is a moment, nothing "
+				  "to end early)",
+				  f->name, kind);
+	else if (f->until && !f->has_for)
+		scenario_error_at(p, f->until_mark,
+				  "fault \"%s\": \"until: %s\" needs \"for:\" (the longest it may "
+				  "last)",
+				  f->name, f->until);
+	if (f->at_boot && !k->lasts)
+		scenario_error_at(
+		    p, f->at_mark,
+		    "fault \"%s\": %s cannot be at: boot (only a fault that lasts is in "
+		    "force while the nodes connect)",
+		    f->name, kind);
+	else if (f->at_boot && f->times > 1)
+		scenario_error_at(
+		    p, f->repeat_mark,
+		    "fault \"%s\": at: boot takes no repeat (write a second fault for "
+		    "the later occurrences)",
+		    f->name);
 	if (f->every_ms && f->every_ms < f->for_ms) {
 		units_format_duration(f->every_ms, every_s, sizeof(every_s));
 		units_format_duration(f->for_ms, for_s, sizeof(for_s));

@@ -445,6 +445,90 @@ START_TEST(drain_ends_when_settled)
 }
 END_TEST
 
+/* until: delivered: a 300 ms delay on a, capped at 20 s, is reverted once the five messages
+ * a sends during it (one every 700 ms: each arrives before the next leaves) have all been
+ * sent and arrived at b (~4.1 s), journalled once, and the run does not wait for the cap (a
+ * no-op by then). */
+START_TEST(fault_until_delivered)
+{
+	static const char body[] = "duration: 5s\ndrain: 30s\nnodes:\n  - name: a\n  - name: b\n"
+				   "topology:\n  kind: full\n"
+				   "traffic:\n  - kind: dm\n    from: a\n    to: b\n"
+				   "    interval: 700ms\n    count: 5\n    start: 1s\n"
+				   "faults:\n  - name: slow\n    at: 500ms\n    for: 20s\n"
+				   "    until: delivered\n    netem: {target: a, delay: 300ms}\n"
+				   "expect:\n  - metric: delivery\n    min: 100%\n";
+	char out[256];
+	const char *sc = e2e_scenario("until", body), *o;
+	double t0 = (double)time(NULL), reverted;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/until", e2e_tmp);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, e2e_sh("tail -5 %s.err", out));
+	ck_assert_msg((double)time(NULL) - t0 < 15, "took %.0f s (the cap is 20.5 s)",
+		      (double)time(NULL) - t0);
+	ck_assert_str_eq(e2e_sh("grep '\"type\":\"fault-revert\"' %s/events.jsonl | grep -c "
+				"'\"fault\":\"f1\"'",
+				out),
+			 "1\n");
+	o = e2e_sh("grep '\"type\":\"fault-revert\"' %s/events.jsonl | sed "
+		   "'s/.*\"reverted_ms\":\\([0-9.]*\\).*/\\1/'",
+		   out);
+	reverted = atof(o);
+	/* the last message leaves a at 3.8 s and lands ~300 ms later; the check runs 4×/s */
+	ck_assert_msg(reverted >= 4100 && reverted <= 6500, "reverted at %s", o);
+	o = e2e_sh("cat %s/report.json", out);
+	ck_assert_msg(strstr(o, "\"until\": \"delivered\", \"ended_early\": true") &&
+			  strstr(o, "\"planned_end_ms\": 20500"),
+		      "%.1500s", o);
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("cat %s/summary.md", out), "| netem, until delivered: ended at "));
+}
+END_TEST
+
+/* at: boot: 20 % loss on n1 is applied before the run links n1 and n2 (labnode under the
+ * waku-rest driver, whose links the run makes): its fault-apply line comes before the link
+ * line, applied before the timeline's 0, and it is reverted at `for` counted from 0. */
+START_TEST(fault_at_boot_before_links)
+{
+	char body[PATH_MAX + 1024], out[256], dir[PATH_MAX];
+	const char *sc, *o;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", e2e_bin);
+	*strrchr(dir, '/') = '\0';
+	snprintf(body, sizeof(body),
+		 "images:\n  real:\n    image: %s/labnode\n    driver: waku-rest\n"
+		 "defaults:\n  image: real\n  args: [\"--name\", \"@NAME@\", "
+		 "\"--peer=@PEER@:60000\"]\n"
+		 "nodes:\n  - name: n1\n  - name: n2\ntopology:\n  kind: line\n"
+		 "traffic:\n  - {kind: dm, from: n1, to: n2, count: 3, interval: 300ms, "
+		 "start: 1s}\n"
+		 "faults:\n  - {name: lossy, at: boot, for: 3s, netem: {target: n1, loss: 20%%}}\n"
+		 "duration: 5s\ndrain: 3s\n",
+		 dir);
+	sc = e2e_scenario("boot", body);
+	snprintf(out, sizeof(out), "%s/boot", e2e_tmp);
+	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, e2e_sh("tail -5 %s.err", out));
+	o = e2e_sh("grep -oE '\"type\":\"(run-start|link|fault-apply|fault-revert)\"' "
+		   "%s/events.jsonl | tr '\\n' ' '",
+		   out);
+	ck_assert_str_eq(o, "\"type\":\"run-start\" \"type\":\"fault-apply\" \"type\":\"link\" "
+			    "\"type\":\"fault-revert\" ");
+	o = e2e_sh("grep '\"type\":\"fault-apply\"' %s/events.jsonl", out);
+	ck_assert_msg(strstr(o, "\"planned_ms\":0.0,\"issued_ms\":-") &&
+			  strstr(o, "\"applied_ms\":-") && strstr(o, "\"result\":\"ok\""),
+		      "%s", o);
+	ck_assert_ptr_nonnull(
+	    strstr(e2e_sh("grep '\"type\":\"fault-revert\"' %s/events.jsonl", out),
+		   "\"planned_ms\":3000.0"));
+	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s/plan.json", out),
+				     "\"start_ms\": 0, \"end_ms\": 3000, \"at\": \"boot\""));
+}
+END_TEST
+
 START_TEST(sigint_exit4_nothing_left)
 {
 	char out[256], id[32], ev[PATH_MAX + 16];
@@ -672,6 +756,12 @@ Suite *run_e2e_suite(void)
 	tcase_add_test(t, preflight_refuses_exit3);
 	tcase_add_test(t, drain_ends_when_settled);
 	tcase_add_test(t, node_crash_is_journalled);
+	suite_add_tcase(s, t);
+	t = tcase_create("conditions"); /* faults bound to conditions: until, at: boot */
+	tcase_add_checked_fixture(t, e2e_setup, e2e_teardown);
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, fault_until_delivered);
+	tcase_add_test(t, fault_at_boot_before_links);
 	suite_add_tcase(s, t);
 	t = tcase_create("verbs");
 	tcase_add_checked_fixture(t, e2e_setup, e2e_teardown);

@@ -104,6 +104,28 @@ START_TEST(malformed_lines_settle_nothing)
 }
 END_TEST
 
+/* until: delivered asks: from message k on (queue order), is every one settled? A message
+ * before k that is still pending does not count; a crashed recipient settles as drain does. */
+START_TEST(settled_from_a_window)
+{
+	struct drain *d = drain_new(3);
+	const uint32_t to1[] = {1}, to2[] = {2};
+
+	drain_expect(d, "m1", 0, to1, 1); /* before the fault: stays pending */
+	ck_assert_uint_eq(drain_settled_from(d, 1), 1);
+	drain_expect(d, "m2", 0, to1, 1);
+	drain_expect(d, "m3", 0, to2, 1);
+	ck_assert_uint_eq(drain_settled_from(d, 1), 1);
+	feed(d, 1, "{\"event\":\"received\",\"text\":\"m2 x\"}");
+	ck_assert_uint_eq(drain_settled_from(d, 1), 2);
+	drain_node_gone(d, 2);
+	ck_assert_uint_eq(drain_settled_from(d, 1), 3);
+	ck_assert_uint_eq(drain_settled_from(d, 0), 0); /* m1 is still pending */
+	ck_assert_uint_eq(drain_messages(d), 3);
+	drain_free(d);
+}
+END_TEST
+
 Suite *drain_suite(void)
 {
 	Suite *s = suite_create("drain");
@@ -114,6 +136,7 @@ Suite *drain_suite(void)
 	tcase_add_test(t, sender_gives_up);
 	tcase_add_test(t, gone_recipient_settles_now_and_later);
 	tcase_add_test(t, malformed_lines_settle_nothing);
+	tcase_add_test(t, settled_from_a_window);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -383,6 +383,46 @@ START_TEST(test_json_parses)
 }
 END_TEST
 
+/* until: delivered goes into plan.json beside end_ms (its cap), and only on that fault;
+ * at: boot likewise ("at": "boot", start_ms 0). */
+START_TEST(test_until_and_boot)
+{
+	static const char yaml[] =
+	    "version: 1\nname: t\nduration: 10s\nnodes:\n  - name: a\n  - name: b\n"
+	    "faults:\n  - {at: 1s, for: 5s, until: delivered, netem: {target: a, delay: 1s}}\n"
+	    "  - {at: 1s, for: 2s, freeze: {target: b}}\n"
+	    "  - {at: boot, for: 3s, netem: {target: b, loss: 50%}}\n";
+	struct scenario sc;
+	struct plan *plan;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	sc_load(yaml, &sc);
+	ck_assert_str_eq(sc.faults[0].until, "delivered");
+	ck_assert_ptr_null(sc.faults[1].until);
+	plan = plan_of(&sc, 1);
+	ck_assert_int_eq(plan->faults[0].end_ms, 6000);
+	ck_assert_int_eq(plan_write_json(plan, f), 0);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "\"start_ms\": 1000, \"end_ms\": 6000, \"until\": "
+				  "\"delivered\", \"engine_seed\""),
+		      "%s", buf);
+	ck_assert_int_eq(strstr(strstr(buf, "\"until\"") + 1, "\"until\"") == NULL, 1);
+	/* at: boot: the timeline's 0, for counted from there, and its apply is the first event */
+	ck_assert_int_eq(plan->faults[2].start_ms, 0);
+	ck_assert_int_eq(plan->faults[2].end_ms, 3000);
+	ck_assert_int_eq(plan->events[0].type, PLAN_EVENT_FAULT_APPLY);
+	ck_assert_uint_eq(plan->events[0].fault, 2);
+	ck_assert_msg(strstr(buf, "\"start_ms\": 0, \"end_ms\": 3000, \"at\": \"boot\", "
+				  "\"engine_seed\""),
+		      "%s", buf);
+	free(buf);
+	plan_free(plan);
+	scenario_free(&sc);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -400,6 +440,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_pairs_spread);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_json_parses);
+	tcase_add_test(tc, test_until_and_boot);
 	suite_add_tcase(s, tc);
 	return s;
 }

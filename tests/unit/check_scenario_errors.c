@@ -82,6 +82,25 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:8:11: light node \"c\" has no service node to use (add a node with role: service)\n"},
     {"for on kill", BASE "faults:\n  - at: 1s\n    for: 2s\n    kill: {target: a}\n",
      "t.yaml:9:10: fault \"f1\": kill takes no \"for:\" (the node stays down until a restart)\n"},
+    {"until on kill", BASE "faults:\n  - at: 1s\n    until: delivered\n    kill: {target: a}\n",
+     "t.yaml:9:12: fault \"f1\": kill takes no \"until:\" (it is a moment, nothing to end "
+     "early)\n"},
+    {"until without for",
+     BASE "faults:\n  - at: 1s\n    until: delivered\n    netem: {target: a, delay: 1s}\n",
+     "t.yaml:9:12: fault \"f1\": \"until: delivered\" needs \"for:\" (the longest it may "
+     "last)\n"},
+    {"kill at boot", BASE "faults:\n  - {at: boot, kill: {target: a}}\n",
+     "t.yaml:8:10: fault \"f1\": kill cannot be at: boot (only a fault that lasts is in force "
+     "while the nodes connect)\n"},
+    {"boot repeat",
+     BASE "faults:\n  - at: boot\n    for: 1s\n    repeat: {every: 5s, times: 2}\n"
+	  "    freeze: {target: a}\n",
+     "t.yaml:10:13: fault \"f1\": at: boot takes no repeat (write a second fault for the "
+     "later occurrences)\n"},
+    {"at word", BASE "faults:\n  - {at: start, for: 1s, freeze: {target: a}}\n",
+     "t.yaml:8:10: expected a duration such as 2s or the word boot, got \"start\"\n"},
+    {"until unknown", BASE "faults:\n  - {at: 1s, for: 2s, until: quiet, freeze: {target: a}}\n",
+     "t.yaml:8:30: expected one of: delivered, got \"quiet\"\n"},
     {"missing for", BASE "faults:\n  - at: 1s\n    freeze: {target: a}\n",
      "t.yaml:8:5: fault \"f1\": freeze needs \"for:\" (how long it lasts)\n"},
     {"percent", BASE "faults:\n  - at: 1s\n    for: 2s\n    netem: {target: a, loss: 120%}\n",
@@ -101,6 +120,7 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:11:11: a fault takes exactly one kind, got both freeze and kill\n"},
     {"kind typo", BASE "faults:\n  - at: 1s\n    for: 2s\n    partiton: {groups: [[a], [b]]}\n",
      "t.yaml:10:5: unknown key \"partiton\" in a fault (expected one of: name, at, for, repeat, "
+     "until, "
      "netem, bandwidth, partition, link-down, freeze, suspend, kill, restart, connection-drop)\n"},
     {"alias", BASE "defaults: &d {image: labnode}\nexpect: *d\n",
      "t.yaml:7:11: anchors (&d) are not supported\n"},
