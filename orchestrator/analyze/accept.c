@@ -9,8 +9,7 @@
 
 #define ACCEPT_SUFFIX ".accept"
 
-int accept_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node,
-		   double t_ms)
+int accept_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node, double t_ms)
 {
 	const char *sp = memchr(text, ' ', n);
 	size_t w = sp ? (size_t)(sp - text) : n, sl = strlen(ACCEPT_SUFFIX);

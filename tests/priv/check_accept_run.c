@@ -73,8 +73,8 @@ static int acc_run(const char *tag, const char *extra, char *out, size_t cap)
 	fputs(acc_body, f);
 	fputs(extra, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err", acc_bin,
-		 path, out, out, out);
+	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err",
+		 acc_bin, path, out, out, out);
 	rc = system(cmd);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
