@@ -30,6 +30,7 @@ struct dm_out {
 	char id[67];
 	char to[140];
 	enum ln_dm_kind kind;
+	int want_accept; /* the payload asks the receiver to accept (LN_DM_WANT_ACCEPT) */
 	char *text;
 	enum out_state state;
 	int mvds;
@@ -58,7 +59,8 @@ struct ln_dm {
 	int64_t last_recovery_ms;
 };
 
-static const char *const kind_names[] = {"dm", "contact-request", "join-request", "group"};
+static const char *const kind_names[] = {"dm", "contact-request", "join-request", "group",
+					 "accept"};
 
 const char *ln_dm_kind_name(enum ln_dm_kind k)
 {
@@ -125,11 +127,15 @@ static void build_msg(struct ln_node *n, const char *to, const char *payload, st
 }
 
 static char *dm_payload(struct ln_node *n, const char *id, enum ln_dm_kind kind, const char *text,
-			int ack)
+			int ack, int want_accept)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "t", "m", "id", id, "k",
 			      kind_names[kind], "from", n->pubkey, "text", text, "ack", ack);
-	char *payload = json_dumps(j, JSON_COMPACT);
+	char *payload;
+
+	if (want_accept)
+		json_object_set_new(j, "acc", json_integer(1));
+	payload = json_dumps(j, JSON_COMPACT);
 
 	json_decref(j);
 	return payload;
@@ -148,7 +154,7 @@ static void account(struct ln_dm *d, struct dm_out *o)
 static void transmit(struct ln_node *n, struct dm_out *o)
 {
 	struct ln_dm *d = n->dm;
-	char *payload = dm_payload(n, o->id, o->kind, o->text, o->mvds);
+	char *payload = dm_payload(n, o->id, o->kind, o->text, o->mvds, o->want_accept);
 
 	ln_msg_free(&o->msg);
 	build_msg(n, o->to, payload, &o->msg);
@@ -191,7 +197,8 @@ static void make_id(struct ln_node *n, const char *text, char out[67])
 static void bound_queue(struct ln_node *n, const struct dm_out *keep);
 
 int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, int n_to,
-	       const char *text, char id_out[67], char hash_out[67], struct fl_error *err)
+	       const char *text, unsigned flags, char id_out[67], char hash_out[67],
+	       struct fl_error *err)
 {
 	char hex[67], *payload;
 	size_t len;
@@ -203,7 +210,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 	make_id(n, text, id_out);
 	/* what cannot travel is refused here: peers drop a link that carries a payload over
 	 * LN_PAYLOAD_MAX (Waku's 150 KiB), and the record would be retransmitted forever */
-	payload = dm_payload(n, id_out, kind, text, 1);
+	payload = dm_payload(n, id_out, kind, text, 1, (flags & LN_DM_WANT_ACCEPT) != 0);
 	len = payload ? strlen(payload) : 0;
 	free(payload);
 	if (!len || len > LN_PAYLOAD_MAX)
@@ -218,6 +225,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 		snprintf(o->id, sizeof(o->id), "%s", id_out);
 		snprintf(o->to, sizeof(o->to), "%s", to[i]);
 		o->kind = kind;
+		o->want_accept = (flags & LN_DM_WANT_ACCEPT) != 0;
 		o->text = fl_xstrdup(text);
 		o->mvds = (n->cfg.reliability & LN_REL_MVDS) != 0;
 		o->first_ms = ln_loop_now_ms();
@@ -298,6 +306,20 @@ static void on_ack(struct ln_node *n, json_t *j, const char *from)
 	}
 }
 
+/* The receiver accepts a request that asked for it (status-go's wakuext_acceptContactRequest /
+ * the owner's wakuext_acceptRequestToJoinCommunity, done on receipt): an acceptance DM back to
+ * the requester whose text is the request's first word (the plan's message id) + ".accept". */
+static void accept_request(struct ln_node *n, const char *from, const char *text)
+{
+	char reply[96], mid[67], hash[67];
+	size_t w = strcspn(text, " ");
+	struct fl_error err;
+
+	snprintf(reply, sizeof(reply), "%.*s.accept", (int)(w < 80 ? w : 80), text);
+	if (ln_dm_send(n, LN_DM_ACCEPT, &from, 1, reply, 0, mid, hash, &err) < 0)
+		log_warn("accepting %s: %s", reply, err.msg);
+}
+
 static void on_dm(struct ln_node *n, json_t *j, const char *from, const char *hashhex,
 		  int recovered)
 {
@@ -318,6 +340,9 @@ static void on_dm(struct ln_node *n, json_t *j, const char *from, const char *ha
 		ln_node_event(n, "recovered", id, hashhex, kind ? kind : "dm", from, text);
 	ln_node_say(n, "status-cli/serve.go:70", "message received: %s (ID=%s)", text, id);
 	ln_node_event(n, "received", id, hashhex, kind ? kind : "dm", from, text);
+	if (json_integer_value(json_object_get(j, "acc")) && kind &&
+	    (!strcmp(kind, "contact-request") || !strcmp(kind, "join-request")))
+		accept_request(n, from, text);
 }
 
 static void dm_receive(struct ln_node *n, const struct ln_msg *m, const uint8_t *hash,

@@ -52,7 +52,9 @@ static const struct {
 };
 
 /* params: [{"id": key, "message": text}], or for groups [{"members": [key...],
- * "message": text}]. */
+ * "message": text}]. A contact or join request may add "accept": true (labnode's addition):
+ * the receiver accepts it on receipt, as its user would with status-go's
+ * wakuext_acceptContactRequest / the owner's wakuext_acceptRequestToJoinCommunity. */
 static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t *params,
 		      unsigned *status)
 {
@@ -61,6 +63,7 @@ static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t 
 	char mid[67], hash[67];
 	struct fl_error err;
 	int kind = -1, n_to = 0;
+	unsigned flags = 0;
 	size_t i;
 
 	for (i = 0; i < FL_ARRAY_SIZE(send_methods); i++)
@@ -87,7 +90,10 @@ static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t 
 			? "params must be [{\"members\": [key, ...], \"message\": text}]"
 			: "params must be [{\"id\": key, \"message\": text}]");
 	}
-	if (ln_dm_send(n, (enum ln_dm_kind)kind, to, n_to, text, mid, hash, &err) < 0) {
+	if (json_is_true(json_object_get(p, "accept")) &&
+	    (kind == LN_DM_CONTACT || kind == LN_DM_JOIN))
+		flags |= LN_DM_WANT_ACCEPT;
+	if (ln_dm_send(n, (enum ln_dm_kind)kind, to, n_to, text, flags, mid, hash, &err) < 0) {
 		*status = 400;
 		return rpc_error(id, -32602, err.msg);
 	}

@@ -367,7 +367,7 @@ void ln_statuscli_ready(struct ln_node *n)
 	if (to[0]) {
 		sc_say_as(sc.name, "status-cli/message.go:21",
 			  "send contact request, contact public key: %s", to);
-		if (ln_dm_send(n, LN_DM_CONTACT, &to, 1, "Hello!", id, hash, &err) < 0)
+		if (ln_dm_send(n, LN_DM_CONTACT, &to, 1, "Hello!", 0, id, hash, &err) < 0)
 			sc_say_as(sc.name, "status-cli/serve.go:99", "contact request: %s",
 				  err.msg);
 	}

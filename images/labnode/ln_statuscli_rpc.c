@@ -98,7 +98,7 @@ static json_t *sc_chat_send(struct ln_node *n, const struct sc_chat *c, const ch
 		fl_err(err, "the group has no member but its creator");
 		return NULL;
 	}
-	if (ln_dm_send(n, LN_DM_GROUP, to, k, text, mid, hash, err) < 0)
+	if (ln_dm_send(n, LN_DM_GROUP, to, k, text, 0, mid, hash, err) < 0)
 		return NULL;
 	return json_pack("{s:s,s:s,s:s,s:s}", "id", mid, "chatId", c->id, "text", text, "hash",
 			 hash);

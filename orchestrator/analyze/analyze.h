@@ -80,6 +80,8 @@ struct analyze_message {
 	int failed;	     /* the sender's node refused it */
 	int unsent;	     /* an interrupted run never sent it ("not sent: …" in the journal) */
 	int acked;	     /* a `delivered` event at the sender */
+	int want_accept;     /* a request with accept: true (plan.json "accept") */
+	double accepted_ms;  /* its acceptance's first receipt at the sender; NAN none */
 	uint32_t first, n;   /* its deliveries: deliveries[first .. first+n) */
 	uint32_t trace_node; /* the last node whose trace saw its hash, UINT32_MAX none */
 	double trace_t;	     /* that trace line's time (ns/1e6 of its own clock), or its order */
@@ -112,6 +114,7 @@ struct analyze_expect {
 
 struct analyze_stats {
 	size_t sent, delivered, lost, failed, duplicates, reordered, acked;
+	size_t accept_asked, accepted;	/* deliveries of accept: true requests; accepted back */
 	double p50, p90, p95, p99, max; /* latency ms; NAN when nothing was delivered */
 };
 

@@ -112,6 +112,10 @@ void ledger_stats_count(struct analyze_stats *st, const struct analyze_run *run,
 	st->duplicates += d->copies > 1 ? d->copies - 1 : 0;
 	st->reordered += d->reordered;
 	st->acked += run->msgs[d->msg].acked != 0;
+	if (run->msgs[d->msg].want_accept) {
+		st->accept_asked++;
+		st->accepted += !isnan(run->msgs[d->msg].accepted_ms);
+	}
 }
 
 int ledger_stats(const struct analyze_run *run, const struct analyze_where *w,

@@ -23,6 +23,11 @@ int journal_load(struct analyze_run *run, struct fl_error *err);
 
 /* nodes.c: nodes/<n>/events.jsonl receipts. */
 int nodes_load_events(struct analyze_run *run, struct fl_error *err);
+/* accept.c: a `received` acceptance ("m17.accept …", labnode's answer to a request with
+ * accept: true) at the request's sender sets that message's accepted_ms. 1 when the text
+ * is an acceptance (counted or not), 0 when it is something else. */
+int accept_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node, double t_ms);
+
 /* traces.c: nodes/<n>/stdout.log fleet traces → each message's last sighting. */
 int traces_load(struct analyze_run *run, struct fl_error *err);
 

@@ -38,6 +38,14 @@ static void metric_acked(const struct metric_desc *d, struct analyze_run *run,
 	metric_nothing(e, st);
 }
 
+static void metric_accepted(const struct metric_desc *d, struct analyze_run *run,
+			    struct analyze_expect *e, const struct analyze_stats *st)
+{
+	e->actual = metric_frac(st->accepted, st->accept_asked);
+	if (isnan(e->actual) && !e->note)
+		e->note = st->sent ? "no matched request has accept: true" : "no message matched";
+}
+
 static void metric_lost(const struct metric_desc *d, struct analyze_run *run,
 			struct analyze_expect *e, const struct analyze_stats *st)
 {
@@ -146,6 +154,7 @@ static const struct metric_desc metric_table[] = {
     METRIC("recovery", METRIC_MS, 1, metric_recovery),
     METRIC("reordered", METRIC_COUNT, 0, metric_reordered),
     METRIC("acked", METRIC_FRACTION, 0, metric_acked),
+    METRIC("accepted", METRIC_FRACTION, 0, metric_accepted),
     METRIC("telemetry-drift", METRIC_FRACTION, 0, metric_drift),
     NODE_METRIC("cpu", METRIC_MS, cpu_ms),
     NODE_METRIC("rss", METRIC_BYTES, max_rss_bytes),

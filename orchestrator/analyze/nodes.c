@@ -188,6 +188,9 @@ static int nodes_event_cb(void *ctx, const char *p, size_t n)
 		mesh_event(c->run, c->node, p, n, t_ms);
 		return 0;
 	}
+	if (flatjson_key_is(ev->p, ev->n, "received") && e.text.type == FLATJSON_STR &&
+	    accept_receipt(c->run, e.text.p, e.text.n, c->node, t_ms))
+		return 0;
 	mi = nodes_resolve_event(c->run, &e);
 	if (flatjson_key_is(ev->p, ev->n, "received")) {
 		if (mi != ANALYZE_NONE)

@@ -321,7 +321,7 @@ static int runload_receivers(struct analyze_run *run, uint32_t mi, const struct 
 struct runload_send {
 	struct flatjson_val msg, traffic, kind, from, to;
 	double t_ms;
-	int is_send;
+	int is_send, accept;
 };
 
 /* Parses the event object at p; *next is the position after its closing brace. */
@@ -353,6 +353,8 @@ static int runload_send_fields(const char *p, size_t n, struct runload_send *s, 
 			s->from = v;
 		else if (flatjson_key_is(k, kl, "to"))
 			s->to = v;
+		else if (flatjson_key_is(k, kl, "accept"))
+			s->accept = v.type == FLATJSON_TRUE;
 	}
 	*next = it.p + 1; /* flatjson_next stops on the closing brace */
 	return r;
@@ -377,6 +379,8 @@ static int runload_send(struct analyze_run *run, const struct runload_send *s)
 	m->from = fn ? runload_node(run, from, fn, 1) : ANALYZE_NONE;
 	m->planned_ms = s->t_ms;
 	m->sent_ms = NAN;
+	m->want_accept = s->accept;
+	m->accepted_ms = NAN;
 	m->first = (uint32_t)run->n_dels;
 	m->trace_node = ANALYZE_NONE;
 	if (!m->id)

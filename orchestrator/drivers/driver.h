@@ -111,7 +111,9 @@ struct driver_ops {
 	/* Connects n to peer (nwaku: POST /admin/v1/peers with the peer's listen address). */
 	int (*connect)(struct driver_node *n, const struct driver_node *peer, struct fl_error *err);
 	/* Sends text of `kind` (dm | contact-request | join-request | group | relay | lightpush)
-	 * from n to the nodes `to` (group: every member). */
+	 * from n to the nodes `to` (group: every member). A contact-request or join-request
+	 * whose receiver is to accept it (scenario accept: true) comes as "<kind>+accept"; a
+	 * driver that cannot ask for that refuses it. */
 	int (*send)(struct driver_node *n, const char *kind, struct driver_node *const *to,
 		    size_t nto, const char *text, struct driver_sent *out, struct fl_error *err);
 	/* Drivers of nodes that write no events file poll what the node received and append

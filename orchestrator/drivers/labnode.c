@@ -138,7 +138,7 @@ static const char *labnode_method(const char *kind)
 }
 
 static json_t *labnode_params(const char *kind, struct driver_node *const *to, size_t nto,
-			      const char *text)
+			      const char *text, int accept)
 {
 	json_t *p = json_object();
 	char key[192];
@@ -158,19 +158,27 @@ static json_t *labnode_params(const char *kind, struct driver_node *const *to, s
 		json_object_set_new(p, "id", json_string(key));
 	}
 	json_object_set_new(p, "message", json_string(text));
+	if (accept) /* labnode's addition: the receiver accepts on receipt (docs/LABNODE.md) */
+		json_object_set_new(p, "accept", json_true());
 	return json_pack("[o]", p);
 }
 
 int labnode_send(struct driver_node *n, const char *kind, struct driver_node *const *to, size_t nto,
 		 const char *text, struct driver_sent *out, struct fl_error *err)
 {
-	const char *method = labnode_method(kind);
+	char base[32];
+	const char *plus = strchr(kind, '+'), *method;
+	int accept = plus && strcmp(plus, "+accept") == 0;
 	json_auto_t *res = NULL;
 
 	memset(out, 0, sizeof(*out));
+	snprintf(base, sizeof(base), "%.*s", plus ? (int)(plus - kind) : (int)strlen(kind), kind);
+	method = labnode_method(base);
+	if (plus && (!accept || (strcmp(base, "contact-request") && strcmp(base, "join-request"))))
+		return fl_err(err, "%s: cannot send kind %s", n->name, kind);
 	if (!method)
 		return driver_json_publish(n, kind, text, out, err);
-	if (driver_json_rpc(n, method, labnode_params(kind, to, nto, text), &res, err) < 0)
+	if (driver_json_rpc(n, method, labnode_params(base, to, nto, text, accept), &res, err) < 0)
 		return -1;
 	return driver_json_sent_from(n, method, res, text, out, err);
 }

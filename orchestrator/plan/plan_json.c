@@ -220,7 +220,7 @@ static void json_event(FILE *f, const struct plan *plan, size_t i)
 	json_str(f, plan->nodes[ev->from].src->name);
 	fputs(", \"to\": ", f);
 	json_nodes(f, plan, ev->to, ev->n_to);
-	fprintf(f, ", \"size\": %u}", ev->size);
+	fprintf(f, ", \"size\": %u%s}", ev->size, t->src->accept ? ", \"accept\": true" : "");
 }
 
 /* Writes "  "key": [" then each item on its own line, then "  ]". */

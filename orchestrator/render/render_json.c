@@ -235,6 +235,8 @@ static void render_json_messages(struct jsonw *w, const struct analyze_run *run)
 		jsonw_kstr(w, "status", analyze_status_name(d->status));
 		jsonw_key(w, "acked");
 		jsonw_bool(w, m->acked);
+		if (m->want_accept)
+			jsonw_knum(w, "accepted_ms", m->accepted_ms);
 		if (d->status == ANALYZE_LOST)
 			jsonw_kstr(w, "last_seen", analyze_node_name(run, m->trace_node));
 		jsonw_obj_end(w);

@@ -16,6 +16,7 @@ struct drain_msg {
 	uint32_t *to;
 	unsigned char *state; /* enum drain_pair per recipient */
 	size_t n_to;
+	int answer; /* an acceptance: nothing comes once its sender is gone */
 };
 
 struct drain {
@@ -61,6 +62,7 @@ void drain_expect(struct drain *d, const char *msg, uint32_t from, const uint32_
 		d->msgs = fl_xreallocarray(d->msgs, d->cap, sizeof(*d->msgs));
 	}
 	m = &d->msgs[d->n++];
+	m->answer = 0;
 	m->from = from;
 	m->n_to = n_to;
 	m->to = fl_xmalloc(n_to * sizeof(*m->to));
@@ -101,6 +103,20 @@ static int drain_settle(struct drain *d, struct drain_msg *m, size_t i, enum dra
 	return 1;
 }
 
+void drain_expect_accept(struct drain *d, const char *msg, uint32_t acceptor, uint32_t requester)
+{
+	char id[64];
+	size_t n = d->n;
+
+	snprintf(id, sizeof(id), "%s.accept", msg);
+	drain_expect(d, id, acceptor, &requester, 1);
+	if (d->n > n) {
+		d->msgs[n].answer = 1;
+		if (acceptor < d->n_nodes && d->gone[acceptor])
+			drain_settle(d, &d->msgs[n], 0, DRAIN_GIVEN_UP);
+	}
+}
+
 int drain_line(struct drain *d, uint32_t node, const char *line, size_t len)
 {
 	size_t elen, tlen, idlen;
@@ -130,12 +146,16 @@ int drain_line(struct drain *d, uint32_t node, const char *line, size_t len)
 
 void drain_give_up(struct drain *d, const char *msg)
 {
+	char acc[64];
 	uint32_t idx;
 
 	if (!amap_get(&d->ids, msg, strlen(msg), &idx))
 		return;
 	for (size_t i = 0; i < d->msgs[idx].n_to; i++)
 		drain_settle(d, &d->msgs[idx], i, DRAIN_GIVEN_UP);
+	snprintf(acc, sizeof(acc), "%s.accept", msg);
+	if (amap_get(&d->ids, acc, strlen(acc), &idx)) /* no request, no acceptance */
+		drain_settle(d, &d->msgs[idx], 0, DRAIN_GIVEN_UP);
 }
 
 void drain_node_gone(struct drain *d, uint32_t node)
@@ -145,7 +165,8 @@ void drain_node_gone(struct drain *d, uint32_t node)
 	d->gone[node] = 1;
 	for (size_t k = 0; k < d->n; k++)
 		for (size_t i = 0; i < d->msgs[k].n_to; i++)
-			if (d->msgs[k].to[i] == node)
+			if (d->msgs[k].to[i] == node ||
+			    (d->msgs[k].answer && d->msgs[k].from == node))
 				drain_settle(d, &d->msgs[k], i, DRAIN_GIVEN_UP);
 }
 

@@ -18,6 +18,9 @@ struct drain *drain_new(size_t n_nodes);
 void drain_free(struct drain *d);
 /* A message the run has queued: its plan id ("m12"), its sender and its recipients. */
 void drain_expect(struct drain *d, const char *msg, uint32_t from, const uint32_t *to, size_t n_to);
+/* The acceptance of request msg (accept: true): "<msg>.accept" from acceptor back to
+ * requester. Given up with msg, or when the acceptor is gone. */
+void drain_expect_accept(struct drain *d, const char *msg, uint32_t acceptor, uint32_t requester);
 /* One complete line of node `node`'s events file (labnode's format: "event", "text" whose first
  * word is the plan message id). Returns 1 when the line settled a pair. */
 int drain_line(struct drain *d, uint32_t node, const char *line, size_t len);

@@ -21,6 +21,7 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 	struct driver_node *to[64];
 	struct driver_sent out = {0};
 	struct fl_error err = {0};
+	char kind[40];
 	size_t nto = 0, cap = e->size + 64;
 	char *text = fl_xmalloc(cap);
 	struct runjournal_send js = {
@@ -31,13 +32,14 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 		if (run_only_has(c, e->to[i]))
 			to[nto++] = &c->nt.rn[e->to[i]].dn;
 	run_text(e->msg, e->size, c->plan.seed, text, cap);
+	snprintf(kind, sizeof(kind), "%s%s", e->kind, e->accept ? "+accept" : "");
 	js.issued_ms = runjournal_now(&c->j);
 	if (refused)
 		fl_err(&err, "%s", refused);
 	else if (!from->up)
 		fl_err(&err, "%s is down", from->dn.name);
 	else
-		rc = from->drv->send(&from->dn, e->kind, to, nto, text, &out, &err);
+		rc = from->drv->send(&from->dn, kind, to, nto, text, &out, &err);
 	js.done_ms = runjournal_now(&c->j);
 	js.error = rc < 0 ? err.msg : NULL;
 	js.node_msg_id = out.node_msg_id;
@@ -122,8 +124,11 @@ void run_sendq_push(struct run_ctx *c, const struct runplan_event *e)
 	for (size_t i = 0; i < e->n_to; i++)
 		if (run_only_has(c, e->to[i]))
 			to[nto++] = e->to[i];
-	if (c->tl.drain)
+	if (c->tl.drain) {
 		drain_expect(c->tl.drain, e->msg, e->from, to, nto);
+		if (e->accept && nto == 1) /* the receiver's acceptance comes back */
+			drain_expect_accept(c->tl.drain, e->msg, to[0], e->from);
+	}
 	free(to);
 
 	if (!q || !q->started) {

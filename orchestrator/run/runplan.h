@@ -44,6 +44,7 @@ struct runplan_event {
 	char msg[16];
 	char traffic[64];
 	char kind[24];
+	int accept; /* a request whose receiver is to accept it (scenario accept: true) */
 	uint32_t from;
 	uint32_t *to;
 	size_t n_to;

@@ -1,4 +1,5 @@
-/* traffic: a list of {name, kind, from, to, rate|interval, poisson, count, start, size}. */
+/* traffic: a list of {name, kind, from, to, rate|interval, poisson, count, start, size,
+ * accept}. */
 #include "orchestrator/scenario/parse.h"
 
 #include <stdio.h>
@@ -128,18 +129,21 @@ static int traffic_size(struct sparse *p, const struct ytree *v, void *obj)
 	return 0;
 }
 
+static int traffic_accept(struct sparse *p, const struct ytree *v, void *obj)
+{
+	struct scenario_traffic *t = ((struct traffic_entry *)obj)->t;
+
+	t->accept_mark = v->mark;
+	return scenario_value_bool(p, v, &t->accept);
+}
+
 static const struct scenario_key traffic_keys[] = {
-    {"name", 0, traffic_name},
-    {"kind", 1, traffic_kind},
-    {"from", 1, traffic_from},
-    {"to", 1, traffic_to},
-    {"rate", 0, traffic_rate},
-    {"interval", 0, traffic_interval},
-    {"poisson", 0, traffic_poisson},
-    {"count", 0, traffic_count},
-    {"start", 0, traffic_start},
-    {"size", 0, traffic_size},
-    {NULL, 0, NULL},
+    {"name", 0, traffic_name},	     {"kind", 1, traffic_kind},
+    {"from", 1, traffic_from},	     {"to", 1, traffic_to},
+    {"rate", 0, traffic_rate},	     {"interval", 0, traffic_interval},
+    {"poisson", 0, traffic_poisson}, {"count", 0, traffic_count},
+    {"start", 0, traffic_start},     {"size", 0, traffic_size},
+    {"accept", 0, traffic_accept},   {NULL, 0, NULL},
 };
 
 static void traffic_entry(struct sparse *p, const struct ytree *v, size_t index)

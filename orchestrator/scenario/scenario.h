@@ -127,7 +127,8 @@ struct scenario_traffic {
 	uint64_t count; /* 0 in the file means: as many as fit after start */
 	int64_t start_ms;
 	uint64_t size_min, size_max; /* equal for a fixed size */
-	struct scenario_mark mark, count_mark, start_mark, size_mark;
+	int accept;		     /* contact-request / join-request: the receiver accepts */
+	struct scenario_mark mark, count_mark, start_mark, size_mark, accept_mark;
 };
 
 enum scenario_fault_kind {

@@ -95,6 +95,41 @@ static void validate_traffic_time(struct sparse *p, struct scenario_traffic *t)
 	}
 }
 
+/* accept: true asks the receiver to accept: only requests have an acceptance, and only
+ * labnode's receivers answer one (status-go's accept calls are not driven). */
+static void validate_traffic_accept(struct sparse *p, const struct scenario_traffic *t)
+{
+	const struct scenario *sc = p->sc;
+	uint32_t *nodes;
+	size_t n;
+
+	if (!t->accept)
+		return;
+	if (t->kind != SCENARIO_TRAFFIC_CONTACT_REQUEST &&
+	    t->kind != SCENARIO_TRAFFIC_JOIN_REQUEST) {
+		scenario_error_at(p, t->accept_mark,
+				  "traffic \"%s\": accept: true needs kind contact-request or "
+				  "join-request (a %s has no acceptance)",
+				  t->name, scenario_traffic_kind_name(t->kind));
+		return;
+	}
+	nodes = fl_xcalloc(2 * sc->n_nodes + 1, sizeof(*nodes));
+	n = scenario_selector_resolve(sc, &t->from, NULL, nodes);
+	n += scenario_selector_resolve(sc, &t->to, NULL, nodes + n);
+	for (size_t i = 0; i < n; i++) {
+		const char *d = scenario_node_driver(sc, &sc->nodes[nodes[i]]);
+
+		if (d && strcmp(d, "labnode") != 0) {
+			scenario_error_at(p, t->accept_mark,
+					  "traffic \"%s\": accept: true needs labnode nodes; "
+					  "\"%s\" runs driver %s",
+					  t->name, sc->nodes[nodes[i]].name, d);
+			break;
+		}
+	}
+	free(nodes);
+}
+
 #define VALIDATE_MAX_MESSAGES 1000000
 
 void scenario_validate_traffic(struct sparse *p)
@@ -115,6 +150,8 @@ void scenario_validate_traffic(struct sparse *p)
 		if (p->errs->n == before)
 			validate_traffic_parties(p, t);
 		validate_traffic_service(p, t);
+		if (p->errs->n == before)
+			validate_traffic_accept(p, t);
 		validate_traffic_time(p, t);
 		if (total <= VALIDATE_MAX_MESSAGES && (total += t->count) > VALIDATE_MAX_MESSAGES)
 			scenario_error_at(p, t->mark,

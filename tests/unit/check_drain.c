@@ -126,6 +126,39 @@ START_TEST(settled_from_a_window)
 }
 END_TEST
 
+/* A request with accept: true also waits for "m1.accept" at its sender; it is given up with
+ * the request, or when the acceptor is gone. */
+START_TEST(acceptance_waits_at_the_requester)
+{
+	struct drain *d = drain_new(3);
+	const uint32_t to[] = {1};
+
+	drain_expect(d, "m1", 0, to, 1);
+	drain_expect_accept(d, "m1", 1, 0);
+	ck_assert_uint_eq(drain_pending(d), 2);
+	ck_assert_int_eq(feed(d, 1, "{\"event\":\"received\",\"text\":\"m1 xxxx\"}"), 1);
+	ck_assert_uint_eq(drain_pending(d), 1);
+	/* the acceptor's own sent line settles nothing; the requester's receipt does */
+	ck_assert_int_eq(feed(d, 1, "{\"event\":\"sent\",\"text\":\"m1.accept\"}"), 0);
+	ck_assert_int_eq(feed(d, 0, "{\"event\":\"received\",\"text\":\"m1.accept\"}"), 1);
+	ck_assert_uint_eq(drain_pending(d), 0);
+
+	drain_expect(d, "m2", 0, to, 1);
+	drain_expect_accept(d, "m2", 1, 0);
+	drain_give_up(d, "m2");
+	ck_assert_uint_eq(drain_pending(d), 0);
+
+	drain_expect(d, "m3", 0, to, 1);
+	drain_expect_accept(d, "m3", 1, 0);
+	drain_node_gone(d, 1);
+	ck_assert_uint_eq(drain_pending(d), 0);
+	drain_expect(d, "m4", 0, to, 1);
+	drain_expect_accept(d, "m4", 1, 0);
+	ck_assert_uint_eq(drain_pending(d), 0);
+	drain_free(d);
+}
+END_TEST
+
 Suite *drain_suite(void)
 {
 	Suite *s = suite_create("drain");
@@ -137,6 +170,7 @@ Suite *drain_suite(void)
 	tcase_add_test(t, gone_recipient_settles_now_and_later);
 	tcase_add_test(t, malformed_lines_settle_nothing);
 	tcase_add_test(t, settled_from_a_window);
+	tcase_add_test(t, acceptance_waits_at_the_requester);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -423,6 +423,50 @@ START_TEST(test_until_and_boot)
 }
 END_TEST
 
+/* accept: true marks its send events "accept": true (the run asks the receiver to accept);
+ * other traffic's events carry no accept key, so plans without it are unchanged. */
+START_TEST(test_accept_in_json)
+{
+	static const char yaml[] =
+	    "version: 1\nname: t\nduration: 10s\nnodes:\n  - name: a\n  - name: b\n"
+	    "traffic:\n  - {kind: contact-request, from: a, to: b, rate: 1/s, count: 2, accept: "
+	    "true}\n  - {kind: join-request, from: b, to: a, rate: 1/s, count: 1}\n"
+	    "  - {kind: dm, from: b, to: a, rate: 1/s, count: 1}\n";
+	struct scenario sc;
+	struct plan *plan;
+	char *buf = NULL;
+	size_t len = 0, accept = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *root, *ev;
+	size_t i;
+
+	sc_load(yaml, &sc);
+	ck_assert_int_eq(sc.traffic[0].accept, 1);
+	ck_assert_int_eq(sc.traffic[1].accept, 0);
+	plan = plan_of(&sc, 1);
+	ck_assert_int_eq(plan_write_json(plan, f), 0);
+	fclose(f);
+	root = json_loads(buf, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	json_array_foreach(json_object_get(root, "events"), i, ev) {
+		const char *kind = json_string_value(json_object_get(ev, "kind"));
+		json_t *a = json_object_get(ev, "accept");
+
+		if (strcmp(kind, "contact-request") == 0) {
+			ck_assert(json_is_true(a));
+			accept++;
+		} else {
+			ck_assert_ptr_null(a);
+		}
+	}
+	ck_assert_uint_eq(accept, 2);
+	json_decref(root);
+	free(buf);
+	plan_free(plan);
+	scenario_free(&sc);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -441,6 +485,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_json_parses);
 	tcase_add_test(tc, test_until_and_boot);
+	tcase_add_test(tc, test_accept_in_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -113,6 +113,23 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:6:32: mesh degree 3 with 5 nodes is impossible (degree × nodes must be even)\n"},
     {"dm self", BASE "traffic:\n  - {kind: dm, from: a, to: a, rate: 1/s, count: 5}\n",
      "t.yaml:8:29: traffic \"t1\": from and to are the same node \"a\" (a dm needs two parties)\n"},
+    {"accept on dm",
+     BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, count: 5, accept: true}\n",
+     "t.yaml:8:61: traffic \"t1\": accept: true needs kind contact-request or join-request (a dm "
+     "has no acceptance)\n"},
+    {"accept on group",
+     BASE "traffic:\n  - {kind: group, from: a, to: [a, b], rate: 1/s, count: 5, accept: true}\n",
+     "t.yaml:8:69: traffic \"t1\": accept: true needs kind contact-request or join-request (a "
+     "group has no acceptance)\n"},
+    {"accept not bool",
+     BASE "traffic:\n  - {kind: contact-request, from: a, to: b, rate: 1/s, count: 5, accept: "
+	  "maybe}\n",
+     "t.yaml:8:74: expected true or false, got \"maybe\"\n"},
+    {"accept jswaku",
+     "version: 1\nname: t\nduration: 1m\ndefaults: {image: jswaku}\nnodes:\n  - name: a\n"
+     "  - name: b\ntraffic:\n  - {kind: contact-request, from: a, to: b, rate: 1/s, count: 5, "
+     "accept: true}\n",
+     "t.yaml:9:74: traffic \"t1\": accept: true needs labnode nodes; \"a\" runs driver jswaku\n"},
     {"group small", BASE "traffic:\n  - {kind: group, from: a, to: [a], rate: 1/s, count: 5}\n",
      "t.yaml:8:32: traffic \"t1\": a group needs at least 2 members, to: selects 1\n"},
     {"two kinds",
@@ -160,7 +177,8 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:8:33: no node named \"c\"\n"},
     {"metric typo", BASE "expect:\n  - {metric: delivered, min: 1}\n",
      "t.yaml:8:14: expected one of: delivery, lost, duplicates, latency.p50, latency.p90, "
-     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, telemetry-drift, cpu, "
+     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, accepted, "
+     "telemetry-drift, cpu, "
      "rss, bytes, got "
      "\"delivered\"\n"},
     {"wrong type count", BASE "traffic:\n  - {kind: dm, from: a, to: b, rate: 1/s, count: many}\n",

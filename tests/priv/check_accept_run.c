@@ -1,0 +1,145 @@
+/* accept: true end to end, as root, through the real binaries (build/faultlab, labnode,
+ * faultlab-agent) on netns: b sends two contact requests with accept: true; a accepts each
+ * on receipt and the acceptance ("m<N>.accept") reaches b, so `accepted` is 100 %; when a's
+ * answers cannot leave it (netem loss 100 % on its egress from 0.5 s to the end of the drain),
+ * the requests still arrive but the second acceptance never does (the drain waits for it, and
+ * gives up at its end): delivery 100 %, accepted 50 %, verdict fail. Each run is 3 s plus a
+ * drain of at most 3 s; the report is validated against the schema. */
+#include "tests/util_test.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char acc_bin[PATH_MAX];
+static char acc_tmp[128];
+
+static void acc_setup(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	ck_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	if (getenv("FL_BUILD_DIR"))
+		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
+	snprintf(acc_bin, sizeof(acc_bin), "%.4000s/faultlab", self);
+	snprintf(acc_tmp, sizeof(acc_tmp), "/tmp/fl-accept-%d", (int)getpid());
+	mkdir(acc_tmp, 0755);
+}
+
+static void acc_teardown(void)
+{
+	static char msg[16384];
+	char cmd[PATH_MAX + 32];
+	int n = test_reports_check(acc_tmp, msg, sizeof(msg));
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", acc_tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", acc_tmp);
+	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
+}
+
+static const char acc_body[] = "duration: 3s\ndrain: 3s\n"
+			       "nodes:\n  - name: a\n  - name: b\n"
+			       "topology:\n  kind: full\n"
+			       "traffic:\n  - name: req\n    kind: contact-request\n"
+			       "    from: b\n    to: a\n    rate: 1/s\n    count: 2\n"
+			       "    accept: true\n"
+			       "expect:\n  - metric: delivery\n    min: 100%\n"
+			       "  - metric: accepted\n    min: 100%\n";
+
+static const char acc_mute[] = "faults:\n  - at: 500ms\n    for: 5500ms\n"
+			       "    netem: {target: a, loss: 100%, direction: egress}\n";
+
+/* Writes the scenario, runs it; returns the exit code and leaves report.json in out. */
+static int acc_run(const char *tag, const char *extra, char *out, size_t cap)
+{
+	char path[PATH_MAX], cmd[5 * PATH_MAX];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", acc_tmp, tag);
+	snprintf(out, cap, "%s/%s", acc_tmp, tag);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "version: 1\nname: accept-%s-%d\nseed: 7\n", tag, (int)getpid());
+	fputs(acc_body, f);
+	fputs(extra, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err",
+		 acc_bin, path, out, out, out);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* 1 when report.json holds needle. */
+static int acc_report_has(const char *out, const char *needle)
+{
+	char cmd[PATH_MAX + 128];
+
+	snprintf(cmd, sizeof(cmd), "grep -q -F '%s' %s/report.json", needle, out);
+	return system(cmd) == 0;
+}
+
+/* The number of report.json lines that match the extended regex re. */
+static int acc_count(const char *out, const char *re)
+{
+	char cmd[PATH_MAX + 128];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "grep -c -E '%s' %s/report.json", re, out);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	pclose(f);
+	return n;
+}
+
+#define ACC_ACCEPTED "\"accepted_ms\": [0-9]"
+#define ACC_DELIVERED "\"status\": \"delivered\""
+
+START_TEST(accepted_at_sender_all)
+{
+	char out[PATH_MAX];
+	int rc = acc_run("answered", "", out, sizeof(out));
+
+	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	ck_assert_int_eq(acc_count(out, ACC_ACCEPTED), 2);
+	ck_assert_int_eq(test_reports_valid(out), 1);
+}
+END_TEST
+
+START_TEST(unanswered_is_below_full)
+{
+	char out[PATH_MAX];
+	int rc = acc_run("muted", acc_mute, out, sizeof(out));
+
+	ck_assert_msg(rc == 1, "exit %d (see %s.err)", rc, out);
+	ck_assert_int_eq(acc_count(out, ACC_DELIVERED), 2); /* both requests arrived */
+	ck_assert_int_eq(acc_count(out, ACC_ACCEPTED), 1);
+	ck_assert_msg(acc_report_has(out, "\"accepted_ms\": null"), "no unanswered request");
+	ck_assert_int_eq(test_reports_valid(out), 1);
+}
+END_TEST
+
+Suite *accept_run_suite(void)
+{
+	Suite *s = suite_create("accept_run");
+	TCase *t = tcase_create("netns");
+
+	tcase_add_checked_fixture(t, acc_setup, acc_teardown);
+	tcase_set_timeout(t, 90);
+	tcase_add_test(t, accepted_at_sender_all);
+	tcase_add_test(t, unanswered_is_below_full);
+	suite_add_tcase(s, t);
+	return s;
+}
