@@ -608,8 +608,7 @@ static int docker_teardown(struct runtime *rt, struct fl_error *err)
 	rc = docker_remove_ids(p, ids, k, err);
 	free(ids);
 	p->n = 0;
-	if (p->interrupted &&
-	    docker_remove_labelled(rt, rc < 0 ? &(struct fl_error){0} : err) < 0)
+	if (p->interrupted && docker_remove_labelled(rt, rc < 0 ? &(struct fl_error){0} : err) < 0)
 		rc = -1;
 	p->interrupted = 0;
 	docker_logs_free(p->logs, 2000);

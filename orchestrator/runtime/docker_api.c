@@ -61,9 +61,8 @@ static CURL *docker_api_easy_req(struct docker_api *api, struct docker_api_req *
 
 /* Collects finished requests; a request answered over HTTP may be refilled by next and is
  * then appended to the queue (*requeue, *nre). */
-static void docker_api_done(CURLM *m, int *running, int *failed, docker_api_next_fn next,
-			    void *ctx, struct docker_api_req **requeue, size_t *nre,
-			    struct fl_error *err)
+static void docker_api_done(CURLM *m, int *running, int *failed, docker_api_next_fn next, void *ctx,
+			    struct docker_api_req **requeue, size_t *nre, struct fl_error *err)
 {
 	struct docker_api_req *r;
 	CURLMsg *msg;
@@ -101,8 +100,8 @@ static void docker_api_abort(CURLM *m, struct docker_api_req *reqs, size_t n)
 	}
 }
 
-int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, size_t n,
-			int parallel, docker_api_next_fn next, void *ctx, struct fl_error *err)
+int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
+			docker_api_next_fn next, void *ctx, struct fl_error *err)
 {
 	struct curl_slist *hdrs =
 	    fl_xnonnull(curl_slist_append(NULL, "Content-Type: application/json"));

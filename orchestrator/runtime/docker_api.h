@@ -51,8 +51,8 @@ int docker_api_batch(struct docker_api *api, struct docker_api_req *reqs, size_t
 		     struct fl_error *err);
 /* As docker_api_batch, but each request may be followed by the next one of its chain as soon
  * as it is answered (next), so a node's create, start and inspect overlap other nodes'. */
-int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, size_t n,
-			int parallel, docker_api_next_fn next, void *ctx, struct fl_error *err);
+int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
+			docker_api_next_fn next, void *ctx, struct fl_error *err);
 /* One request; *status gets the HTTP status, *resp the body (free it; may be NULL). */
 int docker_api_call(struct docker_api *api, const char *method, const char *path, const char *body,
 		    long *status, char **resp, struct fl_error *err);
