@@ -413,8 +413,7 @@ static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec
 		  fltime_mono_ms() - t0);
 	for (size_t i = 0; i < n; i++) {
 		struct docker_node *dn = &p->nodes[d.first + i];
-		if (d.inspect[i])
-			docker_fill(dn, specs[i].address, d.inspect[i], &out[i]);
+		docker_fill(dn, specs[i].address, d.inspect[i], &out[i]);
 		if (rc == 0 && docker_logs_add(p->logs, dn->id, dn->log_path, err) < 0)
 			rc = -1;
 		docker_api_req_clear(&reqs[i]);
