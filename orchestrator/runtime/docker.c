@@ -34,6 +34,7 @@ struct docker_rt {
 	int lock_fd;
 	char net[32];
 	int net_made;
+	int interrupted; /* a deploy was cut short: containers may exist we have no id of */
 	struct docker_node *nodes;
 	size_t n, cap;
 };
@@ -183,54 +184,93 @@ static json_t *docker_create_body(struct docker_rt *p, const char *rid,
 	return body;
 }
 
-/* Adds the nodes to p and creates their containers in parallel. */
-static int docker_create_all(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
-			     struct docker_api_req *reqs, struct fl_error *err)
+/* One deploy: every node's chain create → start → inspect runs on its own as soon as the
+ * previous step of that node is answered, up to docker_parallel() requests in flight. */
+struct docker_deploy {
+	struct docker_rt *p;
+	const struct runtime_node_spec *specs;
+	size_t first;
+	int *stage; /* 0 create, 1 start, 2 inspect */
+	char **inspect;
+	struct fl_error *err;
+	int rc;
+};
+
+static int docker_deploy_fail(struct docker_deploy *d, const struct docker_api_req *r, long ok1,
+			      long ok2, const char *what, const char *node)
+{
+	if (d->rc == 0 && docker_expect(r, ok1, ok2, d->err) < 0)
+		d->rc = fl_wrap(d->err, "%s node %s", what, node);
+	else if (d->rc == 0)
+		d->rc = fl_err(d->err, "%s node %s: no answer", what, node);
+	return 0;
+}
+
+static int docker_deploy_next(struct docker_api_req *r, void *ctx)
+{
+	struct docker_deploy *d = ctx;
+	struct docker_node *dn = &d->p->nodes[d->first + r->index];
+	const char *name = d->specs[r->index].name;
+
+	if (d->stage[r->index] == 0) {
+		json_t *j = r->status == 201 && r->resp ? json_loads(r->resp, 0, NULL) : NULL;
+		const char *id = j ? json_string_value(json_object_get(j, "Id")) : NULL;
+		if (id)
+			snprintf(dn->id, sizeof(dn->id), "%s", id);
+		json_decref(j);
+		if (!id)
+			return docker_deploy_fail(d, r, 201, 201, "create", name);
+		if (d->rc < 0)
+			return 0;
+		docker_api_req_clear(r);
+		r->method = "POST";
+		snprintf(r->path, sizeof(r->path), "/containers/%s/start", dn->id);
+	} else if (d->stage[r->index] == 1) {
+		if (r->status != 204 && r->status != 304)
+			return docker_deploy_fail(d, r, 204, 304, "start", name);
+		docker_api_req_clear(r);
+		r->method = "GET";
+		snprintf(r->path, sizeof(r->path), "/containers/%s/json", dn->id);
+	} else {
+		d->inspect[r->index] = steal_ptr(&r->resp);
+		return 0;
+	}
+	d->stage[r->index]++;
+	return 1;
+}
+
+/* Adds the nodes to p (ids filled in as their containers are created) and the create
+ * requests to reqs. */
+static int docker_deploy_prepare(struct runtime *rt, const struct runtime_node_spec *specs,
+				 size_t n, struct docker_api_req *reqs, struct fl_error *err)
 {
 	struct docker_rt *p = docker_priv(rt);
 
-	for (size_t i = 0; i < n; i++) {
-		json_t *body;
+	for (size_t i = 0; i < n; i++)
 		if (!runtime_node_name_ok(specs[i].name) || docker_find(p, specs[i].name))
 			return fl_err(err, "node name \"%s\" is invalid or used twice",
 				      specs[i].name ? specs[i].name : "");
-		body = docker_create_body(p, rt->run_id, &specs[i], err);
+	if (p->n + n > p->cap) {
+		p->nodes = fl_xreallocarray(p->nodes, p->n + n, sizeof(*p->nodes));
+		p->cap = p->n + n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct docker_node *dn = &p->nodes[p->n + i];
+		json_t *body = docker_create_body(p, rt->run_id, &specs[i], err);
 		if (!body)
 			return -1;
+		memset(dn, 0, sizeof(*dn));
+		snprintf(dn->name, sizeof(dn->name), "%s", specs[i].name);
+		snprintf(dn->log_path, sizeof(dn->log_path), "%s",
+			 specs[i].log_path ? specs[i].log_path : "/dev/null");
 		reqs[i].method = "POST";
 		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/create?name=fl-%s-%s",
 			 rt->run_id, specs[i].name);
 		reqs[i].body = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 	}
-	return docker_api_batch(&p->api, reqs, n, docker_parallel(), err);
-}
-
-static int docker_nodes_register(struct docker_rt *p, const struct runtime_node_spec *specs,
-				 size_t n, struct docker_api_req *reqs, struct fl_error *err)
-{
-	int rc = 0;
-
-	if (p->n + n > p->cap) {
-		p->nodes = fl_xreallocarray(p->nodes, p->n + n, sizeof(*p->nodes));
-		p->cap = p->n + n;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *j = reqs[i].resp ? json_loads(reqs[i].resp, 0, NULL) : NULL;
-		const char *id = j ? json_string_value(json_object_get(j, "Id")) : NULL;
-		if (rc == 0 && docker_expect(&reqs[i], 201, 201, err) < 0)
-			rc = fl_wrap(err, "create node %s", specs[i].name);
-		if (id) {
-			struct docker_node *dn = &p->nodes[p->n++];
-			memset(dn, 0, sizeof(*dn));
-			snprintf(dn->name, sizeof(dn->name), "%s", specs[i].name);
-			snprintf(dn->id, sizeof(dn->id), "%s", id);
-			snprintf(dn->log_path, sizeof(dn->log_path), "%s",
-				 specs[i].log_path ? specs[i].log_path : "/dev/null");
-		}
-		json_decref(j);
-	}
-	return rc;
+	p->n += n;
+	return 0;
 }
 
 /* The container's cgroup dir on the host: its cgroup2 dir when it has one of its own, else
@@ -341,10 +381,9 @@ static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec
 			      struct runtime_node *out, struct fl_error *err)
 {
 	struct docker_rt *p = docker_priv(rt);
+	struct docker_deploy d = {.p = p, .specs = specs, .first = p->n, .err = err};
 	struct docker_api_req *reqs;
-	size_t first = p->n;
 	double t0 = fltime_mono_ms();
-	struct fl_error ignored;
 	int rc;
 
 	memset(out, 0, n * sizeof(*out));
@@ -355,16 +394,34 @@ static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec
 	if (!p->logs && !(p->logs = docker_logs_new(&p->api, err)))
 		return -1;
 	reqs = fl_xcalloc(n, sizeof(*reqs));
-	rc = docker_create_all(rt, specs, n, reqs, err);
-	log_debug("docker: %zu containers created at %.1f ms", n, fltime_mono_ms() - t0);
-	if (docker_nodes_register(p, specs, n, reqs, rc < 0 ? &ignored : err) < 0)
-		rc = -1;
-	for (size_t i = 0; i < n; i++)
+	d.stage = fl_xcalloc(n, sizeof(*d.stage));
+	d.inspect = fl_xcalloc(n, sizeof(*d.inspect));
+	rc = docker_deploy_prepare(rt, specs, n, reqs, err);
+	if (rc == 0) {
+		p->api.cancelled = rt->cancelled;
+		p->api.cancel_ctx = rt->cancel_ctx;
+		p->interrupted = 0;
+		rc = docker_api_pipeline(&p->api, reqs, n, docker_parallel(), docker_deploy_next,
+					 &d, err);
+		p->api.cancelled = NULL;
+		if (rc < 0 && runtime_cancelled(rt))
+			p->interrupted = 1;
+		if (rc == 0)
+			rc = d.rc;
+	}
+	log_debug("docker: %zu containers created, started and inspected in %.1f ms", n,
+		  fltime_mono_ms() - t0);
+	for (size_t i = 0; i < n; i++) {
+		struct docker_node *dn = &p->nodes[d.first + i];
+		docker_fill(dn, specs[i].address, d.inspect[i], &out[i]);
+		if (rc == 0 && docker_logs_add(p->logs, dn->id, dn->log_path, err) < 0)
+			rc = -1;
 		docker_api_req_clear(&reqs[i]);
+		free(d.inspect[i]);
+	}
+	free(d.inspect);
+	free(d.stage);
 	free(reqs);
-	if (rc == 0)
-		rc = docker_start_all(p, first, specs, n, out, err);
-	log_debug("docker: %zu containers started in %.1f ms", n, fltime_mono_ms() - t0);
 	return rc;
 }
 
@@ -485,25 +542,74 @@ static int docker_socket(struct runtime *rt, int domain, int type, int protocol)
 	return socket(domain, type, protocol);
 }
 
-static int docker_teardown(struct runtime *rt, struct fl_error *err)
+/* Removes the containers ids[0..n-1] in parallel (force: running ones are killed). */
+static int docker_remove_ids(struct docker_rt *p, char (*ids)[80], size_t n, struct fl_error *err)
 {
-	struct docker_rt *p = docker_priv(rt);
-	struct docker_api_req *reqs = fl_xcalloc(p->n + 1, sizeof(*reqs));
-	int rc = 0;
+	struct docker_api_req *reqs = fl_xcalloc(n + 1, sizeof(*reqs));
+	int rc;
 
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		reqs[i].method = "DELETE";
-		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s?force=1&v=1",
-			 p->nodes[i].id);
+		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s?force=1&v=1", ids[i]);
 	}
-	rc = docker_api_batch(&p->api, reqs, p->n, 16, err);
-	for (size_t i = 0; i < p->n; i++) {
+	rc = docker_api_batch(&p->api, reqs, n, docker_parallel(), err);
+	for (size_t i = 0; i < n; i++) {
 		if (rc == 0 && docker_expect(&reqs[i], 204, 404, err) < 0)
 			rc = -1;
 		docker_api_req_clear(&reqs[i]);
 	}
 	free(reqs);
+	return rc;
+}
+
+/* An interrupted create may have made a container whose id never reached us: the run's
+ * label finds it (this run's containers only). */
+static int docker_remove_labelled(struct runtime *rt, struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	cleanup_free char *resp = NULL;
+	char path[256], (*ids)[80];
+	json_t *arr, *v;
+	size_t i, k = 0;
+	int rc;
+
+	snprintf(path, sizeof(path),
+		 "/containers/json?all=1&filters=%%7B%%22label%%22%%3A%%5B%%22faultlab.run%%3D%s%%"
+		 "22%%5D%%7D",
+		 rt->run_id);
+	if (docker_request(p, "GET", path, NULL, 200, 200, &resp, err) < 0)
+		return -1;
+	arr = json_loads(resp, 0, NULL);
+	ids = fl_xcalloc(json_array_size(arr) + 1, sizeof(*ids));
+	json_array_foreach(arr, i, v) {
+		const char *id = json_string_value(json_object_get(v, "Id"));
+		if (id)
+			snprintf(ids[k++], sizeof(ids[0]), "%s", id);
+	}
+	json_decref(arr);
+	if (k)
+		log_debug("docker: removing %zu containers of an interrupted deploy by label", k);
+	rc = docker_remove_ids(p, ids, k, err);
+	free(ids);
+	return rc;
+}
+
+static int docker_teardown(struct runtime *rt, struct fl_error *err)
+{
+	struct docker_rt *p = docker_priv(rt);
+	char(*ids)[80] = fl_xcalloc(p->n + 1, sizeof(*ids));
+	size_t k = 0;
+	int rc;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->nodes[i].id[0])
+			snprintf(ids[k++], sizeof(ids[0]), "%s", p->nodes[i].id);
+	rc = docker_remove_ids(p, ids, k, err);
+	free(ids);
 	p->n = 0;
+	if (p->interrupted && docker_remove_labelled(rt, rc < 0 ? &(struct fl_error){0} : err) < 0)
+		rc = -1;
+	p->interrupted = 0;
 	docker_logs_free(p->logs, 2000);
 	p->logs = NULL;
 	if (p->net_made) {

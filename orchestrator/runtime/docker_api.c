@@ -59,7 +59,10 @@ static CURL *docker_api_easy_req(struct docker_api *api, struct docker_api_req *
 	return c;
 }
 
-static void docker_api_done(CURLM *m, int *failed, struct fl_error *err)
+/* Collects finished requests; a request answered over HTTP may be refilled by next and is
+ * then appended to the queue (*requeue, *nre). */
+static void docker_api_done(CURLM *m, int *running, int *failed, docker_api_next_fn next, void *ctx,
+			    struct docker_api_req **requeue, size_t *nre, struct fl_error *err)
 {
 	struct docker_api_req *r;
 	CURLMsg *msg;
@@ -70,46 +73,92 @@ static void docker_api_done(CURLM *m, int *failed, struct fl_error *err)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_multi_remove_handle(m, msg->easy_handle);
+		curl_easy_cleanup(msg->easy_handle);
+		r->easy = NULL;
+		(*running)--;
 		if (msg->data.result != CURLE_OK) {
 			snprintf(r->error, sizeof(r->error), "%s",
 				 curl_easy_strerror(msg->data.result));
 			if (!*failed)
 				fl_err(err, "%s %s: %s", r->method, r->path, r->error);
 			*failed = 1;
+		} else if (next && !*failed && next(r, ctx)) {
+			requeue[(*nre)++] = r;
 		}
-		curl_multi_remove_handle(m, msg->easy_handle);
-		curl_easy_cleanup(msg->easy_handle);
 	}
 }
 
-int docker_api_batch(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
-		     struct fl_error *err)
+static void docker_api_abort(CURLM *m, struct docker_api_req *reqs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!reqs[i].easy)
+			continue;
+		curl_multi_remove_handle(m, reqs[i].easy);
+		curl_easy_cleanup(reqs[i].easy);
+		reqs[i].easy = NULL;
+	}
+}
+
+int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
+			docker_api_next_fn next, void *ctx, struct fl_error *err)
 {
 	struct curl_slist *hdrs =
 	    fl_xnonnull(curl_slist_append(NULL, "Content-Type: application/json"));
 	CURLM *m = fl_xnonnull(curl_multi_init());
-	size_t next = 0;
-	int running = 0, failed = 0;
+	struct docker_api_req **queue = fl_xcalloc(n + 1, sizeof(*queue));
+	size_t head = 0, tail = n;
+	int running = 0, failed = 0, still;
 
-	do {
-		while (next < n && (parallel <= 0 || running < parallel)) {
-			CURL *c = docker_api_easy_req(api, &reqs[next], hdrs);
-			next++;
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].index = i;
+		queue[i] = &reqs[i];
+	}
+	for (;;) {
+		size_t nre = 0;
+		struct docker_api_req **re;
+
+		while (!failed && head < tail && (parallel <= 0 || running < parallel)) {
+			struct docker_api_req *r = queue[head++ % (n + 1)];
+			CURL *c = docker_api_easy_req(api, r, hdrs);
+			r->easy = c;
 			if (!c || curl_multi_add_handle(m, c) != CURLM_OK) {
+				if (c)
+					curl_easy_cleanup(c);
+				r->easy = NULL;
 				failed = 1;
 				fl_err(err, "curl: cannot set up a request");
 				break;
 			}
 			running++;
 		}
-		curl_multi_perform(m, &running);
-		docker_api_done(m, &failed, err);
-		if (running || next < n)
+		if (!running && (failed || head == tail))
+			break;
+		if (api->cancelled && api->cancelled(api->cancel_ctx)) {
+			docker_api_abort(m, reqs, n);
+			failed = 1;
+			fl_err(err, "interrupted");
+			break;
+		}
+		curl_multi_perform(m, &still);
+		re = fl_xcalloc((size_t)running + 1, sizeof(*re));
+		docker_api_done(m, &running, &failed, next, ctx, re, &nre, err);
+		for (size_t i = 0; i < nre; i++)
+			queue[tail++ % (n + 1)] = re[i];
+		free(re);
+		if (running)
 			curl_multi_poll(m, NULL, 0, 100, NULL);
-	} while (running || (next < n && !failed));
+	}
 	curl_multi_cleanup(m);
 	curl_slist_free_all(hdrs);
+	free(queue);
 	return failed ? -1 : 0;
+}
+
+int docker_api_batch(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
+		     struct fl_error *err)
+{
+	return docker_api_pipeline(api, reqs, n, parallel, NULL, NULL, err);
 }
 
 int docker_api_call(struct docker_api *api, const char *method, const char *path, const char *body,

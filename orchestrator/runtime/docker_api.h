@@ -16,6 +16,10 @@ struct docker_api {
 	char sock[PATH_MAX];
 	char prefix[16]; /* "/v1.41" */
 	char server_version[32];
+	/* Asked between curl rounds (at most 100 ms apart) when set: non-zero aborts the batch
+	 * (requests in flight are dropped, the batch fails with "interrupted"). */
+	int (*cancelled)(void *ctx);
+	void *cancel_ctx;
 };
 
 /* One request. The caller fills method, path (after the version prefix, e.g.
@@ -30,7 +34,13 @@ struct docker_api_req {
 	char *resp;
 	size_t resp_len;
 	char error[256];
+	size_t index; /* set by docker_api_pipeline: the request's slot */
+	void *easy;   /* the CURL handle while in flight */
 };
+
+/* Called by docker_api_pipeline when r got an HTTP answer: return 1 after refilling r
+ * (docker_api_req_clear, then method/path/body) to send it again at once, 0 when r is done. */
+typedef int (*docker_api_next_fn)(struct docker_api_req *r, void *ctx);
 
 /* Finds the socket ($DOCKER_HOST unix://..., else DOCKER_API_SOCK) and negotiates the
  * version. -1 + err ("cannot reach dockerd at ...") when no daemon answers. */
@@ -39,6 +49,10 @@ int docker_api_open(struct docker_api *api, struct fl_error *err);
  * every request got an HTTP answer (any status), else -1 + err naming the first failure. */
 int docker_api_batch(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
 		     struct fl_error *err);
+/* As docker_api_batch, but each request may be followed by the next one of its chain as soon
+ * as it is answered (next), so a node's create, start and inspect overlap other nodes'. */
+int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
+			docker_api_next_fn next, void *ctx, struct fl_error *err);
 /* One request; *status gets the HTTP status, *resp the body (free it; may be NULL). */
 int docker_api_call(struct docker_api *api, const char *method, const char *path, const char *body,
 		    long *status, char **resp, struct fl_error *err);
