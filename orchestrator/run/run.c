@@ -215,6 +215,7 @@ static void run_free(struct run_ctx *c)
 	free(c->nt.specs);
 	free(c->nt.nodes);
 	free(c->tl.active);
+	free(c->tl.lease_until);
 	free(c->tl.planned);
 	free(c->tl.until_from);
 	free(c->tl.until_from_n0);

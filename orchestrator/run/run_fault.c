@@ -166,6 +166,9 @@ static int run_apply_send(struct run_ctx *c, const char *event_id, size_t fi, si
 	}
 	req = agentctl_apply_request(&af);
 	free(drop);
+	if (!c->tl.lease_until)
+		c->tl.lease_until = fl_xcalloc(c->plan.n_faults + 1, sizeof(*c->tl.lease_until));
+	c->tl.lease_until[fi] = fltime_mono_ms() + (double)af.lease_ms;
 	if (!r->agent_up)
 		fl_err(&k->err, "no agent for %s", r->dn.name);
 	else if (!req)
@@ -481,4 +484,35 @@ void run_agent_check(struct run_ctx *c, size_t i)
 
 	if (r->agent_up && agentctl_pump(&r->ag) < 0)
 		run_agent_lost(c, i);
+}
+
+void run_fault_keep_leases(struct run_ctx *c, double t_ms, double late_ms)
+{
+	double now = fltime_mono_ms();
+
+	for (size_t f = 0; c->tl.lease_until && f < c->plan.n_faults; f++) {
+		const struct runplan_fault *pf = &c->plan.faults[f];
+		double rest = (double)pf->end_ms - t_ms;
+		int64_t lease = (int64_t)((rest > 0 ? rest : 0) + late_ms + RUN_LEASE_MARGIN_MS);
+
+		/* the planned revert comes at now + rest (at least): renew while half the
+		 * margin is left */
+		if (!c->tl.lease_until[f] ||
+		    c->tl.lease_until[f] - now - rest > RUN_LEASE_MARGIN_MS / 2)
+			continue;
+		log_warn("the timeline is %.1f s late: renewing the leases of %s for %.1f s",
+			 late_ms / 1000, pf->id, (double)lease / 1000);
+		for (size_t i = 0; i < c->nt.n; i++) {
+			struct agentctl_reply rep = {0};
+			struct fl_error err = {0};
+
+			if (!*run_active(c, f, i) || !c->nt.rn[i].agent_up)
+				continue;
+			if (agentctl_renew(&c->nt.rn[i].ag, pf->id, lease, &rep, &err) < 0 ||
+			    !rep.ok)
+				log_warn("renew the lease of %s on %s: %s", pf->id,
+					 c->nt.rn[i].dn.name, rep.error[0] ? rep.error : err.msg);
+		}
+		c->tl.lease_until[f] = fltime_mono_ms() + (double)lease;
+	}
 }

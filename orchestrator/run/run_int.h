@@ -81,6 +81,7 @@ struct run_timeline {
 	double last_receipts_ms;
 	double last_status_ms;
 	int inject_seq;
+	double *lease_until;	/* [fault]: when its agents' leases run out (mono ms), 0 = none */
 	unsigned char *active;	/* [fault * n + node]: applied and not yet reverted */
 	unsigned char *planned; /* the same shape: its apply event came, its revert not yet (what a
 				 * replaced agent applies again; run_fault.c allocates it) */
@@ -187,6 +188,10 @@ void run_fault_boot_journal(struct run_ctx *c);
 /* 1 when fault f was reverted early by run_fault_until_check. */
 int run_fault_ended_early(const struct run_ctx *c, size_t f);
 void run_fault_revert_all(struct run_ctx *c);
+/* A timeline running late (a saturated host) must not let an agent's lease end a fault before
+ * its planned revert: renews, once the lateness eats into a fault's lease margin, the lease
+ * of every node holding it for its planned rest plus the lateness and the margin. */
+void run_fault_keep_leases(struct run_ctx *c, double t_ms, double late_ms);
 /* run_resources.c: one node-resources journal line per node (CPU, peak memory, bytes). */
 void run_resources_journal(struct run_ctx *c);
 /* The faults still active on node i, applied again on its (new) agent; journalled with event

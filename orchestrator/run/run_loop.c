@@ -367,6 +367,8 @@ int run_timeline(struct run_ctx *c)
 		}
 		if (run_wait_event(c, e) < 0)
 			return -1;
+		run_fault_keep_leases(c, (double)e->t_ms,
+				      runjournal_now(&c->j) - c->tl.pause_ms - (double)e->t_ms);
 		if (e->type == RUNPLAN_SEND)
 			run_sendq_push(c, e);
 		else if (e->type == RUNPLAN_FAULT_APPLY)
