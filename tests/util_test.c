@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,17 +94,14 @@ int test_skip_end(const char *runner)
 	return bad;
 }
 
-int test_sh_out(char *out, size_t len, const char *fmt, ...)
+static int test_vsh_out(char *out, size_t len, const char *fmt, va_list ap)
 {
-	char cmd[4096];
+	char cmd[8192];
 	size_t n = 0;
-	va_list ap;
 	FILE *p;
 	int st;
 
-	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
 	out[0] = '\0';
 	p = popen(cmd, "r");
 	if (!p)
@@ -113,6 +111,58 @@ int test_sh_out(char *out, size_t len, const char *fmt, ...)
 	out[n] = '\0';
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int test_sh_out(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = test_vsh_out(out, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *test_sh(const char *fmt, ...)
+{
+	static char buf[65536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	test_vsh_out(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+void test_bin(const char *prog, char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	ck_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	if (getenv("FL_BUILD_DIR"))
+		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
+	snprintf(out, len, "%.3900s/%s", self, prog);
+}
+
+void test_tmpdir(const char *tag, char *out, size_t len)
+{
+	snprintf(out, len, "/tmp/fl-%s-%d", tag, (int)getpid());
+	mkdir(out, 0755);
+}
+
+void test_tmpdir_done(const char *dir)
+{
+	static char msg[16384];
+	char out[64];
+	int n = test_reports_check(dir, msg, sizeof(msg));
+
+	if (test_sh_out(out, sizeof(out), "rm -rf '%s'", dir) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
 }
 
 static char reports_list[16384];

@@ -36,4 +36,17 @@ int test_reports_check(const char *root, char *msg, size_t len);
  * (-1 when it did not exit). */
 int test_sh_out(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The same, its stdout in a static buffer (the next call overwrites it); for assertions on
+ * what a command printed. */
+const char *test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Where the runner's programs are: beside the runner, or FL_BUILD_DIR when set. out gets
+ * DIR/prog. */
+void test_bin(const char *prog, char *out, size_t len);
+/* A fresh /tmp/fl-<tag>-<pid> for a test's runs (a fixture's setup)... */
+void test_tmpdir(const char *tag, char *out, size_t len);
+/* ... and its teardown: every report.json under it validated against the schema, then the
+ * directory removed (also when they do not validate, which then fails the test). */
+void test_tmpdir_done(const char *dir);
+
 #endif

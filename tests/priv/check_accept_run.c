@@ -21,29 +21,13 @@ static char acc_tmp[128];
 
 static void acc_setup(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	ck_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (getenv("FL_BUILD_DIR"))
-		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
-	snprintf(acc_bin, sizeof(acc_bin), "%.4000s/faultlab", self);
-	snprintf(acc_tmp, sizeof(acc_tmp), "/tmp/fl-accept-%d", (int)getpid());
-	mkdir(acc_tmp, 0755);
+	test_bin("faultlab", acc_bin, sizeof(acc_bin));
+	test_tmpdir("accept", acc_tmp, sizeof(acc_tmp));
 }
 
 static void acc_teardown(void)
 {
-	static char msg[16384];
-	char cmd[PATH_MAX + 32];
-	int n = test_reports_check(acc_tmp, msg, sizeof(msg));
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", acc_tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", acc_tmp);
-	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
+	test_tmpdir_done(acc_tmp);
 }
 
 static const char acc_body[] = "duration: 3s\ndrain: 3s\n"

@@ -26,29 +26,13 @@ static char jr_tmp[128];
 
 static void jr_setup(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	ck_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (getenv("FL_BUILD_DIR"))
-		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
-	snprintf(jr_bin, sizeof(jr_bin), "%.4000s/faultlab", self);
-	snprintf(jr_tmp, sizeof(jr_tmp), "/tmp/fl-jswrun-%d", (int)getpid());
-	mkdir(jr_tmp, 0755);
+	test_bin("faultlab", jr_bin, sizeof(jr_bin));
+	test_tmpdir("jswrun", jr_tmp, sizeof(jr_tmp));
 }
 
 static void jr_teardown(void)
 {
-	static char msg[16384];
-	char cmd[256];
-	int n = test_reports_check(jr_tmp, msg, sizeof(msg));
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", jr_tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", jr_tmp);
-	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
+	test_tmpdir_done(jr_tmp);
 }
 
 /* `faultlab run JR_SCENARIO --runtime RT --out TMP/RT --quiet`, output in TMP/RT.err. */

@@ -35,51 +35,14 @@ static char rel_tmp[128];
 
 static void rel_setup(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	ck_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (getenv("FL_BUILD_DIR"))
-		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
-	snprintf(rel_bin, sizeof(rel_bin), "%.4000s/faultlab", self);
-	snprintf(rel_agent, sizeof(rel_agent), "%.4000s/faultlab-agent", self);
-	snprintf(rel_tmp, sizeof(rel_tmp), "/tmp/fl-rel-%d", (int)getpid());
-	mkdir(rel_tmp, 0755);
+	test_bin("faultlab", rel_bin, sizeof(rel_bin));
+	test_bin("faultlab-agent", rel_agent, sizeof(rel_agent));
+	test_tmpdir("rel", rel_tmp, sizeof(rel_tmp));
 }
 
 static void rel_teardown(void)
 {
-	static char msg[16384];
-	char cmd[PATH_MAX + 32];
-	int n = test_reports_check(rel_tmp, msg, sizeof(msg));
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", rel_tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", rel_tmp);
-	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
-}
-
-static char *rel_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *rel_sh(const char *fmt, ...)
-{
-	static char buf[65536];
-	char cmd[8192];
-	va_list ap;
-	FILE *f;
-	size_t n = 0;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		pclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
+	test_tmpdir_done(rel_tmp);
 }
 
 static const char *rel_scenario(const char *tag, const char *body)
@@ -135,7 +98,7 @@ static int rel_wait(pid_t pid, int timeout_s)
 static int rel_wait_for(const char *path, const char *needle, int timeout_s)
 {
 	for (int i = 0; i < timeout_s * 20; i++) {
-		if (strstr(rel_sh("cat %s 2>/dev/null", path), needle))
+		if (strstr(test_sh("cat %s 2>/dev/null", path), needle))
 			return 1;
 		usleep(50000);
 	}
@@ -144,7 +107,7 @@ static int rel_wait_for(const char *path, const char *needle, int timeout_s)
 
 static void rel_run_id(const char *out, char *id, size_t len)
 {
-	const char *s = rel_sh(
+	const char *s = test_sh(
 	    "head -1 %s/events.jsonl 2>/dev/null | sed 's/.*\"run_id\":\"\\([a-z0-9]*\\)\".*/\\1/'",
 	    out);
 
@@ -155,12 +118,12 @@ static void rel_run_id(const char *out, char *id, size_t len)
 static void rel_assert_nothing_left(const char *id, const char *what)
 {
 	ck_assert_msg(id[0], "%s: no run id", what);
-	ck_assert_str_eq(rel_sh("ip netns list | grep -c 'fl-%s' ; true", id), "0\n");
-	ck_assert_str_eq(rel_sh("ls /run/faultlab/ 2>/dev/null | grep -c '^%s\\.' ; true", id),
+	ck_assert_str_eq(test_sh("ip netns list | grep -c 'fl-%s' ; true", id), "0\n");
+	ck_assert_str_eq(test_sh("ls /run/faultlab/ 2>/dev/null | grep -c '^%s\\.' ; true", id),
 			 "0\n");
-	ck_assert_msg(!rel_sh("ls /run/faultlab-agent/ 2>/dev/null | grep '^%s-'", id)[0],
+	ck_assert_msg(!test_sh("ls /run/faultlab-agent/ 2>/dev/null | grep '^%s-'", id)[0],
 		      "%s: saved routes of %s remain", what, id);
-	ck_assert_msg(!rel_sh("pgrep -af '[f]aultlab-agent --run %s ' ; true", id)[0],
+	ck_assert_msg(!test_sh("pgrep -af '[f]aultlab-agent --run %s ' ; true", id)[0],
 		      "%s: agents of %s remain", what, id);
 }
 
@@ -209,7 +172,7 @@ START_TEST(refused_fault_fails_the_run)
 	sc = rel_scenario("2h", "duration: 2s\nnodes:\n  - name: a\n  - name: b\n"
 				"topology:\n  kind: full\n"
 				"faults:\n  - {at: 1s, for: 1s, netem: {target: b, delay: 2h}}\n");
-	rc = atoi(rel_sh("%s validate %s >/dev/null 2>&1; echo $?", rel_bin, sc));
+	rc = atoi(test_sh("%s validate %s >/dev/null 2>&1; echo $?", rel_bin, sc));
 	ck_assert_msg(rc == 2, "validate of a 2 h delay: exit %d", rc);
 	/* an agent that refuses: b's agent is told an interface that does not exist */
 	snprintf(wrap, sizeof(wrap), "%s/agent-noif.sh", rel_tmp);
@@ -224,17 +187,17 @@ START_TEST(refused_fault_fails_the_run)
 	sc = rel_scenario("refused", rel_netem);
 	snprintf(out, sizeof(out), "%s/refused", rel_tmp);
 	rc = rel_wait(rel_start(sc, out, wrap), 60);
-	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, rel_sh("cat %s.err", out));
-	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/report.json", out), "\"verdict\": \"fail\""));
+	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, test_sh("cat %s.err", out));
+	ck_assert_ptr_nonnull(strstr(test_sh("cat %s/report.json", out), "\"verdict\": \"fail\""));
 	ck_assert_str_eq(
-	    rel_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
-		   "f = r['faults'][0]; e = f['errors'][0]; print(f['status'], e['node'], "
-		   "e['phase'], 'nope0' in e['error'], r['fault_errors'])\"",
-		   out),
+	    test_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
+		    "f = r['faults'][0]; e = f['errors'][0]; print(f['status'], e['node'], "
+		    "e['phase'], 'nope0' in e['error'], r['fault_errors'])\"",
+		    out),
 	    "error b apply True 1\n");
-	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/summary.md", out), "fault f1 (slow) on b"));
-	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/junit.xml", out), "<error type=\"fault\""));
-	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/report.html", out), "id=\"run-errors\""));
+	ck_assert_ptr_nonnull(strstr(test_sh("cat %s/summary.md", out), "fault f1 (slow) on b"));
+	ck_assert_ptr_nonnull(strstr(test_sh("cat %s/junit.xml", out), "<error type=\"fault\""));
+	ck_assert_ptr_nonnull(strstr(test_sh("cat %s/report.html", out), "id=\"run-errors\""));
 }
 END_TEST
 
@@ -251,38 +214,38 @@ START_TEST(agent_kill_mid_fault_fails_and_reverts)
 	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
 	pid = rel_start(sc, out, NULL);
 	ck_assert_msg(rel_wait_for(ev, "\"fault-apply\",\"id\":\"e", 30), "never applied: %s",
-		      rel_sh("cat %s.err", out));
+		      test_sh("cat %s.err", out));
 	rel_run_id(out, id, sizeof(id));
 	snprintf(before, sizeof(before), "%s",
-		 rel_sh("ip netns exec fl-%s-b iptables-legacy-save 2>/dev/null | grep -c -- '-j "
-			"NFQUEUE'; ip netns exec fl-%s-b tc qdisc show dev eth0 | grep -c netem",
-			id, id));
-	for (int i = 0; i < 40 && (agent = (pid_t)atoi(rel_sh(
+		 test_sh("ip netns exec fl-%s-b iptables-legacy-save 2>/dev/null | grep -c -- '-j "
+			 "NFQUEUE'; ip netns exec fl-%s-b tc qdisc show dev eth0 | grep -c netem",
+			 id, id));
+	for (int i = 0; i < 40 && (agent = (pid_t)atoi(test_sh(
 				       "pgrep -f '[f]aultlab-agent --run %s --node b '", id))) <= 0;
 	     i++)
 		usleep(50000);
-	ck_assert_msg(agent > 0, "no agent of b in run %s: %s\n%s", id, rel_sh("cat %s", ev),
-		      rel_sh("pgrep -af faultlab-agent"));
+	ck_assert_msg(agent > 0, "no agent of b in run %s: %s\n%s", id, test_sh("cat %s", ev),
+		      test_sh("pgrep -af faultlab-agent"));
 	clock_gettime(CLOCK_MONOTONIC, &killed);
 	kill(agent, SIGKILL);
 	ck_assert_msg(rel_wait_for(ev, "\"agent-restart\"", 3), "no agent-restart: %s",
-		      rel_sh("cat %s.err", out));
+		      test_sh("cat %s.err", out));
 	usleep(300000);
 	/* the node was swept before the new agent applied again: the same rules, not twice */
 	snprintf(after, sizeof(after), "%s",
-		 rel_sh("ip netns exec fl-%s-b iptables-legacy-save 2>/dev/null | grep -c -- '-j "
-			"NFQUEUE'; ip netns exec fl-%s-b tc qdisc show dev eth0 | grep -c netem",
-			id, id));
+		 test_sh("ip netns exec fl-%s-b iptables-legacy-save 2>/dev/null | grep -c -- '-j "
+			 "NFQUEUE'; ip netns exec fl-%s-b tc qdisc show dev eth0 | grep -c netem",
+			 id, id));
 	ck_assert_str_eq(after, before);
 	rc = rel_wait(pid, 60);
-	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, rel_sh("cat %s.err", out));
+	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, test_sh("cat %s.err", out));
 	/* seen within a second of the kill (the kill is after the apply line; 1 s bounds it) */
 	lost_ms =
-	    atof(rel_sh("grep '\"fault-lost\"' %s | sed 's/.*\"t_ms\":\\([0-9.]*\\).*/\\1/'", ev));
+	    atof(test_sh("grep '\"fault-lost\"' %s | sed 's/.*\"t_ms\":\\([0-9.]*\\).*/\\1/'", ev));
 	restart_ms = atof(
-	    rel_sh("grep '\"agent-restart\"' %s | sed 's/.*\"t_ms\":\\([0-9.]*\\).*/\\1/'", ev));
+	    test_sh("grep '\"agent-restart\"' %s | sed 's/.*\"t_ms\":\\([0-9.]*\\).*/\\1/'", ev));
 	/* the journal's times are CLOCK_MONOTONIC ms since run-start's mono0_ms */
-	mono0 = atof(rel_sh("head -1 %s | sed 's/.*\"mono0_ms\":\\([0-9.]*\\).*/\\1/'", ev));
+	mono0 = atof(test_sh("head -1 %s | sed 's/.*\"mono0_ms\":\\([0-9.]*\\).*/\\1/'", ev));
 	kill_ms = (double)killed.tv_sec * 1e3 + (double)killed.tv_nsec / 1e6 - mono0;
 	ck_assert_msg(mono0 > 0 && lost_ms >= kill_ms && lost_ms - kill_ms < 1000 &&
 			  restart_ms - lost_ms < 1000,
@@ -291,19 +254,19 @@ START_TEST(agent_kill_mid_fault_fails_and_reverts)
 	fprintf(stderr,
 		"agent kill: seen after %.1f ms, node swept and agent replaced %.1f ms later\n",
 		lost_ms - kill_ms, restart_ms - lost_ms);
-	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s", ev), "\"sweep\":\"ok\",\"result\":\"ok\""));
+	ck_assert_ptr_nonnull(strstr(test_sh("cat %s", ev), "\"sweep\":\"ok\",\"result\":\"ok\""));
 	ck_assert_str_eq(
-	    rel_sh("grep -c '\"fault-apply\",\"id\":\"agent-restart\".*\"ok\"' %s", ev), "1\n");
+	    test_sh("grep -c '\"fault-apply\",\"id\":\"agent-restart\".*\"ok\"' %s", ev), "1\n");
 	ck_assert_str_eq(
-	    rel_sh("grep -c '\"fault-revert\".*\"fault\":\"f1\".*\"result\":\"ok\"' %s", ev),
+	    test_sh("grep -c '\"fault-revert\".*\"fault\":\"f1\".*\"result\":\"ok\"' %s", ev),
 	    "1\n");
 	ck_assert_str_eq(
-	    rel_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
-		   "e = r['faults'][0]['errors'][0]; print(r['verdict'], e['node'], "
-		   "e['phase'], 'SIGKILL' in e['error'], r['nodes'][1]['agent_restarts'])\"",
-		   out),
+	    test_sh("python3 -c \"import json; r = json.load(open('%s/report.json')); "
+		    "e = r['faults'][0]['errors'][0]; print(r['verdict'], e['node'], "
+		    "e['phase'], 'SIGKILL' in e['error'], r['nodes'][1]['agent_restarts'])\"",
+		    out),
 	    "fail b lost True 1\n");
-	ck_assert_ptr_nonnull(strstr(rel_sh("cat %s/summary.md", out), "fault f1 (slow) on b"));
+	ck_assert_ptr_nonnull(strstr(test_sh("cat %s/summary.md", out), "fault f1 (slow) on b"));
 	rel_assert_nothing_left(id, "agent kill");
 }
 END_TEST
@@ -311,9 +274,9 @@ END_TEST
 /* The run id of the live run writing into out, from its lock file (before the journal). */
 static void rel_lock_id(const char *out, char *id, size_t len)
 {
-	const char *s = rel_sh("grep -l '\"run_dir\":\"%s\"' /run/faultlab/*.json 2>/dev/null | "
-			       "head -1 | xargs -r basename | cut -d. -f1",
-			       out);
+	const char *s = test_sh("grep -l '\"run_dir\":\"%s\"' /run/faultlab/*.json 2>/dev/null | "
+				"head -1 | xargs -r basename | cut -d. -f1",
+				out);
 
 	snprintf(id, len, "%.*s", (int)strcspn(s, "\n"), s);
 }
@@ -334,11 +297,11 @@ static void rel_signal_in(const char *tag, int sig, const char *phase)
 	if (deploy) {
 		for (int i = 0; i < 200 && !id[0]; i++, usleep(20000))
 			rel_lock_id(out, id, sizeof(id));
-		ck_assert_msg(id[0], "%s: no lock file: %s", tag, rel_sh("cat %s.err", out));
+		ck_assert_msg(id[0], "%s: no lock file: %s", tag, test_sh("cat %s.err", out));
 		usleep(50000);
 	} else {
 		ck_assert_msg(rel_wait_for(ev, "\"fault-apply\"", 30), "%s: never applied: %s", tag,
-			      rel_sh("cat %s.err", out));
+			      test_sh("cat %s.err", out));
 		rel_run_id(out, id, sizeof(id));
 		/* the drain runs from 5 s to 9 s: 1.5 s after the plan's last revert (4 s) */
 		if (strcmp(phase, "drain") == 0 &&
@@ -347,15 +310,15 @@ static void rel_signal_in(const char *tag, int sig, const char *phase)
 	}
 	kill(pid, sig);
 	rc = rel_wait(pid, 30);
-	ck_assert_msg(rc == 4, "%s: exit %d, expected 4: %s", tag, rc, rel_sh("cat %s.err", out));
+	ck_assert_msg(rc == 4, "%s: exit %d, expected 4: %s", tag, rc, test_sh("cat %s.err", out));
 	if (!deploy || access(ev, F_OK) == 0) {
-		ck_assert_ptr_nonnull(strstr(rel_sh("tail -1 %s", ev), "\"interrupted\""));
+		ck_assert_ptr_nonnull(strstr(test_sh("tail -1 %s", ev), "\"interrupted\""));
 		ck_assert_ptr_nonnull(
-		    strstr(rel_sh("cat %s/report.json", out), "\"status\": \"interrupted\""));
+		    strstr(test_sh("cat %s/report.json", out), "\"status\": \"interrupted\""));
 		rc = atoi(
-		    rel_sh("%s analyze %s --no-html > %s.an 2>&1; echo $?", rel_bin, out, out));
+		    test_sh("%s analyze %s --no-html > %s.an 2>&1; echo $?", rel_bin, out, out));
 		ck_assert_msg(rc == 1, "%s: analyze exit %d", tag, rc);
-		ck_assert_ptr_nonnull(strstr(rel_sh("cat %s.an", out), "interrupted"));
+		ck_assert_ptr_nonnull(strstr(test_sh("cat %s.an", out), "interrupted"));
 	}
 	rel_assert_nothing_left(id, tag);
 }
@@ -392,7 +355,7 @@ START_TEST(kill9_at_random_moments)
 			rel_lock_id(out, id, sizeof(id));
 		/* the agents read EOF, revert and exit */
 		for (int i = 0; id[0] && i < 40 && agents != 0; i++) {
-			agents = atoi(rel_sh("pgrep -cf '[f]aultlab-agent --run %s ' ; true", id));
+			agents = atoi(test_sh("pgrep -cf '[f]aultlab-agent --run %s ' ; true", id));
 			if (agents)
 				usleep(50000);
 		}
@@ -400,7 +363,7 @@ START_TEST(kill9_at_random_moments)
 			      "trial %d (kill at %d ms): agents of %s remain", t, at_ms, id);
 		/* and what they held is gone from the nodes, which stay until clean */
 		if (id[0]) {
-			const char *held = rel_sh(
+			const char *held = test_sh(
 			    "for ns in $(ip netns list | grep -o 'fl-%s-[a-z]*'); do "
 			    "ip netns exec $ns iptables-legacy-save 2>/dev/null | grep 'FL%s'; "
 			    "ip netns exec $ns tc qdisc show 2>/dev/null | grep -E 'netem|tbf'; "
@@ -412,10 +375,10 @@ START_TEST(kill9_at_random_moments)
 				      at_ms, held);
 		}
 		if (id[0]) {
-			rel_sh("%s clean --run %s >/dev/null 2>&1", rel_bin, id);
+			test_sh("%s clean --run %s >/dev/null 2>&1", rel_bin, id);
 			rel_assert_nothing_left(id, "kill -9");
 		}
-		ck_assert_str_eq(rel_sh("pgrep -cf '[l]abnode.*%s/' ; true", out), "0\n");
+		ck_assert_str_eq(test_sh("pgrep -cf '[l]abnode.*%s/' ; true", out), "0\n");
 	}
 }
 END_TEST
@@ -425,15 +388,15 @@ END_TEST
  * and go, so they are left out here and this run's are looked for by name afterwards. */
 static void rel_root_snapshot(const char *file)
 {
-	rel_sh("{ iptables-legacy-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9:]*\\]//g'; "
-	       "iptables-nft-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9:]*\\]//g'; "
-	       "tc qdisc show; ip -o link show | sed 's/^[0-9]*: //; s/ state .*//'; "
-	       "ip route show table all; ip -6 route show table all; "
-	       "sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter "
-	       "net.ipv4.neigh.default.gc_thresh1 net.ipv4.neigh.default.gc_thresh2 "
-	       "net.ipv4.neigh.default.gc_thresh3 net.netfilter.nf_conntrack_max kernel.pid_max; "
-	       "} 2>&1 | grep -v -i -e veth -e docker -e 'fl-' -e 'br-' | sort > %s",
-	       file);
+	test_sh("{ iptables-legacy-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9:]*\\]//g'; "
+		"iptables-nft-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9:]*\\]//g'; "
+		"tc qdisc show; ip -o link show | sed 's/^[0-9]*: //; s/ state .*//'; "
+		"ip route show table all; ip -6 route show table all; "
+		"sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter "
+		"net.ipv4.neigh.default.gc_thresh1 net.ipv4.neigh.default.gc_thresh2 "
+		"net.ipv4.neigh.default.gc_thresh3 net.netfilter.nf_conntrack_max kernel.pid_max; "
+		"} 2>&1 | grep -v -i -e veth -e docker -e 'fl-' -e 'br-' | sort > %s",
+		file);
 }
 
 START_TEST(root_namespace_unchanged)
@@ -446,20 +409,20 @@ START_TEST(root_namespace_unchanged)
 	snprintf(before, sizeof(before), "%s/root-before", rel_tmp);
 	snprintf(after, sizeof(after), "%s/root-after", rel_tmp);
 	rel_root_snapshot(before);
-	ck_assert_msg(atoi(rel_sh("wc -l < %s", before)) > 10, "root snapshot: %s",
-		      rel_sh("head -c 2000 %s", before));
+	ck_assert_msg(atoi(test_sh("wc -l < %s", before)) > 10, "root snapshot: %s",
+		      test_sh("head -c 2000 %s", before));
 	snprintf(out, sizeof(out), "%s/root", rel_tmp);
 	rc = rel_wait(rel_start(sc, out, NULL), 60);
-	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, rel_sh("cat %s.err", out));
+	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, test_sh("cat %s.err", out));
 	ck_assert_str_eq(
-	    rel_sh("grep -c '\"fault-revert\".*\"result\":\"ok\"' %s/events.jsonl", out), "6\n");
+	    test_sh("grep -c '\"fault-revert\".*\"result\":\"ok\"' %s/events.jsonl", out), "6\n");
 	rel_run_id(out, id, sizeof(id));
 	rel_root_snapshot(after);
-	diff = rel_sh("diff %s %s | head -c 3000", before, after);
+	diff = test_sh("diff %s %s | head -c 3000", before, after);
 	ck_assert_msg(!diff[0], "root namespace changed:\n%s", diff);
-	ck_assert_msg(!rel_sh("{ ip -o link show; ip route show table all; iptables-legacy-save; "
-			      "tc qdisc show; } 2>/dev/null | grep -- '%s' | head -c 2000",
-			      id)[0],
+	ck_assert_msg(!test_sh("{ ip -o link show; ip route show table all; iptables-legacy-save; "
+			       "tc qdisc show; } 2>/dev/null | grep -- '%s' | head -c 2000",
+			       id)[0],
 		      "objects of run %s in the root namespace", id);
 	rel_assert_nothing_left(id, "root snapshot");
 }

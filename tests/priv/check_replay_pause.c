@@ -31,29 +31,13 @@ static char rp_bin[PATH_MAX], rp_tmp[128];
 
 static void rp_setup(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	ck_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (getenv("FL_BUILD_DIR"))
-		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
-	snprintf(rp_bin, sizeof(rp_bin), "%.4000s/faultlab", self);
-	snprintf(rp_tmp, sizeof(rp_tmp), "/tmp/fl-replay-%d", (int)getpid());
-	mkdir(rp_tmp, 0755);
+	test_bin("faultlab", rp_bin, sizeof(rp_bin));
+	test_tmpdir("replay", rp_tmp, sizeof(rp_tmp));
 }
 
 static void rp_teardown(void)
 {
-	static char msg[16384];
-	char cmd[PATH_MAX + 32];
-	int n = test_reports_check(rp_tmp, msg, sizeof(msg));
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", rp_tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", rp_tmp);
-	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
+	test_tmpdir_done(rp_tmp);
 }
 
 /* Runs faultlab with argv (NULL-terminated after argv[0]), stdin from in_fd (-1: /dev/null),

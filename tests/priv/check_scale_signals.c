@@ -42,17 +42,8 @@ static double sig_now_ms(void)
 
 static void sig_setup(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	ck_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (getenv("FL_BUILD_DIR"))
-		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
-	snprintf(sig_bin, sizeof(sig_bin), "%.4000s/faultlab", self);
-	snprintf(sig_tmp, sizeof(sig_tmp), "/tmp/fl-scale-sig-%d", (int)getpid());
-	mkdir(sig_tmp, 0755);
+	test_bin("faultlab", sig_bin, sizeof(sig_bin));
+	test_tmpdir("scale-sig", sig_tmp, sizeof(sig_tmp));
 }
 
 static void sig_teardown(void)
@@ -62,27 +53,6 @@ static void sig_teardown(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", sig_tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", sig_tmp);
-}
-
-static const char *sig_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *sig_sh(const char *fmt, ...)
-{
-	static char buf[65536];
-	char cmd[4096];
-	va_list ap;
-	FILE *f;
-	size_t n = 0;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		pclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
 }
 
 /* The scenario: N relays, one tenth cut off (one-way, as scenarios/scale-1000.yaml). */
@@ -131,9 +101,9 @@ static pid_t sig_start(const char *scenario, const char *out)
 /* The run id, from /run/faultlab/<id>.json (written before anything is made). */
 static int sig_run_id(const char *out, char *id, size_t len)
 {
-	const char *o = sig_sh("grep -l '\"run_dir\":\"%s\"' /run/faultlab/*.json 2>/dev/null | "
-			       "head -1 | sed 's|.*/||; s|\\.json$||'",
-			       out);
+	const char *o = test_sh("grep -l '\"run_dir\":\"%s\"' /run/faultlab/*.json 2>/dev/null | "
+				"head -1 | sed 's|.*/||; s|\\.json$||'",
+				out);
 
 	snprintf(id, len, "%.*s", (int)strcspn(o, "\n"), o);
 	return id[0] != '\0';
@@ -183,14 +153,14 @@ static void sig_assert_nothing_left(const char *id)
 {
 	const char *o;
 
-	o = sig_sh("ls /run/netns 2>/dev/null | grep -c -- '-%s' ", id);
+	o = test_sh("ls /run/netns 2>/dev/null | grep -c -- '-%s' ", id);
 	ck_assert_msg(atoi(o) == 0, "%d namespaces of %s remain", atoi(o), id);
-	o = sig_sh("ls -d /sys/fs/cgroup/faultlab/%1$s /sys/fs/cgroup/unified/faultlab/%1$s "
-		   "/sys/fs/cgroup/freezer/faultlab/%1$s 2>/dev/null",
-		   id);
+	o = test_sh("ls -d /sys/fs/cgroup/faultlab/%1$s /sys/fs/cgroup/unified/faultlab/%1$s "
+		    "/sys/fs/cgroup/freezer/faultlab/%1$s 2>/dev/null",
+		    id);
 	ck_assert_msg(o[0] == '\0', "cgroups of %s remain: %s", id, o);
 	ck_assert_msg(sig_procs(id) == 0, "%d processes of %s remain", sig_procs(id), id);
-	o = sig_sh("ls /run/faultlab 2>/dev/null | grep -- '^%s\\.'", id);
+	o = test_sh("ls /run/faultlab 2>/dev/null | grep -- '^%s\\.'", id);
 	ck_assert_msg(o[0] == '\0', "run files of %s remain: %s", id, o);
 }
 
@@ -236,7 +206,7 @@ static int sig_round(const char *sc, int round, const char *after, long jitter_m
 	if (after)
 		ck_assert_msg(sig_wait_for(err_path, after, pid, 240),
 			      "round %d: never saw \"%s\": %s", round, after,
-			      sig_sh("tail -5 %s", err_path));
+			      test_sh("tail -5 %s", err_path));
 	usleep((useconds_t)jitter_ms * 1000);
 	for (int i = 0; i < 100 && !sig_run_id(out, id, sizeof(id)); i++)
 		usleep(20000);
@@ -265,7 +235,7 @@ static int sig_round(const char *sc, int round, const char *after, long jitter_m
 	if (landed) {
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 4,
 			      "round %d: status %#x; last lines: %s", round, status,
-			      sig_sh("tail -5 %s", err_path));
+			      test_sh("tail -5 %s", err_path));
 		ck_assert_msg(reacted >= 0 && reacted <= (double)max_ms,
 			      "round %d: the signal was read after %.0f ms (max %ld)", round,
 			      reacted, max_ms);

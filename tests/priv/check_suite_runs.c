@@ -51,15 +51,10 @@ static void teardown(void)
 START_TEST(reruns_junit_history)
 {
 	static char out[65536];
-	char bin[PATH_MAX], self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char bin[PATH_MAX];
 	int rc;
 
-	ck_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	snprintf(bin, sizeof(bin), "%.4000s/faultlab",
-		 getenv("FL_BUILD_DIR") ? getenv("FL_BUILD_DIR") : self);
+	test_bin("faultlab", bin, sizeof(bin));
 	suite_scenario("a-pass.yaml", "suite-pass", "");
 	/* nothing crosses a bridge in 0 ms: fails every time */
 	suite_scenario("b-fail.yaml", "suite-fail", "  - metric: latency.p50\n    max: 0ms\n");

@@ -20,17 +20,8 @@ static char tr_bin[PATH_MAX], tr_tmp[128];
 
 static void tr_setup(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	ck_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (getenv("FL_BUILD_DIR"))
-		snprintf(self, sizeof(self), "%s", getenv("FL_BUILD_DIR"));
-	snprintf(tr_bin, sizeof(tr_bin), "%.4000s/faultlab", self);
-	snprintf(tr_tmp, sizeof(tr_tmp), "/tmp/fl-telrun-%d", (int)getpid());
-	mkdir(tr_tmp, 0755);
+	test_bin("faultlab", tr_bin, sizeof(tr_bin));
+	test_tmpdir("telrun", tr_tmp, sizeof(tr_tmp));
 }
 
 static void tr_teardown(void)
