@@ -35,7 +35,7 @@ _faultlab_options()
 	run) echo --seed --runtime --out --keep --quiet --share --telemetry --help ;;
 	validate) echo --help ;;
 	plan) echo --seed --help ;;
-	replay) echo --pause-before --only --out --quiet --share --help ;;
+	replay) echo --pause-before --keep-running --only --out --quiet --share --help ;;
 	analyze) echo --logs --format --out --no-html --no-traces --quiet --help ;;
 	suite) echo --junit --reruns --history --summary --seed --runtime --out --help ;;
 	ps) echo --all --help ;;
