@@ -486,6 +486,24 @@ void run_agent_check(struct run_ctx *c, size_t i)
 		run_agent_lost(c, i);
 }
 
+void run_fault_renew(struct run_ctx *c, size_t f, int64_t lease_ms)
+{
+	const struct runplan_fault *pf = &c->plan.faults[f];
+
+	for (size_t i = 0; i < c->nt.n; i++) {
+		struct agentctl_reply rep = {0};
+		struct fl_error err = {0};
+
+		if (!*run_active(c, f, i) || !c->nt.rn[i].agent_up)
+			continue;
+		if (agentctl_renew(&c->nt.rn[i].ag, pf->id, lease_ms, &rep, &err) < 0 || !rep.ok)
+			log_warn("renew the lease of %s on %s: %s", pf->id, c->nt.rn[i].dn.name,
+				 rep.error[0] ? rep.error : err.msg);
+	}
+	if (c->tl.lease_until)
+		c->tl.lease_until[f] = fltime_mono_ms() + (double)lease_ms;
+}
+
 void run_fault_keep_leases(struct run_ctx *c, double t_ms, double late_ms)
 {
 	double now = fltime_mono_ms();
@@ -502,17 +520,6 @@ void run_fault_keep_leases(struct run_ctx *c, double t_ms, double late_ms)
 			continue;
 		log_warn("the timeline is %.1f s late: renewing the leases of %s for %.1f s",
 			 late_ms / 1000, pf->id, (double)lease / 1000);
-		for (size_t i = 0; i < c->nt.n; i++) {
-			struct agentctl_reply rep = {0};
-			struct fl_error err = {0};
-
-			if (!*run_active(c, f, i) || !c->nt.rn[i].agent_up)
-				continue;
-			if (agentctl_renew(&c->nt.rn[i].ag, pf->id, lease, &rep, &err) < 0 ||
-			    !rep.ok)
-				log_warn("renew the lease of %s on %s: %s", pf->id,
-					 c->nt.rn[i].dn.name, rep.error[0] ? rep.error : err.msg);
-		}
-		c->tl.lease_until[f] = fltime_mono_ms() + (double)lease;
+		run_fault_renew(c, f, lease);
 	}
 }

@@ -124,25 +124,10 @@ void run_freeze_thaw(struct run_ctx *c, struct run_freeze *fz)
 void run_freeze_leases(struct run_ctx *c, double at_ms)
 {
 	for (size_t f = 0; c->tl.active && f < c->plan.n_faults; f++) {
-		const struct runplan_fault *pf = &c->plan.faults[f];
-		int64_t rest = pf->end_ms - (int64_t)at_ms;
+		int64_t rest = c->plan.faults[f].end_ms - (int64_t)at_ms;
 
-		if (pf->kind->via != FAULT_VIA_AGENT)
-			continue;
-		for (size_t i = 0; i < c->nt.n; i++) {
-			struct agentctl_reply rep = {0};
-			struct fl_error err = {0};
-
-			/* the layout of run_fault.c's run_active() */
-			if (!c->tl.active[f * (c->nt.n + 1) + i] || !c->nt.rn[i].agent_up)
-				continue;
-			if (agentctl_renew(&c->nt.rn[i].ag, pf->id,
-					   (rest > 0 ? rest : 0) + RUN_FREEZE_LEASE_MARGIN_MS, &rep,
-					   &err) < 0 ||
-			    !rep.ok)
-				log_warn("renew the lease of %s on %s: %s", pf->id,
-					 c->nt.rn[i].dn.name, rep.error[0] ? rep.error : err.msg);
-		}
+		if (c->plan.faults[f].kind->via == FAULT_VIA_AGENT)
+			run_fault_renew(c, f, (rest > 0 ? rest : 0) + RUN_FREEZE_LEASE_MARGIN_MS);
 	}
 }
 

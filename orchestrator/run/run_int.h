@@ -192,6 +192,9 @@ void run_fault_revert_all(struct run_ctx *c);
  * its planned revert: renews, once the lateness eats into a fault's lease margin, the lease
  * of every node holding it for its planned rest plus the lateness and the margin. */
 void run_fault_keep_leases(struct run_ctx *c, double t_ms, double late_ms);
+/* Renews fault f's lease to lease_ms from now on every node that holds it (a paused replay,
+ * a late timeline). */
+void run_fault_renew(struct run_ctx *c, size_t f, int64_t lease_ms);
 /* run_resources.c: one node-resources journal line per node (CPU, peak memory, bytes). */
 void run_resources_journal(struct run_ctx *c);
 /* The faults still active on node i, applied again on its (new) agent; journalled with event
