@@ -59,8 +59,8 @@ struct ln_dm {
 	int64_t last_recovery_ms;
 };
 
-static const char *const kind_names[] = {"dm", "contact-request", "join-request", "group",
-					 "accept"};
+static const char *const kind_names[] = {"dm",	  "contact-request", "join-request",
+					 "group", "accept",	     "community"};
 
 const char *ln_dm_kind_name(enum ln_dm_kind k)
 {
@@ -204,7 +204,7 @@ int ln_dm_send(struct ln_node *n, enum ln_dm_kind kind, const char *const *to, i
 	size_t len;
 
 	for (int i = 0; i < n_to; i++)
-		if (!key_valid(to[i]))
+		if (!key_valid(to[i]) && !ln_statuscli_community_id(to[i]))
 			return fl_err(
 			    err, "recipient %d is not a public key (0x04 + 128 hex digits)", i);
 	make_id(n, text, id_out);
@@ -295,7 +295,7 @@ static void on_ack(struct ln_node *n, json_t *j, const char *from)
 		for (int i = 0; id && i < d->n_out; i++) {
 			struct dm_out *o = d->out[i];
 			if (o->state == OUT_DELIVERED || o->dropped || strcmp(o->id, id) ||
-			    strcmp(o->to, from))
+			    (strcmp(o->to, from) && !ln_statuscli_community_owned_by(o->to, from)))
 				continue;
 			o->state = OUT_DELIVERED;
 			o->next_ms = 0;
@@ -338,6 +338,8 @@ static void on_dm(struct ln_node *n, json_t *j, const char *from, const char *ha
 		return; /* a retransmission already delivered to the app */
 	if (recovered)
 		ln_node_event(n, "recovered", id, hashhex, kind ? kind : "dm", from, text);
+	if (ln_statuscli_community_dm(n, kind, from, text))
+		return; /* status-cli shows no line for a community's own messages */
 	ln_node_say(n, "status-cli/serve.go:70", "message received: %s (ID=%s)", text, id);
 	ln_node_event(n, "received", id, hashhex, kind ? kind : "dm", from, text);
 	if (json_integer_value(json_object_get(j, "acc")) && kind &&
@@ -353,7 +355,7 @@ static void dm_receive(struct ln_node *n, const struct ln_msg *m, const uint8_t 
 	const char *t, *from;
 	char hex[67];
 
-	if (!d || strcmp(m->content_topic, d->topic))
+	if (!d || (strcmp(m->content_topic, d->topic) && !ln_statuscli_community_topic(m->content_topic)))
 		return;
 	if (ln_seen_check_add(&d->hashes, hash, ln_loop_now_ms()))
 		return;

@@ -12,7 +12,17 @@ struct ln_peer;
 
 /* LN_DM_ACCEPT: the acceptance a node sends back for a contact or join request that asked for
  * one (LN_DM_WANT_ACCEPT); its text is the request's first word + ".accept". */
-enum ln_dm_kind { LN_DM_DM, LN_DM_CONTACT, LN_DM_JOIN, LN_DM_GROUP, LN_DM_ACCEPT, LN_DM_KIND_MAX };
+/* LN_DM_COMMUNITY: status-cli mode's community description and its fetch (ln_statuscli_comm.c),
+ * sent to a community id as well as to keys. */
+enum ln_dm_kind {
+	LN_DM_DM,
+	LN_DM_CONTACT,
+	LN_DM_JOIN,
+	LN_DM_GROUP,
+	LN_DM_ACCEPT,
+	LN_DM_COMMUNITY,
+	LN_DM_KIND_MAX
+};
 
 /* ln_dm_send flags */
 #define LN_DM_WANT_ACCEPT 1u /* the receiver is to accept the request (contact/join) */

@@ -30,6 +30,22 @@ struct json_t;
 char *ln_statuscli_rpc(struct ln_node *n, const char *method, struct json_t *id,
 		       struct json_t *params, unsigned *status);
 
+/* status-cli mode's communities (ln_statuscli_comm.c). The RPC methods' answer (status set),
+ * or NULL when method is not one of them. */
+char *ln_statuscli_comm_rpc(struct ln_node *n, const char *method, struct json_t *id,
+			    struct json_t *params, unsigned *status);
+/* 1 when s has a community id's shape ("0x02"|"0x03" + 64 hex: a compressed public key). */
+int ln_statuscli_community_id(const char *s);
+/* 1 when topic is the content topic of a community this node owns (its requests arrive
+ * there). */
+int ln_statuscli_community_topic(const char *topic);
+/* 1 when the community cid is known to be owned by key (its acks come from the owner). */
+int ln_statuscli_community_owned_by(const char *cid, const char *key);
+/* A direct message of kind (NULL: dm) from `from`: 1 when it is a community's own message
+ * (fetch, description, join request, acceptance) and was handled, 0 otherwise. */
+int ln_statuscli_community_dm(struct ln_node *n, const char *kind, const char *from,
+			      const char *text);
+
 /* An application line: in status-cli mode a zap console line on stderr with caller (NULL:
  * status-cli prints no such line, nothing is printed); else the text on stdout. */
 void ln_node_say(struct ln_node *n, const char *caller, const char *fmt, ...)

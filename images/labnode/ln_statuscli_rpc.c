@@ -177,6 +177,8 @@ char *ln_statuscli_rpc(struct ln_node *n, const char *method, json_t *id, json_t
 {
 	if (!ln_statuscli_on())
 		return NULL;
+	if (!strncmp(method, "wakuext_", 8) && strstr(method, "ommunit"))
+		return ln_statuscli_comm_rpc(n, method, id, params, status);
 	if (strcmp(method, "wakuext_createGroupChatWithMembers") == 0)
 		return sc_create_group(n, id, params, status);
 	if (strcmp(method, "wakuext_sendGroupChatMessage") == 0)

@@ -27,6 +27,7 @@ struct nodes_ctx {
 	uint32_t node;
 	struct nodes_pending *pending;
 	size_t n_pending, cap_pending;
+	int timed_only; /* status-cli lines beside an events file: only zap console ones */
 };
 
 struct nodes_event {
@@ -208,8 +209,11 @@ static int nodes_statuscli_cb(void *ctx, const struct statuscli_receipt *r, doub
 {
 	struct nodes_ctx *c = ctx;
 	struct nodes_event e = {.t_ms = t_ms};
-	uint32_t mi = nodes_resolve(c->run, r->text, r->text_len, r->id, r->id_len, NULL, 0);
+	uint32_t mi;
 
+	if (c->timed_only && !r->t_ns)
+		return 0; /* labnode's and jswaku's own plain lines: their events file has them */
+	mi = nodes_resolve(c->run, r->text, r->text_len, r->id, r->id_len, NULL, 0);
 	if (mi != ANALYZE_NONE) {
 		nodes_receipt(c->run, mi, c->node, t_ms);
 		return 0;
@@ -246,7 +250,11 @@ static int nodes_each(struct analyze_run *run, const char *file, struct nodes_ct
 		if (r == 0 && linescan_file(path, fn, c, &e2) < 0 && e2.code != ENOENT) {
 			*err = e2;
 			r = -1;
-		} else if (r == 0 && e2.code == ENOENT) { /* no events file: a status-cli node */
+		} else if (r == 0) {
+			/* status-cli's receipts are its console lines: all of them when the node
+			 * has no events file, else the timed ones (the file holds what the
+			 * status-cli driver saw over JSON-RPC: join requests, acceptances) */
+			c->timed_only = e2.code != ENOENT;
 			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
 			r = statuscli_log_load(run, path, nodes_statuscli_cb, c, err);
 		}

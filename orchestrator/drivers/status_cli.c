@@ -18,17 +18,17 @@
  *   contact request (status-cli accepts them itself, serve.go) and tries again;
  * - join-request: the recipient owns a community made as status-cli-tests makes one
  *   (wakuext_createCommunity [{membership: 3, name, color, description}] →
- *   result.communities[0].id), the sender fetches it (wakuext_fetchCommunity [{communityKey,
- *   waitForResponse: true, tryDatabase: true}]) and asks to join
- *   (wakuext_requestToJoinCommunity [{communityId, addressesToReveal, airdropAddress}] →
- *   result.requestsToJoinCommunity[0].id);
+ *   result.communities[0].id); the request itself, its receipt and the owner's acceptance
+ *   (accept: true) are status_cli_join.c's;
  * - a send's MessengerResponse lists `messages` in random order: matched by text.
  *
  * status-cli writes no events file: its receipts are the `message received: <text> (ID=<id>)`
  * lines of its console, which `faultlab analyze` reads from the node's stdout.log
- * (analyze/statuscli_log.c). So receipts() is NULL and the run opens no events file. */
-#include "orchestrator/drivers/driver.h"
+ * (analyze/statuscli_log.c). Join requests and acceptances show no such line: receipts()
+ * writes what the driver saw of them over JSON-RPC (status_cli_join.c) to the file the run
+ * keeps for it, and the analyzer reads both. */
 #include "orchestrator/drivers/driver_json.h"
+#include "orchestrator/drivers/status_cli.h"
 
 #include "common/cleanup.h"
 #include "common/fltime.h"
@@ -41,18 +41,30 @@
 #define SC_PORT 8545 /* main.go PortFlag default */
 #define SC_READY "retrieve messages..."
 #define SC_MAX_GROUPS 64
+#define SC_MAX_COMMUNITIES 64
+#define SC_MAX_ASKED 64
 
 struct sc_group {
 	char *members; /* the member keys, comma-joined, in the plan's order */
 	char chat_id[200];
 };
 
+/* A community a node owns and the nodes that asked to join it: a request to join is one per
+ * requester and community (status-go: its id is key + community), so a second request of the
+ * same node goes to a new community of the owner. */
+struct sc_community {
+	char id[160];
+	const struct driver_node *asked[SC_MAX_ASKED];
+	size_t n_asked;
+};
+
 /* Chats and the community belong to an account: each is kept with the key it was made
  * under, and made again when the node's key changed (a restart of `serve`). */
 struct sc_priv {
-	pthread_mutex_t mu;	 /* community_* (other senders ask this node for it) */
-	char community_id[160];	 /* the community this node owns, "" until made */
-	char community_key[192]; /* the node's key when it was made */
+	pthread_mutex_t mu; /* communities (other senders ask this node for them) */
+	struct sc_community communities[SC_MAX_COMMUNITIES]; /* the ones this node owns */
+	size_t n_communities;
+	char community_key[192]; /* the node's key when they were made */
 	struct sc_group groups[SC_MAX_GROUPS]; /* this node's chats (its sender thread only) */
 	size_t n_groups;
 	char groups_key[192]; /* the node's key when they were made */
@@ -256,68 +268,71 @@ static int sc_send_group(struct driver_node *n, struct driver_node *const *to, s
 	return driver_json_sent_from(n, "wakuext_sendGroupChatMessage", res, text, out, err);
 }
 
-/* The community `owner` owns, made on first use (status-cli-tests create_community). */
-static int sc_community(struct driver_node *owner, char *id, size_t len, struct fl_error *err)
+/* A community `owner` owns that `n` has not asked to join yet, made when there is none
+ * (status-cli-tests create_community: [{membership: 3, name, color, description}]). */
+static int sc_community(struct driver_node *owner, const struct driver_node *n, char *id,
+			size_t len, struct fl_error *err)
 {
 	struct sc_priv *p = sc_priv(owner);
+	struct sc_community *c = NULL;
 	json_auto_t *res = NULL;
 	const char *cid;
-	char key[192];
+	char key[192], name[32];
 	int rc = 0;
 
 	driver_node_key(owner, key, sizeof(key));
 	pthread_mutex_lock(&p->mu);
-	if (strcmp(key, p->community_key) != 0)
-		p->community_id[0] = '\0'; /* a new account: its community is gone */
-	if (!p->community_id[0]) {
-		char name[96];
+	if (strcmp(key, p->community_key) != 0) { /* a new account: its communities are gone */
+		p->n_communities = 0;
+		snprintf(p->community_key, sizeof(p->community_key), "%s", key);
+	}
+	for (size_t i = 0; i < p->n_communities && !c; i++) {
+		int asked = p->communities[i].n_asked == SC_MAX_ASKED;
 
-		snprintf(name, sizeof(name), "faultlab-%s", owner->name);
+		for (size_t k = 0; k < p->communities[i].n_asked && !asked; k++)
+			asked = p->communities[i].asked[k] == n;
+		if (!asked)
+			c = &p->communities[i];
+	}
+	if (!c && p->n_communities == SC_MAX_COMMUNITIES)
+		rc = fl_err(err, "%s: more than %d communities", owner->name, SC_MAX_COMMUNITIES);
+	if (!c && rc == 0) {
+		/* status-go's names are at most 30 characters (create_community_request.go) */
+		snprintf(name, sizeof(name), "fl-%.20s-%zu", owner->name, p->n_communities + 1);
 		rc = driver_json_rpc(owner, "wakuext_createCommunity",
 				     json_pack("[{s:i,s:s,s:s,s:s}]", "membership", 3, "name", name,
 					       "color", "#ffffff", "description", name),
 				     &res, err);
 		cid = json_string_value(
 		    json_object_get(json_array_get(json_object_get(res, "communities"), 0), "id"));
-		if (rc == 0 && (!cid || strlen(cid) >= sizeof(p->community_id)))
+		if (rc == 0 && (!cid || strlen(cid) >= sizeof(c->id)))
 			rc =
 			    fl_err(err, "%s: wakuext_createCommunity answered no communities[0].id",
 				   owner->name);
 		if (rc == 0) {
-			snprintf(p->community_id, sizeof(p->community_id), "%s", cid);
-			snprintf(p->community_key, sizeof(p->community_key), "%s", key);
+			c = &p->communities[p->n_communities++];
+			memset(c, 0, sizeof(*c));
+			snprintf(c->id, sizeof(c->id), "%s", cid);
 		}
 	}
-	snprintf(id, len, "%s", p->community_id);
+	if (c) {
+		c->asked[c->n_asked++] = n;
+		snprintf(id, len, "%s", c->id);
+	}
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
 
-static int sc_send_join(struct driver_node *n, struct driver_node *owner, struct driver_sent *out,
-			struct fl_error *err)
+static int sc_send_join(struct driver_node *n, struct driver_node *owner, const char *text,
+			int accept, struct driver_sent *out, struct fl_error *err)
 {
-	json_auto_t *fetched = NULL, *res = NULL;
-	const char *rid;
 	char cid[160];
 
 	if (!owner->priv)
 		return fl_err(err, "%s: %s has no identity yet", n->name, owner->name);
-	if (sc_community(owner, cid, sizeof(cid), err) < 0)
+	if (sc_community(owner, n, cid, sizeof(cid), err) < 0)
 		return -1;
-	if (driver_json_rpc(n, "wakuext_fetchCommunity",
-			    json_pack("[{s:s,s:b,s:b}]", "communityKey", cid, "waitForResponse", 1,
-				      "tryDatabase", 1),
-			    &fetched, err) < 0)
-		return -1;
-	if (driver_json_rpc(n, "wakuext_requestToJoinCommunity",
-			    json_pack("[{s:s,s:[s],s:s}]", "communityId", cid, "addressesToReveal",
-				      "fakeaddress", "airdropAddress", "fakeaddress"),
-			    &res, err) < 0)
-		return -1;
-	rid = json_string_value(json_object_get(
-	    json_array_get(json_object_get(res, "requestsToJoinCommunity"), 0), "id"));
-	snprintf(out->node_msg_id, sizeof(out->node_msg_id), "%s", rid ? rid : "");
-	return 0;
+	return sc_join_send(n, owner, cid, text, accept, out, err);
 }
 
 static int sc_send(struct driver_node *n, const char *kind, struct driver_node *const *to,
@@ -336,7 +351,9 @@ static int sc_send(struct driver_node *n, const char *kind, struct driver_node *
 	if (strcmp(kind, "group") == 0 && nto > 0)
 		return sc_send_group(n, to, nto, text, out, err);
 	if (strcmp(kind, "join-request") == 0 && nto == 1)
-		return sc_send_join(n, to[0], out, err);
+		return sc_send_join(n, to[0], text, 0, out, err);
+	if (strcmp(kind, "join-request+accept") == 0 && nto == 1)
+		return sc_send_join(n, to[0], text, 1, out, err);
 	return fl_err(err, "%s: status-cli cannot send %s to %zu nodes", n->name, kind, nto);
 }
 
@@ -349,6 +366,7 @@ static void sc_release(struct driver_node *n)
 {
 	struct sc_priv *p = n->priv;
 
+	sc_join_forget(n);
 	if (!p)
 		return;
 	sc_forget_groups(p);
@@ -365,7 +383,7 @@ const struct driver_ops driver_status_cli_ops = {
     .identity = sc_identity,
     .connect = sc_connect,
     .send = sc_send,
-    .receipts = NULL,
+    .receipts = sc_join_receipts,
     .own_events = sc_own_events,
     .release = sc_release,
 };

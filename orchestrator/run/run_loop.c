@@ -111,7 +111,7 @@ static void run_poll_receipts(struct run_ctx *c, int all)
 
 		if (!r->drv->receipts || !r->events || !r->up || (!all && !r->dn.poll_soon))
 			continue;
-		if (r->drv->own_events && !c->raw_traffic)
+		if (r->drv->own_events && !c->raw_traffic && !r->dn.poll_soon)
 			continue; /* the node journals every direct message itself */
 		pthread_mutex_lock(&c->sq.mu);
 		rc = r->drv->receipts(&r->dn, r->events, &err);

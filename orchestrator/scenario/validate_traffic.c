@@ -96,7 +96,9 @@ static void validate_traffic_time(struct sparse *p, struct scenario_traffic *t)
 }
 
 /* accept: true asks the receiver to accept: only requests have an acceptance, and only
- * labnode's receivers answer one (status-go's accept calls are not driven). */
+ * labnode's receivers answer one, or a status-cli community owner, whose driver calls
+ * wakuext_acceptRequestToJoinCommunity (status-go's wakuext_acceptContactRequest is not
+ * driven: status-cli accepts contact requests on its own). */
 static void validate_traffic_accept(struct sparse *p, const struct scenario_traffic *t)
 {
 	const struct scenario *sc = p->sc;
@@ -119,7 +121,8 @@ static void validate_traffic_accept(struct sparse *p, const struct scenario_traf
 	for (size_t i = 0; i < n; i++) {
 		const char *d = scenario_node_driver(sc, &sc->nodes[nodes[i]]);
 
-		if (d && strcmp(d, "labnode") != 0) {
+		if (d && strcmp(d, "labnode") != 0 &&
+		    !(strcmp(d, "status-cli") == 0 && t->kind == SCENARIO_TRAFFIC_JOIN_REQUEST)) {
 			scenario_error_at(p, t->accept_mark,
 					  "traffic \"%s\": accept: true needs labnode nodes; "
 					  "\"%s\" runs driver %s",
