@@ -1,6 +1,7 @@
 /* The drivers against the real nodes' bodies (tests/data/real/rest/, sources in
  * tests/data/real/README.md), one test per fixture: status-go's MessengerResponses (messages
- * in map order, group chat ids, communities and requests to join), nwaku's version text per
+ * in map order, group chat ids, communities, requests to join, the owner's pending list, its
+ * acceptance and the requester's joined communities), nwaku's version text per
  * release and the lightpush route it selects, go-waku's /debug/v1/version answer, nwaku's
  * store pages (base64 up to v0.34, hex after) and a relay cache poll that fills the cache. */
 #include "fake_drvhttp.h"
@@ -250,6 +251,162 @@ START_TEST(sg_join_request_shape)
 }
 END_TEST
 
+/* The join path after the request (status_cli_join.c): the owner's pending list, its
+ * acceptance by id, the requester's joined communities. Sends "m6 join" from alice to bob's
+ * community (accept as given) through the fixtures; the requests the fake saw stay in f. */
+struct sg_join {
+	char *bodies[6];
+	struct fake_drvhttp f;
+	struct driver_node a, b;
+	char log[64];
+};
+
+static void sg_join_start(struct sg_join *j, int accept)
+{
+	static const char *const files[] = {
+	    SG "createCommunity.json",
+	    SG "fetchCommunity.json",
+	    SG "requestToJoinCommunity.json",
+	    SG "pendingRequestsToJoinForCommunity.json",
+	    SG "acceptRequestToJoinCommunity.json",
+	    SG "joinedCommunities.json",
+	};
+	static struct fake_drvhttp_route routes[6];
+	static const char *const methods[] = {
+	    "#wakuext_createCommunity",		    "#wakuext_fetchCommunity",
+	    "#wakuext_requestToJoinCommunity",	    "#wakuext_pendingRequestsToJoinForCommunity",
+	    "#wakuext_acceptRequestToJoinCommunity", "#wakuext_joinedCommunities",
+	};
+	struct driver_node *to[1] = {&j->b};
+	struct driver_sent out;
+	struct fl_error err = {0};
+
+	for (int i = 0; i < 6; i++) {
+		j->bodies[i] = slurp(files[i]);
+		routes[i] = (struct fake_drvhttp_route){"POST", methods[i], 200, j->bodies[i]};
+	}
+	snprintf(j->log, sizeof(j->log), "/tmp/fl-sc4-%d.log", (int)getpid());
+	write_log(j->log, 1);
+	ck_assert_int_eq(fake_drvhttp_start(&j->f, routes, 6), 0);
+	node_at(&j->a, "alice", j->f.port, j->log);
+	node_at(&j->b, "bob", j->f.port, j->log);
+	ck_assert_int_eq(driver_status_cli_ops.identity(&j->a, &err), 0);
+	ck_assert_int_eq(driver_status_cli_ops.identity(&j->b, &err), 0);
+	ck_assert_int_eq(driver_status_cli_ops.send(&j->a,
+						    accept ? "join-request+accept" : "join-request",
+						    to, 1, "m6 join", &out, &err),
+			 0);
+	ck_assert_int_eq(j->f.n_reqs, 3); /* create, fetch, request */
+	ck_assert_int_eq(j->b.poll_soon, 1);
+}
+
+static void sg_join_stop(struct sg_join *j)
+{
+	fake_drvhttp_stop(&j->f);
+	driver_status_cli_ops.release(&j->a);
+	driver_status_cli_ops.release(&j->b);
+	unlink(j->log);
+	for (int i = 0; i < 6; i++)
+		free(j->bodies[i]);
+}
+
+/* receipts(n) into a memory file: the lines written. */
+static char *sg_receipts(struct driver_node *n, int *count)
+{
+	static char buf[8192];
+	FILE *ev = fmemopen(buf, sizeof(buf), "w");
+	struct fl_error err = {0};
+
+	ck_assert_ptr_nonnull(ev);
+	*count = driver_status_cli_ops.receipts(n, ev, &err);
+	fclose(ev);
+	return buf;
+}
+
+/* the params of the fake's i-th request */
+static json_t *sg_params(const struct fake_drvhttp *f, int i)
+{
+	json_t *req = json_loads(f->reqs[i].body, 0, NULL), *p;
+
+	ck_assert_ptr_nonnull(req);
+	p = json_incref(json_object_get(req, "params"));
+	json_decref(req);
+	return p;
+}
+
+/* pendingRequestsToJoinForCommunity [communityId] lists the request: the owner's receipt, the
+ * plan's text under the request id, once. */
+START_TEST(sg_join_pending_is_the_receipt)
+{
+	struct sg_join j;
+	char *lines;
+	json_t *p;
+	int n;
+
+	sg_join_start(&j, 0);
+	lines = sg_receipts(&j.b, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(lines, "\"event\":\"received\""));
+	ck_assert_ptr_nonnull(strstr(lines, "\"text\":\"m6 join\""));
+	ck_assert_ptr_nonnull(strstr(
+	    lines, "\"id\":\"0x44ee00000000000000000000000000000000000000000000000000000000aaaa\""));
+	ck_assert_int_eq(j.f.n_reqs, 4);
+	p = sg_params(&j.f, 3);
+	ck_assert_str_eq(json_string_value(json_array_get(p, 0)),
+			 "0x02dededededededededededededededededededededededededededededededede");
+	json_decref(p);
+	ck_assert_int_eq(j.b.poll_soon, 0); /* nothing left to see: no accept asked */
+	sg_receipts(&j.b, &n);		    /* again: nothing new, no request */
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(j.f.n_reqs, 4);
+	sg_join_stop(&j);
+}
+END_TEST
+
+/* accept: true: the owner accepts by the request's id ([{id}]) once it lists it. */
+START_TEST(sg_join_accept_by_id)
+{
+	struct sg_join j;
+	json_t *p;
+	int n;
+
+	sg_join_start(&j, 1);
+	sg_receipts(&j.b, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(j.f.n_reqs, 5);
+	ck_assert_ptr_nonnull(strstr(j.f.reqs[4].body, "wakuext_acceptRequestToJoinCommunity"));
+	p = sg_params(&j.f, 4);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 0), "id")),
+			 "0x44ee00000000000000000000000000000000000000000000000000000000aaaa");
+	json_decref(p);
+	ck_assert_int_eq(j.a.poll_soon, 1); /* the requester is watched for the join */
+	sg_join_stop(&j);
+}
+END_TEST
+
+/* joinedCommunities [] lists the community: the acceptance at the requester, "<plan
+ * id>.accept". */
+START_TEST(sg_joined_is_the_acceptance)
+{
+	struct sg_join j;
+	char *lines;
+	int n;
+
+	sg_join_start(&j, 1);
+	sg_receipts(&j.a, &n); /* not accepted yet: nothing asked */
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(j.f.n_reqs, 3);
+	sg_receipts(&j.b, &n);
+	lines = sg_receipts(&j.a, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(lines, "\"text\":\"m6.accept\""));
+	ck_assert_ptr_nonnull(strstr(lines, "\"kind\":\"accept\""));
+	ck_assert_ptr_nonnull(strstr(j.f.reqs[5].body, "wakuext_joinedCommunities"));
+	ck_assert_int_eq(j.a.poll_soon, 0);
+	sg_join_stop(&j);
+}
+END_TEST
+
 static const struct {
 	const char *file;
 	int minor;
@@ -419,6 +576,9 @@ Suite *driver_real_suite(void)
 	tcase_add_test(t, sg_group_chat_by_id);
 	tcase_add_test(t, sg_key_after_restart);
 	tcase_add_test(t, sg_join_request_shape);
+	tcase_add_test(t, sg_join_pending_is_the_receipt);
+	tcase_add_test(t, sg_join_accept_by_id);
+	tcase_add_test(t, sg_joined_is_the_acceptance);
 	tcase_add_loop_test(t, nwaku_version, 0, sizeof(versions) / sizeof(versions[0]));
 	tcase_add_test(t, lightpush_route_per_version);
 	tcase_add_test(t, store_pages_both_encodings);
