@@ -355,7 +355,8 @@ static void dm_receive(struct ln_node *n, const struct ln_msg *m, const uint8_t 
 	const char *t, *from;
 	char hex[67];
 
-	if (!d || (strcmp(m->content_topic, d->topic) && !ln_statuscli_community_topic(m->content_topic)))
+	if (!d ||
+	    (strcmp(m->content_topic, d->topic) && !ln_statuscli_community_topic(m->content_topic)))
 		return;
 	if (ln_seen_check_add(&d->hashes, hash, ln_loop_now_ms()))
 		return;

@@ -151,9 +151,9 @@ static json_t *comm_json(const struct sc_comm *c)
 	for (int i = 0; i < c->n_members; i++)
 		json_object_set_new(m, c->members[i], json_object());
 	if (c->joined || c->owned)
-		json_object_set_new(chats, c->chat_id,
-				    json_pack("{s:s, s:s}", "id", c->chat_id + strlen(c->id),
-					      "name", "general"));
+		json_object_set_new(
+		    chats, c->chat_id,
+		    json_pack("{s:s, s:s}", "id", c->chat_id + strlen(c->id), "name", "general"));
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:{s:i}, s:o, s:o}", "id", c->id,
 			      "name", c->name, "description", c->description, "color", c->color,
 			      "joined", c->joined, "isControlNode", c->owned, "permissions",
@@ -266,18 +266,20 @@ static char *comm_join(struct ln_node *n, json_t *id, json_t *params, unsigned *
 	if (!cid || !*cid)
 		return comm_error(id, status, "request-to-join-community: invalid community id");
 	if (!json_array_size(addrs))
-		return comm_error(id, status,
-				  "request-to-join-community: no addresses to reveal");
+		return comm_error(id, status, "request-to-join-community: no addresses to reveal");
 	if (!airdrop || !*airdrop)
-		return comm_error(id, status, "request-to-join-community: airdropAddress is "
-					      "necessary when sending a list of addresses");
-	json_array_foreach(addrs, i, a) found |= json_is_string(a) &&
-						 !strcmp(json_string_value(a), airdrop);
+		return comm_error(id, status,
+				  "request-to-join-community: airdropAddress is "
+				  "necessary when sending a list of addresses");
+	json_array_foreach(addrs, i, a)
+		found |= json_is_string(a) && !strcmp(json_string_value(a), airdrop);
 	if (!found)
-		return comm_error(id, status, "request-to-join-community: airdropAddress must be "
-					      "in the set of addresses to reveal");
+		return comm_error(id, status,
+				  "request-to-join-community: airdropAddress must be "
+				  "in the set of addresses to reveal");
 	if (!(c = comm_find(cid)))
-		return comm_error(id, status, "community not found"); /* communities.ErrOrgNotFound */
+		return comm_error(id, status,
+				  "community not found"); /* communities.ErrOrgNotFound */
 	snprintf(material, sizeof(material), "%s-%s", n->pubkey, c->id);
 	ln_sha256(material, strlen(material), h);
 	memcpy(rid, "0x", 2);
@@ -296,10 +298,10 @@ static char *comm_join(struct ln_node *n, json_t *id, json_t *params, unsigned *
 	r->state = REQ_PENDING;
 	r->our = 1;
 	c->requested_at = r->clock;
-	if (comm_send(n, LN_DM_JOIN, c->id,
-		      json_pack("{s:s, s:s, s:I}", "r", r->id, "c", c->id, "clock",
-				(json_int_t)r->clock),
-		      &err) < 0)
+	if (comm_send(
+		n, LN_DM_JOIN, c->id,
+		json_pack("{s:s, s:s, s:I}", "r", r->id, "c", c->id, "clock", (json_int_t)r->clock),
+		&err) < 0)
 		return comm_error(id, status, err.msg);
 	return comm_answer(id,
 			   json_pack("{s:[o], s:[o], s:[]}", "communities", comm_json(c),

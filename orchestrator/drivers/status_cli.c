@@ -64,7 +64,7 @@ struct sc_priv {
 	pthread_mutex_t mu; /* communities (other senders ask this node for them) */
 	struct sc_community communities[SC_MAX_COMMUNITIES]; /* the ones this node owns */
 	size_t n_communities;
-	char community_key[192]; /* the node's key when they were made */
+	char community_key[192];	       /* the node's key when they were made */
 	struct sc_group groups[SC_MAX_GROUPS]; /* this node's chats (its sender thread only) */
 	size_t n_groups;
 	char groups_key[192]; /* the node's key when they were made */

@@ -62,7 +62,8 @@ static int sc_fetch(struct driver_node *n, const char *cid, struct fl_error *err
 		if (id && strcasecmp(id, cid) == 0)
 			return 0;
 		if (fltime_mono_ms() >= until)
-			return fl_err(err, "%s: wakuext_fetchCommunity found no community %s in %d s",
+			return fl_err(err,
+				      "%s: wakuext_fetchCommunity found no community %s in %d s",
 				      n->name, cid, SC_FETCH_MS / 1000);
 		if (n->cancel && *n->cancel)
 			return fl_err(err, "%s: cancelled", n->name);

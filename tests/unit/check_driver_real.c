@@ -273,9 +273,12 @@ static void sg_join_start(struct sg_join *j, int accept)
 	};
 	static struct fake_drvhttp_route routes[6];
 	static const char *const methods[] = {
-	    "#wakuext_createCommunity",		    "#wakuext_fetchCommunity",
-	    "#wakuext_requestToJoinCommunity",	    "#wakuext_pendingRequestsToJoinForCommunity",
-	    "#wakuext_acceptRequestToJoinCommunity", "#wakuext_joinedCommunities",
+	    "#wakuext_createCommunity",
+	    "#wakuext_fetchCommunity",
+	    "#wakuext_requestToJoinCommunity",
+	    "#wakuext_pendingRequestsToJoinForCommunity",
+	    "#wakuext_acceptRequestToJoinCommunity",
+	    "#wakuext_joinedCommunities",
 	};
 	struct driver_node *to[1] = {&j->b};
 	struct driver_sent out;
@@ -349,7 +352,8 @@ START_TEST(sg_join_pending_is_the_receipt)
 	ck_assert_ptr_nonnull(strstr(lines, "\"event\":\"received\""));
 	ck_assert_ptr_nonnull(strstr(lines, "\"text\":\"m6 join\""));
 	ck_assert_ptr_nonnull(strstr(
-	    lines, "\"id\":\"0x44ee00000000000000000000000000000000000000000000000000000000aaaa\""));
+	    lines,
+	    "\"id\":\"0x44ee00000000000000000000000000000000000000000000000000000000aaaa\""));
 	ck_assert_int_eq(j.f.n_reqs, 4);
 	p = sg_params(&j.f, 3);
 	ck_assert_str_eq(json_string_value(json_array_get(p, 0)),
