@@ -166,9 +166,9 @@ static json_t *comm_json(const struct sc_comm *c)
 
 static json_t *req_json(const struct sc_req *r)
 {
-	return json_pack("{s:s, s:s, s:I, s:s, s:i, s:b}", "id", r->id, "publicKey", r->pubkey,
-			 "clock", (json_int_t)r->clock, "communityId", r->cid, "state", r->state,
-			 "our", r->our);
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:i, s:b, s:b}", "id", r->id, "publicKey",
+			 r->pubkey, "clock", (json_int_t)r->clock, "chatId", "", "communityId",
+			 r->cid, "state", r->state, "our", r->our, "deleted", 0);
 }
 
 static void random_hex(char *out, size_t bytes)

@@ -2,12 +2,14 @@
  * started with status-cli's own command lines (`serve -n Alice -p P`, `s --name=Bob -p=P`,
  * `sl -n Alice -kid UID`): JSON-RPC bound to 127.0.0.1 only, zap console lines on stderr
  * that the analyzer's status-cli reader parses (text, message id, time), readiness on
- * `retrieve messages...`, the same key after serve-account, no events file. */
+ * `retrieve messages...`, the same key after serve-account, no events file; communities in
+ * status-go's shapes (the fixtures of tests/data/real/rest/status-go-c72f491/). */
 #include "common/fltime.h"
 #include "orchestrator/analyze/statuscli_log.h"
 
 #include <check.h>
 #include <curl/curl.h>
+#include <jansson.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -270,6 +272,219 @@ START_TEST(test_statuscli_bad_command_lines)
 }
 END_TEST
 
+/* --- communities (ln_statuscli_comm.c) against status-go's bodies ------------------------ */
+
+#define SG_REST "tests/data/real/rest/status-go-c72f491/"
+
+/* The JSON-RPC answer of method(params) at port: result (new reference), or NULL with the
+ * error's message in msg. */
+static json_t *call(int port, const char *method, const char *params, char *msg, size_t cap)
+{
+	char body[1024], resp[4096];
+	json_t *j, *r;
+
+	snprintf(body, sizeof(body),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
+	rpc(port, body, resp);
+	j = json_loads(resp, 0, NULL);
+	ck_assert_msg(j != NULL, "%s: not JSON: %s", method, resp);
+	r = json_incref(json_object_get(j, "result"));
+	if (msg)
+		snprintf(msg, cap, "%s",
+			 json_string_value(json_object_get(json_object_get(j, "error"), "message"))
+			     ?: "");
+	json_decref(j);
+	return r;
+}
+
+/* Every key of the fixture's object is in got's (labnode answers status-go's fields). */
+static void same_keys(const char *what, json_t *fixture, json_t *got)
+{
+	const char *k;
+	json_t *v;
+
+	ck_assert_msg(json_is_object(got), "%s: not an object", what);
+	json_object_foreach(fixture, k, v)
+		ck_assert_msg(json_object_get(got, k) != NULL, "%s: no \"%s\"", what, k);
+}
+
+static json_t *fixture(const char *file)
+{
+	json_t *j = json_load_file(file, 0, NULL), *r;
+
+	ck_assert_msg(j != NULL, "%s", file);
+	r = json_incref(json_object_get(j, "result"));
+	json_decref(j);
+	return r;
+}
+
+#define FIRST(o, key) json_array_get(json_object_get(o, key), 0)
+
+/* Alice makes a community as status-cli-tests does, Bob fetches it (its description comes from
+ * Alice over the wire), asks to join; Alice lists the request as pending and accepts it by id;
+ * Bob has joined. Each answer has the fields of status-go's (the fixtures), the errors
+ * status-go's texts, and no step prints a `message received:` line. */
+START_TEST(test_statuscli_communities)
+{
+	char rp_a[16], rp_b[16], wire_a[32], env_b[96], key_b[200], msg[256], params[512];
+	const char *a_argv[] = {labnode, "serve",    "-n",   "Alice", "-p",
+				rp_a,	 "--listen", wire_a, NULL};
+	const char *b_argv[] = {labnode, "serve", "-n", "Bob", "-p", rp_b, NULL};
+	json_t *fx, *got, *c;
+	char cid[80], rid[80];
+	const char *id;
+	char *e;
+
+	snprintf(rp_a, sizeof(rp_a), "%d", base);
+	snprintf(rp_b, sizeof(rp_b), "%d", base + 1);
+	snprintf(wire_a, sizeof(wire_a), "127.0.0.1:%d", base + 2);
+	snprintf(env_b, sizeof(env_b), "--listen 127.0.0.1:%d --peer 127.0.0.1:%d", base + 3,
+		 base + 2);
+	pids[0] = run("alice", NULL, a_argv);
+	pids[1] = run("bob", env_b, b_argv);
+	free(wait_err("alice", "retrieve messages...", 5000));
+	e = wait_err("bob", "retrieve messages...", 5000);
+	after(e, "messenger started, public key: ", key_b, sizeof(key_b));
+	free(e);
+
+	/* create: status-go's validation, then the community */
+	ck_assert_ptr_null(call(base, "wakuext_createCommunity",
+				"[{\"membership\":3,\"name\":\"\",\"color\":\"#ffffff\","
+				"\"description\":\"d\"}]",
+				msg, sizeof(msg)));
+	ck_assert_str_eq(msg, "create-community: invalid name");
+	got = call(base, "wakuext_createCommunity",
+		   "[{\"membership\":3,\"name\":\"community_0\",\"color\":\"#ffffff\","
+		   "\"description\":\"community_0\"}]",
+		   msg, sizeof(msg));
+	fx = fixture(SG_REST "createCommunity.json");
+	same_keys("createCommunity", fx, got);
+	same_keys("createCommunity communities[0]", FIRST(fx, "communities"),
+		  FIRST(got, "communities"));
+	id = json_string_value(json_object_get(FIRST(got, "communities"), "id"));
+	ck_assert_msg(id && strlen(id) == 68 && !strncmp(id, "0x02", 4), "id %s", id);
+	snprintf(cid, sizeof(cid), "%s", id);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+			     json_object_get(FIRST(got, "communities"), "permissions"), "access")),
+			 3);
+	json_decref(fx);
+	json_decref(got);
+
+	/* fetch until Alice's description arrived (status-cli-tests retries the call) */
+	snprintf(params, sizeof(params),
+		 "[{\"communityKey\":\"%s\",\"waitForResponse\":true,\"tryDatabase\":true}]", cid);
+	got = NULL;
+	for (double t0 = fltime_mono_ms(); fltime_mono_ms() - t0 < 5000; fltime_sleep_ms(100)) {
+		got = call(base + 1, "wakuext_fetchCommunity", params, msg, sizeof(msg));
+		if (json_is_object(got))
+			break;
+		json_decref(got);
+		got = NULL;
+	}
+	ck_assert_msg(got != NULL, "fetchCommunity never answered the community (%s)", msg);
+	ck_assert_str_eq(json_string_value(json_object_get(got, "name")), "community_0");
+	fx = fixture(SG_REST "fetchCommunity.json");
+	same_keys("fetchCommunity", fx, got);
+	ck_assert(json_is_false(json_object_get(got, "joined")));
+	json_decref(fx);
+	json_decref(got);
+
+	/* request: status-go's validation, then the request */
+	snprintf(
+	    params, sizeof(params),
+	    "[{\"communityId\":\"%s\",\"addressesToReveal\":[\"a\"],\"airdropAddress\":\"b\"}]",
+	    cid);
+	ck_assert_ptr_null(
+	    call(base + 1, "wakuext_requestToJoinCommunity", params, msg, sizeof(msg)));
+	ck_assert_str_eq(msg, "request-to-join-community: airdropAddress must be in the set of "
+			      "addresses to reveal");
+	snprintf(params, sizeof(params),
+		 "[{\"communityId\":\"%s\",\"addressesToReveal\":[\"fakeaddress\"],"
+		 "\"airdropAddress\":\"fakeaddress\"}]",
+		 cid);
+	got = call(base + 1, "wakuext_requestToJoinCommunity", params, msg, sizeof(msg));
+	fx = fixture(SG_REST "requestToJoinCommunity.json");
+	same_keys("requestToJoinCommunity", fx, got);
+	same_keys("requestToJoinCommunity requestsToJoinCommunity[0]",
+		  FIRST(fx, "requestsToJoinCommunity"), FIRST(got, "requestsToJoinCommunity"));
+	c = FIRST(got, "requestsToJoinCommunity");
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "state")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "communityId")), cid);
+	snprintf(rid, sizeof(rid), "%s", json_string_value(json_object_get(c, "id")));
+	json_decref(fx);
+	json_decref(got);
+
+	/* accept before the request arrived fails as GetRequestToJoin does */
+	ck_assert_ptr_null(call(base, "wakuext_acceptRequestToJoinCommunity",
+				"[{\"id\":\"0x1234\"}]", msg, sizeof(msg)));
+	ck_assert_str_eq(msg, "sql: no rows in result set");
+	/* the owner lists it as pending */
+	snprintf(params, sizeof(params), "[\"%s\"]", cid);
+	got = NULL;
+	for (double t0 = fltime_mono_ms(); fltime_mono_ms() - t0 < 5000; fltime_sleep_ms(100)) {
+		got = call(base, "wakuext_pendingRequestsToJoinForCommunity", params, msg,
+			   sizeof(msg));
+		if (json_array_size(got))
+			break;
+		json_decref(got);
+		got = NULL;
+	}
+	ck_assert_msg(got != NULL, "the request never reached the owner");
+	fx = fixture(SG_REST "pendingRequestsToJoinForCommunity.json");
+	same_keys("pendingRequestsToJoinForCommunity[0]", json_array_get(fx, 0),
+		  json_array_get(got, 0));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(got, 0), "id")), rid);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(got, 0), "publicKey")),
+			 key_b);
+	json_decref(fx);
+	json_decref(got);
+
+	/* accepted by id: Bob a member, the request at state 3, no longer pending */
+	snprintf(params, sizeof(params), "[{\"id\":\"%s\"}]", rid);
+	got = call(base, "wakuext_acceptRequestToJoinCommunity", params, msg, sizeof(msg));
+	fx = fixture(SG_REST "acceptRequestToJoinCommunity.json");
+	same_keys("acceptRequestToJoinCommunity", fx, got);
+	same_keys("acceptRequestToJoinCommunity communities[0]", FIRST(fx, "communities"),
+		  FIRST(got, "communities"));
+	ck_assert_ptr_nonnull(
+	    json_object_get(json_object_get(FIRST(got, "communities"), "members"), key_b));
+	ck_assert_int_eq(json_object_size(json_object_get(FIRST(got, "communities"), "chats")), 1);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(FIRST(got, "requestsToJoinCommunity"), "state")), 3);
+	json_decref(fx);
+	json_decref(got);
+	snprintf(params, sizeof(params), "[\"%s\"]", cid);
+	got = call(base, "wakuext_pendingRequestsToJoinForCommunity", params, msg, sizeof(msg));
+	ck_assert_int_eq(json_array_size(got), 0);
+	json_decref(got);
+
+	/* Bob has joined once the acceptance arrived */
+	got = NULL;
+	for (double t0 = fltime_mono_ms(); fltime_mono_ms() - t0 < 5000; fltime_sleep_ms(100)) {
+		got = call(base + 1, "wakuext_joinedCommunities", "[]", msg, sizeof(msg));
+		if (json_array_size(got))
+			break;
+		json_decref(got);
+		got = NULL;
+	}
+	ck_assert_msg(got != NULL, "Bob never joined");
+	fx = fixture(SG_REST "joinedCommunities.json");
+	same_keys("joinedCommunities[0]", json_array_get(fx, 0), json_array_get(got, 0));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(got, 0), "id")), cid);
+	ck_assert(json_is_true(json_object_get(json_array_get(got, 0), "joined")));
+	json_decref(fx);
+	json_decref(got);
+
+	/* status-cli prints no line for any of it */
+	e = slurp("alice", "err");
+	ck_assert_ptr_null(strstr(e, "message received:"));
+	free(e);
+	e = slurp("bob", "err");
+	ck_assert_ptr_null(strstr(e, "message received:"));
+	free(e);
+}
+END_TEST
+
 Suite *labnode_statuscli_suite(void)
 {
 	Suite *s = suite_create("labnode_statuscli");
@@ -280,6 +495,7 @@ Suite *labnode_statuscli_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_statuscli_mode);
 	tcase_add_test(tc, test_statuscli_bad_command_lines);
+	tcase_add_test(tc, test_statuscli_communities);
 	suite_add_tcase(s, tc);
 	return s;
 }

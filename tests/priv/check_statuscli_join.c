@@ -83,13 +83,14 @@ static void sj_check(const char *rt, int rc)
 		      test_sh("tail -20 %s/%s.out; cat %s/%s/summary.md", d, rt, d, rt));
 	ck_assert_str_eq(test_sh("grep -c '9 sent, 9 delivered, 0 lost' %s/%s.out", d, rt), "1\n");
 	/* exact totals, the verdict and both expectations met */
-	ck_assert_str_eq(test_sh("python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
-				 "t=r[\"totals\"]; print(t[\"sent\"], t[\"delivered\"], t[\"lost\"], "
-				 "t[\"duplicates\"], r[\"verdict\"], "
-				 "[e[\"metric\"] + \"=\" + str(e[\"ok\"]) + \"@\" + str(e[\"actual\"]) for e in "
-				 "r[\"expectations\"]])' %s/%s/report.json",
-				 d, rt),
-			 "9 9 0 0 pass ['delivery=True@1', 'accepted=True@1']\n");
+	ck_assert_str_eq(
+	    test_sh("python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
+		    "t=r[\"totals\"]; print(t[\"sent\"], t[\"delivered\"], t[\"lost\"], "
+		    "t[\"duplicates\"], r[\"verdict\"], "
+		    "[e[\"metric\"] + \"=\" + str(e[\"ok\"]) + \"@\" + str(e[\"actual\"]) for e in "
+		    "r[\"expectations\"]])' %s/%s/report.json",
+		    d, rt),
+	    "9 9 0 0 pass ['delivery=True@1', 'accepted=True@1']\n");
 	/* both of alice's requests have their acceptance, carol's (accept not asked) none */
 	ck_assert_str_eq(
 	    test_sh("python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
@@ -99,16 +100,16 @@ static void sj_check(const char *rt, int rc)
 	    "[('m1', True), ('m2', False), ('m7', True)]\n");
 	/* status-cli prints no line for a join request or its acceptance: the driver's receipts
 	 * file holds them (3 requests at bob, 2 acceptances at alice), the console the chats */
-	ck_assert_str_eq(test_sh("grep -c '\"kind\":\"join-request\"' %s/%s/nodes/bob/events.jsonl",
-				 d, rt),
-			 "3\n");
+	ck_assert_str_eq(
+	    test_sh("grep -c '\"kind\":\"join-request\"' %s/%s/nodes/bob/events.jsonl", d, rt),
+	    "3\n");
 	ck_assert_str_eq(test_sh("grep -c '\\.accept\"' %s/%s/nodes/alice/events.jsonl", d, rt),
 			 "2\n");
 	ck_assert_str_eq(test_sh("grep -c 'message received: ' %s/%s/nodes/bob/stdout.log", d, rt),
 			 "0\n");
-	ck_assert_str_eq(test_sh("grep -c 'message received: m[0-9]' %s/%s/nodes/alice/stdout.log",
-				 d, rt),
-			 "4\n");
+	ck_assert_str_eq(
+	    test_sh("grep -c 'message received: m[0-9]' %s/%s/nodes/alice/stdout.log", d, rt),
+	    "4\n");
 	/* the real calls, in status-go's shapes, on the node's loopback */
 	ck_assert_str_eq(test_sh("grep -c '\"event\":\"sent\"' %s/%s/nodes/*/events.jsonl | "
 				 "awk -F: '{s+=$2} END {print s}'",
