@@ -55,9 +55,12 @@ struct analyze_fault_error {
 	const char *error;
 };
 
+struct fault_kind;
+
 struct analyze_fault {
 	const char *id, *name, *kind, *engine;
-	uint32_t *targets; /* node indexes */
+	const struct fault_kind *desc; /* its entry of the fault-kind table */
+	uint32_t *targets;	       /* node indexes */
 	size_t n_targets;
 	double start_ms, end_ms;	  /* planned */
 	const char *until;		  /* "delivered" (end_ms is then its cap) or NULL */

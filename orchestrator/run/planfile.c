@@ -1,10 +1,10 @@
 /* plan.json bytes for a run: from a scenario through the planner, or a saved plan as is. */
 #include "orchestrator/run/planfile.h"
 #include "orchestrator/run/rundir.h"
+#include "orchestrator/run/runplan.h"
 
 #include "common/cleanup.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +19,22 @@ static int planfile_is_json(const char *path)
 static int planfile_from_json(const char *path, struct planfile *pf, enum fl_exit *exit,
 			      struct fl_error *err)
 {
-	json_auto_t *j = NULL;
-	const char *name;
+	struct runplan p;
 
 	*exit = FL_EXIT_ENV;
 	pf->json = rundir_read(path, &pf->len, err);
 	if (!pf->json)
 		return -1;
-	j = json_loads(pf->json, 0, NULL);
-	name = json_string_value(json_object_get(j, "scenario"));
-	if (!j || !name || json_integer_value(json_object_get(j, "faultlab_plan")) != 1) {
+	if (runplan_open(path, &p, err) < 0 || !p.scenario[0]) {
+		if (p.src) /* read, but without a scenario name */
+			fl_err(err, "%s: not a faultlab plan (no scenario)", path);
+		runplan_free(&p);
 		*exit = FL_EXIT_INVALID;
-		return fl_err(err, "%s: not a faultlab plan", path);
+		return -1;
 	}
-	snprintf(pf->name, sizeof(pf->name), "%s", name);
-	pf->seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
+	snprintf(pf->name, sizeof(pf->name), "%s", p.scenario);
+	pf->seed = p.seed;
+	runplan_free(&p);
 	return 0;
 }
 

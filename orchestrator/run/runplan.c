@@ -1,15 +1,87 @@
-/* plan.json → struct runplan (edge code: the run's only reader of the plan file; fault params
- * become typed struct fault_params here, through the fault-kind table). */
+/* plan.json → struct runplan: the one reader of the plan file (the run, replay, the analyzer).
+ * The header through jansson on a copy of the file without its events; the events through the
+ * flat scanner, one object at a time. Fault params become typed struct fault_params here,
+ * through the fault-kind table. */
 #include "orchestrator/run/runplan.h"
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "orchestrator/analyze/flatjson.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A name → index table (open addressing; slot = index + 1, 0 empty). */
+struct runplan_names {
+	uint32_t *slot;
+	size_t mask;
+};
+
+struct runplan_src {
+	const char *map; /* plan.json, mapped read-only */
+	size_t len;
+	size_t ev_begin, ev_end; /* the events array: [ev_begin, ev_end), empty when none */
+	char path[4096];
+	struct runplan_names nodes, faults;
+};
+
+static uint64_t runplan_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Indexes n names (name(i) the i-th); a repeated name keeps its first index. */
+static void runplan_names_build(struct runplan_names *t, size_t n,
+				const char *(*name)(const void *, size_t), const void *arr)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 1)
+		cap *= 2;
+	t->slot = fl_xcalloc(cap, sizeof(*t->slot));
+	t->mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = name(arr, i);
+		size_t k = runplan_hash(s) & t->mask;
+
+		while (t->slot[k] && strcmp(name(arr, t->slot[k] - 1), s) != 0)
+			k = (k + 1) & t->mask;
+		if (!t->slot[k])
+			t->slot[k] = (uint32_t)i + 1;
+	}
+}
+
+static long runplan_names_find(const struct runplan_names *t, const char *s,
+			       const char *(*name)(const void *, size_t), const void *arr)
+{
+	size_t k = runplan_hash(s) & t->mask;
+
+	for (; t->slot[k]; k = (k + 1) & t->mask)
+		if (strcmp(name(arr, t->slot[k] - 1), s) == 0)
+			return (long)t->slot[k] - 1;
+	return -1;
+}
+
+static const char *runplan_node_name(const void *arr, size_t i)
+{
+	return ((const struct runplan_node *)arr)[i].name;
+}
+
+static const char *runplan_fault_name(const void *arr, size_t i)
+{
+	return ((const struct runplan_fault *)arr)[i].id;
+}
 
 static void runplan_str(char *dst, size_t len, json_t *o, const char *key)
 {
@@ -20,6 +92,8 @@ static void runplan_str(char *dst, size_t len, json_t *o, const char *key)
 
 long runplan_node_find(const struct runplan *p, const char *name)
 {
+	if (p->src && p->src->nodes.slot)
+		return runplan_names_find(&p->src->nodes, name, runplan_node_name, p->nodes);
 	for (size_t i = 0; i < p->n_nodes; i++)
 		if (strcmp(p->nodes[i].name, name) == 0)
 			return (long)i;
@@ -156,18 +230,20 @@ int runplan_fault_params(const struct runplan *p, const struct fault_kind *k,
 
 static int runplan_fault_load(const struct runplan *p, struct runplan_fault *f, json_t *o)
 {
-	json_t *params = json_object_get(o, "params");
+	json_t *params = json_object_get(o, "params"), *end = json_object_get(o, "end_ms");
 
 	runplan_str(f->id, sizeof(f->id), o, "id");
 	runplan_str(f->name, sizeof(f->name), o, "name");
+	if (!f->name[0])
+		snprintf(f->name, sizeof(f->name), "%s", f->id);
 	f->kind = fault_kind_find(json_string_value(json_object_get(o, "kind")));
 	f->start_ms = json_integer_value(json_object_get(o, "start_ms"));
-	f->end_ms = json_integer_value(json_object_get(o, "end_ms"));
+	f->end_ms = end ? json_integer_value(end) : f->start_ms;
 	f->until_delivered =
 	    !strcmp(json_string_value(json_object_get(o, "until")) ?: "", "delivered");
 	f->at_boot = !strcmp(json_string_value(json_object_get(o, "at")) ?: "", "boot");
 	f->engine_seed = (uint64_t)json_integer_value(json_object_get(o, "engine_seed"));
-	if (!f->kind ||
+	if (!f->id[0] || !f->kind ||
 	    runplan_names(p, json_object_get(o, "targets"), &f->targets, &f->n_targets) < 0)
 		return -1;
 	return runplan_fault_params(p, f->kind, params, &f->params);
@@ -175,44 +251,63 @@ static int runplan_fault_load(const struct runplan *p, struct runplan_fault *f, 
 
 static long runplan_fault_find(const struct runplan *p, const char *id)
 {
+	if (p->src && p->src->faults.slot)
+		return runplan_names_find(&p->src->faults, id, runplan_fault_name, p->faults);
 	for (size_t i = 0; i < p->n_faults; i++)
 		if (strcmp(p->faults[i].id, id) == 0)
 			return (long)i;
 	return -1;
 }
 
-static int runplan_event_load(const struct runplan *p, struct runplan_event *e, json_t *o)
+static char *runplan_strdup(json_t *o, const char *key)
 {
-	char type[32];
-	long k;
+	const char *s = json_string_value(json_object_get(o, key));
 
-	runplan_str(e->id, sizeof(e->id), o, "id");
-	runplan_str(type, sizeof(type), o, "type");
-	e->t_ms = json_integer_value(json_object_get(o, "t_ms"));
-	if (strcmp(type, "send") == 0) {
-		e->type = RUNPLAN_SEND;
-		runplan_str(e->msg, sizeof(e->msg), o, "msg");
-		runplan_str(e->traffic, sizeof(e->traffic), o, "traffic");
-		runplan_str(e->kind, sizeof(e->kind), o, "kind");
-		e->accept = json_is_true(json_object_get(o, "accept"));
-		e->size = (uint64_t)json_integer_value(json_object_get(o, "size"));
-		k = runplan_node_find(p, json_string_value(json_object_get(o, "from")) ?: "");
-		if (k < 0)
-			return -1;
-		e->from = (uint32_t)k;
-		return runplan_names(p, json_object_get(o, "to"), &e->to, &e->n_to);
+	return s ? fl_xstrdup(s) : NULL;
+}
+
+/* A threshold: a number, or a unit string the planner left as written ("99%", "10s"). */
+static int runplan_threshold(json_t *v, double *out)
+{
+	const char *s = json_string_value(v);
+	char *end;
+	double x;
+
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return 1;
 	}
-	if (strcmp(type, "fault-apply") == 0)
-		e->type = RUNPLAN_FAULT_APPLY;
-	else if (strcmp(type, "fault-revert") == 0)
-		e->type = RUNPLAN_FAULT_REVERT;
-	else
-		return -1;
-	k = runplan_fault_find(p, json_string_value(json_object_get(o, "fault")) ?: "");
-	if (k < 0)
-		return -1;
-	e->fault = (uint32_t)k;
-	return 0;
+	if (!s)
+		return 0;
+	x = strtod(s, &end);
+	if (end == s)
+		return 0;
+	if (strcmp(end, "%") == 0)
+		x /= 100;
+	else if (strcmp(end, "s") == 0)
+		x *= 1000;
+	else if (strcmp(end, "m") == 0)
+		x *= 60000;
+	else if (*end && strcmp(end, "ms") != 0)
+		return 0;
+	*out = x;
+	return 1;
+}
+
+static int runplan_expect_load(struct runplan_expect *e, json_t *o)
+{
+	json_t *w = json_object_get(o, "where");
+
+	e->metric = runplan_strdup(o, "metric");
+	e->has_min = runplan_threshold(json_object_get(o, "min"), &e->min);
+	e->has_max = runplan_threshold(json_object_get(o, "max"), &e->max);
+	e->where.kind = runplan_strdup(w, "kind");
+	e->where.traffic = runplan_strdup(w, "traffic");
+	e->where.from = runplan_strdup(w, "from");
+	e->where.to = runplan_strdup(w, "to");
+	e->where.fault = runplan_strdup(w, "fault");
+	e->where.node = runplan_strdup(w, "node");
+	return e->metric ? 0 : -1;
 }
 
 static int runplan_head(struct runplan *p, json_t *j)
@@ -231,21 +326,23 @@ static int runplan_head(struct runplan *p, json_t *j)
 	return json_integer_value(json_object_get(j, "faultlab_plan")) == 1 ? 0 : -1;
 }
 
+/* Everything but the events: nodes, links, faults, expectations (and the name tables). */
 static int runplan_body(struct runplan *p, json_t *j, const char **what)
 {
 	json_t *nodes = json_object_get(j, "nodes"), *links = json_object_get(j, "links");
-	json_t *faults = json_object_get(j, "faults"), *events = json_object_get(j, "events");
+	json_t *faults = json_object_get(j, "faults"), *expect = json_object_get(j, "expect");
 	json_t *v;
 	size_t i;
 
 	p->nodes = fl_xcalloc(json_array_size(nodes) + 1, sizeof(*p->nodes));
 	p->links = fl_xcalloc(json_array_size(links) + 1, sizeof(*p->links));
 	p->faults = fl_xcalloc(json_array_size(faults) + 1, sizeof(*p->faults));
-	p->events = fl_xcalloc(json_array_size(events) + 1, sizeof(*p->events));
+	p->expects = fl_xcalloc(json_array_size(expect) + 1, sizeof(*p->expects));
 	*what = "nodes";
 	json_array_foreach(nodes, i, v)
 		if (runplan_node_load(&p->nodes[p->n_nodes++], v) < 0)
 			return -1;
+	runplan_names_build(&p->src->nodes, p->n_nodes, runplan_node_name, p->nodes);
 	*what = "links";
 	json_array_foreach(links, i, v) {
 		long a = runplan_node_find(p, json_string_value(json_array_get(v, 0)) ?: "");
@@ -260,29 +357,316 @@ static int runplan_body(struct runplan *p, json_t *j, const char **what)
 	json_array_foreach(faults, i, v)
 		if (runplan_fault_load(p, &p->faults[p->n_faults++], v) < 0)
 			return -1;
-	*what = "events";
-	json_array_foreach(events, i, v)
-		if (runplan_event_load(p, &p->events[p->n_events++], v) < 0)
+	runplan_names_build(&p->src->faults, p->n_faults, runplan_fault_name, p->faults);
+	*what = "expect";
+	json_array_foreach(expect, i, v)
+		if (runplan_expect_load(&p->expects[p->n_expects++], v) < 0)
 			return -1;
+	return 0;
+}
+
+/* Maps plan.json read-only (no copy of a file that can hold a million events). */
+static int runplan_map(struct runplan_src *s, const char *path, struct fl_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *m;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return fl_err_errno(err, "open %s", path);
+	s->len = (size_t)st.st_size;
+	if (s->len == 0)
+		return fl_err(err, "%s is empty", path);
+	m = mmap(NULL, s->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return fl_err_errno(err, "mmap %s", path);
+	madvise(m, s->len, MADV_SEQUENTIAL);
+	s->map = m;
+	return 0;
+}
+
+/* Finds the value of the top-level key "events" (an array) by walking the members. */
+static int runplan_find_events(struct runplan_src *s)
+{
+	struct flatjson it;
+	struct flatjson_val v;
+	const char *key;
+	size_t klen;
+
+	if (flatjson_begin(&it, s->map, s->len) < 0)
+		return -1;
+	while (flatjson_next(&it, &key, &klen, &v) > 0) {
+		if (flatjson_key_is(key, klen, "events") && v.type == FLATJSON_ARR) {
+			s->ev_begin = (size_t)(v.p - s->map);
+			s->ev_end = s->ev_begin + v.n;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The planner writes `events` last, after "\n  ": found with memmem and the file's last ']'
+ * instead of walking 100 MB of events just to find their end; else the full walk; else none. */
+static void runplan_events_span(struct runplan_src *s)
+{
+	static const char key[] = "\n  \"events\": [";
+	const char *buf = s->map, *k = memmem(buf, s->len, key, sizeof(key) - 1), *close, *q;
+
+	if (k) {
+		close = memrchr(buf, ']', s->len);
+		for (q = close ? close + 1 : NULL; q && q < buf + s->len; q++)
+			if (*q != ' ' && *q != '\n' && *q != '\r' && *q != '\t' && *q != '}')
+				break;
+		if (close && q == buf + s->len && close > k) {
+			s->ev_begin = (size_t)(k + sizeof(key) - 2 - buf); /* at the '[' */
+			s->ev_end = (size_t)(close + 1 - buf);
+			return;
+		}
+	}
+	if (runplan_find_events(s) < 0)
+		s->ev_begin = s->ev_end = s->len;
+}
+
+/* The header through jansson: the file with its events array replaced by []. */
+static json_t *runplan_head_json(const struct runplan_src *s, struct fl_error *err)
+{
+	size_t b = s->ev_begin, e = s->ev_end, n = b;
+	cleanup_free char *head = fl_xmalloc(b + 2 + (s->len - e) + 1);
+	json_error_t je;
+	json_t *j;
+
+	memcpy(head, s->map, b);
+	if (b < s->len) {
+		memcpy(head + n, "[]", 2);
+		n += 2;
+	}
+	memcpy(head + n, s->map + e, s->len - e);
+	n += s->len - e;
+	j = json_loadb(head, n, 0, &je);
+	if (!j)
+		fl_err(err, "%s:%d:%d: %s", s->path, je.line, je.column, je.text);
+	return j;
+}
+
+int runplan_open(const char *path, struct runplan *p, struct fl_error *err)
+{
+	json_auto_t *j = NULL;
+	const char *what = "header";
+
+	memset(p, 0, sizeof(*p));
+	p->src = fl_xcalloc(1, sizeof(*p->src));
+	snprintf(p->src->path, sizeof(p->src->path), "%s", path);
+	if (runplan_map(p->src, path, err) < 0)
+		goto fail;
+	runplan_events_span(p->src);
+	p->events_bytes = p->src->ev_end - p->src->ev_begin;
+	j = runplan_head_json(p->src, err);
+	if (!j)
+		goto fail;
+	if (runplan_head(p, j) < 0) {
+		fl_err(err, "%s: not a faultlab plan (faultlab_plan must be 1)", path);
+		goto fail;
+	}
+	if (runplan_body(p, j, &what) < 0) {
+		fl_err(err, "%s: malformed %s (unknown node, fault or event type)", path, what);
+		goto fail;
+	}
+	return 0;
+fail:
+	runplan_free(p);
+	return -1;
+}
+
+/* The event being read: `to` lands in a reused array. */
+struct runplan_reader {
+	const struct runplan *p;
+	uint32_t *to;
+	size_t cap_to;
+};
+
+static int runplan_event_node(const struct runplan *p, const struct flatjson_val *v, uint32_t *out)
+{
+	char name[256];
+	long k;
+
+	if (v->type != FLATJSON_STR)
+		return -1;
+	flatjson_str(v, name, sizeof(name));
+	k = runplan_node_find(p, name);
+	if (k < 0)
+		return -1;
+	*out = (uint32_t)k;
+	return 0;
+}
+
+/* `to`: an array of node names (or one name). */
+static int runplan_event_to(struct runplan_reader *r, struct runplan_event *e,
+			    const struct flatjson_val *v)
+{
+	struct flatjson it;
+	struct flatjson_val x;
+	int rc;
+
+	if (!r->cap_to) {
+		r->cap_to = 64;
+		r->to = fl_xreallocarray(NULL, r->cap_to, sizeof(*r->to));
+	}
+	e->n_to = 0;
+	e->to = r->to;
+	if (v->type == FLATJSON_STR)
+		return runplan_event_node(r->p, v, &r->to[e->n_to++]);
+	if (v->type != FLATJSON_ARR || flatjson_begin(&it, v->p, v->n) < 0)
+		return -1;
+	while ((rc = flatjson_next_elem(&it, &x)) > 0) {
+		if (e->n_to == r->cap_to) {
+			r->cap_to *= 2;
+			r->to = fl_xreallocarray(r->to, r->cap_to, sizeof(*r->to));
+			e->to = r->to;
+		}
+		if (runplan_event_node(r->p, &x, &r->to[e->n_to++]) < 0)
+			return -1;
+	}
+	return rc;
+}
+
+static int runplan_event_type(struct runplan_event *e, const struct flatjson_val *v)
+{
+	char type[16];
+
+	if (v->type != FLATJSON_STR)
+		return -1;
+	flatjson_str(v, type, sizeof(type));
+	if (strcmp(type, "send") == 0)
+		e->type = RUNPLAN_SEND;
+	else if (strcmp(type, "fault-apply") == 0)
+		e->type = RUNPLAN_FAULT_APPLY;
+	else if (strcmp(type, "fault-revert") == 0)
+		e->type = RUNPLAN_FAULT_REVERT;
+	else
+		return -1;
+	return 0;
+}
+
+/* The members of one event object in a single pass, then what its type needs. */
+static int runplan_event_read(struct runplan_reader *r, struct flatjson *it,
+			      struct runplan_event *e)
+{
+	struct flatjson_val v, from = {.type = FLATJSON_NULL}, to = {.type = FLATJSON_NULL};
+	struct flatjson_val fault = {.type = FLATJSON_NULL};
+	const char *k;
+	size_t kl;
+	int rc, typed = 0;
+	char id[64];
+	long f;
+
+	memset(e, 0, sizeof(*e));
+	while ((rc = flatjson_next(it, &k, &kl, &v)) > 0) {
+		if (flatjson_key_is(k, kl, "id"))
+			flatjson_str(&v, e->id, sizeof(e->id));
+		else if (flatjson_key_is(k, kl, "t_ms"))
+			e->t_ms = (int64_t)v.num;
+		else if (flatjson_key_is(k, kl, "type"))
+			typed = runplan_event_type(e, &v) == 0;
+		else if (flatjson_key_is(k, kl, "msg"))
+			flatjson_str(&v, e->msg, sizeof(e->msg));
+		else if (flatjson_key_is(k, kl, "traffic"))
+			flatjson_str(&v, e->traffic, sizeof(e->traffic));
+		else if (flatjson_key_is(k, kl, "kind"))
+			flatjson_str(&v, e->kind, sizeof(e->kind));
+		else if (flatjson_key_is(k, kl, "accept"))
+			e->accept = v.type == FLATJSON_TRUE;
+		else if (flatjson_key_is(k, kl, "size"))
+			e->size = v.type == FLATJSON_NUM && v.num > 0 ? (uint64_t)v.num : 0;
+		else if (flatjson_key_is(k, kl, "from"))
+			from = v;
+		else if (flatjson_key_is(k, kl, "to"))
+			to = v;
+		else if (flatjson_key_is(k, kl, "fault"))
+			fault = v;
+	}
+	if (rc < 0 || !typed)
+		return -1;
+	if (e->type == RUNPLAN_SEND)
+		return runplan_event_node(r->p, &from, &e->from) < 0 ? -1
+								     : runplan_event_to(r, e, &to);
+	if (fault.type != FLATJSON_STR)
+		return -1;
+	flatjson_str(&fault, id, sizeof(id));
+	f = runplan_fault_find(r->p, id);
+	if (f < 0)
+		return -1;
+	e->fault = (uint32_t)f;
+	return 0;
+}
+
+int runplan_each_event(struct runplan *p, int (*each)(void *ctx, const struct runplan_event *e),
+		       void *ctx, struct fl_error *err)
+{
+	struct runplan_src *s = p->src;
+	struct runplan_reader r = {.p = p};
+	struct runplan_event e;
+	struct flatjson it;
+	const char *q, *end;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!s || s->ev_begin >= s->ev_end)
+		return 0;
+	q = s->map + s->ev_begin + 1;
+	end = s->map + s->ev_end;
+	for (;; n++) {
+		while (q < end &&
+		       (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t' || *q == ','))
+			q++;
+		if (q >= end || *q == ']')
+			break;
+		if (*q != '{' || flatjson_begin(&it, q, (size_t)(end - q)) < 0 ||
+		    runplan_event_read(&r, &it, &e) < 0) {
+			rc =
+			    fl_err(err,
+				   "%s: malformed events: events[%zu] near byte %zu (unknown node, "
+				   "fault or event type)",
+				   s->path, n, (size_t)(q - s->map));
+			break;
+		}
+		q = it.p + 1; /* flatjson_next stops on the closing brace */
+		if (each(ctx, &e) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	free(r.to);
+	return rc;
+}
+
+static int runplan_collect(void *ctx, const struct runplan_event *e)
+{
+	struct runplan *p = ctx;
+	struct runplan_event *x;
+
+	if ((p->n_events & (p->n_events - 1)) == 0) /* at 0, 1, 2, 4, ...: twice the room */
+		p->events = fl_xreallocarray(p->events, p->n_events ? 2 * p->n_events : 1,
+					     sizeof(*p->events));
+	x = &p->events[p->n_events++];
+	*x = *e;
+	x->to = NULL;
+	if (e->n_to) {
+		x->to = fl_xreallocarray(NULL, e->n_to, sizeof(*x->to));
+		memcpy(x->to, e->to, e->n_to * sizeof(*x->to));
+	}
 	return 0;
 }
 
 int runplan_load(const char *path, struct runplan *p, struct fl_error *err)
 {
-	json_error_t je;
-	json_auto_t *j = json_load_file(path, 0, &je);
-	const char *what = "header";
-
-	memset(p, 0, sizeof(*p));
-	if (!j)
-		return fl_err(err, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-	if (runplan_head(p, j) < 0)
-		return fl_err(err, "%s: not a faultlab plan (faultlab_plan must be 1)", path);
-	if (runplan_body(p, j, &what) < 0) {
+	if (runplan_open(path, p, err) < 0)
+		return -1;
+	if (runplan_each_event(p, runplan_collect, p, err) < 0) {
 		runplan_free(p);
-		return fl_err(err, "%s: malformed %s (unknown node, fault or event type)", path,
-			      what);
+		return -1;
 	}
+	if (!p->events)
+		p->events = fl_xcalloc(1, sizeof(*p->events));
 	return 0;
 }
 
@@ -297,11 +681,30 @@ void runplan_free(struct runplan *p)
 		free(p->faults[i].targets);
 		fault_params_free(&p->faults[i].params);
 	}
+	for (size_t i = 0; i < p->n_expects; i++) {
+		struct runplan_expect *e = &p->expects[i];
+
+		free(e->metric);
+		free(e->where.kind);
+		free(e->where.traffic);
+		free(e->where.from);
+		free(e->where.to);
+		free(e->where.fault);
+		free(e->where.node);
+	}
 	for (size_t i = 0; i < p->n_events; i++)
 		free(p->events[i].to);
+	if (p->src) {
+		if (p->src->map)
+			munmap((void *)p->src->map, p->src->len);
+		free(p->src->nodes.slot);
+		free(p->src->faults.slot);
+		free(p->src);
+	}
 	free(p->nodes);
 	free(p->links);
 	free(p->faults);
+	free(p->expects);
 	free(p->events);
 	memset(p, 0, sizeof(*p));
 }

@@ -1,5 +1,12 @@
-/* The plan as the run executes it, read back from plan.json (docs/FORMATS.md) so the run depends on
- * the file contract only, exactly like replay and the analyzer. */
+/* plan.json read back (docs/FORMATS.md): the one reader of the file, shared by the run, replay and
+ * the analyzer, so each depends on the file contract only. Names become indexes, fault params
+ * typed struct fault_params (through the fault-kind table), thresholds numbers; nobody past
+ * this reader sees JSON.
+ *
+ * Memory stays bounded for big plans (1 000 nodes, 100 000 messages): the file is mapped, the
+ * header (everything but `events`) is parsed on its own, and the events are walked one object
+ * at a time — collected into an array by runplan_load (the run), or handed to a callback by
+ * runplan_each_event (the analyzer, which keeps its own ledger and no second copy). */
 #ifndef FL_RUNPLAN_H
 #define FL_RUNPLAN_H
 
@@ -53,6 +60,17 @@ struct runplan_event {
 	uint32_t fault;
 };
 
+/* An expectation: a threshold given as "99%", "10s" or a number is read as a number (fractions
+ * 0..1, ms); where.* NULL when absent. */
+struct runplan_expect {
+	char *metric;
+	int has_min, has_max;
+	double min, max;
+	struct {
+		char *kind, *traffic, *from, *to, *fault, *node;
+	} where;
+};
+
 struct runplan {
 	char scenario[128];
 	uint64_t seed;
@@ -68,24 +86,35 @@ struct runplan {
 	size_t n_links;
 	struct runplan_fault *faults;
 	size_t n_faults;
-	struct runplan_event *events;
+	struct runplan_expect *expects;
+	size_t n_expects;
+	struct runplan_event *events; /* runplan_load only; runplan_open leaves it empty */
 	size_t n_events;
+	size_t events_bytes;	 /* the size of plan.json's events array (a send takes ~150) */
+	struct runplan_src *src; /* the reader's own (runplan.c): the mapped file, name tables;
+				  * NULL in a plan built by hand (names then found by a scan) */
 };
 
-/* Reads plan.json. 0, or -1 + err naming the file and what is wrong (an unknown fault kind or
- * a parameter of the wrong type is "malformed faults"). */
+/* Reads plan.json: everything but the events (runplan_open), or everything (runplan_load).
+ * 0, or -1 + err naming the file and what is wrong (an unknown fault kind or a parameter of
+ * the wrong type is "malformed faults"). runplan_free in both cases. */
+int runplan_open(const char *path, struct runplan *p, struct fl_error *err);
 int runplan_load(const char *path, struct runplan *p, struct fl_error *err);
+/* After runplan_open: each event in plan order, typed (e->to and the strings live until the
+ * callback returns). A callback's -1 stops the walk and is returned (its err is its own). */
+int runplan_each_event(struct runplan *p, int (*each)(void *ctx, const struct runplan_event *e),
+		       void *ctx, struct fl_error *err);
 void runplan_free(struct runplan *p);
 long runplan_node_find(const struct runplan *p, const char *name);
 long runplan_event_find(const struct runplan *p, const char *id);
 
-/* Shifts a nominal address into the run's real subnet: the offset of `addr` inside `nominal`
- * ("10.213.0.0/24") added to the base of `real` ("10.213.7.0/24"). */
 /* A fault's params object (plan.json, or a `faultlab inject` request) → out, through the
  * kind's fields: 0, or -1 when a field has the wrong type or names an unknown node. */
 int runplan_fault_params(const struct runplan *p, const struct fault_kind *k,
 			 const struct json_t *obj, struct fault_params *out);
 
+/* Shifts a nominal address into the run's real subnet: the offset of `addr` inside `nominal`
+ * ("10.213.0.0/24") added to the base of `real` ("10.213.7.0/24"). */
 int runplan_address_shift(const char *nominal, const char *real, const char *addr, char *out,
 			  size_t len, struct fl_error *err);
 
