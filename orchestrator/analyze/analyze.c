@@ -8,6 +8,7 @@
 #include "common/fltime.h"
 #include "common/xalloc.h"
 #include "orchestrator/render/render.h"
+#include "orchestrator/scenario/fault_kind.h"
 
 #include <errno.h>
 #include <math.h>
@@ -67,11 +68,12 @@ void analyze_free(struct analyze_run *run)
 	free(run);
 }
 
-/* The delay engine the run used, when the journal did not say: what served netem faults. */
+/* The delay engine the run used, when the journal did not say: what served the faults of a
+ * kind whose engine is the delay engine (its fault-kind table entry). */
 static void analyze_delay_engine(struct analyze_run *run)
 {
 	for (size_t i = 0; !run->delay_engine && i < run->n_faults; i++)
-		if (run->faults[i].kind && strcmp(run->faults[i].kind, "netem") == 0)
+		if (run->faults[i].desc && run->faults[i].desc->delay_engine)
 			run->delay_engine = run->faults[i].engine;
 }
 
