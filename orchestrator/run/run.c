@@ -72,6 +72,8 @@ void run_opts_free(struct run_opts *opts)
 {
 	free(opts->errs);
 	opts->errs = NULL;
+	free(opts->summary);
+	opts->summary = NULL;
 }
 
 static int run_signals(struct run_ctx *c)
@@ -173,7 +175,9 @@ static enum fl_exit run_analyze(struct run_ctx *c)
 	struct fl_error err = {0};
 	int verdict = FL_EXIT_FAILED;
 
-	if (analyze_run_dir(c->opts->run_dir, &ao, &verdict, &err) < 0) {
+	free(c->opts->summary);
+	c->opts->summary = NULL;
+	if (analyze_run_dir(c->opts->run_dir, &ao, &verdict, &c->opts->summary, &err) < 0) {
 		log_error("analyze %s: %s", c->opts->run_dir, err.msg);
 		return FL_EXIT_FAILED;
 	}
@@ -257,6 +261,9 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 	if (rc == FL_EXIT_OK && opts->keep) {
 		/* the report first, while everything is still up; then stay until a signal */
 		rc = run_analyze(&c);
+		fputs(opts->summary ? opts->summary : "", stdout);
+		free(opts->summary);
+		opts->summary = NULL;
 		printf("%s\n", opts->run_dir);
 		fflush(stdout);
 		run_keep(&c);
