@@ -99,6 +99,9 @@ struct driver_ops {
 	void (*host_argv)(const char *program, driver_push_fn push, void *ctx);
 	/* The node's REST / JSON-RPC port; 0 = 8645 (status-cli: 8545, its -p default). */
 	int port;
+	/* 1 when its nodes can accept a contact or join request on receipt and answer the sender
+	 * (scenario traffic accept: true); the validator refuses accept: true on other nodes. */
+	int accepts;
 	/* Pushes the node's own arguments (after argv[0], before the plan's args); NULL when the
 	 * image's command takes only the plan's args. */
 	void (*launch_args)(const struct driver_launch *l, driver_push_fn push, void *ctx);

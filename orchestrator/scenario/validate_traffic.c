@@ -1,5 +1,6 @@
 /* Semantic checks of traffic: selectors, parties, and whether the count fits the duration. */
 #include "orchestrator/scenario/parse.h"
+#include "orchestrator/drivers/driver.h"
 
 #include "common/units.h"
 #include "common/xalloc.h"
@@ -117,13 +118,14 @@ static void validate_traffic_accept(struct sparse *p, const struct scenario_traf
 	n = scenario_selector_resolve(sc, &t->from, NULL, nodes);
 	n += scenario_selector_resolve(sc, &t->to, NULL, nodes + n);
 	for (size_t i = 0; i < n; i++) {
-		const char *d = scenario_node_driver(sc, &sc->nodes[nodes[i]]);
+		const struct driver_ops *d =
+		    driver_find(scenario_node_driver(sc, &sc->nodes[nodes[i]]));
 
-		if (d && strcmp(d, "labnode") != 0) {
+		if (d && !d->accepts) {
 			scenario_error_at(p, t->accept_mark,
 					  "traffic \"%s\": accept: true needs labnode nodes; "
 					  "\"%s\" runs driver %s",
-					  t->name, sc->nodes[nodes[i]].name, d);
+					  t->name, sc->nodes[nodes[i]].name, d->name);
 			break;
 		}
 	}
