@@ -1,11 +1,11 @@
 /* The ledger's nodes, faults, expectations and messages from plan.json, through the plan
- * reader (run/runplan.h): the header once, then the events one at a time (a million sends in a
+ * reader (plan/planread.h): the header once, then the events one at a time (a million sends in a
  * big run), each send becoming a message and its deliveries without a second copy of the plan.
  * Also the ledger's lookups: a node by name, a message by plan id. */
 #include "orchestrator/analyze/ledger.h"
 
 #include "common/xalloc.h"
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -108,13 +108,13 @@ static const char *runload_copy(struct analyze_run *run, const char *s)
 	return s ? amap_arena_strdup(&run->arena, s) : NULL;
 }
 
-static void runload_nodes(struct runload_ctx *c, const struct runplan *p)
+static void runload_nodes(struct runload_ctx *c, const struct planread *p)
 {
 	struct analyze_run *run = c->run;
 
 	c->node = fl_xcalloc(p->n_nodes + 1, sizeof(*c->node));
 	for (size_t i = 0; i < p->n_nodes; i++) {
-		const struct runplan_node *n = &p->nodes[i];
+		const struct planread_node *n = &p->nodes[i];
 		uint32_t idx = runload_node(run, n->name, strlen(n->name), 1);
 
 		c->node[i] = idx;
@@ -124,13 +124,13 @@ static void runload_nodes(struct runload_ctx *c, const struct runplan *p)
 	}
 }
 
-static void runload_faults(struct runload_ctx *c, const struct runplan *p)
+static void runload_faults(struct runload_ctx *c, const struct planread *p)
 {
 	struct analyze_run *run = c->run;
 
 	run->faults = fl_xcalloc(p->n_faults + 1, sizeof(*run->faults));
 	for (size_t i = 0; i < p->n_faults; i++) {
-		const struct runplan_fault *pf = &p->faults[i];
+		const struct planread_fault *pf = &p->faults[i];
 		struct analyze_fault *f = &run->faults[run->n_faults++];
 
 		f->id = runload_copy(run, pf->id);
@@ -147,13 +147,13 @@ static void runload_faults(struct runload_ctx *c, const struct runplan *p)
 	}
 }
 
-static void runload_expects(struct runload_ctx *c, const struct runplan *p)
+static void runload_expects(struct runload_ctx *c, const struct planread *p)
 {
 	struct analyze_run *run = c->run;
 
 	run->expects = fl_xcalloc(p->n_expects + 1, sizeof(*run->expects));
 	for (size_t i = 0; i < p->n_expects; i++) {
-		const struct runplan_expect *pe = &p->expects[i];
+		const struct planread_expect *pe = &p->expects[i];
 		struct analyze_expect *e = &run->expects[run->n_expects++];
 
 		e->metric = runload_copy(run, pe->metric);
@@ -171,7 +171,7 @@ static void runload_expects(struct runload_ctx *c, const struct runplan *p)
 	}
 }
 
-static void runload_header(struct runload_ctx *c, const struct runplan *p)
+static void runload_header(struct runload_ctx *c, const struct planread *p)
 {
 	struct analyze_run *run = c->run;
 
@@ -219,14 +219,14 @@ static int runload_msg_name(struct analyze_run *run, uint32_t mi, const char *id
 }
 
 /* A send event → one message and a delivery per receiver; other events are the run's. */
-static int runload_event(void *ctx, const struct runplan_event *e)
+static int runload_event(void *ctx, const struct planread_event *e)
 {
 	struct runload_ctx *c = ctx;
 	struct analyze_run *run = c->run;
 	struct analyze_message *m;
 	uint32_t mi;
 
-	if (e->type != RUNPLAN_SEND || !e->msg[0])
+	if (e->type != PLANREAD_SEND || !e->msg[0])
 		return 0;
 	runload_grow(run, e->n_to);
 	mi = (uint32_t)run->n_msgs;
@@ -261,20 +261,20 @@ static int runload_event(void *ctx, const struct runplan_event *e)
 int runload_plan(struct analyze_run *run, struct fl_error *err)
 {
 	struct runload_ctx c = {.run = run};
-	struct runplan p;
+	struct planread p;
 	char path[4096];
 	int r;
 
 	snprintf(path, sizeof(path), "%s/plan.json", run->dir);
-	if (runplan_open(path, &p, err) < 0)
+	if (planread_open(path, &p, err) < 0)
 		return -1;
 	runload_header(&c, &p);
 	/* a send event takes ~150 bytes: size the arrays once */
 	run->cap_msgs = run->cap_dels = p.events_bytes / 150 + 16;
 	run->msgs = fl_xreallocarray(run->msgs, run->cap_msgs, sizeof(*run->msgs));
 	run->dels = fl_xreallocarray(run->dels, run->cap_dels, sizeof(*run->dels));
-	r = runplan_each_event(&p, runload_event, &c, err);
-	runplan_free(&p);
+	r = planread_each_event(&p, runload_event, &c, err);
+	planread_free(&p);
 	free(c.node);
 	if (r == 0)
 		amap_reserve(&run->msg_by_hash, run->n_msgs);

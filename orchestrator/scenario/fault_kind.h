@@ -2,7 +2,7 @@
  *
  *   scenario  parse (its YAML keys, scenario/parse_faults.c), validate, lasts (takes for:)
  *   plan      the params object it writes into plan.json: `fields`, in order
- *   plan.json → struct fault_params (run/runplan.c, the one reader), through the same fields
+ *   plan.json → struct fault_params (plan/planread.c, the one reader), through the same fields
  *   analyze   delay_engine: whose engine the report names as the run's delay engine
  *   run       via: through the target's agent, or through the runtime (stop / restart)
  *   agent     the apply request's params (run/agentctl.c, the one encoder), same fields

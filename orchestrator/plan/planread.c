@@ -1,8 +1,8 @@
-/* plan.json → struct runplan: the one reader of the plan file (the run, replay, the analyzer).
+/* plan.json → struct planread: the one reader of the plan file (the run, replay, the analyzer).
  * The header through jansson on a copy of the file without its events; the events through the
  * flat scanner, one object at a time. Fault params become typed struct fault_params here,
  * through the fault-kind table. */
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -19,20 +19,20 @@
 #include <unistd.h>
 
 /* A name → index table (open addressing; slot = index + 1, 0 empty). */
-struct runplan_names {
+struct planread_names {
 	uint32_t *slot;
 	size_t mask;
 };
 
-struct runplan_src {
+struct planread_src {
 	const char *map; /* plan.json, mapped read-only */
 	size_t len;
 	size_t ev_begin, ev_end; /* the events array: [ev_begin, ev_end), empty when none */
 	char path[4096];
-	struct runplan_names nodes, faults;
+	struct planread_names nodes, faults;
 };
 
-static uint64_t runplan_hash(const char *s)
+static uint64_t planread_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -42,8 +42,8 @@ static uint64_t runplan_hash(const char *s)
 }
 
 /* Indexes n names (name(i) the i-th); a repeated name keeps its first index. */
-static void runplan_names_build(struct runplan_names *t, size_t n,
-				const char *(*name)(const void *, size_t), const void *arr)
+static void planread_names_build(struct planread_names *t, size_t n,
+				 const char *(*name)(const void *, size_t), const void *arr)
 {
 	size_t cap = 16;
 
@@ -53,7 +53,7 @@ static void runplan_names_build(struct runplan_names *t, size_t n,
 	t->mask = cap - 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = name(arr, i);
-		size_t k = runplan_hash(s) & t->mask;
+		size_t k = planread_hash(s) & t->mask;
 
 		while (t->slot[k] && strcmp(name(arr, t->slot[k] - 1), s) != 0)
 			k = (k + 1) & t->mask;
@@ -62,10 +62,10 @@ static void runplan_names_build(struct runplan_names *t, size_t n,
 	}
 }
 
-static long runplan_names_find(const struct runplan_names *t, const char *s,
-			       const char *(*name)(const void *, size_t), const void *arr)
+static long planread_names_find(const struct planread_names *t, const char *s,
+				const char *(*name)(const void *, size_t), const void *arr)
 {
-	size_t k = runplan_hash(s) & t->mask;
+	size_t k = planread_hash(s) & t->mask;
 
 	for (; t->slot[k]; k = (k + 1) & t->mask)
 		if (strcmp(name(arr, t->slot[k] - 1), s) == 0)
@@ -73,34 +73,34 @@ static long runplan_names_find(const struct runplan_names *t, const char *s,
 	return -1;
 }
 
-static const char *runplan_node_name(const void *arr, size_t i)
+static const char *planread_node_name(const void *arr, size_t i)
 {
-	return ((const struct runplan_node *)arr)[i].name;
+	return ((const struct planread_node *)arr)[i].name;
 }
 
-static const char *runplan_fault_name(const void *arr, size_t i)
+static const char *planread_fault_name(const void *arr, size_t i)
 {
-	return ((const struct runplan_fault *)arr)[i].id;
+	return ((const struct planread_fault *)arr)[i].id;
 }
 
-static void runplan_str(char *dst, size_t len, json_t *o, const char *key)
+static void planread_str(char *dst, size_t len, json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
 	snprintf(dst, len, "%s", s ? s : "");
 }
 
-long runplan_node_find(const struct runplan *p, const char *name)
+long planread_node_find(const struct planread *p, const char *name)
 {
 	if (p->src && p->src->nodes.slot)
-		return runplan_names_find(&p->src->nodes, name, runplan_node_name, p->nodes);
+		return planread_names_find(&p->src->nodes, name, planread_node_name, p->nodes);
 	for (size_t i = 0; i < p->n_nodes; i++)
 		if (strcmp(p->nodes[i].name, name) == 0)
 			return (long)i;
 	return -1;
 }
 
-long runplan_event_find(const struct runplan *p, const char *id)
+long planread_event_find(const struct planread *p, const char *id)
 {
 	for (size_t i = 0; i < p->n_events; i++)
 		if (strcmp(p->events[i].id, id) == 0)
@@ -108,16 +108,16 @@ long runplan_event_find(const struct runplan *p, const char *id)
 	return -1;
 }
 
-static int runplan_node_load(struct runplan_node *n, json_t *o)
+static int planread_node_load(struct planread_node *n, json_t *o)
 {
 	json_t *args = json_object_get(o, "args"), *rel = json_object_get(o, "reliability"), *v;
 	size_t i;
 
-	runplan_str(n->name, sizeof(n->name), o, "name");
-	runplan_str(n->role, sizeof(n->role), o, "role");
-	runplan_str(n->image, sizeof(n->image), o, "image");
-	runplan_str(n->driver, sizeof(n->driver), o, "driver");
-	runplan_str(n->address, sizeof(n->address), o, "address");
+	planread_str(n->name, sizeof(n->name), o, "name");
+	planread_str(n->role, sizeof(n->role), o, "role");
+	planread_str(n->image, sizeof(n->image), o, "image");
+	planread_str(n->driver, sizeof(n->driver), o, "driver");
+	planread_str(n->address, sizeof(n->address), o, "address");
 	json_array_foreach(rel, i, v) {
 		size_t l = strlen(n->reliability);
 
@@ -131,7 +131,7 @@ static int runplan_node_load(struct runplan_node *n, json_t *o)
 }
 
 /* Resolves an array of node names into indices; -1 when a name is unknown. */
-static int runplan_names(const struct runplan *p, json_t *arr, uint32_t **out, size_t *n)
+static int planread_names(const struct planread *p, json_t *arr, uint32_t **out, size_t *n)
 {
 	json_t *v;
 	size_t i;
@@ -139,7 +139,7 @@ static int runplan_names(const struct runplan *p, json_t *arr, uint32_t **out, s
 	*n = 0;
 	*out = fl_xcalloc(json_array_size(arr) + 1, sizeof(uint32_t));
 	json_array_foreach(arr, i, v) {
-		long k = runplan_node_find(p, json_string_value(v) ?: "");
+		long k = planread_node_find(p, json_string_value(v) ?: "");
 
 		if (k < 0)
 			return -1;
@@ -149,7 +149,7 @@ static int runplan_names(const struct runplan *p, json_t *arr, uint32_t **out, s
 }
 
 /* partition: the groups ([[names], ...]) → the group of each plan node, -1 none. */
-static int runplan_groups(const struct runplan *p, struct fault_params *out, json_t *groups)
+static int planread_groups(const struct planread *p, struct fault_params *out, json_t *groups)
 {
 	json_t *g, *v;
 	size_t i, j;
@@ -161,7 +161,7 @@ static int runplan_groups(const struct runplan *p, struct fault_params *out, jso
 		out->group_of[i] = -1;
 	json_array_foreach(groups, i, g) {
 		json_array_foreach(g, j, v) {
-			long k = runplan_node_find(p, json_string_value(v) ?: "");
+			long k = planread_node_find(p, json_string_value(v) ?: "");
 
 			if (k < 0)
 				return -1;
@@ -172,8 +172,8 @@ static int runplan_groups(const struct runplan *p, struct fault_params *out, jso
 	return 0;
 }
 
-static int runplan_field(const struct runplan *p, const struct fault_field *fd, json_t *v,
-			 struct fault_params *out)
+static int planread_field(const struct planread *p, const struct fault_field *fd, json_t *v,
+			  struct fault_params *out)
 {
 	char *at = (char *)out + fd->off;
 
@@ -204,15 +204,15 @@ static int runplan_field(const struct runplan *p, const struct fault_field *fd, 
 						: fault_signal_parse(json_string_value(v));
 		return *(int *)at > 0 ? 0 : -1;
 	case FAULT_FIELD_GROUPS:
-		return runplan_groups(p, out, v);
+		return planread_groups(p, out, v);
 	case FAULT_FIELD_PORTS:
 		return fault_ports_from_json(v, out);
 	}
 	return -1;
 }
 
-int runplan_fault_params(const struct runplan *p, const struct fault_kind *k,
-			 const struct json_t *obj, struct fault_params *out)
+int planread_fault_params(const struct planread *p, const struct fault_kind *k,
+			  const struct json_t *obj, struct fault_params *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->signal = SIGKILL;
@@ -221,19 +221,19 @@ int runplan_fault_params(const struct runplan *p, const struct fault_kind *k,
 
 		if (!v)
 			continue;
-		if (runplan_field(p, &k->fields[i], v, out) < 0)
+		if (planread_field(p, &k->fields[i], v, out) < 0)
 			return -1;
 		out->given |= 1u << i;
 	}
 	return 0;
 }
 
-static int runplan_fault_load(const struct runplan *p, struct runplan_fault *f, json_t *o)
+static int planread_fault_load(const struct planread *p, struct planread_fault *f, json_t *o)
 {
 	json_t *params = json_object_get(o, "params"), *end = json_object_get(o, "end_ms");
 
-	runplan_str(f->id, sizeof(f->id), o, "id");
-	runplan_str(f->name, sizeof(f->name), o, "name");
+	planread_str(f->id, sizeof(f->id), o, "id");
+	planread_str(f->name, sizeof(f->name), o, "name");
 	if (!f->name[0])
 		snprintf(f->name, sizeof(f->name), "%s", f->id);
 	f->kind = fault_kind_find(json_string_value(json_object_get(o, "kind")));
@@ -244,22 +244,22 @@ static int runplan_fault_load(const struct runplan *p, struct runplan_fault *f, 
 	f->at_boot = !strcmp(json_string_value(json_object_get(o, "at")) ?: "", "boot");
 	f->engine_seed = (uint64_t)json_integer_value(json_object_get(o, "engine_seed"));
 	if (!f->id[0] || !f->kind ||
-	    runplan_names(p, json_object_get(o, "targets"), &f->targets, &f->n_targets) < 0)
+	    planread_names(p, json_object_get(o, "targets"), &f->targets, &f->n_targets) < 0)
 		return -1;
-	return runplan_fault_params(p, f->kind, params, &f->params);
+	return planread_fault_params(p, f->kind, params, &f->params);
 }
 
-static long runplan_fault_find(const struct runplan *p, const char *id)
+static long planread_fault_find(const struct planread *p, const char *id)
 {
 	if (p->src && p->src->faults.slot)
-		return runplan_names_find(&p->src->faults, id, runplan_fault_name, p->faults);
+		return planread_names_find(&p->src->faults, id, planread_fault_name, p->faults);
 	for (size_t i = 0; i < p->n_faults; i++)
 		if (strcmp(p->faults[i].id, id) == 0)
 			return (long)i;
 	return -1;
 }
 
-static char *runplan_strdup(json_t *o, const char *key)
+static char *planread_strdup(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
@@ -267,7 +267,7 @@ static char *runplan_strdup(json_t *o, const char *key)
 }
 
 /* A threshold: a number, or a unit string the planner left as written ("99%", "10s"). */
-static int runplan_threshold(json_t *v, double *out)
+static int planread_threshold(json_t *v, double *out)
 {
 	const char *s = json_string_value(v);
 	char *end;
@@ -294,27 +294,27 @@ static int runplan_threshold(json_t *v, double *out)
 	return 1;
 }
 
-static int runplan_expect_load(struct runplan_expect *e, json_t *o)
+static int planread_expect_load(struct planread_expect *e, json_t *o)
 {
 	json_t *w = json_object_get(o, "where");
 
-	e->metric = runplan_strdup(o, "metric");
-	e->has_min = runplan_threshold(json_object_get(o, "min"), &e->min);
-	e->has_max = runplan_threshold(json_object_get(o, "max"), &e->max);
-	e->where.kind = runplan_strdup(w, "kind");
-	e->where.traffic = runplan_strdup(w, "traffic");
-	e->where.from = runplan_strdup(w, "from");
-	e->where.to = runplan_strdup(w, "to");
-	e->where.fault = runplan_strdup(w, "fault");
-	e->where.node = runplan_strdup(w, "node");
+	e->metric = planread_strdup(o, "metric");
+	e->has_min = planread_threshold(json_object_get(o, "min"), &e->min);
+	e->has_max = planread_threshold(json_object_get(o, "max"), &e->max);
+	e->where.kind = planread_strdup(w, "kind");
+	e->where.traffic = planread_strdup(w, "traffic");
+	e->where.from = planread_strdup(w, "from");
+	e->where.to = planread_strdup(w, "to");
+	e->where.fault = planread_strdup(w, "fault");
+	e->where.node = planread_strdup(w, "node");
 	return e->metric ? 0 : -1;
 }
 
-static int runplan_head(struct runplan *p, json_t *j)
+static int planread_head(struct planread *p, json_t *j)
 {
-	runplan_str(p->scenario, sizeof(p->scenario), j, "scenario");
-	runplan_str(p->runtime, sizeof(p->runtime), j, "runtime");
-	runplan_str(p->subnet, sizeof(p->subnet), j, "subnet");
+	planread_str(p->scenario, sizeof(p->scenario), j, "scenario");
+	planread_str(p->runtime, sizeof(p->runtime), j, "runtime");
+	planread_str(p->subnet, sizeof(p->subnet), j, "subnet");
 	p->seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
 	p->duration_ms = json_integer_value(json_object_get(j, "duration_ms"));
 	p->drain_ms = json_integer_value(json_object_get(j, "drain_ms"));
@@ -327,7 +327,7 @@ static int runplan_head(struct runplan *p, json_t *j)
 }
 
 /* Everything but the events: nodes, links, faults, expectations (and the name tables). */
-static int runplan_body(struct runplan *p, json_t *j, const char **what)
+static int planread_body(struct planread *p, json_t *j, const char **what)
 {
 	json_t *nodes = json_object_get(j, "nodes"), *links = json_object_get(j, "links");
 	json_t *faults = json_object_get(j, "faults"), *expect = json_object_get(j, "expect");
@@ -340,13 +340,13 @@ static int runplan_body(struct runplan *p, json_t *j, const char **what)
 	p->expects = fl_xcalloc(json_array_size(expect) + 1, sizeof(*p->expects));
 	*what = "nodes";
 	json_array_foreach(nodes, i, v)
-		if (runplan_node_load(&p->nodes[p->n_nodes++], v) < 0)
+		if (planread_node_load(&p->nodes[p->n_nodes++], v) < 0)
 			return -1;
-	runplan_names_build(&p->src->nodes, p->n_nodes, runplan_node_name, p->nodes);
+	planread_names_build(&p->src->nodes, p->n_nodes, planread_node_name, p->nodes);
 	*what = "links";
 	json_array_foreach(links, i, v) {
-		long a = runplan_node_find(p, json_string_value(json_array_get(v, 0)) ?: "");
-		long b = runplan_node_find(p, json_string_value(json_array_get(v, 1)) ?: "");
+		long a = planread_node_find(p, json_string_value(json_array_get(v, 0)) ?: "");
+		long b = planread_node_find(p, json_string_value(json_array_get(v, 1)) ?: "");
 
 		if (a < 0 || b < 0)
 			return -1;
@@ -355,18 +355,18 @@ static int runplan_body(struct runplan *p, json_t *j, const char **what)
 	}
 	*what = "faults";
 	json_array_foreach(faults, i, v)
-		if (runplan_fault_load(p, &p->faults[p->n_faults++], v) < 0)
+		if (planread_fault_load(p, &p->faults[p->n_faults++], v) < 0)
 			return -1;
-	runplan_names_build(&p->src->faults, p->n_faults, runplan_fault_name, p->faults);
+	planread_names_build(&p->src->faults, p->n_faults, planread_fault_name, p->faults);
 	*what = "expect";
 	json_array_foreach(expect, i, v)
-		if (runplan_expect_load(&p->expects[p->n_expects++], v) < 0)
+		if (planread_expect_load(&p->expects[p->n_expects++], v) < 0)
 			return -1;
 	return 0;
 }
 
 /* Maps plan.json read-only (no copy of a file that can hold a million events). */
-static int runplan_map(struct runplan_src *s, const char *path, struct fl_error *err)
+static int planread_map(struct planread_src *s, const char *path, struct fl_error *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -386,7 +386,7 @@ static int runplan_map(struct runplan_src *s, const char *path, struct fl_error 
 }
 
 /* Finds the value of the top-level key "events" (an array) by walking the members. */
-static int runplan_find_events(struct runplan_src *s)
+static int planread_find_events(struct planread_src *s)
 {
 	struct flatjson it;
 	struct flatjson_val v;
@@ -407,7 +407,7 @@ static int runplan_find_events(struct runplan_src *s)
 
 /* The planner writes `events` last, after "\n  ": found with memmem and the file's last ']'
  * instead of walking 100 MB of events just to find their end; else the full walk; else none. */
-static void runplan_events_span(struct runplan_src *s)
+static void planread_events_span(struct planread_src *s)
 {
 	static const char key[] = "\n  \"events\": [";
 	const char *buf = s->map, *k = memmem(buf, s->len, key, sizeof(key) - 1), *close, *q;
@@ -423,12 +423,12 @@ static void runplan_events_span(struct runplan_src *s)
 			return;
 		}
 	}
-	if (runplan_find_events(s) < 0)
+	if (planread_find_events(s) < 0)
 		s->ev_begin = s->ev_end = s->len;
 }
 
 /* The header through jansson: the file with its events array replaced by []. */
-static json_t *runplan_head_json(const struct runplan_src *s, struct fl_error *err)
+static json_t *planread_head_json(const struct planread_src *s, struct fl_error *err)
 {
 	size_t b = s->ev_begin, e = s->ev_end, n = b;
 	cleanup_free char *head = fl_xmalloc(b + 2 + (s->len - e) + 1);
@@ -448,7 +448,7 @@ static json_t *runplan_head_json(const struct runplan_src *s, struct fl_error *e
 	return j;
 }
 
-int runplan_open(const char *path, struct runplan *p, struct fl_error *err)
+int planread_open(const char *path, struct planread *p, struct fl_error *err)
 {
 	json_auto_t *j = NULL;
 	const char *what = "header";
@@ -456,35 +456,36 @@ int runplan_open(const char *path, struct runplan *p, struct fl_error *err)
 	memset(p, 0, sizeof(*p));
 	p->src = fl_xcalloc(1, sizeof(*p->src));
 	snprintf(p->src->path, sizeof(p->src->path), "%s", path);
-	if (runplan_map(p->src, path, err) < 0)
+	if (planread_map(p->src, path, err) < 0)
 		goto fail;
-	runplan_events_span(p->src);
+	planread_events_span(p->src);
 	p->events_bytes = p->src->ev_end - p->src->ev_begin;
-	j = runplan_head_json(p->src, err);
+	j = planread_head_json(p->src, err);
 	if (!j)
 		goto fail;
-	if (runplan_head(p, j) < 0) {
+	if (planread_head(p, j) < 0) {
 		fl_err(err, "%s: not a faultlab plan (faultlab_plan must be 1)", path);
 		goto fail;
 	}
-	if (runplan_body(p, j, &what) < 0) {
+	if (planread_body(p, j, &what) < 0) {
 		fl_err(err, "%s: malformed %s (unknown node, fault or event type)", path, what);
 		goto fail;
 	}
 	return 0;
 fail:
-	runplan_free(p);
+	planread_free(p);
 	return -1;
 }
 
 /* The event being read: `to` lands in a reused array. */
-struct runplan_reader {
-	const struct runplan *p;
+struct planread_reader {
+	const struct planread *p;
 	uint32_t *to;
 	size_t cap_to;
 };
 
-static int runplan_event_node(const struct runplan *p, const struct flatjson_val *v, uint32_t *out)
+static int planread_event_node(const struct planread *p, const struct flatjson_val *v,
+			       uint32_t *out)
 {
 	char name[256];
 	long k;
@@ -492,7 +493,7 @@ static int runplan_event_node(const struct runplan *p, const struct flatjson_val
 	if (v->type != FLATJSON_STR)
 		return -1;
 	flatjson_str(v, name, sizeof(name));
-	k = runplan_node_find(p, name);
+	k = planread_node_find(p, name);
 	if (k < 0)
 		return -1;
 	*out = (uint32_t)k;
@@ -500,8 +501,8 @@ static int runplan_event_node(const struct runplan *p, const struct flatjson_val
 }
 
 /* `to`: an array of node names (or one name). */
-static int runplan_event_to(struct runplan_reader *r, struct runplan_event *e,
-			    const struct flatjson_val *v)
+static int planread_event_to(struct planread_reader *r, struct planread_event *e,
+			     const struct flatjson_val *v)
 {
 	struct flatjson it;
 	struct flatjson_val x;
@@ -514,7 +515,7 @@ static int runplan_event_to(struct runplan_reader *r, struct runplan_event *e,
 	e->n_to = 0;
 	e->to = r->to;
 	if (v->type == FLATJSON_STR)
-		return runplan_event_node(r->p, v, &r->to[e->n_to++]);
+		return planread_event_node(r->p, v, &r->to[e->n_to++]);
 	if (v->type != FLATJSON_ARR || flatjson_begin(&it, v->p, v->n) < 0)
 		return -1;
 	while ((rc = flatjson_next_elem(&it, &x)) > 0) {
@@ -523,13 +524,13 @@ static int runplan_event_to(struct runplan_reader *r, struct runplan_event *e,
 			r->to = fl_xreallocarray(r->to, r->cap_to, sizeof(*r->to));
 			e->to = r->to;
 		}
-		if (runplan_event_node(r->p, &x, &r->to[e->n_to++]) < 0)
+		if (planread_event_node(r->p, &x, &r->to[e->n_to++]) < 0)
 			return -1;
 	}
 	return rc;
 }
 
-static int runplan_event_type(struct runplan_event *e, const struct flatjson_val *v)
+static int planread_event_type(struct planread_event *e, const struct flatjson_val *v)
 {
 	char type[16];
 
@@ -537,19 +538,19 @@ static int runplan_event_type(struct runplan_event *e, const struct flatjson_val
 		return -1;
 	flatjson_str(v, type, sizeof(type));
 	if (strcmp(type, "send") == 0)
-		e->type = RUNPLAN_SEND;
+		e->type = PLANREAD_SEND;
 	else if (strcmp(type, "fault-apply") == 0)
-		e->type = RUNPLAN_FAULT_APPLY;
+		e->type = PLANREAD_FAULT_APPLY;
 	else if (strcmp(type, "fault-revert") == 0)
-		e->type = RUNPLAN_FAULT_REVERT;
+		e->type = PLANREAD_FAULT_REVERT;
 	else
 		return -1;
 	return 0;
 }
 
 /* The members of one event object in a single pass, then what its type needs. */
-static int runplan_event_read(struct runplan_reader *r, struct flatjson *it,
-			      struct runplan_event *e)
+static int planread_event_read(struct planread_reader *r, struct flatjson *it,
+			       struct planread_event *e)
 {
 	struct flatjson_val v, from = {.type = FLATJSON_NULL}, to = {.type = FLATJSON_NULL};
 	struct flatjson_val fault = {.type = FLATJSON_NULL};
@@ -566,7 +567,7 @@ static int runplan_event_read(struct runplan_reader *r, struct flatjson *it,
 		else if (flatjson_key_is(k, kl, "t_ms"))
 			e->t_ms = (int64_t)v.num;
 		else if (flatjson_key_is(k, kl, "type"))
-			typed = runplan_event_type(e, &v) == 0;
+			typed = planread_event_type(e, &v) == 0;
 		else if (flatjson_key_is(k, kl, "msg"))
 			flatjson_str(&v, e->msg, sizeof(e->msg));
 		else if (flatjson_key_is(k, kl, "traffic"))
@@ -586,25 +587,26 @@ static int runplan_event_read(struct runplan_reader *r, struct flatjson *it,
 	}
 	if (rc < 0 || !typed)
 		return -1;
-	if (e->type == RUNPLAN_SEND)
-		return runplan_event_node(r->p, &from, &e->from) < 0 ? -1
-								     : runplan_event_to(r, e, &to);
+	if (e->type == PLANREAD_SEND)
+		return planread_event_node(r->p, &from, &e->from) < 0
+			   ? -1
+			   : planread_event_to(r, e, &to);
 	if (fault.type != FLATJSON_STR)
 		return -1;
 	flatjson_str(&fault, id, sizeof(id));
-	f = runplan_fault_find(r->p, id);
+	f = planread_fault_find(r->p, id);
 	if (f < 0)
 		return -1;
 	e->fault = (uint32_t)f;
 	return 0;
 }
 
-int runplan_each_event(struct runplan *p, int (*each)(void *ctx, const struct runplan_event *e),
-		       void *ctx, struct fl_error *err)
+int planread_each_event(struct planread *p, int (*each)(void *ctx, const struct planread_event *e),
+			void *ctx, struct fl_error *err)
 {
-	struct runplan_src *s = p->src;
-	struct runplan_reader r = {.p = p};
-	struct runplan_event e;
+	struct planread_src *s = p->src;
+	struct planread_reader r = {.p = p};
+	struct planread_event e;
 	struct flatjson it;
 	const char *q, *end;
 	size_t n = 0;
@@ -621,7 +623,7 @@ int runplan_each_event(struct runplan *p, int (*each)(void *ctx, const struct ru
 		if (q >= end || *q == ']')
 			break;
 		if (*q != '{' || flatjson_begin(&it, q, (size_t)(end - q)) < 0 ||
-		    runplan_event_read(&r, &it, &e) < 0) {
+		    planread_event_read(&r, &it, &e) < 0) {
 			rc =
 			    fl_err(err,
 				   "%s: malformed events: events[%zu] near byte %zu (unknown node, "
@@ -639,10 +641,10 @@ int runplan_each_event(struct runplan *p, int (*each)(void *ctx, const struct ru
 	return rc;
 }
 
-static int runplan_collect(void *ctx, const struct runplan_event *e)
+static int planread_collect(void *ctx, const struct planread_event *e)
 {
-	struct runplan *p = ctx;
-	struct runplan_event *x;
+	struct planread *p = ctx;
+	struct planread_event *x;
 
 	if ((p->n_events & (p->n_events - 1)) == 0) /* at 0, 1, 2, 4, ...: twice the room */
 		p->events = fl_xreallocarray(p->events, p->n_events ? 2 * p->n_events : 1,
@@ -657,12 +659,12 @@ static int runplan_collect(void *ctx, const struct runplan_event *e)
 	return 0;
 }
 
-int runplan_load(const char *path, struct runplan *p, struct fl_error *err)
+int planread_load(const char *path, struct planread *p, struct fl_error *err)
 {
-	if (runplan_open(path, p, err) < 0)
+	if (planread_open(path, p, err) < 0)
 		return -1;
-	if (runplan_each_event(p, runplan_collect, p, err) < 0) {
-		runplan_free(p);
+	if (planread_each_event(p, planread_collect, p, err) < 0) {
+		planread_free(p);
 		return -1;
 	}
 	if (!p->events)
@@ -670,7 +672,7 @@ int runplan_load(const char *path, struct runplan *p, struct fl_error *err)
 	return 0;
 }
 
-void runplan_free(struct runplan *p)
+void planread_free(struct planread *p)
 {
 	for (size_t i = 0; i < p->n_nodes; i++) {
 		for (char **a = p->nodes[i].args; a && *a; a++)
@@ -682,7 +684,7 @@ void runplan_free(struct runplan *p)
 		fault_params_free(&p->faults[i].params);
 	}
 	for (size_t i = 0; i < p->n_expects; i++) {
-		struct runplan_expect *e = &p->expects[i];
+		struct planread_expect *e = &p->expects[i];
 
 		free(e->metric);
 		free(e->where.kind);
@@ -709,7 +711,7 @@ void runplan_free(struct runplan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int runplan_cidr(const char *cidr, uint32_t *base, int *prefix)
+static int planread_cidr(const char *cidr, uint32_t *base, int *prefix)
 {
 	char buf[32];
 	char *slash;
@@ -726,14 +728,14 @@ static int runplan_cidr(const char *cidr, uint32_t *base, int *prefix)
 	return 0;
 }
 
-int runplan_address_shift(const char *nominal, const char *real, const char *addr, char *out,
-			  size_t len, struct fl_error *err)
+int planread_address_shift(const char *nominal, const char *real, const char *addr, char *out,
+			   size_t len, struct fl_error *err)
 {
 	uint32_t nb, rb;
 	int np, rp;
 	struct in_addr a;
 
-	if (runplan_cidr(nominal, &nb, &np) < 0 || runplan_cidr(real, &rb, &rp) < 0)
+	if (planread_cidr(nominal, &nb, &np) < 0 || planread_cidr(real, &rb, &rp) < 0)
 		return fl_err(err, "bad subnet \"%s\" or \"%s\"", nominal, real);
 	if (inet_pton(AF_INET, addr, &a) != 1)
 		return fl_err(err, "bad address \"%s\"", addr);

@@ -1,7 +1,7 @@
 /* plan.json bytes for a run: from a scenario through the planner, or a saved plan as is. */
-#include "orchestrator/run/planfile.h"
+#include "orchestrator/run/planbytes.h"
 #include "orchestrator/run/rundir.h"
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 
 #include "common/cleanup.h"
 
@@ -9,49 +9,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int planfile_is_json(const char *path)
+static int planbytes_is_json(const char *path)
 {
 	size_t l = strlen(path);
 
 	return l > 5 && strcmp(path + l - 5, ".json") == 0;
 }
 
-static int planfile_from_json(const char *path, struct planfile *pf, enum fl_exit *exit,
-			      struct fl_error *err)
+static int planbytes_from_json(const char *path, struct planbytes *pf, enum fl_exit *exit,
+			       struct fl_error *err)
 {
-	struct runplan p;
+	struct planread p;
 
 	*exit = FL_EXIT_ENV;
 	pf->json = rundir_read(path, &pf->len, err);
 	if (!pf->json)
 		return -1;
-	if (runplan_open(path, &p, err) < 0 || !p.scenario[0]) {
+	if (planread_open(path, &p, err) < 0 || !p.scenario[0]) {
 		if (p.src) /* read, but without a scenario name */
 			fl_err(err, "%s: not a faultlab plan (no scenario)", path);
-		runplan_free(&p);
+		planread_free(&p);
 		*exit = FL_EXIT_INVALID;
 		return -1;
 	}
 	snprintf(pf->name, sizeof(pf->name), "%s", p.scenario);
 	pf->seed = p.seed;
-	runplan_free(&p);
+	planread_free(&p);
 	return 0;
 }
 
-int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		      enum fl_exit *exit, struct fl_error *err);
+int planbytes_scenario(const char *path, int has_seed, uint64_t seed, struct planbytes *pf,
+		       enum fl_exit *exit, struct fl_error *err);
 
-int planfile_make(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		  enum fl_exit *exit, struct fl_error *err)
+int planbytes_make(const char *path, int has_seed, uint64_t seed, struct planbytes *pf,
+		   enum fl_exit *exit, struct fl_error *err)
 {
 	memset(pf, 0, sizeof(*pf));
 	*exit = FL_EXIT_OK;
-	if (planfile_is_json(path))
-		return planfile_from_json(path, pf, exit, err);
-	return planfile_scenario(path, has_seed, seed, pf, exit, err);
+	if (planbytes_is_json(path))
+		return planbytes_from_json(path, pf, exit, err);
+	return planbytes_scenario(path, has_seed, seed, pf, exit, err);
 }
 
-int planfile_compare(const struct planfile *pf, const char *path, struct fl_error *err)
+int planbytes_compare(const struct planbytes *pf, const char *path, struct fl_error *err)
 {
 	size_t len, line = 1;
 	cleanup_free char *saved = rundir_read(path, &len, err);
@@ -72,7 +72,7 @@ int planfile_compare(const struct planfile *pf, const char *path, struct fl_erro
 	return 0;
 }
 
-void planfile_free(struct planfile *pf)
+void planbytes_free(struct planbytes *pf)
 {
 	free(pf->json);
 	free(pf->errs);
