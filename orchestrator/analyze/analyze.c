@@ -8,6 +8,7 @@
 #include "common/fltime.h"
 #include "common/xalloc.h"
 #include "orchestrator/render/render.h"
+#include "orchestrator/scenario/fault_kind.h"
 
 #include <errno.h>
 #include <math.h>
@@ -67,11 +68,12 @@ void analyze_free(struct analyze_run *run)
 	free(run);
 }
 
-/* The delay engine the run used, when the journal did not say: what served netem faults. */
+/* The delay engine the run used, when the journal did not say: what served the faults of a
+ * kind whose engine is the delay engine (its fault-kind table entry). */
 static void analyze_delay_engine(struct analyze_run *run)
 {
 	for (size_t i = 0; !run->delay_engine && i < run->n_faults; i++)
-		if (run->faults[i].kind && strcmp(run->faults[i].kind, "netem") == 0)
+		if (run->faults[i].desc && run->faults[i].desc->delay_engine)
 			run->delay_engine = run->faults[i].engine;
 }
 
@@ -156,38 +158,50 @@ static int analyze_write(const struct analyze_run *run, const char *out,
 	return 0;
 }
 
-static void analyze_print(const struct analyze_run *run, const char *out)
+/* The summary `faultlab analyze` and `faultlab run` print: totals, each expectation, what
+ * failed, the verdict. */
+static char *analyze_summary(const struct analyze_run *run, const char *out)
 {
 	const struct analyze_stats *t = &run->totals;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	printf("%s: %zu sent, %zu delivered, %zu lost, %zu failed, %zu duplicates, %zu reordered\n",
-	       run->scenario ? run->scenario : "run", t->sent, t->delivered, t->lost, t->failed,
-	       t->duplicates, t->reordered);
+	if (!f)
+		fl_oom();
+	fprintf(
+	    f, "%s: %zu sent, %zu delivered, %zu lost, %zu failed, %zu duplicates, %zu reordered\n",
+	    run->scenario ? run->scenario : "run", t->sent, t->delivered, t->lost, t->failed,
+	    t->duplicates, t->reordered);
 	for (size_t i = 0; i < run->n_expects; i++) {
 		char name[512], vals[256];
 
 		render_expect_name(&run->expects[i], name, sizeof(name));
 		render_expect_values(&run->expects[i], vals, sizeof(vals));
-		printf("  %s %-40s %s%s%s\n", run->expects[i].ok ? "ok  " : "FAIL", name, vals,
-		       run->expects[i].note ? " — " : "",
-		       run->expects[i].note ? run->expects[i].note : "");
+		fprintf(f, "  %s %-40s %s%s%s\n", run->expects[i].ok ? "ok  " : "FAIL", name, vals,
+			run->expects[i].note ? " — " : "",
+			run->expects[i].note ? run->expects[i].note : "");
 	}
 	if (run->interrupted)
-		printf("  FAIL the run was interrupted at %.1f s: %zu planned messages never sent "
-		       "(not counted)\n",
-		       run->interrupted_ms / 1000.0, run->unsent_msgs);
+		fprintf(f,
+			"  FAIL the run was interrupted at %.1f s: %zu planned messages never sent "
+			"(not counted)\n",
+			run->interrupted_ms / 1000.0, run->unsent_msgs);
 	for (size_t i = 0; i < run->n_faults; i++)
 		for (size_t e = 0; e < run->faults[i].n_errs; e++) {
 			const struct analyze_fault_error *fe = &run->faults[i].errs[e];
 
-			printf("  FAIL fault %s (%s) on %s: %s: %s\n", run->faults[i].id,
-			       run->faults[i].name, analyze_node_name(run, fe->node) ?: "?",
-			       analyze_fault_phase_name(fe->phase), fe->error ? fe->error : "");
+			fprintf(f, "  FAIL fault %s (%s) on %s: %s: %s\n", run->faults[i].id,
+				run->faults[i].name, analyze_node_name(run, fe->node) ?: "?",
+				analyze_fault_phase_name(fe->phase), fe->error ? fe->error : "");
 		}
-	printf("verdict: %s (reports in %s)\n", run->verdict_ok ? "pass" : "fail", out);
+	fprintf(f, "verdict: %s (reports in %s)\n", run->verdict_ok ? "pass" : "fail", out);
+	if (fclose(f) != 0)
+		fl_oom();
+	return text;
 }
 
-int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exit,
+int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exit, char **summary,
 		    struct fl_error *err)
 {
 	struct analyze_run *run = analyze_load(dir, opts, err);
@@ -200,8 +214,8 @@ int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exi
 	r = analyze_write(run, out, opts, err);
 	if (r == 0) {
 		*verdict_exit = run->verdict_ok ? 0 : 1;
-		if (!opts || !opts->quiet)
-			analyze_print(run, out);
+		if (summary && (!opts || !opts->quiet))
+			*summary = analyze_summary(run, out);
 	}
 	analyze_free(run);
 	return r;

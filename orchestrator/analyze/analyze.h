@@ -21,7 +21,7 @@ enum analyze_status { ANALYZE_DELIVERED, ANALYZE_LOST, ANALYZE_FAILED };
 struct analyze_opts {
 	int no_html;	 /* skip report.html */
 	int no_traces;	 /* skip nodes/<n>/stdout.log (where lost messages died) */
-	int quiet;	 /* no summary on stdout */
+	int quiet;	 /* no summary (analyze_run_dir leaves *summary NULL) */
 	const char *out; /* write the reports here instead of the run directory */
 };
 
@@ -55,9 +55,12 @@ struct analyze_fault_error {
 	const char *error;
 };
 
+struct fault_kind;
+
 struct analyze_fault {
 	const char *id, *name, *kind, *engine;
-	uint32_t *targets; /* node indexes */
+	const struct fault_kind *desc; /* its entry of the fault-kind table */
+	uint32_t *targets;	       /* node indexes */
 	size_t n_targets;
 	double start_ms, end_ms;	  /* planned */
 	const char *until;		  /* "delivered" (end_ms is then its cap) or NULL */
@@ -211,8 +214,10 @@ void analyze_free(struct analyze_run *run);
 
 /* Everything `faultlab run` needs at its end: analyze the run directory, write report.json,
  * junit.xml, summary.md and report.html into it (or opts->out), and set *verdict_exit to 0
- * (every expectation held) or 1. opts may be NULL. Returns 0, or -1 with err. */
-int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exit,
+ * (every expectation held) or 1. *summary (when summary is given and not opts->quiet): the
+ * text for the caller to print (totals, each expectation, the verdict), to free. opts may be
+ * NULL. Returns 0, or -1 with err. Prints nothing. */
+int analyze_run_dir(const char *dir, struct analyze_opts *opts, int *verdict_exit, char **summary,
 		    struct fl_error *err);
 
 /* send_causes.c: the cause of a send error text (a table entry, "HTTP <code>", or the text's

@@ -1,16 +1,12 @@
-/* plan.json: the header (nodes, faults, expectations) through jansson, the `events` array —
- * a million sends in a big run — through the flat scanner, one object at a time. */
+/* The ledger's nodes, faults, expectations and messages from plan.json, through the plan
+ * reader (plan/planread.h): the header once, then the events one at a time (a million sends in a
+ * big run), each send becoming a message and its deliveries without a second copy of the plan.
+ * Also the ledger's lookups: a node by name, a message by plan id. */
 #include "orchestrator/analyze/ledger.h"
 
-#include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "orchestrator/analyze/linescan.h"
+#include "orchestrator/plan/planread.h"
 
-#include <fcntl.h>
-#include <jansson.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,176 +96,97 @@ uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n
 	return runload_msg_by_id(run, text, sp ? (size_t)(sp - text) : n);
 }
 
-static const char *runload_jstr(struct analyze_run *run, json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
+/* Plan node i → the ledger's node (the same index unless a name repeats). */
+struct runload_ctx {
+	struct analyze_run *run;
+	uint32_t *node;		    /* [plan node] */
+	const char *traffic, *kind; /* the last send's, copied once per change */
+};
 
+static const char *runload_copy(struct analyze_run *run, const char *s)
+{
 	return s ? amap_arena_strdup(&run->arena, s) : NULL;
 }
 
-static double runload_jnum(json_t *obj, const char *key, double dflt)
+static void runload_nodes(struct runload_ctx *c, const struct planread *p)
 {
-	json_t *v = json_object_get(obj, key);
+	struct analyze_run *run = c->run;
 
-	return json_is_number(v) ? json_number_value(v) : dflt;
-}
+	c->node = fl_xcalloc(p->n_nodes + 1, sizeof(*c->node));
+	for (size_t i = 0; i < p->n_nodes; i++) {
+		const struct planread_node *n = &p->nodes[i];
+		uint32_t idx = runload_node(run, n->name, strlen(n->name), 1);
 
-static int runload_nodes(struct analyze_run *run, json_t *nodes, struct fl_error *err)
-{
-	size_t i;
-	json_t *n;
-
-	json_array_foreach(nodes, i, n) {
-		const char *name = json_string_value(json_object_get(n, "name"));
-		uint32_t idx;
-
-		if (!name)
-			return fl_err(err, "plan.json: nodes[%zu] has no name", i);
-		idx = runload_node(run, name, strlen(name), 1);
-		run->nodes[idx].role = runload_jstr(run, n, "role");
-		run->nodes[idx].image = runload_jstr(run, n, "image");
-		run->nodes[idx].address = runload_jstr(run, n, "address");
+		c->node[i] = idx;
+		run->nodes[idx].role = runload_copy(run, n->role);
+		run->nodes[idx].image = runload_copy(run, n->image);
+		run->nodes[idx].address = runload_copy(run, n->address);
 	}
-	return 0;
 }
 
-static int runload_fault(struct analyze_run *run, struct analyze_fault *f, json_t *j,
-			 struct fl_error *err)
+static void runload_faults(struct runload_ctx *c, const struct planread *p)
 {
-	json_t *targets = json_object_get(j, "targets"), *t;
-	size_t i;
+	struct analyze_run *run = c->run;
 
-	f->id = runload_jstr(run, j, "id");
-	if (!f->id)
-		return fl_err(err, "a fault has no id");
-	f->name = runload_jstr(run, j, "name");
-	if (!f->name)
-		f->name = f->id;
-	f->kind = runload_jstr(run, j, "kind");
-	f->start_ms = runload_jnum(j, "start_ms", 0);
-	f->end_ms = runload_jnum(j, "end_ms", f->start_ms);
-	f->until = runload_jstr(run, j, "until");
-	f->applied_ms = f->reverted_ms = f->recovery_ms = NAN;
-	f->targets = amap_arena_alloc(&run->arena, (json_array_size(targets) + 1) * 4);
-	json_array_foreach(targets, i, t) {
-		const char *s = json_string_value(t);
-		uint32_t idx = s ? runload_node(run, s, strlen(s), 1) : ANALYZE_NONE;
+	run->faults = fl_xcalloc(p->n_faults + 1, sizeof(*run->faults));
+	for (size_t i = 0; i < p->n_faults; i++) {
+		const struct planread_fault *pf = &p->faults[i];
+		struct analyze_fault *f = &run->faults[run->n_faults++];
 
-		if (idx != ANALYZE_NONE)
-			f->targets[f->n_targets++] = idx;
+		f->id = runload_copy(run, pf->id);
+		f->name = runload_copy(run, pf->name);
+		f->kind = pf->kind->name;
+		f->desc = pf->kind;
+		f->start_ms = (double)pf->start_ms;
+		f->end_ms = (double)pf->end_ms;
+		f->until = pf->until_delivered ? "delivered" : NULL;
+		f->applied_ms = f->reverted_ms = f->recovery_ms = NAN;
+		f->targets = amap_arena_alloc(&run->arena, (pf->n_targets + 1) * 4);
+		for (size_t t = 0; t < pf->n_targets; t++)
+			f->targets[f->n_targets++] = c->node[pf->targets[t]];
 	}
-	return 0;
 }
 
-static int runload_faults(struct analyze_run *run, json_t *faults, struct fl_error *err)
+static void runload_expects(struct runload_ctx *c, const struct planread *p)
 {
-	size_t i;
-	json_t *j;
+	struct analyze_run *run = c->run;
 
-	run->faults = fl_xcalloc(json_array_size(faults) + 1, sizeof(*run->faults));
-	json_array_foreach(faults, i, j) {
-		if (runload_fault(run, &run->faults[i], j, err) < 0)
-			return fl_wrap(err, "plan.json: faults[%zu]", i);
-		run->n_faults++;
-	}
-	return 0;
-}
-
-/* A threshold: a number, or a unit string the planner left as written ("99%", "10s"). */
-static int runload_threshold(json_t *v, double *out)
-{
-	const char *s = json_string_value(v);
-	char *end;
-	double x;
-
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return 1;
-	}
-	if (!s)
-		return 0;
-	x = strtod(s, &end);
-	if (end == s)
-		return 0;
-	if (strcmp(end, "%") == 0)
-		x /= 100;
-	else if (strcmp(end, "s") == 0)
-		x *= 1000;
-	else if (strcmp(end, "m") == 0)
-		x *= 60000;
-	else if (*end && strcmp(end, "ms") != 0)
-		return 0;
-	*out = x;
-	return 1;
-}
-
-static int runload_expects(struct analyze_run *run, json_t *expect, struct fl_error *err)
-{
-	size_t i;
-	json_t *j;
-
-	run->expects = fl_xcalloc(json_array_size(expect) + 1, sizeof(*run->expects));
-	json_array_foreach(expect, i, j) {
+	run->expects = fl_xcalloc(p->n_expects + 1, sizeof(*run->expects));
+	for (size_t i = 0; i < p->n_expects; i++) {
+		const struct planread_expect *pe = &p->expects[i];
 		struct analyze_expect *e = &run->expects[run->n_expects++];
-		json_t *w = json_object_get(j, "where");
 
-		e->metric = runload_jstr(run, j, "metric");
-		if (!e->metric)
-			return fl_err(err, "plan.json: expect[%zu] has no metric", i);
+		e->metric = runload_copy(run, pe->metric);
 		e->desc = metric_find(e->metric);
-		e->has_min = runload_threshold(json_object_get(j, "min"), &e->min);
-		e->has_max = runload_threshold(json_object_get(j, "max"), &e->max);
-		e->where.kind = runload_jstr(run, w, "kind");
-		e->where.traffic = runload_jstr(run, w, "traffic");
-		e->where.from = runload_jstr(run, w, "from");
-		e->where.to = runload_jstr(run, w, "to");
-		e->where.fault = runload_jstr(run, w, "fault");
-		e->where.node = runload_jstr(run, w, "node");
+		e->has_min = pe->has_min;
+		e->has_max = pe->has_max;
+		e->min = pe->min;
+		e->max = pe->max;
+		e->where.kind = runload_copy(run, pe->where.kind);
+		e->where.traffic = runload_copy(run, pe->where.traffic);
+		e->where.from = runload_copy(run, pe->where.from);
+		e->where.to = runload_copy(run, pe->where.to);
+		e->where.fault = runload_copy(run, pe->where.fault);
+		e->where.node = runload_copy(run, pe->where.node);
 	}
-	return 0;
 }
 
-static int runload_header(struct analyze_run *run, json_t *root, struct fl_error *err)
+static void runload_header(struct runload_ctx *c, const struct planread *p)
 {
-	json_t *seed = json_object_get(root, "seed");
+	struct analyze_run *run = c->run;
 
-	run->scenario = runload_jstr(run, root, "scenario");
-	run->runtime = runload_jstr(run, root, "runtime");
-	if (json_is_integer(seed)) {
-		run->seed = (uint64_t)json_integer_value(seed);
-		run->has_seed = 1;
-	}
-	run->duration_ms = runload_jnum(root, "duration_ms", NAN);
-	run->drain_ms = runload_jnum(root, "drain_ms", NAN);
-	if (runload_nodes(run, json_object_get(root, "nodes"), err) < 0 ||
-	    runload_faults(run, json_object_get(root, "faults"), err) < 0 ||
-	    runload_expects(run, json_object_get(root, "expect"), err) < 0)
-		return -1;
-	return 0;
+	run->scenario = runload_copy(run, p->scenario);
+	run->runtime = runload_copy(run, p->runtime);
+	run->seed = p->seed;
+	run->has_seed = 1;
+	run->duration_ms = (double)p->duration_ms;
+	run->drain_ms = (double)p->drain_ms;
+	runload_nodes(c, p);
+	runload_faults(c, p);
+	runload_expects(c, p);
 }
 
-/* Finds the value of the top-level key "events" (an array): sets [*b, *e). 0 or -1. */
-static int runload_find_events(const char *buf, size_t len, size_t *b, size_t *e)
-{
-	struct flatjson it;
-	struct flatjson_val v;
-	const char *key;
-	size_t klen;
-	int r;
-
-	if (flatjson_begin(&it, buf, len) < 0)
-		return -1;
-	while ((r = flatjson_next(&it, &key, &klen, &v)) > 0) {
-		if (flatjson_key_is(key, klen, "events") && v.type == FLATJSON_ARR) {
-			*b = (size_t)(v.p - buf);
-			*e = *b + v.n;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int runload_grow(struct analyze_run *run, size_t n_to)
+static void runload_grow(struct analyze_run *run, size_t n_to)
 {
 	if (run->n_msgs + 1 > run->cap_msgs) {
 		size_t cap = run->cap_msgs ? run->cap_msgs * 2 : 1024;
@@ -281,246 +198,84 @@ static int runload_grow(struct analyze_run *run, size_t n_to)
 		run->dels = fl_xreallocarray(run->dels, cap, sizeof(*run->dels));
 		run->cap_dels = cap;
 	}
+}
+
+/* Marks message mi as named m<mi+1>, or maps its id when it is not (only ids out of the
+ * plan's order need the map). */
+static int runload_msg_name(struct analyze_run *run, uint32_t mi, const char *id)
+{
+	if (runload_plan_number(id, strlen(id)) != (size_t)mi + 1)
+		return amap_put(&run->msg_by_id, id, strlen(id), mi);
+	if (mi / 8 >= run->cap_canon) {
+		size_t cap = run->cap_canon ? run->cap_canon * 2 : 4096;
+		uint8_t *c = fl_xrealloc(run->canon, cap);
+
+		memset(c + run->cap_canon, 0, cap - run->cap_canon);
+		run->canon = c;
+		run->cap_canon = cap;
+	}
+	run->canon[mi / 8] |= (uint8_t)(1u << (mi % 8));
 	return 0;
 }
 
-/* Adds one delivery per receiver named in the `to` array (or string). */
-static int runload_receivers(struct analyze_run *run, uint32_t mi, const struct flatjson_val *to)
+/* A send event → one message and a delivery per receiver; other events are the run's. */
+static int runload_event(void *ctx, const struct planread_event *e)
 {
-	struct flatjson it;
-	struct flatjson_val v;
-	char name[256];
-
-	if (to->type == FLATJSON_STR) {
-		it.p = NULL;
-		v = *to;
-	} else if (to->type != FLATJSON_ARR || flatjson_begin(&it, to->p, to->n) < 0) {
-		return 0;
-	}
-	for (;;) {
-		struct analyze_delivery *d;
-		size_t n;
-
-		if (to->type == FLATJSON_ARR && flatjson_next_elem(&it, &v) <= 0)
-			break;
-		n = flatjson_str(&v, name, sizeof(name));
-		if (runload_grow(run, 1) < 0)
-			return -1;
-		d = &run->dels[run->n_dels++];
-		memset(d, 0, sizeof(*d));
-		d->msg = mi;
-		d->to = runload_node(run, name, n, 1);
-		d->received_ms = NAN;
-		run->msgs[mi].n++;
-		if (to->type == FLATJSON_STR)
-			break;
-	}
-	return 0;
-}
-
-struct runload_send {
-	struct flatjson_val msg, traffic, kind, from, to;
-	double t_ms;
-	int is_send, accept;
-};
-
-/* Parses the event object at p; *next is the position after its closing brace. */
-static int runload_send_fields(const char *p, size_t n, struct runload_send *s, const char **next)
-{
-	struct flatjson it;
-	struct flatjson_val v;
-	const char *k;
-	size_t kl;
-	int r;
-
-	memset(s, 0, sizeof(*s));
-	s->msg.type = s->traffic.type = s->kind.type = s->from.type = FLATJSON_NULL;
-	s->to.type = FLATJSON_NULL;
-	if (flatjson_begin(&it, p, n) < 0)
-		return -1;
-	while ((r = flatjson_next(&it, &k, &kl, &v)) > 0) {
-		if (flatjson_key_is(k, kl, "type"))
-			s->is_send = v.type == FLATJSON_STR && v.n == 4 && !memcmp(v.p, "send", 4);
-		else if (flatjson_key_is(k, kl, "msg"))
-			s->msg = v;
-		else if (flatjson_key_is(k, kl, "t_ms"))
-			s->t_ms = v.num;
-		else if (flatjson_key_is(k, kl, "traffic"))
-			s->traffic = v;
-		else if (flatjson_key_is(k, kl, "kind"))
-			s->kind = v;
-		else if (flatjson_key_is(k, kl, "from"))
-			s->from = v;
-		else if (flatjson_key_is(k, kl, "to"))
-			s->to = v;
-		else if (flatjson_key_is(k, kl, "accept"))
-			s->accept = v.type == FLATJSON_TRUE;
-	}
-	*next = it.p + 1; /* flatjson_next stops on the closing brace */
-	return r;
-}
-
-static int runload_send(struct analyze_run *run, const struct runload_send *s)
-{
+	struct runload_ctx *c = ctx;
+	struct analyze_run *run = c->run;
 	struct analyze_message *m;
 	uint32_t mi;
-	char from[256];
-	size_t fn;
 
-	if (runload_grow(run, 0) < 0)
-		return -1;
+	if (e->type != PLANREAD_SEND || !e->msg[0])
+		return 0;
+	runload_grow(run, e->n_to);
 	mi = (uint32_t)run->n_msgs;
 	m = &run->msgs[run->n_msgs++];
 	memset(m, 0, sizeof(*m));
-	m->id = runload_str(run, &s->msg);
-	m->traffic = runload_str(run, &s->traffic);
-	m->kind = runload_str(run, &s->kind);
-	fn = flatjson_str(&s->from, from, sizeof(from));
-	m->from = fn ? runload_node(run, from, fn, 1) : ANALYZE_NONE;
-	m->planned_ms = s->t_ms;
+	m->id = runload_copy(run, e->msg);
+	if (!c->traffic || strcmp(c->traffic, e->traffic) != 0)
+		c->traffic = runload_copy(run, e->traffic);
+	if (!c->kind || strcmp(c->kind, e->kind) != 0)
+		c->kind = runload_copy(run, e->kind);
+	m->traffic = c->traffic;
+	m->kind = c->kind;
+	m->from = c->node[e->from];
+	m->planned_ms = (double)e->t_ms;
 	m->sent_ms = NAN;
-	m->want_accept = s->accept;
+	m->want_accept = e->accept;
 	m->accepted_ms = NAN;
 	m->first = (uint32_t)run->n_dels;
 	m->trace_node = ANALYZE_NONE;
-	if (!m->id)
-		return -1;
-	/* only ids out of the plan's m<N> order need the map */
-	if (runload_plan_number(m->id, strlen(m->id)) == (size_t)mi + 1) {
-		if (mi / 8 >= run->cap_canon) {
-			size_t cap = run->cap_canon ? run->cap_canon * 2 : 4096;
-			uint8_t *c = fl_xrealloc(run->canon, cap);
+	for (size_t i = 0; i < e->n_to; i++) {
+		struct analyze_delivery *d = &run->dels[run->n_dels++];
 
-			memset(c + run->cap_canon, 0, cap - run->cap_canon);
-			run->canon = c;
-			run->cap_canon = cap;
-		}
-		run->canon[mi / 8] |= (uint8_t)(1u << (mi % 8));
-	} else if (amap_put(&run->msg_by_id, m->id, strlen(m->id), mi) < 0) {
-		return -1;
+		memset(d, 0, sizeof(*d));
+		d->msg = mi;
+		d->to = c->node[e->to[i]];
+		d->received_ms = NAN;
+		m->n++;
 	}
-	return runload_receivers(run, mi, &s->to);
-}
-
-/* Walks the events array one object at a time, parsing each in a single pass. */
-static int runload_events(struct analyze_run *run, const char *p, size_t n, struct fl_error *err)
-{
-	const char *q = p + 1, *end = p + n;
-	struct runload_send s;
-
-	if (n < 2 || *p != '[')
-		return fl_err(err, "plan.json: events is not an array");
-	for (;;) {
-		while (q < end &&
-		       (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t' || *q == ','))
-			q++;
-		if (q >= end || *q == ']')
-			break;
-		if (*q != '{' || runload_send_fields(q, (size_t)(end - q), &s, &q) < 0)
-			return fl_err(err, "plan.json: malformed event near byte %zu",
-				      (size_t)(q - p));
-		if (s.is_send && s.msg.type == FLATJSON_STR)
-			runload_send(run, &s);
-	}
-	return 0;
-}
-
-/* The planner writes `events` last, after "\n  ": find it with memmem and the file's last ']'
- * instead of walking 100 MB of events just to find their end. Falls back to the full walk. */
-static int runload_events_span(const char *buf, size_t len, size_t *b, size_t *e)
-{
-	static const char key[] = "\n  \"events\": [";
-	const char *k = memmem(buf, len, key, sizeof(key) - 1), *close, *p;
-
-	if (k) {
-		close = memrchr(buf, ']', len);
-		for (p = close ? close + 1 : NULL; p && p < buf + len; p++)
-			if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t' && *p != '}')
-				break;
-		if (close && p == buf + len && close > k) {
-			*b = (size_t)(k + sizeof(key) - 2 - buf); /* at the '[' */
-			*e = (size_t)(close + 1 - buf);
-			return 0;
-		}
-	}
-	return runload_find_events(buf, len, b, e);
-}
-
-/* Maps plan.json read-only (no copy of a file that can hold a million events). */
-static const char *runload_map(const char *path, size_t *len, struct fl_error *err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	void *p;
-
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fl_err_errno(err, "open %s", path);
-		return NULL;
-	}
-	*len = (size_t)st.st_size;
-	if (*len == 0) {
-		fl_err(err, "%s is empty", path);
-		return NULL;
-	}
-	p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	if (p == MAP_FAILED) {
-		fl_err_errno(err, "mmap %s", path);
-		return NULL;
-	}
-	madvise(p, *len, MADV_SEQUENTIAL);
-	return p;
-}
-
-/* The header through jansson: the file with its events array replaced by []. */
-static int runload_head(struct analyze_run *run, const char *path, const char *buf, size_t len,
-			size_t b, size_t e, struct fl_error *err)
-{
-	cleanup_free char *head = fl_xmalloc(b + 2 + (len - e) + 1);
-	json_error_t jerr;
-	json_t *root;
-	size_t n = 0;
-	int r;
-
-	memcpy(head, buf, b);
-	n = b;
-	if (b < len) {
-		memcpy(head + n, "[]", 2);
-		n += 2;
-	}
-	memcpy(head + n, buf + e, len - e);
-	n += len - e;
-	root = json_loadb(head, n, 0, &jerr);
-	if (!root)
-		return fl_err(err, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-	r = runload_header(run, root, err);
-	json_decref(root);
-	return r < 0 ? fl_wrap(err, "%s", path) : 0;
+	return runload_msg_name(run, mi, m->id);
 }
 
 int runload_plan(struct analyze_run *run, struct fl_error *err)
 {
+	struct runload_ctx c = {.run = run};
+	struct planread p;
 	char path[4096];
-	const char *buf;
-	size_t len, b = 0, e = 0;
 	int r;
 
 	snprintf(path, sizeof(path), "%s/plan.json", run->dir);
-	buf = runload_map(path, &len, err);
-	if (!buf)
+	if (planread_open(path, &p, err) < 0)
 		return -1;
-	if (runload_events_span(buf, len, &b, &e) < 0)
-		b = e = len;
-	r = runload_head(run, path, buf, len, b, e, err);
-	if (r == 0 && b < len) {
-		/* a send event takes ~150 bytes: size the arrays once */
-		size_t guess = (e - b) / 150 + 16;
-		run->msgs = fl_xreallocarray(run->msgs, guess, sizeof(*run->msgs));
-		run->cap_msgs = guess;
-		run->dels = fl_xreallocarray(run->dels, guess, sizeof(*run->dels));
-		run->cap_dels = guess;
-		r = runload_events(run, buf + b, e - b, err);
-	}
-	munmap((void *)buf, len);
+	runload_header(&c, &p);
+	/* a send event takes ~150 bytes: size the arrays once */
+	run->cap_msgs = run->cap_dels = p.events_bytes / 150 + 16;
+	run->msgs = fl_xreallocarray(run->msgs, run->cap_msgs, sizeof(*run->msgs));
+	run->dels = fl_xreallocarray(run->dels, run->cap_dels, sizeof(*run->dels));
+	r = planread_each_event(&p, runload_event, &c, err);
+	planread_free(&p);
+	free(c.node);
 	if (r == 0)
 		amap_reserve(&run->msg_by_hash, run->n_msgs);
 	return r;

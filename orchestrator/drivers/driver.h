@@ -78,6 +78,11 @@ uint64_t driver_identity_seed(uint64_t seed, const char *name);
 /* Appends one argument (copied) to the command line being built. */
 typedef void (*driver_push_fn)(void *ctx, const char *arg);
 
+enum {
+	DRIVER_ACCEPTS_CONTACT = 1u << 0, /* contact-request: the receiver accepts */
+	DRIVER_ACCEPTS_JOIN = 1u << 1,	  /* join-request: the community owner accepts */
+};
+
 struct driver_ops {
 	const char *name; /* "labnode" | "jswaku" | "waku-rest" | "status-cli" */
 	/* The layers of the scenario's `reliability:` list the node takes, NULL-terminated; NULL
@@ -99,6 +104,9 @@ struct driver_ops {
 	void (*host_argv)(const char *program, driver_push_fn push, void *ctx);
 	/* The node's REST / JSON-RPC port; 0 = 8645 (status-cli: 8545, its -p default). */
 	int port;
+	/* The requests its nodes can accept on receipt and answer the sender for (scenario traffic
+	 * accept: true): DRIVER_ACCEPTS_* bits; the validator refuses accept: true elsewhere. */
+	unsigned accepts;
 	/* Pushes the node's own arguments (after argv[0], before the plan's args); NULL when the
 	 * image's command takes only the plan's args. */
 	void (*launch_args)(const struct driver_launch *l, driver_push_fn push, void *ctx);

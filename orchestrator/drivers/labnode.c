@@ -222,6 +222,7 @@ const struct driver_ops driver_labnode_ops = {
     .name = "labnode",
     .reliability = labnode_reliability,
     .wire = "labnode",
+    .accepts = DRIVER_ACCEPTS_CONTACT | DRIVER_ACCEPTS_JOIN,
     .program_env = "FL_LABNODE",
     .program = "labnode",
     .launch_args = labnode_launch_args,

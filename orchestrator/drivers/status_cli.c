@@ -377,6 +377,7 @@ static void sc_release(struct driver_node *n)
 
 const struct driver_ops driver_status_cli_ops = {
     .name = "status-cli",
+    .accepts = DRIVER_ACCEPTS_JOIN, /* contact requests: it accepts them itself (serve.go) */
     .port = SC_PORT,
     .launch_args = sc_launch_args,
     .health = sc_health,

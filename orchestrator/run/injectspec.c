@@ -1,6 +1,6 @@
 /* FAULT-SPEC of `faultlab inject` → the run's control request (see run_ctl.c). */
 #include "orchestrator/run/injectspec.h"
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 #include "orchestrator/scenario/fault_kind.h"
 
 #include "common/cleanup.h"
@@ -128,7 +128,7 @@ static int inject_sense(const struct fault_kind *k, const char *node, json_t *re
 	if (k->sense) {
 		struct fault_params fp;
 		const char *why;
-		int rc = runplan_fault_params(NULL, k, params, &fp);
+		int rc = planread_fault_params(NULL, k, params, &fp);
 
 		why = rc < 0 ? "malformed params" : k->sense(&fp);
 		fault_params_free(&fp);

@@ -2,7 +2,7 @@
 #include "orchestrator/run/run_int.h"
 #include "common/xalloc.h"
 #include "orchestrator/run/rundir.h"
-#include "orchestrator/run/planfile.h"
+#include "orchestrator/run/planbytes.h"
 
 #include "orchestrator/analyze/analyze.h"
 #include "orchestrator/cli/cli.h"
@@ -27,22 +27,22 @@
 
 enum fl_exit run_plan_dir(struct run_opts *o, struct fl_error *err)
 {
-	struct planfile pf = {0};
+	struct planbytes pf = {0};
 	char path[PATH_MAX + 32], abs[PATH_MAX];
 	enum fl_exit rc;
 
 	/* every file of the run (ours, the nodes', the agents') private to root unless --share */
 	umask(o->share ? 022 : 077);
-	if (planfile_make(o->scenario_path, o->has_seed, o->seed, &pf, &rc, err) < 0) {
+	if (planbytes_make(o->scenario_path, o->has_seed, o->seed, &pf, &rc, err) < 0) {
 		o->errs = pf.errs;
 		pf.errs = NULL;
-		planfile_free(&pf);
+		planbytes_free(&pf);
 		return rc;
 	}
 	o->seed_used = pf.seed;
 	o->seed_drawn = pf.seed_drawn;
 	rc = FL_EXIT_INVALID;
-	if (o->expect_plan && planfile_compare(&pf, o->expect_plan, err) < 0)
+	if (o->expect_plan && planbytes_compare(&pf, o->expect_plan, err) < 0)
 		goto out;
 	rc = FL_EXIT_ENV;
 	if (rundir_create(o->out_dir, o->runs_dir ? o->runs_dir : getenv("FL_RUNS_DIR"), pf.name,
@@ -64,7 +64,7 @@ enum fl_exit run_plan_dir(struct run_opts *o, struct fl_error *err)
 		goto out;
 	rc = FL_EXIT_OK;
 out:
-	planfile_free(&pf);
+	planbytes_free(&pf);
 	return rc;
 }
 
@@ -72,6 +72,8 @@ void run_opts_free(struct run_opts *opts)
 {
 	free(opts->errs);
 	opts->errs = NULL;
+	free(opts->summary);
+	opts->summary = NULL;
 }
 
 static int run_signals(struct run_ctx *c)
@@ -173,7 +175,9 @@ static enum fl_exit run_analyze(struct run_ctx *c)
 	struct fl_error err = {0};
 	int verdict = FL_EXIT_FAILED;
 
-	if (analyze_run_dir(c->opts->run_dir, &ao, &verdict, &err) < 0) {
+	free(c->opts->summary);
+	c->opts->summary = NULL;
+	if (analyze_run_dir(c->opts->run_dir, &ao, &verdict, &c->opts->summary, &err) < 0) {
 		log_error("analyze %s: %s", c->opts->run_dir, err.msg);
 		return FL_EXIT_FAILED;
 	}
@@ -224,7 +228,7 @@ static void run_free(struct run_ctx *c)
 	free(c->msg_event);
 	drain_free(c->tl.drain);
 	free(c->sq.send_failed);
-	runplan_free(&c->plan);
+	planread_free(&c->plan);
 	if (c->tl.sigfd >= 0)
 		close(c->tl.sigfd);
 	if (c->tl.epfd >= 0)
@@ -257,6 +261,9 @@ enum fl_exit run_main(struct run_opts *opts, struct fl_error *err)
 	if (rc == FL_EXIT_OK && opts->keep) {
 		/* the report first, while everything is still up; then stay until a signal */
 		rc = run_analyze(&c);
+		fputs(opts->summary ? opts->summary : "", stdout);
+		free(opts->summary);
+		opts->summary = NULL;
 		printf("%s\n", opts->run_dir);
 		fflush(stdout);
 		run_keep(&c);

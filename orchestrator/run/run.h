@@ -39,6 +39,9 @@ struct run_opts {
 	uint64_t seed_used;
 	int seed_drawn;		      /* no seed given nor in the scenario: seed_used was drawn */
 	struct scenario_errors *errs; /* an invalid scenario's errors; run_opts_free */
+	/* filled by run_main: the analyzer's summary for the caller to print (NULL with --quiet,
+	 * or when a --keep run printed it before staying up); run_opts_free */
+	char *summary;
 };
 
 /* Plans the scenario into a new run directory (plan.json + scenario.yaml). FL_EXIT_OK, or

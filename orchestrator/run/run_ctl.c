@@ -84,7 +84,7 @@ static int run_ctl_drop_from(struct run_ctx *c, size_t target, json_t *from,
 	for (i = 0; i < c->nt.n; i++)
 		fp->group_of[i] = -1;
 	json_array_foreach(from, i, v) {
-		long k = runplan_node_find(&c->plan, json_string_value(v) ?: "");
+		long k = planread_node_find(&c->plan, json_string_value(v) ?: "");
 
 		if (k < 0)
 			return fl_err(err, "unknown node \"%s\"", json_string_value(v) ?: "?");
@@ -107,7 +107,7 @@ static int run_ctl_fault(struct run_ctx *c, size_t target, json_t *req, struct f
 	memset(fp, 0, sizeof(*fp));
 	if (!k || k->via != FAULT_VIA_AGENT)
 		return fl_err(err, "apply needs the kind of an agent fault");
-	if (runplan_fault_params(&c->plan, k, json_object_get(req, "params"), fp) < 0)
+	if (planread_fault_params(&c->plan, k, json_object_get(req, "params"), fp) < 0)
 		return fl_err(err, "malformed params for %s", k->name);
 	if (!k->groups)
 		return 0;
@@ -165,7 +165,7 @@ static json_t *run_ctl_handle(struct run_ctx *c, json_t *req, struct fl_error *e
 
 	if (op && strcmp(op, "nodes") == 0)
 		return run_ctl_nodes(c);
-	k = node ? runplan_node_find(&c->plan, node) : -1;
+	k = node ? planread_node_find(&c->plan, node) : -1;
 	if (k < 0) {
 		fl_err(err, "unknown node \"%s\"", node ? node : "");
 		return NULL;

@@ -68,8 +68,8 @@ size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_param
 /* kill and restart, through the runtime. A restart that gives the node a new network
  * namespace (docker) marks its agent stale; the timeline replaces it after this event
  * (run_agents_refresh), so applying a fault never restarts an agent. */
-static void run_process_fault(struct run_ctx *c, const struct runplan_event *e,
-			      const struct runplan_fault *f, size_t i, double planned_ms)
+static void run_process_fault(struct run_ctx *c, const struct planread_event *e,
+			      const struct planread_fault *f, size_t i, double planned_ms)
 {
 	struct run_node *r = &c->nt.rn[i];
 	struct fl_error err = {0};
@@ -139,7 +139,7 @@ static double run_calls_deadline(size_t n)
 static int run_apply_send(struct run_ctx *c, const char *event_id, size_t fi, size_t i,
 			  double planned_ms, struct run_call *k)
 {
-	const struct runplan_fault *f = &c->plan.faults[fi];
+	const struct planread_fault *f = &c->plan.faults[fi];
 	struct run_node *r = &c->nt.rn[i];
 	const char **drop = f->kind->groups ? fl_xcalloc(c->nt.n + 1, sizeof(*drop)) : NULL;
 	struct agentctl_fault af = {.id = f->id,
@@ -255,9 +255,9 @@ static void run_calls_finish(struct run_ctx *c, struct run_call *k, size_t n)
 	}
 }
 
-void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms)
+void run_fault_apply(struct run_ctx *c, const struct planread_event *e, double planned_ms)
 {
-	const struct runplan_fault *f = &c->plan.faults[e->fault];
+	const struct planread_fault *f = &c->plan.faults[e->fault];
 	struct run_call *k;
 	size_t n = 0;
 
@@ -288,9 +288,9 @@ void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double pl
 			c->tl.until_last_send = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
 		}
 		for (size_t x = 0; x < c->plan.n_events; x++) {
-			const struct runplan_event *s = &c->plan.events[x];
+			const struct planread_event *s = &c->plan.events[x];
 
-			if (s->type == RUNPLAN_SEND && s->t_ms >= f->start_ms &&
+			if (s->type == PLANREAD_SEND && s->t_ms >= f->start_ms &&
 			    s->t_ms < f->end_ms)
 				c->tl.until_last_send[e->fault] = x + 1;
 		}
@@ -304,9 +304,9 @@ void run_fault_boot(struct run_ctx *c)
 	c->tl.boot_hold = 1;
 	c->tl.boot_mono0 = c->j.mono0_ms;
 	for (size_t k = 0; k < c->plan.n_events; k++) {
-		const struct runplan_event *e = &c->plan.events[k];
+		const struct planread_event *e = &c->plan.events[k];
 
-		if (e->type == RUNPLAN_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
+		if (e->type == PLANREAD_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
 			run_fault_apply(c, e, 0);
 	}
 	c->tl.boot_hold = 0;
@@ -373,7 +373,7 @@ static void run_revert_batch(struct run_ctx *c, const char *event_id, size_t f_o
 		run_count_active(c);
 }
 
-void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms)
+void run_fault_revert(struct run_ctx *c, const struct planread_event *e, double planned_ms)
 {
 	for (size_t i = 0; i < c->nt.n; i++)
 		*run_planned(c, e->fault, i) = 0;
@@ -384,10 +384,10 @@ void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double p
 }
 
 /* The planned revert event of fault f (its id goes on the early revert's journal lines). */
-static const struct runplan_event *run_revert_event(const struct run_ctx *c, size_t f)
+static const struct planread_event *run_revert_event(const struct run_ctx *c, size_t f)
 {
 	for (size_t k = 0; k < c->plan.n_events; k++)
-		if (c->plan.events[k].type == RUNPLAN_FAULT_REVERT && c->plan.events[k].fault == f)
+		if (c->plan.events[k].type == PLANREAD_FAULT_REVERT && c->plan.events[k].fault == f)
 			return &c->plan.events[k];
 	return NULL;
 }
@@ -400,7 +400,7 @@ void run_fault_until_check(struct run_ctx *c)
 		return;
 	n = drain_messages(c->tl.drain);
 	for (size_t f = 0; f < c->plan.n_faults; f++) {
-		const struct runplan_event *e;
+		const struct planread_event *e;
 		size_t from = c->tl.until_from[f];
 
 		/* every send planned before its cap queued (at least one), and all of them
@@ -488,7 +488,7 @@ void run_agent_check(struct run_ctx *c, size_t i)
 
 void run_fault_renew(struct run_ctx *c, size_t f, int64_t lease_ms)
 {
-	const struct runplan_fault *pf = &c->plan.faults[f];
+	const struct planread_fault *pf = &c->plan.faults[f];
 
 	for (size_t i = 0; i < c->nt.n; i++) {
 		struct agentctl_reply rep = {0};
@@ -509,7 +509,7 @@ void run_fault_keep_leases(struct run_ctx *c, double t_ms, double late_ms)
 	double now = fltime_mono_ms();
 
 	for (size_t f = 0; c->tl.lease_until && f < c->plan.n_faults; f++) {
-		const struct runplan_fault *pf = &c->plan.faults[f];
+		const struct planread_fault *pf = &c->plan.faults[f];
 		double rest = (double)pf->end_ms - t_ms;
 		int64_t lease = (int64_t)((rest > 0 ? rest : 0) + late_ms + RUN_LEASE_MARGIN_MS);
 

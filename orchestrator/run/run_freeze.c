@@ -142,7 +142,7 @@ static ssize_t run_pause_node(const struct run_ctx *c, const char *name)
 	return -1;
 }
 
-static void run_pause_banner(struct run_ctx *c, const struct runplan_event *e,
+static void run_pause_banner(struct run_ctx *c, const struct planread_event *e,
 			     const struct run_freeze *fz, size_t frozen)
 {
 	struct progress *pr = &c->tl.prog;
@@ -184,7 +184,7 @@ static int run_pause_line(struct run_ctx *c, struct run_freeze *fz, unsigned cha
  * timeline's clock stopped (pause_ms: later events, the drain and the progress wait for it;
  * the journal's "pause" line lets the analyzer take it out of every figure), the leases of
  * the faults in force renewed. Enter (or SIGUSR1) goes on; SIGINT/SIGTERM thaw and end it. */
-void run_pause(struct run_ctx *c, const struct runplan_event *e)
+void run_pause(struct run_ctx *c, const struct planread_event *e)
 {
 	struct run_freeze fz = {0};
 	unsigned char *kept = fl_xcalloc(c->nt.n + 1, 1);

@@ -8,7 +8,7 @@
 #include "orchestrator/run/runjournal.h"
 #include "orchestrator/run/progress.h"
 #include "orchestrator/run/run.h"
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 #include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime.h"
 
@@ -24,7 +24,7 @@ struct run_sendq {
 	int started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	const struct runplan_event **items;
+	const struct planread_event **items;
 	size_t head, tail, cap;
 	int stop;
 	int busy;
@@ -121,8 +121,8 @@ struct run_sends {
  * main thread and the send threads under its own lock. */
 struct run_ctx {
 	struct run_opts *opts;
-	struct runplan plan;
-	const struct runplan_event **msg_event; /* [N] = send event of message mN */
+	struct planread plan;
+	const struct planread_event **msg_event; /* [N] = send event of message mN */
 	size_t n_msgs;
 	int raw_traffic; /* the plan sends relay / lightpush messages */
 	char run_name[256];
@@ -169,13 +169,13 @@ void run_check_nodes(struct run_ctx *c);
 
 /* run_send.c */
 void run_sendq_start(struct run_ctx *c);
-void run_sendq_push(struct run_ctx *c, const struct runplan_event *e);
+void run_sendq_push(struct run_ctx *c, const struct planread_event *e);
 /* Stops every sender: queued sends are journalled as errors, in-flight ones finish. */
 void run_sendq_stop(struct run_ctx *c);
 
 /* run_fault.c */
-void run_fault_apply(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
-void run_fault_revert(struct run_ctx *c, const struct runplan_event *e, double planned_ms);
+void run_fault_apply(struct run_ctx *c, const struct planread_event *e, double planned_ms);
+void run_fault_revert(struct run_ctx *c, const struct planread_event *e, double planned_ms);
 /* until: delivered — reverts, ahead of its planned revert (which is then a no-op), every such
  * fault in force once every send planned before its cap is queued and every message sent since
  * it was applied has arrived (or is settled as the drain ledger settles it). Called by the
@@ -241,7 +241,7 @@ int run_freeze_kept(const struct run_ctx *c, size_t i);
 /* replay --pause-before: the lab frozen but for the nodes kept running, the timeline's clock
  * stopped (pause_ms), the leases renewed, until Enter or SIGUSR1 (SIGINT/SIGTERM/SIGHUP:
  * interrupted); journalled as a "pause" line. */
-void run_pause(struct run_ctx *c, const struct runplan_event *e);
+void run_pause(struct run_ctx *c, const struct planread_event *e);
 
 /* run_ctl.c: the control socket of `faultlab inject` */
 int run_ctl_open(struct run_ctx *c, struct fl_error *err);

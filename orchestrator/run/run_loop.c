@@ -287,9 +287,9 @@ int run_only_has(const struct run_ctx *c, size_t node)
 	return 0;
 }
 
-static int run_event_selected(const struct run_ctx *c, const struct runplan_event *e)
+static int run_event_selected(const struct run_ctx *c, const struct planread_event *e)
 {
-	if (e->type != RUNPLAN_SEND)
+	if (e->type != PLANREAD_SEND)
 		return 1; /* faults are filtered per target node */
 	if (!run_only_has(c, e->from))
 		return 0;
@@ -330,11 +330,11 @@ static int run_finish(struct run_ctx *c)
 
 /* Waits for event e's time; the planned revert of an until: delivered fault is waited for
  * in slices, and not at all once the fault ended early (the revert is then a no-op). */
-static int run_wait_event(struct run_ctx *c, const struct runplan_event *e)
+static int run_wait_event(struct run_ctx *c, const struct planread_event *e)
 {
 	double t = (double)e->t_ms;
 
-	if (e->type != RUNPLAN_FAULT_REVERT || !c->plan.faults[e->fault].until_delivered)
+	if (e->type != PLANREAD_FAULT_REVERT || !c->plan.faults[e->fault].until_delivered)
 		return run_wait_until(c, t, "run");
 	for (;;) {
 		double now = runjournal_now(&c->j) - c->tl.pause_ms;
@@ -353,12 +353,12 @@ int run_timeline(struct run_ctx *c)
 	if (c->opts->replay_of)
 		runjournal_replay(&c->j, c->opts->replay_of, c->opts->pause_before);
 	for (size_t k = 0; k < c->plan.n_events; k++) {
-		const struct runplan_event *e = &c->plan.events[k];
+		const struct planread_event *e = &c->plan.events[k];
 
 		c->tl.event_pos = k;
 		if (!run_event_selected(c, e))
 			continue;
-		if (e->type == RUNPLAN_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
+		if (e->type == PLANREAD_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
 			continue; /* applied before the links (run_fault_boot) */
 		if (c->opts->pause_before && strcmp(c->opts->pause_before, e->id) == 0) {
 			if (run_wait_until(c, (double)e->t_ms, "run") < 0)
@@ -369,9 +369,9 @@ int run_timeline(struct run_ctx *c)
 			return -1;
 		run_fault_keep_leases(c, (double)e->t_ms,
 				      runjournal_now(&c->j) - c->tl.pause_ms - (double)e->t_ms);
-		if (e->type == RUNPLAN_SEND)
+		if (e->type == PLANREAD_SEND)
 			run_sendq_push(c, e);
-		else if (e->type == RUNPLAN_FAULT_APPLY)
+		else if (e->type == PLANREAD_FAULT_APPLY)
 			run_fault_apply(c, e, (double)e->t_ms);
 		else
 			run_fault_revert(c, e, (double)e->t_ms);

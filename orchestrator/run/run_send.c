@@ -15,7 +15,7 @@ struct run_send_arg {
 	size_t node;
 };
 
-static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const char *refused)
+static void run_send_do(struct run_ctx *c, const struct planread_event *e, const char *refused)
 {
 	struct run_node *from = &c->nt.rn[e->from];
 	struct driver_node *to[64];
@@ -75,7 +75,7 @@ static void *run_sendq_main(void *arg)
 	free(a);
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		const struct runplan_event *e;
+		const struct planread_event *e;
 
 		while (q->head == q->tail && !q->stop)
 			pthread_cond_wait(&q->cv, &q->mu);
@@ -102,7 +102,7 @@ void run_sendq_start(struct run_ctx *c)
 
 		for (size_t k = 0; k < c->plan.n_events; k++)
 			cap +=
-			    c->plan.events[k].type == RUNPLAN_SEND && c->plan.events[k].from == i;
+			    c->plan.events[k].type == PLANREAD_SEND && c->plan.events[k].from == i;
 		q->items = fl_xcalloc(cap, sizeof(*q->items));
 		q->cap = cap;
 		pthread_mutex_init(&q->mu, NULL);
@@ -115,7 +115,7 @@ void run_sendq_start(struct run_ctx *c)
 	}
 }
 
-void run_sendq_push(struct run_ctx *c, const struct runplan_event *e)
+void run_sendq_push(struct run_ctx *c, const struct planread_event *e)
 {
 	struct run_sendq *q = c->sq.q ? &c->sq.q[e->from] : NULL;
 	uint32_t *to = fl_xcalloc(e->n_to + 1, sizeof(*to));

@@ -45,7 +45,7 @@ int run_receipt_accept(void *ctx, const struct driver_node *n, const char *text)
 	m = strtoul(text + 1, &end, 10);
 	if (*end != ' ' || m == 0 || m > c->n_msgs || !c->msg_event[m])
 		return 0;
-	node = runplan_node_find(&c->plan, n->name);
+	node = planread_node_find(&c->plan, n->name);
 	for (size_t i = 0; node >= 0 && i < c->msg_event[m]->n_to; i++)
 		if (c->msg_event[m]->to[i] == (uint32_t)node)
 			return 1;
@@ -56,17 +56,17 @@ int run_receipt_accept(void *ctx, const struct driver_node *n, const char *text)
 static int run_index_msgs(struct run_ctx *c)
 {
 	for (size_t k = 0; k < c->plan.n_events; k++)
-		if (c->plan.events[k].type == RUNPLAN_SEND) {
+		if (c->plan.events[k].type == PLANREAD_SEND) {
 			c->n_msgs++;
 			c->raw_traffic |= !strcmp(c->plan.events[k].kind, "relay") ||
 					  !strcmp(c->plan.events[k].kind, "lightpush");
 		}
 	c->msg_event = fl_xcalloc(c->n_msgs + 2, sizeof(*c->msg_event));
 	for (size_t k = 0; k < c->plan.n_events; k++) {
-		const struct runplan_event *e = &c->plan.events[k];
+		const struct planread_event *e = &c->plan.events[k];
 		unsigned long m = strtoul(e->msg + (e->msg[0] == 'm'), NULL, 10);
 
-		if (e->type == RUNPLAN_SEND && m >= 1 && m <= c->n_msgs)
+		if (e->type == PLANREAD_SEND && m >= 1 && m <= c->n_msgs)
 			c->msg_event[m] = e;
 	}
 	return 0;
@@ -80,7 +80,7 @@ int run_prepare(struct run_ctx *c, struct fl_error *err)
 	int prefix;
 
 	snprintf(path, sizeof(path), "%s/plan.json", c->opts->run_dir);
-	if (runplan_load(path, &c->plan, err) < 0)
+	if (planread_load(path, &c->plan, err) < 0)
 		return -1;
 	c->nt.n = c->plan.n_nodes;
 	run_index_msgs(c);
@@ -131,7 +131,7 @@ static int run_node_files(struct run_ctx *c, size_t i, struct fl_error *err)
 
 static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 {
-	struct runplan_node *pn = &c->plan.nodes[i];
+	struct planread_node *pn = &c->plan.nodes[i];
 	struct run_node *r = &c->nt.rn[i];
 	struct runtime_node_spec *s = &c->nt.specs[i];
 
@@ -141,8 +141,8 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	if (!r->drv)
 		return fl_err(err, "node %s: unknown driver \"%s\"", pn->name, pn->driver);
 	snprintf(r->dn.name, sizeof(r->dn.name), "%s", pn->name);
-	if (runplan_address_shift(c->plan.subnet, c->subnet, pn->address, r->dn.address,
-				  sizeof(r->dn.address), err) < 0)
+	if (planread_address_shift(c->plan.subnet, c->subnet, pn->address, r->dn.address,
+				   sizeof(r->dn.address), err) < 0)
 		return fl_wrap(err, "node %s", pn->name);
 	r->dn.rest_port = r->drv->port ? r->drv->port : 8645;
 	snprintf(r->dn.role, sizeof(r->dn.role), "%s", pn->role);
@@ -302,7 +302,7 @@ int run_wait_ready(struct run_ctx *c, struct fl_error *err)
 static int run_node_faulted(const struct run_ctx *c, size_t i)
 {
 	for (size_t f = 0; f < c->plan.n_faults; f++) {
-		const struct runplan_fault *pf = &c->plan.faults[f];
+		const struct planread_fault *pf = &c->plan.faults[f];
 
 		if (pf->kind->via != FAULT_VIA_AGENT)
 			continue;

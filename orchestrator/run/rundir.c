@@ -187,7 +187,7 @@ void rundir_find_bin(const char *env_name, const char *name, int need_exec, char
 	snprintf(out, len, "%s", name);
 }
 
-const char *rundir_node_image(const struct runplan_node *n, int runs_images)
+const char *rundir_node_image(const struct planread_node *n, int runs_images)
 {
 	const struct image_desc *img = n->image[0] ? image_find(n->image) : image_default();
 
@@ -241,7 +241,7 @@ static void rundir_push(struct rundir_argv *a, const char *fmt, ...)
 }
 
 /* Whether node i dials node k for a link between them. */
-static int rundir_dials(const struct runplan *p, size_t i, size_t k, int first)
+static int rundir_dials(const struct planread *p, size_t i, size_t k, int first)
 {
 	int li = strcmp(p->nodes[i].role, "light") == 0;
 	int lk = strcmp(p->nodes[k].role, "light") == 0;
@@ -252,7 +252,7 @@ static int rundir_dials(const struct runplan *p, size_t i, size_t k, int first)
 }
 
 /* The address node i dials node k at: nominal, shifted into real_subnet when given. */
-static void rundir_peer(struct rundir_argv *peers, const struct runplan *p, size_t k,
+static void rundir_peer(struct rundir_argv *peers, const struct planread *p, size_t k,
 			const char *real_subnet)
 {
 	char addr[16];
@@ -260,14 +260,14 @@ static void rundir_peer(struct rundir_argv *peers, const struct runplan *p, size
 
 	snprintf(addr, sizeof(addr), "%s", p->nodes[k].address);
 	if (real_subnet)
-		runplan_address_shift(p->subnet, real_subnet, p->nodes[k].address, addr,
-				      sizeof(addr), &err);
+		planread_address_shift(p->subnet, real_subnet, p->nodes[k].address, addr,
+				       sizeof(addr), &err);
 	rundir_push(peers, "%s", addr);
 }
 
 /* A light node must reach a service node: when none of its links leads to one, it gets every
  * service node of the plan as a peer. */
-static void rundir_light_services(struct rundir_argv *peers, const struct runplan *p, size_t i,
+static void rundir_light_services(struct rundir_argv *peers, const struct planread *p, size_t i,
 				  const char *real_subnet)
 {
 	if (strcmp(p->nodes[i].role, "light") != 0)
@@ -285,7 +285,7 @@ static void rundir_light_services(struct rundir_argv *peers, const struct runpla
 }
 
 /* The addresses node i dials, in order. */
-static void rundir_peers(struct rundir_argv *peers, const struct runplan *p, size_t i,
+static void rundir_peers(struct rundir_argv *peers, const struct planread *p, size_t i,
 			 const char *real_subnet)
 {
 	rundir_light_services(peers, p, i, real_subnet);
@@ -308,7 +308,7 @@ static void rundir_push_arg(void *ctx, const char *arg)
 /* argv[0]: ignored on a runtime with images; else the driver's host program (after its
  * interpreter when it is a script), or the image string itself for a driver without one. */
 static void rundir_program(struct rundir_argv *a, const struct driver_ops *drv,
-			   const struct runplan_node *n, int runs_images)
+			   const struct planread_node *n, int runs_images)
 {
 	char bin[PATH_MAX];
 
@@ -328,7 +328,7 @@ static void rundir_program(struct rundir_argv *a, const struct driver_ops *drv,
 }
 
 struct rundir_addr_ctx {
-	const struct runplan *p;
+	const struct planread *p;
 	const char *real_subnet;
 };
 
@@ -343,8 +343,8 @@ static const char *rundir_addr_of(void *ctx, const char *name, size_t len, char 
 			continue;
 		snprintf(buf, cap, "%s", a->p->nodes[k].address);
 		if (a->real_subnet)
-			runplan_address_shift(a->p->subnet, a->real_subnet, a->p->nodes[k].address,
-					      buf, cap, &err);
+			planread_address_shift(a->p->subnet, a->real_subnet, a->p->nodes[k].address,
+					       buf, cap, &err);
 		return buf;
 	}
 	return NULL;
@@ -359,10 +359,10 @@ void rundir_telemetry_host(const char *subnet, char *out, size_t cap)
 		snprintf(out, cap, "%u.%u.%u.%u", a, b, c, d + 1);
 }
 
-char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
+char **rundir_node_argv_shifted(const struct planread *p, size_t i, int runs_images, uint64_t seed,
 				const char *real_subnet)
 {
-	const struct runplan_node *n = &p->nodes[i];
+	const struct planread_node *n = &p->nodes[i];
 	const struct driver_ops *drv = driver_find(n->driver[0] ? n->driver : NULL);
 	struct rundir_argv a = {0}, peers = {0};
 	struct rundir_addr_ctx ac = {.p = p, .real_subnet = real_subnet};
@@ -395,7 +395,7 @@ char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_imag
 	return a.v;
 }
 
-char **rundir_node_argv(const struct runplan *p, size_t i, int runs_images, uint64_t seed)
+char **rundir_node_argv(const struct planread *p, size_t i, int runs_images, uint64_t seed)
 {
 	return rundir_node_argv_shifted(p, i, runs_images, seed, NULL);
 }

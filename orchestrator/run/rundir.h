@@ -2,7 +2,7 @@
 #ifndef FL_RUNDIR_H
 #define FL_RUNDIR_H
 
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,8 +35,8 @@ void rundir_log_tail(const char *path, int lines, char *buf, size_t len);
  * drivers/labnode.c) with the peers from the plan's links (a light node lists its services;
  * otherwise the first node of a link dials the second) at nominal addresses shifted into
  * real_subnet (NULL: nominal), then the plan's args. */
-char **rundir_node_argv(const struct runplan *p, size_t i, int runs_images, uint64_t seed);
-char **rundir_node_argv_shifted(const struct runplan *p, size_t i, int runs_images, uint64_t seed,
+char **rundir_node_argv(const struct planread *p, size_t i, int runs_images, uint64_t seed);
+char **rundir_node_argv_shifted(const struct planread *p, size_t i, int runs_images, uint64_t seed,
 				const char *real_subnet);
 void rundir_argv_free(char **argv);
 /* The run's telemetry collector (plan "telemetry": true): the hub's address, <subnet>.1, on
@@ -48,7 +48,7 @@ void rundir_telemetry_host(const char *subnet, char *out, size_t cap);
 int rundir_node_secret(const char *data_dir, uint64_t identity_seed, struct fl_error *err);
 /* What the runtime starts for node n: a built-in image's reference (runs_images) or name,
  * else the plan's image string. */
-const char *rundir_node_image(const struct runplan_node *n, int runs_images);
+const char *rundir_node_image(const struct planread_node *n, int runs_images);
 /* A helper binary: $env_name when set and not empty, else `name` next to the running binary
  * (when need_exec, only if it is executable there), else `name` (looked up in PATH). */
 void rundir_find_bin(const char *env_name, const char *name, int need_exec, char *out, size_t len);

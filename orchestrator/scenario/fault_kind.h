@@ -2,7 +2,8 @@
  *
  *   scenario  parse (its YAML keys, scenario/parse_faults.c), validate, lasts (takes for:)
  *   plan      the params object it writes into plan.json: `fields`, in order
- *   plan.json → struct fault_params (run/runplan.c, the one reader), through the same fields
+ *   plan.json → struct fault_params (plan/planread.c, the one reader), through the same fields
+ *   analyze   delay_engine: whose engine the report names as the run's delay engine
  *   run       via: through the target's agent, or through the runtime (stop / restart)
  *   agent     the apply request's params (run/agentctl.c, the one encoder), same fields
  *   inject    `faultlab inject` FAULT-SPEC keys (inject_key of each field)
@@ -81,6 +82,9 @@ struct fault_kind {
 	 * scenario's fault) and by `faultlab inject` (a FAULT-SPEC), on typed params. NULL: no
 	 * such check for the kind. */
 	const char *(*sense)(const struct fault_params *p);
+	/* The engine that applies it (the agent's reply: netem, nfqueue) is the one the report
+	 * names as the run's delay engine when the journal does not say. */
+	int delay_engine;
 };
 
 /* The kind by name (NULL when unknown), by the scenario's enum, or the i-th (NULL past the

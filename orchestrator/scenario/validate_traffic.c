@@ -1,5 +1,6 @@
 /* Semantic checks of traffic: selectors, parties, and whether the count fits the duration. */
 #include "orchestrator/scenario/parse.h"
+#include "orchestrator/drivers/driver.h"
 
 #include "common/units.h"
 #include "common/xalloc.h"
@@ -103,6 +104,7 @@ static void validate_traffic_accept(struct sparse *p, const struct scenario_traf
 {
 	const struct scenario *sc = p->sc;
 	uint32_t *nodes;
+	unsigned want;
 	size_t n;
 
 	if (!t->accept)
@@ -115,18 +117,20 @@ static void validate_traffic_accept(struct sparse *p, const struct scenario_traf
 				  t->name, scenario_traffic_kind_name(t->kind));
 		return;
 	}
+	want =
+	    t->kind == SCENARIO_TRAFFIC_JOIN_REQUEST ? DRIVER_ACCEPTS_JOIN : DRIVER_ACCEPTS_CONTACT;
 	nodes = fl_xcalloc(2 * sc->n_nodes + 1, sizeof(*nodes));
 	n = scenario_selector_resolve(sc, &t->from, NULL, nodes);
 	n += scenario_selector_resolve(sc, &t->to, NULL, nodes + n);
 	for (size_t i = 0; i < n; i++) {
-		const char *d = scenario_node_driver(sc, &sc->nodes[nodes[i]]);
+		const struct driver_ops *d =
+		    driver_find(scenario_node_driver(sc, &sc->nodes[nodes[i]]));
 
-		if (d && strcmp(d, "labnode") != 0 &&
-		    !(strcmp(d, "status-cli") == 0 && t->kind == SCENARIO_TRAFFIC_JOIN_REQUEST)) {
+		if (d && !(d->accepts & want)) {
 			scenario_error_at(p, t->accept_mark,
 					  "traffic \"%s\": accept: true needs labnode nodes; "
 					  "\"%s\" runs driver %s",
-					  t->name, sc->nodes[nodes[i]].name, d);
+					  t->name, sc->nodes[nodes[i]].name, d->name);
 			break;
 		}
 	}

@@ -258,7 +258,7 @@ int main(void)
 	if (pid == 0) {
 		struct fl_error err = {0};
 
-		if (analyze_run_dir(dir, &o, &verdict, &err) < 0) {
+		if (analyze_run_dir(dir, &o, &verdict, NULL, &err) < 0) {
 			fprintf(stderr, "bench_analyze: %s\n", err.msg);
 			_exit(2);
 		}

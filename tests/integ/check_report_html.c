@@ -137,7 +137,7 @@ START_TEST(test_chromium_renders_charts)
 
 	if (!chromium_path())
 		TEST_SKIP("chromium", "chromium is not installed (tools/setup installs it)");
-	ck_assert_msg(analyze_run_dir("tests/data/runs/mixed", &o, &verdict, &err) == 0, "%s",
+	ck_assert_msg(analyze_run_dir("tests/data/runs/mixed", &o, &verdict, NULL, &err) == 0, "%s",
 		      err.msg);
 	snprintf(url, sizeof(url), "file://%s/report.html", tmp);
 	snprintf(dom, sizeof(dom), "%s/dom.html", tmp);

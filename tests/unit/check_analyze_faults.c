@@ -73,7 +73,7 @@ START_TEST(fault_errors_fail_and_are_named)
 	int verdict = -1;
 	char out[4096];
 
-	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, &err) == 0, "%s", err.msg);
+	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(verdict, 1);
 	ck_assert_int_eq(test_reports_valid(dir), 1);
 	ck_assert_int_eq(
@@ -117,7 +117,7 @@ START_TEST(interrupted_counts_only_what_was_sent)
 
 	ck_assert_int_eq(test_sh_out(scratch, sizeof(scratch), "rm %s/nodes/*/events.jsonl", dir),
 			 0);
-	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, &err) == 0, "%s", err.msg);
+	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(verdict, 1);
 	ck_assert_int_eq(test_reports_valid(dir), 1);
 	ck_assert_int_eq(
@@ -132,7 +132,7 @@ START_TEST(interrupted_counts_only_what_was_sent)
 	ck_assert_ptr_nonnull(strstr(slurp(dir, "junit.xml"), "type=\"interrupted\""));
 	/* a journal without run-end: faultlab died */
 	dir = fixture("clean", "crash", "/\"run-end\"/d");
-	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, &err) == 0, "%s", err.msg);
+	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(verdict, 1);
 	ck_assert_ptr_nonnull(strstr(slurp(dir, "report.json"), "\"status\": \"crashed\""));
 }

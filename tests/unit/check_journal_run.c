@@ -5,7 +5,7 @@
 #include "orchestrator/run/runjournal.h"
 #include "orchestrator/run/run_int.h"
 #include "orchestrator/run/rundir.h"
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -43,7 +43,7 @@ static const char plan_json[] =
 
 static char tmp_plan[64];
 
-static void plan_file(struct runplan *p)
+static void plan_file(struct planread *p)
 {
 	struct fl_error err = {0};
 	FILE *f;
@@ -53,13 +53,13 @@ static void plan_file(struct runplan *p)
 	ck_assert_ptr_nonnull(f);
 	fputs(plan_json, f);
 	fclose(f);
-	ck_assert_msg(runplan_load(tmp_plan, p, &err) == 0, "%s", err.msg);
+	ck_assert_msg(planread_load(tmp_plan, p, &err) == 0, "%s", err.msg);
 	unlink(tmp_plan);
 }
 
 START_TEST(plan_read_back)
 {
-	struct runplan p;
+	struct planread p;
 
 	plan_file(&p);
 	ck_assert_str_eq(p.scenario, "smoke");
@@ -72,22 +72,22 @@ START_TEST(plan_read_back)
 	ck_assert_uint_eq(p.n_links, 2);
 	ck_assert_uint_eq(p.links[1][0], 2);
 	ck_assert_uint_eq(p.n_events, 3);
-	ck_assert_int_eq(p.events[0].type, RUNPLAN_SEND);
+	ck_assert_int_eq(p.events[0].type, PLANREAD_SEND);
 	ck_assert_uint_eq(p.events[0].to[0], 1);
 	ck_assert_uint_eq(p.events[0].size, 512);
-	ck_assert_int_eq(p.events[2].type, RUNPLAN_FAULT_REVERT);
+	ck_assert_int_eq(p.events[2].type, PLANREAD_FAULT_REVERT);
 	ck_assert_ptr_eq(p.faults[0].kind, fault_kind_find("partition"));
 	ck_assert_int_eq(p.faults[0].params.group_of[0], 0);
 	ck_assert_int_eq(p.faults[0].params.group_of[2], 1);
 	ck_assert_str_eq(p.faults[0].params.direction, "both");
-	ck_assert_int_eq(runplan_event_find(&p, "e3"), 2);
-	runplan_free(&p);
+	ck_assert_int_eq(planread_event_find(&p, "e3"), 2);
+	planread_free(&p);
 }
 END_TEST
 
 START_TEST(plan_rejects_unknown_node)
 {
-	struct runplan p;
+	struct planread p;
 	struct fl_error err = {0};
 	char path[64];
 	FILE *f;
@@ -96,7 +96,7 @@ START_TEST(plan_rejects_unknown_node)
 	f = fopen(path, "w");
 	fputs("{\"faultlab_plan\":1,\"nodes\":[{\"name\":\"a\"}],\"links\":[[\"a\",\"zed\"]]}", f);
 	fclose(f);
-	ck_assert_int_eq(runplan_load(path, &p, &err), -1);
+	ck_assert_int_eq(planread_load(path, &p, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "links"));
 	unlink(path);
 }
@@ -107,16 +107,16 @@ START_TEST(address_shift)
 	char out[16];
 	struct fl_error err = {0};
 
-	ck_assert_int_eq(runplan_address_shift("10.213.0.0/24", "10.213.7.0/24", "10.213.0.2", out,
-					       sizeof(out), &err),
+	ck_assert_int_eq(planread_address_shift("10.213.0.0/24", "10.213.7.0/24", "10.213.0.2", out,
+						sizeof(out), &err),
 			 0);
 	ck_assert_str_eq(out, "10.213.7.2");
-	ck_assert_int_eq(runplan_address_shift("10.213.0.0/22", "10.213.8.0/22", "10.213.1.7", out,
-					       sizeof(out), &err),
+	ck_assert_int_eq(planread_address_shift("10.213.0.0/22", "10.213.8.0/22", "10.213.1.7", out,
+						sizeof(out), &err),
 			 0);
 	ck_assert_str_eq(out, "10.213.9.7");
 	ck_assert_int_eq(
-	    runplan_address_shift("10.213.0.0/24", "nope", "10.213.0.2", out, sizeof(out), &err),
+	    planread_address_shift("10.213.0.0/24", "nope", "10.213.0.2", out, sizeof(out), &err),
 	    -1);
 }
 END_TEST
@@ -147,7 +147,7 @@ static int argv_has(char **v, const char *a, const char *b)
 
 START_TEST(labnode_command_lines)
 {
-	struct runplan p;
+	struct planread p;
 	char **a, **b, **s;
 
 	plan_file(&p);
@@ -176,7 +176,7 @@ START_TEST(labnode_command_lines)
 	rundir_argv_free(b);
 	rundir_argv_free(s);
 	unsetenv("FL_LABNODE");
-	runplan_free(&p);
+	planread_free(&p);
 }
 END_TEST
 
@@ -184,7 +184,7 @@ START_TEST(receipts_count_for_planned_recipients_only)
 {
 	struct run_ctx c = {0};
 	struct driver_node alice = {.name = "alice"}, bob = {.name = "bob"};
-	static const struct runplan_event *idx[3];
+	static const struct planread_event *idx[3];
 
 	plan_file(&c.plan);
 	idx[1] = &c.plan.events[0]; /* m1: alice → bob */
@@ -195,7 +195,7 @@ START_TEST(receipts_count_for_planned_recipients_only)
 	ck_assert_int_eq(run_receipt_accept(&c, &bob, "m2 xyz"), 0);   /* not in the plan */
 	ck_assert_int_eq(run_receipt_accept(&c, &bob, "m1xyz"), 0);
 	ck_assert_int_eq(run_receipt_accept(&c, &bob, "hello"), 0);
-	runplan_free(&c.plan);
+	planread_free(&c.plan);
 }
 END_TEST
 
@@ -244,7 +244,7 @@ START_TEST(partition_drop_lists)
 	ck_assert_ptr_nonnull(strstr(pb, "\"params\":{\"drop_from\":[\"10.213.9.2\"]}}"));
 	free(pb);
 	ck_assert_ptr_null(partition_request(&c, 1, 2)); /* not in it */
-	runplan_free(&c.plan);
+	planread_free(&c.plan);
 }
 END_TEST
 

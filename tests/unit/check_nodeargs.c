@@ -4,7 +4,7 @@
 #include "orchestrator/drivers/driver.h"
 #include "orchestrator/drivers/nodeargs.h"
 #include "orchestrator/run/rundir.h"
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -65,8 +65,8 @@ START_TEST(status_cli_command_line)
 	static char *args[] = {"--peer=@PEER@:60000", "--db=@DATA@/x", NULL};
 	static char *none[] = {NULL};
 	uint32_t links[1][2] = {{0, 1}};
-	struct runplan_node nodes[2];
-	struct runplan p;
+	struct planread_node nodes[2];
+	struct planread p;
 	char **a;
 
 	memset(&p, 0, sizeof(p));

@@ -40,7 +40,7 @@ static int run_dir(const char *name)
 	int verdict = -1;
 
 	snprintf(dir, sizeof(dir), "tests/data/runs/%s", name);
-	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, &err) == 0, "%s", err.msg);
+	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, NULL, &err) == 0, "%s", err.msg);
 	return verdict;
 }
 
@@ -454,8 +454,8 @@ START_TEST(test_report_schema)
 		int verdict;
 
 		snprintf(dir, sizeof(dir), "%s/%s", outdir, strrchr(g.gl_pathv[i], '/') + 1);
-		ck_assert_msg(analyze_run_dir(g.gl_pathv[i], &o, &verdict, &err) == 0, "%s: %s",
-			      g.gl_pathv[i], err.msg);
+		ck_assert_msg(analyze_run_dir(g.gl_pathv[i], &o, &verdict, NULL, &err) == 0,
+			      "%s: %s", g.gl_pathv[i], err.msg);
 		ck_assert_int_eq(test_reports_valid(dir), 1);
 	}
 	globfree(&g);

@@ -98,7 +98,7 @@ START_TEST(image_table)
 END_TEST
 
 /* A plan of one labnode relay and one waku-rest node with two args of its own. */
-static void two_node_plan(struct runplan *p, struct runplan_node *nodes)
+static void two_node_plan(struct planread *p, struct planread_node *nodes)
 {
 	static char *wargs[] = {"--rest=true", "--relay=true", NULL};
 	static char *none[] = {NULL};
@@ -124,8 +124,8 @@ static void two_node_plan(struct runplan *p, struct runplan_node *nodes)
 
 START_TEST(command_lines_per_runtime)
 {
-	struct runplan p;
-	struct runplan_node nodes[2];
+	struct planread p;
+	struct planread_node nodes[2];
 	char **a, **w;
 
 	two_node_plan(&p, nodes);
@@ -232,7 +232,7 @@ START_TEST(conndrop_params_round_trip)
 	struct scenario_errors errs;
 	struct scenario sc;
 	struct plan *plan;
-	struct runplan rp;
+	struct planread rp;
 	struct fl_error err = {0};
 	char path[64], *line;
 	const char *want[] = {"{\"mode\":\"reset\",\"ports\":[60000,8080]}",
@@ -246,7 +246,7 @@ START_TEST(conndrop_params_round_trip)
 	f = fopen(path, "w");
 	ck_assert_int_eq(plan_write_json(plan, f), 0);
 	fclose(f);
-	ck_assert_msg(runplan_load(path, &rp, &err) == 0, "%s", err.msg);
+	ck_assert_msg(planread_load(path, &rp, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(rp.n_faults, 2);
 	for (size_t i = 0; i < 2; i++) {
 		struct agentctl_fault af = {.id = rp.faults[i].id,
@@ -275,7 +275,7 @@ START_TEST(conndrop_params_round_trip)
 	ck_assert_ptr_null(fault_ports_parse("60000,"));
 	ck_assert_ptr_null(fault_ports_parse("0"));
 	ck_assert_ptr_null(fault_ports_parse("x"));
-	runplan_free(&rp);
+	planread_free(&rp);
 	plan_free(plan);
 	scenario_free(&sc);
 	unlink(path);
@@ -289,7 +289,7 @@ START_TEST(fault_params_round_trip)
 	struct scenario_errors errs;
 	struct scenario sc;
 	struct plan *plan;
-	struct runplan rp;
+	struct planread rp;
 	struct fl_error err = {0};
 	char path[64];
 	json_t *pj, *faults, *fj;
@@ -302,12 +302,12 @@ START_TEST(fault_params_round_trip)
 	f = fopen(path, "w");
 	ck_assert_int_eq(plan_write_json(plan, f), 0);
 	fclose(f);
-	ck_assert_msg(runplan_load(path, &rp, &err) == 0, "%s", err.msg);
+	ck_assert_msg(planread_load(path, &rp, &err) == 0, "%s", err.msg);
 	pj = json_load_file(path, 0, NULL);
 	faults = json_object_get(pj, "faults");
 	ck_assert_uint_eq(json_array_size(faults), rp.n_faults);
 	json_array_foreach(faults, i, fj) {
-		const struct runplan_fault *rf = &rp.faults[i];
+		const struct planread_fault *rf = &rp.faults[i];
 		struct agentctl_fault af = {
 		    .id = rf->id, .kind = rf->kind, .lease_ms = 1, .params = &rf->params};
 		json_t *want = json_object_get(fj, "params"), *req, *got, *v;
@@ -337,7 +337,7 @@ START_TEST(fault_params_round_trip)
 		free(line);
 	}
 	json_decref(pj);
-	runplan_free(&rp);
+	planread_free(&rp);
 	plan_free(plan);
 	scenario_free(&sc);
 	unlink(path);

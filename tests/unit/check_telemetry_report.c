@@ -178,7 +178,7 @@ START_TEST(rendered_in_every_report)
 	int verdict = -1;
 
 	tr_db();
-	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, &err) == 0, "%s", err.msg);
+	ck_assert_msg(analyze_run_dir(dir, &o, &verdict, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(verdict, 0);
 	ck_assert_ptr_nonnull(strstr(tr_slurp("report.json"), "\"telemetry\": {"));
 	ck_assert_ptr_nonnull(

@@ -12,7 +12,7 @@
 #include "orchestrator/cli/cli.h"
 #include "common/xalloc.h"
 #include "orchestrator/run/run.h"
-#include "orchestrator/run/runplan.h"
+#include "orchestrator/plan/planread.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -38,22 +38,22 @@ static char **replay_split(char *s)
 static int replay_check(struct run_opts *o, const char *plan_path, const char *pause, char **only,
 			char **keep)
 {
-	struct runplan p;
+	struct planread p;
 	struct fl_error err = {0};
 	int rc = 0;
 
-	if (runplan_load(plan_path, &p, &err) < 0) {
+	if (planread_load(plan_path, &p, &err) < 0) {
 		fprintf(stderr, "faultlab replay: %s\n", err.msg);
 		return FL_EXIT_INVALID;
 	}
 	o->seed = p.seed;
 	o->has_seed = 1;
-	if (pause && runplan_event_find(&p, pause) < 0) {
+	if (pause && planread_event_find(&p, pause) < 0) {
 		fprintf(stderr, "faultlab replay: no event \"%s\" in %s\n", pause, plan_path);
 		rc = FL_EXIT_INVALID;
 	}
 	for (char **n = keep; n && *n && rc == 0; n++)
-		if (runplan_node_find(&p, *n) < 0) {
+		if (planread_node_find(&p, *n) < 0) {
 			fprintf(stderr, "faultlab replay: --keep-running: no node \"%s\" in %s\n",
 				*n, plan_path);
 			rc = FL_EXIT_INVALID;
@@ -63,11 +63,11 @@ static int replay_check(struct run_opts *o, const char *plan_path, const char *p
 		rc = FL_EXIT_INVALID;
 	}
 	for (char **n = only; n && *n && rc == 0; n++)
-		if (runplan_node_find(&p, *n) < 0) {
+		if (planread_node_find(&p, *n) < 0) {
 			fprintf(stderr, "faultlab replay: no node \"%s\" in %s\n", *n, plan_path);
 			rc = FL_EXIT_INVALID;
 		}
-	runplan_free(&p);
+	planread_free(&p);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "orchestrator/analyze/fleetlog.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct cli_analyze_args {
@@ -74,11 +75,14 @@ int cli_analyze(int argc, char **argv)
 	{
 		struct analyze_opts o = {
 		    .no_html = a.no_html, .no_traces = a.no_traces, .quiet = a.quiet, .out = a.out};
+		char *summary = NULL;
 
-		if (analyze_run_dir(a.run_dir, &o, &verdict, &err) < 0) {
+		if (analyze_run_dir(a.run_dir, &o, &verdict, &summary, &err) < 0) {
 			fprintf(stderr, "faultlab analyze: %s\n", err.msg);
 			return FL_EXIT_INVALID;
 		}
+		fputs(summary ? summary : "", stdout);
+		free(summary);
 	}
 	return verdict ? FL_EXIT_FAILED : FL_EXIT_OK;
 }

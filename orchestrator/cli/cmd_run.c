@@ -43,6 +43,7 @@ int cli_run_one(struct run_opts *o)
 	if (o->seed_drawn)
 		fprintf(stderr, "faultlab: seed %" PRIu64 "\n", o->seed_used);
 	rc = run_main(o, &err);
+	fputs(o->summary ? o->summary : "", stdout);
 	if (rc == FL_EXIT_ENV || rc == FL_EXIT_INTERRUPTED)
 		fprintf(stderr, "faultlab: %s\n", err.msg);
 	if (!o->keep)

@@ -1,5 +1,5 @@
-/* The planner's side of planfile (kept apart: the one run file that sees scenario and plan). */
-#include "orchestrator/run/planfile.h"
+/* The planner's side of planbytes (kept apart: the one run file that sees scenario and plan). */
+#include "orchestrator/run/planbytes.h"
 
 #include "orchestrator/plan/plan.h"
 #include "orchestrator/scenario/scenario.h"
@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		      enum fl_exit *exit, struct fl_error *err);
+int planbytes_scenario(const char *path, int has_seed, uint64_t seed, struct planbytes *pf,
+		       enum fl_exit *exit, struct fl_error *err);
 
-static int planfile_write(const struct plan *plan, struct planfile *pf, struct fl_error *err)
+static int planbytes_write(const struct plan *plan, struct planbytes *pf, struct fl_error *err)
 {
 	FILE *f = open_memstream(&pf->json, &pf->len);
 
@@ -28,8 +28,8 @@ static int planfile_write(const struct plan *plan, struct planfile *pf, struct f
 	return 0;
 }
 
-int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct planfile *pf,
-		      enum fl_exit *exit, struct fl_error *err)
+int planbytes_scenario(const char *path, int has_seed, uint64_t seed, struct planbytes *pf,
+		       enum fl_exit *exit, struct fl_error *err)
 {
 	struct scenario sc;
 	struct plan *plan = NULL;
@@ -54,7 +54,7 @@ int planfile_scenario(const char *path, int has_seed, uint64_t seed, struct plan
 		goto out;
 	}
 	*exit = FL_EXIT_ENV;
-	if (planfile_write(plan, pf, err) < 0)
+	if (planbytes_write(plan, pf, err) < 0)
 		goto out;
 	snprintf(pf->name, sizeof(pf->name), "%s", sc.name);
 	pf->seed = seed;
