@@ -156,6 +156,12 @@ struct analyze_pause {
 
 struct replay_cmp; /* replay_compare.h */
 
+/* A traffic with after: (journal traffic-open): opened at t_ms, or never (error). */
+struct analyze_open {
+	const char *traffic, *after, *error; /* error NULL: it opened */
+	double within_ms, t_ms;
+};
+
 struct analyze_run {
 	struct amap_arena arena;
 	const char *dir, *scenario, *runtime, *started_at, *run_name, *status;
@@ -201,7 +207,9 @@ struct analyze_run {
 	const char *replay_of;	/* a replay: the original run directory (journal "replay") */
 	struct replay_cmp *cmp; /* a replay compared with its original (analyze_run_dir) */
 	struct amap node_by_name, node_by_key, msg_by_id, msg_by_hash, msg_by_node_id;
-	struct analyze_mesh *mesh; /* relay mesh timelines (mesh.c), NULL none */
+	struct analyze_mesh *mesh;  /* relay mesh timelines (mesh.c), NULL none */
+	struct analyze_open *opens; /* opens.c: traffic with after:, in journal order */
+	size_t n_opens, opens_failed;
 };
 
 /* Loads and analyzes dir. NULL + err when plan.json is missing or malformed. */

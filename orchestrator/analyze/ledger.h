@@ -23,6 +23,9 @@ int journal_load(struct analyze_run *run, struct fl_error *err);
 
 /* nodes.c: nodes/<n>/events.jsonl receipts. */
 int nodes_load_events(struct analyze_run *run, struct fl_error *err);
+/* opens.c: a traffic-open journal line (strings in the run's arena). */
+void opens_line(struct analyze_run *run, const char *traffic, const char *after, double within_ms,
+		double t_ms, const char *error);
 /* accept.c: a `received` acceptance ("m17.accept …", labnode's answer to a request with
  * accept: true) at the request's sender sets that message's accepted_ms. 1 when the text
  * is an acceptance (counted or not), 0 when it is something else. */

@@ -85,7 +85,13 @@ static void json_traffic(FILE *f, const struct plan *plan, const struct plan_tra
 	json_nodes(f, plan, t->from, t->n_from);
 	fputs(", \"to\": ", f);
 	json_nodes(f, plan, t->to, t->n_to);
-	fprintf(f, ", \"count\": %" PRIu64 "}", t->src->count);
+	fprintf(f, ", \"count\": %" PRIu64, t->src->count);
+	if (t->src->after) { /* only then: plans without it stay as they were */
+		fputs(", \"after\": ", f);
+		json_str(f, t->src->after);
+		fprintf(f, ", \"within_ms\": %" PRId64, t->src->within_ms);
+	}
+	fputc('}', f);
 }
 
 static void json_fault_groups(FILE *f, const struct plan *plan, const struct plan_fault *pf)
@@ -220,7 +226,13 @@ static void json_event(FILE *f, const struct plan *plan, size_t i)
 	json_str(f, plan->nodes[ev->from].src->name);
 	fputs(", \"to\": ", f);
 	json_nodes(f, plan, ev->to, ev->n_to);
-	fprintf(f, ", \"size\": %u%s}", ev->size, t->src->accept ? ", \"accept\": true" : "");
+	fprintf(f, ", \"size\": %u%s", ev->size, t->src->accept ? ", \"accept\": true" : "");
+	if (t->src->after) { /* t_ms counts from the moment the named traffic is delivered */
+		fputs(", \"after\": ", f);
+		json_str(f, t->src->after);
+		fprintf(f, ", \"within_ms\": %" PRId64, t->src->within_ms);
+	}
+	fputc('}', f);
 }
 
 /* Writes "  "key": [" then each item on its own line, then "  ]". */

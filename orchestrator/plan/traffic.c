@@ -48,7 +48,11 @@ static void traffic_times(const struct plan *plan, const struct scenario_traffic
 			  double *at)
 {
 	double gap = t->rate_per_s > 0 ? 1000.0 / t->rate_per_s : (double)t->interval_ms;
-	double avail = (double)(plan->sc->duration_ms - t->start_ms) - 1, sum = 0;
+	/* after: times count from the opening, which may come as late as t->latest_ms */
+	double avail =
+		   (double)(plan->sc->duration_ms - (t->after ? t->latest_ms : 0) - t->start_ms) -
+		   1,
+	       sum = 0;
 
 	for (uint64_t k = 0; k < t->count; k++) {
 		if (t->poisson) {

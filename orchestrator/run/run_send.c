@@ -130,6 +130,7 @@ void run_sendq_push(struct run_ctx *c, const struct runplan_event *e)
 			drain_expect_accept(c->tl.drain, e->msg, to[0], e->from);
 	}
 	free(to);
+	run_gate_queued(c, e);
 
 	if (!q || !q->started) {
 		run_send_do(c, e, NULL);

@@ -147,6 +147,17 @@ void runjournal_node_restart(struct runjournal *j, const char *node, const char 
 	runjournal_put(j, o);
 }
 
+void runjournal_traffic_open(struct runjournal *j, const char *traffic, const char *after,
+			     int64_t within_ms, double t_ms, const char *error)
+{
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:I,s:o}", "type", "traffic-open", "traffic", traffic, "after",
+		      after, "within_ms", (json_int_t)within_ms, "t_ms", runjournal_ms(t_ms));
+
+	runjournal_result(o, error);
+	runjournal_put(j, o);
+}
+
 void runjournal_drain_end(struct runjournal *j, double planned_end_ms, size_t messages)
 {
 	runjournal_put(j, json_pack("{s:s,s:o,s:s,s:o,s:I}", "type", "drain-end", "t_ms",

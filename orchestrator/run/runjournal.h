@@ -51,6 +51,9 @@ void runjournal_fault(struct runjournal *j, const struct runjournal_fault *f);
 /* code < 0 → null; sig NULL → null. */
 void runjournal_node_exit(struct runjournal *j, const char *node, int code, const char *sig,
 			  int expected);
+/* traffic-open: a traffic with after: opened at t_ms (error NULL), or never will (error). */
+void runjournal_traffic_open(struct runjournal *j, const char *traffic, const char *after,
+			     int64_t within_ms, double t_ms, const char *error);
 void runjournal_node_restart(struct runjournal *j, const char *node, const char *error);
 /* The drain ended before planned_end_ms because nothing was left to wait for: every one of
  * the `messages` was received or given up, and every fault was reverted. */

@@ -195,6 +195,8 @@ static int runplan_event_load(const struct runplan *p, struct runplan_event *e, 
 		runplan_str(e->traffic, sizeof(e->traffic), o, "traffic");
 		runplan_str(e->kind, sizeof(e->kind), o, "kind");
 		e->accept = json_is_true(json_object_get(o, "accept"));
+		runplan_str(e->after, sizeof(e->after), o, "after");
+		e->within_ms = json_integer_value(json_object_get(o, "within_ms"));
 		e->size = (uint64_t)json_integer_value(json_object_get(o, "size"));
 		k = runplan_node_find(p, json_string_value(json_object_get(o, "from")) ?: "");
 		if (k < 0)

@@ -44,7 +44,10 @@ struct runplan_event {
 	char msg[16];
 	char traffic[64];
 	char kind[24];
-	int accept; /* a request whose receiver is to accept it (scenario accept: true) */
+	int accept;	   /* a request whose receiver is to accept it (scenario accept: true) */
+	char after[64];	   /* after: the traffic whose delivery opens this one ("" none); t_ms
+			    * then counts from that opening (run_gate.c) */
+	int64_t within_ms; /* after: how long past that traffic's last send it may wait */
 	uint32_t from;
 	uint32_t *to;
 	size_t n_to;

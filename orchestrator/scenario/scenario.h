@@ -129,6 +129,11 @@ struct scenario_traffic {
 	uint64_t size_min, size_max; /* equal for a fixed size */
 	int accept;		     /* contact-request / join-request: the receiver accepts */
 	struct scenario_mark mark, count_mark, start_mark, size_mark, accept_mark;
+	char *after;	   /* after: the traffic whose delivery opens this one; NULL none */
+	int64_t within_ms; /* within: how long after that traffic's last send it may wait */
+	long after_index;  /* sc->traffic index of `after` (validate), -1 none */
+	int64_t latest_ms; /* validate: the latest time this traffic's first send can come */
+	struct scenario_mark after_mark, within_mark;
 };
 
 enum scenario_fault_kind {

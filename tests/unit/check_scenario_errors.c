@@ -130,6 +130,42 @@ static const struct broken_case broken_cases[] = {
      "  - name: b\ntraffic:\n  - {kind: contact-request, from: a, to: b, rate: 1/s, count: 5, "
      "accept: true}\n",
      "t.yaml:9:74: traffic \"t1\": accept: true needs labnode nodes; \"a\" runs driver jswaku\n"},
+    {"after unknown",
+     BASE "traffic:\n  - {name: hello, kind: dm, from: a, to: b, rate: 1/s, count: 1}\n"
+	  "  - {name: chat, kind: dm, from: a, to: b, rate: 1/s, count: 5, after: helo, within: "
+	  "40s}\n",
+     "t.yaml:9:72: traffic \"chat\": after: no traffic named \"helo\" (did you mean "
+     "\"hello\"?)\n"},
+    {"after itself",
+     BASE "traffic:\n  - {name: chat, kind: dm, from: a, to: b, rate: 1/s, count: 5, after: chat, "
+	  "within: 40s}\n",
+     "t.yaml:8:72: traffic \"chat\" cannot come after itself\n"},
+    {"after cycle",
+     BASE
+     "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: y, within: "
+     "5s}\n  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: x, within: 5s}\n",
+     "t.yaml:8:69: traffic \"x\": after \"y\" makes a cycle (each waits for the other)\n"},
+    {"after without within",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 1}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: x}\n",
+     "t.yaml:9:69: after needs within (how long to wait for \"x\", e.g. within: 40s)\n"},
+    {"within without after",
+     BASE "traffic:\n  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, within: 5s}\n",
+     "t.yaml:8:70: within needs after (the traffic to wait for)\n"},
+    {"within zero",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 1}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: x, within: 0s}\n",
+     "t.yaml:9:80: within must be at least 1ms\n"},
+    {"after count does not fit",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 10}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 20, after: x, within: 40s}\n",
+     "t.yaml:9:59: traffic \"y\": 20 messages need 20s at this rate, but only 11s remain between "
+     "start 0ms after its latest opening 49s and duration 1m\n"},
+    {"after opens too late",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 30}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 2, after: x, within: 40s}\n",
+     "t.yaml:9:80: traffic \"y\" may open as late as 69s (\"x\"'s last send plus within), and "
+     "start 0ms after that is not before the end of duration 1m\n"},
     {"group small", BASE "traffic:\n  - {kind: group, from: a, to: [a], rate: 1/s, count: 5}\n",
      "t.yaml:8:32: traffic \"t1\": a group needs at least 2 members, to: selects 1\n"},
     {"two kinds",
