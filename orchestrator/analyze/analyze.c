@@ -56,6 +56,7 @@ void analyze_free(struct analyze_run *run)
 	free(run->nodes);
 	free(run->faults);
 	free(run->opens);
+	free(run->store_queries);
 	free(run->msgs);
 	free(run->canon);
 	free(run->dels);

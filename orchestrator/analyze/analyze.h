@@ -162,6 +162,14 @@ struct analyze_open {
 	double within_ms, t_ms;
 };
 
+/* One store asked by a store-query (journal store-query): found / missing are plan ids,
+ * space-separated; error set when it could not be asked. */
+struct analyze_store_query {
+	const char *query, *traffic, *of, *node, *store, *found, *missing, *error;
+	double asked_ms, answered_ms;
+	size_t n_found, n_missing;
+};
+
 struct analyze_run {
 	struct amap_arena arena;
 	const char *dir, *scenario, *runtime, *started_at, *run_name, *status;
@@ -210,6 +218,8 @@ struct analyze_run {
 	struct analyze_mesh *mesh;  /* relay mesh timelines (mesh.c), NULL none */
 	struct analyze_open *opens; /* opens.c: traffic with after:, in journal order */
 	size_t n_opens, opens_failed;
+	struct analyze_store_query *store_queries; /* store_query.c, journal order */
+	size_t n_store_queries;
 };
 
 /* Loads and analyzes dir. NULL + err when plan.json is missing or malformed. */

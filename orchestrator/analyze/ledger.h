@@ -23,6 +23,11 @@ int journal_load(struct analyze_run *run, struct fl_error *err);
 
 /* nodes.c: nodes/<n>/events.jsonl receipts. */
 int nodes_load_events(struct analyze_run *run, struct fl_error *err);
+/* store_query.c: a store-query journal line; the `stored` fraction over the queries of
+ * traffic (the store-query's name or its `of`; NULL all), NAN + note when unmeasured. */
+void store_query_line(struct analyze_run *run, const struct analyze_store_query *q);
+void store_query_measure(const struct analyze_run *run, const char *traffic, double *actual,
+			 const char **note);
 /* opens.c: a traffic-open journal line (strings in the run's arena). */
 void opens_line(struct analyze_run *run, const char *traffic, const char *after, double within_ms,
 		double t_ms, const char *error);

@@ -7,8 +7,8 @@
 
 #include <math.h>
 
-void opens_line(struct analyze_run *run, const char *traffic, const char *after,
-		double within_ms, double t_ms, const char *error)
+void opens_line(struct analyze_run *run, const char *traffic, const char *after, double within_ms,
+		double t_ms, const char *error)
 {
 	struct analyze_open *o;
 

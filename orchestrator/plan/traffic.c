@@ -28,8 +28,8 @@ static int traffic_resolve(struct plan *plan, size_t i, struct fl_error *err)
 	pt->n_to = scenario_selector_resolve(sc, &pt->src->to, &r, pt->to);
 	if (!pt->n_from || !pt->n_to)
 		return fl_err(err, "traffic \"%s\" has no sender or no receiver", pt->src->name);
-	if (traffic_pairwise(pt->src->kind))
-		return 0;
+	if (traffic_pairwise(pt->src->kind) || pt->src->kind == SCENARIO_TRAFFIC_STORE_QUERY)
+		return 0; /* a store-query asks every node of to (traffic_store_query.c) */
 	pt->recv = fl_xcalloc(pt->n_from * pt->n_to + 1, sizeof(*pt->recv));
 	pt->n_recv = fl_xcalloc(pt->n_from + 1, sizeof(*pt->n_recv));
 	for (size_t f = 0; f < pt->n_from; f++) {
@@ -136,7 +136,10 @@ int plan_traffic_build(struct plan *plan, struct fl_error *err)
 		at = fl_xcalloc(sc->traffic[i].count + 1, sizeof(*at));
 		rng_seed(&r, rng_derive(plan->seed, "traffic", i));
 		traffic_times(plan, &sc->traffic[i], &r, at);
-		traffic_sends(plan, i, at, &r);
+		if (sc->traffic[i].kind == SCENARIO_TRAFFIC_STORE_QUERY)
+			plan_store_query_events(plan, i, at);
+		else
+			traffic_sends(plan, i, at, &r);
 		free(at);
 	}
 	return 0;

@@ -1,5 +1,5 @@
-/* The reports' traffic sections (render_traffic.c): traffic that waited for another
- * (after:). Each writes nothing when the run has none. */
+/* The reports' traffic sections (render_traffic.c): store queries (store-query traffic) and
+ * traffic that waited for another (after:). Each writes nothing when the run has none. */
 #ifndef FL_RENDER_TRAFFIC_H
 #define FL_RENDER_TRAFFIC_H
 

@@ -29,9 +29,9 @@ struct run_traffic {
 	long after; /* index into gates' traffic table, -1 none */
 	int64_t within_ms;
 	enum gate_state state;
-	double open_ms;		     /* timeline time it opened */
+	double open_ms;		       /* timeline time it opened */
 	struct runplan_event *shifted; /* its events with t_ms from the opening */
-	size_t next;		     /* shifted[next] is the next to queue */
+	size_t next;		       /* shifted[next] is the next to queue */
 };
 
 struct run_gates {
@@ -167,8 +167,8 @@ static void gate_open(struct run_ctx *c, struct run_traffic *t, const struct run
 		 a->accept ? "accepted" : "delivered");
 }
 
-static void gate_fail(struct run_ctx *c, struct run_traffic *t, const char *after,
-		      const char *why, double now)
+static void gate_fail(struct run_ctx *c, struct run_traffic *t, const char *after, const char *why,
+		      double now)
 {
 	char msg[256];
 
@@ -251,8 +251,8 @@ int run_gate_busy(const struct run_ctx *c)
 	for (size_t i = 0; g && i < g->n; i++) {
 		const struct run_traffic *t = &g->t[i];
 
-		if (t->shifted && (t->state == GATE_WAITING ||
-				   (t->state == GATE_OPEN && t->next < t->n_events)))
+		if (t->shifted &&
+		    (t->state == GATE_WAITING || (t->state == GATE_OPEN && t->next < t->n_events)))
 			return 1;
 	}
 	return 0;

@@ -113,6 +113,7 @@ struct run_sends {
 	long sent, send_errors;
 	const char **send_failed; /* plan ids of failed sends */
 	size_t n_send_failed, cap_send_failed;
+	char (*hashes)[80]; /* [N]: message mN's hash as its send returned it ("" none) */
 	pthread_mutex_t mu;
 };
 
@@ -174,6 +175,8 @@ void run_sendq_push(struct run_ctx *c, const struct runplan_event *e);
 /* Stops every sender: queued sends are journalled as errors, in-flight ones finish. */
 void run_sendq_stop(struct run_ctx *c);
 
+/* run_store_query.c: a store-query event, on its sender's thread (refused: why not asked). */
+void run_store_query_do(struct run_ctx *c, const struct runplan_event *e, const char *refused);
 /* run_gate.c: traffic with after: + within: (main thread). */
 void run_gate_init(struct run_ctx *c);
 void run_gate_free(struct run_ctx *c);

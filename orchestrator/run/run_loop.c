@@ -371,7 +371,7 @@ int run_timeline(struct run_ctx *c)
 			return -1;
 		run_fault_keep_leases(c, (double)e->t_ms,
 				      runjournal_now(&c->j) - c->tl.pause_ms - (double)e->t_ms);
-		if (e->type == RUNPLAN_SEND)
+		if (e->type == RUNPLAN_SEND || e->type == RUNPLAN_STORE_QUERY)
 			run_sendq_push(c, e);
 		else if (e->type == RUNPLAN_FAULT_APPLY)
 			run_fault_apply(c, e, (double)e->t_ms);

@@ -204,6 +204,18 @@ static int runplan_event_load(const struct runplan *p, struct runplan_event *e, 
 		e->from = (uint32_t)k;
 		return runplan_names(p, json_object_get(o, "to"), &e->to, &e->n_to);
 	}
+	if (strcmp(type, "store-query") == 0) { /* run_store_query.c */
+		e->type = RUNPLAN_STORE_QUERY;
+		runplan_str(e->msg, sizeof(e->msg), o, "query");
+		runplan_str(e->traffic, sizeof(e->traffic), o, "traffic");
+		runplan_str(e->of, sizeof(e->of), o, "of");
+		snprintf(e->kind, sizeof(e->kind), "store-query");
+		k = runplan_node_find(p, json_string_value(json_object_get(o, "from")) ?: "");
+		if (k < 0)
+			return -1;
+		e->from = (uint32_t)k;
+		return runplan_names(p, json_object_get(o, "to"), &e->to, &e->n_to);
+	}
 	if (strcmp(type, "fault-apply") == 0)
 		e->type = RUNPLAN_FAULT_APPLY;
 	else if (strcmp(type, "fault-revert") == 0)

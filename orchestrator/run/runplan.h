@@ -11,7 +11,12 @@
 
 struct json_t;
 
-enum runplan_event_type { RUNPLAN_SEND, RUNPLAN_FAULT_APPLY, RUNPLAN_FAULT_REVERT };
+enum runplan_event_type {
+	RUNPLAN_SEND,
+	RUNPLAN_FAULT_APPLY,
+	RUNPLAN_FAULT_REVERT,
+	RUNPLAN_STORE_QUERY, /* msg = query id (q<N>), traffic, of, from, to = the stores */
+};
 
 struct runplan_node {
 	char name[64];
@@ -48,6 +53,7 @@ struct runplan_event {
 	char after[64];	   /* after: the traffic whose delivery opens this one ("" none); t_ms
 			    * then counts from that opening (run_gate.c) */
 	int64_t within_ms; /* after: how long past that traffic's last send it may wait */
+	char of[64];	   /* store-query: the traffic whose messages it asks for */
 	uint32_t from;
 	uint32_t *to;
 	size_t n_to;

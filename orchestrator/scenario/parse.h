@@ -92,6 +92,13 @@ size_t scenario_name_distance(const char *a, const char *b);
 /* validate_after.c: after/within — names, self, cycles, and each gated traffic's latest
  * opening (latest_ms) with its count checked against the time left after it. */
 void scenario_validate_after(struct sparse *p);
+/* validate_store_query.c: store-query's `of` (a traffic, did you mean), its store nodes
+ * (service, labnode), and `of` refused on other kinds. */
+void scenario_validate_store_query(struct sparse *p, struct scenario_traffic *t);
+/* "no traffic named "x"" for key `key` of t at `at`, with a "did you mean" when one is close. */
+void scenario_validate_unknown_traffic(struct sparse *p, const struct scenario_traffic *t,
+				       const char *key, const char *name, struct scenario_mark at);
+long scenario_traffic_find(const struct scenario *sc, const char *name);
 /* validate_traffic.c: start and count of t against the duration, counted from open_ms. */
 void scenario_validate_traffic_time(struct sparse *p, struct scenario_traffic *t, int64_t open_ms);
 /* The latest plan time of t's last send, its first one coming no later than t->latest_ms. */

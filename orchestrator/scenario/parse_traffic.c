@@ -1,5 +1,5 @@
 /* traffic: a list of {name, kind, from, to, rate|interval, poisson, count, start, size,
- * accept, after, within}. */
+ * accept, after, within, of}. */
 #include "orchestrator/scenario/parse.h"
 
 #include <stdio.h>
@@ -9,8 +9,8 @@
 #define TRAFFIC_DEFAULT_SIZE 256
 #define TRAFFIC_MAX_COUNT 10000000
 
-static const char *const traffic_kinds[] = {
-    "dm", "contact-request", "join-request", "group", "relay", "lightpush", NULL};
+static const char *const traffic_kinds[] = {"dm",    "contact-request", "join-request", "group",
+					    "relay", "lightpush",	"store-query",	NULL};
 
 struct traffic_entry {
 	struct scenario_traffic *t;
@@ -159,14 +159,30 @@ static int traffic_within(struct sparse *p, const struct ytree *v, void *obj)
 	return 0;
 }
 
+static int traffic_of(struct sparse *p, const struct ytree *v, void *obj)
+{
+	struct scenario_traffic *t = ((struct traffic_entry *)obj)->t;
+
+	t->of_mark = v->mark;
+	return scenario_value_string(p, v, &t->of);
+}
+
 static const struct scenario_key traffic_keys[] = {
-    {"name", 0, traffic_name},	     {"kind", 1, traffic_kind},
-    {"from", 1, traffic_from},	     {"to", 1, traffic_to},
-    {"rate", 0, traffic_rate},	     {"interval", 0, traffic_interval},
-    {"poisson", 0, traffic_poisson}, {"count", 0, traffic_count},
-    {"start", 0, traffic_start},     {"size", 0, traffic_size},
-    {"accept", 0, traffic_accept},   {"after", 0, traffic_after},
-    {"within", 0, traffic_within},   {NULL, 0, NULL},
+    {"name", 0, traffic_name},
+    {"kind", 1, traffic_kind},
+    {"from", 1, traffic_from},
+    {"to", 1, traffic_to},
+    {"rate", 0, traffic_rate},
+    {"interval", 0, traffic_interval},
+    {"poisson", 0, traffic_poisson},
+    {"count", 0, traffic_count},
+    {"start", 0, traffic_start},
+    {"size", 0, traffic_size},
+    {"accept", 0, traffic_accept},
+    {"after", 0, traffic_after},
+    {"within", 0, traffic_within},
+    {"of", 0, traffic_of},
+    {NULL, 0, NULL},
 };
 
 static void traffic_entry(struct sparse *p, const struct ytree *v, size_t index)
@@ -178,10 +194,17 @@ static void traffic_entry(struct sparse *p, const struct ytree *v, size_t index)
 
 	t->mark = v->mark;
 	t->after_index = -1;
+	t->of_index = -1;
 	t->size_min = t->size_max = TRAFFIC_DEFAULT_SIZE;
 	if (scenario_keys_walk(p, v, "a traffic entry (a mapping with kind, from, to, ...)",
 			       "traffic", traffic_keys, &e) < 0)
 		return;
+	if (t->kind == SCENARIO_TRAFFIC_STORE_QUERY && !e.has_rate && !e.has_interval) {
+		t->interval_ms = 1000; /* one query by default (validate_store_query.c) */
+		e.has_interval = 1;
+		if (!t->count)
+			t->count = 1;
+	}
 	if (e.has_rate && e.has_interval)
 		scenario_error_at(p, e.rate_mark, "give either rate or interval, not both");
 	else if (!e.has_rate && !e.has_interval)

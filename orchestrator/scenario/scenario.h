@@ -115,6 +115,7 @@ enum scenario_traffic_kind {
 	SCENARIO_TRAFFIC_GROUP,
 	SCENARIO_TRAFFIC_RELAY,
 	SCENARIO_TRAFFIC_LIGHTPUSH,
+	SCENARIO_TRAFFIC_STORE_QUERY,
 };
 
 struct scenario_traffic {
@@ -134,6 +135,9 @@ struct scenario_traffic {
 	long after_index;  /* sc->traffic index of `after` (validate), -1 none */
 	int64_t latest_ms; /* validate: the latest time this traffic's first send can come */
 	struct scenario_mark after_mark, within_mark;
+	char *of;      /* store-query: the traffic whose messages it asks the store for */
+	long of_index; /* sc->traffic index of `of` (validate), -1 none */
+	struct scenario_mark of_mark;
 };
 
 enum scenario_fault_kind {

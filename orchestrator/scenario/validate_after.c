@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static long after_find(const struct scenario *sc, const char *name)
+long scenario_traffic_find(const struct scenario *sc, const char *name)
 {
 	for (size_t i = 0; i < sc->n_traffic; i++)
 		if (strcmp(sc->traffic[i].name, name) == 0)
@@ -17,14 +17,15 @@ static long after_find(const struct scenario *sc, const char *name)
 	return -1;
 }
 
-static void after_unknown(struct sparse *p, const struct scenario_traffic *t)
+void scenario_validate_unknown_traffic(struct sparse *p, const struct scenario_traffic *t,
+				       const char *key, const char *name, struct scenario_mark at)
 {
 	const struct scenario *sc = p->sc;
-	size_t len = strlen(t->after), max = len < 3 ? 0 : (len + 2) / 3, best = max + 1;
+	size_t len = strlen(name), max = len < 3 ? 0 : (len + 2) / 3, best = max + 1;
 	const char *hint = NULL;
 
 	for (size_t i = 0; max > 0 && i < sc->n_traffic; i++) {
-		size_t d = scenario_name_distance(t->after, sc->traffic[i].name);
+		size_t d = scenario_name_distance(name, sc->traffic[i].name);
 
 		if (d < best && &sc->traffic[i] != t) {
 			best = d;
@@ -32,13 +33,13 @@ static void after_unknown(struct sparse *p, const struct scenario_traffic *t)
 		}
 	}
 	if (hint)
-		scenario_error_at(p, t->after_mark,
-				  "traffic \"%s\": after: no traffic named \"%s\" (did you mean "
+		scenario_error_at(p, at,
+				  "traffic \"%s\": %s: no traffic named \"%s\" (did you mean "
 				  "\"%s\"?)",
-				  t->name, t->after, hint);
+				  t->name, key, name, hint);
 	else
-		scenario_error_at(p, t->after_mark, "traffic \"%s\": after: no traffic named \"%s\"",
-				  t->name, t->after);
+		scenario_error_at(p, at, "traffic \"%s\": %s: no traffic named \"%s\"", t->name,
+				  key, name);
 }
 
 /* 1 when following after from traffic i comes back to i (reported once, at i). */
@@ -95,18 +96,19 @@ void scenario_validate_after(struct sparse *p)
 			broken = 1;
 			continue;
 		}
-		t->after_index = after_find(sc, t->after);
+		t->after_index = scenario_traffic_find(sc, t->after);
 		if (t->after_index < 0) {
-			after_unknown(p, t);
+			scenario_validate_unknown_traffic(p, t, "after", t->after, t->after_mark);
 			broken = 1;
 		}
 	}
 	for (size_t i = 0; !broken && i < sc->n_traffic; i++)
 		if (sc->traffic[i].after && after_loops(sc, i)) {
-			scenario_error_at(p, sc->traffic[i].after_mark,
-					  "traffic \"%s\": after \"%s\" makes a cycle (each waits for "
-					  "the other)",
-					  sc->traffic[i].name, sc->traffic[i].after);
+			scenario_error_at(
+			    p, sc->traffic[i].after_mark,
+			    "traffic \"%s\": after \"%s\" makes a cycle (each waits for "
+			    "the other)",
+			    sc->traffic[i].name, sc->traffic[i].after);
 			broken = 1;
 		}
 	for (size_t i = 0; !broken && i < sc->n_traffic; i++)

@@ -30,7 +30,8 @@ static void validate_traffic_parties(struct sparse *p, const struct scenario_tra
 					  "selects %zu",
 					  t->name, nt);
 	} else if (t->kind != SCENARIO_TRAFFIC_RELAY && t->kind != SCENARIO_TRAFFIC_LIGHTPUSH &&
-		   nf == 1 && nt == 1 && from[0] == to[0]) {
+		   t->kind != SCENARIO_TRAFFIC_STORE_QUERY && nf == 1 && nt == 1 &&
+		   from[0] == to[0]) {
 		scenario_error_at(
 		    p, t->to.mark,
 		    "traffic \"%s\": from and to are the same node \"%s\" (a %s needs "
@@ -167,6 +168,8 @@ void scenario_validate_traffic(struct sparse *p)
 		if (p->errs->n == before)
 			validate_traffic_parties(p, t);
 		validate_traffic_service(p, t);
+		if (p->errs->n == before)
+			scenario_validate_store_query(p, t);
 		if (p->errs->n == before)
 			validate_traffic_accept(p, t);
 		if (!t->after)

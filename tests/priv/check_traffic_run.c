@@ -5,6 +5,10 @@
  *   both nodes cut apart until after within (2 s) runs out, chat never starts: the run fails
  *   with the verdict line `traffic "chat" never started: "hello" not accepted within 2s`, and
  *   chat's 4 messages are not counted (only hello's 1 is sent).
+ * - store-query: the store (svc) is cut off from everyone for 4 s while alice sends bob two
+ *   DMs (chat), and connected again before two more (chat2); at 9 s bob asks svc for each
+ *   traffic's messages through labnode's /store/v3/messages (peerAddr = svc): chat's are
+ *   missing, chat2's found (store_queries[], metric stored 0 % and 100 %).
  * Each report is validated against the schema. */
 #include "tests/util_test.h"
 
@@ -46,8 +50,8 @@ static int tr_run(const char *tag, const char *body, char *out, size_t cap)
 	fprintf(f, "version: 1\nname: traffic-%s-%d\nseed: 7\n", tag, (int)getpid());
 	fputs(body, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err",
-		 tr_bin, path, out, out, out);
+	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err", tr_bin,
+		 path, out, out, out);
 	rc = system(cmd);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -96,8 +100,9 @@ START_TEST(after_times_out)
 	char out[PATH_MAX], body[1024];
 	int rc;
 
-	snprintf(body, sizeof(body), "%sfaults:\n  - {name: cut, at: 0s, for: 6s, partition: "
-				     "{groups: [[alice], [bob]]}}\n",
+	snprintf(body, sizeof(body),
+		 "%sfaults:\n  - {name: cut, at: 0s, for: 6s, partition: "
+		 "{groups: [[alice], [bob]]}}\n",
 		 tr_after);
 	rc = tr_run("after-late", body, out, sizeof(out));
 	ck_assert_msg(rc == 1, "exit %d (see %s.err)", rc, out);
@@ -112,6 +117,40 @@ START_TEST(after_times_out)
 }
 END_TEST
 
+static const char tr_store[] =
+    "duration: 10s\ndrain: 5s\n"
+    "defaults:\n  args: [\"--keepalive=500ms\", \"--keepalive-timeout=1500ms\", "
+    "\"--backoff-max=500ms\"]\n"
+    "nodes:\n  - {name: svc, role: service}\n  - {name: alice}\n  - {name: bob}\n"
+    "traffic:\n"
+    "  - {name: chat, kind: dm, from: alice, to: bob, rate: 1/s, count: 2, start: 500ms}\n"
+    "  - {name: chat2, kind: dm, from: alice, to: bob, rate: 1/s, count: 2, start: 6s}\n"
+    "  - {name: check, kind: store-query, from: bob, to: svc, of: chat, start: 9s}\n"
+    "  - {name: check2, kind: store-query, from: bob, to: svc, of: chat2, start: 9s}\n"
+    "faults:\n  - {name: cut, at: 0s, for: 4s, partition: {groups: [[svc], rest]}}\n"
+    "expect:\n  - {metric: delivery, min: 100%}\n"
+    "  - {metric: stored, where: {traffic: chat2}, min: 100%}\n"
+    "  - {metric: stored, where: {traffic: check}, max: 0%}\n";
+
+START_TEST(store_query_found_and_missing)
+{
+	char out[PATH_MAX];
+	int rc = tr_run("store", tr_store, out, sizeof(out));
+
+	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	ck_assert_int_eq(tr_count(out, "report.json",
+				  "\"of\": \"chat\".*\"found\": \\[\\], \"missing\": "
+				  "\\[\"m1\", \"m2\"\\]"),
+			 1);
+	ck_assert_int_eq(tr_count(out, "report.json",
+				  "\"of\": \"chat2\".*\"found\": \\[\"m3\", \"m4\"\\], "
+				  "\"missing\": \\[\\]"),
+			 1);
+	ck_assert_int_eq(tr_count(out, "summary.md", "^\\| q[12] "), 2);
+	ck_assert_int_eq(test_reports_valid(out), 1);
+}
+END_TEST
+
 Suite *traffic_run_suite(void)
 {
 	Suite *s = suite_create("traffic_run");
@@ -121,6 +160,7 @@ Suite *traffic_run_suite(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, after_opens_once_accepted);
 	tcase_add_test(t, after_times_out);
+	tcase_add_test(t, store_query_found_and_missing);
 	suite_add_tcase(s, t);
 	return s;
 }

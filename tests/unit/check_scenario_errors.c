@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#define SQ_BASE                                                                                    \
+	"version: 1\nname: t\nduration: 1m\nnodes:\n  - {name: a}\n  - {name: b}\n  - {name: s, "  \
+	"role: "                                                                                   \
+	"service}\ntraffic:\n  - {name: chat, kind: dm, from: a, to: b, rate: 1/s, count: 2}\n"
 #define BASE "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: a\n  - name: b\n"
 
 struct broken_case {
@@ -166,6 +170,26 @@ static const struct broken_case broken_cases[] = {
 	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 2, after: x, within: 40s}\n",
      "t.yaml:9:80: traffic \"y\" may open as late as 69s (\"x\"'s last send plus within), and "
      "start 0ms after that is not before the end of duration 1m\n"},
+    {"store-query without of", SQ_BASE "  - {name: q, kind: store-query, from: b, to: s}\n",
+     "t.yaml:10:5: traffic \"q\": a store-query needs of: (the traffic whose messages it asks "
+     "the store for)\n"},
+    {"store-query of unknown",
+     SQ_BASE "  - {name: q, kind: store-query, from: b, to: s, of: chta}\n",
+     "t.yaml:10:54: traffic \"q\": of: no traffic named \"chta\" (did you mean \"chat\"?)\n"},
+    {"store-query of relay",
+     SQ_BASE "  - {name: r, kind: relay, from: a, to: [b], rate: 1/s, count: 2}\n"
+	     "  - {name: q, kind: store-query, from: b, to: s, of: r}\n",
+     "t.yaml:11:54: traffic \"q\": of: \"r\" is a relay traffic, whose sends return no "
+     "message hash to ask a store for (dm, contact-request, join-request and group do)\n"},
+    {"store-query of itself", SQ_BASE "  - {name: q, kind: store-query, from: b, to: s, of: q}\n",
+     "t.yaml:10:54: traffic \"q\": of: \"q\" is a store-query (it sends no messages to "
+     "store)\n"},
+    {"store-query to no store",
+     SQ_BASE "  - {name: q, kind: store-query, from: b, to: a, of: chat}\n",
+     "t.yaml:10:47: traffic \"q\": \"a\" is no store (a store-query asks nodes with role: "
+     "service)\n"},
+    {"of on dm", SQ_BASE "  - {name: d, kind: dm, from: b, to: a, rate: 1/s, count: 1, of: chat}\n",
+     "t.yaml:10:66: traffic \"d\": of is for kind store-query (a dm asks no store)\n"},
     {"group small", BASE "traffic:\n  - {kind: group, from: a, to: [a], rate: 1/s, count: 5}\n",
      "t.yaml:8:32: traffic \"t1\": a group needs at least 2 members, to: selects 1\n"},
     {"two kinds",
@@ -213,7 +237,7 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:8:33: no node named \"c\"\n"},
     {"metric typo", BASE "expect:\n  - {metric: delivered, min: 1}\n",
      "t.yaml:8:14: expected one of: delivery, lost, duplicates, latency.p50, latency.p90, "
-     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, accepted, "
+     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, accepted, stored, "
      "telemetry-drift, cpu, "
      "rss, bytes, got "
      "\"delivered\"\n"},
