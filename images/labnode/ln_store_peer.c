@@ -33,8 +33,9 @@ static int store_peer_end_is(int fd, int local, const char *ip)
 	socklen_t sl = sizeof(sa);
 	char buf[INET_ADDRSTRLEN];
 
-	if (fd < 0 || (local ? getsockname(fd, (struct sockaddr *)&sa, &sl)
-			     : getpeername(fd, (struct sockaddr *)&sa, &sl)) < 0 ||
+	if (fd < 0 ||
+	    (local ? getsockname(fd, (struct sockaddr *)&sa, &sl)
+		   : getpeername(fd, (struct sockaddr *)&sa, &sl)) < 0 ||
 	    sa.sin_family != AF_INET)
 		return 0;
 	return inet_ntop(AF_INET, &sa.sin_addr, buf, sizeof(buf)) && strcmp(buf, ip) == 0;

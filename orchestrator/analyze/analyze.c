@@ -57,6 +57,9 @@ void analyze_free(struct analyze_run *run)
 	free(run->faults);
 	free(run->opens);
 	free(run->store_queries);
+	for (size_t i = 0; i < run->n_groups; i++)
+		free(run->groups[i].learnt_ms);
+	free(run->groups);
 	free(run->msgs);
 	free(run->canon);
 	free(run->dels);

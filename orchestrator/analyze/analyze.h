@@ -170,6 +170,14 @@ struct analyze_store_query {
 	size_t n_found, n_missing;
 };
 
+/* A group created before a group traffic's first message msg (groups.c). */
+struct analyze_chat_group {
+	uint32_t msg;		     /* the traffic's first message (its recipients: the members) */
+	double asked_ms, created_ms; /* journal group-create: issued, done (NAN: not created) */
+	const char *error;	     /* why the creator's node refused, NULL none */
+	double *learnt_ms;	     /* [node]: first receipt of "<msg>.create", NAN none */
+};
+
 struct analyze_run {
 	struct amap_arena arena;
 	const char *dir, *scenario, *runtime, *started_at, *run_name, *status;
@@ -220,6 +228,8 @@ struct analyze_run {
 	size_t n_opens, opens_failed;
 	struct analyze_store_query *store_queries; /* store_query.c, journal order */
 	size_t n_store_queries;
+	struct analyze_chat_group *groups; /* groups.c */
+	size_t n_groups;
 };
 
 /* Loads and analyzes dir. NULL + err when plan.json is missing or malformed. */

@@ -398,6 +398,10 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 		journal_driver_warning(run, &l);
 	else if (journal_is(&l.type, "pause"))
 		pauses_line(run, &l.event, &l.kept_running, l.t_ms, l.duration_ms, l.frozen);
+	else if (journal_is(&l.type, "group-create"))
+		groups_journal(run, l.msg.type == FLATJSON_STR ? l.msg.p : NULL, l.msg.n,
+			       l.issued_ms, l.done_ms,
+			       journal_is(&l.result, "error") ? runload_str(run, &l.error) : NULL);
 	else if (journal_is(&l.type, "store-query"))
 		journal_store_query(run, &l);
 	else if (journal_is(&l.type, "traffic-open"))

@@ -13,8 +13,8 @@
 
 #define STORE_BATCH 100
 
-static int store_batch(struct driver_node *n, const struct driver_node *store,
-		       char (*hashes)[80], size_t nh, unsigned char *found, struct fl_error *err)
+static int store_batch(struct driver_node *n, const struct driver_node *store, char (*hashes)[80],
+		       size_t nh, unsigned char *found, struct fl_error *err)
 {
 	char(*got)[80] = fl_xcalloc(STORE_BATCH, sizeof(*got));
 	size_t cap = 256 + nh * 68, len;
@@ -52,8 +52,8 @@ out:
 	return rc;
 }
 
-int labnode_store_query(struct driver_node *n, const struct driver_node *store,
-			char (*hashes)[80], size_t nh, unsigned char *found, struct fl_error *err)
+int labnode_store_query(struct driver_node *n, const struct driver_node *store, char (*hashes)[80],
+			size_t nh, unsigned char *found, struct fl_error *err)
 {
 	memset(found, 0, nh);
 	for (size_t i = 0; i < nh; i += STORE_BATCH)

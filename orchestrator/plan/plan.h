@@ -81,6 +81,7 @@ struct plan_event {
 	const uint32_t *to; /* send: receivers (node indices), points into plan_traffic */
 	size_t n_to;
 	uint32_t size;	/* send: payload bytes */
+	int create;	/* send: a group traffic's first message, its group created first */
 	uint32_t fault; /* fault events: index into plan->faults */
 };
 

@@ -243,7 +243,8 @@ static void json_event(FILE *f, const struct plan *plan, size_t i)
 	json_str(f, plan->nodes[ev->from].src->name);
 	fputs(", \"to\": ", f);
 	json_nodes(f, plan, ev->to, ev->n_to);
-	fprintf(f, ", \"size\": %u%s", ev->size, t->src->accept ? ", \"accept\": true" : "");
+	fprintf(f, ", \"size\": %u%s%s", ev->size, t->src->accept ? ", \"accept\": true" : "",
+		ev->create ? ", \"create\": true" : "");
 	if (t->src->after) { /* t_ms counts from the moment the named traffic is delivered */
 		fputs(", \"after\": ", f);
 		json_str(f, t->src->after);

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int traffic_pairwise(enum scenario_traffic_kind kind)
 {
@@ -81,6 +82,21 @@ static void traffic_pair(const struct plan_traffic *pt, uint64_t k, size_t *fi, 
 		*fi = (*fi + 1) % pt->n_from;
 }
 
+/* A group traffic between labnode nodes creates its group before its first message (its
+ * driver's group_create); other drivers make their groups themselves (status-cli) or none. */
+static int traffic_creates(const struct plan *plan, const struct plan_traffic *pt)
+{
+	if (pt->src->kind != SCENARIO_TRAFFIC_GROUP)
+		return 0;
+	for (size_t i = 0; i < pt->n_from; i++)
+		if (strcmp(plan->nodes[pt->from[i]].driver, "labnode") != 0)
+			return 0;
+	for (size_t i = 0; i < pt->n_to; i++)
+		if (strcmp(plan->nodes[pt->to[i]].driver, "labnode") != 0)
+			return 0;
+	return 1;
+}
+
 static void traffic_sends(struct plan *plan, size_t i, const double *at, struct rng *r)
 {
 	struct plan_traffic *pt = &plan->traffic[i];
@@ -93,6 +109,7 @@ static void traffic_sends(struct plan *plan, size_t i, const double *at, struct 
 		ev->type = PLAN_EVENT_SEND;
 		ev->t_ms = t->start_ms + llround(at[k]);
 		ev->traffic = (uint32_t)i;
+		ev->create = k == 0 && traffic_creates(plan, pt);
 		ev->size =
 		    (uint32_t)(t->size_min + (t->size_max > t->size_min
 						  ? rng_below(r, t->size_max - t->size_min + 1)

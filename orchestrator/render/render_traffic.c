@@ -24,6 +24,40 @@ static void render_json_ids(struct jsonw *w, const char *key, const char *s)
 	jsonw_arr_end(w);
 }
 
+static void render_json_groups(struct jsonw *w, const struct analyze_run *run)
+{
+	if (!run->n_groups)
+		return;
+	jsonw_key(w, "groups");
+	jsonw_arr(w, 0);
+	for (size_t i = 0; i < run->n_groups; i++) {
+		const struct analyze_chat_group *g = &run->groups[i];
+		const struct analyze_message *m = &run->msgs[g->msg];
+
+		jsonw_obj(w, 1);
+		jsonw_kstr(w, "traffic", m->traffic);
+		jsonw_kstr(w, "msg", m->id);
+		jsonw_kstr(w, "creator", analyze_node_name(run, m->from));
+		jsonw_knum(w, "asked_ms", g->asked_ms);
+		jsonw_knum(w, "created_ms", g->created_ms);
+		jsonw_kstr(w, "error", g->error);
+		jsonw_key(w, "members");
+		jsonw_arr(w, 1);
+		for (uint32_t k = 0; k < m->n; k++) {
+			uint32_t to = run->dels[m->first + k].to;
+
+			jsonw_obj(w, 1);
+			jsonw_kstr(w, "node", analyze_node_name(run, to));
+			jsonw_knum(w, "learnt_ms",
+				   g->learnt_ms && to < run->n_nodes ? g->learnt_ms[to] : NAN);
+			jsonw_obj_end(w);
+		}
+		jsonw_arr_end(w);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+}
+
 static void render_json_store_queries(struct jsonw *w, const struct analyze_run *run)
 {
 	if (!run->n_store_queries)
@@ -51,6 +85,7 @@ static void render_json_store_queries(struct jsonw *w, const struct analyze_run 
 
 void render_json_traffic(struct jsonw *w, const struct analyze_run *run)
 {
+	render_json_groups(w, run);
 	render_json_store_queries(w, run);
 	if (!run->n_opens)
 		return;
@@ -68,6 +103,39 @@ void render_json_traffic(struct jsonw *w, const struct analyze_run *run)
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
+}
+
+static void render_md_groups(FILE *f, const struct analyze_run *run)
+{
+	if (!run->n_groups)
+		return;
+	fputs("## Group creation\n\n| traffic | creator | created | members learnt (after "
+	      "creation) |\n|---|---|---|---|\n",
+	      f);
+	for (size_t i = 0; i < run->n_groups; i++) {
+		const struct analyze_chat_group *g = &run->groups[i];
+		const struct analyze_message *m = &run->msgs[g->msg];
+
+		fprintf(f, "| %s | %s | ", m->traffic ? m->traffic : "",
+			analyze_node_name(run, m->from) ?: "?");
+		if (g->error)
+			fprintf(f, "❌ %s | |\n", g->error);
+		else
+			fprintf(f, "at %.1f s | ", g->created_ms / 1000.0);
+		for (uint32_t k = 0; !g->error && k < m->n; k++) {
+			uint32_t to = run->dels[m->first + k].to;
+			double t = g->learnt_ms && to < run->n_nodes ? g->learnt_ms[to] : NAN;
+
+			fprintf(f, "%s%s ", k ? ", " : "", analyze_node_name(run, to) ?: "?");
+			if (isnan(t))
+				fputs("never", f);
+			else
+				fprintf(f, "+%.1f ms", t - g->created_ms);
+		}
+		if (!g->error)
+			fputs(" |\n", f);
+	}
+	fputc('\n', f);
 }
 
 static void render_md_store_queries(FILE *f, const struct analyze_run *run)
@@ -94,6 +162,7 @@ static void render_md_store_queries(FILE *f, const struct analyze_run *run)
 
 void render_md_traffic(FILE *f, const struct analyze_run *run)
 {
+	render_md_groups(f, run);
 	render_md_store_queries(f, run);
 	if (!run->n_opens)
 		return;
@@ -111,6 +180,43 @@ void render_md_traffic(FILE *f, const struct analyze_run *run)
 			fprintf(f, "at %.1f s |\n", o->t_ms / 1000.0);
 	}
 	fputc('\n', f);
+}
+
+static void render_html_groups(FILE *f, const struct analyze_run *run)
+{
+	if (!run->n_groups)
+		return;
+	fputs("<h2>Group creation</h2>\n<table><tr><th>traffic</th><th>creator</th>"
+	      "<th>created</th><th>members learnt (after creation)</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < run->n_groups; i++) {
+		const struct analyze_chat_group *g = &run->groups[i];
+		const struct analyze_message *m = &run->msgs[g->msg];
+
+		fputs("<tr><td>", f);
+		render_xml_escape(f, m->traffic ? m->traffic : "");
+		fputs("</td><td>", f);
+		render_xml_escape(f, analyze_node_name(run, m->from) ?: "?");
+		fputs("</td><td>", f);
+		if (g->error)
+			render_xml_escape(f, g->error);
+		else
+			fprintf(f, "at %.1f s", g->created_ms / 1000.0);
+		fputs("</td><td>", f);
+		for (uint32_t k = 0; !g->error && k < m->n; k++) {
+			uint32_t to = run->dels[m->first + k].to;
+			double t = g->learnt_ms && to < run->n_nodes ? g->learnt_ms[to] : NAN;
+
+			fputs(k ? ", " : "", f);
+			render_xml_escape(f, analyze_node_name(run, to) ?: "?");
+			if (isnan(t))
+				fputs(" never", f);
+			else
+				fprintf(f, " +%.1f ms", t - g->created_ms);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
 }
 
 static void render_html_store_queries(FILE *f, const struct analyze_run *run)
@@ -151,6 +257,7 @@ static void render_html_store_queries(FILE *f, const struct analyze_run *run)
 
 void render_html_traffic(FILE *f, const struct analyze_run *run)
 {
+	render_html_groups(f, run);
 	render_html_store_queries(f, run);
 	if (!run->n_opens)
 		return;

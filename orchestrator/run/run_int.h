@@ -175,6 +175,9 @@ void run_sendq_push(struct run_ctx *c, const struct runplan_event *e);
 /* Stops every sender: queued sends are journalled as errors, in-flight ones finish. */
 void run_sendq_stop(struct run_ctx *c);
 
+/* run_group.c: creates the group of e (a group traffic's first send) before it is sent. */
+void run_group_create(struct run_ctx *c, const struct runplan_event *e,
+		      struct driver_node *const *to, size_t nto);
 /* run_store_query.c: a store-query event, on its sender's thread (refused: why not asked). */
 void run_store_query_do(struct run_ctx *c, const struct runplan_event *e, const char *refused);
 /* run_gate.c: traffic with after: + within: (main thread). */

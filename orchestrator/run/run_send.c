@@ -33,6 +33,8 @@ static void run_send_do(struct run_ctx *c, const struct runplan_event *e, const 
 			to[nto++] = &c->nt.rn[e->to[i]].dn;
 	run_text(e->msg, e->size, c->plan.seed, text, cap);
 	snprintf(kind, sizeof(kind), "%s%s", e->kind, e->accept ? "+accept" : "");
+	if (e->create && !refused && from->up && from->drv->group_create)
+		run_group_create(c, e, to, nto);
 	js.issued_ms = runjournal_now(&c->j);
 	if (refused)
 		fl_err(&err, "%s", refused);

@@ -11,8 +11,8 @@
 #include <string.h>
 
 /* The hashes to ask for; ids[i] is the plan message number of hashes[i]. */
-static size_t store_query_list(struct run_ctx *c, const struct runplan_event *e,
-			       char (*hashes)[80], size_t *ids)
+static size_t store_query_list(struct run_ctx *c, const struct runplan_event *e, char (*hashes)[80],
+			       size_t *ids)
 {
 	size_t n = 0;
 
@@ -36,7 +36,8 @@ static char *store_query_ids(const size_t *ids, const unsigned char *found, size
 	s[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		if (!!found[i] == want)
-			len += (size_t)snprintf(s + len, cap - len, "%sm%zu", len ? " " : "", ids[i]);
+			len +=
+			    (size_t)snprintf(s + len, cap - len, "%sm%zu", len ? " " : "", ids[i]);
 	return s;
 }
 

@@ -163,6 +163,18 @@ void runjournal_store_query(struct runjournal *j, const struct runjournal_store_
 	runjournal_put(j, o);
 }
 
+void runjournal_group_create(struct runjournal *j, const char *id, const char *msg,
+			     const char *traffic, const char *node, double issued_ms,
+			     double done_ms, const char *error)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "type", "group-create", "id", id,
+			      "msg", msg, "traffic", traffic, "node", node, "issued_ms",
+			      runjournal_ms(issued_ms), "done_ms", runjournal_ms(done_ms));
+
+	runjournal_result(o, error);
+	runjournal_put(j, o);
+}
+
 void runjournal_traffic_open(struct runjournal *j, const char *traffic, const char *after,
 			     int64_t within_ms, double t_ms, const char *error)
 {

@@ -59,6 +59,10 @@ struct runjournal_store_query {
 };
 /* store-query: one store asked for the messages of traffic `of` (run_store_query.c). */
 void runjournal_store_query(struct runjournal *j, const struct runjournal_store_query *q);
+/* group-create: node created the group of traffic's first message msg (run_group.c). */
+void runjournal_group_create(struct runjournal *j, const char *id, const char *msg,
+			     const char *traffic, const char *node, double issued_ms,
+			     double done_ms, const char *error);
 /* traffic-open: a traffic with after: opened at t_ms (error NULL), or never will (error). */
 void runjournal_traffic_open(struct runjournal *j, const char *traffic, const char *after,
 			     int64_t within_ms, double t_ms, const char *error);

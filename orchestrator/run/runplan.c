@@ -196,6 +196,7 @@ static int runplan_event_load(const struct runplan *p, struct runplan_event *e, 
 		runplan_str(e->kind, sizeof(e->kind), o, "kind");
 		e->accept = json_is_true(json_object_get(o, "accept"));
 		runplan_str(e->after, sizeof(e->after), o, "after");
+		e->create = json_is_true(json_object_get(o, "create"));
 		e->within_ms = json_integer_value(json_object_get(o, "within_ms"));
 		e->size = (uint64_t)json_integer_value(json_object_get(o, "size"));
 		k = runplan_node_find(p, json_string_value(json_object_get(o, "from")) ?: "");

@@ -54,6 +54,7 @@ struct runplan_event {
 			    * then counts from that opening (run_gate.c) */
 	int64_t within_ms; /* after: how long past that traffic's last send it may wait */
 	char of[64];	   /* store-query: the traffic whose messages it asks for */
+	int create;	   /* a group traffic's first send: create the group first */
 	uint32_t from;
 	uint32_t *to;
 	size_t n_to;

@@ -28,10 +28,11 @@ static void store_query_parties(struct sparse *p, const struct scenario_traffic 
 		const char *d = scenario_node_driver(sc, &sc->nodes[nodes[i]]);
 
 		if (d && strcmp(d, "labnode") != 0) {
-			scenario_error_at(p, t->mark,
-					  "traffic \"%s\": a store-query needs labnode nodes; \"%s\" "
-					  "runs driver %s",
-					  t->name, sc->nodes[nodes[i]].name, d);
+			scenario_error_at(
+			    p, t->mark,
+			    "traffic \"%s\": a store-query needs labnode nodes; \"%s\" "
+			    "runs driver %s",
+			    t->name, sc->nodes[nodes[i]].name, d);
 			break;
 		}
 	}
@@ -44,10 +45,11 @@ void scenario_validate_store_query(struct sparse *p, struct scenario_traffic *t)
 
 	if (t->kind != SCENARIO_TRAFFIC_STORE_QUERY) {
 		if (t->of)
-			scenario_error_at(p, t->of_mark,
-					  "traffic \"%s\": of is for kind store-query (a %s asks no "
-					  "store)",
-					  t->name, scenario_traffic_kind_name(t->kind));
+			scenario_error_at(
+			    p, t->of_mark,
+			    "traffic \"%s\": of is for kind store-query (a %s asks no "
+			    "store)",
+			    t->name, scenario_traffic_kind_name(t->kind));
 		return;
 	}
 	if (!t->of) {
@@ -63,10 +65,11 @@ void scenario_validate_store_query(struct sparse *p, struct scenario_traffic *t)
 		return;
 	}
 	if (sc->traffic[t->of_index].kind == SCENARIO_TRAFFIC_STORE_QUERY) {
-		scenario_error_at(p, t->of_mark,
-				  "traffic \"%s\": of: \"%s\" is a store-query (it sends no messages "
-				  "to store)",
-				  t->name, t->of);
+		scenario_error_at(
+		    p, t->of_mark,
+		    "traffic \"%s\": of: \"%s\" is a store-query (it sends no messages "
+		    "to store)",
+		    t->name, t->of);
 		t->of_index = -1;
 		return;
 	}
@@ -83,7 +86,8 @@ void scenario_validate_store_query(struct sparse *p, struct scenario_traffic *t)
 	}
 	if (t->after) {
 		scenario_error_at(p, t->after_mark,
-				  "traffic \"%s\": a store-query takes a start, not after", t->name);
+				  "traffic \"%s\": a store-query takes a start, not after",
+				  t->name);
 		return;
 	}
 	store_query_parties(p, t);

@@ -9,6 +9,9 @@
  *   DMs (chat), and connected again before two more (chat2); at 9 s bob asks svc for each
  *   traffic's messages through labnode's /store/v3/messages (peerAddr = svc): chat's are
  *   missing, chat2's found (store_queries[], metric stored 0 % and 100 %).
+ * - group creation: a creates the group [a, b, c] before the group traffic's first message;
+ *   c is frozen from 0.5 s to 3 s, so b learns of the group at once and c only after the
+ *   thaw (groups[].members[].learnt_ms; metric created 100 %).
  * Each report is validated against the schema. */
 #include "tests/util_test.h"
 
@@ -151,6 +154,53 @@ START_TEST(store_query_found_and_missing)
 }
 END_TEST
 
+static const char tr_group[] =
+    "duration: 6s\ndrain: 5s\n"
+    "defaults:\n  reliability: [mvds]\n  args: [\"--mvds-base=500ms\", \"--mvds-max=1s\"]\n"
+    "nodes:\n  - {name: a}\n  - {name: b}\n  - {name: c}\n"
+    "traffic:\n"
+    "  - {name: chat, kind: group, from: a, to: [a, b, c], rate: 1/s, count: 3, start: 1s}\n"
+    "faults:\n  - {name: nap, at: 500ms, for: 2500ms, freeze: {target: c}}\n"
+    "expect:\n  - {metric: delivery, min: 100%}\n  - {metric: created, min: 100%}\n";
+
+/* learnt_ms of member `node` in report.json's groups, or -1. */
+static double tr_learnt(const char *out, const char *node)
+{
+	char cmd[PATH_MAX + 256];
+	FILE *f;
+	double v = -1;
+
+	snprintf(cmd, sizeof(cmd),
+		 "grep -o '\"node\": \"%s\", \"learnt_ms\": [0-9.]*' %s/report.json | "
+		 "sed 's/.*: //'",
+		 node, out);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	if (fscanf(f, "%lf", &v) != 1)
+		v = -1;
+	pclose(f);
+	return v;
+}
+
+START_TEST(group_created_and_learnt)
+{
+	char out[PATH_MAX];
+	int rc = tr_run("group", tr_group, out, sizeof(out));
+	double b, c;
+
+	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	ck_assert_int_eq(tr_count(out, "events.jsonl", "\"type\":\"group-create\".*\"ok\""), 1);
+	ck_assert_int_eq(tr_count(out, "report.json", "\"creator\": \"a\", \"asked_ms\": [0-9]"),
+			 1);
+	b = tr_learnt(out, "b");
+	c = tr_learnt(out, "c");
+	ck_assert_msg(b >= 1000 && b < 2500, "b learnt at %.1f ms", b);
+	ck_assert_msg(c >= 3000, "c (frozen until 3 s) learnt at %.1f ms", c);
+	ck_assert_int_eq(tr_count(out, "summary.md", "^## Group creation"), 1);
+	ck_assert_int_eq(test_reports_valid(out), 1);
+}
+END_TEST
+
 Suite *traffic_run_suite(void)
 {
 	Suite *s = suite_create("traffic_run");
@@ -161,6 +211,7 @@ Suite *traffic_run_suite(void)
 	tcase_add_test(t, after_opens_once_accepted);
 	tcase_add_test(t, after_times_out);
 	tcase_add_test(t, store_query_found_and_missing);
+	tcase_add_test(t, group_created_and_learnt);
 	suite_add_tcase(s, t);
 	return s;
 }

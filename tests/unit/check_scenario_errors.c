@@ -238,6 +238,7 @@ static const struct broken_case broken_cases[] = {
     {"metric typo", BASE "expect:\n  - {metric: delivered, min: 1}\n",
      "t.yaml:8:14: expected one of: delivery, lost, duplicates, latency.p50, latency.p90, "
      "latency.p95, latency.p99, latency.max, recovery, reordered, acked, accepted, stored, "
+     "created, "
      "telemetry-drift, cpu, "
      "rss, bytes, got "
      "\"delivered\"\n"},
