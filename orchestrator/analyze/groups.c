@@ -50,8 +50,7 @@ void groups_journal(struct analyze_run *run, const char *msg, size_t n, double i
 	g->error = error;
 }
 
-int groups_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node,
-		   double t_ms)
+int groups_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node, double t_ms)
 {
 	const char *sp = memchr(text, ' ', n);
 	size_t w = sp ? (size_t)(sp - text) : n, sl = strlen(CREATE_SUFFIX);

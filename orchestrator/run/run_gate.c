@@ -244,6 +244,23 @@ void run_gate_check(struct run_ctx *c)
 			gate_step(c, &g->t[i], now);
 }
 
+void run_gate_finish(struct run_ctx *c)
+{
+	struct run_gates *g = c->gates;
+	double now;
+
+	if (!g || !g->any)
+		return;
+	now = gate_now(c);
+	for (size_t i = 0; i < g->n; i++) {
+		struct run_traffic *t = &g->t[i];
+
+		if (t->shifted && t->state == GATE_WAITING)
+			gate_fail(c, t, t->after >= 0 ? g->t[t->after].name : "",
+				  "the run ended before it could open", now);
+	}
+}
+
 int run_gate_busy(const struct run_ctx *c)
 {
 	const struct run_gates *g = c->gates;

@@ -190,6 +190,8 @@ void run_gate_queued(struct run_ctx *c, const struct runplan_event *e);
 /* Periodic: opens the traffic whose condition holds, fails those past within, queues the
  * sends of open ones that are due. */
 void run_gate_check(struct run_ctx *c);
+/* At the end of the timeline: a traffic still waiting never started (journalled so). */
+void run_gate_finish(struct run_ctx *c);
 /* 1 while a traffic still waits to open or has sends left to queue. */
 int run_gate_busy(const struct run_ctx *c);
 

@@ -382,6 +382,7 @@ int run_timeline(struct run_ctx *c)
 	c->tl.event_pos = c->plan.n_events;
 	if (run_finish(c) < 0)
 		return -1;
+	run_gate_finish(c);
 	run_poll_receipts(c, 1);
 	return 0;
 }
