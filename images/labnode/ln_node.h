@@ -193,6 +193,14 @@ int ln_relay_lightpush(struct ln_node *n, const char *pubsub, const struct ln_ms
 int ln_relay_store_query(struct ln_node *n, const struct ln_store_query *q,
 			 void (*cb)(struct ln_node *, void *, const struct ln_field *, int),
 			 void *arg);
+/* The same, to one peer (NULL: as ln_relay_store_query; answered locally when `here`). */
+int ln_relay_store_query_at(struct ln_node *n, struct ln_peer *peer, int here,
+			    const struct ln_store_query *q,
+			    void (*cb)(struct ln_node *, void *, const struct ln_field *, int),
+			    void *arg);
+/* ln_store_peer.c: peerAddr of a store query ("/ip4/A/tcp/P…", "A:P", "A") → a connected
+ * service peer (1, *peer set), this node itself when it has a store (0), or -1: none. */
+int ln_store_peer_find(struct ln_node *n, const char *addr, struct ln_peer **peer);
 /* Store query answers as fields: decodes a STORE_RESP into page (code = HTTP-like status). */
 int ln_relay_decode_page(const struct ln_field *f, int nf, struct ln_store_page *page, int *code,
 			 char *desc, size_t desc_cap);

@@ -332,11 +332,19 @@ int ln_relay_store_query(struct ln_node *n, const struct ln_store_query *q,
 			 void (*cb)(struct ln_node *, void *, const struct ln_field *, int),
 			 void *arg)
 {
+	return ln_relay_store_query_at(n, NULL, n->store != NULL, q, cb, arg);
+}
+
+int ln_relay_store_query_at(struct ln_node *n, struct ln_peer *peer, int here,
+			    const struct ln_store_query *q,
+			    void (*cb)(struct ln_node *, void *, const struct ln_field *, int),
+			    void *arg)
+{
 	struct ln_buf *b = &n->scratch;
-	struct ln_peer *p;
+	struct ln_peer *p = peer;
 	uint64_t id;
 
-	if (n->store) { /* answer locally through the same encoding */
+	if (!peer && here && n->store) { /* answer locally through the same encoding */
 		static struct ln_frame f;
 		struct ln_buf local = {0};
 		struct fl_error err;
@@ -349,7 +357,7 @@ int ln_relay_store_query(struct ln_node *n, const struct ln_store_query *q,
 		ln_buf_free(&local);
 		return 0;
 	}
-	if (!(p = ln_node_service_peer(n)) || !(id = ln_node_pending_add(n, p, cb, arg)))
+	if ((!p && !(p = ln_node_service_peer(n))) || !(id = ln_node_pending_add(n, p, cb, arg)))
 		return -1;
 	b->len = b->off = 0;
 	size_t mk = ln_frame_begin(b, LN_F_STORE_REQ);

@@ -590,12 +590,18 @@ static void store_done(struct ln_node *n, void *arg, const struct ln_field *f, i
 static void h_store(struct rest_req *r, const char *arg)
 {
 	static struct ln_store_query q;
+	struct ln_peer *peer = NULL;
+	const char *pa = qarg(r, "peerAddr");
+	int at = 0;
 
 	if (store_params(r, &q) < 0)
 		return;
+	/* peerAddr (nwaku's): ask that store node (ln_store_peer.c) */
+	if (pa && (at = ln_store_peer_find(r->rest->node, pa, &peer)) < 0)
+		return reply_text(r, 412, "No suitable service peer & no discovery method");
 	/* nwaku v0.36.0 waku/waku_api/rest/store/handlers.nim NoPeerNoDiscError:
 	 * preconditionFailed = 412, text/plain (responses.nim) */
-	if (ln_relay_store_query(r->rest->node, &q, store_done, r) < 0)
+	if (ln_relay_store_query_at(r->rest->node, peer, !pa || at == 0, &q, store_done, r) < 0)
 		return reply_text(r, 412, "No suitable service peer & no discovery method");
 	if (!r->done)
 		suspend(r);

@@ -102,6 +102,40 @@ static char *rpc_send(struct ln_node *n, const char *method, json_t *id, json_t 
 					text, "hash", hash));
 }
 
+/* Labnode's own shape of group creation: [{"members": [key, ...], "name": name}]. Each
+ * member learns of the group from a group message "<name> created the group" (status-go's
+ * members receive the "@<creator> created the group <name>" line the same way); the answer
+ * is status-go's {"chats": [{"id", "name", "chatType": 3}], "messages": [{"id", "text",
+ * "hash"}]}. */
+static char *rpc_group_create(struct ln_node *n, json_t *id, json_t *params, unsigned *status)
+{
+	const char *to[LN_MAX_PEERS], *name;
+	json_t *p = json_array_get(params, 0), *v;
+	char mid[67], hash[67], text[300], chat[400];
+	struct fl_error err;
+	int n_to = 0;
+	size_t i;
+
+	name = json_string_value(json_object_get(p, "name"));
+	json_array_foreach(json_object_get(p, "members"), i, v)
+		if (n_to < LN_MAX_PEERS && json_is_string(v))
+			to[n_to++] = json_string_value(v);
+	if (!name || !n_to || strlen(name) > 200) {
+		*status = 400;
+		return rpc_error(id, -32602,
+				 "params must be [{\"members\": [key, ...], \"name\": name}]");
+	}
+	snprintf(text, sizeof(text), "%s created the group", name);
+	if (ln_dm_send(n, LN_DM_GROUP, to, n_to, text, 0, mid, hash, &err) < 0) {
+		*status = 400;
+		return rpc_error(id, -32602, err.msg);
+	}
+	snprintf(chat, sizeof(chat), "%s-%s", name, n->pubkey);
+	return rpc_result(id, json_pack("{s:[{s:s, s:s, s:i}], s:[{s:s, s:s, s:s}]}", "chats", "id",
+					chat, "name", name, "chatType", 3, "messages", "id", mid,
+					"text", text, "hash", hash));
+}
+
 char *ln_rpc_handle(struct ln_node *n, const char *body, size_t len, unsigned *status)
 {
 	json_error_t e;
@@ -125,6 +159,8 @@ char *ln_rpc_handle(struct ln_node *n, const char *body, size_t len, unsigned *s
 	} else if (!strcmp(method, "waku_info")) {
 		out = rpc_result(id, json_pack("{s:s, s:s, s:s}", "peerId", n->peer_id, "publicKey",
 					       n->pubkey, "name", n->cfg.name));
+	} else if (!strcmp(method, "wakuext_createGroupChatWithMembers")) {
+		out = rpc_group_create(n, id, params, status);
 	} else if (!strcmp(method, "wakuext_peers")) {
 		out = rpc_result(id, rpc_peers(n));
 	} else {

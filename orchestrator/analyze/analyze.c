@@ -56,6 +56,11 @@ void analyze_free(struct analyze_run *run)
 	amap_free(&run->msg_by_node_id);
 	free(run->nodes);
 	free(run->faults);
+	free(run->opens);
+	free(run->store_queries);
+	for (size_t i = 0; i < run->n_groups; i++)
+		free(run->groups[i].learnt_ms);
+	free(run->groups);
 	free(run->msgs);
 	free(run->canon);
 	free(run->dels);
@@ -187,6 +192,9 @@ static char *analyze_summary(const struct analyze_run *run, const char *out)
 			"  FAIL the run was interrupted at %.1f s: %zu planned messages never sent "
 			"(not counted)\n",
 			run->interrupted_ms / 1000.0, run->unsent_msgs);
+	for (size_t i = 0; i < run->n_opens; i++)
+		if (run->opens[i].error)
+			fprintf(f, "  FAIL %s\n", run->opens[i].error);
 	for (size_t i = 0; i < run->n_faults; i++)
 		for (size_t e = 0; e < run->faults[i].n_errs; e++) {
 			const struct analyze_fault_error *fe = &run->faults[i].errs[e];

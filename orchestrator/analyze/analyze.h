@@ -159,6 +159,28 @@ struct analyze_pause {
 
 struct replay_cmp; /* replay_compare.h */
 
+/* A traffic with after: (journal traffic-open): opened at t_ms, or never (error). */
+struct analyze_open {
+	const char *traffic, *after, *error; /* error NULL: it opened */
+	double within_ms, t_ms;
+};
+
+/* One store asked by a store-query (journal store-query): found / missing are plan ids,
+ * space-separated; error set when it could not be asked. */
+struct analyze_store_query {
+	const char *query, *traffic, *of, *node, *store, *found, *missing, *error;
+	double asked_ms, answered_ms;
+	size_t n_found, n_missing;
+};
+
+/* A group created before a group traffic's first message msg (groups.c). */
+struct analyze_chat_group {
+	uint32_t msg;		     /* the traffic's first message (its recipients: the members) */
+	double asked_ms, created_ms; /* journal group-create: issued, done (NAN: not created) */
+	const char *error;	     /* why the creator's node refused, NULL none */
+	double *learnt_ms;	     /* [node]: first receipt of "<msg>.create", NAN none */
+};
+
 struct analyze_run {
 	struct amap_arena arena;
 	const char *dir, *scenario, *runtime, *started_at, *run_name, *status;
@@ -204,7 +226,13 @@ struct analyze_run {
 	const char *replay_of;	/* a replay: the original run directory (journal "replay") */
 	struct replay_cmp *cmp; /* a replay compared with its original (analyze_run_dir) */
 	struct amap node_by_name, node_by_key, msg_by_id, msg_by_hash, msg_by_node_id;
-	struct analyze_mesh *mesh; /* relay mesh timelines (mesh.c), NULL none */
+	struct analyze_mesh *mesh;  /* relay mesh timelines (mesh.c), NULL none */
+	struct analyze_open *opens; /* opens.c: traffic with after:, in journal order */
+	size_t n_opens, opens_failed;
+	struct analyze_store_query *store_queries; /* store_query.c, journal order */
+	size_t n_store_queries;
+	struct analyze_chat_group *groups; /* groups.c */
+	size_t n_groups;
 };
 
 /* Loads and analyzes dir. NULL + err when plan.json is missing or malformed. */

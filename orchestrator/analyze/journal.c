@@ -17,10 +17,11 @@ struct journal_line {
 	struct flatjson_val type, node, msg, fault, result, engine, node_msg_id, hash;
 	struct flatjson_val address, key, signal, code, expected, started_at, run, runtime;
 	struct flatjson_val status, kernel, netem, delay_engine, freezer, docker, text, error;
-	struct flatjson_val event, kept_running, of;
+	struct flatjson_val event, kept_running, of, traffic, after;
+	struct flatjson_val query, store, found, missing;
 	double mono0_ms, real0_ms, issued_ms, done_ms, applied_ms, reverted_ms, t_ms, seed,
 	    delivery;
-	double planned_end_ms, duration_ms, frozen;
+	double planned_end_ms, duration_ms, frozen, within_ms;
 	double cpu_ms, max_rss_bytes, rx_bytes, tx_bytes; /* node-resources */
 	struct flatjson_val source;
 };
@@ -48,6 +49,8 @@ static const struct journal_field journal_fields[] = {
     JN(planned_end_ms), JN(real0_ms),	JN(cpu_ms),	 JN(max_rss_bytes),
     JN(rx_bytes),	JN(tx_bytes),	JF(source),	 JF(event),
     JF(kept_running),	JF(of),		JN(duration_ms), JN(frozen),
+    JF(traffic),	JF(after),	JN(within_ms),	 JF(query),
+    JF(store),		JF(found),	JF(missing),
 };
 
 static int journal_parse(const char *p, size_t n, struct journal_line *l)
@@ -329,6 +332,24 @@ static void journal_unreverted(struct analyze_run *run)
 	}
 }
 
+static void journal_store_query(struct analyze_run *run, const struct journal_line *l)
+{
+	struct analyze_store_query q = {
+	    .query = runload_str(run, &l->query),
+	    .traffic = runload_str(run, &l->traffic),
+	    .of = runload_str(run, &l->of),
+	    .node = runload_str(run, &l->node),
+	    .store = runload_str(run, &l->store),
+	    .found = runload_str(run, &l->found),
+	    .missing = runload_str(run, &l->missing),
+	    .error = journal_is(&l->result, "error") ? runload_str(run, &l->error) : NULL,
+	    .asked_ms = l->issued_ms,
+	    .answered_ms = l->done_ms,
+	};
+
+	store_query_line(run, &q);
+}
+
 static void journal_environment(struct analyze_run *run, const struct journal_line *l)
 {
 	run->kernel = runload_str(run, &l->kernel);
@@ -377,6 +398,16 @@ static int journal_line_cb(void *ctx, const char *p, size_t n)
 		journal_driver_warning(run, &l);
 	else if (journal_is(&l.type, "pause"))
 		pauses_line(run, &l.event, &l.kept_running, l.t_ms, l.duration_ms, l.frozen);
+	else if (journal_is(&l.type, "group-create"))
+		groups_journal(run, l.msg.type == FLATJSON_STR ? l.msg.p : NULL, l.msg.n,
+			       l.issued_ms, l.done_ms,
+			       journal_is(&l.result, "error") ? runload_str(run, &l.error) : NULL);
+	else if (journal_is(&l.type, "store-query"))
+		journal_store_query(run, &l);
+	else if (journal_is(&l.type, "traffic-open"))
+		opens_line(run, runload_str(run, &l.traffic), runload_str(run, &l.after),
+			   l.within_ms, l.t_ms,
+			   journal_is(&l.result, "error") ? runload_str(run, &l.error) : NULL);
 	else if (journal_is(&l.type, "replay"))
 		run->replay_of = runload_str(run, &l.of);
 	else if (journal_is(&l.type, "drain-end")) {

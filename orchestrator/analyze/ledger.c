@@ -283,12 +283,12 @@ static void ledger_drop_unsent(struct analyze_run *run)
 {
 	size_t k = 0;
 
-	if (!run->interrupted)
-		return;
+	if (!run->interrupted && !run->opens_failed)
+		return; /* a traffic that never opened (opens.c) journals its messages not sent */
 	for (size_t m = 0; m < run->n_msgs; m++) {
 		struct analyze_message *msg = &run->msgs[m];
 
-		if (msg->unsent || (isnan(msg->sent_ms) && !msg->failed)) {
+		if (msg->unsent || (run->interrupted && isnan(msg->sent_ms) && !msg->failed)) {
 			msg->unsent = 1;
 			run->unsent_msgs++;
 		}

@@ -23,6 +23,22 @@ int journal_load(struct analyze_run *run, struct fl_error *err);
 
 /* nodes.c: nodes/<n>/events.jsonl receipts. */
 int nodes_load_events(struct analyze_run *run, struct fl_error *err);
+/* groups.c: a group-create journal line (msg: the traffic's first message id); a received
+ * "<msg>.create" at a member (1 when text is one, 0 otherwise); the `created` fraction of
+ * members that learnt of their group, over the groups of traffic (NULL all). */
+void groups_journal(struct analyze_run *run, const char *msg, size_t n, double issued_ms,
+		    double done_ms, const char *error);
+int groups_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node, double t_ms);
+void groups_measure(const struct analyze_run *run, const char *traffic, double *actual,
+		    const char **note);
+/* store_query.c: a store-query journal line; the `stored` fraction over the queries of
+ * traffic (the store-query's name or its `of`; NULL all), NAN + note when unmeasured. */
+void store_query_line(struct analyze_run *run, const struct analyze_store_query *q);
+void store_query_measure(const struct analyze_run *run, const char *traffic, double *actual,
+			 const char **note);
+/* opens.c: a traffic-open journal line (strings in the run's arena). */
+void opens_line(struct analyze_run *run, const char *traffic, const char *after, double within_ms,
+		double t_ms, const char *error);
 /* accept.c: a `received` acceptance ("m17.accept …", labnode's answer to a request with
  * accept: true) at the request's sender sets that message's accepted_ms. 1 when the text
  * is an acceptance (counted or not), 0 when it is something else. */

@@ -46,6 +46,18 @@ static void metric_accepted(const struct metric_desc *d, struct analyze_run *run
 		e->note = st->sent ? "no matched request has accept: true" : "no message matched";
 }
 
+static void metric_stored(const struct metric_desc *d, struct analyze_run *run,
+			  struct analyze_expect *e, const struct analyze_stats *st)
+{
+	store_query_measure(run, e->where.traffic, &e->actual, &e->note);
+}
+
+static void metric_created(const struct metric_desc *d, struct analyze_run *run,
+			   struct analyze_expect *e, const struct analyze_stats *st)
+{
+	groups_measure(run, e->where.traffic, &e->actual, &e->note);
+}
+
 static void metric_lost(const struct metric_desc *d, struct analyze_run *run,
 			struct analyze_expect *e, const struct analyze_stats *st)
 {
@@ -155,6 +167,8 @@ static const struct metric_desc metric_table[] = {
     METRIC("reordered", METRIC_COUNT, 0, metric_reordered),
     METRIC("acked", METRIC_FRACTION, 0, metric_acked),
     METRIC("accepted", METRIC_FRACTION, 0, metric_accepted),
+    METRIC("stored", METRIC_FRACTION, 0, metric_stored),
+    METRIC("created", METRIC_FRACTION, 0, metric_created),
     METRIC("telemetry-drift", METRIC_FRACTION, 0, metric_drift),
     NODE_METRIC("cpu", METRIC_MS, cpu_ms),
     NODE_METRIC("rss", METRIC_BYTES, max_rss_bytes),

@@ -192,6 +192,9 @@ static int nodes_event_cb(void *ctx, const char *p, size_t n)
 	if (flatjson_key_is(ev->p, ev->n, "received") && e.text.type == FLATJSON_STR &&
 	    accept_receipt(c->run, e.text.p, e.text.n, c->node, t_ms))
 		return 0;
+	if (flatjson_key_is(ev->p, ev->n, "received") && e.text.type == FLATJSON_STR &&
+	    groups_receipt(c->run, e.text.p, e.text.n, c->node, t_ms))
+		return 0; /* a member learning of a group's creation (groups.c) */
 	mi = nodes_resolve_event(c->run, &e);
 	if (flatjson_key_is(ev->p, ev->n, "received")) {
 		if (mi != ANALYZE_NONE)

@@ -40,5 +40,7 @@ int verdict_judge(struct analyze_run *run, struct fl_error *err)
 	/* a fault that did not happen as planned, or a run that did not finish, never passes */
 	if (run->fault_errors || run->interrupted)
 		run->verdict_ok = 0;
+	if (run->opens_failed) /* a traffic that never started (after: … within: …) */
+		run->verdict_ok = 0;
 	return 0;
 }

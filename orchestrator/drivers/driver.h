@@ -128,6 +128,17 @@ struct driver_ops {
 	 * docs/FORMATS.md receipt lines to `events`; NULL when the node writes its own file.
 	 * Returns the number of new receipts. */
 	int (*receipts)(struct driver_node *n, FILE *events, struct fl_error *err);
+	/* group creation before a group traffic's first message (NULL: the driver makes its
+	 * groups itself or not at all): n creates a group of the members `to` named `name`;
+	 * each member learns of it from a received message whose text starts with name. */
+	int (*group_create)(struct driver_node *n, struct driver_node *const *to, size_t nto,
+			    const char *name, struct driver_sent *out, struct fl_error *err);
+	/* store-query (NULL: the driver cannot ask): n asks the store node `store` (itself when
+	 * store == n) which of the nh message hashes it holds; found[i] = 1 for each. 0, or -1 +
+	 * err when the store could not be asked. */
+	int (*store_query)(struct driver_node *n, const struct driver_node *store,
+			   char (*hashes)[80], size_t nh, unsigned char *found,
+			   struct fl_error *err);
 	/* 1 when the node itself writes its events file lines (sent/received) for `kind`; the
 	 * run writes the sent line of the others. NULL = never. */
 	int (*own_events)(const char *kind);

@@ -231,6 +231,8 @@ const struct driver_ops driver_labnode_ops = {
     .connect = labnode_connect,
     .send = labnode_send,
     .receipts = labnode_receipts,
+    .store_query = labnode_store_query,
+    .group_create = labnode_group_create,
     .own_events = labnode_own_events,
     .release = labnode_release,
 };

@@ -12,6 +12,12 @@ int labnode_connect(struct driver_node *n, const struct driver_node *peer, struc
 int labnode_send(struct driver_node *n, const char *kind, struct driver_node *const *to, size_t nto,
 		 const char *text, struct driver_sent *out, struct fl_error *err);
 int labnode_receipts(struct driver_node *n, FILE *events, struct fl_error *err);
+/* labnode_group.c: wakuext_createGroupChatWithMembers (driver_ops.group_create). */
+int labnode_group_create(struct driver_node *n, struct driver_node *const *to, size_t nto,
+			 const char *name, struct driver_sent *out, struct fl_error *err);
+/* labnode_store.c: GET /store/v3/messages?peerAddr=…&hashes=… (driver_ops.store_query). */
+int labnode_store_query(struct driver_node *n, const struct driver_node *store, char (*hashes)[80],
+			size_t nh, unsigned char *found, struct fl_error *err);
 int labnode_own_events(const char *kind);
 void labnode_release(struct driver_node *n);
 

@@ -63,6 +63,8 @@ static void plan_events_finish(struct plan *plan)
 	for (size_t i = 0; i < plan->n_events; i++)
 		if (plan->events[i].type == PLAN_EVENT_SEND)
 			plan->events[i].msg = (uint32_t)++plan->n_messages;
+		else if (plan->events[i].type == PLAN_EVENT_STORE_QUERY)
+			plan->events[i].msg = (uint32_t)++plan->n_queries;
 }
 
 int plan_build(const struct scenario *sc, uint64_t seed, struct plan **out, struct fl_error *err)

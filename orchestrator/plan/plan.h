@@ -34,7 +34,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum plan_event_type { PLAN_EVENT_SEND, PLAN_EVENT_FAULT_APPLY, PLAN_EVENT_FAULT_REVERT };
+enum plan_event_type {
+	PLAN_EVENT_SEND,
+	PLAN_EVENT_FAULT_APPLY,
+	PLAN_EVENT_FAULT_REVERT,
+	PLAN_EVENT_STORE_QUERY, /* a store-query: msg is N of q<N>, to the stores asked */
+};
 
 struct plan_node {
 	const struct scenario_node *src; /* name, role, reliability, args */
@@ -76,6 +81,7 @@ struct plan_event {
 	const uint32_t *to; /* send: receivers (node indices), points into plan_traffic */
 	size_t n_to;
 	uint32_t size;	/* send: payload bytes */
+	int create;	/* send: a group traffic's first message, its group created first */
 	uint32_t fault; /* fault events: index into plan->faults */
 };
 
@@ -94,6 +100,7 @@ struct plan {
 	struct plan_event *events; /* sorted; events[i] has id e<i+1> */
 	size_t n_events;
 	size_t n_messages;
+	size_t n_queries; /* store-query events, q1 … */
 };
 
 /* Builds the plan of a scenario that scenario_load accepted. Returns 0 with *out set (free it
@@ -107,6 +114,8 @@ int plan_write_json(const struct plan *plan, FILE *f);
 
 /* Topology (plan/topology.c): fills plan->links from the scenario's kind and links. */
 int plan_topology_build(struct plan *plan, struct fl_error *err);
+/* traffic_store_query.c: the store-query events of traffic i (times at[k] from its start). */
+void plan_store_query_events(struct plan *plan, size_t i, const double *at);
 /* Traffic (plan/traffic.c): resolves parties and appends the send events. */
 int plan_traffic_build(struct plan *plan, struct fl_error *err);
 /* Faults (plan/faults.c): expands repeats, draws targets, appends apply/revert events. */

@@ -85,7 +85,17 @@ static void json_traffic(FILE *f, const struct plan *plan, const struct plan_tra
 	json_nodes(f, plan, t->from, t->n_from);
 	fputs(", \"to\": ", f);
 	json_nodes(f, plan, t->to, t->n_to);
-	fprintf(f, ", \"count\": %" PRIu64 "}", t->src->count);
+	fprintf(f, ", \"count\": %" PRIu64, t->src->count);
+	if (t->src->of) {
+		fputs(", \"of\": ", f);
+		json_str(f, t->src->of);
+	}
+	if (t->src->after) { /* only then: plans without it stay as they were */
+		fputs(", \"after\": ", f);
+		json_str(f, t->src->after);
+		fprintf(f, ", \"within_ms\": %" PRId64, t->src->within_ms);
+	}
+	fputc('}', f);
 }
 
 static void json_fault_groups(FILE *f, const struct plan *plan, const struct plan_fault *pf)
@@ -207,6 +217,19 @@ static void json_event(FILE *f, const struct plan *plan, size_t i)
 	const struct plan_traffic *t;
 
 	fprintf(f, "{\"id\": \"e%zu\", \"t_ms\": %" PRId64 ", ", i + 1, ev->t_ms);
+	if (ev->type == PLAN_EVENT_STORE_QUERY) {
+		t = &plan->traffic[ev->traffic];
+		fprintf(f, "\"type\": \"store-query\", \"query\": \"q%u\", \"traffic\": ", ev->msg);
+		json_str(f, t->src->name);
+		fputs(", \"of\": ", f);
+		json_str(f, t->src->of);
+		fputs(", \"from\": ", f);
+		json_str(f, plan->nodes[ev->from].src->name);
+		fputs(", \"to\": ", f);
+		json_nodes(f, plan, ev->to, ev->n_to);
+		fputc('}', f);
+		return;
+	}
 	if (ev->type != PLAN_EVENT_SEND) {
 		fprintf(f, "\"type\": \"%s\", \"fault\": \"%s\"}",
 			ev->type == PLAN_EVENT_FAULT_APPLY ? "fault-apply" : "fault-revert",
@@ -220,7 +243,14 @@ static void json_event(FILE *f, const struct plan *plan, size_t i)
 	json_str(f, plan->nodes[ev->from].src->name);
 	fputs(", \"to\": ", f);
 	json_nodes(f, plan, ev->to, ev->n_to);
-	fprintf(f, ", \"size\": %u%s}", ev->size, t->src->accept ? ", \"accept\": true" : "");
+	fprintf(f, ", \"size\": %u%s%s", ev->size, t->src->accept ? ", \"accept\": true" : "",
+		ev->create ? ", \"create\": true" : "");
+	if (t->src->after) { /* t_ms counts from the moment the named traffic is delivered */
+		fputs(", \"after\": ", f);
+		json_str(f, t->src->after);
+		fprintf(f, ", \"within_ms\": %" PRId64, t->src->within_ms);
+	}
+	fputc('}', f);
 }
 
 /* Writes "  "key": [" then each item on its own line, then "  ]". */

@@ -543,6 +543,8 @@ static int planread_event_type(struct planread_event *e, const struct flatjson_v
 		e->type = PLANREAD_FAULT_APPLY;
 	else if (strcmp(type, "fault-revert") == 0)
 		e->type = PLANREAD_FAULT_REVERT;
+	else if (strcmp(type, "store-query") == 0) /* run_store_query.c */
+		e->type = PLANREAD_STORE_QUERY;
 	else
 		return -1;
 	return 0;
@@ -576,6 +578,16 @@ static int planread_event_read(struct planread_reader *r, struct flatjson *it,
 			flatjson_str(&v, e->kind, sizeof(e->kind));
 		else if (flatjson_key_is(k, kl, "accept"))
 			e->accept = v.type == FLATJSON_TRUE;
+		else if (flatjson_key_is(k, kl, "after"))
+			flatjson_str(&v, e->after, sizeof(e->after));
+		else if (flatjson_key_is(k, kl, "within_ms"))
+			e->within_ms = v.type == FLATJSON_NUM ? (int64_t)v.num : 0;
+		else if (flatjson_key_is(k, kl, "create"))
+			e->create = v.type == FLATJSON_TRUE;
+		else if (flatjson_key_is(k, kl, "query"))
+			flatjson_str(&v, e->msg, sizeof(e->msg));
+		else if (flatjson_key_is(k, kl, "of"))
+			flatjson_str(&v, e->of, sizeof(e->of));
 		else if (flatjson_key_is(k, kl, "size"))
 			e->size = v.type == FLATJSON_NUM && v.num > 0 ? (uint64_t)v.num : 0;
 		else if (flatjson_key_is(k, kl, "from"))
@@ -587,7 +599,9 @@ static int planread_event_read(struct planread_reader *r, struct flatjson *it,
 	}
 	if (rc < 0 || !typed)
 		return -1;
-	if (e->type == PLANREAD_SEND)
+	if (e->type == PLANREAD_STORE_QUERY)
+		snprintf(e->kind, sizeof(e->kind), "store-query");
+	if (e->type == PLANREAD_SEND || e->type == PLANREAD_STORE_QUERY)
 		return planread_event_node(r->p, &from, &e->from) < 0
 			   ? -1
 			   : planread_event_to(r, e, &to);

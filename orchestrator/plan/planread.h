@@ -18,7 +18,12 @@
 
 struct json_t;
 
-enum planread_event_type { PLANREAD_SEND, PLANREAD_FAULT_APPLY, PLANREAD_FAULT_REVERT };
+enum planread_event_type {
+	PLANREAD_SEND,
+	PLANREAD_FAULT_APPLY,
+	PLANREAD_FAULT_REVERT,
+	PLANREAD_STORE_QUERY, /* msg = query id (q<N>), traffic, of, from, to = the stores */
+};
 
 struct planread_node {
 	char name[64];
@@ -51,7 +56,12 @@ struct planread_event {
 	char msg[16];
 	char traffic[64];
 	char kind[24];
-	int accept; /* a request whose receiver is to accept it (scenario accept: true) */
+	int accept;	   /* a request whose receiver is to accept it (scenario accept: true) */
+	char after[64];	   /* after: the traffic whose delivery opens this one ("" none); t_ms
+			    * then counts from that opening (run_gate.c) */
+	int64_t within_ms; /* after: how long past that traffic's last send it may wait */
+	char of[64];	   /* store-query: the traffic whose messages it asks for */
+	int create;	   /* a group traffic's first send: create the group first */
 	uint32_t from;
 	uint32_t *to;
 	size_t n_to;

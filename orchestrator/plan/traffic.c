@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int traffic_pairwise(enum scenario_traffic_kind kind)
 {
@@ -28,8 +29,8 @@ static int traffic_resolve(struct plan *plan, size_t i, struct fl_error *err)
 	pt->n_to = scenario_selector_resolve(sc, &pt->src->to, &r, pt->to);
 	if (!pt->n_from || !pt->n_to)
 		return fl_err(err, "traffic \"%s\" has no sender or no receiver", pt->src->name);
-	if (traffic_pairwise(pt->src->kind))
-		return 0;
+	if (traffic_pairwise(pt->src->kind) || pt->src->kind == SCENARIO_TRAFFIC_STORE_QUERY)
+		return 0; /* a store-query asks every node of to (traffic_store_query.c) */
 	pt->recv = fl_xcalloc(pt->n_from * pt->n_to + 1, sizeof(*pt->recv));
 	pt->n_recv = fl_xcalloc(pt->n_from + 1, sizeof(*pt->n_recv));
 	for (size_t f = 0; f < pt->n_from; f++) {
@@ -48,7 +49,11 @@ static void traffic_times(const struct plan *plan, const struct scenario_traffic
 			  double *at)
 {
 	double gap = t->rate_per_s > 0 ? 1000.0 / t->rate_per_s : (double)t->interval_ms;
-	double avail = (double)(plan->sc->duration_ms - t->start_ms) - 1, sum = 0;
+	/* after: times count from the opening, which may come as late as t->latest_ms */
+	double avail =
+		   (double)(plan->sc->duration_ms - (t->after ? t->latest_ms : 0) - t->start_ms) -
+		   1,
+	       sum = 0;
 
 	for (uint64_t k = 0; k < t->count; k++) {
 		if (t->poisson) {
@@ -77,6 +82,21 @@ static void traffic_pair(const struct plan_traffic *pt, uint64_t k, size_t *fi, 
 		*fi = (*fi + 1) % pt->n_from;
 }
 
+/* A group traffic between labnode nodes creates its group before its first message (its
+ * driver's group_create); other drivers make their groups themselves (status-cli) or none. */
+static int traffic_creates(const struct plan *plan, const struct plan_traffic *pt)
+{
+	if (pt->src->kind != SCENARIO_TRAFFIC_GROUP)
+		return 0;
+	for (size_t i = 0; i < pt->n_from; i++)
+		if (strcmp(plan->nodes[pt->from[i]].driver, "labnode") != 0)
+			return 0;
+	for (size_t i = 0; i < pt->n_to; i++)
+		if (strcmp(plan->nodes[pt->to[i]].driver, "labnode") != 0)
+			return 0;
+	return 1;
+}
+
 static void traffic_sends(struct plan *plan, size_t i, const double *at, struct rng *r)
 {
 	struct plan_traffic *pt = &plan->traffic[i];
@@ -89,6 +109,7 @@ static void traffic_sends(struct plan *plan, size_t i, const double *at, struct 
 		ev->type = PLAN_EVENT_SEND;
 		ev->t_ms = t->start_ms + llround(at[k]);
 		ev->traffic = (uint32_t)i;
+		ev->create = k == 0 && traffic_creates(plan, pt);
 		ev->size =
 		    (uint32_t)(t->size_min + (t->size_max > t->size_min
 						  ? rng_below(r, t->size_max - t->size_min + 1)
@@ -132,7 +153,10 @@ int plan_traffic_build(struct plan *plan, struct fl_error *err)
 		at = fl_xcalloc(sc->traffic[i].count + 1, sizeof(*at));
 		rng_seed(&r, rng_derive(plan->seed, "traffic", i));
 		traffic_times(plan, &sc->traffic[i], &r, at);
-		traffic_sends(plan, i, at, &r);
+		if (sc->traffic[i].kind == SCENARIO_TRAFFIC_STORE_QUERY)
+			plan_store_query_events(plan, i, at);
+		else
+			traffic_sends(plan, i, at, &r);
 		free(at);
 	}
 	return 0;

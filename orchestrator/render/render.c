@@ -173,7 +173,7 @@ size_t render_worst_faults(const struct analyze_run *run, size_t *out, size_t ma
 
 size_t render_problems_count(const struct analyze_run *run)
 {
-	return (run->interrupted ? 1 : 0) + run->fault_errors;
+	return (run->interrupted ? 1 : 0) + run->fault_errors + run->opens_failed;
 }
 
 void render_problem(const struct analyze_run *run, size_t k, char *buf, size_t len)
@@ -208,5 +208,10 @@ void render_problem(const struct analyze_run *run, size_t k, char *buf, size_t l
 			 f->errs[k].error ? f->errs[k].error : "");
 		return;
 	}
+	for (size_t i = 0; i < run->n_opens; i++)
+		if (run->opens[i].error && k-- == 0) {
+			snprintf(buf, len, "%s", run->opens[i].error);
+			return;
+		}
 	snprintf(buf, len, "?");
 }

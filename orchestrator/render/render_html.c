@@ -4,6 +4,7 @@
 #include "orchestrator/analyze/mesh.h"
 #include "orchestrator/render/render.h"
 #include "orchestrator/render/render_telemetry.h"
+#include "orchestrator/render/render_traffic.h"
 
 #include "orchestrator/analyze/ledger.h"
 #include "orchestrator/analyze/replay_compare.h"
@@ -460,6 +461,7 @@ int render_html_write(const struct analyze_run *run, const char *path, struct fl
 	html_latency(f, run);
 	fputs("<h2>Who was faulted</h2>\n", f);
 	html_node_map(f, run, span);
+	render_html_traffic(f, run);
 	render_html_telemetry(f, run, span);
 	mesh_html(f, run);
 	html_faults(f, run);

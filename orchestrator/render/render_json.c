@@ -4,6 +4,7 @@
 #include "orchestrator/render/jsonw.h"
 #include "orchestrator/render/render.h"
 #include "orchestrator/render/render_telemetry.h"
+#include "orchestrator/render/render_traffic.h"
 
 #include "orchestrator/analyze/ledger.h"
 #include "orchestrator/analyze/replay_compare.h"
@@ -308,6 +309,7 @@ int render_json_write(const struct analyze_run *run, const char *path, struct fl
 	render_json_send_failures(&w, run);
 	render_json_breakdowns(&w, run);
 	render_json_faults(&w, run);
+	render_json_traffic(&w, run);
 	render_json_nodes(&w, run);
 	render_json_messages(&w, run);
 	render_json_env(&w, run);

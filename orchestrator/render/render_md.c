@@ -2,6 +2,7 @@
  * messages and where they died, node exits. Long lists are cut with a count of the rest. */
 #include "orchestrator/render/render.h"
 #include "orchestrator/render/render_telemetry.h"
+#include "orchestrator/render/render_traffic.h"
 
 #include "orchestrator/analyze/ledger.h"
 #include "orchestrator/analyze/replay_compare.h"
@@ -208,6 +209,7 @@ int render_md_write(const struct analyze_run *run, const char *path, struct fl_e
 	replay_compare_md(f, run);
 	render_md_expects(f, run);
 	render_md_faults(f, run);
+	render_md_traffic(f, run);
 	render_md_lost(f, run);
 	render_md_send_failures(f, run);
 	render_md_breakdowns(f, run);

@@ -170,6 +170,24 @@ void drain_node_gone(struct drain *d, uint32_t node)
 				drain_settle(d, &d->msgs[k], i, DRAIN_GIVEN_UP);
 }
 
+int drain_delivered(const struct drain *d, const char *msg)
+{
+	const struct drain_msg *m;
+	uint32_t idx;
+	int r = 1;
+
+	if (!amap_get(&d->ids, msg, strlen(msg), &idx))
+		return 0;
+	m = &d->msgs[idx];
+	for (size_t i = 0; i < m->n_to; i++) {
+		if (m->state[i] == DRAIN_GIVEN_UP)
+			return -1;
+		if (m->state[i] == DRAIN_WAITING)
+			r = 0;
+	}
+	return r;
+}
+
 size_t drain_pending(const struct drain *d)
 {
 	return d->pending;

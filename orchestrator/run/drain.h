@@ -29,6 +29,9 @@ void drain_give_up(struct drain *d, const char *msg);
 /* The node will receive nothing more (exited, not to be restarted): its pairs are settled. */
 void drain_node_gone(struct drain *d, uint32_t node);
 /* Pairs neither received nor given up; the number of messages queued so far. */
+/* 1 when message msg reached every recipient, -1 when one pair was given up, 0 while one
+ * is waiting or msg is unknown. */
+int drain_delivered(const struct drain *d, const char *msg);
 size_t drain_pending(const struct drain *d);
 size_t drain_messages(const struct drain *d);
 /* The index (queue order) of the first message at or after `from` with a pair still pending;

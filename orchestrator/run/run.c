@@ -153,6 +153,7 @@ static int run_live(struct run_ctx *c)
 	for (size_t i = 0; i < c->nt.n; i++)
 		c->nt.rn[i].dn.timeout_ms = RUN_SEND_TIMEOUT_MS;
 	run_sendq_start(c);
+	run_gate_init(c);
 	return run_timeline(c);
 }
 
@@ -227,6 +228,7 @@ static void run_free(struct run_ctx *c)
 	free(c->tl.until_last_send);
 	free(c->msg_event);
 	drain_free(c->tl.drain);
+	run_gate_free(c);
 	free(c->sq.send_failed);
 	planread_free(&c->plan);
 	if (c->tl.sigfd >= 0)

@@ -113,6 +113,7 @@ struct run_sends {
 	long sent, send_errors;
 	const char **send_failed; /* plan ids of failed sends */
 	size_t n_send_failed, cap_send_failed;
+	char (*hashes)[80]; /* [N]: message mN's hash as its send returned it ("" none) */
 	pthread_mutex_t mu;
 };
 
@@ -136,6 +137,7 @@ struct run_ctx {
 	struct runjournal j;
 	int runjournal_open;
 	struct collector *telemetry; /* run_telemetry.c: NULL when telemetry is off */
+	struct run_gates *gates;     /* run_gate.c: traffic waiting for other traffic (after:) */
 	char telemetry_addr[32];     /* <subnet>.1:8090 */
 };
 
@@ -172,6 +174,26 @@ void run_sendq_start(struct run_ctx *c);
 void run_sendq_push(struct run_ctx *c, const struct planread_event *e);
 /* Stops every sender: queued sends are journalled as errors, in-flight ones finish. */
 void run_sendq_stop(struct run_ctx *c);
+
+/* run_group.c: creates the group of e (a group traffic's first send) before it is sent. */
+void run_group_create(struct run_ctx *c, const struct planread_event *e,
+		      struct driver_node *const *to, size_t nto);
+/* run_store_query.c: a store-query event, on its sender's thread (refused: why not asked). */
+void run_store_query_do(struct run_ctx *c, const struct planread_event *e, const char *refused);
+/* run_gate.c: traffic with after: + within: (main thread). */
+void run_gate_init(struct run_ctx *c);
+void run_gate_free(struct run_ctx *c);
+/* 1 when e belongs to a traffic that waits for another: the timeline leaves it to run_gate. */
+int run_gate_holds(const struct run_ctx *c, const struct planread_event *e);
+/* run_sendq_push tells it each send it queues. */
+void run_gate_queued(struct run_ctx *c, const struct planread_event *e);
+/* Periodic: opens the traffic whose condition holds, fails those past within, queues the
+ * sends of open ones that are due. */
+void run_gate_check(struct run_ctx *c);
+/* At the end of the timeline: a traffic still waiting never started (journalled so). */
+void run_gate_finish(struct run_ctx *c);
+/* 1 while a traffic still waits to open or has sends left to queue. */
+int run_gate_busy(const struct run_ctx *c);
 
 /* run_fault.c */
 void run_fault_apply(struct run_ctx *c, const struct planread_event *e, double planned_ms);

@@ -182,6 +182,7 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 	run_read_events(c);
 	run_drain_update(c, now - c->tl.pause_ms); /* run_finish's clock: pauses left out */
 	run_fault_until_check(c);
+	run_gate_check(c);
 	run_progress(c, phase);
 }
 
@@ -315,7 +316,8 @@ static int run_finish(struct run_ctx *c)
 		if (now >= end)
 			return 0;
 		if (!c->plan.drain_exact && c->tl.faults_active == 0 && c->tl.settled_ms > 0 &&
-		    drain_pending(c->tl.drain) == 0 && now - c->tl.settled_ms >= quiet) {
+		    drain_pending(c->tl.drain) == 0 && now - c->tl.settled_ms >= quiet &&
+		    !run_gate_busy(c)) {
 			runjournal_drain_end(&c->j, end, drain_messages(c->tl.drain));
 			log_info("nothing left to wait for: %zu messages accounted for, ended at "
 				 "%.1f s of %.1f s",
@@ -356,8 +358,8 @@ int run_timeline(struct run_ctx *c)
 		const struct planread_event *e = &c->plan.events[k];
 
 		c->tl.event_pos = k;
-		if (!run_event_selected(c, e))
-			continue;
+		if (!run_event_selected(c, e) || run_gate_holds(c, e))
+			continue; /* after: traffic is queued by run_gate.c */
 		if (e->type == PLANREAD_FAULT_APPLY && c->plan.faults[e->fault].at_boot)
 			continue; /* applied before the links (run_fault_boot) */
 		if (c->opts->pause_before && strcmp(c->opts->pause_before, e->id) == 0) {
@@ -369,7 +371,7 @@ int run_timeline(struct run_ctx *c)
 			return -1;
 		run_fault_keep_leases(c, (double)e->t_ms,
 				      runjournal_now(&c->j) - c->tl.pause_ms - (double)e->t_ms);
-		if (e->type == PLANREAD_SEND)
+		if (e->type == PLANREAD_SEND || e->type == PLANREAD_STORE_QUERY)
 			run_sendq_push(c, e);
 		else if (e->type == PLANREAD_FAULT_APPLY)
 			run_fault_apply(c, e, (double)e->t_ms);
@@ -380,6 +382,7 @@ int run_timeline(struct run_ctx *c)
 	c->tl.event_pos = c->plan.n_events;
 	if (run_finish(c) < 0)
 		return -1;
+	run_gate_finish(c);
 	run_poll_receipts(c, 1);
 	return 0;
 }

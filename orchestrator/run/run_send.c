@@ -33,6 +33,8 @@ static void run_send_do(struct run_ctx *c, const struct planread_event *e, const
 			to[nto++] = &c->nt.rn[e->to[i]].dn;
 	run_text(e->msg, e->size, c->plan.seed, text, cap);
 	snprintf(kind, sizeof(kind), "%s%s", e->kind, e->accept ? "+accept" : "");
+	if (e->create && !refused && from->up && from->drv->group_create)
+		run_group_create(c, e, to, nto);
 	js.issued_ms = runjournal_now(&c->j);
 	if (refused)
 		fl_err(&err, "%s", refused);
@@ -46,6 +48,12 @@ static void run_send_do(struct run_ctx *c, const struct planread_event *e, const
 	js.hash = out.hash;
 	pthread_mutex_lock(&c->sq.mu);
 	runjournal_send(&c->j, &js);
+	if (rc == 0 && out.hash[0] && c->sq.hashes) { /* for store queries */
+		unsigned long m = strtoul(e->msg + 1, NULL, 10);
+
+		if (m >= 1 && m <= c->n_msgs)
+			snprintf(c->sq.hashes[m], sizeof(c->sq.hashes[m]), "%s", out.hash);
+	}
 	if (rc < 0) {
 		c->sq.send_errors++;
 		if (c->sq.n_send_failed == c->sq.cap_send_failed) {
@@ -84,7 +92,11 @@ static void *run_sendq_main(void *arg)
 		e = q->items[q->head++ % q->cap];
 		q->busy = 1;
 		pthread_mutex_unlock(&q->mu);
-		run_send_do(c, e, q->stop ? "not sent: the run ended first" : NULL);
+		if (e->type == PLANREAD_STORE_QUERY)
+			run_store_query_do(c, e, NULL); /* asked even at the end: bounded, and
+							 * what the run came for */
+		else
+			run_send_do(c, e, q->stop ? "not sent: the run ended first" : NULL);
 		pthread_mutex_lock(&q->mu);
 		q->busy = 0;
 	}
@@ -95,14 +107,16 @@ static void *run_sendq_main(void *arg)
 void run_sendq_start(struct run_ctx *c)
 {
 	c->sq.q = fl_xcalloc(c->nt.n + 1, sizeof(*c->sq.q));
+	c->sq.hashes = fl_xcalloc(c->n_msgs + 2, sizeof(*c->sq.hashes));
 	for (size_t i = 0; i < c->nt.n; i++) {
 		struct run_sendq *q = &c->sq.q[i];
 		struct run_send_arg *a = fl_xmalloc(sizeof(*a));
 		size_t cap = 1;
 
 		for (size_t k = 0; k < c->plan.n_events; k++)
-			cap +=
-			    c->plan.events[k].type == PLANREAD_SEND && c->plan.events[k].from == i;
+			cap += (c->plan.events[k].type == PLANREAD_SEND ||
+				c->plan.events[k].type == PLANREAD_STORE_QUERY) &&
+			       c->plan.events[k].from == i;
 		q->items = fl_xcalloc(cap, sizeof(*q->items));
 		q->cap = cap;
 		pthread_mutex_init(&q->mu, NULL);
@@ -121,6 +135,12 @@ void run_sendq_push(struct run_ctx *c, const struct planread_event *e)
 	uint32_t *to = fl_xcalloc(e->n_to + 1, sizeof(*to));
 	size_t nto = 0;
 
+	for (size_t i = 0; e->type == PLANREAD_STORE_QUERY && i < e->n_to; i++)
+		nto = 1; /* a query is waited for by nobody: straight to its queue */
+	if (nto) {
+		free(to);
+		goto queue;
+	}
 	for (size_t i = 0; i < e->n_to; i++)
 		if (run_only_has(c, e->to[i]))
 			to[nto++] = e->to[i];
@@ -130,9 +150,14 @@ void run_sendq_push(struct run_ctx *c, const struct planread_event *e)
 			drain_expect_accept(c->tl.drain, e->msg, to[0], e->from);
 	}
 	free(to);
+	run_gate_queued(c, e);
 
+queue:
 	if (!q || !q->started) {
-		run_send_do(c, e, NULL);
+		if (e->type == PLANREAD_STORE_QUERY)
+			run_store_query_do(c, e, NULL);
+		else
+			run_send_do(c, e, NULL);
 		return;
 	}
 	pthread_mutex_lock(&q->mu);
@@ -160,4 +185,6 @@ void run_sendq_stop(struct run_ctx *c)
 		free(c->sq.q[i].items);
 	free(c->sq.q);
 	c->sq.q = NULL;
+	free(c->sq.hashes);
+	c->sq.hashes = NULL;
 }

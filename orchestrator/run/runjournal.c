@@ -147,6 +147,45 @@ void runjournal_node_restart(struct runjournal *j, const char *node, const char 
 	runjournal_put(j, o);
 }
 
+void runjournal_store_query(struct runjournal *j, const struct runjournal_store_query *q)
+{
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "type", "store-query", "id",
+		      q->id, "query", q->query, "traffic", q->traffic, "of", q->of, "node", q->node,
+		      "store", q->store, "planned_ms", runjournal_ms(q->planned_ms), "issued_ms",
+		      runjournal_ms(q->issued_ms), "done_ms", runjournal_ms(q->done_ms));
+
+	runjournal_result(o, q->error);
+	if (!q->error) {
+		json_object_set_new(o, "found", json_string(q->found ? q->found : ""));
+		json_object_set_new(o, "missing", json_string(q->missing ? q->missing : ""));
+	}
+	runjournal_put(j, o);
+}
+
+void runjournal_group_create(struct runjournal *j, const char *id, const char *msg,
+			     const char *traffic, const char *node, double issued_ms,
+			     double done_ms, const char *error)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "type", "group-create", "id", id,
+			      "msg", msg, "traffic", traffic, "node", node, "issued_ms",
+			      runjournal_ms(issued_ms), "done_ms", runjournal_ms(done_ms));
+
+	runjournal_result(o, error);
+	runjournal_put(j, o);
+}
+
+void runjournal_traffic_open(struct runjournal *j, const char *traffic, const char *after,
+			     int64_t within_ms, double t_ms, const char *error)
+{
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:I,s:o}", "type", "traffic-open", "traffic", traffic, "after",
+		      after, "within_ms", (json_int_t)within_ms, "t_ms", runjournal_ms(t_ms));
+
+	runjournal_result(o, error);
+	runjournal_put(j, o);
+}
+
 void runjournal_drain_end(struct runjournal *j, double planned_end_ms, size_t messages)
 {
 	runjournal_put(j, json_pack("{s:s,s:o,s:s,s:o,s:I}", "type", "drain-end", "t_ms",

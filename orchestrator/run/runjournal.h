@@ -51,6 +51,21 @@ void runjournal_fault(struct runjournal *j, const struct runjournal_fault *f);
 /* code < 0 → null; sig NULL → null. */
 void runjournal_node_exit(struct runjournal *j, const char *node, int code, const char *sig,
 			  int expected);
+struct runjournal_store_query {
+	const char *id, *query, *traffic, *of, *node, *store;
+	double planned_ms, issued_ms, done_ms;
+	const char *error;	     /* NULL = ok */
+	const char *found, *missing; /* plan ids, space-separated (ok only) */
+};
+/* store-query: one store asked for the messages of traffic `of` (run_store_query.c). */
+void runjournal_store_query(struct runjournal *j, const struct runjournal_store_query *q);
+/* group-create: node created the group of traffic's first message msg (run_group.c). */
+void runjournal_group_create(struct runjournal *j, const char *id, const char *msg,
+			     const char *traffic, const char *node, double issued_ms,
+			     double done_ms, const char *error);
+/* traffic-open: a traffic with after: opened at t_ms (error NULL), or never will (error). */
+void runjournal_traffic_open(struct runjournal *j, const char *traffic, const char *after,
+			     int64_t within_ms, double t_ms, const char *error);
 void runjournal_node_restart(struct runjournal *j, const char *node, const char *error);
 /* The drain ended before planned_end_ms because nothing was left to wait for: every one of
  * the `messages` was received or given up, and every fault was reverted. */

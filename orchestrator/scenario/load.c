@@ -52,6 +52,8 @@ void scenario_free(struct scenario *sc)
 	free(sc->topology.links);
 	for (size_t i = 0; i < sc->n_traffic; i++) {
 		free(sc->traffic[i].name);
+		free(sc->traffic[i].after);
+		free(sc->traffic[i].of);
 		scenario_selector_free(&sc->traffic[i].from);
 		scenario_selector_free(&sc->traffic[i].to);
 	}

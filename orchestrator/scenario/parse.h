@@ -87,6 +87,22 @@ extern const struct scenario_key scenario_netem_keys[], scenario_bandwidth_keys[
     scenario_kill_keys[], scenario_conndrop_keys[];
 void scenario_validate_partition(struct sparse *p, const struct scenario_fault *f);
 void scenario_validate_expect(struct sparse *p);
+/* Edit distance of two names, capped at 4 (validate.c: the "did you mean" hints). */
+size_t scenario_name_distance(const char *a, const char *b);
+/* validate_after.c: after/within — names, self, cycles, and each gated traffic's latest
+ * opening (latest_ms) with its count checked against the time left after it. */
+void scenario_validate_after(struct sparse *p);
+/* validate_store_query.c: store-query's `of` (a traffic, did you mean), its store nodes
+ * (service, labnode), and `of` refused on other kinds. */
+void scenario_validate_store_query(struct sparse *p, struct scenario_traffic *t);
+/* "no traffic named "x"" for key `key` of t at `at`, with a "did you mean" when one is close. */
+void scenario_validate_unknown_traffic(struct sparse *p, const struct scenario_traffic *t,
+				       const char *key, const char *name, struct scenario_mark at);
+long scenario_traffic_find(const struct scenario *sc, const char *name);
+/* validate_traffic.c: start and count of t against the duration, counted from open_ms. */
+void scenario_validate_traffic_time(struct sparse *p, struct scenario_traffic *t, int64_t open_ms);
+/* The latest plan time of t's last send, its first one coming no later than t->latest_ms. */
+int64_t scenario_traffic_last_ms(const struct scenario *sc, const struct scenario_traffic *t);
 /* Records "no node named "x"", with a "did you mean" when a node name is close. */
 void scenario_validate_unknown_node(struct sparse *p, struct scenario_mark at, const char *name);
 /* Records "no node named..." / "matches no node" errors; returns how many nodes matched. */

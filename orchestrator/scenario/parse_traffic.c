@@ -1,5 +1,5 @@
 /* traffic: a list of {name, kind, from, to, rate|interval, poisson, count, start, size,
- * accept}. */
+ * accept, after, within, of}. */
 #include "orchestrator/scenario/parse.h"
 
 #include <stdio.h>
@@ -9,8 +9,8 @@
 #define TRAFFIC_DEFAULT_SIZE 256
 #define TRAFFIC_MAX_COUNT 10000000
 
-static const char *const traffic_kinds[] = {
-    "dm", "contact-request", "join-request", "group", "relay", "lightpush", NULL};
+static const char *const traffic_kinds[] = {"dm",    "contact-request", "join-request", "group",
+					    "relay", "lightpush",	"store-query",	NULL};
 
 struct traffic_entry {
 	struct scenario_traffic *t;
@@ -137,13 +137,52 @@ static int traffic_accept(struct sparse *p, const struct ytree *v, void *obj)
 	return scenario_value_bool(p, v, &t->accept);
 }
 
+static int traffic_after(struct sparse *p, const struct ytree *v, void *obj)
+{
+	struct scenario_traffic *t = ((struct traffic_entry *)obj)->t;
+
+	t->after_mark = v->mark;
+	return scenario_value_string(p, v, &t->after);
+}
+
+static int traffic_within(struct sparse *p, const struct ytree *v, void *obj)
+{
+	struct scenario_traffic *t = ((struct traffic_entry *)obj)->t;
+
+	t->within_mark = v->mark;
+	if (scenario_value_duration(p, v, &t->within_ms) < 0)
+		return -1;
+	if (t->within_ms <= 0) {
+		scenario_error_at(p, v->mark, "within must be at least 1ms");
+		return -1;
+	}
+	return 0;
+}
+
+static int traffic_of(struct sparse *p, const struct ytree *v, void *obj)
+{
+	struct scenario_traffic *t = ((struct traffic_entry *)obj)->t;
+
+	t->of_mark = v->mark;
+	return scenario_value_string(p, v, &t->of);
+}
+
 static const struct scenario_key traffic_keys[] = {
-    {"name", 0, traffic_name},	     {"kind", 1, traffic_kind},
-    {"from", 1, traffic_from},	     {"to", 1, traffic_to},
-    {"rate", 0, traffic_rate},	     {"interval", 0, traffic_interval},
-    {"poisson", 0, traffic_poisson}, {"count", 0, traffic_count},
-    {"start", 0, traffic_start},     {"size", 0, traffic_size},
-    {"accept", 0, traffic_accept},   {NULL, 0, NULL},
+    {"name", 0, traffic_name},
+    {"kind", 1, traffic_kind},
+    {"from", 1, traffic_from},
+    {"to", 1, traffic_to},
+    {"rate", 0, traffic_rate},
+    {"interval", 0, traffic_interval},
+    {"poisson", 0, traffic_poisson},
+    {"count", 0, traffic_count},
+    {"start", 0, traffic_start},
+    {"size", 0, traffic_size},
+    {"accept", 0, traffic_accept},
+    {"after", 0, traffic_after},
+    {"within", 0, traffic_within},
+    {"of", 0, traffic_of},
+    {NULL, 0, NULL},
 };
 
 static void traffic_entry(struct sparse *p, const struct ytree *v, size_t index)
@@ -154,14 +193,29 @@ static void traffic_entry(struct sparse *p, const struct ytree *v, size_t index)
 	char buf[32];
 
 	t->mark = v->mark;
+	t->after_index = -1;
+	t->of_index = -1;
 	t->size_min = t->size_max = TRAFFIC_DEFAULT_SIZE;
 	if (scenario_keys_walk(p, v, "a traffic entry (a mapping with kind, from, to, ...)",
 			       "traffic", traffic_keys, &e) < 0)
 		return;
+	if (t->kind == SCENARIO_TRAFFIC_STORE_QUERY && !e.has_rate && !e.has_interval) {
+		t->interval_ms = 1000; /* one query by default (validate_store_query.c) */
+		e.has_interval = 1;
+		if (!t->count)
+			t->count = 1;
+	}
 	if (e.has_rate && e.has_interval)
 		scenario_error_at(p, e.rate_mark, "give either rate or interval, not both");
 	else if (!e.has_rate && !e.has_interval)
 		scenario_error_at(p, v->mark, "missing key \"rate\" or \"interval\" in traffic");
+	if (t->after && !t->within_ms && !t->within_mark.line)
+		scenario_error_at(
+		    p, t->after_mark,
+		    "after needs within (how long to wait for \"%s\", e.g. within: 40s)", t->after);
+	else if (t->within_ms && !t->after)
+		scenario_error_at(p, t->within_mark,
+				  "within needs after (the traffic to wait for)");
 	if (!t->name) {
 		snprintf(buf, sizeof(buf), "t%zu", index + 1);
 		t->name = scenario_strdup(buf);

@@ -115,6 +115,7 @@ enum scenario_traffic_kind {
 	SCENARIO_TRAFFIC_GROUP,
 	SCENARIO_TRAFFIC_RELAY,
 	SCENARIO_TRAFFIC_LIGHTPUSH,
+	SCENARIO_TRAFFIC_STORE_QUERY,
 };
 
 struct scenario_traffic {
@@ -129,6 +130,14 @@ struct scenario_traffic {
 	uint64_t size_min, size_max; /* equal for a fixed size */
 	int accept;		     /* contact-request / join-request: the receiver accepts */
 	struct scenario_mark mark, count_mark, start_mark, size_mark, accept_mark;
+	char *after;	   /* after: the traffic whose delivery opens this one; NULL none */
+	int64_t within_ms; /* within: how long after that traffic's last send it may wait */
+	long after_index;  /* sc->traffic index of `after` (validate), -1 none */
+	int64_t latest_ms; /* validate: the latest time this traffic's first send can come */
+	struct scenario_mark after_mark, within_mark;
+	char *of;      /* store-query: the traffic whose messages it asks the store for */
+	long of_index; /* sc->traffic index of `of` (validate), -1 none */
+	struct scenario_mark of_mark;
 };
 
 enum scenario_fault_kind {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* Edit distance of a and b, stopping early above 3 (only small distances matter here). */
-static size_t validate_distance(const char *a, const char *b)
+size_t scenario_name_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), row[64], prev, best;
 
@@ -44,7 +44,7 @@ void scenario_validate_unknown_node(struct sparse *p, struct scenario_mark at, c
 	const char *hint = NULL;
 
 	for (size_t i = 0; max > 0 && i < sc->n_nodes; i++) {
-		size_t d = validate_distance(name, sc->nodes[i].name);
+		size_t d = scenario_name_distance(name, sc->nodes[i].name);
 
 		if (d < best) {
 			best = d;

@@ -31,7 +31,8 @@ static void validate_traffic_parties(struct sparse *p, const struct scenario_tra
 					  "selects %zu",
 					  t->name, nt);
 	} else if (t->kind != SCENARIO_TRAFFIC_RELAY && t->kind != SCENARIO_TRAFFIC_LIGHTPUSH &&
-		   nf == 1 && nt == 1 && from[0] == to[0]) {
+		   t->kind != SCENARIO_TRAFFIC_STORE_QUERY && nf == 1 && nt == 1 &&
+		   from[0] == to[0]) {
 		scenario_error_at(
 		    p, t->to.mark,
 		    "traffic \"%s\": from and to are the same node \"%s\" (a %s needs "
@@ -59,16 +60,33 @@ static void validate_traffic_service(struct sparse *p, const struct scenario_tra
 }
 
 /* start must lie inside the duration and count × gap must fit after it; without a count,
- * as many as fit. */
-static void validate_traffic_time(struct sparse *p, struct scenario_traffic *t)
+ * as many as fit. A traffic with after: counts from its latest opening (open_ms). */
+void scenario_validate_traffic_time(struct sparse *p, struct scenario_traffic *t, int64_t open_ms)
 {
 	const struct scenario *sc = p->sc;
-	double gap = traffic_gap_ms(t), avail = (double)(sc->duration_ms - t->start_ms);
-	char need_s[32], avail_s[32], start_s[32], dur_s[32];
+	double gap = traffic_gap_ms(t), avail = (double)(sc->duration_ms - open_ms - t->start_ms);
+	char need_s[32], avail_s[32], start_s[96], dur_s[32];
 
 	units_format_duration(t->start_ms, start_s, sizeof(start_s));
 	units_format_duration(sc->duration_ms, dur_s, sizeof(dur_s));
-	if (t->start_ms >= sc->duration_ms) {
+	if (open_ms > 0) {
+		char open_s[32];
+
+		units_format_duration(open_ms, open_s, sizeof(open_s));
+		if (open_ms + t->start_ms >= sc->duration_ms) {
+			scenario_error_at(
+			    p, t->within_mark,
+			    "traffic \"%s\" may open as late as %s (\"%s\"'s last "
+			    "send plus within), and start %s after that is not before "
+			    "the end of duration %s",
+			    t->name, open_s, t->after, start_s, dur_s);
+			return;
+		}
+		units_format_duration(t->start_ms, need_s, sizeof(need_s));
+		snprintf(start_s, sizeof(start_s), "%s after its latest opening %s", need_s,
+			 open_s);
+	}
+	if (open_ms + t->start_ms >= sc->duration_ms) {
 		scenario_error_at(p, t->start_mark,
 				  "traffic \"%s\": start %s is not before the end "
 				  "of duration %s",
@@ -158,11 +176,28 @@ void scenario_validate_traffic(struct sparse *p)
 			validate_traffic_parties(p, t);
 		validate_traffic_service(p, t);
 		if (p->errs->n == before)
+			scenario_validate_store_query(p, t);
+		if (p->errs->n == before)
 			validate_traffic_accept(p, t);
-		validate_traffic_time(p, t);
+		if (!t->after)
+			scenario_validate_traffic_time(p, t, 0);
+	}
+	scenario_validate_after(p);
+	for (size_t i = 0; i < sc->n_traffic; i++) {
+		struct scenario_traffic *t = &sc->traffic[i];
+
 		if (total <= VALIDATE_MAX_MESSAGES && (total += t->count) > VALIDATE_MAX_MESSAGES)
 			scenario_error_at(p, t->mark,
 					  "traffic \"%s\" brings the run above %d messages",
 					  t->name, VALIDATE_MAX_MESSAGES);
 	}
+}
+
+int64_t scenario_traffic_last_ms(const struct scenario *sc, const struct scenario_traffic *t)
+{
+	int64_t open = t->after ? t->latest_ms : 0;
+
+	if (t->poisson || !t->count)
+		return sc->duration_ms - 1;
+	return open + t->start_ms + (int64_t)ceil((double)(t->count - 1) * traffic_gap_ms(t));
 }

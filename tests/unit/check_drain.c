@@ -51,6 +51,29 @@ START_TEST(group_waits_for_every_member)
 }
 END_TEST
 
+/* drain_delivered (after: waits for it): 1 once every recipient got it, -1 once one pair was
+ * given up, 0 while one waits or for an unknown message; a group creation message
+ * ("m7.create …") is no receipt of m7. */
+START_TEST(delivered_is_every_recipient)
+{
+	struct drain *d = drain_new(4);
+	const uint32_t to[] = {1, 2}, one[] = {3};
+
+	ck_assert_int_eq(drain_delivered(d, "m7"), 0);
+	drain_expect(d, "m7", 0, to, 2);
+	drain_expect(d, "m8", 0, one, 1);
+	feed(d, 1, "{\"event\":\"received\",\"text\":\"m7.create created the group\"}");
+	ck_assert_int_eq(drain_delivered(d, "m7"), 0);
+	feed(d, 1, "{\"event\":\"received\",\"text\":\"m7 yy\"}");
+	ck_assert_int_eq(drain_delivered(d, "m7"), 0);
+	feed(d, 2, "{\"event\":\"received\",\"text\":\"m7 yy\"}");
+	ck_assert_int_eq(drain_delivered(d, "m7"), 1);
+	drain_node_gone(d, 3);
+	ck_assert_int_eq(drain_delivered(d, "m8"), -1);
+	drain_free(d);
+}
+END_TEST
+
 START_TEST(sender_gives_up)
 {
 	struct drain *d = drain_new(3);
@@ -166,6 +189,7 @@ Suite *drain_suite(void)
 
 	tcase_add_test(t, dm_settles_when_received);
 	tcase_add_test(t, group_waits_for_every_member);
+	tcase_add_test(t, delivered_is_every_recipient);
 	tcase_add_test(t, sender_gives_up);
 	tcase_add_test(t, gone_recipient_settles_now_and_later);
 	tcase_add_test(t, malformed_lines_settle_nothing);

@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#define SQ_BASE                                                                                    \
+	"version: 1\nname: t\nduration: 1m\nnodes:\n  - {name: a}\n  - {name: b}\n  - {name: s, "  \
+	"role: "                                                                                   \
+	"service}\ntraffic:\n  - {name: chat, kind: dm, from: a, to: b, rate: 1/s, count: 2}\n"
 #define BASE "version: 1\nname: t\nduration: 1m\nnodes:\n  - name: a\n  - name: b\n"
 
 struct broken_case {
@@ -130,6 +134,62 @@ static const struct broken_case broken_cases[] = {
      "  - name: b\ntraffic:\n  - {kind: contact-request, from: a, to: b, rate: 1/s, count: 5, "
      "accept: true}\n",
      "t.yaml:9:74: traffic \"t1\": accept: true needs labnode nodes; \"a\" runs driver jswaku\n"},
+    {"after unknown",
+     BASE "traffic:\n  - {name: hello, kind: dm, from: a, to: b, rate: 1/s, count: 1}\n"
+	  "  - {name: chat, kind: dm, from: a, to: b, rate: 1/s, count: 5, after: helo, within: "
+	  "40s}\n",
+     "t.yaml:9:72: traffic \"chat\": after: no traffic named \"helo\" (did you mean "
+     "\"hello\"?)\n"},
+    {"after itself",
+     BASE "traffic:\n  - {name: chat, kind: dm, from: a, to: b, rate: 1/s, count: 5, after: chat, "
+	  "within: 40s}\n",
+     "t.yaml:8:72: traffic \"chat\" cannot come after itself\n"},
+    {"after cycle",
+     BASE
+     "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: y, within: "
+     "5s}\n  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: x, within: 5s}\n",
+     "t.yaml:8:69: traffic \"x\": after \"y\" makes a cycle (each waits for the other)\n"},
+    {"after without within",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 1}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: x}\n",
+     "t.yaml:9:69: after needs within (how long to wait for \"x\", e.g. within: 40s)\n"},
+    {"within without after",
+     BASE "traffic:\n  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, within: 5s}\n",
+     "t.yaml:8:70: within needs after (the traffic to wait for)\n"},
+    {"within zero",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 1}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 1, after: x, within: 0s}\n",
+     "t.yaml:9:80: within must be at least 1ms\n"},
+    {"after count does not fit",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 10}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 20, after: x, within: 40s}\n",
+     "t.yaml:9:59: traffic \"y\": 20 messages need 20s at this rate, but only 11s remain between "
+     "start 0ms after its latest opening 49s and duration 1m\n"},
+    {"after opens too late",
+     BASE "traffic:\n  - {name: x, kind: dm, from: a, to: b, rate: 1/s, count: 30}\n"
+	  "  - {name: y, kind: dm, from: a, to: b, rate: 1/s, count: 2, after: x, within: 40s}\n",
+     "t.yaml:9:80: traffic \"y\" may open as late as 69s (\"x\"'s last send plus within), and "
+     "start 0ms after that is not before the end of duration 1m\n"},
+    {"store-query without of", SQ_BASE "  - {name: q, kind: store-query, from: b, to: s}\n",
+     "t.yaml:10:5: traffic \"q\": a store-query needs of: (the traffic whose messages it asks "
+     "the store for)\n"},
+    {"store-query of unknown",
+     SQ_BASE "  - {name: q, kind: store-query, from: b, to: s, of: chta}\n",
+     "t.yaml:10:54: traffic \"q\": of: no traffic named \"chta\" (did you mean \"chat\"?)\n"},
+    {"store-query of relay",
+     SQ_BASE "  - {name: r, kind: relay, from: a, to: [b], rate: 1/s, count: 2}\n"
+	     "  - {name: q, kind: store-query, from: b, to: s, of: r}\n",
+     "t.yaml:11:54: traffic \"q\": of: \"r\" is a relay traffic, whose sends return no "
+     "message hash to ask a store for (dm, contact-request, join-request and group do)\n"},
+    {"store-query of itself", SQ_BASE "  - {name: q, kind: store-query, from: b, to: s, of: q}\n",
+     "t.yaml:10:54: traffic \"q\": of: \"q\" is a store-query (it sends no messages to "
+     "store)\n"},
+    {"store-query to no store",
+     SQ_BASE "  - {name: q, kind: store-query, from: b, to: a, of: chat}\n",
+     "t.yaml:10:47: traffic \"q\": \"a\" is no store (a store-query asks nodes with role: "
+     "service)\n"},
+    {"of on dm", SQ_BASE "  - {name: d, kind: dm, from: b, to: a, rate: 1/s, count: 1, of: chat}\n",
+     "t.yaml:10:66: traffic \"d\": of is for kind store-query (a dm asks no store)\n"},
     {"group small", BASE "traffic:\n  - {kind: group, from: a, to: [a], rate: 1/s, count: 5}\n",
      "t.yaml:8:32: traffic \"t1\": a group needs at least 2 members, to: selects 1\n"},
     {"two kinds",
@@ -177,7 +237,8 @@ static const struct broken_case broken_cases[] = {
      "t.yaml:8:33: no node named \"c\"\n"},
     {"metric typo", BASE "expect:\n  - {metric: delivered, min: 1}\n",
      "t.yaml:8:14: expected one of: delivery, lost, duplicates, latency.p50, latency.p90, "
-     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, accepted, "
+     "latency.p95, latency.p99, latency.max, recovery, reordered, acked, accepted, stored, "
+     "created, "
      "telemetry-drift, cpu, "
      "rss, bytes, got "
      "\"delivered\"\n"},
