@@ -149,6 +149,7 @@ static int runload_fault(struct analyze_run *run, struct analyze_fault *f, json_
 	f->start_ms = runload_jnum(j, "start_ms", 0);
 	f->end_ms = runload_jnum(j, "end_ms", f->start_ms);
 	f->until = runload_jstr(run, j, "until");
+	f->site = runload_jstr(run, j, "site");
 	f->applied_ms = f->reverted_ms = f->recovery_ms = NAN;
 	f->targets = amap_arena_alloc(&run->arena, (json_array_size(targets) + 1) * 4);
 	json_array_foreach(targets, i, t) {

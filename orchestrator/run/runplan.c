@@ -44,6 +44,7 @@ static int runplan_node_load(struct runplan_node *n, json_t *o)
 	runplan_str(n->image, sizeof(n->image), o, "image");
 	runplan_str(n->driver, sizeof(n->driver), o, "driver");
 	runplan_str(n->address, sizeof(n->address), o, "address");
+	runplan_str(n->site, sizeof(n->site), o, "site");
 	json_array_foreach(rel, i, v) {
 		size_t l = strlen(n->reliability);
 
@@ -166,6 +167,7 @@ static int runplan_fault_load(const struct runplan *p, struct runplan_fault *f, 
 	f->until_delivered =
 	    !strcmp(json_string_value(json_object_get(o, "until")) ?: "", "delivered");
 	f->at_boot = !strcmp(json_string_value(json_object_get(o, "at")) ?: "", "boot");
+	runplan_str(f->site, sizeof(f->site), o, "site");
 	f->engine_seed = (uint64_t)json_integer_value(json_object_get(o, "engine_seed"));
 	if (!f->kind ||
 	    runplan_names(p, json_object_get(o, "targets"), &f->targets, &f->n_targets) < 0)

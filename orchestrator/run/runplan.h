@@ -21,6 +21,7 @@ struct runplan_node {
 	char reliability[128]; /* comma list, "" = none */
 	char **args;	       /* NULL-terminated */
 	char address[16];      /* nominal address */
+	char site[24];	       /* its site ("site"), "" when in none */
 };
 
 struct runplan_fault {
@@ -32,6 +33,8 @@ struct runplan_fault {
 	int64_t start_ms, end_ms;
 	int until_delivered; /* "until": "delivered": end_ms is the cap */
 	int at_boot;	     /* "at": "boot": applied before the links, not by the timeline */
+	char site[24];	     /* "site": the site whose shared uplink it shapes (its site's
+			      * agent applies it); "" = each target's own agent */
 	uint64_t engine_seed;
 	struct fault_params params; /* typed, parsed once here */
 };

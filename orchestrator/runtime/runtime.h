@@ -32,6 +32,8 @@ struct runtime_node_spec {
 	const char *host_data_dir; /* host dir for the node's files (events, db); netns uses it
 				    * as is, docker bind-mounts it at /data */
 	const char *log_path;	   /* host file that receives the node's stdout and stderr */
+	const char *site; /* its site (one shared uplink for all its nodes), NULL/"" for none;
+			   * only runtimes with site_netns take it */
 };
 
 /* What a started node exposes to the agent and the drivers. */
@@ -72,6 +74,11 @@ struct runtime_ops {
 	 * object (`faultlab shell`): 0 and out set, or -1 + err (no such node, not running). */
 	int (*node_netns)(const char *run_id, const char *node, char *out, size_t len,
 			  struct fl_error *err);
+	/* Sites (docs/SCENARIO.md, sites:): NULL when the runtime has none (docker, for now),
+	 * else the network namespace (path) and uplink interface of site `site` of this run,
+	 * once nodes_start placed a node there: what the site's agent shapes. 0 or -1 + err. */
+	int (*site_netns)(struct runtime *rt, const char *site, char *path, size_t len,
+			  char *ifname, size_t iflen, struct fl_error *err);
 	/* Creates the run's network (netns: hub namespace + bridge; docker: a user network,
 	 * internal, on the subnet, labelled with the run id). */
 	int (*net_create)(struct runtime *rt, const struct runtime_net_spec *spec,

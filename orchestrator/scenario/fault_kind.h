@@ -81,6 +81,9 @@ struct fault_kind {
 	 * scenario's fault) and by `faultlab inject` (a FAULT-SPEC), on typed params. NULL: no
 	 * such check for the kind. */
 	const char *(*sense)(const struct fault_params *p);
+	/* 1: a target {site: X} shapes the site's shared uplink, once for all its nodes (the
+	 * agent of the site's namespace applies it); 0: {site: X} is the site's nodes */
+	int site_uplink;
 };
 
 /* The kind by name (NULL when unknown), by the scenario's enum, or the i-th (NULL past the
