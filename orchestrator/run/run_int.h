@@ -225,6 +225,8 @@ size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_param
 int run_only_has(const struct run_ctx *c, size_t node);
 
 /* run_sites.c: sites and their uplink agents */
+/* The runtime's question (runtime.h node_site): the site of the plan's node, NULL none. */
+const char *run_node_site(void *ctx, const char *node);
 /* A plan with sites on a runtime that has none: -1 + err. */
 int run_sites_check(struct run_ctx *c, struct fl_error *err);
 /* One agent per site whose uplink a fault of the plan shapes (after the nodes' agents). */

@@ -158,7 +158,6 @@ static int run_node_setup(struct run_ctx *c, size_t i, struct fl_error *err)
 	s->argv = r->argv;
 	s->host_data_dir = r->data_dir;
 	s->log_path = r->log_path;
-	s->site = c->plan.nodes[i].site[0] ? c->plan.nodes[i].site : NULL;
 	if (r->drv->receipts) {
 		r->events = safefile_fopen(r->events_path, "a", err);
 		if (!r->events)
@@ -184,6 +183,8 @@ int run_deploy(struct run_ctx *c, struct fl_error *err)
 		return fl_wrap(err, "runtime %s", c->nt.runtime_name);
 	c->nt.rt->cancelled = run_cancelled;
 	c->nt.rt->cancel_ctx = c;
+	c->nt.rt->node_site = run_node_site;
+	c->nt.rt->site_ctx = c;
 	if (run_sites_check(c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < c->nt.n; i++) {

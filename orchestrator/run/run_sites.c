@@ -21,6 +21,14 @@ static struct run_site *run_site_find(struct run_ctx *c, const char *name)
 	return NULL;
 }
 
+const char *run_node_site(void *ctx, const char *node)
+{
+	const struct run_ctx *c = ctx;
+	long i = runplan_node_find(&c->plan, node);
+
+	return i >= 0 && c->plan.nodes[i].site[0] ? c->plan.nodes[i].site : NULL;
+}
+
 int run_sites_check(struct run_ctx *c, struct fl_error *err)
 {
 	for (size_t i = 0; i < c->plan.n_nodes; i++)
@@ -83,8 +91,7 @@ int run_sites_agents_start(struct run_ctx *c, struct fl_error *err)
 					      sizeof(ifname), err) < 0)
 			return fl_wrap(err, "site %s", s->name);
 		snprintf(node, sizeof(node), "@%s", s->name);
-		snprintf(log, sizeof(log), "%.4000s/site-%s.agent.log", c->opts->run_dir,
-			 s->name);
+		snprintf(log, sizeof(log), "%.4000s/site-%s.agent.log", c->opts->run_dir, s->name);
 		if (run_site_agent_spawn(s, &spec, err) < 0 ||
 		    agentctl_await(&s->ag, 10000, err) < 0)
 			return fl_wrap(err, "agent of site %s", s->name);

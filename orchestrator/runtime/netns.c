@@ -295,7 +295,9 @@ static int netns_node_prepare(struct runtime *rt, const struct runtime_node_spec
 	if (!nn)
 		return -1;
 	*idx = p->n - 1;
-	if (netns_node_net(rt, nn, *idx, spec->address, spec->site, err) < 0)
+	const char *site = rt->node_site ? rt->node_site(rt->site_ctx, spec->name) : NULL;
+
+	if (netns_node_net(rt, nn, *idx, spec->address, site, err) < 0)
 		return -1;
 	t1 = fltime_mono_ms();
 	if (p->cg_kind != HOSTPROBE_FREEZER_NONE &&

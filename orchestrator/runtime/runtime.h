@@ -32,8 +32,6 @@ struct runtime_node_spec {
 	const char *host_data_dir; /* host dir for the node's files (events, db); netns uses it
 				    * as is, docker bind-mounts it at /data */
 	const char *log_path;	   /* host file that receives the node's stdout and stderr */
-	const char *site; /* its site (one shared uplink for all its nodes), NULL/"" for none;
-			   * only runtimes with site_netns take it */
 };
 
 /* What a started node exposes to the agent and the drivers. */
@@ -119,6 +117,11 @@ struct runtime {
 	 * of 1 000 nodes honours Ctrl-C within a second of deploying. */
 	int (*cancelled)(void *ctx);
 	void *cancel_ctx;
+	/* Set by the caller (may stay NULL: no sites): the site of a node (docs/SCENARIO.md,
+	 * sites:), NULL or "" for none. nodes_start of a runtime with site_netns puts the node
+	 * behind its site's shared uplink. */
+	const char *(*node_site)(void *ctx, const char *node);
+	void *site_ctx;
 };
 
 /* 1 when rt->cancelled says the caller wants to stop. */

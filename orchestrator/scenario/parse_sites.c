@@ -77,8 +77,7 @@ int scenario_value_site_selector(struct sparse *p, const struct ytree *v,
 	memset(out, 0, sizeof(*out));
 	out->mark = v->mark;
 	out->kind = SCENARIO_SEL_SITE;
-	return scenario_keys_walk(p, v, "{site: NAME}", "a site selector", site_selector_keys,
-				  out);
+	return scenario_keys_walk(p, v, "{site: NAME}", "a site selector", site_selector_keys, out);
 }
 
 int scenario_parse_sites(struct sparse *p, const struct ytree *v, void *obj)
@@ -156,11 +155,11 @@ static void sites_members(struct sparse *p)
 			struct scenario_node *node = &sc->nodes[out[k]];
 
 			if (node->site && node->site != s + 1)
-				scenario_error_at(p, site->nodes.mark,
-						  "node \"%s\" is in sites \"%s\" and \"%s\" (a node "
-						  "is behind one uplink)",
-						  node->name, sc->sites[node->site - 1].name,
-						  site->name);
+				scenario_error_at(
+				    p, site->nodes.mark,
+				    "node \"%s\" is in sites \"%s\" and \"%s\" (a node "
+				    "is behind one uplink)",
+				    node->name, sc->sites[node->site - 1].name, site->name);
 			else
 				node->site = s + 1;
 		}
