@@ -183,8 +183,8 @@ START_TEST(shared_uplink_is_one_bottleneck)
 	st_up(&r);
 	/* the site's nodes reach each other (through the hub, over the uplink) and the rest */
 	snprintf(ns, sizeof(ns), "fl-%s-n0", r.id);
-	ck_assert_msg(test_ns_sh(ns, "ping -c1 -w5 %s", r.addrs[1]) == 0, "n0 → n1");
-	ck_assert_msg(test_ns_sh(ns, "ping -c1 -w5 %s", r.addrs[2]) == 0, "n0 → n2");
+	ck_assert_msg(test_ns_sh(ns, "ping -c1 -w5 %s >/dev/null", r.addrs[1]) == 0, "n0 → n1");
+	ck_assert_msg(test_ns_sh(ns, "ping -c1 -w5 %s >/dev/null", r.addrs[2]) == 0, "n0 → n2");
 	st_agent(&r, &ag);
 	st_blast(&r, 2000, base);
 	fprintf(stderr, "sites: unshaped n0 %.2f Mbit/s, n1 %.2f Mbit/s\n", base[0] / 1e6,
@@ -196,7 +196,8 @@ START_TEST(shared_uplink_is_one_bottleneck)
 				  "\"direction\":\"egress\"}}");
 	ck_assert_msg(rep && strstr(rep, "\"ok\":true"), "apply: %s", rep ? rep : "no reply");
 	st_blast(&r, 4000, shaped);
-	fprintf(stderr, "sites: 1 Mbit/s on the site's uplink: n0 %.3f Mbit/s, n1 %.3f Mbit/s, sum %.3f\n",
+	fprintf(stderr,
+		"sites: 1 Mbit/s on the site's uplink: n0 %.3f Mbit/s, n1 %.3f Mbit/s, sum %.3f\n",
 		shaped[0] / 1e6, shaped[1] / 1e6, (shaped[0] + shaped[1]) / 1e6);
 	/* one bucket for both: the sum is the rate (per-node shaping would give ~2× it)... */
 	ck_assert_msg(shaped[0] + shaped[1] < 1.15 * rate, "sum %.0f bit/s above the site's %.0f",
@@ -247,10 +248,11 @@ START_TEST(site_fault_does_not_outlive_a_killed_run)
 	snprintf(yaml, sizeof(yaml), "%s/kill.yaml", dir);
 	f = fopen(yaml, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "version: 1\nname: site-kill\nduration: 60s\nnodes:\n  - name: a{1..2}\n"
-		   "  - name: srv\nsites: {%s: [a1, a2]}\ntopology: {kind: star}\n"
-		   "faults:\n  - {at: 1s, for: 50s, bandwidth: {target: {site: %s}, rate: 100kbit, "
-		   "direction: both}}\n",
+	fprintf(f,
+		"version: 1\nname: site-kill\nduration: 60s\nnodes:\n  - name: a{1..2}\n"
+		"  - name: srv\nsites: {%s: [a1, a2]}\ntopology: {kind: star}\n"
+		"faults:\n  - {at: 1s, for: 50s, bandwidth: {target: {site: %s}, rate: 100kbit, "
+		"direction: both}}\n",
 		site, site);
 	fclose(f);
 	test_bin("faultlab", bin, sizeof(bin));
@@ -301,6 +303,52 @@ START_TEST(site_fault_does_not_outlive_a_killed_run)
 }
 END_TEST
 
+/* A whole run with a site fault: applied once by the site's agent (tbf), the report shows its
+ * site, and the run passes. */
+START_TEST(site_fault_in_a_run_and_its_report)
+{
+	char dir[256], yaml[PATH_MAX], bin[PATH_MAX], out[PATH_MAX + 8], sink[256];
+	FILE *f;
+
+	if (!test_can_netns())
+		TEST_SKIP("root", "needs root and network namespaces");
+	test_tmpdir("sitesr", dir, sizeof(dir));
+	snprintf(yaml, sizeof(yaml), "%s/run.yaml", dir);
+	f = fopen(yaml, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "version: 1\nname: site-run\nduration: 6s\ndrain: 10s\nnodes:\n"
+		   "  - name: a{1..2}\n  - name: srv\nsites: {office: [a1, a2]}\n"
+		   "traffic:\n  - {kind: dm, from: a1, to: srv, rate: 1/s, count: 4}\n"
+		   "faults:\n  - {name: thin, at: 1s, for: 3s, bandwidth: {target: {site: office}, "
+		   "rate: 200kbit, direction: both}}\n"
+		   "expect:\n  - {metric: delivery, min: 100%%}\n");
+	fclose(f);
+	test_bin("faultlab", bin, sizeof(bin));
+	snprintf(out, sizeof(out), "%s/run", dir);
+	ck_assert_int_eq(test_sh_out(sink, sizeof(sink),
+				     "%s run %s --seed 7 --out %s --quiet >/dev/null 2>&1", bin,
+				     yaml, out),
+			 0);
+	/* one apply and one revert, by the site's agent, under the site's first node */
+	ck_assert_str_eq(
+	    test_sh("grep -c '\"fault\":\"f1\".*\"result\":\"ok\"' %s/events.jsonl", out), "2\n");
+	ck_assert_msg(strstr(test_sh("grep '\"fault-apply\"' %s/events.jsonl", out),
+			     "\"node\":\"a1\",\"planned_ms\":1000.0"),
+		      "%s", test_sh("cat %s/events.jsonl", out));
+	ck_assert_msg(strstr(test_sh("cat %s/report.json", out),
+			     "\"targets\": [\"a1\", \"a2\"], \"site\": \"office\""),
+		      "no site in report.json");
+	ck_assert_msg(strstr(test_sh("cat %s/report.json", out), "\"engine\": \"tbf\""),
+		      "the uplink's engine is not tbf");
+	ck_assert_msg(strstr(test_sh("cat %s/summary.md", out), "site office uplink: a1, a2"), "%s",
+		      test_sh("cat %s/summary.md", out));
+	ck_assert_msg(access(out, F_OK) == 0 &&
+			  strstr(test_sh("ls %s", out), "site-office.agent.log"),
+		      "no site agent log");
+	test_tmpdir_done(dir);
+}
+END_TEST
+
 Suite *sites_suite(void)
 {
 	Suite *s = suite_create("sites");
@@ -309,6 +357,7 @@ Suite *sites_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, shared_uplink_is_one_bottleneck);
 	tcase_add_test(tc, site_fault_does_not_outlive_a_killed_run);
+	tcase_add_test(tc, site_fault_in_a_run_and_its_report);
 	suite_add_tcase(s, tc);
 	return s;
 }
