@@ -235,6 +235,9 @@ void run_sites_agents_stop(struct run_ctx *c);
 /* The agent that applies fault f for node `node` (the site's for a site fault); *up says
  * whether it is running. */
 struct agentctl *run_fault_agent(struct run_ctx *c, size_t f, size_t node, int *up);
+/* The timeline's watch on site s's agent (its stdout is in the epoll set, after the nodes'):
+ * a hangup is a dead agent, replaced as a node's is (run_agent_lost). */
+int run_site_agent_check(struct run_ctx *c, size_t s);
 /* 1 when node gets no call for fault f: a site fault is one call, on its first target. */
 int run_fault_skips(const struct run_ctx *c, size_t f, size_t node);
 

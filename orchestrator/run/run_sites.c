@@ -101,6 +101,63 @@ int run_sites_agents_start(struct run_ctx *c, struct fl_error *err)
 	return 0;
 }
 
+/* The site's agent is gone: as for a node's (run_agent_lost), its faults are journalled lost,
+ * the site's namespace swept, a new agent started and the faults still planned applied again
+ * (event id "agent-restart"), journalled under the site's first node. */
+static void run_site_agent_lost(struct run_ctx *c, struct run_site *s)
+{
+	unsigned char *held = fl_xcalloc(c->plan.n_faults + 1, 1);
+	const char *anchor = c->nt.rn[s->anchor].dn.name, *sweep_err = NULL, *start_err = NULL;
+	char why[64], msg[256], sweep_msg[sizeof(((struct fl_error *)0)->msg)];
+	struct fl_error err = {0};
+	const char *was = getenv("FL_NETEM_ENGINE");
+	char *saved = was ? fl_xstrdup(was) : NULL;
+
+	agentctl_reap(&s->ag, why, sizeof(why));
+	s->agent_up = 0;
+	snprintf(msg, sizeof(msg), "agent of site %s %s", s->name, why);
+	log_warn("%s: sweeping the site and starting a new agent", msg);
+	for (size_t f = 0; c->tl.active && f < c->plan.n_faults; f++) {
+		if (strcmp(c->plan.faults[f].site, s->name) != 0)
+			continue;
+		held[f] = c->tl.planned && c->tl.planned[f * (c->nt.n + 1) + s->anchor];
+		if (!c->tl.active[f * (c->nt.n + 1) + s->anchor])
+			continue;
+		held[f] = 1;
+		c->tl.active[f * (c->nt.n + 1) + s->anchor] = 0;
+		runjournal_fault_lost(&c->j, c->plan.faults[f].id, anchor, msg);
+	}
+	if (agentctl_sweep(&s->ag, &err) < 0) {
+		snprintf(sweep_msg, sizeof(sweep_msg), "%s", err.msg);
+		sweep_err = sweep_msg;
+		log_warn("%s", err.msg);
+	}
+	err.msg[0] = '\0';
+	setenv("FL_NETEM_ENGINE", "netem", 1); /* as at its first start */
+	s->agent_up = agentctl_restart(&s->ag, 10000, &err) == 0;
+	if (saved)
+		setenv("FL_NETEM_ENGINE", saved, 1);
+	else
+		unsetenv("FL_NETEM_ENGINE");
+	free(saved);
+	if (!s->agent_up) {
+		start_err = err.msg;
+		log_warn("%s", err.msg);
+	}
+	runjournal_agent_restart(&c->j, anchor, why, sweep_err, start_err);
+	run_fault_reapply_as(c, s->anchor, "agent-restart", held);
+	free(held);
+}
+
+int run_site_agent_check(struct run_ctx *c, size_t s)
+{
+	struct run_site *site = s < c->nt.n_sites ? &c->nt.sites[s] : NULL;
+
+	if (site && site->agent_up && agentctl_pump(&site->ag) < 0)
+		run_site_agent_lost(c, site);
+	return site ? 0 : -1;
+}
+
 void run_sites_agents_stop(struct run_ctx *c)
 {
 	for (size_t s = 0; s < c->nt.n_sites; s++)

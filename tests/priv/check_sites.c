@@ -349,6 +349,77 @@ START_TEST(site_fault_in_a_run_and_its_report)
 }
 END_TEST
 
+/* The site's agent killed while its fault holds: the run journals the fault lost, sweeps the
+ * site, starts a new agent, applies the fault again (the uplink shaped again), and passes on. */
+START_TEST(site_agent_killed_is_replaced)
+{
+	char dir[256], yaml[PATH_MAX], bin[PATH_MAX], out[PATH_MAX + 8], site[16], run_id[32];
+	char ns[64], cmd[PATH_MAX * 2];
+	pid_t pid, agent;
+	FILE *f;
+	int applied = 0, st;
+
+	if (!test_can_netns())
+		TEST_SKIP("root", "needs root and network namespaces");
+	test_tmpdir("sitesa", dir, sizeof(dir));
+	snprintf(site, sizeof(site), "g%d", (int)(getpid() % 100000));
+	snprintf(yaml, sizeof(yaml), "%s/agent.yaml", dir);
+	f = fopen(yaml, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"version: 1\nname: site-agent\nduration: 14s\ndrain: 5s\nnodes:\n"
+		"  - name: a{1..2}\n  - name: srv\nsites: {%s: [a1, a2]}\n"
+		"faults:\n  - {at: 1s, for: 11s, bandwidth: {target: {site: %s}, rate: 100kbit}}\n",
+		site, site);
+	fclose(f);
+	test_bin("faultlab", bin, sizeof(bin));
+	snprintf(out, sizeof(out), "%s/run", dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execl(bin, bin, "run", yaml, "--seed", "7", "--out", out, "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 600 && !applied; i++) {
+		applied = strstr(test_sh("grep '\"fault-apply\"' %s/events.jsonl 2>/dev/null", out),
+				 "\"result\":\"ok\"") != NULL;
+		if (!applied)
+			usleep(100 * 1000);
+	}
+	ck_assert_msg(applied, "the site fault was never applied");
+	ck_assert_int_eq(st_find_site_ns(site, run_id, sizeof(run_id)), 0);
+	snprintf(ns, sizeof(ns), "fl-%s-@%s", run_id, site);
+	/* the site's agent: the one faultlab-agent whose --netns is this site's namespace */
+	agent =
+	    (pid_t)atoi(test_sh("pgrep -f -- 'faultlab-agent.*--netns /run/netns/%s( |$)'", ns));
+	ck_assert_msg(agent > 0, "no agent in %s", ns);
+	kill(agent, SIGKILL);
+	/* lost, replaced, applied again */
+	for (int i = 0; i < 100; i++) {
+		if (strstr(test_sh("grep '\"agent-restart\"' %s/events.jsonl", out),
+			   "result\":\"ok"))
+			break;
+		usleep(100 * 1000);
+	}
+	snprintf(cmd, sizeof(cmd), "%s/events.jsonl", out);
+	ck_assert_msg(strstr(test_sh("cat %s", cmd), "\"type\":\"fault-lost\""),
+		      "no fault-lost: %s", test_sh("cat %s", cmd));
+	ck_assert_msg(
+	    strstr(test_sh("grep '\"id\":\"agent-restart\"' %s", cmd), "\"result\":\"ok\""),
+	    "not applied again: %s", test_sh("cat %s", cmd));
+	ck_assert_msg(strstr(test_sh("ip netns exec %s tc qdisc show dev up0", ns), "tbf"),
+		      "the uplink is not shaped again");
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	/* the fault was lost for a moment: the run says so (exit 1) and tears down cleanly */
+	ck_assert_msg(WIFEXITED(st), "faultlab died");
+	snprintf(cmd, sizeof(cmd), "/run/netns/%s", ns);
+	ck_assert_msg(access(cmd, F_OK) != 0, "%s left after the run", cmd);
+	test_tmpdir_done(dir);
+}
+END_TEST
+
 Suite *sites_suite(void)
 {
 	Suite *s = suite_create("sites");
@@ -358,6 +429,7 @@ Suite *sites_suite(void)
 	tcase_add_test(tc, shared_uplink_is_one_bottleneck);
 	tcase_add_test(tc, site_fault_does_not_outlive_a_killed_run);
 	tcase_add_test(tc, site_fault_in_a_run_and_its_report);
+	tcase_add_test(tc, site_agent_killed_is_replaced);
 	suite_add_tcase(s, tc);
 	return s;
 }
