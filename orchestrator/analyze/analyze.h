@@ -62,8 +62,9 @@ struct analyze_fault {
 	const struct fault_kind *desc; /* its entry of the fault-kind table */
 	uint32_t *targets;	       /* node indexes */
 	size_t n_targets;
-	double start_ms, end_ms;	  /* planned */
-	const char *until;		  /* "delivered" (end_ms is then its cap) or NULL */
+	double start_ms, end_ms; /* planned */
+	const char *until;	 /* "delivered" (end_ms is then its cap) or NULL */
+	const char *site; /* the site whose shared uplink it shaped (plan.json "site") or NULL */
 	double applied_ms, reverted_ms;	  /* from the journal; NAN when absent */
 	int errors;			  /* apply/revert lines with result error */
 	struct analyze_fault_error *errs; /* every error, in journal order (malloc'd) */

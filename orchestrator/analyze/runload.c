@@ -140,6 +140,7 @@ static void runload_faults(struct runload_ctx *c, const struct planread *p)
 		f->start_ms = (double)pf->start_ms;
 		f->end_ms = (double)pf->end_ms;
 		f->until = pf->until_delivered ? "delivered" : NULL;
+		f->site = pf->site[0] ? runload_copy(run, pf->site) : NULL;
 		f->applied_ms = f->reverted_ms = f->recovery_ms = NAN;
 		f->targets = amap_arena_alloc(&run->arena, (pf->n_targets + 1) * 4);
 		for (size_t t = 0; t < pf->n_targets; t++)

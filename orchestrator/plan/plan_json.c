@@ -74,7 +74,10 @@ static void json_plan_node(FILE *f, const struct plan *plan, const struct plan_n
 	json_strv(f, reliability ? &n->src->reliability : &none);
 	fputs(", \"args\": ", f);
 	json_strv(f, &n->src->args);
-	fprintf(f, ", \"address\": \"%s\"}", n->address);
+	fprintf(f, ", \"address\": \"%s\"", n->address);
+	if (n->src->site) /* only then: plans without sites stay as they were */
+		fprintf(f, ", \"site\": \"%s\"", plan->sc->sites[n->src->site - 1].name);
+	fputc('}', f);
 }
 
 static void json_traffic(FILE *f, const struct plan *plan, const struct plan_traffic *t)
@@ -170,6 +173,8 @@ static void json_fault(FILE *f, const struct plan *plan, const struct plan_fault
 		fprintf(f, ", \"until\": \"%s\"", pf->src->until);
 	if (pf->src->at_boot)
 		fputs(", \"at\": \"boot\"", f);
+	if (pf->src->site) /* the site's shared uplink, not each target's interface */
+		fprintf(f, ", \"site\": \"%s\"", plan->sc->sites[pf->src->site - 1].name);
 	fprintf(f, ", \"engine_seed\": %" PRIu64 ", \"params\": ", pf->engine_seed);
 	json_fault_params(f, plan, pf);
 	fputc('}', f);

@@ -118,6 +118,7 @@ static int planread_node_load(struct planread_node *n, json_t *o)
 	planread_str(n->image, sizeof(n->image), o, "image");
 	planread_str(n->driver, sizeof(n->driver), o, "driver");
 	planread_str(n->address, sizeof(n->address), o, "address");
+	planread_str(n->site, sizeof(n->site), o, "site");
 	json_array_foreach(rel, i, v) {
 		size_t l = strlen(n->reliability);
 
@@ -242,6 +243,7 @@ static int planread_fault_load(const struct planread *p, struct planread_fault *
 	f->until_delivered =
 	    !strcmp(json_string_value(json_object_get(o, "until")) ?: "", "delivered");
 	f->at_boot = !strcmp(json_string_value(json_object_get(o, "at")) ?: "", "boot");
+	planread_str(f->site, sizeof(f->site), o, "site");
 	f->engine_seed = (uint64_t)json_integer_value(json_object_get(o, "engine_seed"));
 	if (!f->id[0] || !f->kind ||
 	    planread_names(p, json_object_get(o, "targets"), &f->targets, &f->n_targets) < 0)

@@ -33,6 +33,7 @@ struct planread_node {
 	char reliability[128]; /* comma list, "" = none */
 	char **args;	       /* NULL-terminated */
 	char address[16];      /* nominal address */
+	char site[24];	       /* its site ("site"), "" when in none */
 };
 
 struct planread_fault {
@@ -44,6 +45,8 @@ struct planread_fault {
 	int64_t start_ms, end_ms;
 	int until_delivered; /* "until": "delivered": end_ms is the cap */
 	int at_boot;	     /* "at": "boot": applied before the links, not by the timeline */
+	char site[24];	     /* "site": the site whose shared uplink it shapes (its site's
+			      * agent applies it); "" = each target's own agent */
 	uint64_t engine_seed;
 	struct fault_params params; /* typed, parsed once here */
 };

@@ -295,6 +295,11 @@ static void html_faults(FILE *f, const struct analyze_run *run)
 		fprintf(f, " (%s)</td><td>", fa->id);
 		render_xml_escape(f, fa->kind);
 		fputs("</td><td>", f);
+		if (fa->site) { /* one shared uplink for the site's nodes */
+			fputs("site ", f);
+			render_xml_escape(f, fa->site);
+			fputs(" uplink: ", f);
+		}
 		for (size_t t = 0; t < fa->n_targets; t++) {
 			fputs(t ? ", " : "", f);
 			render_xml_escape(f, analyze_node_name(run, fa->targets[t]));

@@ -134,6 +134,8 @@ static void render_json_faults(struct jsonw *w, const struct analyze_run *run)
 		for (size_t t = 0; t < f->n_targets; t++)
 			jsonw_str(w, analyze_node_name(run, f->targets[t]));
 		jsonw_arr_end(w);
+		if (f->site) /* its site's shared uplink, not each target's interface */
+			jsonw_kstr(w, "site", f->site);
 		jsonw_knum(w, "planned_ms", f->start_ms);
 		jsonw_knum(w, "planned_end_ms", f->end_ms);
 		jsonw_knum(w, "applied_ms", f->applied_ms);

@@ -55,6 +55,8 @@ static void render_md_faults(FILE *f, const struct analyze_run *run)
 		else if (fa->until)
 			fprintf(f, ", until %s: held to its cap", fa->until);
 		fputs(" | ", f);
+		if (fa->site) /* one shared uplink for the site's nodes */
+			fprintf(f, "site %s uplink: ", fa->site);
 		for (size_t t = 0; t < fa->n_targets && t < 6; t++)
 			fprintf(f, "%s%s", t ? ", " : "", analyze_node_name(run, fa->targets[t]));
 		if (fa->n_targets > 6)

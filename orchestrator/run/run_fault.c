@@ -149,7 +149,13 @@ static int run_apply_send(struct run_ctx *c, const char *event_id, size_t fi, si
 				    .params = &f->params,
 				    .drop_from = drop};
 	char *req;
+	int up;
 
+	if (run_fault_skips(c, fi, i)) {
+		free(drop);
+		return 0; /* a site fault: one call, on its first target */
+	}
+	run_fault_agent(c, fi, i, &up);
 	memset(k, 0, sizeof(*k));
 	k->node = i, k->fault = fi;
 	k->jf = (struct runjournal_fault){.type = "fault-apply",
@@ -169,7 +175,7 @@ static int run_apply_send(struct run_ctx *c, const char *event_id, size_t fi, si
 	if (!c->tl.lease_until)
 		c->tl.lease_until = fl_xcalloc(c->plan.n_faults + 1, sizeof(*c->tl.lease_until));
 	c->tl.lease_until[fi] = fltime_mono_ms() + (double)af.lease_ms;
-	if (!r->agent_up)
+	if (!up)
 		fl_err(&k->err, "no agent for %s", r->dn.name);
 	else if (!req)
 		fl_err(&k->err, "encode apply %s", f->id);
@@ -184,7 +190,9 @@ static void run_revert_send(struct run_ctx *c, const char *event_id, size_t fi, 
 {
 	struct run_node *r = &c->nt.rn[i];
 	char req[256];
+	int up;
 
+	run_fault_agent(c, fi, i, &up);
 	memset(k, 0, sizeof(*k));
 	k->node = i, k->fault = fi;
 	k->jf = (struct runjournal_fault){.type = "fault-revert",
@@ -193,7 +201,7 @@ static void run_revert_send(struct run_ctx *c, const char *event_id, size_t fi, 
 					  .node = r->dn.name,
 					  .planned_ms = planned_ms};
 	snprintf(req, sizeof(req), "{\"op\":\"revert\",\"id\":\"%s\"}\n", c->plan.faults[fi].id);
-	if (!r->agent_up)
+	if (!up)
 		fl_err(&k->err, "no agent for %s", r->dn.name);
 	else
 		k->req = fl_xstrdup(req);
@@ -226,23 +234,29 @@ static void run_calls_finish(struct run_ctx *c, struct run_call *k, size_t n)
 	for (size_t x = 0; x < n; x++) {
 		struct run_node *r = &c->nt.rn[k[x].node];
 		int apply = strcmp(k[x].jf.type, "fault-apply") == 0;
-		int rc = -1;
+		int rc = -1, up;
+		struct agentctl *ag = run_fault_agent(c, k[x].fault, k[x].node, &up);
 
 		/* keep RUN_CALLS_WINDOW requests in flight: the agents work at once, without all
 		 * of them queueing on the host's one xtables lock */
 		for (; next < n && next < x + RUN_CALLS_WINDOW; next++) {
 			k[next].jf.issued_ms = runjournal_now(&c->j);
 			if (k[next].req)
-				k[next].sent = agentctl_send(&c->nt.rn[k[next].node].ag,
+				k[next].sent = agentctl_send(run_fault_agent(c, k[next].fault,
+									     k[next].node, &up),
 							     k[next].req, &k[next].err) == 0;
 			free(k[next].req);
 			k[next].req = NULL;
 		}
 		if (k[x].sent)
-			rc = agentctl_collect(&r->ag, deadline, &k[x].rep, &k[x].err);
+			rc = agentctl_collect(ag, deadline, &k[x].rep, &k[x].err);
 		if (rc == 0 && !k[x].rep.ok)
-			snprintf(k[x].err.msg, sizeof(k[x].err.msg), "agent of %s refused: %s",
-				 r->dn.name, k[x].rep.error),
+			snprintf(k[x].err.msg, sizeof(k[x].err.msg), "agent of %s%s refused: %s",
+				 c->plan.faults[k[x].fault].site[0] ? "site " : "",
+				 c->plan.faults[k[x].fault].site[0]
+				     ? c->plan.faults[k[x].fault].site
+				     : r->dn.name,
+				 k[x].rep.error),
 			    rc = -1;
 		k[x].jf.done_ms = runjournal_now(&c->j);
 		k[x].jf.engine = apply ? k[x].rep.engine : NULL;
@@ -454,6 +468,10 @@ void run_agent_lost(struct run_ctx *c, size_t i)
 		/* applied again: what the plan has in force now (also an apply that the agent's
 		 * death made fail); lost: what it held */
 		held[f] = c->tl.planned && *run_planned(c, f, i);
+		if (c->plan.faults[f].site[0]) { /* held by the site's agent, not this one */
+			held[f] = 0;
+			continue;
+		}
 		if (!*run_active(c, f, i))
 			continue;
 		held[f] = 1;
@@ -493,10 +511,15 @@ void run_fault_renew(struct run_ctx *c, size_t f, int64_t lease_ms)
 	for (size_t i = 0; i < c->nt.n; i++) {
 		struct agentctl_reply rep = {0};
 		struct fl_error err = {0};
+		struct agentctl *ag;
+		int up;
 
-		if (!*run_active(c, f, i) || !c->nt.rn[i].agent_up)
+		if (!*run_active(c, f, i))
 			continue;
-		if (agentctl_renew(&c->nt.rn[i].ag, pf->id, lease_ms, &rep, &err) < 0 || !rep.ok)
+		ag = run_fault_agent(c, f, i, &up);
+		if (!up)
+			continue;
+		if (agentctl_renew(ag, pf->id, lease_ms, &rep, &err) < 0 || !rep.ok)
 			log_warn("renew the lease of %s on %s: %s", pf->id, c->nt.rn[i].dn.name,
 				 rep.error[0] ? rep.error : err.msg);
 	}

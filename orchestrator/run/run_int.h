@@ -50,6 +50,14 @@ struct run_node {
 	char log_path[PATH_MAX];
 };
 
+/* A site whose uplink a fault shapes: its agent (in the site's namespace, run_sites.c). */
+struct run_site {
+	char name[24];
+	size_t anchor; /* its faults' journal lines name this node (the first target) */
+	struct agentctl ag;
+	int agent_up;
+};
+
 /* The node table: the runtime and every node. Owned by the main thread, which sets it up
  * (run_setup.c), applies faults to it (run_fault.c) and watches it (run_loop.c); the send
  * threads only read it (and open sockets through sock_mu). */
@@ -63,6 +71,8 @@ struct run_nodes {
 	struct run_node *rn;
 	size_t n;
 	pthread_mutex_t sock_mu; /* the runtime's socket() (setns dance) */
+	struct run_site *sites;	 /* the sites with a fault on their uplink */
+	size_t n_sites;
 };
 
 /* The timeline: owned by the main thread alone (run_loop.c): its epoll set and timers, the
@@ -235,6 +245,23 @@ void run_agent_check(struct run_ctx *c, size_t i);
 size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_params *fp, size_t node,
 			       const char **out);
 int run_only_has(const struct run_ctx *c, size_t node);
+
+/* run_sites.c: sites and their uplink agents */
+/* The runtime's question (runtime.h node_site): the site of the plan's node, NULL none. */
+const char *run_node_site(void *ctx, const char *node);
+/* A plan with sites on a runtime that has none: -1 + err. */
+int run_sites_check(struct run_ctx *c, struct fl_error *err);
+/* One agent per site whose uplink a fault of the plan shapes (after the nodes' agents). */
+int run_sites_agents_start(struct run_ctx *c, struct fl_error *err);
+void run_sites_agents_stop(struct run_ctx *c);
+/* The agent that applies fault f for node `node` (the site's for a site fault); *up says
+ * whether it is running. */
+struct agentctl *run_fault_agent(struct run_ctx *c, size_t f, size_t node, int *up);
+/* The timeline's watch on site s's agent (its stdout is in the epoll set, after the nodes'):
+ * a hangup is a dead agent, replaced as a node's is (run_agent_lost). */
+int run_site_agent_check(struct run_ctx *c, size_t s);
+/* 1 when node gets no call for fault f: a site fault is one call, on its first target. */
+int run_fault_skips(const struct run_ctx *c, size_t f, size_t node);
 
 /* run_telemetry.c: the status-telemetry collector of `telemetry: on` (docs/TELEMETRY.md) */
 /* In the hub namespace on <subnet>.1:8090, once the network exists; 0 when telemetry is off. */

@@ -241,6 +241,16 @@ static void run_agents_watch(struct run_ctx *c)
 		if (epoll_ctl(c->tl.epfd, EPOLL_CTL_ADD, a->out_fd, &ev) == 0 || errno == EEXIST)
 			a->watched = 1;
 	}
+	for (size_t s = 0; c->tl.epfd >= 0 && s < c->nt.n_sites; s++) { /* sites: after the nodes */
+		struct agentctl *a = &c->nt.sites[s].ag;
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.u64 = RUN_AGENT_TAG | (c->nt.n + s)};
+
+		if (!c->nt.sites[s].agent_up || a->watched || a->out_fd < 0)
+			continue;
+		if (epoll_ctl(c->tl.epfd, EPOLL_CTL_ADD, a->out_fd, &ev) == 0 || errno == EEXIST)
+			a->watched = 1;
+	}
 }
 
 int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
@@ -265,7 +275,11 @@ int run_wait_until(struct run_ctx *c, double t_ms, const char *phase)
 		for (int i = 0; i < n; i++) {
 			int fd = (int)(ev[i].data.u64 & 0xffffffffu);
 
-			if (ev[i].data.u64 & RUN_AGENT_TAG)
+			if ((ev[i].data.u64 & RUN_AGENT_TAG) &&
+			    (ev[i].data.u64 & ~RUN_AGENT_TAG) >= c->nt.n)
+				run_site_agent_check(c, (size_t)(ev[i].data.u64 & ~RUN_AGENT_TAG) -
+							    c->nt.n);
+			else if (ev[i].data.u64 & RUN_AGENT_TAG)
 				run_agent_check(c, (size_t)(ev[i].data.u64 & ~RUN_AGENT_TAG));
 			else if (fd == c->tl.ctl_fd)
 				run_ctl_serve(c);

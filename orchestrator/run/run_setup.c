@@ -183,6 +183,10 @@ int run_deploy(struct run_ctx *c, struct fl_error *err)
 		return fl_wrap(err, "runtime %s", c->nt.runtime_name);
 	c->nt.rt->cancelled = run_cancelled;
 	c->nt.rt->cancel_ctx = c;
+	c->nt.rt->node_site = run_node_site;
+	c->nt.rt->site_ctx = c;
+	if (run_sites_check(c, err) < 0)
+		return -1;
 	for (size_t i = 0; i < c->nt.n; i++) {
 		if (run_check_signals(c))
 			return fl_err(err, "interrupted while preparing the nodes");
@@ -449,6 +453,8 @@ int run_agents_start(struct run_ctx *c, struct fl_error *err)
 	}
 	if (!interrupted)
 		interrupted = run_agents_collect(c, pending, &rc, err);
+	if (!interrupted && rc == 0)
+		rc = run_sites_agents_start(c, err);
 	if (interrupted) {
 		/* spawned, not yet ready: they go now (the ready ones with the teardown) */
 		for (size_t i = 0; i < c->nt.n; i++)
@@ -464,6 +470,12 @@ int run_agents_start(struct run_ctx *c, struct fl_error *err)
  * the waits, which find them gone — not one exit after the other. */
 static void run_agents_stop(struct run_ctx *c)
 {
+	for (size_t s = 0; s < c->nt.n_sites; s++) /* stdin closed: each reverts and exits */
+		if (c->nt.sites[s].agent_up && c->nt.sites[s].ag.in_fd >= 0) {
+			close(c->nt.sites[s].ag.in_fd);
+			c->nt.sites[s].ag.in_fd = -1;
+		}
+	run_sites_agents_stop(c);
 	for (size_t i = 0; c->nt.rn && i < c->nt.n; i++)
 		if (c->nt.rn[i].agent_up && c->nt.rn[i].ag.in_fd >= 0) {
 			close(c->nt.rn[i].ag.in_fd);

@@ -6,6 +6,7 @@
 #include "common/xalloc.h"
 #include "orchestrator/runtime/netns_link.h"
 #include "orchestrator/runtime/netns_proc.h"
+#include "orchestrator/runtime/netns_site.h"
 #include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime_internal.h"
 
@@ -52,6 +53,8 @@ struct netns_rt {
 	enum hostprobe_freezer cg_kind;
 	struct netns_node *nodes;
 	size_t n, cap;
+	struct netns_site *sites; /* made as their first node comes (netns_site.h) */
+	size_t n_sites;
 	double ms_net, ms_cgroup; /* where nodes_start's time went (debug log) */
 };
 
@@ -139,23 +142,50 @@ static struct netns_node *netns_find(struct netns_rt *p, const char *name)
  * down (the link-down fault) makes the kernel drop the node's permanent entries with its
  * routes (__neigh_ifdown does not skip them on NETDEV_DOWN); the agent puts the routes back,
  * and the node then resolves .1 once, with one dynamic entry. */
-static int netns_node_net(struct netns_rt *p, struct netns_node *nn, size_t idx,
-			  const char *address, struct fl_error *err)
+/* The site called name, made on first use; NULL + err when it cannot be made. */
+static struct netns_site *netns_site_get(struct runtime *rt, const char *name, struct fl_error *err)
 {
+	struct netns_rt *p = netns_priv(rt);
+	struct netns_site *s;
+
+	for (size_t i = 0; i < p->n_sites; i++)
+		if (strcmp(p->sites[i].name, name) == 0)
+			return &p->sites[i];
+	p->sites = fl_xreallocarray(p->sites, p->n_sites + 1, sizeof(*p->sites));
+	s = &p->sites[p->n_sites++];
+	if (netns_site_create(s, rt->run_id, name, p->n_sites - 1, p->hub_sk, p->br_ifindex,
+			      p->orig_fd, err) < 0)
+		return NULL;
+	return s;
+}
+
+static int netns_node_net(struct runtime *rt, struct netns_node *nn, size_t idx,
+			  const char *address, const char *site, struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
 	FL_AUTO(nl_socket_free) struct nl_sock *sk = NULL;
 	char veth[IF_NAMESIZE];
 	struct in_addr a;
 	uint32_t ip, hub = p->net + 1;
-	int eth;
+	struct nl_sock *up_sk = p->hub_sk; /* where the node's veth end lives */
+	int eth, master = p->br_ifindex;
 
 	if (!address || inet_pton(AF_INET, address, &a) != 1)
 		return fl_err(err, "address \"%s\" is not an IPv4 address", address ? address : "");
 	ip = ntohl(a.s_addr);
+	if (site && *site) { /* behind the site's bridge and its one uplink */
+		struct netns_site *s = netns_site_get(rt, site, err);
+
+		if (!s)
+			return -1;
+		up_sk = s->sk;
+		master = s->br_ifindex;
+	}
 	nn->ns_fd = netns_link_ns_create(nn->ns_name, p->orig_fd, err);
 	if (nn->ns_fd < 0)
 		return -1;
 	snprintf(veth, sizeof(veth), "vn%zu", idx);
-	if (netns_link_veth_add(p->hub_sk, veth, p->br_ifindex, "eth0", nn->ns_fd, ip, err) < 0)
+	if (netns_link_veth_add(up_sk, veth, master, "eth0", nn->ns_fd, ip, err) < 0)
 		return -1;
 	sk = netns_link_socket(nn->ns_fd, p->orig_fd, err);
 	if (!sk || netns_link_up(sk, 1, err) < 0)
@@ -265,7 +295,9 @@ static int netns_node_prepare(struct runtime *rt, const struct runtime_node_spec
 	if (!nn)
 		return -1;
 	*idx = p->n - 1;
-	if (netns_node_net(p, nn, *idx, spec->address, err) < 0)
+	const char *site = rt->node_site ? rt->node_site(rt->site_ctx, spec->name) : NULL;
+
+	if (netns_node_net(rt, nn, *idx, spec->address, site, err) < 0)
 		return -1;
 	t1 = fltime_mono_ms();
 	if (p->cg_kind != HOSTPROBE_FREEZER_NONE &&
@@ -560,6 +592,12 @@ static int netns_teardown(struct runtime *rt, struct fl_error *err)
 	failed = netns_remove_all(p, err);
 	t2 = fltime_mono_ms();
 	p->n = 0;
+	for (size_t i = 0; i < p->n_sites; i++) /* after their nodes: no veth is left in them */
+		if (netns_site_remove(&p->sites[i], failed ? NULL : err) < 0)
+			failed = 1;
+	free(p->sites);
+	p->sites = NULL;
+	p->n_sites = 0;
 	if (p->hub_sk)
 		nl_socket_free(p->hub_sk);
 	p->hub_sk = NULL;
@@ -589,6 +627,7 @@ static void netns_free(struct runtime *rt)
 		if (p->orig_fd >= 0)
 			close(p->orig_fd);
 		free(p->nodes);
+		free(p->sites);
 		free(p);
 	}
 	free(rt);
@@ -603,6 +642,20 @@ int netns_node_netns(const char *run_id, const char *node, char *out, size_t len
 	return 0;
 }
 
+static int netns_site_netns(struct runtime *rt, const char *site, char *path, size_t len,
+			    char *ifname, size_t iflen, struct fl_error *err)
+{
+	struct netns_rt *p = netns_priv(rt);
+
+	for (size_t i = 0; i < p->n_sites; i++)
+		if (strcmp(p->sites[i].name, site) == 0) {
+			snprintf(path, len, "%s/%s", NETNS_LINK_DIR, p->sites[i].ns_name);
+			snprintf(ifname, iflen, "%s", NETNS_SITE_UPLINK);
+			return 0;
+		}
+	return fl_err(err, "run %s has no site %s", rt->run_id, site);
+}
+
 const struct runtime_ops netns_ops = {
     .name = "netns",
     .ready_timeout_ms = 20000,
@@ -610,6 +663,7 @@ const struct runtime_ops netns_ops = {
     .runs_images = 0,
     .init = netns_init,
     .node_netns = netns_node_netns,
+    .site_netns = netns_site_netns,
     .neigh_permanent = 1, /* no ARP: 2 permanent entries per node (netns_node_net) */
     .net_create = netns_net_create,
     .nodes_start = netns_nodes_start,

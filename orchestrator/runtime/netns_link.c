@@ -172,6 +172,21 @@ int netns_link_set_flags(struct nl_sock *sk, int ifindex, unsigned flags, struct
 	return 0;
 }
 
+int netns_link_set_master(struct nl_sock *sk, int ifindex, int master, struct fl_error *err)
+{
+	FL_AUTO(rtnl_link_put) struct rtnl_link *orig = fl_xnonnull(rtnl_link_alloc());
+	FL_AUTO(rtnl_link_put) struct rtnl_link *chg = fl_xnonnull(rtnl_link_alloc());
+	int rc;
+
+	rtnl_link_set_ifindex(orig, ifindex);
+	rtnl_link_set_master(chg, master);
+	rtnl_link_set_flags(chg, IFF_UP);
+	rc = rtnl_link_change(sk, orig, chg, 0);
+	if (rc < 0)
+		return fl_err(err, "enslave link %d to %d: %s", ifindex, master, nl_geterror(rc));
+	return 0;
+}
+
 int netns_link_up(struct nl_sock *sk, int ifindex, struct fl_error *err)
 {
 	return netns_link_set_flags(sk, ifindex, IFF_UP, err);

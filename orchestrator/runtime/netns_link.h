@@ -49,6 +49,8 @@ int netns_link_route_add(struct nl_sock *sk, int ifindex, uint32_t dst, int pref
  * Permanent entries are not counted against gc_thresh3 (net/core/neighbour.c, neigh_alloc's
  * exempt_from_gc) and never expire. */
 int netns_link_neigh_add(struct nl_sock *sk, int ifindex, uint32_t addr, struct fl_error *err);
+/* Enslaves the link with this ifindex to master (a bridge) and sets it up. */
+int netns_link_set_master(struct nl_sock *sk, int ifindex, int master, struct fl_error *err);
 /* Writes value to a /proc/sys/net file as seen from inside ns_fd's namespace (never the
  * host's: the thread returns to orig_fd). */
 int netns_link_sysctl(int ns_fd, int orig_fd, const char *path, const char *value,

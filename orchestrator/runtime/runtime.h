@@ -72,6 +72,11 @@ struct runtime_ops {
 	 * object (`faultlab shell`): 0 and out set, or -1 + err (no such node, not running). */
 	int (*node_netns)(const char *run_id, const char *node, char *out, size_t len,
 			  struct fl_error *err);
+	/* Sites (docs/SCENARIO.md, sites:): NULL when the runtime has none (docker, for now),
+	 * else the network namespace (path) and uplink interface of site `site` of this run,
+	 * once nodes_start placed a node there: what the site's agent shapes. 0 or -1 + err. */
+	int (*site_netns)(struct runtime *rt, const char *site, char *path, size_t len,
+			  char *ifname, size_t iflen, struct fl_error *err);
 	/* Creates the run's network (netns: hub namespace + bridge; docker: a user network,
 	 * internal, on the subnet, labelled with the run id). */
 	int (*net_create)(struct runtime *rt, const struct runtime_net_spec *spec,
@@ -112,6 +117,11 @@ struct runtime {
 	 * of 1 000 nodes honours Ctrl-C within a second of deploying. */
 	int (*cancelled)(void *ctx);
 	void *cancel_ctx;
+	/* Set by the caller (may stay NULL: no sites): the site of a node (docs/SCENARIO.md,
+	 * sites:), NULL or "" for none. nodes_start of a runtime with site_netns puts the node
+	 * behind its site's shared uplink. */
+	const char *(*node_site)(void *ctx, const char *node);
+	void *site_ctx;
 };
 
 /* 1 when rt->cancelled says the caller wants to stop. */

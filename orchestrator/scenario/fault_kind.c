@@ -80,23 +80,23 @@ static const char *bandwidth_sense(const struct fault_params *p)
 /* In the order of enum scenario_fault_kind. */
 static const struct fault_kind fault_kind_table[] = {
     {"netem", SCENARIO_FAULT_NETEM, FAULT_VIA_AGENT, 1, NULL, 0, netem_fields, N(netem_fields),
-     scenario_netem_keys, NULL, netem_sense, 1},
+     scenario_netem_keys, NULL, netem_sense, .delay_engine = 1, .site_uplink = 1},
     {"bandwidth", SCENARIO_FAULT_BANDWIDTH, FAULT_VIA_AGENT, 1, NULL, 0, bandwidth_fields,
-     N(bandwidth_fields), scenario_bandwidth_keys, NULL, bandwidth_sense, 0},
+     N(bandwidth_fields), scenario_bandwidth_keys, NULL, bandwidth_sense, .site_uplink = 1},
     {"partition", SCENARIO_FAULT_PARTITION, FAULT_VIA_AGENT, 1, NULL, 1, partition_fields,
-     N(partition_fields), scenario_partition_keys, scenario_validate_partition, NULL, 0},
+     N(partition_fields), scenario_partition_keys, scenario_validate_partition, NULL},
     {"link-down", SCENARIO_FAULT_LINK_DOWN, FAULT_VIA_AGENT, 1, NULL, 0, NULL, 0,
-     scenario_target_keys, NULL, NULL, 0},
+     scenario_target_keys, NULL, NULL},
     {"freeze", SCENARIO_FAULT_FREEZE, FAULT_VIA_AGENT, 1, NULL, 0, NULL, 0, scenario_target_keys,
-     NULL, NULL, 0},
+     NULL, NULL},
     {"suspend", SCENARIO_FAULT_SUSPEND, FAULT_VIA_AGENT, 1, NULL, 0, suspend_fields,
-     N(suspend_fields), scenario_suspend_keys, NULL, NULL, 0},
+     N(suspend_fields), scenario_suspend_keys, NULL, NULL},
     {"kill", SCENARIO_FAULT_KILL, FAULT_VIA_RUNTIME_STOP, 0, "the node stays down until a restart",
-     0, kill_fields, N(kill_fields), scenario_kill_keys, NULL, NULL, 0},
+     0, kill_fields, N(kill_fields), scenario_kill_keys, NULL, NULL},
     {"restart", SCENARIO_FAULT_RESTART, FAULT_VIA_RUNTIME_RESTART, 0, "it happens at one moment", 0,
-     NULL, 0, scenario_target_keys, NULL, NULL, 0},
+     NULL, 0, scenario_target_keys, NULL, NULL},
     {"connection-drop", SCENARIO_FAULT_CONNECTION_DROP, FAULT_VIA_AGENT, 1, NULL, 0,
-     conndrop_fields, N(conndrop_fields), scenario_conndrop_keys, NULL, NULL, 0},
+     conndrop_fields, N(conndrop_fields), scenario_conndrop_keys, NULL, NULL},
 };
 
 const struct fault_kind *fault_kind_at(size_t i)

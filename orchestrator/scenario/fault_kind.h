@@ -85,6 +85,9 @@ struct fault_kind {
 	/* The engine that applies it (the agent's reply: netem, nfqueue) is the one the report
 	 * names as the run's delay engine when the journal does not say. */
 	int delay_engine;
+	/* 1: a target {site: X} shapes the site's shared uplink, once for all its nodes (the
+	 * agent of the site's namespace applies it); 0: {site: X} is the site's nodes */
+	int site_uplink;
 };
 
 /* The kind by name (NULL when unknown), by the scenario's enum, or the i-th (NULL past the

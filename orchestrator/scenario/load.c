@@ -60,6 +60,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->traffic);
 	for (size_t i = 0; i < sc->n_faults; i++)
 		load_free_fault(&sc->faults[i]);
+	scenario_sites_free(sc);
 	free(sc->faults);
 	for (size_t i = 0; i < sc->n_expect; i++)
 		load_free_expect(&sc->expect[i]);

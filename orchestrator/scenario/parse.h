@@ -76,6 +76,7 @@ int scenario_parse_topology(struct sparse *p, const struct ytree *v, void *obj);
 int scenario_parse_traffic(struct sparse *p, const struct ytree *v, void *obj);
 int scenario_parse_faults(struct sparse *p, const struct ytree *v, void *obj);
 int scenario_parse_expect(struct sparse *p, const struct ytree *v, void *obj);
+int scenario_parse_sites(struct sparse *p, const struct ytree *v, void *obj);
 /* Semantic checks on a fully parsed scenario (validate.c, validate_*.c). */
 void scenario_validate(struct sparse *p);
 void scenario_validate_traffic(struct sparse *p);
@@ -103,6 +104,17 @@ long scenario_traffic_find(const struct scenario *sc, const char *name);
 void scenario_validate_traffic_time(struct sparse *p, struct scenario_traffic *t, int64_t open_ms);
 /* The latest plan time of t's last send, its first one coming no later than t->latest_ms. */
 int64_t scenario_traffic_last_ms(const struct scenario *sc, const struct scenario_traffic *t);
+/* sites: each node in at most one, the runtime has shared uplinks, {site: X} names a site
+ * (parse_sites.c); run first: it sets every node's site. */
+void scenario_validate_sites(struct sparse *p);
+/* Records "no site named "x" (sites: a, b)". */
+void scenario_validate_unknown_site(struct sparse *p, struct scenario_mark at, const char *name);
+/* Frees the sites of sc (load.c's scenario_free). */
+void scenario_sites_free(struct scenario *sc);
+/* Reads {site: NAME} into out (kind SCENARIO_SEL_SITE); the selector reader calls it for a
+ * mapping with a site key. */
+int scenario_value_site_selector(struct sparse *p, const struct ytree *v,
+				 struct scenario_selector *out);
 /* Records "no node named "x"", with a "did you mean" when a node name is close. */
 void scenario_validate_unknown_node(struct sparse *p, struct scenario_mark at, const char *name);
 /* Records "no node named..." / "matches no node" errors; returns how many nodes matched. */

@@ -155,6 +155,7 @@ static const struct scenario_key top_keys[] = {
     {"telemetry", 0, top_telemetry},
     {"defaults", 0, top_defaults},
     {"nodes", 1, scenario_parse_nodes},
+    {"sites", 0, scenario_parse_sites},
     {"topology", 0, scenario_parse_topology},
     {"traffic", 0, scenario_parse_traffic},
     {"faults", 0, scenario_parse_faults},

@@ -65,6 +65,7 @@ struct scenario_node {
 	struct scenario_strv args;
 	struct scenario_mark mark, role_mark, image_mark, reliability_mark;
 	int reliability_set; /* given on the node itself (not inherited from defaults) */
+	size_t site;	     /* 1 + the index of its site in sites, 0 when in none */
 };
 
 /* A selector: "alice", "svc*", "all", [a, b], {pick: 2, from: "svc*"}. */
@@ -74,6 +75,7 @@ enum scenario_sel_kind {
 	SCENARIO_SEL_ALL,
 	SCENARIO_SEL_LIST,
 	SCENARIO_SEL_PICK,
+	SCENARIO_SEL_SITE, /* {site: NAME}: the nodes of that site (text = its name) */
 };
 
 struct scenario_selector {
@@ -184,6 +186,8 @@ struct scenario_fault {
 	const char
 	    *until;  /* "delivered": revert once the messages sent during it arrived; or NULL */
 	int at_boot; /* at: boot — applied before the nodes are connected; at_ms is 0 */
+	size_t site; /* netem/bandwidth with target {site: X}: 1 + X's index (its shared uplink is
+		      * shaped, once for all its nodes); 0: each target node's own interface */
 	struct scenario_mark mark, at_mark, for_mark, repeat_mark, kind_mark, until_mark;
 };
 
@@ -199,6 +203,13 @@ struct scenario_expect {
 	double min, max;  /* fractions, ms or counts */
 	int has_min, has_max;
 	struct scenario_mark mark, traffic_mark, from_mark, to_mark, fault_mark, node_mark;
+};
+
+/* sites: {NAME: selector}: named groups of nodes behind one shared uplink (docs/SCENARIO.md). */
+struct scenario_site {
+	char *name;
+	struct scenario_selector nodes; /* names, globs, lists, all (no picks, no sites) */
+	struct scenario_mark mark;
 };
 
 struct scenario {
@@ -223,7 +234,9 @@ struct scenario {
 	size_t n_faults;
 	struct scenario_expect *expect;
 	size_t n_expect;
-	struct scenario_mark duration_mark, drain_mark;
+	struct scenario_site *sites;
+	size_t n_sites;
+	struct scenario_mark duration_mark, drain_mark, sites_mark;
 	uint32_t *node_order; /* node indices sorted by (name, index): scenario_node_find */
 };
 
@@ -243,6 +256,8 @@ void scenario_errors_format(const struct scenario_errors *errs, size_t i, char *
 
 /* Index of the (first) node called name, or -1. O(log n). */
 long scenario_node_find(const struct scenario *sc, const char *name);
+/* Index of the site called name, or -1. */
+long scenario_site_find(const struct scenario *sc, const char *name);
 /* Index of the image called name, or -1. */
 long scenario_image_find(const struct scenario *sc, const char *name);
 /* The driver of a node: its image's driver, "labnode" for the built-in image. */

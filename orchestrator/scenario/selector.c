@@ -41,6 +41,8 @@ int scenario_value_selector(struct sparse *p, const struct ytree *v, struct scen
 {
 	memset(out, 0, sizeof(*out));
 	out->mark = v->mark;
+	if (v->type == YTREE_MAP && ytree_get(v, "site"))
+		return scenario_value_site_selector(p, v, out);
 	if (v->type == YTREE_MAP) {
 		out->kind = SCENARIO_SEL_PICK;
 		return scenario_keys_walk(p, v, SELECTOR_WHAT, "pick", pick_keys, out);
@@ -154,6 +156,12 @@ static void selector_walk(const struct scenario *sc, const struct scenario_selec
 	case SCENARIO_SEL_PICK:
 		if (sel->from)
 			selector_pick(sc, sel, rng, seen, out, n);
+		break;
+	case SCENARIO_SEL_SITE:
+		idx = scenario_site_find(sc, sel->text);
+		for (size_t i = 0; idx >= 0 && i < sc->n_nodes; i++)
+			if (sc->nodes[i].site == (size_t)idx + 1)
+				selector_add(seen, out, n, (uint32_t)i);
 		break;
 	}
 }

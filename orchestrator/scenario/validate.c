@@ -82,6 +82,12 @@ static size_t validate_selector_walk(struct sparse *p, const struct scenario_sel
 					  "cannot pick %u nodes from a selector that matches %zu",
 					  sel->pick, n);
 		return n;
+	case SCENARIO_SEL_SITE:
+		if (scenario_site_find(sc, sel->text) < 0) {
+			scenario_validate_unknown_site(p, sel->mark, sel->text);
+			return 0;
+		}
+		__attribute__((fallthrough));
 	default: {
 		uint32_t *out = fl_xcalloc(sc->n_nodes + 1, sizeof(*out));
 
@@ -322,6 +328,7 @@ void scenario_validate(struct sparse *p)
 	validate_nodes(p);
 	if (p->errs->n)
 		return; /* everything below resolves node names */
+	scenario_validate_sites(p);
 	validate_topology(p);
 	validate_wires(p);
 	scenario_validate_traffic(p);

@@ -423,6 +423,40 @@ START_TEST(test_until_and_boot)
 }
 END_TEST
 
+/* sites: a node in a site carries "site"; a fault on a site's uplink carries "site" and the
+ * site's nodes as targets; a partition group {site: X} is its nodes. Nothing else changes. */
+START_TEST(test_sites_in_json)
+{
+	static const char yaml[] =
+	    "version: 1\nname: t\nduration: 10s\nnodes:\n  - name: a\n  - name: b\n  - name: c\n"
+	    "sites: {home: [a, b]}\n"
+	    "faults:\n  - {at: 1s, for: 2s, bandwidth: {target: {site: home}, rate: 1kbit}}\n"
+	    "  - {at: 4s, for: 2s, partition: {groups: [{site: home}, rest]}}\n";
+	struct scenario sc;
+	struct plan *plan;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	sc_load(yaml, &sc);
+	plan = plan_of(&sc, 1);
+	ck_assert_uint_eq(plan->faults[0].n_targets, 2);
+	ck_assert_uint_eq(plan->faults[1].group_len[0], 2);
+	ck_assert_uint_eq(plan->faults[1].group_len[1], 1);
+	ck_assert_int_eq(plan_write_json(plan, f), 0);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "\"address\": \"10.213.0.2\", \"site\": \"home\"}"), "%s", buf);
+	ck_assert_msg(strstr(buf, "\"address\": \"10.213.0.4\"}"), "%s", buf);
+	ck_assert_msg(strstr(buf, "\"targets\": [\"a\", \"b\"], \"start_ms\": 1000, \"end_ms\": "
+				  "3000, \"site\": \"home\", \"engine_seed\""),
+		      "%s", buf);
+	ck_assert_msg(strstr(buf, "\"groups\": [[\"a\", \"b\"], [\"c\"]]"), "%s", buf);
+	free(buf);
+	plan_free(plan);
+	scenario_free(&sc);
+}
+END_TEST
+
 /* accept: true marks its send events "accept": true (the run asks the receiver to accept);
  * other traffic's events carry no accept key, so plans without it are unchanged. */
 START_TEST(test_accept_in_json)
@@ -485,6 +519,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_json_parses);
 	tcase_add_test(tc, test_until_and_boot);
+	tcase_add_test(tc, test_sites_in_json);
 	tcase_add_test(tc, test_accept_in_json);
 	suite_add_tcase(s, tc);
 	return s;

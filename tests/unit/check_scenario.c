@@ -202,6 +202,45 @@ START_TEST(test_selectors)
 }
 END_TEST
 
+/* sites: each node's site; {site: X} as a selector is its nodes; netem and bandwidth on
+ * exactly {site: X} shape its uplink (fault.site), other kinds just take its nodes. */
+START_TEST(test_sites)
+{
+	struct scenario sc;
+	uint32_t out[8];
+
+	load_ok("version: 1\nname: t\nduration: 3m\nnodes:\n  - name: c{1..3}\n"
+		"  - name: srv\n"
+		"sites:\n  home: [c1, c2]\n  far: \"c3\"\n"
+		"faults:\n"
+		"  - {at: 1s, for: 1s, bandwidth: {target: {site: home}, rate: 1kbit}}\n"
+		"  - {at: 1s, for: 1s, netem: {target: {site: far}, delay: 1s}}\n"
+		"  - {at: 1s, for: 1s, freeze: {target: {site: home}}}\n"
+		"  - {at: 1s, for: 1s, bandwidth: {target: [{site: home}, srv], rate: 1kbit}}\n"
+		"  - {at: 1s, for: 1s, partition: {groups: [{site: home}, rest]}}\n",
+		&sc);
+	ck_assert_uint_eq(sc.n_sites, 2);
+	ck_assert_str_eq(sc.sites[0].name, "home");
+	ck_assert_uint_eq(sc.nodes[0].site, 1);
+	ck_assert_uint_eq(sc.nodes[1].site, 1);
+	ck_assert_uint_eq(sc.nodes[2].site, 2);
+	ck_assert_uint_eq(sc.nodes[3].site, 0);
+	ck_assert_uint_eq(sc.faults[0].site, 1);
+	ck_assert_uint_eq(sc.faults[1].site, 2);
+	ck_assert_uint_eq(sc.faults[2].site, 0); /* freeze: the site's nodes, each one */
+	ck_assert_uint_eq(sc.faults[3].site, 0); /* a list: each node's own interface */
+	ck_assert_int_eq(sc.faults[0].target.kind, SCENARIO_SEL_SITE);
+	ck_assert_uint_eq(scenario_selector_resolve(&sc, &sc.faults[2].target, NULL, out), 2);
+	ck_assert_uint_eq(out[0], 0);
+	ck_assert_uint_eq(out[1], 1);
+	ck_assert_uint_eq(scenario_selector_resolve(&sc, &sc.faults[3].target, NULL, out), 3);
+	ck_assert_uint_eq(scenario_selector_resolve(&sc, &sc.faults[4].groups[0], NULL, out), 2);
+	ck_assert_int_eq(scenario_site_find(&sc, "far"), 1);
+	ck_assert_int_eq(scenario_site_find(&sc, "x"), -1);
+	scenario_free(&sc);
+}
+END_TEST
+
 /* Defaults fill what the file leaves out; brace ranges keep zero padding. */
 START_TEST(test_defaults_and_braces)
 {
@@ -341,6 +380,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_full_example_faults);
 	tcase_add_test(tc, test_units);
 	tcase_add_test(tc, test_selectors);
+	tcase_add_test(tc, test_sites);
 	tcase_add_test(tc, test_defaults_and_braces);
 	tcase_add_test(tc, test_traffic_defaults);
 	tcase_add_test(tc, test_kinds_and_metrics);

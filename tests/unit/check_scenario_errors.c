@@ -22,8 +22,8 @@ struct broken_case {
 static const struct broken_case broken_cases[] = {
     {"unknown top key", BASE "topolgy: {kind: full}\n",
      "t.yaml:7:1: unknown key \"topolgy\" in the scenario (expected one of: version, name, "
-     "description, seed, runtime, duration, drain, images, telemetry, defaults, nodes, topology, "
-     "traffic, faults, expect)\n"},
+     "description, seed, runtime, duration, drain, images, telemetry, defaults, nodes, sites, "
+     "topology, traffic, faults, expect)\n"},
     {"topology degre", BASE "topology:\n  kind: mesh\n  degre: 3\n",
      "t.yaml:9:3: unknown key \"degre\" in topology (expected one of: kind, degree, links)\n"},
     {"bare duration", "version: 1\nname: t\nduration: 5\nnodes:\n  - name: a\n  - name: b\n",
@@ -67,6 +67,40 @@ static const struct broken_case broken_cases[] = {
      "between start 5s and duration 1m\n"},
     {"fault end", BASE "faults:\n  - at: 80s\n    for: 20s\n    freeze: {target: a}\n",
      "t.yaml:8:9: fault \"f1\" ends at 100s, after duration 1m + drain 30s\n"},
+    /* sites: (parse_sites.c) */
+    {"site unknown",
+     BASE "sites: {home: [a]}\nfaults:\n  - {at: 1s, for: 1s, bandwidth: "
+	  "{target: {site: hom}, rate: 1kbit}}\n",
+     "t.yaml:9:43: no site named \"hom\" (sites: home)\n"},
+    {"site without sites",
+     BASE "faults:\n  - {at: 1s, for: 1s, netem: {target: {site: x}, "
+	  "loss: 5%}}\n",
+     "t.yaml:8:39: no site named \"x\" (the scenario has no sites:)\n"},
+    {"node in two sites", BASE "sites:\n  home: [a]\n  office: [a, b]\n",
+     "t.yaml:9:11: node \"a\" is in sites \"home\" and \"office\" (a node is behind one "
+     "uplink)\n"},
+    {"site on docker",
+     "version: 1\nname: t\nruntime: docker\nduration: 1m\nnodes:\n  - name: "
+     "a\n  - name: b\nsites:\n  home: [a, b]\n",
+     "t.yaml:9:3: the docker runtime has no sites yet (a site's shared uplink needs runtime: "
+     "netns)\n"},
+    {"site unknown node", BASE "sites: {home: [a, c]}\n", "t.yaml:7:19: no node named \"c\"\n"},
+    {"site pick", BASE "sites: {home: {pick: 1, from: all}}\n",
+     "t.yaml:7:15: a site lists its nodes (names, globs, lists, all), not a pick\n"},
+    {"site of a site", BASE "sites: {home: [a], far: [{site: home}]}\n",
+     "t.yaml:7:26: a site lists nodes, not another site\n"},
+    {"site name", BASE "sites: {Home: [a]}\n",
+     "t.yaml:7:9: expected a site name of lowercase letters, digits and - (at most 16), got "
+     "\"Home\"\n"},
+    {"site twice", BASE "sites: {home: [a], home: [b]}\n",
+     "t.yaml:7:20: site \"home\" defined twice\n"},
+    {"sites not a map", BASE "sites: [a, b]\n",
+     "t.yaml:7:8: expected a mapping of site names to nodes such as {office: [alice, bob]}, got "
+     "a sequence\n"},
+    {"site selector key",
+     BASE "sites: {home: [a]}\nfaults:\n  - {at: 1s, for: 1s, freeze: "
+	  "{target: {site: home, x: 1}}}\n",
+     "t.yaml:9:53: unknown key \"x\" in a site selector (expected one of: site)\n"},
     {"partition rest twice",
      BASE "faults:\n  - at: 1s\n    for: 2s\n    partition:\n      groups: [rest, [a], rest]\n",
      "t.yaml:11:27: only one partition group may be rest (the nodes in no other group)\n"},
