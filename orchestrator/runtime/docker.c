@@ -29,6 +29,7 @@ struct docker_node {
 	char name[64];
 	char id[80];
 	char log_path[PATH_MAX];
+	char cgroup[PATH_MAX]; /* the running container's (docker_cgroup_of), "" if unknown */
 };
 
 struct docker_rt {
@@ -343,6 +344,7 @@ static void docker_fill(struct docker_node *dn, const char *address, const char 
 	pid_t pid = 0;
 
 	memset(out, 0, sizeof(*out));
+	dn->cgroup[0] = '\0';
 	snprintf(out->name, sizeof(out->name), "%s", dn->name);
 	snprintf(out->address, sizeof(out->address), "%s", address ? address : "");
 	snprintf(out->container_id, sizeof(out->container_id), "%s", dn->id);
@@ -351,6 +353,7 @@ static void docker_fill(struct docker_node *dn, const char *address, const char 
 		out->pid = out->pgid = pid;
 		snprintf(out->netns_path, sizeof(out->netns_path), "/proc/%d/ns/net", (int)pid);
 		docker_cgroup_of(pid, out->cgroup, sizeof(out->cgroup));
+		snprintf(dn->cgroup, sizeof(dn->cgroup), "%s", out->cgroup);
 	}
 }
 
@@ -490,6 +493,7 @@ static int docker_node_stop(struct runtime *rt, struct runtime_node *node, int s
 	}
 	node->pid = node->pgid = 0;
 	node->netns_path[0] = '\0';
+	dn->cgroup[0] = '\0';
 	return 0;
 }
 
@@ -616,25 +620,38 @@ static int docker_teardown(struct runtime *rt, struct fl_error *err)
 {
 	struct docker_rt *p = docker_priv(rt);
 	char(*ids)[80] = fl_xcalloc(p->n + 1, sizeof(*ids));
-	size_t k = 0;
+	double t0 = fltime_mono_ms(), t1, t2, t3;
+	size_t k = 0, n = p->n;
 	int rc;
 
+	/* SIGKILL to every container's processes at once through its cgroup first: a forced
+	 * DELETE of a running container kills it through containerd and waits, one container
+	 * at a time in effect (20 labnodes here: 6.0–6.5 s that way, 3.6–4.0 s after the kill) */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->nodes[i].cgroup[0])
+			cgroup_kill(p->nodes[i].cgroup, 0);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->nodes[i].id[0])
 			snprintf(ids[k++], sizeof(ids[0]), "%s", p->nodes[i].id);
 	rc = docker_remove_ids(p, ids, k, err);
 	free(ids);
 	p->n = 0;
+	t1 = fltime_mono_ms();
 	if (p->interrupted && docker_remove_labelled(rt, rc < 0 ? &(struct fl_error){0} : err) < 0)
 		rc = -1;
 	p->interrupted = 0;
+	t2 = fltime_mono_ms();
 	docker_logs_free(p->logs, 2000);
 	p->logs = NULL;
+	t3 = fltime_mono_ms();
 	if (p->net_made &&
 	    docker_net_hub_destroy(&p->net, rc < 0 ? &(struct fl_error){0} : err) < 0)
 		rc = -1;
 	p->net_made = 0;
 	runlock_unhold(rt->run_id, ".rt.lock", &p->lock_fd);
+	log_debug("docker: teardown of %zu nodes in %.1f ms (containers %.1f, by label %.1f, logs "
+		  "%.1f, hub %.1f)",
+		  n, fltime_mono_ms() - t0, t1 - t0, t2 - t1, t3 - t2, fltime_mono_ms() - t3);
 	return rc < 0 ? fl_wrap(err, "docker teardown") : 0;
 }
 

@@ -42,15 +42,15 @@ static int docker_net_forward(struct docker_net *dn, const char *br, struct fl_e
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", br);
 	if (netns_link_sysctl(dn->hub_fd, dn->orig_fd, "/proc/sys/net/ipv4/ip_forward", "1", err) <
 		0 ||
-	    netns_link_sysctl(dn->hub_fd, dn->orig_fd,
-			      "/proc/sys/net/ipv4/conf/all/send_redirects", "0", err) < 0 ||
+	    netns_link_sysctl(dn->hub_fd, dn->orig_fd, "/proc/sys/net/ipv4/conf/all/send_redirects",
+			      "0", err) < 0 ||
 	    netns_link_sysctl(dn->hub_fd, dn->orig_fd, path, "0", err) < 0)
 		return -1;
 	return 0;
 }
 
 int docker_net_hub_create(struct docker_net *dn, const char *run_id, const char *subnet,
-		      struct fl_error *err)
+			  struct fl_error *err)
 {
 	char br[IF_NAMESIZE];
 
@@ -109,8 +109,7 @@ static int docker_net_plumb(struct docker_net *dn, int ns_fd, const char *veth, 
 	if (!sk || netns_link_up(sk, 1, err) < 0)
 		return -1;
 	eth = netns_link_ifindex(sk, "eth0", err);
-	if (eth < 0 ||
-	    netns_link_addr_add(sk, eth, ip, dn->prefix, IFA_F_NOPREFIXROUTE, err) < 0 ||
+	if (eth < 0 || netns_link_addr_add(sk, eth, ip, dn->prefix, IFA_F_NOPREFIXROUTE, err) < 0 ||
 	    netns_link_up(sk, eth, err) < 0 || netns_link_route_add(sk, eth, hub, 32, 0, err) < 0 ||
 	    netns_link_route_add(sk, eth, dn->net, dn->prefix, hub, err) < 0 ||
 	    netns_link_neigh_add(sk, eth, hub, err) < 0 ||

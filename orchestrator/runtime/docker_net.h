@@ -32,7 +32,7 @@ int docker_net_init(struct docker_net *dn, struct fl_error *err);
 /* The hub namespace fl-<run_id> with its bridge on subnet ("10.213.7.0/24"), forwarding on
  * and ICMP redirects off inside the hub only. */
 int docker_net_hub_create(struct docker_net *dn, const char *run_id, const char *subnet,
-		      struct fl_error *err);
+			  struct fl_error *err);
 /* Joins the namespace of the running process pid (a container's main process) to the hub as
  * node idx (veth "vn<idx>") with address. A veth left by the node's previous namespace (a
  * restarted container gets a new one) is replaced. */
