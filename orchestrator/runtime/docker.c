@@ -173,6 +173,37 @@ static json_t *docker_create_body(const char *rid, const struct runtime_node_spe
 	return body;
 }
 
+/* The container's cgroup dir on the host: its cgroup2 dir when it has one of its own, else
+ * its v1 freezer dir (Docker on a hybrid host puts containers in v1 hierarchies only). */
+static void docker_cgroup_of(pid_t pid, char *out, size_t len)
+{
+	char path[64], line[1024], v2[1024] = "", fz[1024] = "";
+	struct hostprobe_cgroups cg;
+	struct fl_error ignored;
+	FILE *f;
+
+	out[0] = '\0';
+	if (hostprobe_cgroups_read(NULL, &cg, &ignored) < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "0::", 3) == 0)
+			snprintf(v2, sizeof(v2), "%s", line + 3);
+		else if (strstr(line, ":freezer:"))
+			snprintf(fz, sizeof(fz), "%s", strstr(line, ":freezer:") + 9);
+	}
+	fclose(f);
+	if (cg.v2[0] && v2[0] && strcmp(v2, "/") != 0 &&
+	    hostprobe_cgroup_root_freezer(cg.v2) == HOSTPROBE_FREEZER_CGROUP2)
+		snprintf(out, len, "%s%s", cg.v2, v2);
+	else if (cg.v1_freezer[0] && fz[0] && strcmp(fz, "/") != 0)
+		snprintf(out, len, "%s%s", cg.v1_freezer, fz);
+}
+
 /* GET /containers/{id}/json → State.Pid, State.Running, State.ExitCode. */
 static int docker_state(const char *resp, pid_t *pid, int *running, int *code)
 {
@@ -192,22 +223,43 @@ static int docker_state(const char *resp, pid_t *pid, int *running, int *code)
 
 /* Joins a container that the inspect answer shows running to the hub as node idx. One that
  * is no longer there (it exited at once) is left to the run's status checks, which report its
- * exit as for any node. */
+ * exit as for any node. With hold, the container is then frozen (its cgroup) until
+ * docker_release: see docker_nodes_start. */
 static int docker_attach(struct docker_rt *p, size_t idx, const char *address, const char *inspect,
-			 struct fl_error *err)
+			 int hold, struct fl_error *err)
 {
+	struct docker_node *dn = &p->nodes[idx];
 	int running = 0, code;
+	struct fl_error ignored;
 	pid_t pid = 0;
 
 	if (docker_state(inspect, &pid, &running, &code) < 0 || !running || pid <= 0)
 		return 0;
-	if (docker_net_attach(&p->net, idx, pid, address, err) == 0)
-		return 0;
-	if (kill(pid, 0) < 0 && errno == ESRCH) {
-		log_debug("docker: node %s exited before its network was made", p->nodes[idx].name);
-		return 0;
+	if (docker_net_attach(&p->net, idx, pid, address, err) < 0) {
+		if (kill(pid, 0) < 0 && errno == ESRCH) {
+			log_debug("docker: node %s exited before its network was made", dn->name);
+			return 0;
+		}
+		return fl_wrap(err, "network of node %s", dn->name);
 	}
-	return fl_wrap(err, "network of node %s", p->nodes[idx].name);
+	docker_cgroup_of(pid, dn->cgroup, sizeof(dn->cgroup));
+	if (hold && dn->cgroup[0])
+		cgroup_freeze(dn->cgroup, 1, 0, &ignored); /* not waited for: see docker_release */
+	return 0;
+}
+
+/* Thaws the nodes first..first+n-1 that docker_attach held, all at once. */
+static void docker_release(struct docker_rt *p, size_t first, size_t n)
+{
+	struct fl_error e;
+
+	for (size_t i = first; i < first + n; i++)
+		if (p->nodes[i].cgroup[0])
+			cgroup_freeze(p->nodes[i].cgroup, 0, 0, &e);
+	for (size_t i = first; i < first + n; i++)
+		if (p->nodes[i].cgroup[0] && cgroup_freeze_state(p->nodes[i].cgroup) == 1 &&
+		    cgroup_freeze(p->nodes[i].cgroup, 0, 1000, &e) < 0)
+			log_warn("docker: node %s: %s", p->nodes[i].name, e.msg);
 }
 
 /* One deploy: every node's chain create → start → inspect runs on its own as soon as the
@@ -246,7 +298,7 @@ static int docker_deploy_next(struct docker_api_req *r, void *ctx)
 		json_decref(j);
 		if (!id)
 			return docker_deploy_fail(d, r, 201, 201, "create", name);
-		if (d->rc < 0)
+		if (d->rc < 0 || d->p->api.draining) /* interrupted: created, never started */
 			return 0;
 		docker_api_req_clear(r);
 		r->method = "POST";
@@ -260,9 +312,9 @@ static int docker_deploy_next(struct docker_api_req *r, void *ctx)
 	} else {
 		struct fl_error e;
 		d->inspect[r->index] = steal_ptr(&r->resp);
-		if (d->rc == 0 &&
+		if (d->rc == 0 && !d->p->api.draining &&
 		    docker_attach(d->p, d->first + r->index, d->specs[r->index].address,
-				  d->inspect[r->index], &e) < 0) {
+				  d->inspect[r->index], 1, &e) < 0) {
 			*d->err = e;
 			d->rc = -1;
 		}
@@ -304,37 +356,6 @@ static int docker_deploy_prepare(struct runtime *rt, const struct runtime_node_s
 	}
 	p->n += n;
 	return 0;
-}
-
-/* The container's cgroup dir on the host: its cgroup2 dir when it has one of its own, else
- * its v1 freezer dir (Docker on a hybrid host puts containers in v1 hierarchies only). */
-static void docker_cgroup_of(pid_t pid, char *out, size_t len)
-{
-	char path[64], line[1024], v2[1024] = "", fz[1024] = "";
-	struct hostprobe_cgroups cg;
-	struct fl_error ignored;
-	FILE *f;
-
-	out[0] = '\0';
-	if (hostprobe_cgroups_read(NULL, &cg, &ignored) < 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "0::", 3) == 0)
-			snprintf(v2, sizeof(v2), "%s", line + 3);
-		else if (strstr(line, ":freezer:"))
-			snprintf(fz, sizeof(fz), "%s", strstr(line, ":freezer:") + 9);
-	}
-	fclose(f);
-	if (cg.v2[0] && v2[0] && strcmp(v2, "/") != 0 &&
-	    hostprobe_cgroup_root_freezer(cg.v2) == HOSTPROBE_FREEZER_CGROUP2)
-		snprintf(out, len, "%s%s", cg.v2, v2);
-	else if (cg.v1_freezer[0] && fz[0] && strcmp(fz, "/") != 0)
-		snprintf(out, len, "%s%s", cg.v1_freezer, fz);
 }
 
 static void docker_fill(struct docker_node *dn, const char *address, const char *inspect,
@@ -385,7 +406,7 @@ static int docker_start_all(struct docker_rt *p, size_t first,
 	    rc == 0)
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		if (docker_attach(p, first + i, specs[i].address, reqs[i].resp, err) < 0)
+		if (docker_attach(p, first + i, specs[i].address, reqs[i].resp, 0, err) < 0)
 			rc = -1;
 	for (size_t i = 0; i < n; i++) {
 		docker_fill(&p->nodes[first + i], specs[i].address, reqs[i].resp, &out[i]);
@@ -398,6 +419,19 @@ static int docker_start_all(struct docker_rt *p, size_t first,
 	return rc;
 }
 
+/* Ctrl-C during a deploy: nothing new is sent, but the starts dockerd already has in hand are
+ * waited for (at most this long) and inspected, so teardown can SIGKILL those containers
+ * through their cgroups instead of leaving the kill to a forced DELETE that first waits for
+ * the same starts and then kills through containerd (≈2 s from kill to exit per container
+ * under load here). */
+#define DOCKER_CANCEL_DRAIN_MS 10000
+
+/* A container's process starts before its network exists and before the containers after it
+ * in the deploy: a labnode dials its peers at once, fails and backs off (1, 2, 4, … s), and a
+ * deploy of 200 containers took ~55 s, so early nodes were still backing off after the
+ * settle (177 of 200 short of links). Each container is therefore frozen once its network is
+ * made and all are thawed together at the end: their redial timers are due by then and every
+ * peer is up (as on netns, where every node starts after the whole network exists). */
 static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
 			      struct runtime_node *out, struct fl_error *err)
 {
@@ -421,10 +455,13 @@ static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec
 	if (rc == 0) {
 		p->api.cancelled = rt->cancelled;
 		p->api.cancel_ctx = rt->cancel_ctx;
+		p->api.cancel_drain_ms = DOCKER_CANCEL_DRAIN_MS;
 		p->interrupted = 0;
 		rc = docker_api_pipeline(&p->api, reqs, n, docker_parallel(), docker_deploy_next,
 					 &d, err);
 		p->api.cancelled = NULL;
+		p->api.cancel_drain_ms = 0;
+		docker_release(p, d.first, n);
 		if (rc < 0 && runtime_cancelled(rt))
 			p->interrupted = 1;
 		if (rc == 0)

@@ -2,6 +2,7 @@
 #include "orchestrator/runtime/docker_api.h"
 
 #include "common/cleanup.h"
+#include "common/fltime.h"
 #include "common/xalloc.h"
 
 #include <curl/curl.h>
@@ -108,7 +109,8 @@ int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, siz
 	CURLM *m = fl_xnonnull(curl_multi_init());
 	struct docker_api_req **queue = fl_xcalloc(n + 1, sizeof(*queue));
 	size_t head = 0, tail = n;
-	int running = 0, failed = 0, still;
+	int running = 0, failed = 0, interrupted = 0, still;
+	double drain_until = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		reqs[i].index = i;
@@ -134,10 +136,14 @@ int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, siz
 		}
 		if (!running && (failed || head == tail))
 			break;
-		if (api->cancelled && api->cancelled(api->cancel_ctx)) {
+		if (!interrupted && api->cancelled && api->cancelled(api->cancel_ctx)) {
+			interrupted = 1;
+			head = tail; /* nothing not yet sent goes out */
+			drain_until = fltime_mono_ms() + (double)api->cancel_drain_ms;
+			api->draining = api->cancel_drain_ms > 0;
+		}
+		if (interrupted && (!running || fltime_mono_ms() >= drain_until)) {
 			docker_api_abort(m, reqs, n);
-			failed = 1;
-			fl_err(err, "interrupted");
 			break;
 		}
 		curl_multi_perform(m, &still);
@@ -152,7 +158,10 @@ int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, siz
 	curl_multi_cleanup(m);
 	curl_slist_free_all(hdrs);
 	free(queue);
-	return failed ? -1 : 0;
+	api->draining = 0;
+	if (interrupted && !failed)
+		return fl_err(err, "interrupted");
+	return failed || interrupted ? -1 : 0;
 }
 
 int docker_api_batch(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,
