@@ -56,8 +56,7 @@ static int ds_docker_ready(void)
 	struct fl_error err;
 
 	if (docker_api_open(&api, &err) < 0 &&
-	    (system("tools/setup docker >/dev/null 2>&1") != 0 ||
-	     docker_api_open(&api, &err) < 0))
+	    (system("tools/setup docker >/dev/null 2>&1") != 0 || docker_api_open(&api, &err) < 0))
 		return 0;
 	/* the image outside the timings (a stale one would be rebuilt inside the deploy) */
 	return atoi(test_sh("%s image build labnode >/dev/null 2>&1; echo $?", ds_bin)) == 0;
@@ -193,8 +192,8 @@ static void ds_round(const char *sc, int round, long delay_ms, long max_ms)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 4,
 		      "round %d: status %#x; last lines: %s", round, status,
 		      test_sh("tail -5 %s", err_path));
-	ck_assert_msg(reacted >= 0 && reacted <= 2000, "round %d: signal read after %.0f ms",
-		      round, reacted);
+	ck_assert_msg(reacted >= 0 && reacted <= 2000, "round %d: signal read after %.0f ms", round,
+		      reacted);
 	ck_assert_msg(waited <= (double)max_ms, "round %d: exit %.0f ms after the signal (max %ld)",
 		      round, waited, max_ms);
 	ds_assert_nothing_left(round, id);
