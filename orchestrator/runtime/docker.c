@@ -601,22 +601,44 @@ static int docker_socket(struct runtime *rt, int domain, int type, int protocol)
 	return docker_net_socket(&docker_priv(rt)->net, domain, type, protocol);
 }
 
-/* Removes the containers ids[0..n-1] in parallel (force: running ones are killed). */
+/* Removes the containers ids[0..n-1] in parallel (force: running ones are killed). dockerd
+ * under load sometimes answers 500 "unable to remove filesystem … directory not empty" and
+ * leaves the container "Removal In Progress" (once in 200 here); a second DELETE a moment
+ * later removes it, so those are retried (3 rounds, 500 ms apart). */
 static int docker_remove_ids(struct docker_rt *p, char (*ids)[80], size_t n, struct fl_error *err)
 {
 	struct docker_api_req *reqs = fl_xcalloc(n + 1, sizeof(*reqs));
-	int rc;
+	size_t *todo = fl_xcalloc(n + 1, sizeof(*todo)), k = n;
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		reqs[i].method = "DELETE";
-		snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s?force=1&v=1", ids[i]);
+	for (size_t i = 0; i < n; i++)
+		todo[i] = i;
+	for (int round = 0; round < 4 && k > 0 && rc == 0; round++) {
+		size_t again = 0;
+
+		if (round > 0)
+			fltime_sleep_ms(500);
+		for (size_t i = 0; i < k; i++) {
+			docker_api_req_clear(&reqs[i]);
+			memset(&reqs[i], 0, sizeof(reqs[i]));
+			reqs[i].method = "DELETE";
+			snprintf(reqs[i].path, sizeof(reqs[i].path), "/containers/%s?force=1&v=1",
+				 ids[todo[i]]);
+		}
+		rc = docker_api_batch(&p->api, reqs, k, docker_parallel(), err);
+		for (size_t i = 0; i < k && rc == 0; i++) {
+			if (reqs[i].status == 500 && round < 3)
+				todo[again++] = todo[i];
+			else if (docker_expect(&reqs[i], 204, 404, err) < 0)
+				rc = -1;
+		}
+		if (again)
+			log_debug("docker: %zu containers not removed yet, again", again);
+		k = again;
 	}
-	rc = docker_api_batch(&p->api, reqs, n, docker_parallel(), err);
-	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && docker_expect(&reqs[i], 204, 404, err) < 0)
-			rc = -1;
+	for (size_t i = 0; i < n; i++)
 		docker_api_req_clear(&reqs[i]);
-	}
+	free(todo);
 	free(reqs);
 	return rc;
 }
