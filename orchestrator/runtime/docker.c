@@ -428,10 +428,12 @@ static int docker_start_all(struct docker_rt *p, size_t first,
 
 /* A container's process starts before its network exists and before the containers after it
  * in the deploy: a labnode dials its peers at once, fails and backs off (1, 2, 4, … s), and a
- * deploy of 200 containers took ~55 s, so early nodes were still backing off after the
+ * deploy of 200 containers takes a minute, so early nodes were still backing off after the
  * settle (177 of 200 short of links). Each container is therefore frozen once its network is
  * made and all are thawed together at the end: their redial timers are due by then and every
- * peer is up (as on netns, where every node starts after the whole network exists). */
+ * peer is up, as on netns, where every node starts after the whole network exists (20
+ * containers: 5 nodes short of links after the settle before, none after; 200 on a loaded
+ * host are still short: docs/KUBERNETES.md). */
 static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
 			      struct runtime_node *out, struct fl_error *err)
 {
