@@ -431,9 +431,8 @@ static int docker_start_all(struct docker_rt *p, size_t first,
  * deploy of 200 containers takes a minute, so early nodes were still backing off after the
  * settle (177 of 200 short of links). Each container is therefore frozen once its network is
  * made and all are thawed together at the end: their redial timers are due by then and every
- * peer is up, as on netns, where every node starts after the whole network exists (20
- * containers: 5 nodes short of links after the settle before, none after; 200 on a loaded
- * host are still short: docs/KUBERNETES.md). */
+ * peer is up, as on netns, where every node starts after the whole network exists (200
+ * containers: 125–155 nodes short of links after the settle before, none after). */
 static int docker_nodes_start(struct runtime *rt, const struct runtime_node_spec *specs, size_t n,
 			      struct runtime_node *out, struct fl_error *err)
 {
