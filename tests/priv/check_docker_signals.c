@@ -3,7 +3,7 @@
  * being created and started — once as soon as the first container of the run exists, once at
  * a random moment of the deploy after that (FL_DOCKER_SIGNALS_SEED, default the time;
  * printed). Each time faultlab must read the signal within 2 s, exit 4 within
- * FL_DOCKER_SIGNALS_MAX_MS of it (default 10000; measured 1.7–6.9 s at load averages 10–40 on
+ * FL_DOCKER_SIGNALS_MAX_MS of it (default 10000; measured 1.7–7.2 s at load averages 10–40 on
  * this 2-core host, against 8.5–16 s before), and leave nothing of the run: containers,
  * docker networks, namespaces (the hub), cgroups, run files. Root and dockerd (skip class
  * docker); output under /tmp/fl-docker-sig-<pid>. */
