@@ -2,6 +2,7 @@
 #include "orchestrator/runtime/docker_api.h"
 
 #include "common/cleanup.h"
+#include "common/fltime.h"
 #include "common/xalloc.h"
 
 #include <curl/curl.h>
@@ -106,9 +107,13 @@ int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, siz
 	struct curl_slist *hdrs =
 	    fl_xnonnull(curl_slist_append(NULL, "Content-Type: application/json"));
 	CURLM *m = fl_xnonnull(curl_multi_init());
+	/* a chain's next request (pri) goes out before any request not yet sent (queue): with
+	 * one FIFO, 200 nodes' starts all went out before the first inspect */
 	struct docker_api_req **queue = fl_xcalloc(n + 1, sizeof(*queue));
-	size_t head = 0, tail = n;
-	int running = 0, failed = 0, still;
+	struct docker_api_req **pri = fl_xcalloc(n + 1, sizeof(*pri));
+	size_t head = 0, tail = n, phead = 0, ptail = 0;
+	int running = 0, failed = 0, interrupted = 0, still;
+	double drain_until = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		reqs[i].index = i;
@@ -118,8 +123,10 @@ int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, siz
 		size_t nre = 0;
 		struct docker_api_req **re;
 
-		while (!failed && head < tail && (parallel <= 0 || running < parallel)) {
-			struct docker_api_req *r = queue[head++ % (n + 1)];
+		while (!failed && (phead < ptail || head < tail) &&
+		       (parallel <= 0 || running < parallel)) {
+			struct docker_api_req *r =
+			    phead < ptail ? pri[phead++ % (n + 1)] : queue[head++ % (n + 1)];
 			CURL *c = docker_api_easy_req(api, r, hdrs);
 			r->easy = c;
 			if (!c || curl_multi_add_handle(m, c) != CURLM_OK) {
@@ -132,19 +139,24 @@ int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, siz
 			}
 			running++;
 		}
-		if (!running && (failed || head == tail))
+		if (!running && (failed || (head == tail && phead == ptail)))
 			break;
-		if (api->cancelled && api->cancelled(api->cancel_ctx)) {
+		if (!interrupted && api->cancelled && api->cancelled(api->cancel_ctx)) {
+			interrupted = 1;
+			head = tail; /* nothing not yet sent goes out */
+			drain_until = fltime_mono_ms() + (double)api->cancel_drain_ms;
+			api->draining = api->cancel_drain_ms > 0;
+		}
+		if (interrupted &&
+		    ((!running && phead == ptail) || fltime_mono_ms() >= drain_until)) {
 			docker_api_abort(m, reqs, n);
-			failed = 1;
-			fl_err(err, "interrupted");
 			break;
 		}
 		curl_multi_perform(m, &still);
 		re = fl_xcalloc((size_t)running + 1, sizeof(*re));
 		docker_api_done(m, &running, &failed, next, ctx, re, &nre, err);
 		for (size_t i = 0; i < nre; i++)
-			queue[tail++ % (n + 1)] = re[i];
+			pri[ptail++ % (n + 1)] = re[i];
 		free(re);
 		if (running)
 			curl_multi_poll(m, NULL, 0, 100, NULL);
@@ -152,7 +164,11 @@ int docker_api_pipeline(struct docker_api *api, struct docker_api_req *reqs, siz
 	curl_multi_cleanup(m);
 	curl_slist_free_all(hdrs);
 	free(queue);
-	return failed ? -1 : 0;
+	free(pri);
+	api->draining = 0;
+	if (interrupted && !failed)
+		return fl_err(err, "interrupted");
+	return failed || interrupted ? -1 : 0;
 }
 
 int docker_api_batch(struct docker_api *api, struct docker_api_req *reqs, size_t n, int parallel,

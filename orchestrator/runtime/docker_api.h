@@ -20,6 +20,11 @@ struct docker_api {
 	 * (requests in flight are dropped, the batch fails with "interrupted"). */
 	int (*cancelled)(void *ctx);
 	void *cancel_ctx;
+	/* With cancel_drain_ms > 0, a cancelled pipeline sends no request it had not sent yet
+	 * but waits up to that long for those in flight, still calling `next` on each answer
+	 * (which may send one more: see docker_nodes_start), and sets draining meanwhile. */
+	long cancel_drain_ms;
+	int draining;
 };
 
 /* One request. The caller fills method, path (after the version prefix, e.g.

@@ -242,6 +242,20 @@ int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const 
 	return 0;
 }
 
+int netns_link_delete(struct nl_sock *sk, const char *name, struct fl_error *err)
+{
+	FL_AUTO(rtnl_link_put) struct rtnl_link *link = fl_xnonnull(rtnl_link_alloc());
+	int rc;
+
+	rtnl_link_set_name(link, name);
+	rc = rtnl_link_delete(sk, link);
+	if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND)
+		return 0;
+	if (rc < 0)
+		return fl_err(err, "delete link %s: %s", name, nl_geterror(rc));
+	return 1;
+}
+
 int netns_link_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, int prefix, unsigned flags,
 			struct fl_error *err)
 {

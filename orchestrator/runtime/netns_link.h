@@ -37,6 +37,9 @@ int netns_link_bridge_add(struct nl_sock *sk, const char *name, uint32_t addr, i
  * from inside). */
 int netns_link_veth_add(struct nl_sock *sk, const char *name, int master, const char *peer_name,
 			int peer_ns_fd, uint32_t peer_addr, struct fl_error *err);
+/* Deletes the link `name` in sk's namespace (a veth takes its peer with it). 1 deleted,
+ * 0 there was none, -1 + err. */
+int netns_link_delete(struct nl_sock *sk, const char *name, struct fl_error *err);
 /* The ifindex of `name` in sk's namespace. */
 int netns_link_ifindex(struct nl_sock *sk, const char *name, struct fl_error *err);
 /* Adds addr/prefix (host order) to ifindex with IFA_F_* flags (0, IFA_F_NOPREFIXROUTE). */

@@ -77,8 +77,8 @@ struct runtime_ops {
 	 * once nodes_start placed a node there: what the site's agent shapes. 0 or -1 + err. */
 	int (*site_netns)(struct runtime *rt, const char *site, char *path, size_t len,
 			  char *ifname, size_t iflen, struct fl_error *err);
-	/* Creates the run's network (netns: hub namespace + bridge; docker: a user network,
-	 * internal, on the subnet, labelled with the run id). */
+	/* Creates the run's network: a hub namespace + bridge on the subnet (both runtimes;
+	 * docker joins each container's namespace to it, see docker_net.h). */
 	int (*net_create)(struct runtime *rt, const struct runtime_net_spec *spec,
 			  struct fl_error *err);
 	/* Starts n nodes (docker creates and starts them in parallel). On error, nodes already
@@ -100,8 +100,8 @@ struct runtime_ops {
 	/* 1 running, 0 exited (then *exit_code / *signal say how; -1 unknown). */
 	int (*node_status)(struct runtime *rt, struct runtime_node *node, int *exit_code,
 			   int *signal, struct fl_error *err);
-	/* A socket (socket(2) arguments) from which node addresses are reachable: netns
-	 * creates it inside the hub namespace; docker makes a plain host socket. */
+	/* A socket (socket(2) arguments) from which node addresses are reachable: created
+	 * inside the run's hub namespace (both runtimes). */
 	int (*socket)(struct runtime *rt, int domain, int type, int protocol);
 	/* Stops every node still running and removes the network and everything the run made. */
 	int (*teardown)(struct runtime *rt, struct fl_error *err);
@@ -153,8 +153,9 @@ int runtime_sweep(const char *run_id, int include_docker, struct fl_error *err);
  *           Node processes are children of the caller: the runtime reaps them by pid
  *           (waitpid(pid, ...)), so callers must not waitpid(-1) / reap them themselves.
  *           Node processes start with an empty signal mask and default dispositions.
- *   docker: network "fl-<run_id>" (internal, bridge "fl-<run_id>" holding the subnet's .1 on
- *           the host), containers "fl-<run_id>-<node>", labels faultlab.run and faultlab.node.
+ *   docker: containers "fl-<run_id>-<node>" on NetworkMode none, labels faultlab.run and
+ *           faultlab.node; the hub namespace /run/netns/fl-<run_id> and its bridge as netns,
+ *           a veth "vn<i>" per container whose peer is "eth0" in the container's namespace.
  *           argv[0] of a node spec is ignored: the image's entrypoint gets argv[1..], so one
  *           argv serves both runtimes ("build/labnode" on netns, /labnode in the image).
  *           FL_DOCKER_PARALLEL (default 16) bounds the requests in flight.

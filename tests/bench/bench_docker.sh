@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Docker deploy (root, dockerd running): N labnode containers (default 20) as faultlab makes
-# them — its image, an internal network on a lab subnet, a fixed address, /data bind-mounted,
-# the labnode command line, the run's labels — started by
-#   seq: a sequential `docker run -d` loop (docker's CLI, one container after the other), and
+# Docker deploy (root, dockerd running): N labnode containers (default 20) — faultlab's image,
+# a fixed address on a lab subnet, /data bind-mounted, the labnode command line, the run's
+# labels — started by
+#   seq: a sequential `docker run -d` loop (docker's CLI, one container after the other) on an
+#        internal docker network, as a user would start them, and
 #   fl:  `faultlab run --runtime docker` of an N-node scenario: its deploy phase (FL_LOG_LEVEL=
-#        debug's "phase deploy"), which creates, starts and inspects every container.
+#        debug's "phase deploy"), which creates, starts and inspects every container on
+#        NetworkMode none and wires each one to the run's hub namespace itself.
 # Runs the two alternately R times (default 3; the host is shared: alternating spreads its
 # load over both) and prints each figure, the medians and fl/seq. Removes what it made (its
 # own labels and names only).

@@ -1,8 +1,9 @@
 /* The docker runtime as root: three containers of a small local image (built with
- * tools/image-labnode, no registry) on an internal user network, reachable from the host
- * and from each other, logs streamed once per start, stop/restart, teardown leaves no
- * container or network; a missing image is a clear error. Skips (passes with a note) when
- * dockerd cannot be started. */
+ * tools/image-labnode, no registry) on NetworkMode none, joined by faultlab to the run's hub
+ * namespace (permanent neighbour entries, no route out), reachable from the hub and from each
+ * other, logs streamed once per start, stop/restart (a new namespace, joined again), teardown
+ * leaves no container, network or namespace; a missing image is a clear error. Skips (passes
+ * with a note) when dockerd cannot be started. */
 #include "orchestrator/runtime/docker_api.h"
 #include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime.h"
@@ -61,7 +62,8 @@ static int rd_count(const char *hay, const char *needle)
 	return n;
 }
 
-static int rd_ping_from(pid_t pid, const char *addr)
+/* Pings addr from the container of pid, or (pid 0) from the run's hub namespace. */
+static int rd_ping_from(const char *id, pid_t pid, const char *addr)
 {
 	char cmd[256];
 
@@ -70,7 +72,8 @@ static int rd_ping_from(pid_t pid, const char *addr)
 			 "nsenter --net=/proc/%d/ns/net ping -c1 -W2 %s >/dev/null 2>&1", (int)pid,
 			 addr);
 	else
-		snprintf(cmd, sizeof(cmd), "ping -c1 -W2 %s >/dev/null 2>&1", addr);
+		snprintf(cmd, sizeof(cmd), "ip netns exec fl-%s ping -c1 -W2 %s >/dev/null 2>&1",
+			 id, addr);
 	return system(cmd);
 }
 
@@ -85,7 +88,7 @@ static void rd_wait_log(const char *path, const char *needle, int count)
 		      count, needle, rd_sh(cmd));
 }
 
-START_TEST(three_containers_on_an_internal_network)
+START_TEST(three_containers_on_the_runs_hub)
 {
 	char id[16], subnet[RUNTIME_SUBNET_LEN], dir[64], names[3][8], addrs[3][16], logs[3][96];
 	char *argv[] = {"ignored", "-c", "echo hello @DATA@; exec /bin/sleep 60", NULL};
@@ -116,15 +119,29 @@ START_TEST(three_containers_on_an_internal_network)
 	struct runtime_net_spec net = {id, subnet};
 	ck_assert_msg(rt->ops->net_create(rt, &net, &err) == 0, "%s", err.msg);
 	ck_assert_msg(rt->ops->nodes_start(rt, specs, 3, nodes, &err) == 0, "%s", err.msg);
-	snprintf(cmd, sizeof(cmd), "docker network inspect -f '{{.Internal}}' fl-%s", id);
-	ck_assert_str_eq(rd_sh(cmd), "true\n");
+	/* dockerd made no network: the containers are on none, the hub is faultlab's */
+	snprintf(cmd, sizeof(cmd),
+		 "docker inspect -f '{{.HostConfig.NetworkMode}}' fl-%s-d0; docker network ls -q "
+		 "--filter label=faultlab.run=%s",
+		 id, id);
+	ck_assert_str_eq(rd_sh(cmd), "none\n");
+	snprintf(cmd, sizeof(cmd), "/run/netns/fl-%s", id);
+	ck_assert_int_eq(access(cmd, F_OK), 0);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_gt(nodes[i].pid, 0);
 		ck_assert_int_eq(access(nodes[i].netns_path, F_OK), 0);
 		ck_assert_str_eq(nodes[i].ifname, "eth0");
-		ck_assert_int_eq(rd_ping_from(0, addrs[i]), 0);
+		ck_assert_int_eq(rd_ping_from(id, 0, addrs[i]), 0);
 	}
-	ck_assert_int_eq(rd_ping_from(nodes[0].pid, addrs[2]), 0);
+	ck_assert_int_eq(rd_ping_from(id, nodes[0].pid, addrs[2]), 0);
+	/* no ARP: the hub's .1 is a permanent entry with faultlab's MAC; no route out */
+	snprintf(cmd, sizeof(cmd), "nsenter --net=/proc/%d/ns/net ip -4 neigh show %u.%u.%u.1",
+		 (int)nodes[0].pid, a, b, c);
+	ck_assert_msg(strstr(rd_sh(cmd), "lladdr 02:66:") && strstr(rd_sh(cmd), "PERMANENT"),
+		      "neighbour .1: %s", rd_sh(cmd));
+	snprintf(cmd, sizeof(cmd), "nsenter --net=/proc/%d/ns/net ip -4 route show default",
+		 (int)nodes[0].pid);
+	ck_assert_str_eq(rd_sh(cmd), "");
 	rd_wait_log(logs[1], "hello /data", 1);
 	/* stop, status, restart: the log holds each start's line once */
 	ck_assert_int_eq(rt->ops->node_stop(rt, &nodes[1], SIGKILL, &err), 0);
@@ -132,13 +149,13 @@ START_TEST(three_containers_on_an_internal_network)
 	ck_assert_int_eq(sig, SIGKILL);
 	ck_assert_msg(rt->ops->node_restart(rt, &specs[1], &nodes[1], &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(rt->ops->node_status(rt, &nodes[1], &code, &sig, &err), 1);
-	ck_assert_int_eq(rd_ping_from(nodes[1].pid, addrs[0]), 0);
+	ck_assert_int_eq(rd_ping_from(id, nodes[1].pid, addrs[0]), 0);
+	ck_assert_int_eq(rd_ping_from(id, nodes[0].pid, addrs[1]), 0);
 	rd_wait_log(logs[1], "hello /data", 2);
 	ck_assert_msg(rt->ops->teardown(rt, &err) == 0, "%s", err.msg);
 	rt->ops->free(rt);
 	snprintf(cmd, sizeof(cmd),
-		 "docker ps -aq --filter label=faultlab.run=%s; docker network ls -q --filter "
-		 "label=faultlab.run=%s",
+		 "docker ps -aq --filter label=faultlab.run=%s; ls /run/netns | grep -- '^fl-%s'",
 		 id, id);
 	ck_assert_str_eq(rd_sh(cmd), "");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s %s/%s.subnet", dir, RUNLOCK_DIR, id);
@@ -173,7 +190,7 @@ START_TEST(a_missing_image_is_named)
 }
 END_TEST
 
-/* A killed orchestrator's containers and network are removed by `faultlab clean --run`. */
+/* A killed orchestrator's containers and hub namespace are removed by `faultlab clean --run`. */
 START_TEST(clean_removes_a_killed_runs_containers)
 {
 	char id[16], subnet[RUNTIME_SUBNET_LEN], cmd[256], out[4096];
@@ -220,6 +237,8 @@ START_TEST(clean_removes_a_killed_runs_containers)
 	waitpid(child, NULL, 0);
 	snprintf(cmd, sizeof(cmd), "docker ps -q --filter label=faultlab.run=%s | wc -l", id);
 	ck_assert_str_eq(rd_sh(cmd), "2\n");
+	snprintf(cmd, sizeof(cmd), "ls /run/netns | grep -c -- '^fl-%s$'", id);
+	ck_assert_str_eq(rd_sh(cmd), "1\n");
 	snprintf(cmd, sizeof(cmd), "build/faultlab clean --run %s 2>&1", id);
 	f = popen(cmd, "r");
 	ck_assert_ptr_nonnull(f);
@@ -228,8 +247,8 @@ START_TEST(clean_removes_a_killed_runs_containers)
 	ck_assert_msg(strstr(out, "removed"), "clean: %s", out);
 	snprintf(cmd, sizeof(cmd),
 		 "docker ps -aq --filter label=faultlab.run=%s; docker network ls -q --filter "
-		 "label=faultlab.run=%s; ls %s/%s.* 2>/dev/null",
-		 id, id, RUNLOCK_DIR, id);
+		 "label=faultlab.run=%s; ls %s/%s.* 2>/dev/null; ls /run/netns | grep -- '^fl-%s'",
+		 id, id, RUNLOCK_DIR, id, id);
 	ck_assert_str_eq(rd_sh(cmd), "");
 }
 END_TEST
@@ -240,7 +259,7 @@ Suite *runtime_docker_suite(void)
 	TCase *tc = tcase_create("docker");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, three_containers_on_an_internal_network);
+	tcase_add_test(tc, three_containers_on_the_runs_hub);
 	tcase_add_test(tc, a_missing_image_is_named);
 	tcase_add_test(tc, clean_removes_a_killed_runs_containers);
 	suite_add_tcase(s, tc);
