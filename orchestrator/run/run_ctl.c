@@ -12,6 +12,7 @@
 #include "orchestrator/run/run_int.h"
 
 #include "common/cleanup.h"
+#include "common/fltime.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -148,6 +149,8 @@ static json_t *run_ctl_apply(struct run_ctx *c, size_t target, json_t *req, stru
 	jf.engine = rep.engine;
 	jf.error = rep.ok ? NULL : rep.error;
 	runjournal_fault(&c->j, &jf);
+	if (rep.ok && run_fault_kind_stops(af.kind)) /* until its lease ends or its revert */
+		r->inject_stop_until = fltime_mono_ms() + (double)lease;
 	out = rep.ok ? json_pack("{s:b,s:s,s:s}", "ok", 1, "id", id, "engine", rep.engine)
 		     : json_pack("{s:b,s:s}", "ok", 0, "error", rep.error);
 done:
@@ -181,6 +184,8 @@ static json_t *run_ctl_handle(struct run_ctx *c, json_t *req, struct fl_error *e
 
 		if (!id || agentctl_revert(&c->nt.rn[k].ag, id, &rep, err) < 0)
 			return id ? NULL : (fl_err(err, "revert needs id"), NULL);
+		if (rep.ok)
+			c->nt.rn[k].inject_stop_until = 0; /* (a second injected freeze: unseen) */
 		return json_pack("{s:b,s:s,s:s}", "ok", rep.ok, "id", id, "error", rep.error);
 	}
 	fl_err(err, "unknown op \"%s\" (expected apply, revert or nodes)", op ? op : "");

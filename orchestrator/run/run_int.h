@@ -39,7 +39,8 @@ struct run_node {
 	int agent_up;
 	int agent_stale; /* its namespace changed (a docker restart): the agent must be replaced */
 	int up;		 /* process running (as far as the run knows) */
-	int expected_down; /* killed by the plan */
+	int expected_down;	  /* killed by the plan */
+	double inject_stop_until; /* mono ms: a freeze/suspend injected through the socket */
 	int ready;
 	double ready_ms; /* time from start to Ready */
 	FILE *events;	 /* receipts written by the driver (nodes without their own file) */
@@ -213,6 +214,11 @@ void run_fault_revert(struct run_ctx *c, const struct planread_event *e, double 
  * it was applied has arrived (or is settled as the drain ledger settles it). Called by the
  * timeline's periodic work. */
 void run_fault_until_check(struct run_ctx *c);
+/* 1 while a fault that stops node i's process (freeze, suspend: planned or injected) is in
+ * force: its REST cannot answer, so the timeline does not ask it anything. */
+int run_fault_stops(const struct run_ctx *c, size_t i);
+/* 1 for a kind that stops the process (freeze, suspend). */
+int run_fault_kind_stops(const struct fault_kind *k);
 /* at: boot: applies those faults (after the agents, before the links and the settling); their
  * journal lines wait for run-start and run_fault_boot_journal writes them, times before 0. */
 void run_fault_boot(struct run_ctx *c);

@@ -111,6 +111,8 @@ static void run_poll_receipts(struct run_ctx *c, int all)
 
 		if (!r->drv->receipts || !r->events || !r->up || (!all && !r->dn.poll_soon))
 			continue;
+		if (run_fault_stops(c, i))
+			continue; /* frozen: its REST would hold the timeline until it thaws */
 		if (r->drv->own_events && !c->raw_traffic && !r->dn.poll_soon)
 			continue; /* the node journals every direct message itself */
 		pthread_mutex_lock(&c->sq.mu);
