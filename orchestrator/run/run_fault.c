@@ -417,10 +417,10 @@ void run_fault_until_check(struct run_ctx *c)
 		const struct planread_event *e;
 		size_t from = c->tl.until_from[f];
 
-		/* every send planned before its cap queued (at least one), and all of them
-		 * settled */
-		if (!from || n < from || !c->tl.until_last_send[f] ||
-		    c->tl.event_pos < c->tl.until_last_send[f])
+		/* every send planned before its cap queued (at least one; those of an after:
+		 * traffic once it has opened), and all of them settled */
+		if (!from || n < from || c->tl.event_pos < c->tl.until_last_send[f] ||
+		    run_gate_pending_in(c, c->plan.faults[f].start_ms, c->plan.faults[f].end_ms))
 			continue;
 		from = drain_settled_from(c->tl.drain, from - 1);
 		c->tl.until_from[f] = from + 1; /* settled messages stay settled */

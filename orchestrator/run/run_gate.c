@@ -53,16 +53,6 @@ static long gate_find(const struct run_gates *g, const char *name)
 	return -1;
 }
 
-static int gate_selected(const struct run_ctx *c, const struct planread_event *e)
-{
-	if (!run_only_has(c, e->from))
-		return 0;
-	for (size_t i = 0; i < e->n_to; i++)
-		if (run_only_has(c, e->to[i]))
-			return 1;
-	return 0;
-}
-
 void run_gate_init(struct run_ctx *c)
 {
 	struct run_gates *g = fl_xcalloc(1, sizeof(*g));
@@ -74,7 +64,7 @@ void run_gate_init(struct run_ctx *c)
 		struct run_traffic *t;
 		long i;
 
-		if (e->type != PLANREAD_SEND || !gate_selected(c, e))
+		if (e->type != PLANREAD_SEND || !run_event_selected(c, e))
 			continue;
 		i = gate_find(g, e->traffic);
 		if (i < 0) {
@@ -259,6 +249,21 @@ void run_gate_finish(struct run_ctx *c)
 			gate_fail(c, t, t->after >= 0 ? g->t[t->after].name : "",
 				  "the run ended before it could open", now);
 	}
+}
+
+int run_gate_pending_in(const struct run_ctx *c, int64_t from_ms, int64_t to_ms)
+{
+	const struct run_gates *g = c->gates;
+
+	for (size_t i = 0; g && i < g->n; i++) {
+		const struct run_traffic *t = &g->t[i];
+
+		for (size_t k = t->next; t->shifted && t->state == GATE_OPEN && k < t->n_events;
+		     k++)
+			if (t->shifted[k].t_ms >= from_ms && t->shifted[k].t_ms < to_ms)
+				return 1;
+	}
+	return 0;
 }
 
 int run_gate_busy(const struct run_ctx *c)

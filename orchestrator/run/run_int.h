@@ -205,6 +205,10 @@ void run_gate_check(struct run_ctx *c);
 void run_gate_finish(struct run_ctx *c);
 /* 1 while a traffic still waits to open or has sends left to queue. */
 int run_gate_busy(const struct run_ctx *c);
+/* 1 while an opened traffic has a send not yet queued whose time (from the opening) falls in
+ * [from_ms, to_ms): an until: delivered fault over that span waits for it. A traffic still
+ * waiting to open is not counted (it may open at any time, or never). */
+int run_gate_pending_in(const struct run_ctx *c, int64_t from_ms, int64_t to_ms);
 
 /* run_fault.c */
 void run_fault_apply(struct run_ctx *c, const struct planread_event *e, double planned_ms);
@@ -251,6 +255,9 @@ void run_agent_check(struct run_ctx *c, size_t i);
 size_t run_partition_drop_from(const struct run_ctx *c, const struct fault_params *fp, size_t node,
 			       const char **out);
 int run_only_has(const struct run_ctx *c, size_t node);
+/* --only: 1 for a send whose sender and at least one recipient are kept, and every other event
+ * (faults are filtered per target node). */
+int run_event_selected(const struct run_ctx *c, const struct planread_event *e);
 
 /* run_sites.c: sites and their uplink agents */
 /* The runtime's question (runtime.h node_site): the site of the plan's node, NULL none. */

@@ -183,8 +183,8 @@ static void run_periodic(struct run_ctx *c, const char *phase)
 	}
 	run_read_events(c);
 	run_drain_update(c, now - c->tl.pause_ms); /* run_finish's clock: pauses left out */
+	run_gate_check(c); /* first: a traffic that opens now holds an until: delivered fault */
 	run_fault_until_check(c);
-	run_gate_check(c);
 	run_progress(c, phase);
 }
 
@@ -304,7 +304,7 @@ int run_only_has(const struct run_ctx *c, size_t node)
 	return 0;
 }
 
-static int run_event_selected(const struct run_ctx *c, const struct planread_event *e)
+int run_event_selected(const struct run_ctx *c, const struct planread_event *e)
 {
 	if (e->type != PLANREAD_SEND)
 		return 1; /* faults are filtered per target node */
