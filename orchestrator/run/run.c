@@ -219,13 +219,7 @@ static void run_free(struct run_ctx *c)
 	free(c->nt.rn);
 	free(c->nt.specs);
 	free(c->nt.nodes);
-	free(c->tl.active);
-	free(c->tl.lease_until);
-	free(c->tl.planned);
-	free(c->tl.until_from);
-	free(c->tl.until_from_n0);
-	free(c->tl.until_ended);
-	free(c->tl.until_last_send);
+	run_fault_free(c);
 	free(c->msg_event);
 	drain_free(c->tl.drain);
 	run_gate_free(c);

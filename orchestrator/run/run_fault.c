@@ -295,21 +295,17 @@ void run_fault_apply(struct run_ctx *c, const struct planread_event *e, double p
 	free(k);
 	run_count_active(c);
 	if (f->until_delivered) {
-		if (!c->tl.until_from) {
-			c->tl.until_from = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
-			c->tl.until_from_n0 = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
-			c->tl.until_ended = fl_xcalloc(c->plan.n_faults + 1, 1);
-			c->tl.until_last_send = fl_xcalloc(c->plan.n_faults + 1, sizeof(size_t));
-		}
+		if (!c->tl.until)
+			c->tl.until = fl_xcalloc(c->plan.n_faults + 1, sizeof(*c->tl.until));
 		for (size_t x = 0; x < c->plan.n_events; x++) {
 			const struct planread_event *s = &c->plan.events[x];
 
 			if (s->type == PLANREAD_SEND && s->t_ms >= f->start_ms &&
 			    s->t_ms < f->end_ms)
-				c->tl.until_last_send[e->fault] = x + 1;
+				c->tl.until[e->fault].last_send = x + 1;
 		}
-		c->tl.until_from_n0[e->fault] = c->tl.drain ? drain_messages(c->tl.drain) : 0;
-		c->tl.until_from[e->fault] = c->tl.until_from_n0[e->fault] + 1;
+		c->tl.until[e->fault].from_n0 = c->tl.drain ? drain_messages(c->tl.drain) : 0;
+		c->tl.until[e->fault].from = c->tl.until[e->fault].from_n0 + 1;
 	}
 }
 
@@ -391,8 +387,8 @@ void run_fault_revert(struct run_ctx *c, const struct planread_event *e, double 
 {
 	for (size_t i = 0; i < c->nt.n; i++)
 		*run_planned(c, e->fault, i) = 0;
-	if (c->tl.until_from)
-		c->tl.until_from[e->fault] = 0;
+	if (c->tl.until)
+		c->tl.until[e->fault].from = 0;
 	/* after an until: delivered revert nothing is active: no request, no journal line */
 	run_revert_batch(c, e->id, e->fault, planned_ms);
 }
@@ -410,28 +406,28 @@ void run_fault_until_check(struct run_ctx *c)
 {
 	size_t n;
 
-	if (!c->tl.until_from || !c->tl.drain)
+	if (!c->tl.until || !c->tl.drain)
 		return;
 	n = drain_messages(c->tl.drain);
 	for (size_t f = 0; f < c->plan.n_faults; f++) {
 		const struct planread_event *e;
-		size_t from = c->tl.until_from[f];
+		size_t from = c->tl.until[f].from;
 
 		/* every send planned before its cap queued (at least one; those of an after:
 		 * traffic once it has opened), and all of them settled */
-		if (!from || n < from || c->tl.event_pos < c->tl.until_last_send[f] ||
+		if (!from || n < from || c->tl.event_pos < c->tl.until[f].last_send ||
 		    run_gate_pending_in(c, c->plan.faults[f].start_ms, c->plan.faults[f].end_ms))
 			continue;
 		from = drain_settled_from(c->tl.drain, from - 1);
-		c->tl.until_from[f] = from + 1; /* settled messages stay settled */
+		c->tl.until[f].from = from + 1; /* settled messages stay settled */
 		if (from < n || !(e = run_revert_event(c, f)))
 			continue;
 		log_info("fault %s: the %zu message(s) sent during it have arrived; reverting it "
 			 "%.1f s before its cap",
-			 c->plan.faults[f].id, n - c->tl.until_from_n0[f],
+			 c->plan.faults[f].id, n - c->tl.until[f].from_n0,
 			 ((double)e->t_ms - (runjournal_now(&c->j) - c->tl.pause_ms)) / 1000.0);
 		run_fault_revert(c, e, (double)e->t_ms);
-		c->tl.until_ended[f] = 1;
+		c->tl.until[f].ended = 1;
 	}
 }
 
@@ -453,7 +449,18 @@ int run_fault_stops(const struct run_ctx *c, size_t i)
 
 int run_fault_ended_early(const struct run_ctx *c, size_t f)
 {
-	return c->tl.until_ended && c->tl.until_ended[f];
+	return c->tl.until && c->tl.until[f].ended;
+}
+
+void run_fault_free(struct run_ctx *c)
+{
+	free(c->tl.active);
+	free(c->tl.lease_until);
+	free(c->tl.planned);
+	free(c->tl.until);
+	c->tl.active = c->tl.planned = NULL;
+	c->tl.lease_until = NULL;
+	c->tl.until = NULL;
 }
 
 void run_fault_revert_all(struct run_ctx *c)

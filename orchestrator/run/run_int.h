@@ -32,6 +32,16 @@ struct run_sendq {
 
 /* One node as the run sees it. Written by the main thread (setup, faults, crash checks);
  * the send threads read `drv`, `dn` and `up`, and append to `events` under run_sends.mu. */
+/* An until: delivered fault's bookkeeping (run_fault.c). */
+struct run_until {
+	size_t from;	  /* 1 + the drain's message count when it was applied (the first
+			   * message sent during it), moved past the settled ones; 0 = none */
+	size_t from_n0;	  /* the drain's message count at its apply */
+	size_t last_send; /* 1 + the index of the last send event planned before its cap (0:
+			   * none); it ends early only once that one is queued */
+	int ended;	  /* reverted early (its planned revert is moot) */
+};
+
 struct run_node {
 	const struct driver_ops *drv;
 	struct driver_node dn;
@@ -97,14 +107,8 @@ struct run_timeline {
 	unsigned char *planned; /* the same shape: its apply event came, its revert not yet (what a
 				 * replaced agent applies again; run_fault.c allocates it) */
 	int faults_active;
-	size_t *until_from;    /* [fault]: 1 + the drain's message count when an until: delivered
-				* fault was applied (the first message sent during it), moved past
-				* the settled ones; 0 = none */
-	size_t *until_from_n0; /* [fault]: the drain's message count at its apply */
-	unsigned char *until_ended; /* [fault]: reverted early (its planned revert is moot) */
-	size_t *until_last_send;    /* [fault]: 1 + the index of the last send event planned before
-				     * its cap (0: none); it ends early only once that one is queued */
-	size_t event_pos;	    /* the timeline's next event (events before it are done) */
+	struct run_until *until; /* [fault]: until: delivered bookkeeping (NULL: none yet) */
+	size_t event_pos;	 /* the timeline's next event (events before it are done) */
 	int boot_hold; /* at: boot applies (before run-start): journal lines held, not written */
 	struct runjournal_fault *boot_held; /* their lines, strings malloc'd, times by boot_mono0 */
 	size_t n_boot_held;
@@ -230,6 +234,8 @@ void run_fault_boot_journal(struct run_ctx *c);
 /* 1 when fault f was reverted early by run_fault_until_check. */
 int run_fault_ended_early(const struct run_ctx *c, size_t f);
 void run_fault_revert_all(struct run_ctx *c);
+/* The faults' tables (in force, planned, leases, until: delivered), at the end of the run. */
+void run_fault_free(struct run_ctx *c);
 /* A timeline running late (a saturated host) must not let an agent's lease end a fault before
  * its planned revert: renews, once the lateness eats into a fault's lease margin, the lease
  * of every node holding it for its planned rest plus the lateness and the margin. */
