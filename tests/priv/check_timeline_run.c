@@ -1,15 +1,16 @@
 /* The timeline, as root, through the real binaries on netns.
- * - It keeps its schedule next to a freeze, through the real binaries on
- * netns (12 labnodes, relay traffic whose receipts the run polls): n5 is killed at 4 s and
- * restarted at 6 s, n7 frozen from 5 s to 8 s. The run used to poll the frozen node's REST
- * from the timeline and wait there until the freeze's lease ran out (17 s late, the freeze's
- * revert refused: "not in force"). Evidence read from the journal: every planned event is
- * issued less than 1 s after its time, the restart succeeds, and the freeze is reverted by
- * its planned revert (result ok, before 9 s) — not by its lease.
- * - until: delivered counts the sends of an after: traffic: a 100 ms delay on bob from 1 s while
- * bob sends one DM (hello, 1.5 s) and, once it has arrived, chat's three (1 s, 2 s and 3 s after
- * chat opens, ~1.75 s; cap 16 s). The delay used to end as soon as hello arrived (~2 s), before
- * chat's first send; it now ends after chat's last has arrived. */
+ * - It keeps its schedule next to a freeze: 12 labnodes, relay traffic whose receipts the
+ *   run polls; n5 is killed at 4 s and restarted at 6 s, n7 frozen from 5 s to 8 s. The run
+ *   used to poll the frozen node's REST from the timeline and wait there until the freeze's
+ *   lease ran out (17 s late, the freeze's revert refused: "not in force"). Evidence read
+ *   from the journal: every planned event is issued less than 1 s after its time, the
+ *   restart succeeds, and the freeze is reverted by its planned revert (result ok, before
+ *   9 s) — not by its lease.
+ * - until: delivered counts the sends of an after: traffic: a 100 ms delay on bob from 1 s
+ *   (cap 16 s) while bob sends one DM (hello, 1.5 s) and, once it has arrived, chat's three
+ *   (1 s, 2 s and 3 s after chat opens, ~1.75 s). The delay used to end as soon as hello
+ *   arrived (~1.75 s), before chat's first send; it now ends after chat's last has arrived
+ *   (~5 s). */
 #include "tests/util_test.h"
 
 #include <check.h>
