@@ -1,6 +1,7 @@
 /* `faultlab suite` over real runs, as root: a passing scenario runs once, a scenario that
  * always fails an expectation is run 1 + --reruns times with one seed, and the JUnit file,
- * the summary and the history directory say so (issue 12). Scenarios are 3 s, two labnodes. */
+ * the summary and the history directory say so, and a deliberately flaky scenario (fails once,
+ * then passes) is classified flaky (issue 12). Scenarios are 3 s, two labnodes. */
 #include "tests/util_test.h"
 
 #include <check.h>
@@ -80,6 +81,51 @@ START_TEST(reruns_junit_history)
 }
 END_TEST
 
+/* A deliberately flaky scenario over real runs: the first attempt starts node b with its CLI
+ * results thrown away (a wrapper as FL_LABNODE adds --events /dev/null once, then never
+ * again), so none of a's DMs is seen arriving and delivery fails; the rerun is the scenario
+ * as written and passes.
+ * The suite calls it flaky, exits 0, and JUnit carries Surefire's flakyFailure. */
+START_TEST(fail_then_pass_is_flaky_for_real)
+{
+	static char out[65536];
+	char bin[PATH_MAX], ln[PATH_MAX], wrap[PATH_MAX];
+	FILE *f;
+	int rc;
+
+	test_bin("faultlab", bin, sizeof(bin));
+	test_bin("labnode", ln, sizeof(ln));
+	snprintf(wrap, sizeof(wrap), "%s/labnode-once-astray", dir);
+	ck_assert_ptr_nonnull(f = fopen(wrap, "w"));
+	fprintf(f,
+		"#!/bin/sh\n"
+		"case \" $* \" in *\" --name b \"*)\n"
+		"\tif mkdir %s/astray 2>/dev/null; then\n"
+		"\t\texec %s \"$@\" --events /dev/null; fi;;\n"
+		"esac\n"
+		"exec %s \"$@\"\n",
+		dir, ln, ln);
+	fclose(f);
+	ck_assert_int_eq(chmod(wrap, 0755), 0);
+	suite_scenario("flaky.yaml", "suite-flaky", "");
+	rc = test_sh_out(out, sizeof(out),
+			 "FL_LABNODE=%s %s suite %s/sc --reruns 2 --junit %s/j.xml --summary %s/s.md "
+			 "--out %s/runs 2>&1",
+			 wrap, bin, dir, dir, dir, dir);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "1 scenarios — 0 pass, 1 flaky, 0 fail, 0 error"), "%s", out);
+	test_sh_out(out, sizeof(out), "cat %s/j.xml", dir);
+	ck_assert_msg(strstr(out, "<property name=\"outcome\" value=\"flaky\"/>"), "%s", out);
+	ck_assert_msg(strstr(out, "<property name=\"attempts\" value=\"2\"/>"), "%s", out);
+	ck_assert_msg(strstr(out, "<flakyFailure type=\"expectation\" message=\"delivery: "), "%s",
+		      out);
+	ck_assert_msg(!strstr(out, "<rerunFailure"), "%s", out);
+	test_sh_out(out, sizeof(out), "ls %s/runs | wc -l", dir);
+	ck_assert_str_eq(out, "2\n");
+	ck_assert_int_eq(test_reports_valid(dir), 2);
+}
+END_TEST
+
 Suite *suite_runs_suite(void)
 {
 	Suite *s = suite_create("suite_runs");
@@ -88,6 +134,7 @@ Suite *suite_runs_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, reruns_junit_history);
+	tcase_add_test(tc, fail_then_pass_is_flaky_for_real);
 	suite_add_tcase(s, tc);
 	return s;
 }
