@@ -108,10 +108,11 @@ START_TEST(fail_then_pass_is_flaky_for_real)
 	fclose(f);
 	ck_assert_int_eq(chmod(wrap, 0755), 0);
 	suite_scenario("flaky.yaml", "suite-flaky", "");
-	rc = test_sh_out(out, sizeof(out),
-			 "FL_LABNODE=%s %s suite %s/sc --reruns 2 --junit %s/j.xml --summary %s/s.md "
-			 "--out %s/runs 2>&1",
-			 wrap, bin, dir, dir, dir, dir);
+	rc = test_sh_out(
+	    out, sizeof(out),
+	    "FL_LABNODE=%s %s suite %s/sc --reruns 2 --junit %s/j.xml --summary %s/s.md "
+	    "--out %s/runs 2>&1",
+	    wrap, bin, dir, dir, dir, dir);
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
 	ck_assert_msg(strstr(out, "1 scenarios — 0 pass, 1 flaky, 0 fail, 0 error"), "%s", out);
 	test_sh_out(out, sizeof(out), "cat %s/j.xml", dir);
