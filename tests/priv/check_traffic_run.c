@@ -120,20 +120,12 @@ static const char tr_group[] =
 /* learnt_ms of member `node` in report.json's groups, or -1. */
 static double tr_learnt(const char *out, const char *node)
 {
-	char cmd[PATH_MAX + 256];
-	FILE *f;
-	double v = -1;
+	const char *v =
+	    test_sh("grep -o '\"node\": \"%s\", \"learnt_ms\": [0-9.]*' %s/report.json | "
+		    "sed 's/.*: //'",
+		    node, out);
 
-	snprintf(cmd, sizeof(cmd),
-		 "grep -o '\"node\": \"%s\", \"learnt_ms\": [0-9.]*' %s/report.json | "
-		 "sed 's/.*: //'",
-		 node, out);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	if (fscanf(f, "%lf", &v) != 1)
-		v = -1;
-	pclose(f);
-	return v;
+	return *v ? strtod(v, NULL) : -1;
 }
 
 START_TEST(group_created_and_learnt)
