@@ -1,6 +1,8 @@
 #include "tests/util_test.h"
 
 #include <check.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The skip log: one line per skip, "<suite>/<test>\t<class>\t<reason>", appended by the test
@@ -219,4 +222,185 @@ int test_reports_valid(const char *root)
 
 	ck_assert_msg(n >= 0, "report.json against reports/report.schema.json:\n%s", msg);
 	return n;
+}
+
+char test_faultlab[4096];
+char test_dir[128];
+
+void test_faultlab_setup(const char *tag)
+{
+	test_bin("faultlab", test_faultlab, sizeof(test_faultlab));
+	test_tmpdir(tag, test_dir, sizeof(test_dir));
+}
+
+void test_faultlab_teardown(void)
+{
+	test_tmpdir_done(test_dir);
+}
+
+const char *test_scenario(const char *name, const char *fmt, ...)
+{
+	static char path[PATH_MAX];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+	return path;
+}
+
+int test_faultlab_run(int timeout_s, const char *fmt, ...)
+{
+	char args[4 * PATH_MAX], cmd[5 * PATH_MAX + 64];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "timeout %d %s run %s", timeout_s, test_faultlab, args);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+void test_run_expect(const char *prefix, const char *tag, const char *body, int want_exit,
+		     char *out, size_t cap)
+{
+	char name[64];
+	const char *path;
+	int rc;
+
+	snprintf(name, sizeof(name), "%s.yaml", tag);
+	snprintf(out, cap, "%s/%s", test_dir, tag);
+	path = test_scenario(name, "version: 1\nname: %s-%s-%d\nseed: 7\n%s", prefix, tag,
+			     (int)getpid(), body);
+	rc = test_faultlab_run(60, "%s --out %s --quiet >%s.out 2>%s.err", path, out, out, out);
+	ck_assert_msg(rc == want_exit, "exit %d (see %s.err)", rc, out);
+}
+
+pid_t test_faultlab_start(const char *out, const char *log_level, ...)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		const char *argv[32] = {"faultlab", "run"};
+		char e[PATH_MAX + 8];
+		size_t n = 2;
+		va_list ap;
+
+		va_start(ap, log_level);
+		for (const char *a; n < 28 && (a = va_arg(ap, const char *));)
+			argv[n++] = a;
+		va_end(ap);
+		argv[n++] = "--out";
+		argv[n++] = out;
+		argv[n++] = "--quiet";
+		argv[n] = NULL;
+		snprintf(e, sizeof(e), "%s.err", out);
+		dup2(open("/dev/null", O_WRONLY), 1);
+		dup2(open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+		setpgid(0, 0);
+		if (log_level)
+			setenv("FL_LOG_LEVEL", log_level, 1);
+		execv(test_faultlab, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int test_run_id(const char *out, char *id, size_t len)
+{
+	const char *o = test_sh("grep -l '\"run_dir\":\"%s\"' /run/faultlab/*.json 2>/dev/null | "
+				"head -1 | sed 's|.*/||; s|\\.json$||'",
+				out);
+
+	snprintf(id, len, "%.*s", (int)strcspn(o, "\n"), o);
+	return id[0] != '\0';
+}
+
+double test_run_sigint(pid_t pid, const char *err_path, int *status, double *reacted_ms)
+{
+	double t_sig = test_now_ms(), waited;
+
+	*reacted_ms = -1;
+	kill(pid, SIGINT);
+	while (waitpid(pid, status, WNOHANG) == 0 && test_now_ms() - t_sig < 60000) {
+		if (*reacted_ms < 0 && test_file_has(err_path, "signal 2:"))
+			*reacted_ms = test_now_ms() - t_sig;
+		usleep(10000);
+	}
+	waited = test_now_ms() - t_sig;
+	if (*reacted_ms < 0 && test_file_has(err_path, "signal 2:"))
+		*reacted_ms = waited;
+	if (waitpid(pid, status, WNOHANG) == 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, status, 0);
+	}
+	return waited;
+}
+
+int test_docker_up(void)
+{
+	return system("docker version >/dev/null 2>&1") == 0;
+}
+
+int test_host_full(int rc, const char *out_path)
+{
+	return rc == 3 && test_file_has(out_path, "this host cannot fit");
+}
+
+int test_grep_count(const char *re, const char *path_fmt, ...)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 1024];
+	va_list ap;
+	FILE *f;
+	int n = -1;
+
+	va_start(ap, path_fmt);
+	vsnprintf(path, sizeof(path), path_fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "grep -c -E '%s' %s", re, path);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	pclose(f);
+	return n;
+}
+
+int test_file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && getline(&line, &cap, f) >= 0) /* a needle holds no newline */
+		found = strstr(line, needle) != NULL;
+	free(line);
+	fclose(f);
+	return found;
+}
+
+long test_env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && atol(v) > 0 ? atol(v) : def;
+}
+
+double test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }

@@ -9,6 +9,7 @@
 #define FL_TESTS_UTIL_TEST_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Records and prints one skip of the running test (file names the suite: check_<suite>.c). */
 void test_skip_at(const char *file, const char *cls, const char *fmt, ...)
@@ -48,5 +49,57 @@ void test_tmpdir(const char *tag, char *out, size_t len);
 /* ... and its teardown: every report.json under it validated against the schema, then the
  * directory removed (also when they do not validate, which then fails the test). */
 void test_tmpdir_done(const char *dir);
+
+/* A fixture for suites of whole faultlab runs: test_faultlab_setup sets test_faultlab (the
+ * faultlab binary, test_bin) and test_dir (test_tmpdir(tag)); test_faultlab_teardown is
+ * test_tmpdir_done(test_dir). */
+extern char test_faultlab[4096];
+extern char test_dir[128];
+void test_faultlab_setup(const char *tag);
+void test_faultlab_teardown(void);
+
+/* Writes test_dir/<name> from fmt (a scenario) and returns its path (a static buffer: the next
+ * call overwrites it). */
+const char *test_scenario(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Runs `timeout <timeout_s> <faultlab> run <args>` (args: the rest of a shell command line,
+ * with its redirections) and returns its exit code (-1 when it did not exit). */
+int test_faultlab_run(int timeout_s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A short run in the foreground: writes test_dir/<tag>.yaml (version 1, name <prefix>-<tag>-<pid>,
+ * seed 7, then body), runs it (`faultlab run … --out test_dir/<tag> --quiet`, at most 60 s,
+ * stdout and stderr in <out>.out and <out>.err) and asserts that it exits with want_exit. out
+ * gets the run directory. */
+void test_run_expect(const char *prefix, const char *tag, const char *body, int want_exit,
+		     char *out, size_t cap);
+/* Starts `faultlab run <args...> --out <out> --quiet` (args: NULL-terminated) in the background,
+ * in a process group of its own, stdout to /dev/null, stderr to <out>.err, with FL_LOG_LEVEL
+ * set to log_level unless NULL. Returns its pid. */
+pid_t test_faultlab_start(const char *out, const char *log_level, ...) __attribute__((sentinel));
+/* The id of the run whose directory is out, from /run/faultlab/<id>.json (written before the
+ * run makes anything); 1 when found, 0 (id "") when not yet. */
+int test_run_id(const char *out, char *id, size_t len);
+/* SIGINT to a run started by test_faultlab_start and its reaction: waits up to 60 s for it to
+ * exit, timing when its stderr (err_path) first says "signal 2:" (faultlab read the signal;
+ * *reacted_ms, -1 when never), then kills its process group if it is still up. *status gets its
+ * wait status; returns the ms from the signal to its exit. */
+double test_run_sigint(pid_t pid, const char *err_path, int *status, double *reacted_ms);
+
+/* 1 when a docker daemon answers (`docker version`). */
+int test_docker_up(void);
+/* 1 when a run that exited with rc was refused by the docker runtime's preflight because other
+ * runs hold the host's shared limits (exit 3, "this host cannot fit" in its output at
+ * out_path): the skip class host-full. */
+int test_host_full(int rc, const char *out_path);
+
+/* The number of lines of the file that match the extended regex re (grep -c -E), -1 when grep
+ * printed no count. */
+int test_grep_count(const char *re, const char *path_fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* 1 when the file holds needle (0 also when it cannot be read). */
+int test_file_has(const char *path, const char *needle);
+/* The positive whole number in the environment variable name, else def. */
+long test_env_long(const char *name, long def);
+/* CLOCK_MONOTONIC in ms. */
+double test_now_ms(void);
 
 #endif

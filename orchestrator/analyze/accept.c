@@ -5,20 +5,16 @@
 #include "orchestrator/analyze/ledger.h"
 
 #include <math.h>
-#include <string.h>
 
 #define ACCEPT_SUFFIX ".accept"
 
 int accept_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node, double t_ms)
 {
-	const char *sp = memchr(text, ' ', n);
-	size_t w = sp ? (size_t)(sp - text) : n, sl = strlen(ACCEPT_SUFFIX);
 	struct analyze_message *m;
 	uint32_t mi;
 
-	if (w <= sl || memcmp(text + w - sl, ACCEPT_SUFFIX, sl) != 0)
+	if (!runload_msg_by_reply(run, text, n, ACCEPT_SUFFIX, &mi))
 		return 0;
-	mi = runload_msg_by_id(run, text, w - sl);
 	if (mi == ANALYZE_NONE || !run->msgs[mi].want_accept || run->msgs[mi].from != node) {
 		run->stray_receipts++; /* an acceptance nobody asked for, or at the wrong node */
 		return 1;

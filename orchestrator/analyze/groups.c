@@ -52,14 +52,11 @@ void groups_journal(struct analyze_run *run, const char *msg, size_t n, double i
 
 int groups_receipt(struct analyze_run *run, const char *text, size_t n, uint32_t node, double t_ms)
 {
-	const char *sp = memchr(text, ' ', n);
-	size_t w = sp ? (size_t)(sp - text) : n, sl = strlen(CREATE_SUFFIX);
 	struct analyze_chat_group *g;
 	uint32_t mi;
 
-	if (w <= sl || memcmp(text + w - sl, CREATE_SUFFIX, sl) != 0)
+	if (!runload_msg_by_reply(run, text, n, CREATE_SUFFIX, &mi))
 		return 0;
-	mi = runload_msg_by_id(run, text, w - sl);
 	if (mi == ANALYZE_NONE) {
 		run->stray_receipts++;
 		return 1;

@@ -17,6 +17,11 @@ const char *runload_str(struct analyze_run *run, const struct flatjson_val *v);
 uint32_t runload_msg_by_id(struct analyze_run *run, const char *id, size_t n);
 /* Message index of the plan id at the start of a text ("m17 …"), or ANALYZE_NONE. */
 uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n);
+/* A node's reply to a message: a text whose first word is "<plan id><suffix>" ("m17.accept …"
+ * with ".accept"). 1 when it is one, *mi then the message's index or ANALYZE_NONE (an id the
+ * plan does not have); 0 when the text is something else (*mi untouched). */
+int runload_msg_by_reply(struct analyze_run *run, const char *text, size_t n, const char *suffix,
+			 uint32_t *mi);
 
 /* journal.c: events.jsonl. A missing journal is not an error (nothing was run). */
 int journal_load(struct analyze_run *run, struct fl_error *err);

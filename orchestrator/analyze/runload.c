@@ -96,6 +96,18 @@ uint32_t runload_msg_by_text(struct analyze_run *run, const char *text, size_t n
 	return runload_msg_by_id(run, text, sp ? (size_t)(sp - text) : n);
 }
 
+int runload_msg_by_reply(struct analyze_run *run, const char *text, size_t n, const char *suffix,
+			 uint32_t *mi)
+{
+	const char *sp = memchr(text, ' ', n);
+	size_t w = sp ? (size_t)(sp - text) : n, sl = strlen(suffix);
+
+	if (w <= sl || memcmp(text + w - sl, suffix, sl) != 0)
+		return 0;
+	*mi = runload_msg_by_id(run, text, w - sl);
+	return 1;
+}
+
 /* Plan node i → the ledger's node (the same index unless a name repeats). */
 struct runload_ctx {
 	struct analyze_run *run;

@@ -35,6 +35,17 @@ int cli_inject(int argc, char **argv);
 int cli_clean(int argc, char **argv);
 int cli_image(int argc, char **argv);
 
+/* The output options every verb that starts a run (run, replay) takes, for its getopt_long
+ * table: --out DIR ('o', where the run directory goes), --quiet ('q'), --share ('S'). */
+/* clang-format off */
+#define CLI_RUN_OUTPUT_LONGOPTS                                                                       \
+	{"out", required_argument, NULL, 'o'},                                                     \
+	{"quiet", no_argument, NULL, 'q'},                                                         \
+	{"share", no_argument, NULL, 'S'}
+/* clang-format on */
+/* Sets o's field for one of those options; 1 when ch was one of them, 0 otherwise. */
+int cli_run_output_opt(int ch, const char *arg, struct run_opts *o);
+
 /* One run (run, replay, suite): plans into its directory, runs it, and says on stderr / stdout
  * what went wrong (scenario errors, the seed when drawn, the environment error) and where the
  * run directory is. Returns the exit code. */

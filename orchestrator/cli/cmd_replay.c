@@ -77,9 +77,7 @@ int cli_replay(int argc, char **argv)
 	    {"pause-before", required_argument, NULL, 'p'},
 	    {"only", required_argument, NULL, 'n'},
 	    {"keep-running", required_argument, NULL, 'k'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"share", no_argument, NULL, 'S'},
+	    CLI_RUN_OUTPUT_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static struct run_opts o;
@@ -90,18 +88,14 @@ int cli_replay(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:n:o:q", longopts, NULL)) != -1) {
-		if (ch == 'o')
-			o.out_dir = optarg;
-		else if (ch == 'p')
+		if (cli_run_output_opt(ch, optarg, &o))
+			continue;
+		if (ch == 'p')
 			o.pause_before = optarg;
 		else if (ch == 'n')
 			only = replay_split(optarg);
 		else if (ch == 'k')
 			keep = replay_split(optarg);
-		else if (ch == 'q')
-			o.quiet = 1;
-		else if (ch == 'S')
-			o.share = 1;
 		else
 			return cli_usage("replay");
 	}

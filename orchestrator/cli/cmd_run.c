@@ -27,6 +27,19 @@ static int cli_run_seed(const char *s, uint64_t *out)
 	return 0;
 }
 
+int cli_run_output_opt(int ch, const char *arg, struct run_opts *o)
+{
+	if (ch == 'o')
+		o->out_dir = arg;
+	else if (ch == 'q')
+		o->quiet = 1;
+	else if (ch == 'S')
+		o->share = 1;
+	else
+		return 0;
+	return 1;
+}
+
 int cli_run_one(struct run_opts *o)
 {
 	struct fl_error err = {0};
@@ -58,11 +71,9 @@ int cli_run(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"seed", required_argument, NULL, 's'},
 	    {"runtime", required_argument, NULL, 'r'},
-	    {"out", required_argument, NULL, 'o'},
 	    {"keep", no_argument, NULL, 'k'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"share", no_argument, NULL, 'S'},
 	    {"telemetry", no_argument, NULL, 'T'},
+	    CLI_RUN_OUTPUT_LONGOPTS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -72,6 +83,8 @@ int cli_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "s:r:o:kqh", longopts, NULL)) != -1) {
+		if (cli_run_output_opt(ch, optarg, &o))
+			continue;
 		switch (ch) {
 		case 's':
 			if (cli_run_seed(optarg, &o.seed) < 0)
@@ -85,17 +98,8 @@ int cli_run(int argc, char **argv)
 			}
 			o.runtime = optarg;
 			break;
-		case 'o':
-			o.out_dir = optarg;
-			break;
 		case 'k':
 			o.keep = 1;
-			break;
-		case 'q':
-			o.quiet = 1;
-			break;
-		case 'S':
-			o.share = 1;
 			break;
 		case 'T':
 			o.telemetry = 1;

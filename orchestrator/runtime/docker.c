@@ -111,7 +111,7 @@ static int docker_net_create(struct runtime *rt, const struct runtime_net_spec *
 		return -1;
 	snprintf(rt->run_id, sizeof(rt->run_id), "%s", spec->run_id);
 	p->net_made = 1; /* teardown removes what part of it exists */
-	if (docker_net_hub_create(&p->net, spec->run_id, spec->subnet, err) < 0)
+	if (netns_hub_create(&p->net.hub, spec->run_id, spec->subnet, err) < 0)
 		return fl_wrap(err, "docker runtime");
 	return 0;
 }
@@ -599,7 +599,7 @@ static int docker_node_status(struct runtime *rt, struct runtime_node *node, int
 
 static int docker_socket(struct runtime *rt, int domain, int type, int protocol)
 {
-	return docker_net_socket(&docker_priv(rt)->net, domain, type, protocol);
+	return netns_hub_socket(&docker_priv(rt)->net.hub, domain, type, protocol);
 }
 
 /* Removes the containers ids[0..n-1] in parallel (force: running ones are killed). dockerd
@@ -704,8 +704,7 @@ static int docker_teardown(struct runtime *rt, struct fl_error *err)
 	docker_logs_free(p->logs, 2000);
 	p->logs = NULL;
 	t3 = fltime_mono_ms();
-	if (p->net_made &&
-	    docker_net_hub_destroy(&p->net, rc < 0 ? &(struct fl_error){0} : err) < 0)
+	if (p->net_made && netns_hub_destroy(&p->net.hub, rc < 0 ? &(struct fl_error){0} : err) < 0)
 		rc = -1;
 	p->net_made = 0;
 	runlock_unhold(rt->run_id, ".rt.lock", &p->lock_fd);

@@ -4,6 +4,7 @@
  * changed. Names: see runtime.h. */
 #include "orchestrator/runtime/cgroup.h"
 #include "common/xalloc.h"
+#include "orchestrator/runtime/netns_hub.h"
 #include "orchestrator/runtime/netns_link.h"
 #include "orchestrator/runtime/netns_proc.h"
 #include "orchestrator/runtime/netns_site.h"
@@ -17,20 +18,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_addr.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-FL_DEFINE_AUTO(struct nl_sock, nl_socket_free)
 
 struct netns_node {
 	char name[64];
@@ -43,12 +38,8 @@ struct netns_node {
 };
 
 struct netns_rt {
-	int orig_fd, hub_fd, lock_fd;
-	struct nl_sock *hub_sk;
-	int br_ifindex;
-	uint32_t net;
-	int prefix;
-	char hub_name[32];
+	int orig_fd, lock_fd;
+	struct netns_hub hub;
 	char cg_root[PATH_MAX];
 	enum hostprobe_freezer cg_kind;
 	struct netns_node *nodes;
@@ -67,31 +58,16 @@ static int netns_init(struct runtime *rt, struct fl_error *err)
 {
 	struct netns_rt *p = fl_xcalloc(1, sizeof(*p));
 
-	p->hub_fd = p->lock_fd = -1;
+	p->lock_fd = -1;
 	p->orig_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (p->orig_fd < 0) {
 		fl_err_errno(err, "netns runtime: open /proc/thread-self/ns/net");
 		free(p);
 		return -1;
 	}
+	netns_hub_init(&p->hub, p->orig_fd);
 	p->cg_kind = cgroup_detect(p->cg_root, sizeof(p->cg_root));
 	rt->priv = p;
-	return 0;
-}
-
-/* The hub routes between the nodes (see netns_node_net), in its own namespace: forwarding
- * on, and no ICMP redirects, which would tell the nodes to reach each other directly. */
-static int netns_hub_forward(struct netns_rt *p, const char *br, struct fl_error *err)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", br);
-	if (netns_link_sysctl(p->hub_fd, p->orig_fd, "/proc/sys/net/ipv4/ip_forward", "1", err) <
-		0 ||
-	    netns_link_sysctl(p->hub_fd, p->orig_fd, "/proc/sys/net/ipv4/conf/all/send_redirects",
-			      "0", err) < 0 ||
-	    netns_link_sysctl(p->hub_fd, p->orig_fd, path, "0", err) < 0)
-		return -1;
 	return 0;
 }
 
@@ -99,30 +75,14 @@ static int netns_net_create(struct runtime *rt, const struct runtime_net_spec *s
 			    struct fl_error *err)
 {
 	struct netns_rt *p = netns_priv(rt);
-	char br[IF_NAMESIZE];
 
-	if (p->hub_fd >= 0)
+	if (p->hub.fd >= 0)
 		return fl_err(err, "netns runtime: network already created");
-	if (runtime_subnet_parse(spec->subnet, &p->net, &p->prefix, err) < 0)
-		return -1;
 	p->lock_fd = runlock_hold(spec->run_id, ".rt.lock", err);
 	if (p->lock_fd < 0)
 		return -1;
 	snprintf(rt->run_id, sizeof(rt->run_id), "%s", spec->run_id);
-	snprintf(p->hub_name, sizeof(p->hub_name), "fl-%s", spec->run_id);
-	snprintf(br, sizeof(br), "br-%s", spec->run_id);
-	p->hub_fd = netns_link_ns_create(p->hub_name, p->orig_fd, err);
-	if (p->hub_fd < 0)
-		return fl_wrap(err, "hub namespace");
-	p->hub_sk = netns_link_socket(p->hub_fd, p->orig_fd, err);
-	if (!p->hub_sk)
-		return fl_wrap(err, "hub namespace");
-	if (netns_link_up(p->hub_sk, 1, err) < 0 ||
-	    netns_link_bridge_add(p->hub_sk, br, p->net + 1, &p->br_ifindex, err) < 0 ||
-	    netns_link_addr_add(p->hub_sk, p->br_ifindex, p->net + 1, p->prefix, 0, err) < 0 ||
-	    netns_hub_forward(p, br, err) < 0)
-		return fl_wrap(err, "hub namespace %s", p->hub_name);
-	return 0;
+	return netns_hub_create(&p->hub, spec->run_id, spec->subnet, err);
 }
 
 static struct netns_node *netns_find(struct netns_rt *p, const char *name)
@@ -133,15 +93,6 @@ static struct netns_node *netns_find(struct netns_rt *p, const char *name)
 	return NULL;
 }
 
-/* The node's namespace, veth, lo/eth0 up and its address. The lab needs no ARP (issue 13:
- * the kernel's neighbour table limits are shared by every namespace on the host): every MAC
- * is netns_link_mac(address); the node reaches the rest of the subnet through the hub's .1
- * (its address without a prefix route, .1 on-link, the subnet via .1), so it needs one
- * permanent neighbour entry, and the hub one per node: 2N entries for N nodes, where direct
- * node-to-node L2 would need N². ARP stays enabled as a fallback, not NOARP: taking eth0
- * down (the link-down fault) makes the kernel drop the node's permanent entries with its
- * routes (__neigh_ifdown does not skip them on NETDEV_DOWN); the agent puts the routes back,
- * and the node then resolves .1 once, with one dynamic entry. */
 /* The site called name, made on first use; NULL + err when it cannot be made. */
 static struct netns_site *netns_site_get(struct runtime *rt, const char *name, struct fl_error *err)
 {
@@ -153,26 +104,25 @@ static struct netns_site *netns_site_get(struct runtime *rt, const char *name, s
 			return &p->sites[i];
 	p->sites = fl_xreallocarray(p->sites, p->n_sites + 1, sizeof(*p->sites));
 	s = &p->sites[p->n_sites++];
-	if (netns_site_create(s, rt->run_id, name, p->n_sites - 1, p->hub_sk, p->br_ifindex,
+	if (netns_site_create(s, rt->run_id, name, p->n_sites - 1, p->hub.sk, p->hub.br_ifindex,
 			      p->orig_fd, err) < 0)
 		return NULL;
 	return s;
 }
 
+/* The node's namespace, linked to the hub (netns_hub_link) through its site's bridge when it
+ * has one, else the hub's own. */
 static int netns_node_net(struct runtime *rt, struct netns_node *nn, size_t idx,
 			  const char *address, const char *site, struct fl_error *err)
 {
 	struct netns_rt *p = netns_priv(rt);
-	FL_AUTO(nl_socket_free) struct nl_sock *sk = NULL;
 	char veth[IF_NAMESIZE];
 	struct in_addr a;
-	uint32_t ip, hub = p->net + 1;
-	struct nl_sock *up_sk = p->hub_sk; /* where the node's veth end lives */
-	int eth, master = p->br_ifindex;
+	struct nl_sock *up_sk = p->hub.sk; /* where the node's veth end lives */
+	int master = p->hub.br_ifindex;
 
 	if (!address || inet_pton(AF_INET, address, &a) != 1)
 		return fl_err(err, "address \"%s\" is not an IPv4 address", address ? address : "");
-	ip = ntohl(a.s_addr);
 	if (site && *site) { /* behind the site's bridge and its one uplink */
 		struct netns_site *s = netns_site_get(rt, site, err);
 
@@ -185,19 +135,7 @@ static int netns_node_net(struct runtime *rt, struct netns_node *nn, size_t idx,
 	if (nn->ns_fd < 0)
 		return -1;
 	snprintf(veth, sizeof(veth), "vn%zu", idx);
-	if (netns_link_veth_add(up_sk, veth, master, "eth0", nn->ns_fd, ip, err) < 0)
-		return -1;
-	sk = netns_link_socket(nn->ns_fd, p->orig_fd, err);
-	if (!sk || netns_link_up(sk, 1, err) < 0)
-		return -1;
-	eth = netns_link_ifindex(sk, "eth0", err);
-	if (eth < 0 || netns_link_addr_add(sk, eth, ip, p->prefix, IFA_F_NOPREFIXROUTE, err) < 0 ||
-	    netns_link_up(sk, eth, err) < 0 || netns_link_route_add(sk, eth, hub, 32, 0, err) < 0 ||
-	    netns_link_route_add(sk, eth, p->net, p->prefix, hub, err) < 0 ||
-	    netns_link_neigh_add(sk, eth, hub, err) < 0 ||
-	    netns_link_neigh_add(p->hub_sk, p->br_ifindex, ip, err) < 0)
-		return -1;
-	return 0;
+	return netns_hub_link(&p->hub, up_sk, master, veth, nn->ns_fd, ntohl(a.s_addr), err);
 }
 
 /* Forks the node's process. With report_fd the exec is not waited for: the caller finishes
@@ -343,7 +281,7 @@ static int netns_nodes_start(struct runtime *rt, const struct runtime_node_spec 
 	size_t *idx = fl_xcalloc(n, sizeof(*idx)), i, forked = 0;
 
 	memset(out, 0, n * sizeof(*out));
-	if (!p->hub_sk)
+	if (!p->hub.sk)
 		rc = fl_err(err, "netns runtime: nodes_start before net_create");
 	p->ms_net = p->ms_cgroup = 0;
 	for (i = 0; i < n && rc == 0; i++) {
@@ -467,24 +405,7 @@ static int netns_node_status(struct runtime *rt, struct runtime_node *node, int 
 
 static int netns_socket(struct runtime *rt, int domain, int type, int protocol)
 {
-	struct netns_rt *p = netns_priv(rt);
-	int fd, e;
-
-	if (p->hub_fd < 0) {
-		errno = ENOTCONN;
-		return -1;
-	}
-	if (setns(p->hub_fd, CLONE_NEWNET) < 0)
-		return -1;
-	fd = socket(domain, type, protocol);
-	e = errno;
-	if (setns(p->orig_fd, CLONE_NEWNET) < 0) {
-		/* the thread would stay in the hub: never return in that state */
-		log_error("netns: cannot return to the original namespace: %s", strerror(errno));
-		abort();
-	}
-	errno = e;
-	return fd;
+	return netns_hub_socket(&netns_priv(rt)->hub, domain, type, protocol);
 }
 
 /* SIGTERM to every node at once, then one shared grace period (not one per node). */
@@ -598,15 +519,8 @@ static int netns_teardown(struct runtime *rt, struct fl_error *err)
 	free(p->sites);
 	p->sites = NULL;
 	p->n_sites = 0;
-	if (p->hub_sk)
-		nl_socket_free(p->hub_sk);
-	p->hub_sk = NULL;
-	if (p->hub_fd >= 0) {
-		close(p->hub_fd);
-		p->hub_fd = -1;
-		if (netns_link_ns_delete(p->hub_name, err) < 0)
-			failed = 1;
-	}
+	if (netns_hub_destroy(&p->hub, err) < 0)
+		failed = 1;
 	runlock_unhold(rt->run_id, ".rt.lock", &p->lock_fd);
 	log_debug("netns: teardown in %.1f ms (stop %.1f, cgroups+namespaces %.1f, hub %.1f)",
 		  fltime_mono_ms() - t0, t1 - t0, t2 - t1, fltime_mono_ms() - t2);
@@ -622,7 +536,7 @@ static void netns_free(struct runtime *rt)
 		return;
 	p = netns_priv(rt);
 	if (p) {
-		if (p->hub_fd >= 0 || p->n)
+		if (p->hub.fd >= 0 || p->n)
 			netns_teardown(rt, &err);
 		if (p->orig_fd >= 0)
 			close(p->orig_fd);

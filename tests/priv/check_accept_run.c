@@ -12,22 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-static char acc_bin[PATH_MAX];
-static char acc_tmp[128];
 
 static void acc_setup(void)
 {
-	test_bin("faultlab", acc_bin, sizeof(acc_bin));
-	test_tmpdir("accept", acc_tmp, sizeof(acc_tmp));
-}
-
-static void acc_teardown(void)
-{
-	test_tmpdir_done(acc_tmp);
+	test_faultlab_setup("accept");
 }
 
 static const char acc_body[] = "duration: 3s\ndrain: 3s\n"
@@ -42,50 +31,29 @@ static const char acc_body[] = "duration: 3s\ndrain: 3s\n"
 static const char acc_mute[] = "faults:\n  - at: 500ms\n    for: 5500ms\n"
 			       "    netem: {target: a, loss: 100%, direction: egress}\n";
 
-/* Writes the scenario, runs it; returns the exit code and leaves report.json in out. */
-static int acc_run(const char *tag, const char *extra, char *out, size_t cap)
+/* Runs the scenario (acc_body, then extra); asserts its exit code and leaves report.json in
+ * out. */
+static void acc_run(const char *tag, const char *extra, int want_exit, char *out, size_t cap)
 {
-	char path[PATH_MAX], cmd[5 * PATH_MAX];
-	FILE *f;
-	int rc;
+	char body[2048];
 
-	snprintf(path, sizeof(path), "%s/%s.yaml", acc_tmp, tag);
-	snprintf(out, cap, "%s/%s", acc_tmp, tag);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "version: 1\nname: accept-%s-%d\nseed: 7\n", tag, (int)getpid());
-	fputs(acc_body, f);
-	fputs(extra, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err",
-		 acc_bin, path, out, out, out);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	snprintf(body, sizeof(body), "%s%s", acc_body, extra);
+	test_run_expect("accept", tag, body, want_exit, out, cap);
 }
 
 /* 1 when report.json holds needle. */
 static int acc_report_has(const char *out, const char *needle)
 {
-	char cmd[PATH_MAX + 128];
+	char path[PATH_MAX + 16];
 
-	snprintf(cmd, sizeof(cmd), "grep -q -F '%s' %s/report.json", needle, out);
-	return system(cmd) == 0;
+	snprintf(path, sizeof(path), "%s/report.json", out);
+	return test_file_has(path, needle);
 }
 
 /* The number of report.json lines that match the extended regex re. */
 static int acc_count(const char *out, const char *re)
 {
-	char cmd[PATH_MAX + 128];
-	FILE *f;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "grep -c -E '%s' %s/report.json", re, out);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
-	pclose(f);
-	return n;
+	return test_grep_count(re, "%s/report.json", out);
 }
 
 #define ACC_ACCEPTED "\"accepted_ms\": [0-9]"
@@ -94,9 +62,8 @@ static int acc_count(const char *out, const char *re)
 START_TEST(accepted_at_sender_all)
 {
 	char out[PATH_MAX];
-	int rc = acc_run("answered", "", out, sizeof(out));
 
-	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	acc_run("answered", "", 0, out, sizeof(out));
 	ck_assert_int_eq(acc_count(out, ACC_ACCEPTED), 2);
 	ck_assert_int_eq(test_reports_valid(out), 1);
 }
@@ -105,9 +72,8 @@ END_TEST
 START_TEST(unanswered_is_below_full)
 {
 	char out[PATH_MAX];
-	int rc = acc_run("muted", acc_mute, out, sizeof(out));
 
-	ck_assert_msg(rc == 1, "exit %d (see %s.err)", rc, out);
+	acc_run("muted", acc_mute, 1, out, sizeof(out));
 	ck_assert_int_eq(acc_count(out, ACC_DELIVERED), 2); /* both requests arrived */
 	ck_assert_int_eq(acc_count(out, ACC_ACCEPTED), 1);
 	ck_assert_msg(acc_report_has(out, "\"accepted_ms\": null"), "no unanswered request");
@@ -120,7 +86,7 @@ Suite *accept_run_suite(void)
 	Suite *s = suite_create("accept_run");
 	TCase *t = tcase_create("netns");
 
-	tcase_add_checked_fixture(t, acc_setup, acc_teardown);
+	tcase_add_checked_fixture(t, acc_setup, test_faultlab_teardown);
 	tcase_set_timeout(t, 90);
 	tcase_add_test(t, accepted_at_sender_all);
 	tcase_add_test(t, unanswered_is_below_full);

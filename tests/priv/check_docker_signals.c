@@ -12,7 +12,6 @@
 #include "tests/util_test.h"
 
 #include <check.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,33 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static char ds_bin[PATH_MAX];
-static char ds_tmp[128];
-
-static long ds_env(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && atol(v) > 0 ? atol(v) : def;
-}
-
-static double ds_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void ds_setup(void)
 {
-	test_bin("faultlab", ds_bin, sizeof(ds_bin));
-	test_tmpdir("docker-sig", ds_tmp, sizeof(ds_tmp));
-}
-
-static void ds_teardown(void)
-{
-	test_tmpdir_done(ds_tmp);
+	test_faultlab_setup("docker-sig");
 }
 
 static int ds_docker_ready(void)
@@ -60,57 +35,17 @@ static int ds_docker_ready(void)
 	    (system("tools/setup docker >/dev/null 2>&1") != 0 || docker_api_open(&api, &err) < 0))
 		return 0;
 	/* the image outside the timings (a stale one would be rebuilt inside the deploy) */
-	return atoi(test_sh("%s image build labnode >/dev/null 2>&1; echo $?", ds_bin)) == 0;
+	return atoi(test_sh("%s image build labnode >/dev/null 2>&1; echo $?", test_faultlab)) == 0;
 }
 
 static const char *ds_scenario(long n)
 {
-	static char path[PATH_MAX + 64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/docker-sig.yaml", ds_tmp);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"version: 1\nname: docker-sig-%d\nseed: 5\nduration: 5s\ndrain: {exactly: 1s}\n"
-		"defaults: {image: labnode}\nnodes:\n  - name: n{1..%ld}\n    role: relay\n"
-		"topology: {kind: mesh, degree: 2}\n",
-		(int)getpid(), n);
-	fclose(f);
-	return path;
-}
-
-static pid_t ds_start(const char *scenario, const char *out)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char e[PATH_MAX + 8];
-		int fo = open("/dev/null", O_WRONLY), fe;
-
-		snprintf(e, sizeof(e), "%s.err", out);
-		fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		setpgid(0, 0);
-		setenv("FL_LOG_LEVEL", "debug", 1);
-		execl(ds_bin, "faultlab", "run", scenario, "--runtime", "docker", "--out", out,
-		      "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* The run id, from /run/faultlab/<id>.json. */
-static int ds_run_id(const char *out, char *id, size_t len)
-{
-	const char *o = test_sh("grep -l '\"run_dir\":\"%s\"' /run/faultlab/*.json 2>/dev/null | "
-				"head -1 | sed 's|.*/||; s|\\.json$||'",
-				out);
-
-	snprintf(id, len, "%.*s", (int)strcspn(o, "\n"), o);
-	return id[0] != '\0';
+	return test_scenario(
+	    "docker-sig.yaml",
+	    "version: 1\nname: docker-sig-%d\nseed: 5\nduration: 5s\ndrain: {exactly: 1s}\n"
+	    "defaults: {image: labnode}\nnodes:\n  - name: n{1..%ld}\n    role: relay\n"
+	    "topology: {kind: mesh, degree: 2}\n",
+	    (int)getpid(), n);
 }
 
 static int ds_containers(const char *id)
@@ -136,11 +71,6 @@ static void ds_assert_nothing_left(int round, const char *id)
 	ck_assert_msg(o[0] == '\0', "round %d: run files of %s remain: %s", round, id, o);
 }
 
-static int ds_log_has(const char *path, const char *needle)
-{
-	return atoi(test_sh("grep -c -F -- '%s' %s 2>/dev/null", needle, path)) > 0;
-}
-
 /* 1 when pid has ended (not reaped: its status is read later). */
 static int ds_exited(pid_t pid)
 {
@@ -153,37 +83,24 @@ static int ds_exited(pid_t pid)
 static void ds_round(const char *sc, int round, long delay_ms, long max_ms)
 {
 	char out[256], err_path[300], id[32] = "";
-	double t_sig, waited, reacted = -1;
+	double waited, reacted;
 	int status = 0, made = 0, deployed;
 	pid_t pid;
 
-	snprintf(out, sizeof(out), "%s/r%d", ds_tmp, round);
+	snprintf(out, sizeof(out), "%s/r%d", test_dir, round);
 	snprintf(err_path, sizeof(err_path), "%s.err", out);
-	pid = ds_start(sc, out);
+	pid = test_faultlab_start(out, "debug", sc, "--runtime", "docker", (char *)NULL);
 	for (int i = 0; i < 1200 && !ds_exited(pid); i++) {
-		if ((id[0] || ds_run_id(out, id, sizeof(id))) && (made = ds_containers(id)) > 0)
+		if ((id[0] || test_run_id(out, id, sizeof(id))) && (made = ds_containers(id)) > 0)
 			break;
 		usleep(50000);
 	}
 	ck_assert_msg(made > 0, "round %d: no container of the run appeared: %s", round,
 		      test_sh("tail -5 %s", err_path));
 	usleep((useconds_t)delay_ms * 1000);
-	deployed = ds_log_has(err_path, "phase deploy:");
+	deployed = test_file_has(err_path, "phase deploy:");
 	made = ds_containers(id);
-	t_sig = ds_now_ms();
-	kill(pid, SIGINT);
-	while (waitpid(pid, &status, WNOHANG) == 0 && ds_now_ms() - t_sig < 60000) {
-		if (reacted < 0 && ds_log_has(err_path, "signal 2:"))
-			reacted = ds_now_ms() - t_sig;
-		usleep(20000);
-	}
-	waited = ds_now_ms() - t_sig;
-	if (reacted < 0 && ds_log_has(err_path, "signal 2:"))
-		reacted = waited;
-	if (waitpid(pid, &status, WNOHANG) == 0) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	waited = test_run_sigint(pid, err_path, &status, &reacted);
 	fprintf(stderr,
 		"docker_signals: round %d (first container +%ld ms, %d containers, deploy %s): "
 		"exit %d, signal read after %.0f ms, exited after %.0f ms\n",
@@ -202,9 +119,10 @@ static void ds_round(const char *sc, int round, long delay_ms, long max_ms)
 
 START_TEST(sigint_during_docker_deploy_exit4_nothing_left)
 {
-	long n = ds_env("FL_DOCKER_SIGNALS_NODES", 20),
-	     max_ms = ds_env("FL_DOCKER_SIGNALS_MAX_MS", 10000);
-	unsigned seed = (unsigned)ds_env("FL_DOCKER_SIGNALS_SEED", (long)time(NULL) % 100000 + 1);
+	long n = test_env_long("FL_DOCKER_SIGNALS_NODES", 20),
+	     max_ms = test_env_long("FL_DOCKER_SIGNALS_MAX_MS", 10000);
+	unsigned seed =
+	    (unsigned)test_env_long("FL_DOCKER_SIGNALS_SEED", (long)time(NULL) % 100000 + 1);
 	const char *sc;
 
 	if (geteuid() != 0)
@@ -226,7 +144,7 @@ Suite *docker_signals_suite(void)
 	TCase *t = tcase_create("signals");
 
 	tcase_set_timeout(t, 300);
-	tcase_add_checked_fixture(t, ds_setup, ds_teardown);
+	tcase_add_checked_fixture(t, ds_setup, test_faultlab_teardown);
 	tcase_add_test(t, sigint_during_docker_deploy_exit4_nothing_left);
 	suite_add_tcase(s, t);
 	return s;

@@ -8,52 +8,29 @@
 #include "tests/util_test.h"
 
 #include <check.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define JR_SCENARIO "tests/data/scenarios/jswaku-short.yaml"
 #define JR_DELIVERIES 18 /* 8 + 4 DMs, 3 relay messages × 2 receivers */
 
-static char jr_bin[PATH_MAX];
-static char jr_tmp[128];
-
 static void jr_setup(void)
 {
-	test_bin("faultlab", jr_bin, sizeof(jr_bin));
-	test_tmpdir("jswrun", jr_tmp, sizeof(jr_tmp));
-}
-
-static void jr_teardown(void)
-{
-	test_tmpdir_done(jr_tmp);
+	test_faultlab_setup("jswrun");
 }
 
 /* `faultlab run JR_SCENARIO --runtime RT --out TMP/RT --quiet`, output in TMP/RT.err. */
 static pid_t jr_start(const char *rt)
 {
-	pid_t pid = fork();
+	char out[256];
 
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char out[256], e[300];
-
-		snprintf(out, sizeof(out), "%s/%s", jr_tmp, rt);
-		snprintf(e, sizeof(e), "%s.err", out);
-		dup2(open("/dev/null", O_WRONLY), 1);
-		dup2(open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-		setpgid(0, 0);
-		execl(jr_bin, "faultlab", "run", JR_SCENARIO, "--runtime", rt, "--out", out,
-		      "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	snprintf(out, sizeof(out), "%s/%s", test_dir, rt);
+	return test_faultlab_start(out, NULL, JR_SCENARIO, "--runtime", rt, (char *)NULL);
 }
 
 /* Exit code of the run, or -1 (after SIGINT, then SIGKILL) past timeout_s. */
@@ -85,7 +62,7 @@ static char *jr_read(const char *rt, const char *sep, const char *name)
 	FILE *f;
 	size_t n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s%s%s", jr_tmp, rt, sep, name);
+	snprintf(path, sizeof(path), "%s/%s%s%s", test_dir, rt, sep, name);
 	f = fopen(path, "r");
 	if (f) {
 		n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -134,13 +111,14 @@ static void jr_check(const char *rt, int rc)
 
 START_TEST(smoke_passes_on_netns_and_docker)
 {
+	char err_path[PATH_MAX];
 	pid_t netns, docker = -1;
 	int rc;
 
 	if (access("images/jswaku/node_modules/@waku/sdk/package.json", R_OK) != 0)
 		TEST_SKIP("npm", "images/jswaku/node_modules is absent (tools/setup)");
 	netns = jr_start("netns");
-	if (system("docker version >/dev/null 2>&1") == 0)
+	if (test_docker_up())
 		docker = jr_start("docker");
 	else
 		test_skip_at(__FILE__, "docker",
@@ -152,7 +130,8 @@ START_TEST(smoke_passes_on_netns_and_docker)
 		rc = jr_wait(docker, 240);
 		/* the preflight's refusal (exit 3) when other runs hold the host's shared neighbour
 		 * table: nothing this test can change */
-		if (rc == 3 && strstr(jr_read("docker", ".", "err"), "this host cannot fit"))
+		snprintf(err_path, sizeof(err_path), "%s/docker.err", test_dir);
+		if (test_host_full(rc, err_path))
 			TEST_SKIP("host-full", "the docker half did not run: %s",
 				  jr_read("docker", ".", "err"));
 		jr_check("docker", rc);
@@ -165,7 +144,7 @@ Suite *jswaku_run_suite(void)
 	Suite *s = suite_create("jswaku_run");
 	TCase *t = tcase_create("run");
 
-	tcase_add_checked_fixture(t, jr_setup, jr_teardown);
+	tcase_add_checked_fixture(t, jr_setup, test_faultlab_teardown);
 	tcase_set_timeout(t, 400);
 	tcase_add_test(t, smoke_passes_on_netns_and_docker);
 	suite_add_tcase(s, t);

@@ -10,103 +10,44 @@
 
 #include <check.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static char sig_bin[PATH_MAX];
-static char sig_tmp[128];
-
-static long sig_env(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && atol(v) > 0 ? atol(v) : def;
-}
-
-static double sig_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void sig_setup(void)
 {
-	test_bin("faultlab", sig_bin, sizeof(sig_bin));
-	test_tmpdir("scale-sig", sig_tmp, sizeof(sig_tmp));
+	test_faultlab_setup("scale-sig");
 }
 
+/* Not test_faultlab_teardown: an interrupted run has no report to validate. */
 static void sig_teardown(void)
 {
 	char cmd[PATH_MAX + 32];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", sig_tmp);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", test_dir);
 	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", sig_tmp);
+		fprintf(stderr, "cannot remove %s\n", test_dir);
 }
 
 /* The scenario: N relays, one tenth cut off (one-way, as scenarios/scale-1000.yaml). */
 static const char *sig_scenario(long n)
 {
-	static char path[PATH_MAX + 64];
 	long k = n / 10 > 0 ? n / 10 : 1;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/scale.yaml", sig_tmp);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"version: 1\nname: scale-sig-%d\nseed: 3\nduration: 8s\ndrain: {exactly: 1s}\n"
-		"nodes:\n  - name: a{1..%ld}\n  - name: b{1..%ld}\n"
-		"topology: {kind: mesh, degree: 4}\n"
-		"traffic:\n  - {kind: relay, from: b1, to: b2, interval: 1s, count: 5, start: 1s}\n"
-		"faults:\n  - {at: 2s, for: 4s, partition: {groups: [[\"a*\"], [\"b*\"]], "
-		"direction: forward}}\n",
-		(int)getpid(), k, n - k);
-	fclose(f);
-	return path;
-}
-
-static pid_t sig_start(const char *scenario, const char *out)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char e[PATH_MAX + 8];
-		int fo = open("/dev/null", O_WRONLY), fe;
-
-		snprintf(e, sizeof(e), "%s.err", out);
-		fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		setpgid(0, 0);
-		setenv("FL_LOG_LEVEL", "debug", 1); /* the "phase X: … ms" lines say where it is */
-		execl(sig_bin, "faultlab", "run", scenario, "--out", out, "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* The run id, from /run/faultlab/<id>.json (written before anything is made). */
-static int sig_run_id(const char *out, char *id, size_t len)
-{
-	const char *o = test_sh("grep -l '\"run_dir\":\"%s\"' /run/faultlab/*.json 2>/dev/null | "
-				"head -1 | sed 's|.*/||; s|\\.json$||'",
-				out);
-
-	snprintf(id, len, "%.*s", (int)strcspn(o, "\n"), o);
-	return id[0] != '\0';
+	return test_scenario(
+	    "scale.yaml",
+	    "version: 1\nname: scale-sig-%d\nseed: 3\nduration: 8s\ndrain: {exactly: 1s}\n"
+	    "nodes:\n  - name: a{1..%ld}\n  - name: b{1..%ld}\n"
+	    "topology: {kind: mesh, degree: 4}\n"
+	    "traffic:\n  - {kind: relay, from: b1, to: b2, interval: 1s, count: 5, start: 1s}\n"
+	    "faults:\n  - {at: 2s, for: 4s, partition: {groups: [[\"a*\"], [\"b*\"]], "
+	    "direction: forward}}\n",
+	    (int)getpid(), k, n - k);
 }
 
 /* Processes of the run: labnodes in its cgroups, agents with --run ID on their command line. */
@@ -164,25 +105,11 @@ static void sig_assert_nothing_left(const char *id)
 	ck_assert_msg(o[0] == '\0', "run files of %s remain: %s", id, o);
 }
 
-static int sig_file_has(const char *path, const char *needle)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 /* Waits until the stderr file holds `needle` (≤ timeout_s) or the run ended. */
 static int sig_wait_for(const char *path, const char *needle, pid_t pid, int timeout_s)
 {
 	for (int i = 0; i < timeout_s * 20; i++) {
-		if (sig_file_has(path, needle))
+		if (test_file_has(path, needle))
 			return 1;
 		if (waitpid(pid, NULL, WNOHANG | WNOWAIT) == pid)
 			return 0;
@@ -198,35 +125,23 @@ static int sig_round(const char *sc, int round, const char *after, long jitter_m
 	char out[256], err_path[300], id[32] = "";
 	pid_t pid;
 	int status = 0, landed;
-	double t_sig, waited, reacted = -1;
+	double waited, reacted;
 
-	snprintf(out, sizeof(out), "%s/r%d", sig_tmp, round);
+	snprintf(out, sizeof(out), "%s/r%d", test_dir, round);
 	snprintf(err_path, sizeof(err_path), "%s.err", out);
-	pid = sig_start(sc, out);
+	/* FL_LOG_LEVEL=debug: the "phase X: … ms" lines say where it is */
+	pid = test_faultlab_start(out, "debug", sc, (char *)NULL);
 	if (after)
 		ck_assert_msg(sig_wait_for(err_path, after, pid, 240),
 			      "round %d: never saw \"%s\": %s", round, after,
 			      test_sh("tail -5 %s", err_path));
 	usleep((useconds_t)jitter_ms * 1000);
-	for (int i = 0; i < 100 && !sig_run_id(out, id, sizeof(id)); i++)
+	for (int i = 0; i < 100 && !test_run_id(out, id, sizeof(id)); i++)
 		usleep(20000);
 	landed = waitpid(pid, &status, WNOHANG) == 0;
-	t_sig = sig_now_ms();
-	kill(pid, SIGINT);
 	/* the reaction: faultlab logs "signal 2: reverting faults and tearing down" when it
 	 * reads the signal, then tears down (not part of the 1–2 s bound, but bounded too) */
-	while (waitpid(pid, &status, WNOHANG) == 0 && sig_now_ms() - t_sig < 60000) {
-		if (reacted < 0 && sig_file_has(err_path, "signal 2:"))
-			reacted = sig_now_ms() - t_sig;
-		usleep(10000);
-	}
-	if (reacted < 0 && sig_file_has(err_path, "signal 2:"))
-		reacted = sig_now_ms() - t_sig;
-	waited = sig_now_ms() - t_sig;
-	if (waitpid(pid, &status, WNOHANG) == 0) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	waited = test_run_sigint(pid, err_path, &status, &reacted);
 	fprintf(stderr,
 		"scale_signals: round %d (%s +%ld ms): exit %d, signal read after %.0f ms, "
 		"exited after %.0f ms\n",
@@ -249,9 +164,10 @@ static int sig_round(const char *sc, int round, const char *after, long jitter_m
 
 START_TEST(sigint_any_phase_exit4_nothing_left)
 {
-	long n = sig_env("FL_SCALE_SIGNALS_NODES", 150),
-	     max_ms = sig_env("FL_SCALE_SIGNALS_MAX_MS", 2000);
-	unsigned seed = (unsigned)sig_env("FL_SCALE_SIGNALS_SEED", (long)time(NULL) % 100000 + 1);
+	long n = test_env_long("FL_SCALE_SIGNALS_NODES", 150),
+	     max_ms = test_env_long("FL_SCALE_SIGNALS_MAX_MS", 2000);
+	unsigned seed =
+	    (unsigned)test_env_long("FL_SCALE_SIGNALS_SEED", (long)time(NULL) % 100000 + 1);
 	/* the line that ends the phase before the one to interrupt */
 	const char *after[] = {
 	    NULL, "phase deploy:", "phase ready:", "phase agents:", "phase links+settle:"};

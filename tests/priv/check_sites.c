@@ -233,48 +233,48 @@ static int st_find_site_ns(const char *site, char *run_id, size_t len)
 	return 0;
 }
 
-START_TEST(site_fault_does_not_outlive_a_killed_run)
+/* `faultlab run` (seed 7) of a scenario whose site fault is on `site`, into test_dir/run in the
+ * background, waited for until the site's agent has applied the fault; run_id gets the run's
+ * id, ns (64 bytes) the site's namespace. Returns faultlab's pid. */
+static pid_t st_start_site_fault(const char *yaml, const char *site, char run_id[32], char ns[64])
 {
-	char dir[256], yaml[PATH_MAX], bin[PATH_MAX], site[16], run_id[32], ns[64];
-	char cmd[PATH_MAX * 3];
+	char out[PATH_MAX + 8];
+	int applied = 0;
 	pid_t pid;
-	FILE *f;
-	int applied = 0, st;
 
-	if (!test_can_netns())
-		TEST_SKIP("root", "needs root and network namespaces");
-	test_tmpdir("sitek", dir, sizeof(dir));
-	snprintf(site, sizeof(site), "k%d", (int)(getpid() % 100000));
-	snprintf(yaml, sizeof(yaml), "%s/kill.yaml", dir);
-	f = fopen(yaml, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"version: 1\nname: site-kill\nduration: 60s\nnodes:\n  - name: a{1..2}\n"
-		"  - name: srv\nsites: {%s: [a1, a2]}\ntopology: {kind: star}\n"
-		"faults:\n  - {at: 1s, for: 50s, bandwidth: {target: {site: %s}, rate: 100kbit, "
-		"direction: both}}\n",
-		site, site);
-	fclose(f);
-	test_bin("faultlab", bin, sizeof(bin));
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		snprintf(cmd, sizeof(cmd), "%s/run", dir);
-		freopen("/dev/null", "w", stdout);
-		execl(bin, bin, "run", yaml, "--seed", "7", "--out", cmd, "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	/* until the site's uplink fault is in force */
+	snprintf(out, sizeof(out), "%s/run", test_dir);
+	pid = test_faultlab_start(out, NULL, yaml, "--seed", "7", (char *)NULL);
 	for (int i = 0; i < 600 && !applied; i++) {
-		snprintf(cmd, sizeof(cmd), "%s/run/events.jsonl", dir);
-		applied = strstr(test_sh("grep '\"fault-apply\"' %s 2>/dev/null", cmd),
+		applied = strstr(test_sh("grep '\"fault-apply\"' %s/events.jsonl 2>/dev/null", out),
 				 "\"result\":\"ok\"") != NULL;
 		if (!applied)
 			usleep(100 * 1000);
 	}
 	ck_assert_msg(applied, "the site fault was never applied");
-	ck_assert_int_eq(st_find_site_ns(site, run_id, sizeof(run_id)), 0);
-	snprintf(ns, sizeof(ns), "fl-%s-@%s", run_id, site);
+	ck_assert_int_eq(st_find_site_ns(site, run_id, 32), 0);
+	snprintf(ns, 64, "fl-%s-@%s", run_id, site);
+	return pid;
+}
+
+START_TEST(site_fault_does_not_outlive_a_killed_run)
+{
+	char site[16], run_id[32], ns[64], cmd[PATH_MAX * 3];
+	const char *yaml;
+	pid_t pid;
+	int st;
+
+	if (!test_can_netns())
+		TEST_SKIP("root", "needs root and network namespaces");
+	test_faultlab_setup("sitek");
+	snprintf(site, sizeof(site), "k%d", (int)(getpid() % 100000));
+	yaml = test_scenario(
+	    "kill.yaml",
+	    "version: 1\nname: site-kill\nduration: 60s\nnodes:\n  - name: a{1..2}\n"
+	    "  - name: srv\nsites: {%s: [a1, a2]}\ntopology: {kind: star}\n"
+	    "faults:\n  - {at: 1s, for: 50s, bandwidth: {target: {site: %s}, rate: 100kbit, "
+	    "direction: both}}\n",
+	    site, site);
+	pid = st_start_site_fault(yaml, site, run_id, ns);
 	ck_assert_msg(strstr(test_sh("ip netns exec %s tc qdisc show dev up0", ns), "tbf"),
 		      "no tbf on the uplink while the fault holds: %s",
 		      test_sh("ip netns exec %s tc qdisc show", ns));
@@ -296,10 +296,11 @@ START_TEST(site_fault_does_not_outlive_a_killed_run)
 		      "IFB left in the site of a killed run: %s",
 		      test_sh("ip netns exec %s ip -o link show 2>&1", ns));
 	/* and `faultlab clean` removes the site's namespace with the rest of the dead run */
-	ck_assert_int_eq(test_sh_out(cmd, sizeof(cmd), "%s clean --run %s 2>&1", bin, run_id), 0);
+	ck_assert_int_eq(
+	    test_sh_out(cmd, sizeof(cmd), "%s clean --run %s 2>&1", test_faultlab, run_id), 0);
 	snprintf(cmd, sizeof(cmd), "/run/netns/%s", ns);
 	ck_assert_msg(access(cmd, F_OK) != 0, "%s left after faultlab clean", cmd);
-	test_sh("rm -rf %s", dir); /* an interrupted run has no report to validate */
+	test_sh("rm -rf %s", test_dir); /* an interrupted run has no report to validate */
 }
 END_TEST
 
@@ -307,27 +308,24 @@ END_TEST
  * site, and the run passes. */
 START_TEST(site_fault_in_a_run_and_its_report)
 {
-	char dir[256], yaml[PATH_MAX], bin[PATH_MAX], out[PATH_MAX + 8], sink[256];
-	FILE *f;
+	char out[PATH_MAX + 8], sink[256];
+	const char *yaml;
 
 	if (!test_can_netns())
 		TEST_SKIP("root", "needs root and network namespaces");
-	test_tmpdir("sitesr", dir, sizeof(dir));
-	snprintf(yaml, sizeof(yaml), "%s/run.yaml", dir);
-	f = fopen(yaml, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "version: 1\nname: site-run\nduration: 6s\ndrain: 10s\nnodes:\n"
-		   "  - name: a{1..2}\n  - name: srv\nsites: {office: [a1, a2]}\n"
-		   "traffic:\n  - {kind: dm, from: a1, to: srv, rate: 1/s, count: 4}\n"
-		   "faults:\n  - {name: thin, at: 1s, for: 3s, bandwidth: {target: {site: office}, "
-		   "rate: 200kbit, direction: both}}\n"
-		   "expect:\n  - {metric: delivery, min: 100%%}\n");
-	fclose(f);
-	test_bin("faultlab", bin, sizeof(bin));
-	snprintf(out, sizeof(out), "%s/run", dir);
+	test_faultlab_setup("sitesr");
+	yaml = test_scenario(
+	    "run.yaml",
+	    "version: 1\nname: site-run\nduration: 6s\ndrain: 10s\nnodes:\n"
+	    "  - name: a{1..2}\n  - name: srv\nsites: {office: [a1, a2]}\n"
+	    "traffic:\n  - {kind: dm, from: a1, to: srv, rate: 1/s, count: 4}\n"
+	    "faults:\n  - {name: thin, at: 1s, for: 3s, bandwidth: {target: {site: office}, "
+	    "rate: 200kbit, direction: both}}\n"
+	    "expect:\n  - {metric: delivery, min: 100%%}\n");
+	snprintf(out, sizeof(out), "%s/run", test_dir);
 	ck_assert_int_eq(test_sh_out(sink, sizeof(sink),
-				     "%s run %s --seed 7 --out %s --quiet >/dev/null 2>&1", bin,
-				     yaml, out),
+				     "%s run %s --seed 7 --out %s --quiet >/dev/null 2>&1",
+				     test_faultlab, yaml, out),
 			 0);
 	/* one apply and one revert, by the site's agent, under the site's first node */
 	ck_assert_str_eq(
@@ -345,7 +343,7 @@ START_TEST(site_fault_in_a_run_and_its_report)
 	ck_assert_msg(access(out, F_OK) == 0 &&
 			  strstr(test_sh("ls %s", out), "site-office.agent.log"),
 		      "no site agent log");
-	test_tmpdir_done(dir);
+	test_tmpdir_done(test_dir);
 }
 END_TEST
 
@@ -353,44 +351,23 @@ END_TEST
  * site, starts a new agent, applies the fault again (the uplink shaped again), and passes on. */
 START_TEST(site_agent_killed_is_replaced)
 {
-	char dir[256], yaml[PATH_MAX], bin[PATH_MAX], out[PATH_MAX + 8], site[16], run_id[32];
-	char ns[64], cmd[PATH_MAX * 2];
+	char out[PATH_MAX + 8], site[16], run_id[32], ns[64], cmd[PATH_MAX * 2];
+	const char *yaml;
 	pid_t pid, agent;
-	FILE *f;
-	int applied = 0, st;
+	int st;
 
 	if (!test_can_netns())
 		TEST_SKIP("root", "needs root and network namespaces");
-	test_tmpdir("sitesa", dir, sizeof(dir));
+	test_faultlab_setup("sitesa");
 	snprintf(site, sizeof(site), "g%d", (int)(getpid() % 100000));
-	snprintf(yaml, sizeof(yaml), "%s/agent.yaml", dir);
-	f = fopen(yaml, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"version: 1\nname: site-agent\nduration: 14s\ndrain: 5s\nnodes:\n"
-		"  - name: a{1..2}\n  - name: srv\nsites: {%s: [a1, a2]}\n"
-		"faults:\n  - {at: 1s, for: 11s, bandwidth: {target: {site: %s}, rate: 100kbit}}\n",
-		site, site);
-	fclose(f);
-	test_bin("faultlab", bin, sizeof(bin));
-	snprintf(out, sizeof(out), "%s/run", dir);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		execl(bin, bin, "run", yaml, "--seed", "7", "--out", out, "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 600 && !applied; i++) {
-		applied = strstr(test_sh("grep '\"fault-apply\"' %s/events.jsonl 2>/dev/null", out),
-				 "\"result\":\"ok\"") != NULL;
-		if (!applied)
-			usleep(100 * 1000);
-	}
-	ck_assert_msg(applied, "the site fault was never applied");
-	ck_assert_int_eq(st_find_site_ns(site, run_id, sizeof(run_id)), 0);
-	snprintf(ns, sizeof(ns), "fl-%s-@%s", run_id, site);
+	yaml = test_scenario(
+	    "agent.yaml",
+	    "version: 1\nname: site-agent\nduration: 14s\ndrain: 5s\nnodes:\n"
+	    "  - name: a{1..2}\n  - name: srv\nsites: {%s: [a1, a2]}\n"
+	    "faults:\n  - {at: 1s, for: 11s, bandwidth: {target: {site: %s}, rate: 100kbit}}\n",
+	    site, site);
+	snprintf(out, sizeof(out), "%s/run", test_dir);
+	pid = st_start_site_fault(yaml, site, run_id, ns);
 	/* the site's agent: the one faultlab-agent whose --netns is this site's namespace */
 	agent =
 	    (pid_t)atoi(test_sh("pgrep -f -- 'faultlab-agent.*--netns /run/netns/%s( |$)'", ns));
@@ -416,7 +393,7 @@ START_TEST(site_agent_killed_is_replaced)
 	ck_assert_msg(WIFEXITED(st), "faultlab died");
 	snprintf(cmd, sizeof(cmd), "/run/netns/%s", ns);
 	ck_assert_msg(access(cmd, F_OK) != 0, "%s left after the run", cmd);
-	test_tmpdir_done(dir);
+	test_tmpdir_done(test_dir);
 }
 END_TEST
 

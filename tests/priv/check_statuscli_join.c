@@ -20,18 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char sj_bin[PATH_MAX]; /* faultlab */
-static char sj_tmp[128];
-
 static void sj_setup(void)
 {
-	test_bin("faultlab", sj_bin, sizeof(sj_bin));
-	test_tmpdir("scjoin", sj_tmp, sizeof(sj_tmp));
-}
-
-static void sj_teardown(void)
-{
-	test_tmpdir_done(sj_tmp);
+	test_faultlab_setup("scjoin");
 }
 
 /* alice asks twice to join bob's communities (accepted), carol once (not asked to be
@@ -54,29 +45,24 @@ static const char sj_body[] =
  * run's folder is TMP/<rt>, its output TMP/<rt>.out. */
 static int sj_run(const char *rt, const char *image)
 {
-	char path[PATH_MAX], cmd[4 * PATH_MAX];
-	FILE *f;
-	int rc;
+	char name[64];
+	const char *path;
 
-	snprintf(path, sizeof(path), "%s/%s.yaml", sj_tmp, rt);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"version: 1\nname: scjoin-%s-%d\nseed: 7\nimages:\n  sc:\n    image: %s\n"
-		"    driver: status-cli\ndefaults:\n  image: sc\n"
-		"  args: [\"--peer=@PEER@:60000\"]\n%s",
-		rt, (int)getpid(), image, sj_body);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "timeout 200 %s run %s --runtime %s --out %s/%s >%s/%s.out 2>&1",
-		 sj_bin, path, rt, sj_tmp, rt, sj_tmp, rt);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	snprintf(name, sizeof(name), "%s.yaml", rt);
+	path =
+	    test_scenario(name,
+			  "version: 1\nname: scjoin-%s-%d\nseed: 7\nimages:\n  sc:\n    image: %s\n"
+			  "    driver: status-cli\ndefaults:\n  image: sc\n"
+			  "  args: [\"--peer=@PEER@:60000\"]\n%s",
+			  rt, (int)getpid(), image, sj_body);
+	return test_faultlab_run(200, "%s --runtime %s --out %s/%s >%s/%s.out 2>&1", path, rt,
+				 test_dir, rt, test_dir, rt);
 }
 
 /* What the user sees, in report.json and the run's folder. */
 static void sj_check(const char *rt, int rc)
 {
-	const char *d = sj_tmp;
+	const char *d = test_dir;
 	char report[PATH_MAX];
 
 	ck_assert_msg(rc == 0, "%s: exit %d: %s", rt, rc,
@@ -127,10 +113,10 @@ static const char *sj_image(void)
 	char cmd[3 * PATH_MAX], dir[PATH_MAX];
 
 	snprintf(tag, sizeof(tag), "faultlab/labnode-scjoin:%d", (int)getpid());
-	snprintf(dir, sizeof(dir), "%s", sj_bin);
+	snprintf(dir, sizeof(dir), "%s", test_faultlab);
 	*strrchr(dir, '/') = '\0';
 	snprintf(cmd, sizeof(cmd), "tools/image-labnode %s/labnode %s >%s/image.out 2>&1", dir, tag,
-		 sj_tmp);
+		 test_dir);
 	return system(cmd) == 0 ? tag : "";
 }
 
@@ -138,7 +124,7 @@ START_TEST(join_accept_dm_group_on_netns)
 {
 	char image[PATH_MAX];
 
-	snprintf(image, sizeof(image), "%s", sj_bin);
+	snprintf(image, sizeof(image), "%s", test_faultlab);
 	snprintf(strrchr(image, '/') + 1, sizeof(image) - (size_t)(strrchr(image, '/') + 1 - image),
 		 "labnode");
 	sj_check("netns", sj_run("netns", image));
@@ -147,19 +133,21 @@ END_TEST
 
 START_TEST(join_accept_dm_group_on_docker)
 {
+	char out_path[PATH_MAX];
 	const char *image;
 	int rc;
 
-	if (system("docker version >/dev/null 2>&1") != 0)
+	if (!test_docker_up())
 		TEST_SKIP("docker", "no docker daemon (tools/setup docker starts one)");
 	image = sj_image();
 	ck_assert_msg(image[0], "tools/image-labnode failed: %s",
-		      test_sh("cat %s/image.out", sj_tmp));
+		      test_sh("cat %s/image.out", test_dir));
 	rc = sj_run("docker", image);
-	if (rc == 3 && strstr(test_sh("cat %s/docker.out", sj_tmp), "this host cannot fit")) {
+	snprintf(out_path, sizeof(out_path), "%s/docker.out", test_dir);
+	if (test_host_full(rc, out_path)) {
 		test_sh("docker rmi -f %s >/dev/null 2>&1", image);
 		TEST_SKIP("host-full", "the docker run did not start: %s",
-			  test_sh("tail -3 %s/docker.out", sj_tmp));
+			  test_sh("tail -3 %s/docker.out", test_dir));
 	}
 	test_sh("docker rmi -f %s >/dev/null 2>&1", image);
 	sj_check("docker", rc);
@@ -171,7 +159,7 @@ Suite *statuscli_join_suite(void)
 	Suite *s = suite_create("statuscli_join");
 	TCase *t = tcase_create("run");
 
-	tcase_add_checked_fixture(t, sj_setup, sj_teardown);
+	tcase_add_checked_fixture(t, sj_setup, test_faultlab_teardown);
 	tcase_set_timeout(t, 240);
 	tcase_add_test(t, join_accept_dm_group_on_netns);
 	tcase_add_test(t, join_accept_dm_group_on_docker);

@@ -20,59 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-static char tr_bin[PATH_MAX];
-static char tr_tmp[128];
 
 static void tr_setup(void)
 {
-	test_bin("faultlab", tr_bin, sizeof(tr_bin));
-	test_tmpdir("traffic", tr_tmp, sizeof(tr_tmp));
-}
-
-static void tr_teardown(void)
-{
-	test_tmpdir_done(tr_tmp);
-}
-
-/* Writes the scenario (body after version/name/seed), runs it; returns the exit code and
- * leaves the reports in out. */
-static int tr_run(const char *tag, const char *body, char *out, size_t cap)
-{
-	char path[PATH_MAX], cmd[5 * PATH_MAX];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%s.yaml", tr_tmp, tag);
-	snprintf(out, cap, "%s/%s", tr_tmp, tag);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "version: 1\nname: traffic-%s-%d\nseed: 7\n", tag, (int)getpid());
-	fputs(body, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err", tr_bin,
-		 path, out, out, out);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	test_faultlab_setup("traffic");
 }
 
 /* The number of lines of out/file that match the extended regex re. */
 static int tr_count(const char *out, const char *file, const char *re)
 {
-	char cmd[PATH_MAX + 256];
-	FILE *f;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "grep -c -E '%s' %s/%s", re, out, file);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
-	pclose(f);
-	return n;
+	return test_grep_count(re, "%s/%s", out, file);
 }
 
 static const char tr_after[] =
@@ -88,9 +46,8 @@ static const char tr_after[] =
 START_TEST(after_opens_once_accepted)
 {
 	char out[PATH_MAX];
-	int rc = tr_run("after", tr_after, out, sizeof(out));
 
-	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	test_run_expect("traffic", "after", tr_after, 0, out, sizeof(out));
 	ck_assert_int_eq(tr_count(out, "report.json", "\"opened_ms\": [0-9]"), 1);
 	ck_assert_int_eq(tr_count(out, "report.json", "\"status\": \"delivered\""), 5);
 	ck_assert_int_eq(tr_count(out, "events.jsonl", "\"type\":\"traffic-open\".*\"ok\""), 1);
@@ -101,14 +58,12 @@ END_TEST
 START_TEST(after_times_out)
 {
 	char out[PATH_MAX], body[1024];
-	int rc;
 
 	snprintf(body, sizeof(body),
 		 "%sfaults:\n  - {name: cut, at: 0s, for: 6s, partition: "
 		 "{groups: [[alice], [bob]]}}\n",
 		 tr_after);
-	rc = tr_run("after-late", body, out, sizeof(out));
-	ck_assert_msg(rc == 1, "exit %d (see %s.err)", rc, out);
+	test_run_expect("traffic", "after-late", body, 1, out, sizeof(out));
 	ck_assert_int_eq(tr_count(out, "report.json",
 				  "traffic \\\\\"chat\\\\\" never started: \\\\\"hello\\\\\" not "
 				  "accepted within 2s"),
@@ -138,9 +93,8 @@ static const char tr_store[] =
 START_TEST(store_query_found_and_missing)
 {
 	char out[PATH_MAX];
-	int rc = tr_run("store", tr_store, out, sizeof(out));
 
-	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	test_run_expect("traffic", "store", tr_store, 0, out, sizeof(out));
 	ck_assert_int_eq(tr_count(out, "report.json",
 				  "\"of\": \"chat\".*\"found\": \\[\\], \"missing\": "
 				  "\\[\"m1\", \"m2\"\\]"),
@@ -166,29 +120,20 @@ static const char tr_group[] =
 /* learnt_ms of member `node` in report.json's groups, or -1. */
 static double tr_learnt(const char *out, const char *node)
 {
-	char cmd[PATH_MAX + 256];
-	FILE *f;
-	double v = -1;
+	const char *v =
+	    test_sh("grep -o '\"node\": \"%s\", \"learnt_ms\": [0-9.]*' %s/report.json | "
+		    "sed 's/.*: //'",
+		    node, out);
 
-	snprintf(cmd, sizeof(cmd),
-		 "grep -o '\"node\": \"%s\", \"learnt_ms\": [0-9.]*' %s/report.json | "
-		 "sed 's/.*: //'",
-		 node, out);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	if (fscanf(f, "%lf", &v) != 1)
-		v = -1;
-	pclose(f);
-	return v;
+	return *v ? strtod(v, NULL) : -1;
 }
 
 START_TEST(group_created_and_learnt)
 {
 	char out[PATH_MAX];
-	int rc = tr_run("group", tr_group, out, sizeof(out));
 	double b, c;
 
-	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	test_run_expect("traffic", "group", tr_group, 0, out, sizeof(out));
 	ck_assert_int_eq(tr_count(out, "events.jsonl", "\"type\":\"group-create\".*\"ok\""), 1);
 	ck_assert_int_eq(tr_count(out, "report.json", "\"creator\": \"a\", \"asked_ms\": [0-9]"),
 			 1);
@@ -206,7 +151,7 @@ Suite *traffic_run_suite(void)
 	Suite *s = suite_create("traffic_run");
 	TCase *t = tcase_create("netns");
 
-	tcase_add_checked_fixture(t, tr_setup, tr_teardown);
+	tcase_add_checked_fixture(t, tr_setup, test_faultlab_teardown);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, after_opens_once_accepted);
 	tcase_add_test(t, after_times_out);
