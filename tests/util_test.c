@@ -345,6 +345,37 @@ double test_run_sigint(pid_t pid, const char *err_path, int *status, double *rea
 	return waited;
 }
 
+int test_faultlab_wait(pid_t pid, int timeout_s)
+{
+	int status;
+
+	for (int i = 0; i < timeout_s * 20; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(50000);
+	}
+	kill(pid, SIGINT);
+	for (int i = 0; i < 400; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return -1;
+		usleep(50000);
+	}
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL); /* also when it has no group of its own */
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+int test_wait_file(const char *path, const char *needle, int timeout_s)
+{
+	for (int i = 0; i < timeout_s * 20; i++) {
+		if (test_file_has(path, needle))
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
 int test_docker_up(void)
 {
 	return system("docker version >/dev/null 2>&1") == 0;

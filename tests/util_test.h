@@ -84,6 +84,13 @@ int test_run_id(const char *out, char *id, size_t len);
  * wait status; returns the ms from the signal to its exit. */
 double test_run_sigint(pid_t pid, const char *err_path, int *status, double *reacted_ms);
 
+/* Waits up to timeout_s for a faultlab child to exit and returns its exit code (128 + signal
+ * when killed). Past timeout_s: SIGINT (faultlab tears its run down), up to 20 s more, then
+ * SIGKILL to it and its process group; returns -1. */
+int test_faultlab_wait(pid_t pid, int timeout_s);
+/* 1 once the file holds needle, 0 when timeout_s passed first. */
+int test_wait_file(const char *path, const char *needle, int timeout_s);
+
 /* 1 when a docker daemon answers (`docker version`). */
 int test_docker_up(void);
 /* 1 when a run that exited with rc was refused by the docker runtime's preflight because other

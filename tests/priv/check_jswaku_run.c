@@ -33,27 +33,6 @@ static pid_t jr_start(const char *rt)
 	return test_faultlab_start(out, NULL, JR_SCENARIO, "--runtime", rt, (char *)NULL);
 }
 
-/* Exit code of the run, or -1 (after SIGINT, then SIGKILL) past timeout_s. */
-static int jr_wait(pid_t pid, int timeout_s)
-{
-	int status;
-
-	for (int i = 0; i < timeout_s * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		usleep(100000);
-	}
-	kill(pid, SIGINT);
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return -1;
-		usleep(100000);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
 /* The whole file TMP/<rt><sep><name>, "" when missing. */
 static char *jr_read(const char *rt, const char *sep, const char *name)
 {
@@ -124,10 +103,10 @@ START_TEST(smoke_passes_on_netns_and_docker)
 		test_skip_at(__FILE__, "docker",
 			     "no docker daemon (tools/setup docker starts one): the docker half "
 			     "did not run");
-	rc = jr_wait(netns, 120);
+	rc = test_faultlab_wait(netns, 120);
 	jr_check("netns", rc);
 	if (docker > 0) {
-		rc = jr_wait(docker, 240);
+		rc = test_faultlab_wait(docker, 240);
 		/* the preflight's refusal (exit 3) when other runs hold the host's shared neighbour
 		 * table: nothing this test can change */
 		snprintf(err_path, sizeof(err_path), "%s/docker.err", test_dir);

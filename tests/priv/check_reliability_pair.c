@@ -77,27 +77,6 @@ static pid_t pair_start(const char *half)
 	return pid;
 }
 
-/* Exit code of the run, or -1 (after SIGINT then SIGKILL) past timeout_s. */
-static int pair_wait(pid_t pid, int timeout_s)
-{
-	int status;
-
-	for (int i = 0; i < timeout_s * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		usleep(100000);
-	}
-	kill(pid, SIGINT); /* faultlab tears its run down on SIGINT */
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return -1;
-		usleep(100000);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
 /* The whole file TMP/HALF/NAME (or TMP/HALF.NAME when dot), "" when missing. */
 static char *pair_read(const char *half, const char *name, int dot)
 {
@@ -132,8 +111,8 @@ START_TEST(off_loses_on_delivers_all_once)
 {
 	pid_t off = pair_start("off");
 	pid_t on = pair_start("on");
-	int rc_off = pair_wait(off, 150);
-	int rc_on = pair_wait(on, 150);
+	int rc_off = test_faultlab_wait(off, 150);
+	int rc_on = test_faultlab_wait(on, 150);
 	char *rep;
 
 	ck_assert_msg(rc_off == 1, "reliability off: exit %d, expected 1 (fail): %s", rc_off,

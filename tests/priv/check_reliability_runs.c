@@ -81,30 +81,6 @@ static pid_t rel_start(const char *scenario, const char *out, const char *agent)
 	return pid;
 }
 
-static int rel_wait(pid_t pid, int timeout_s)
-{
-	int status;
-
-	for (int i = 0; i < timeout_s * 20; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		usleep(50000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static int rel_wait_for(const char *path, const char *needle, int timeout_s)
-{
-	for (int i = 0; i < timeout_s * 20; i++) {
-		if (strstr(test_sh("cat %s 2>/dev/null", path), needle))
-			return 1;
-		usleep(50000);
-	}
-	return 0;
-}
-
 static void rel_run_id(const char *out, char *id, size_t len)
 {
 	const char *s = test_sh(
@@ -186,7 +162,7 @@ START_TEST(refused_fault_fails_the_run)
 	chmod(wrap, 0755);
 	sc = rel_scenario("refused", rel_netem);
 	snprintf(out, sizeof(out), "%s/refused", rel_tmp);
-	rc = rel_wait(rel_start(sc, out, wrap), 60);
+	rc = test_faultlab_wait(rel_start(sc, out, wrap), 60);
 	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, test_sh("cat %s.err", out));
 	ck_assert_ptr_nonnull(strstr(test_sh("cat %s/report.json", out), "\"verdict\": \"fail\""));
 	ck_assert_str_eq(
@@ -213,7 +189,7 @@ START_TEST(agent_kill_mid_fault_fails_and_reverts)
 	snprintf(out, sizeof(out), "%s/agentkill", rel_tmp);
 	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
 	pid = rel_start(sc, out, NULL);
-	ck_assert_msg(rel_wait_for(ev, "\"fault-apply\",\"id\":\"e", 30), "never applied: %s",
+	ck_assert_msg(test_wait_file(ev, "\"fault-apply\",\"id\":\"e", 30), "never applied: %s",
 		      test_sh("cat %s.err", out));
 	rel_run_id(out, id, sizeof(id));
 	snprintf(before, sizeof(before), "%s",
@@ -228,7 +204,7 @@ START_TEST(agent_kill_mid_fault_fails_and_reverts)
 		      test_sh("pgrep -af faultlab-agent"));
 	clock_gettime(CLOCK_MONOTONIC, &killed);
 	kill(agent, SIGKILL);
-	ck_assert_msg(rel_wait_for(ev, "\"agent-restart\"", 3), "no agent-restart: %s",
+	ck_assert_msg(test_wait_file(ev, "\"agent-restart\"", 3), "no agent-restart: %s",
 		      test_sh("cat %s.err", out));
 	usleep(300000);
 	/* the node was swept before the new agent applied again: the same rules, not twice */
@@ -237,7 +213,7 @@ START_TEST(agent_kill_mid_fault_fails_and_reverts)
 			 "NFQUEUE'; ip netns exec fl-%s-b tc qdisc show dev eth0 | grep -c netem",
 			 id, id));
 	ck_assert_str_eq(after, before);
-	rc = rel_wait(pid, 60);
+	rc = test_faultlab_wait(pid, 60);
 	ck_assert_msg(rc == 1, "exit %d, expected 1: %s", rc, test_sh("cat %s.err", out));
 	/* seen within a second of the kill (the kill is after the apply line; 1 s bounds it) */
 	lost_ms =
@@ -300,16 +276,16 @@ static void rel_signal_in(const char *tag, int sig, const char *phase)
 		ck_assert_msg(id[0], "%s: no lock file: %s", tag, test_sh("cat %s.err", out));
 		usleep(50000);
 	} else {
-		ck_assert_msg(rel_wait_for(ev, "\"fault-apply\"", 30), "%s: never applied: %s", tag,
-			      test_sh("cat %s.err", out));
+		ck_assert_msg(test_wait_file(ev, "\"fault-apply\"", 30), "%s: never applied: %s",
+			      tag, test_sh("cat %s.err", out));
 		rel_run_id(out, id, sizeof(id));
 		/* the drain runs from 5 s to 9 s: 1.5 s after the plan's last revert (4 s) */
 		if (strcmp(phase, "drain") == 0 &&
-		    rel_wait_for(ev, "\"fault-revert\",\"id\":\"e", 30))
+		    test_wait_file(ev, "\"fault-revert\",\"id\":\"e", 30))
 			usleep(1500000);
 	}
 	kill(pid, sig);
-	rc = rel_wait(pid, 30);
+	rc = test_faultlab_wait(pid, 30);
 	ck_assert_msg(rc == 4, "%s: exit %d, expected 4: %s", tag, rc, test_sh("cat %s.err", out));
 	if (!deploy || access(ev, F_OK) == 0) {
 		ck_assert_ptr_nonnull(strstr(test_sh("tail -1 %s", ev), "\"interrupted\""));
@@ -350,7 +326,7 @@ START_TEST(kill9_at_random_moments)
 		usleep((useconds_t)at_ms * 1000);
 		rel_run_id(out, id, sizeof(id));
 		kill(pid, SIGKILL);
-		rel_wait(pid, 5);
+		test_faultlab_wait(pid, 5);
 		if (!id[0]) /* killed before the timeline: the lock file names the run */
 			rel_lock_id(out, id, sizeof(id));
 		/* the agents read EOF, revert and exit */
@@ -412,7 +388,7 @@ START_TEST(root_namespace_unchanged)
 	ck_assert_msg(atoi(test_sh("wc -l < %s", before)) > 10, "root snapshot: %s",
 		      test_sh("head -c 2000 %s", before));
 	snprintf(out, sizeof(out), "%s/root", rel_tmp);
-	rc = rel_wait(rel_start(sc, out, NULL), 60);
+	rc = test_faultlab_wait(rel_start(sc, out, NULL), 60);
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, test_sh("cat %s.err", out));
 	ck_assert_str_eq(
 	    test_sh("grep -c '\"fault-revert\".*\"result\":\"ok\"' %s/events.jsonl", out), "6\n");

@@ -62,20 +62,6 @@ static pid_t rp_start(const char *log, int in_fd, char *const *argv)
 	return pid;
 }
 
-static int rp_wait(pid_t pid, int timeout_s)
-{
-	int status;
-
-	for (int i = 0; i < timeout_s * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		usleep(100000);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
 static char *rp_slurp(const char *path)
 {
 	static char buf[65536];
@@ -126,7 +112,7 @@ START_TEST(test_paused_replay_is_frozen_and_left_out)
 
 	snprintf(orig, sizeof(orig), "%s/orig", rp_tmp);
 	snprintf(rep, sizeof(rep), "%s/rep", rp_tmp);
-	rc = rp_wait(rp_start(orig, -1, run_argv), 60);
+	rc = test_faultlab_wait(rp_start(orig, -1, run_argv), 60);
 	snprintf(log, sizeof(log), "%s.err", orig);
 	ck_assert_msg(rc == 0, "original run: exit %d\n%s", rc, rp_slurp(log));
 
@@ -162,7 +148,7 @@ START_TEST(test_paused_replay_is_frozen_and_left_out)
 	ck_assert_int_eq(rp_size(path), events_a);
 	ck_assert_int_eq(write(in[1], "\n", 1), 1);
 	close(in[1]);
-	rc = rp_wait(pid, 60);
+	rc = test_faultlab_wait(pid, 60);
 	ck_assert_msg(rc == 0, "replay: exit %d\n%s", rc, rp_slurp(log));
 	ck_assert_int_eq(cgroup_freeze_state(cg[0]) == 1, 0); /* thawed (or gone with the run) */
 

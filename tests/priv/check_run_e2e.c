@@ -111,31 +111,6 @@ static pid_t e2e_start(const char *scenario, const char *out, const char *extra)
 	return pid;
 }
 
-static int e2e_wait(pid_t pid, int timeout_s)
-{
-	int status;
-
-	for (int i = 0; i < timeout_s * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-/* Waits until the file contains needle (≤ timeout_s). */
-static int e2e_wait_for(const char *path, const char *needle, int timeout_s)
-{
-	for (int i = 0; i < timeout_s * 10; i++) {
-		if (strstr(e2e_sh("cat %s 2>/dev/null", path), needle))
-			return 1;
-		usleep(100000);
-	}
-	return 0;
-}
-
 /* The run id from the run-start line. */
 static void e2e_run_id(const char *out, char *id, size_t len)
 {
@@ -232,7 +207,7 @@ START_TEST(netns_run_directory)
 	int rc;
 
 	snprintf(out, sizeof(out), "%s/run-dir", e2e_tmp);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 60);
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		ck_assert_msg(e2e_exists("%s/%s", out, files[i]), "no %s", files[i]);
@@ -283,12 +258,12 @@ START_TEST(kill9_mid_fault_then_clean)
 	snprintf(out, sizeof(out), "%s/k9", e2e_tmp);
 	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
 	pid = e2e_start(sc, out, NULL);
-	ck_assert_msg(e2e_wait_for(ev, "\"engine\":\"iptables\"", 20),
+	ck_assert_msg(test_wait_file(ev, "\"engine\":\"iptables\"", 20),
 		      "the partition was never applied: %s", e2e_sh("cat %s.err", out));
 	usleep(300000); /* let b's apply land too */
 	e2e_run_id(out, id, sizeof(id));
 	kill(pid, SIGKILL);
-	e2e_wait(pid, 5);
+	test_faultlab_wait(pid, 5);
 	usleep(1000000);
 	/* the agents saw EOF and reverted: no FL chain of this run in either node namespace */
 	left = e2e_sh("for n in a b; do ip netns exec fl-%s-$n iptables-legacy -S || echo FAILED; "
@@ -320,8 +295,8 @@ START_TEST(two_runs_at_once)
 	snprintf(o2, sizeof(o2), "%s/two2", e2e_tmp);
 	p1 = e2e_start(sc1, o1, NULL);
 	p2 = e2e_start(sc2, o2, NULL);
-	r1 = e2e_wait(p1, 60);
-	r2 = e2e_wait(p2, 60);
+	r1 = test_faultlab_wait(p1, 60);
+	r2 = test_faultlab_wait(p2, 60);
 	ck_assert_msg(r1 == 0 || r1 == 1, "run 1 exit %d: %s", r1, e2e_sh("cat %s.err", o1));
 	ck_assert_msg(r2 == 0 || r2 == 1, "run 2 exit %d: %s", r2, e2e_sh("cat %s.err", o2));
 	e2e_run_id(o1, id1, sizeof(id1));
@@ -352,7 +327,7 @@ START_TEST(node_never_ready_exit3)
 	int rc;
 
 	snprintf(out, sizeof(out), "%s/bad", e2e_tmp);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 40);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 40);
 	err = e2e_sh("cat %s.err", out);
 	ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
 	ck_assert_msg(strstr(err, "node broken") != NULL, "does not name the node: %s", err);
@@ -375,7 +350,7 @@ START_TEST(node_not_answering_times_out_exit3)
 
 	snprintf(out, sizeof(out), "%s/deaf", e2e_tmp);
 	setenv("FL_READY_TIMEOUT_MS", "2500", 1);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 40);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 40);
 	unsetenv("FL_READY_TIMEOUT_MS");
 	err = e2e_sh("cat %s.err", out);
 	ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
@@ -419,7 +394,7 @@ START_TEST(drain_ends_when_settled)
 	sc = e2e_scenario("early", sc_body);
 	snprintf(out, sizeof(out), "%s/early", e2e_tmp);
 	t0 = (double)time(NULL);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 60);
 	ck_assert_int_eq(rc, 0);
 	/* 64 s planned; the 3 messages are in after ~1 s, then 1 s of quiet */
 	ck_assert_msg((double)time(NULL) - t0 < 15, "took %.0f s", (double)time(NULL) - t0);
@@ -437,7 +412,7 @@ START_TEST(drain_ends_when_settled)
 	sc = e2e_scenario("exact", sc_body);
 	snprintf(out, sizeof(out), "%s/exact", e2e_tmp);
 	t0 = (double)time(NULL);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 60);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_msg((double)time(NULL) - t0 >= 7, "took %.0f s", (double)time(NULL) - t0);
 	ck_assert_str_eq(e2e_sh("grep -c drain-end %s/events.jsonl", out), "0\n");
@@ -464,7 +439,7 @@ START_TEST(fault_until_delivered)
 	int rc;
 
 	snprintf(out, sizeof(out), "%s/until", e2e_tmp);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 60);
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, e2e_sh("tail -5 %s.err", out));
 	ck_assert_msg((double)time(NULL) - t0 < 15, "took %.0f s (the cap is 20.5 s)",
 		      (double)time(NULL) - t0);
@@ -510,7 +485,7 @@ START_TEST(fault_at_boot_before_links)
 		 dir);
 	sc = e2e_scenario("boot", body);
 	snprintf(out, sizeof(out), "%s/boot", e2e_tmp);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 60);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 60);
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, e2e_sh("tail -5 %s.err", out));
 	o = e2e_sh("grep -oE '\"type\":\"(run-start|link|fault-apply|fault-revert)\"' "
 		   "%s/events.jsonl | tr '\\n' ' '",
@@ -539,10 +514,10 @@ START_TEST(sigint_exit4_nothing_left)
 	snprintf(out, sizeof(out), "%s/int", e2e_tmp);
 	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
 	pid = e2e_start(sc, out, NULL);
-	ck_assert(e2e_wait_for(ev, "\"engine\":\"iptables\"", 20));
+	ck_assert(test_wait_file(ev, "\"engine\":\"iptables\"", 20));
 	e2e_run_id(out, id, sizeof(id));
 	kill(pid, SIGINT);
-	rc = e2e_wait(pid, 20);
+	rc = test_faultlab_wait(pid, 20);
 	ck_assert_msg(rc == 4, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
 	ck_assert_ptr_nonnull(strstr(e2e_sh("tail -1 %s", ev), "\"interrupted\""));
 	ck_assert_str_eq(e2e_sh("grep -c 'fault-revert.*teardown.*\"ok\"' %s", ev), "2\n");
@@ -565,9 +540,9 @@ START_TEST(node_crash_is_journalled)
 	snprintf(out, sizeof(out), "%s/crash", e2e_tmp);
 	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
 	pid = e2e_start(sc, out, NULL);
-	ck_assert(e2e_wait_for(ev, "run-start", 20));
+	ck_assert(test_wait_file(ev, "run-start", 20));
 	e2e_sh("kill -KILL $(pgrep -f -- '%s/[n]odes/b/events.jsonl')", out);
-	rc = e2e_wait(pid, 30);
+	rc = test_faultlab_wait(pid, 30);
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
 	ck_assert_ptr_nonnull(strstr(e2e_sh("grep node-exit %s", ev), "\"node\":\"b\",\"t_ms\""));
 	ck_assert_ptr_nonnull(
@@ -610,7 +585,7 @@ START_TEST(docker_run_directory)
 			      "docker", (char *)NULL);
 			_exit(127);
 		}
-		rc = e2e_wait(pid, 120);
+		rc = test_faultlab_wait(pid, 120);
 		ck_assert_msg(strstr(e2e_sh("cat %s", errf),
 				     "image faultlab/labnode:latest is stale: building it"),
 			      "%s", e2e_sh("cat %s", errf));
@@ -655,7 +630,7 @@ START_TEST(replay_same_plan_or_refuse)
 	int rc;
 
 	snprintf(out, sizeof(out), "%s/rep", e2e_tmp);
-	rc = e2e_wait(e2e_start(sc, out, NULL), 40);
+	rc = test_faultlab_wait(e2e_start(sc, out, NULL), 40);
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, e2e_sh("cat %s.err", out));
 	/* replay into FL_RUNS_DIR: a new run directory with the same plan, byte for byte */
 	o = e2e_sh("FL_RUNS_DIR=%s/runs %s replay %s --quiet 2>/dev/null </dev/null; echo rc=$?",
@@ -710,7 +685,7 @@ START_TEST(keep_then_inject)
 	snprintf(out, sizeof(out), "%s/keep", e2e_tmp);
 	snprintf(ev, sizeof(ev), "%s/events.jsonl", out);
 	pid = e2e_start(sc, out, "--keep");
-	ck_assert(e2e_wait_for(ev, "run-start", 20));
+	ck_assert(test_wait_file(ev, "run-start", 20));
 	e2e_run_id(out, id, sizeof(id));
 	usleep(4000000); /* past the timeline: the run is kept */
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
@@ -733,7 +708,7 @@ START_TEST(keep_then_inject)
 	o = e2e_sh("%s inject %s nobody '{freeze: {}}' 2>&1; echo rc=$?", e2e_bin, id);
 	ck_assert_msg(strstr(o, "rc=3") && strstr(o, "unknown node"), "%s", o);
 	kill(pid, SIGTERM);
-	rc = e2e_wait(pid, 20);
+	rc = test_faultlab_wait(pid, 20);
 	ck_assert_msg(rc == 0 || rc == 1, "a kept run ends with its verdict, got %d", rc);
 	ck_assert_ptr_nonnull(strstr(e2e_sh("cat %s", ev), "\"fault\":\"i1\""));
 	e2e_assert_nothing_left(id);

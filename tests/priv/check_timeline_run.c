@@ -22,18 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tl_bin[PATH_MAX];
-static char tl_tmp[128];
-
 static void tl_setup(void)
 {
-	test_bin("faultlab", tl_bin, sizeof(tl_bin));
-	test_tmpdir("timeline", tl_tmp, sizeof(tl_tmp));
-}
-
-static void tl_teardown(void)
-{
-	test_tmpdir_done(tl_tmp);
+	test_faultlab_setup("timeline");
 }
 
 static const char tl_scenario[] = "duration: 12s\ndrain: 3s\n"
@@ -50,23 +41,12 @@ static const char tl_scenario[] = "duration: 12s\ndrain: 3s\n"
 
 START_TEST(freeze_next_to_restart_keeps_schedule)
 {
-	char path[PATH_MAX + 16], out[PATH_MAX], cmd[5 * PATH_MAX + 64], line[8192];
+	char path[PATH_MAX + 16], out[PATH_MAX], line[8192];
 	double late = 0, revert_issued = -1;
-	int rc, restarts = 0, reverts_ok = 0, events = 0;
+	int restarts = 0, reverts_ok = 0, events = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/late.yaml", tl_tmp);
-	snprintf(out, sizeof(out), "%s/late", tl_tmp);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "version: 1\nname: timeline-late-%d\nseed: 7\n%s", (int)getpid(), tl_scenario);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "timeout 90 %s run %s --out %s --quiet >%s.out 2>%s.err", tl_bin,
-		 path, out, out, out);
-	rc = system(cmd);
-	rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
-
+	test_run_expect("timeline", "late", tl_scenario, 0, out, sizeof(out));
 	snprintf(path, sizeof(path), "%s/events.jsonl", out);
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
@@ -123,40 +103,19 @@ static const char tl_until[] =
  * regex re, or -1. */
 static double tl_field(const char *out, const char *re, const char *field)
 {
-	char cmd[PATH_MAX + 512];
-	double v = -1;
-	FILE *f;
+	const char *v = test_sh("grep -E '%s' %s/events.jsonl | head -1 | "
+				"grep -o '\"%s\":[0-9.]*' | sed 's/.*://'",
+				re, out, field);
 
-	snprintf(cmd, sizeof(cmd),
-		 "grep -E '%s' %s/events.jsonl | head -1 | grep -o '\"%s\":[0-9.]*' | "
-		 "sed 's/.*://'",
-		 re, out, field);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	if (fscanf(f, "%lf", &v) != 1)
-		v = -1;
-	pclose(f);
-	return v;
+	return *v ? atof(v) : -1;
 }
 
 START_TEST(until_delivered_waits_for_after_traffic)
 {
-	char path[PATH_MAX + 16], out[PATH_MAX], cmd[5 * PATH_MAX + 64];
+	char out[PATH_MAX];
 	double last_send, reverted;
-	int rc;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/until.yaml", tl_tmp);
-	snprintf(out, sizeof(out), "%s/until", tl_tmp);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "version: 1\nname: timeline-until-%d\nseed: 7\n%s", (int)getpid(), tl_until);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "timeout 60 %s run %s --out %s --quiet >%s.out 2>%s.err", tl_bin,
-		 path, out, out, out);
-	rc = system(cmd);
-	rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	ck_assert_msg(rc == 0, "exit %d (see %s.err)", rc, out);
+	test_run_expect("timeline", "until", tl_until, 0, out, sizeof(out));
 	ck_assert_msg(tl_field(out, "\"type\":\"traffic-open\".*\"result\":\"ok\"", "t_ms") > 0,
 		      "chat never opened");
 	last_send = tl_field(out, "\"type\":\"send\".*\"msg\":\"m4\"", "issued_ms");
@@ -174,7 +133,7 @@ Suite *timeline_run_suite(void)
 	Suite *s = suite_create("timeline_run");
 	TCase *t = tcase_create("netns");
 
-	tcase_add_checked_fixture(t, tl_setup, tl_teardown);
+	tcase_add_checked_fixture(t, tl_setup, test_faultlab_teardown);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, freeze_next_to_restart_keeps_schedule);
 	tcase_add_test(t, until_delivered_waits_for_after_traffic);
