@@ -54,7 +54,7 @@ static const struct cli_verb verbs[] = {
      "faultlab suite scenarios/ --reruns 2 --junit nightly.xml --history nightly-history"},
     {"ps", cli_ps, "[--all]", "runs alive on this host",
      OPTS({"--all", "dead runs' leftovers too"}), "faultlab ps"},
-    {"shell", cli_shell, "RUN NODE [CMD...]", "a shell inside a live node's namespaces",
+    {"shell", cli_shell, "RUN NODE|@SITE [CMD...]", "a shell inside a live node's namespaces",
      OPTS({NULL, NULL}), "faultlab shell smoke alice ip addr"},
     {"inject", cli_inject, "RUN NODE FAULT-SPEC", "apply a fault to a live run by hand",
      OPTS({NULL, NULL}), "faultlab inject 3f2a9c alice '{netem: {delay: 200ms}, for: 30s}'"},

@@ -1,7 +1,8 @@
-/* faultlab shell RUN NODE [CMD [ARG...]]: a shell (or CMD) inside a live node's network
- * namespace: netns runs enter /run/netns/fl-<run>-<node>; docker runs enter the container's
- * /proc/<pid>/ns/net (the host's shell and tools, the container's network, as nsenter -n
- * does: node images carry no shell). RUN is a run id, a run directory or a scenario name. */
+/* faultlab shell RUN NODE|@SITE [CMD [ARG...]]: a shell (or CMD) inside a live node's (or
+ * site's) network namespace: netns runs enter /run/netns/fl-<run>-<node> (fl-<run>-@<site>); docker
+ * runs enter the container's /proc/<pid>/ns/net (the host's shell and tools, the container's
+ * network, as nsenter -n does: node images carry no shell). RUN is a run id, a run directory or a
+ * scenario name. */
 #include "orchestrator/cli/cli.h"
 #include "orchestrator/runtime/runlock.h"
 #include "orchestrator/runtime/runtime.h"
