@@ -149,7 +149,7 @@ static json_t *run_ctl_apply(struct run_ctx *c, size_t target, json_t *req, stru
 	jf.engine = rep.engine;
 	jf.error = rep.ok ? NULL : rep.error;
 	runjournal_fault(&c->j, &jf);
-	if (rep.ok && run_fault_kind_stops(af.kind)) /* until its lease ends or its revert */
+	if (rep.ok && af.kind->stops_process) /* until its lease ends or its revert */
 		r->inject_stop_until = fltime_mono_ms() + (double)lease;
 	out = rep.ok ? json_pack("{s:b,s:s,s:s}", "ok", 1, "id", id, "engine", rep.engine)
 		     : json_pack("{s:b,s:s}", "ok", 0, "error", rep.error);

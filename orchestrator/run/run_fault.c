@@ -431,18 +431,12 @@ void run_fault_until_check(struct run_ctx *c)
 	}
 }
 
-int run_fault_kind_stops(const struct fault_kind *k)
-{
-	return k->kind == SCENARIO_FAULT_FREEZE || k->kind == SCENARIO_FAULT_SUSPEND;
-}
-
 int run_fault_stops(const struct run_ctx *c, size_t i)
 {
 	if (c->nt.rn[i].inject_stop_until > fltime_mono_ms())
 		return 1;
 	for (size_t f = 0; c->tl.active && f < c->plan.n_faults; f++)
-		if (c->tl.active[f * (c->nt.n + 1) + i] &&
-		    run_fault_kind_stops(c->plan.faults[f].kind))
+		if (c->tl.active[f * (c->nt.n + 1) + i] && c->plan.faults[f].kind->stops_process)
 			return 1;
 	return 0;
 }

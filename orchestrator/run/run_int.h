@@ -225,8 +225,6 @@ void run_fault_until_check(struct run_ctx *c);
 /* 1 while a fault that stops node i's process (freeze, suspend: planned or injected) is in
  * force: its REST cannot answer, so the timeline does not ask it anything. */
 int run_fault_stops(const struct run_ctx *c, size_t i);
-/* 1 for a kind that stops the process (freeze, suspend). */
-int run_fault_kind_stops(const struct fault_kind *k);
 /* at: boot: applies those faults (after the agents, before the links and the settling); their
  * journal lines wait for run-start and run_fault_boot_journal writes them, times before 0. */
 void run_fault_boot(struct run_ctx *c);

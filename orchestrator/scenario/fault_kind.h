@@ -88,6 +88,9 @@ struct fault_kind {
 	/* 1: a target {site: X} shapes the site's shared uplink, once for all its nodes (the
 	 * agent of the site's namespace applies it); 0: {site: X} is the site's nodes */
 	int site_uplink;
+	/* 1: it stops the node's process (freeze, suspend), so the node answers no request while
+	 * it is in force (the run does not poll it then) */
+	int stops_process;
 };
 
 /* The kind by name (NULL when unknown), by the scenario's enum, or the i-th (NULL past the
