@@ -38,6 +38,7 @@ YAML
 
 # Average RSS (MiB) of run $2's processes called $1: nodes live in the run's cgroups
 # (…/faultlab/<run id>/<node>), agents name the run on their command line (--run <id>).
+# "-" when none was found at the sampling moment (not a zero).
 avg_rss() {
 	local pid s=0 k=0 r
 	for pid in $(pgrep -x "$1"); do
@@ -46,7 +47,7 @@ avg_rss() {
 		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
 		s=$((s + ${r:-0})) k=$((k + 1))
 	done
-	awk -v s="$s" -v k="$k" 'BEGIN { printf "%.1f", k ? s / k / 1024 : 0 }'
+	awk -v s="$s" -v k="$k" 'BEGIN { if (k) printf "%.1f", s / k / 1024; else printf "-" }'
 }
 
 printf '%6s %9s %9s %9s %12s %11s %10s %12s %10s %12s %12s\n' N deploy_s ready_s agents_s \
@@ -56,7 +57,7 @@ for n in $ns; do
 	FL_LOG_LEVEL=debug /usr/bin/time -f '%M %U %S' -o "$tmp/time$n" \
 		"$fl" run "$tmp/s$n.yaml" --out "$tmp/run$n" --quiet >/dev/null 2>"$tmp/err$n" &
 	pid=$!
-	ln_rss=0 ag_rss=0
+	ln_rss=- ag_rss=-
 	for _ in $(seq 1 600); do # sample once the timeline runs (run-start in the journal)
 		if grep -q run-start "$tmp/run$n/events.jsonl" 2>/dev/null; then
 			sleep 5
