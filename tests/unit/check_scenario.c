@@ -3,7 +3,6 @@
 #include "orchestrator/scenario/scenario.h"
 
 #include <check.h>
-#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -348,27 +347,6 @@ START_TEST(test_smoke_file)
 }
 END_TEST
 
-/* Every scenario of the library (each .yaml file of scenarios/) is valid. */
-START_TEST(test_library)
-{
-	glob_t g;
-
-	ck_assert_int_eq(glob("scenarios/*.yaml", 0, NULL, &g), 0);
-	ck_assert_uint_ge(g.gl_pathc, 3);
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		struct scenario_errors errs;
-		struct scenario sc;
-		char line[1024] = "";
-
-		if (scenario_load(g.gl_pathv[i], &sc, &errs) < 0)
-			scenario_errors_format(&errs, 0, line, sizeof(line));
-		ck_assert_msg(errs.n == 0, "%s", line);
-		scenario_free(&sc);
-	}
-	globfree(&g);
-}
-END_TEST
-
 Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -386,7 +364,6 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_kinds_and_metrics);
 	tcase_add_test(tc, test_empty_sections);
 	tcase_add_test(tc, test_smoke_file);
-	tcase_add_test(tc, test_library);
 	suite_add_tcase(s, tc);
 	return s;
 }

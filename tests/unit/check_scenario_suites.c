@@ -1,5 +1,6 @@
-/* The QA suite translations (scenarios/status-cli-tests/, scenarios/lite-protocol-tester/):
- * every file loads without an error, status-cli-tests has one file per active upstream
+/* The scenario library (every .yaml file of scenarios/) and the QA suite translations
+ * (scenarios/status-cli-tests/, scenarios/lite-protocol-tester/): every file loads without an
+ * error, status-cli-tests has one file per active upstream
  * test (29), each named after its test and naming it (tests/test_<file>.py::test_<name>)
  * in its comment. Run from the repository root. */
 #include "orchestrator/scenario/scenario.h"
@@ -30,6 +31,12 @@ static size_t load_all(const char *pattern)
 	globfree(&g);
 	return n;
 }
+
+START_TEST(test_library)
+{
+	ck_assert_uint_ge(load_all("scenarios/*.yaml"), 3);
+}
+END_TEST
 
 START_TEST(test_status_cli_tests_load)
 {
@@ -122,6 +129,7 @@ Suite *scenario_suites_suite(void)
 	Suite *s = suite_create("scenario_suites");
 	TCase *tc = tcase_create("files");
 
+	tcase_add_test(tc, test_library);
 	tcase_add_test(tc, test_status_cli_tests_load);
 	tcase_add_test(tc, test_lite_protocol_tester_load);
 	tcase_add_test(tc, test_status_cli_tests_named);
